@@ -1,0 +1,44 @@
+// Test tiers live in the file name: *.unit.spec.ts (no I/O), *.int.spec.ts (real PostgreSQL and
+// Kafka), *.e2e.spec.ts (the running platform, through the gateway).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@tollgate/(.*)$': '<rootDir>/libs/$1/src' },
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/*.unit.spec.ts'] },
+    {
+      ...common,
+      displayName: 'int',
+      testMatch: ['**/*.int.spec.ts'],
+      globalSetup: '<rootDir>/tools/test/infra-global-setup.ts',
+      globalTeardown: '<rootDir>/tools/test/infra-global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['**/*.e2e.spec.ts'],
+      globalSetup: '<rootDir>/tools/test/platform-global-setup.ts',
+      globalTeardown: '<rootDir>/tools/test/platform-global-teardown.ts',
+    },
+  ],
+};

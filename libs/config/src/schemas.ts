@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Building blocks shared by every service's configuration schema. */
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const secret = (minBytes: number) =>
+  z
+    .string({ required_error: 'is required' })
+    .refine((value) => Buffer.byteLength(value, 'utf8') >= minBytes, {
+      message: `must be at least ${minBytes} bytes`,
+    });
+
+export const brokers = z
+  .string({ required_error: 'is required (comma-separated host:port list)' })
+  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((b) => /^[^:\s]+:\d+$/.test(b)), {
+    message: 'must be a comma-separated list of host:port',
+  });
+
+export const postgresUrl = z
+  .string({ required_error: 'is required' })
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: 'must be a postgres:// URL' });
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+/** Variables every Tollgate service process reads. */
+export const serviceBaseSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: logLevel,
+  INTERNAL_SECRET: secret(32),
+  KAFKA_BROKERS: brokers,
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+/** Services that own a database. */
+export const databaseServiceSchema = serviceBaseSchema.extend({
+  DATABASE_URL: postgresUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+});
+
+export type ServiceBaseConfig = z.infer<typeof serviceBaseSchema>;
+export type DatabaseServiceConfig = z.infer<typeof databaseServiceSchema>;

@@ -1,0 +1,58 @@
+/** Error codes of the public API (API.md). Clients switch on these; never rename one. */
+export enum ErrorCode {
+  ValidationFailed = 'validation_failed',
+  InvalidToken = 'invalid_token',
+  Forbidden = 'forbidden',
+  NotAdmin = 'not_admin',
+  NotFound = 'not_found',
+  Conflict = 'conflict',
+  KeyExists = 'key_exists',
+  PayloadTooLarge = 'payload_too_large',
+  CreditsExhausted = 'credits_exhausted',
+  RateLimited = 'rate_limited',
+  Timeout = 'timeout',
+  Unavailable = 'unavailable',
+  Internal = 'internal_error',
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The body of every error response, whatever failed. */
+export interface ApiErrorBody {
+  status: 'error';
+  code: string;
+  message: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+export function statusForCode(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.ValidationFailed:
+      return 400;
+    case ErrorCode.InvalidToken:
+      return 401;
+    case ErrorCode.Forbidden:
+    case ErrorCode.NotAdmin:
+      return 403;
+    case ErrorCode.NotFound:
+      return 404;
+    case ErrorCode.Conflict:
+    case ErrorCode.KeyExists:
+      return 409;
+    case ErrorCode.PayloadTooLarge:
+      return 413;
+    case ErrorCode.CreditsExhausted:
+    case ErrorCode.RateLimited:
+      return 429;
+    case ErrorCode.Timeout:
+      return 504;
+    case ErrorCode.Unavailable:
+      return 503;
+    case ErrorCode.Internal:
+      return 500;
+  }
+}

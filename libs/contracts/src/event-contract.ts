@@ -1,0 +1,23 @@
+import type { Topic } from './topics';
+
+export type DataClass<D> = new () => D;
+
+/** A published event type at one version: its name, the topic it travels on and its data class. */
+export interface EventContract<D = unknown> {
+  readonly type: string;
+  readonly version: number;
+  readonly topic: Topic;
+  readonly dataClass: DataClass<D>;
+}
+
+/** Plain data of an event: the class's own fields, without methods. */
+export type EventData<C> = C extends EventContract<infer D> ? { [K in keyof D]: D[K] } : never;
+
+export function defineEvent<D>(
+  type: string,
+  version: number,
+  topic: Topic,
+  dataClass: DataClass<D>,
+): EventContract<D> {
+  return Object.freeze({ type, version, topic, dataClass });
+}

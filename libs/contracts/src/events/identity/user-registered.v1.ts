@@ -1,0 +1,13 @@
+import { IsEmail, IsString, MinLength } from 'class-validator';
+import { defineEvent } from '../../event-contract';
+import { TOPICS } from '../../topics';
+import { IsModuleRoles, type ModuleRoles } from './module-roles';
+
+export class UserRegisteredV1 {
+  @IsString() @MinLength(1) userId!: string;
+  @IsEmail() email!: string;
+  @IsString() name!: string;
+  @IsModuleRoles() roles!: ModuleRoles;
+}
+
+export const UserRegistered = defineEvent('UserRegistered', 1, TOPICS.identity, UserRegisteredV1);

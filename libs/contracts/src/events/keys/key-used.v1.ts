@@ -1,0 +1,12 @@
+import { IsInt, IsISO8601, IsString, Min, MinLength } from 'class-validator';
+import { defineEvent } from '../../event-contract';
+import { TOPICS } from '../../topics';
+
+/** Reported by gateways in batches: one event per key per flush, not per request. */
+export class KeyUsedV1 {
+  @IsString() @MinLength(1) keyId!: string;
+  @IsISO8601() lastUsedAt!: string;
+  @IsInt() @Min(1) count!: number;
+}
+
+export const KeyUsed = defineEvent('KeyUsed', 1, TOPICS.keys, KeyUsedV1);

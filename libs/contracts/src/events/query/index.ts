@@ -1,0 +1,3 @@
+export * from './batch-task-completed.v1';
+export * from './entity-type-defined.v1';
+export * from './records-changed.v1';

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { deadLetterTopic, TOPICS, tollgateCatalog } from '@tollgate/contracts';
+import { collectMessages, eventually, produceRaw, testBrokers } from '@tollgate/testing';
+import { KafkaBus } from '../kafka/kafka-bus';
+import { DLQ_HEADERS, EventSubscriber } from './event-subscriber';
+import { PermanentEventError } from './permanent-event-error';
+
+jest.setTimeout(60_000);
+
+describe('dead-letter topic (real Kafka)', () => {
+  const bus = new KafkaBus({ brokers: testBrokers(), clientId: 'dlq-test' });
+  afterAll(() => bus.close());
+
+  const revoked = (keyId: string) =>
+    JSON.stringify({
+      id: randomUUID(),
+      type: 'KeyRevoked',
+      version: 1,
+      instanceId: 'dlq-test',
+      aggregateId: keyId,
+      sequence: 1,
+      occurredAt: new Date().toISOString(),
+      data: { keyId },
+    });
+
+  it('moves invalid and unappliable events aside with the reason, and keeps consuming the partition', async () => {
+    const keyId = `key_${randomUUID()}`; // one key: every message lands in the same partition, in order
+    const applied: string[] = [];
+    const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.keys)]);
+    const subscriber = new EventSubscriber(bus, tollgateCatalog, {
+      groupId: `dlq-${randomUUID()}`,
+      topics: [TOPICS.keys],
+      onEvent: async (event) => {
+        if (event.aggregateId !== keyId) return;
+        if ((event.data as { keyId: string }).keyId.endsWith('!')) throw new PermanentEventError('refused by handler');
+        applied.push(event.id);
+      },
+    });
+    await subscriber.start();
+    try {
+      const good = revoked(keyId);
+      await produceRaw(testBrokers(), TOPICS.keys, [
+        { key: keyId, value: '{"type":"KeyRevoked","data":{}}' },
+        { key: keyId, value: 'not json at all' },
+        { key: keyId, value: revoked(`${keyId}!`).replace(`"aggregateId":"${keyId}!"`, `"aggregateId":"${keyId}"`) },
+        { key: keyId, value: good },
+      ]);
+
+      await eventually(() => expect(applied).toEqual([JSON.parse(good).id]), { timeoutMs: 20_000 });
+      const dead = await eventually(() => {
+        const list = dlq.messages.filter((m) => m.key === keyId);
+        expect(list).toHaveLength(3);
+        return list;
+      });
+      expect(dead[0].headers[DLQ_HEADERS.reason]).toContain('invalid envelope');
+      expect(dead[1].headers[DLQ_HEADERS.reason]).toBe('message is not valid JSON');
+      expect(dead[2].headers[DLQ_HEADERS.reason]).toBe('refused by handler');
+      expect(dead.every((m) => m.headers[DLQ_HEADERS.topic] === TOPICS.keys)).toBe(true);
+      expect(dead[1].value).toBe('not json at all');
+    } finally {
+      await subscriber.stop();
+      await dlq.stop();
+    }
+  });
+});

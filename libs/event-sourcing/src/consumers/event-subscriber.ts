@@ -1,0 +1,94 @@
+import { deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
+import type { BusLogger, IncomingMessage, KafkaBus, Subscription } from '../kafka/kafka-bus';
+import { PermanentEventError } from './permanent-event-error';
+
+export interface EventSubscriberOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  logger?: BusLogger;
+  /** Longest pause between retries of a transiently failing event. */
+  maxBackoffMs?: number;
+  onEvent(event: EventEnvelope, contract: EventContract): Promise<void>;
+}
+
+export const DLQ_HEADERS = {
+  reason: 'x-dlq-reason',
+  topic: 'x-dlq-original-topic',
+  partition: 'x-dlq-original-partition',
+  offset: 'x-dlq-original-offset',
+} as const;
+
+/**
+ * Consumes topics, validating every message against the catalogue. What fails validation is moved
+ * to `<topic>.dlq` with the reason, so one bad message neither crashes the consumer nor blocks its
+ * partition. Transient handler failures are retried with backoff, holding the partition in order.
+ */
+export class EventSubscriber {
+  private subscription?: Subscription;
+  private stopping = false;
+
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly catalog: EventCatalog,
+    private readonly options: EventSubscriberOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.subscription = await this.bus.subscribe({
+      groupId: this.options.groupId,
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+      handle: (message, heartbeat) => this.handle(message, heartbeat),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  private async handle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<void> {
+    const result = this.catalog.validate(message.value);
+    if (!result.ok) return this.deadLetter(message, result.reason);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.onEvent(result.event, result.contract);
+        return;
+      } catch (error) {
+        if (error instanceof PermanentEventError) return this.deadLetter(message, error.message);
+        if (this.stopping) throw error; // leave the offset uncommitted: redelivered after restart
+        const delay = Math.min(this.options.maxBackoffMs ?? 5000, 50 * 2 ** Math.min(attempt, 8));
+        this.options.logger?.warn(
+          { err: (error as Error).message, eventId: result.event.id, type: result.event.type, attempt },
+          'event handler failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async deadLetter(message: IncomingMessage, reason: string): Promise<void> {
+    this.options.logger?.warn(
+      { topic: message.topic, partition: message.partition, offset: message.offset, reason },
+      'event moved to dead-letter topic',
+    );
+    await this.bus.publish([
+      {
+        topic: deadLetterTopic(message.topic),
+        key: message.key ?? '',
+        value: message.value?.toString('utf8') ?? '',
+        headers: {
+          ...message.headers,
+          [DLQ_HEADERS.reason]: reason,
+          [DLQ_HEADERS.topic]: message.topic,
+          [DLQ_HEADERS.partition]: String(message.partition),
+          [DLQ_HEADERS.offset]: message.offset,
+        },
+      },
+    ]);
+  }
+}

@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { KeyRevoked } from '@tollgate/contracts';
+import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { KEY_STATUS_TABLE, keyLifecycle, keyStatusProjection } from '../fixtures/key-lifecycle.fixture';
+import { applyProjections } from '../projections/projection';
+import { rebuildProjections } from '../projections/rebuild-projections';
+import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
+import { CommandRunner } from './command-runner';
+import { ConcurrencyError } from './concurrency-error';
+import { EventStore } from './event-store';
+import { pendingEvent } from './pending-event';
+
+describe('event store (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  const store = new EventStore();
+  let runner: CommandRunner;
+
+  beforeAll(async () => {
+    db = await createTestDatabase([EventSourcingTables1764000000000], 'es');
+    await db.dataSource.query(KEY_STATUS_TABLE);
+    runner = new CommandRunner(db.dataSource, store, [keyStatusProjection]);
+  });
+  afterAll(() => db.drop());
+
+  const count = async (sql: string, params: unknown[]) => Number((await db.dataSource.query(sql, params))[0].n);
+
+  it('appends events, projections and outbox rows together and reads the stream back in order', async () => {
+    const keyId = `key_${randomUUID()}`;
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId } });
+    const { state } = await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'revoke', keyId } });
+
+    expect(state.status).toBe('revoked');
+    const stream = await store.readStream(db.dataSource.manager, keyId);
+    expect(stream.map((e) => [e.type, e.sequence])).toEqual([['KeyIssued', 1], ['KeyRevoked', 2]]);
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(2);
+    const [row] = await db.dataSource.query(`SELECT status, changes FROM fixture_key_status WHERE key_id = $1`, [keyId]);
+    expect(row).toEqual({ status: 'revoked', changes: 2 });
+  });
+
+  it('writes nothing when the transaction rolls back', async () => {
+    const keyId = `key_${randomUUID()}`;
+    await expect(
+      db.dataSource.transaction(async (em) => {
+        await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId }, em });
+        throw new Error('the caller changed its mind');
+      }),
+    ).rejects.toThrow('changed its mind');
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [keyId])).toBe(0);
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(0);
+    expect(await count(`SELECT count(*) n FROM fixture_key_status WHERE key_id = $1`, [keyId])).toBe(0);
+  });
+
+  it('lets exactly one of two concurrent writers to a stream win; the loser writes nothing', async () => {
+    const keyId = `key_${randomUUID()}`;
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId } });
+
+    // Both writers read version 1, then both try to append version 2.
+    const writer = () =>
+      db.dataSource.transaction(async (em) => {
+        const seen = await store.readStream(em, keyId);
+        await new Promise((r) => setTimeout(r, 50));
+        const appended = await store.append(em, {
+          streamId: keyId,
+          instanceId: 'i1',
+          expectedVersion: seen.length,
+          events: [pendingEvent(KeyRevoked, { keyId })],
+        });
+        await applyProjections(em, [keyStatusProjection], appended);
+      });
+    const results = await Promise.allSettled([writer(), writer()]);
+
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(failure.reason).toBeInstanceOf(ConcurrencyError);
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [keyId])).toBe(2);
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(2);
+  });
+
+  it('re-decides on fresh state when a command loses a race, so the rules still hold', async () => {
+    const keyId = `key_${randomUUID()}`;
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId } });
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'revoke', keyId } }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason.message).toBe('not active');
+    }
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [keyId])).toBe(2);
+  });
+
+  it('rebuilds a projection from the event store to exactly what it was', async () => {
+    const before = await db.dataSource.query(`SELECT * FROM fixture_key_status ORDER BY key_id`);
+    await db.dataSource.query(`UPDATE fixture_key_status SET status = 'corrupted'`);
+    const replayed = await rebuildProjections(db.dataSource, [keyStatusProjection], 2);
+    expect(replayed).toBe(await count(`SELECT count(*) n FROM events`, []));
+    expect(await db.dataSource.query(`SELECT * FROM fixture_key_status ORDER BY key_id`)).toEqual(before);
+  });
+});

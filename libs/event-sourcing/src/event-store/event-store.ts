@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope } from '@tollgate/contracts';
+import { ConcurrencyError } from './concurrency-error';
+import type { PendingEvent } from './pending-event';
+
+export interface AppendRequest {
+  streamId: string;
+  instanceId: string;
+  /** The stream's version when it was read; 0 for a new stream. */
+  expectedVersion: number;
+  events: PendingEvent[];
+  correlationId?: string;
+  causationId?: string;
+  now?: Date;
+}
+
+interface EventRow {
+  event_id: string;
+  stream_id: string;
+  version: number;
+  instance_id: string;
+  type: string;
+  type_version: number;
+  data: Record<string, unknown>;
+  metadata: { correlationId?: string; causationId?: string };
+  occurred_at: Date;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export function rowToEnvelope(row: EventRow): EventEnvelope {
+  return {
+    id: row.event_id,
+    type: row.type,
+    version: row.type_version,
+    instanceId: row.instance_id,
+    aggregateId: row.stream_id,
+    sequence: row.version,
+    occurredAt: row.occurred_at.toISOString(),
+    ...(row.metadata.correlationId ? { correlationId: row.metadata.correlationId } : {}),
+    ...(row.metadata.causationId ? { causationId: row.metadata.causationId } : {}),
+    data: row.data,
+  };
+}
+
+/**
+ * Append-only streams in the service's own database. Appending writes the events and their outbox
+ * rows through the caller's transaction, so both commit or neither does.
+ */
+export class EventStore {
+  async readStream(em: EntityManager, streamId: string): Promise<EventEnvelope[]> {
+    const rows: EventRow[] = await em.query(
+      `SELECT event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at
+         FROM events WHERE stream_id = $1 ORDER BY version`,
+      [streamId],
+    );
+    return rows.map(rowToEnvelope);
+  }
+
+  async append(em: EntityManager, request: AppendRequest): Promise<EventEnvelope[]> {
+    if (request.events.length === 0) return [];
+    const occurredAt = (request.now ?? new Date()).toISOString();
+    const envelopes: EventEnvelope[] = request.events.map((event, i) => ({
+      id: randomUUID(),
+      type: event.contract.type,
+      version: event.contract.version,
+      instanceId: request.instanceId,
+      aggregateId: request.streamId,
+      sequence: request.expectedVersion + i + 1,
+      occurredAt,
+      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+      ...(request.causationId ? { causationId: request.causationId } : {}),
+      data: event.data as Record<string, unknown>,
+    }));
+
+    const current: { version: number }[] = await em.query(
+      `SELECT coalesce(max(version), 0)::int AS version FROM events WHERE stream_id = $1`,
+      [request.streamId],
+    );
+    if (current[0].version !== request.expectedVersion) {
+      throw new ConcurrencyError(request.streamId, request.expectedVersion);
+    }
+
+    try {
+      await em.query(
+        `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])`,
+        [
+          envelopes.map((e) => e.id),
+          envelopes.map((e) => e.aggregateId),
+          envelopes.map((e) => e.sequence),
+          envelopes.map((e) => e.instanceId),
+          envelopes.map((e) => e.type),
+          envelopes.map((e) => e.version),
+          envelopes.map((e) => JSON.stringify(e.data)),
+          envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
+          envelopes.map((e) => e.occurredAt),
+        ],
+      );
+    } catch (error) {
+      // Two writers read the same version; the unique (stream_id, version) constraint picked one.
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+        throw new ConcurrencyError(request.streamId, request.expectedVersion);
+      }
+      throw error;
+    }
+
+    await writeOutbox(em, envelopes, request.events.map((e) => e.contract.topic));
+    return envelopes;
+  }
+}
+
+/** Queues envelopes for the relay in the caller's transaction. Also used for events that have no stream. */
+export async function writeOutbox(em: EntityManager, envelopes: EventEnvelope[], topics: string[]): Promise<void> {
+  if (envelopes.length === 0) return;
+  await em.query(
+    `INSERT INTO outbox (event_id, topic, message_key, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])`,
+    [envelopes.map((e) => e.id), topics, envelopes.map((e) => e.aggregateId), envelopes.map((e) => JSON.stringify(e))],
+  );
+}

@@ -1,0 +1,12 @@
+import type { EventContract, EventData } from '@tollgate/contracts';
+
+/** An event decided but not yet stored: the contract says its type, version and topic. */
+export interface PendingEvent<D = unknown> {
+  contract: EventContract<D>;
+  data: D;
+}
+
+/** Builds a pending event; the data type is checked against the contract at compile time. */
+export function pendingEvent<C extends EventContract<any>>(contract: C, data: EventData<C>): PendingEvent {
+  return { contract, data };
+}

@@ -1,0 +1,187 @@
+import { Kafka, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+
+export interface BusLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /** Resolve to mark the message consumed; throw to have it delivered again. */
+  handle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<void>;
+}
+
+export interface Subscription {
+  stop(): Promise<void>;
+}
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: BusLogger;
+}
+
+const silent: BusLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value !== undefined) out[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  return out;
+}
+
+/**
+ * The only place that knows kafkajs. Everything else speaks in OutgoingMessage / IncomingMessage,
+ * so the client library can be swapped without touching services.
+ */
+export class KafkaBus {
+  private readonly kafka: Kafka;
+  private readonly logger: BusLogger;
+  private producer?: Promise<Producer>;
+  private admin?: Promise<Admin>;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(options: KafkaBusOptions) {
+    this.logger = options.logger ?? silent;
+    const logger = this.logger;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 3000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log }: LogEntry) => {
+          const { message, ...rest } = log;
+          if (level <= logLevel.ERROR) logger.warn({ kafka: rest }, `kafka: ${message}`);
+          else if (level === logLevel.WARN) logger.debug({ kafka: rest }, `kafka: ${message}`);
+        },
+    });
+  }
+
+  /** Sends in order and waits for every in-sync replica to acknowledge. */
+  async publish(messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.getProducer();
+    const byTopic = new Map<string, { key: string; value: string; headers?: Record<string, string> }[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push({ key: m.key, value: m.value, headers: m.headers });
+      byTopic.set(m.topic, list);
+    }
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 1000,
+      retry: {
+        initialRetryTime: 200,
+        retries: 8,
+        // A broker outage must not end consumption: restart and resume from the committed offset.
+        restartOnFailure: async (error) => {
+          this.logger.warn({ err: error.message, groupId: options.groupId }, 'consumer restarting');
+          return true;
+        },
+      },
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
+    await consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        await options.handle(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value,
+            headers: headersOf(message.headers as Record<string, unknown> | undefined),
+          },
+          heartbeat,
+        );
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  /** Throws unless a broker answers a metadata request within the timeout. */
+  async ping(timeoutMs = 2000): Promise<void> {
+    const admin = await this.getAdmin();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        admin.describeCluster(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    const [producer, admin] = [this.producer, this.admin];
+    this.producer = undefined;
+    this.admin = undefined;
+    await Promise.allSettled([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (!this.producer) {
+      // One request in flight keeps retried batches in order within a partition.
+      const producer = this.kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producer = producer.connect().then(() => producer);
+      this.producer.catch(() => (this.producer = undefined));
+    }
+    return this.producer;
+  }
+
+  private getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    return this.admin;
+  }
+}

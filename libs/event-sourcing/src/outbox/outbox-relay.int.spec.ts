@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
+import { collectMessages, createTestDatabase, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { IdempotentConsumer } from '../consumers/idempotent-consumer';
+import { CommandRunner } from '../event-store/command-runner';
+import { EventStore } from '../event-store/event-store';
+import { keyLifecycle } from '../fixtures/key-lifecycle.fixture';
+import { KafkaBus } from '../kafka/kafka-bus';
+import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
+import { OutboxRelay } from './outbox-relay';
+
+jest.setTimeout(60_000);
+
+describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () => {
+  let db: TestDatabase;
+  let bus: KafkaBus;
+  let relay: OutboxRelay;
+  let runner: CommandRunner;
+  let collector: Awaited<ReturnType<typeof collectMessages>>;
+  const instanceId = `inst_${randomUUID()}`;
+  // The topic is shared with other tests, some of which publish garbage on purpose.
+  const mine = (value: string) => {
+    try {
+      return (JSON.parse(value) as EventEnvelope).instanceId === instanceId;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase([EventSourcingTables1764000000000], 'relay');
+    bus = new KafkaBus({ brokers: testBrokers(), clientId: 'relay-test' });
+    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url, pollIntervalMs: 5000 });
+    runner = new CommandRunner(db.dataSource, new EventStore(), []);
+    collector = await collectMessages(testBrokers(), [TOPICS.keys]);
+    relay.start();
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await collector.stop();
+    await bus.close();
+    await db.drop();
+  });
+
+  it('publishes every committed event once, in order per aggregate, keyed by aggregate id', async () => {
+    const keys = Array.from({ length: 20 }, () => `key_${randomUUID()}`);
+    await Promise.all(
+      keys.map(async (keyId) => {
+        await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+        await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'revoke', keyId } });
+      }),
+    );
+
+    // The poll interval is 5 s: arriving well before it shows the relay was woken by the commit.
+    const published = await eventually(
+      () => {
+        const list = collector.messages.filter((m) => mine(m.value));
+        expect(list).toHaveLength(40);
+        return list;
+      },
+      { timeoutMs: 4000 },
+    );
+    for (const keyId of keys) {
+      const forKey = published.filter((m) => m.key === keyId).map((m) => JSON.parse(m.value) as EventEnvelope);
+      expect(forKey.map((e) => `${e.type}#${e.sequence}`)).toEqual(['KeyIssued#1', 'KeyRevoked#2']);
+      expect(new Set(published.filter((m) => m.key === keyId).map((m) => m.partition)).size).toBe(1);
+    }
+    expect(new Set(published.map((m) => JSON.parse(m.value).id)).size).toBe(40);
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int n FROM outbox WHERE published_at IS NULL`);
+    expect(n).toBe(0);
+  });
+
+  it('never publishes an event whose transaction rolled back', async () => {
+    const doomed = `key_${randomUUID()}`;
+    const witness = `key_${randomUUID()}`;
+    await db.dataSource
+      .transaction(async (em) => {
+        await runner.run(keyLifecycle, { streamId: doomed, instanceId, command: { kind: 'issue', keyId: doomed }, em });
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    await runner.run(keyLifecycle, { streamId: witness, instanceId, command: { kind: 'issue', keyId: witness } });
+
+    // The witness was committed after the doomed one: once it has arrived, the doomed one never will.
+    await eventually(() => expect(collector.messages.some((m) => m.key === witness)).toBe(true));
+    expect(collector.messages.some((m) => m.key === doomed)).toBe(false);
+  });
+
+  it('delivers to a consumer that applies each event once, even when handed it twice', async () => {
+    await db.dataSource.query(`CREATE TABLE applied (event_id uuid, key_id text)`);
+    const consumer = new IdempotentConsumer(db.dataSource, bus, tollgateCatalog, {
+      groupId: `test-${randomUUID()}`,
+      topics: [TOPICS.keys],
+      handlers: {
+        KeyIssued: async (em, event) => {
+          if (event.instanceId !== instanceId) return;
+          await em.query(`INSERT INTO applied VALUES ($1, $2)`, [event.id, event.aggregateId]);
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      const keyId = `key_${randomUUID()}`;
+      const { events } = await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+      await eventually(async () => {
+        const rows = await db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
+        expect(rows).toHaveLength(1);
+      });
+
+      // A redelivery (rebalance, crash before the offset commit) hands the same event over again.
+      expect(await consumer.apply(events[0])).toBe(false);
+      expect(await consumer.apply(events[0])).toBe(false);
+      const rows = await db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
+      expect(rows).toHaveLength(1);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('reports its backlog for readiness checks', async () => {
+    await eventually(async () => expect((await relay.backlog()).count).toBe(0));
+  });
+});

@@ -1,0 +1,4 @@
+export default async function infraGlobalTeardown(): Promise<void> {
+  const kafka = (globalThis as { __tollgateKafka?: { stop(): Promise<void> } }).__tollgateKafka;
+  await kafka?.stop();
+}
