@@ -27,6 +27,8 @@ export interface ApiErrorBody {
   message: string;
   requestId: string;
   errors?: FieldError[];
+  /** Operator endpoints only (readiness): the state of each dependency. */
+  details?: Record<string, unknown>;
 }
 
 export function statusForCode(code: ErrorCode): number {

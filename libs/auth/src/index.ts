@@ -1,0 +1,4 @@
+export * from './principal';
+export * from './principal-token';
+export * from './principal.guard';
+export * from './principal-auth.module';

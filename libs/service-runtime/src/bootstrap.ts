@@ -1,0 +1,85 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { Logger } from 'nestjs-pino';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { apiValidationPipe } from './errors/validation.pipe';
+import { httpRequestDuration } from './metrics/metrics';
+import { requestIdFor } from './request-id';
+
+export interface ServiceOptions {
+  name: string;
+  module: Type<unknown> | DynamicModule;
+  host: string;
+  port: number;
+  bodyLimitBytes?: number;
+  shutdownGraceMs?: number;
+  /** Extra set-up before listening (OpenAPI, content parsers, CORS...). */
+  configure?(app: NestFastifyApplication): Promise<void> | void;
+}
+
+/**
+ * Starts a Tollgate service: Fastify, JSON logs with the request id, the documented error shape
+ * for every failure (including Fastify's own: malformed JSON, oversized bodies, unknown routes),
+ * request metrics, and a graceful stop on SIGTERM/SIGINT.
+ */
+export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    genReqId: requestIdFor,
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const filter = new ApiExceptionFilter();
+  app.useGlobalFilters(filter);
+  app.useGlobalPipes(apiValidationPipe());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.setErrorHandler((error, request, reply) => {
+    const { status, body, headers } = filter.describe(error, String(request.id));
+    void reply.status(status).headers(headers).send(body);
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    httpRequestDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  await options.configure?.(app);
+  return app;
+}
+
+export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const app = await createService(options);
+  await app.listen(options.port, options.host);
+  const logger = app.get(Logger);
+  logger.log({ url: await app.getUrl() }, `${options.name} listening`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ signal }, `${options.name} stopping`);
+    const force = setTimeout(() => process.exit(1), options.shutdownGraceMs ?? 10_000);
+    force.unref();
+    try {
+      // app.close(): shutdown hooks (consumers stop, outbox flushes), then the HTTP server drains.
+      await app.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  return app;
+}

@@ -1,0 +1,89 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
+import { ApiException } from './api-exception';
+
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.InvalidToken,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.NotFound,
+  409: ErrorCode.Conflict,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.ValidationFailed,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.Unavailable,
+  504: ErrorCode.Timeout,
+};
+
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  [ErrorCode.InvalidToken]: 'Invalid token',
+  [ErrorCode.NotFound]: 'Not found',
+  [ErrorCode.PayloadTooLarge]: 'Request body is too large',
+  [ErrorCode.Internal]: 'Internal error',
+};
+
+/** Fastify's own errors (body parsing, size limits) carry a statusCode and an FST_ code. */
+function fastifyError(error: unknown): { statusCode: number; code: string; message: string } | undefined {
+  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (typeof e?.statusCode === 'number' && typeof e.code === 'string' && e.code.startsWith('FST_')) {
+    return { statusCode: e.statusCode, code: e.code, message: String(e.message) };
+  }
+  return undefined;
+}
+
+/** Answers every failure, whatever threw it, in the one error shape of the API. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const { status, body, headers } = this.describe(exception, String(request.id));
+    if (status >= 500 && status !== 503 && status !== 504) {
+      this.logger.error({ err: exception, requestId: request.id }, 'request failed');
+    }
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  describe(exception: unknown, requestId: string): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
+    if (exception instanceof ApiException) {
+      return {
+        status: exception.status,
+        headers: exception.options.headers ?? {},
+        body: {
+          status: 'error',
+          code: exception.code,
+          message: exception.message,
+          requestId,
+          ...(exception.options.errors ? { errors: exception.options.errors } : {}),
+        },
+      };
+    }
+    const fst = fastifyError(exception);
+    if (exception instanceof HttpException || fst) {
+      const status = fst ? fst.statusCode : (exception as HttpException).getStatus();
+      const code = BY_STATUS[status] ?? (status >= 500 ? ErrorCode.Internal : ErrorCode.ValidationFailed);
+      let message = MESSAGES[code] ?? (fst ? fst.message : (exception as HttpException).message);
+      if (fst?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fst?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || /JSON/.test(fst?.message ?? '')) {
+        message = 'Malformed JSON body';
+      }
+      const response = fst ? undefined : (exception as HttpException).getResponse();
+      const details =
+        typeof response === 'object' && response !== null && 'details' in response
+          ? { details: (response as { details: Record<string, unknown> }).details }
+          : {};
+      if (status === 503 && details.details) message = 'Not ready';
+      return { status, headers: {}, body: { status: 'error', code, message, requestId, ...details } };
+    }
+    return {
+      status: 500,
+      headers: {},
+      body: { status: 'error', code: ErrorCode.Internal, message: 'Internal error', requestId },
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { ErrorCode, statusForCode, type FieldError } from '@tollgate/contracts';
+
+/** An error the client is meant to see, in the documented shape. */
+export class ApiException extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { errors?: FieldError[]; headers?: Record<string, string>; status?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ApiException';
+    this.status = options.status ?? statusForCode(code);
+  }
+
+  static notFound(what = 'Not found'): ApiException {
+    return new ApiException(ErrorCode.NotFound, what);
+  }
+
+  static validation(errors: FieldError[], message = 'Validation failed'): ApiException {
+    return new ApiException(ErrorCode.ValidationFailed, message, { errors });
+  }
+
+  static forbidden(message = 'Forbidden'): ApiException {
+    return new ApiException(ErrorCode.Forbidden, message);
+  }
+
+  static invalidToken(): ApiException {
+    return new ApiException(ErrorCode.InvalidToken, 'Invalid token');
+  }
+}

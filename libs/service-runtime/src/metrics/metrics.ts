@@ -1,0 +1,37 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One registry per process; every module adds its series here. */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
+
+export const httpRequestDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration by route and status',
+  labelNames: ['method', 'route', 'status_code'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+export const outboxPublished = new Counter({
+  name: 'tollgate_outbox_published_total',
+  help: 'Events published from the outbox to Kafka',
+  registers: [metricsRegistry],
+});
+
+export const outboxLag = new Histogram({
+  name: 'tollgate_outbox_commit_to_publish_seconds',
+  help: 'Time from an outbox row being written to its batch being acknowledged by Kafka (oldest row of each batch)',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+  registers: [metricsRegistry],
+});
+
+export function registerGauge(name: string, help: string, collect: () => Promise<number>): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [metricsRegistry],
+    async collect() {
+      this.set(await collect());
+    },
+  });
+}
