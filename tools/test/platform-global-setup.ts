@@ -1,1 +1,36 @@
-export default async function platformGlobalSetup(): Promise<void> {}
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * End-to-end tier: builds the services into a run-private folder and starts the whole platform
+ * on E2E_BASE_PORT (default 18080) with fresh databases, so it never collides with a platform
+ * started by `npm start`. Tests reach it through the variables set here.
+ */
+export default async function platformGlobalSetup(): Promise<void> {
+  const basePort = Number(process.env.E2E_BASE_PORT ?? 18080);
+  const distDir = path.join(REPO_ROOT, '.data', `e2e-dist-${basePort}`);
+  if (process.env.E2E_SKIP_BUILD !== 'true') {
+    const bin = (name: string) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+    execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
+    execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+  const platform = await launchPlatform({
+    basePort,
+    databasePrefix: `tollgate_e2e_${basePort}`,
+    freshDatabases: true,
+    distDir,
+    logDir: path.join(REPO_ROOT, '.data', `e2e-logs-${basePort}`),
+    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info' },
+  });
+  (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;
+  process.env.E2E_GATEWAY_URL = platform.gatewayUrl;
+  process.env.E2E_OPERATOR_TOKEN = platform.secrets.OPERATOR_TOKEN;
+  process.env.E2E_INTERNAL_SECRET = platform.secrets.INTERNAL_SECRET;
+  process.env.E2E_URLS = JSON.stringify(platform.urls);
+  process.env.E2E_DATABASE_URLS = JSON.stringify(platform.databaseUrls);
+  process.env.E2E_LOG_DIR = platform.logDir;
+  process.env.KAFKA_BROKERS = platform.brokers;
+}

@@ -1,5 +1,5 @@
 /** Who is calling, as the gateway established it. Services trust nothing else. */
-export type PrincipalKind = 'personal' | 'organization' | 'data' | 'session' | 'operator' | 'anonymous';
+export type PrincipalKind = 'personal' | 'organization' | 'data' | 'session' | 'operator' | 'anonymous' | 'system';
 
 export interface Principal {
   instanceId: string;

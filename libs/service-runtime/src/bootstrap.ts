@@ -30,6 +30,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Nest installs its own handler first; ours replaces it so Fastify's errors get the API's shape.
+    allowErrorHandlerOverride: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -81,5 +83,23 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  exitWithParent(() => void stop('parent gone'));
   return app;
+}
+
+/**
+ * When a launcher sets TOLLGATE_PARENT_PID, the service stops itself once that process is gone,
+ * so a killed start command or test run never leaves services holding ports.
+ */
+export function exitWithParent(onGone: () => void, pid = Number(process.env.TOLLGATE_PARENT_PID)): void {
+  if (!pid) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1000);
+  timer.unref();
 }

@@ -1,3 +1,5 @@
 export * from './postgres';
 export * from './eventually';
 export * from './kafka';
+export * from './platform';
+export * from './fixtures/key-lifecycle.fixture';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KeyRevoked } from '@tollgate/contracts';
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
-import { KEY_STATUS_TABLE, keyLifecycle, keyStatusProjection } from '../fixtures/key-lifecycle.fixture';
+import { createTestDatabase, KEY_STATUS_TABLE, keyLifecycle, keyStatusProjection, type TestDatabase } from '@tollgate/testing';
 import { applyProjections } from '../projections/projection';
 import { rebuildProjections } from '../projections/rebuild-projections';
 import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';

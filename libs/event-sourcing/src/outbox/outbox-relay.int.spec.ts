@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
-import { collectMessages, createTestDatabase, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { collectMessages, createTestDatabase, eventually, keyLifecycle, testBrokers, type TestDatabase } from '@tollgate/testing';
 import { IdempotentConsumer } from '../consumers/idempotent-consumer';
 import { CommandRunner } from '../event-store/command-runner';
 import { EventStore } from '../event-store/event-store';
-import { keyLifecycle } from '../fixtures/key-lifecycle.fixture';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
 import { OutboxRelay } from './outbox-relay';

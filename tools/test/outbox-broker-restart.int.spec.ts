@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { collectMessages, createTestDatabase, eventually, type TestDatabase } from '@tollgate/testing';
-import { ensureTopics, startLocalKafka, type LocalKafka } from '../../../../tools/kafka/local-kafka';
-import { CommandRunner } from '../event-store/command-runner';
-import { EventStore } from '../event-store/event-store';
-import { keyLifecycle } from '../fixtures/key-lifecycle.fixture';
-import { KafkaBus } from '../kafka/kafka-bus';
-import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
-import { OutboxRelay } from './outbox-relay';
+import {
+  CommandRunner,
+  EventSourcingTables1764000000000,
+  EventStore,
+  KafkaBus,
+  OutboxRelay,
+} from '@tollgate/event-sourcing';
+import { collectMessages, createTestDatabase, eventually, keyLifecycle, type TestDatabase } from '@tollgate/testing';
+import { ensureTopics, startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
 
 jest.setTimeout(240_000);
 

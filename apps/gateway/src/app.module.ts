@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PrincipalTokens } from '@tollgate/auth';
+import { KafkaBus } from '@tollgate/event-sourcing';
+import { kafkaCheck, KafkaBusModule, ServiceCoreModule } from '@tollgate/service-runtime';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
+import { ServiceClients } from './downstream/service-clients';
+import { PlatformHealthController } from './health/platform-health.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        KafkaBusModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'tollgate-gateway' }),
+        ServiceCoreModule.forRoot({
+          name: 'gateway',
+          logLevel: config.LOG_LEVEL,
+          readiness: { inject: [KafkaBus], useFactory: (bus: KafkaBus) => [kafkaCheck(bus)] },
+        }),
+      ],
+      controllers: [PlatformHealthController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: PrincipalTokens, useValue: new PrincipalTokens(config.INTERNAL_SECRET) },
+        ServiceClients,
+      ],
+      exports: [GATEWAY_CONFIG, PrincipalTokens, ServiceClients],
+    };
+  }
+}

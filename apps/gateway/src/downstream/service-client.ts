@@ -1,0 +1,96 @@
+import { Pool, type Dispatcher } from 'undici';
+import { PRINCIPAL_HEADER, type Principal, type PrincipalTokens } from '@tollgate/auth';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException, REQUEST_ID_HEADER } from '@tollgate/service-runtime';
+
+export type ServiceName = 'keys' | 'credits' | 'query' | 'flows';
+
+export interface DownstreamRequest {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  principal: Principal;
+  requestId: string;
+  body?: unknown;
+  /** Raw body and its content type, passed through untouched (flow triggers). */
+  rawBody?: { contentType: string; payload: Buffer | string };
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface DownstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * Keep-alive connection pool to one internal service. Every call carries the signed principal
+ * and the request id, so the service can authorise and log it.
+ */
+export class ServiceClient {
+  private readonly pool: Pool;
+
+  constructor(
+    readonly name: ServiceName,
+    readonly baseUrl: string,
+    private readonly tokens: PrincipalTokens,
+    private readonly defaultTimeoutMs: number,
+  ) {
+    this.pool = new Pool(baseUrl, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+  }
+
+  async request(req: DownstreamRequest): Promise<DownstreamResponse> {
+    const headers: Record<string, string> = {
+      ...req.headers,
+      [PRINCIPAL_HEADER]: await this.tokens.sign(req.principal),
+      [REQUEST_ID_HEADER]: req.requestId,
+    };
+    let body: string | Buffer | undefined;
+    if (req.rawBody) {
+      headers['content-type'] = req.rawBody.contentType;
+      body = req.rawBody.payload;
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
+    const timeout = req.timeoutMs ?? this.defaultTimeoutMs;
+    try {
+      const res = await this.pool.request({
+        method: req.method,
+        path: req.path,
+        headers,
+        body,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: req.signal,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        throw new ApiException(ErrorCode.Timeout, `The ${this.name} service did not answer in time`);
+      }
+      throw new ApiException(ErrorCode.Unavailable, `The ${this.name} service is unavailable`);
+    }
+  }
+
+  /** A call whose JSON answer the gateway itself needs. Non-2xx answers come back as ApiException. */
+  async json<T>(req: DownstreamRequest): Promise<{ status: number; body: T }> {
+    const res = await this.request(req);
+    const text = await res.body.text();
+    const parsed = text ? JSON.parse(text) : undefined;
+    if (res.status >= 400) {
+      const e = parsed as { code?: string; message?: string; errors?: { field: string; message: string }[] } | undefined;
+      throw new ApiException((e?.code as ErrorCode) ?? ErrorCode.Internal, e?.message ?? 'Downstream error', {
+        status: res.status,
+        errors: e?.errors,
+      });
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { loadConfigOrExit } from '@tollgate/config';
+import { runService } from '@tollgate/service-runtime';
+import { AppModule } from './app.module';
+import { gatewayConfigSchema } from './config/gateway.config';
+import { setUpOpenApi } from './openapi/openapi';
+
+const config = loadConfigOrExit(gatewayConfigSchema);
+void runService({
+  name: 'gateway',
+  module: AppModule.forRoot(config),
+  host: config.HOST,
+  port: config.PORT,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  configure: setUpOpenApi,
+});
