@@ -5,11 +5,14 @@
  *   start   run a broker in the foreground until Ctrl-C
  *   stop    stop a broker that `start` runs, through its pid file
  *   status  tell whether a broker answers on 127.0.0.1:PORT
+ *   topics  create every Tollgate topic (and its dead-letter topic) on KAFKA_BROKERS or 127.0.0.1:PORT
  */
 import * as fs from 'node:fs';
+import { ALL_TOPICS } from '../../libs/contracts/src/topics';
 import {
   WRAPPER_NAME,
   defaultDataDir,
+  ensureTopics,
   fetchKafkaArtifacts,
   groupAlive,
   pidFilePath,
@@ -60,8 +63,16 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
 
+    case 'topics': {
+      const target = process.env.KAFKA_BROKERS?.trim() || brokers;
+      await waitForKafka(target);
+      await ensureTopics(target, ALL_TOPICS.map((topic) => ({ topic })));
+      console.log(`Topics ready on ${target}: ${ALL_TOPICS.join(', ')}`);
+      return 0;
+    }
+
     default:
-      console.error('usage: tsx tools/kafka/cli.ts fetch|start|stop|status [--port N] [--fresh]');
+      console.error('usage: tsx tools/kafka/cli.ts fetch|start|stop|status|topics [--port N] [--fresh]');
       return 2;
   }
 }

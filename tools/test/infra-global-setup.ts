@@ -1,5 +1,6 @@
+import './register-paths';
 import { Client } from 'pg';
-import { ALL_TOPICS } from '../../libs/contracts/src';
+import { ALL_TOPICS } from '@tollgate/contracts';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
 
 /**

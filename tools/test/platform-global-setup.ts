@@ -1,3 +1,4 @@
+import './register-paths';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
@@ -11,8 +12,10 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
  */
 export default async function platformGlobalSetup(): Promise<void> {
   const basePort = Number(process.env.E2E_BASE_PORT ?? 18080);
-  const distDir = path.join(REPO_ROOT, '.data', `e2e-dist-${basePort}`);
-  if (process.env.E2E_SKIP_BUILD !== 'true') {
+  // The test command builds once into dist/ and passes E2E_DIST_DIR; ad-hoc runs build privately.
+  const prebuilt = process.env.E2E_DIST_DIR;
+  const distDir = prebuilt ? path.resolve(REPO_ROOT, prebuilt) : path.join(REPO_ROOT, '.data', `e2e-dist-${basePort}`);
+  if (!prebuilt) {
     const bin = (name: string) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
     execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
     execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -32,5 +35,6 @@ export default async function platformGlobalSetup(): Promise<void> {
   process.env.E2E_URLS = JSON.stringify(platform.urls);
   process.env.E2E_DATABASE_URLS = JSON.stringify(platform.databaseUrls);
   process.env.E2E_LOG_DIR = platform.logDir;
+  process.env.E2E_DIST_DIR = distDir;
   process.env.KAFKA_BROKERS = platform.brokers;
 }

@@ -1,0 +1,73 @@
+import { api, e2ePlatform } from '@tollgate/testing';
+
+const { gatewayUrl } = e2ePlatform();
+
+describe('gateway conventions (API.md)', () => {
+  it('answers an unknown route with the documented 404 shape and a request id', async () => {
+    const res = await api('GET', `${gatewayUrl}/api/v1/no-such-thing`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({
+      status: 'error',
+      code: 'not_found',
+      message: 'Not found',
+      requestId: res.headers.get('x-request-id'),
+    });
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('echoes the client request id', async () => {
+    const res = await api('GET', `${gatewayUrl}/health`, { headers: { 'x-request-id': 'client-chosen.42' } });
+    expect(res.headers.get('x-request-id')).toBe('client-chosen.42');
+  });
+
+  it('replaces a request id that is not a sane token', async () => {
+    const res = await api('GET', `${gatewayUrl}/health`, { headers: { 'x-request-id': 'x'.repeat(300) } });
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('answers malformed JSON with 400 validation_failed', async () => {
+    const res = await api('POST', `${gatewayUrl}/api/v1/anything`, {
+      rawBody: '{"broken": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('answers an oversized body with 413 payload_too_large', async () => {
+    const res = await api('POST', `${gatewayUrl}/api/v1/anything`, {
+      rawBody: JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ status: 'error', code: 'payload_too_large' });
+  });
+
+  it('summarises every service in /health', async () => {
+    const res = await api('GET', `${gatewayUrl}/health`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.services).sort()).toEqual(['credits', 'flows', 'gateway', 'keys', 'query']);
+    for (const s of ['keys', 'credits', 'query', 'flows']) {
+      expect(res.body.services[s].details).toMatchObject({ database: { status: 'up' }, kafka: { status: 'up' } });
+    }
+  });
+
+  it('publishes the OpenAPI document and its viewer', async () => {
+    const doc = await api('GET', `${gatewayUrl}/api/docs-json`);
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(doc.body.info.title).toBe('Tollgate API');
+    const page = await api('GET', `${gatewayUrl}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger');
+  });
+
+  it('serves Prometheus metrics on every service', async () => {
+    for (const url of Object.values(e2ePlatform().urls)) {
+      const res = await api('GET', `${url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('http_request_duration_seconds');
+    }
+  });
+});
