@@ -73,7 +73,9 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     const force = setTimeout(() => process.exit(1), options.shutdownGraceMs ?? 10_000);
     force.unref();
     try {
-      // app.close(): shutdown hooks (consumers stop, outbox flushes), then the HTTP server drains.
+      // Stop taking requests and let in-flight ones finish first: Nest's own close() would run the
+      // shutdown hooks (consumers stop, outbox flush) while HTTP still accepts work.
+      await app.getHttpAdapter().getInstance().close();
       await app.close();
       process.exit(0);
     } catch (error) {
