@@ -30,6 +30,7 @@ describe('dead-letter topic (real Kafka)', () => {
     const subscriber = new EventSubscriber(bus, tollgateCatalog, {
       groupId: `dlq-${randomUUID()}`,
       topics: [TOPICS.keys],
+      fromBeginning: false, // the topic is shared: skip other tests' history
       onEvent: async (event) => {
         if (event.aggregateId !== keyId) return;
         if ((event.data as { keyId: string }).keyId.endsWith('!')) throw new PermanentEventError('refused by handler');
@@ -37,6 +38,7 @@ describe('dead-letter topic (real Kafka)', () => {
       },
     });
     await subscriber.start();
+    await subscriber.ready();
     try {
       const good = revoked(keyId);
       await produceRaw(testBrokers(), TOPICS.keys, [

@@ -44,6 +44,11 @@ export class EventSubscriber {
     });
   }
 
+  /** Resolves once the subscriber is positioned on its partitions; what is published after that reaches it. */
+  async ready(): Promise<void> {
+    await this.subscription?.ready;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.subscription?.stop();

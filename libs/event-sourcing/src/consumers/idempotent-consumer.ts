@@ -43,6 +43,10 @@ export class IdempotentConsumer {
     return this.subscriber.start();
   }
 
+  ready(): Promise<void> {
+    return this.subscriber.ready();
+  }
+
   stop(): Promise<void> {
     return this.subscriber.stop();
   }

@@ -32,6 +32,8 @@ export interface SubscribeOptions {
 }
 
 export interface Subscription {
+  /** Resolves once the consumer has joined its group and started fetching (its offsets are fixed). */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,13 @@ export class KafkaBus {
       },
     });
     this.consumers.add(consumer);
+    const ready = new Promise<void>((resolve) => {
+      // FETCH fires after a completed fetch, so a new group's starting offsets are resolved by then.
+      const off = consumer.on(consumer.events.FETCH, () => {
+        off();
+        resolve();
+      });
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
     await consumer.run({
@@ -134,6 +143,7 @@ export class KafkaBus {
       },
     });
     return {
+      ready,
       stop: async () => {
         this.consumers.delete(consumer);
         await consumer.disconnect();

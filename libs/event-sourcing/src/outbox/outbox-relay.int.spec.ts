@@ -90,6 +90,8 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
     const consumer = new IdempotentConsumer(db.dataSource, bus, tollgateCatalog, {
       groupId: `test-${randomUUID()}`,
       topics: [TOPICS.keys],
+      // Other tests share the topic: start at its end rather than replaying their history.
+      fromBeginning: false,
       handlers: {
         KeyIssued: async (em, event) => {
           if (event.instanceId !== instanceId) return;
@@ -98,6 +100,7 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
       },
     });
     await consumer.start();
+    await consumer.ready();
     try {
       const keyId = `key_${randomUUID()}`;
       const { events } = await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
