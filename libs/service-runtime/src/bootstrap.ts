@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
@@ -59,6 +60,25 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   return app;
 }
 
+/**
+ * Stops taking requests and lets in-flight ones finish, then runs the shutdown hooks (consumers
+ * stop, the outbox is flushed, connections close). Nest's own close() alone would run the hooks
+ * while HTTP still accepts work.
+ */
+export async function closeGracefully(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const closing = app.getHttpAdapter().getInstance().close();
+  // A keep-alive connection whose request finishes after close() began would otherwise hold the
+  // server open until its keep-alive timeout: close connections as soon as they fall idle.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  try {
+    await closing;
+  } finally {
+    clearInterval(sweep);
+  }
+  await app.close();
+}
+
 export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const app = await createService(options);
   await app.listen(options.port, options.host);
@@ -73,10 +93,7 @@ export async function runService(options: ServiceOptions): Promise<NestFastifyAp
     const force = setTimeout(() => process.exit(1), options.shutdownGraceMs ?? 10_000);
     force.unref();
     try {
-      // Stop taking requests and let in-flight ones finish first: Nest's own close() would run the
-      // shutdown hooks (consumers stop, outbox flush) while HTTP still accepts work.
-      await app.getHttpAdapter().getInstance().close();
-      await app.close();
+      await closeGracefully(app);
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'unclean shutdown');
