@@ -1,4 +1,5 @@
 export * from './instance-created.v1';
+export * from './instance-plan-changed.v1';
 export * from './user-deactivated.v1';
 export * from './user-downgraded.v1';
 export * from './user-reactivated.v1';

@@ -1,0 +1,31 @@
+import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import type { KeyScope } from '@tollgate/contracts';
+import { CredentialGuard } from './credential.guard';
+
+export interface AuthOptions {
+  /** The caller needs at least one of these scopes (403 `forbidden` otherwise). */
+  scopes?: KeyScope[];
+  /** Console sessions allowed; default true. */
+  sessions?: boolean;
+  /** The operator token allowed; default false. */
+  operator?: boolean;
+  /** No credential gives an `anonymous` principal with instanceId '' instead of 401; default false. */
+  anonymous?: boolean;
+}
+
+export const AUTH_OPTIONS = 'tollgate:auth-options';
+
+/**
+ * Authenticates the request with any documented transport (X-Api-Key, Bearer, `access_token` /
+ * `key` query parameters, `access_token` body field). Afterwards `request.principal` holds the
+ * caller; read it with `@CurrentPrincipal()`.
+ */
+export function Authenticated(options: AuthOptions = {}): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    SetMetadata(AUTH_OPTIONS, options),
+    UseGuards(CredentialGuard),
+    ApiSecurity('apiKey'),
+    ApiBearerAuth(),
+  );
+}

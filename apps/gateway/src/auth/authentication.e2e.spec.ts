@@ -1,0 +1,102 @@
+import { request as httpRequest } from 'node:http';
+import { eventually } from '@tollgate/testing';
+import { generateCredential } from '@tollgate/auth';
+import { authStatus, bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+
+const INVALID = { status: 'error', code: 'invalid_token', message: 'Invalid token' };
+
+describe('gateway authentication', () => {
+  let t: TestInstance;
+  beforeAll(async () => {
+    t = await createInstance();
+  });
+
+  it('accepts a key in every documented transport', async () => {
+    expect(await authStatus({ 'x-api-key': t.orgKey })).toBe(200);
+    expect(await authStatus(bearer(t.orgKey))).toBe(200);
+    expect(await authStatus({}, `?access_token=${t.orgKey}`)).toBe(200);
+    expect(await authStatus({}, `?key=${t.orgKey}`)).toBe(200);
+    const json = await call('POST', '/api/v1/groups', { 'content-type': 'application/json' }, { access_token: t.orgKey, name: 'json', members: [] });
+    expect(json.status).toBe(201);
+    const form = await fetch(url('/api/v1/groups'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: t.orgKey, name: 'form' }).toString(),
+    });
+    // Authenticated by the form field; the group body then fails validation (members missing), not authentication.
+    expect(form.status).toBe(400);
+    const unauthenticatedForm = await fetch(url('/api/v1/groups'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'form' }).toString(),
+    });
+    expect(unauthenticatedForm.status).toBe(401);
+  });
+
+  it('accepts a console session as a Bearer token', async () => {
+    expect(await authStatus(bearer(t.session))).toBe(200);
+  });
+
+  it('answers every failure with the same 401', async () => {
+    const revoked = await issue(t, { kind: 'organization', description: 'to revoke' });
+    expect((await call('DELETE', `/api/v1/keys/${revoked.id}`, bearer(t.session))).status).toBe(204);
+    const expiring = await issue(t, { kind: 'organization', description: 'expires', expiresAt: new Date(Date.now() + 1500).toISOString() });
+    expect(await authStatus(bearer(expiring.key))).toBe(200);
+    const flipped = t.orgKey.slice(0, 10) + (t.orgKey[10] === 'a' ? 'b' : 'a') + t.orgKey.slice(11);
+    const cases: Record<string, Record<string, string>> = {
+      missing: {},
+      malformed: bearer('not-a-key'),
+      'not bearer': { authorization: `Basic ${t.orgKey}` },
+      truncated: { 'x-api-key': t.orgKey.slice(0, -3) },
+      'bad checksum': { 'x-api-key': flipped },
+      unknown: { 'x-api-key': generateCredential('organization') },
+      'unknown session': bearer(generateCredential('session')),
+      revoked: { 'x-api-key': revoked.key },
+      'operator token outside operator routes': operator(),
+    };
+    for (const [cause, headers] of Object.entries(cases)) {
+      const res = await call('GET', '/api/v1/groups', headers);
+      expect({ cause, status: res.status, body: { ...res.body, requestId: undefined } }).toEqual({
+        cause,
+        status: 401,
+        body: { ...INVALID, requestId: undefined },
+      });
+    }
+    await eventually(async () => expect(await authStatus(bearer(expiring.key))).toBe(401), { timeoutMs: 5000 });
+  });
+
+  it('refuses API keys and sessions on operator routes, and the operator token elsewhere', async () => {
+    const body = { id: 'nope-instance', name: 'x', dailyCredits: 1, timezone: 'UTC' };
+    expect((await call('POST', '/api/v1/operator/instances', { 'x-api-key': t.orgKey }, body)).status).toBe(401);
+    expect((await call('POST', '/api/v1/operator/instances', bearer(t.session), body)).status).toBe(401);
+    expect((await call('GET', '/api/v1/keys', operator())).status).toBe(401);
+  });
+
+  it('rate-limits an address that keeps failing, with Retry-After', async () => {
+    // From another loopback address, so the rest of the suite is not limited.
+    const attempt = () =>
+      new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
+        const req = httpRequest(url('/api/v1/groups'), { localAddress: '127.0.0.2', headers: { 'x-api-key': generateCredential('data') } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, code: JSON.parse(text).code }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    let last = await attempt();
+    for (let i = 0; i < 200 && last.status === 401; i++) last = await attempt();
+    expect(last.status).toBe(429);
+    expect(last.code).toBe('rate_limited');
+    expect(Number(last.retryAfter)).toBeGreaterThan(0);
+    // The limited address is refused even with a valid key; others are not affected.
+    expect(await authStatus({ 'x-api-key': t.orgKey })).toBe(200);
+  });
+
+  it('checks scopes: 403 forbidden when the key lacks them', async () => {
+    const data = await issue(t, { kind: 'data', description: 'reader', entities: ['orders'] });
+    const res = await call('GET', '/api/v1/keys', { 'x-api-key': data.key });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+  });
+});

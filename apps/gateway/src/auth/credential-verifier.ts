@@ -1,0 +1,72 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { parseCredential, type Principal } from '@tollgate/auth';
+import { ErrorCode, KEY_SCOPES } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+import { KeyUsageReporter } from './key-usage-reporter';
+import { VerificationCache } from './verification-cache';
+
+export interface VerifiedCredential {
+  principal: Principal;
+  expiresAt?: string;
+}
+
+const VERIFIER: Principal = { instanceId: '', kind: 'system', scopes: [] };
+
+/**
+ * Turns a presented credential into a principal. Malformed credentials and bad checksums are
+ * refused locally; known ones come from the cache; only the rest cost a call to keys.
+ */
+@Injectable()
+export class CredentialVerifier {
+  readonly cache: VerificationCache;
+  private readonly operatorToken: Buffer;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly clients: ServiceClients,
+    private readonly usage: KeyUsageReporter,
+  ) {
+    this.cache = new VerificationCache(config.AUTH_CACHE_TTL_MS, config.AUTH_CACHE_MAX_ENTRIES);
+    this.operatorToken = Buffer.from(config.OPERATOR_TOKEN);
+  }
+
+  async verify(credential: string, options: { operator: boolean; requestId: string }): Promise<Principal | undefined> {
+    if (options.operator && this.isOperatorToken(credential)) {
+      return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
+    }
+    if (!parseCredential(credential)) return undefined;
+    const digest = createHash('sha256').update(credential).digest('base64url');
+    let principal = this.cache.get(digest);
+    if (!principal) {
+      const since = Date.now();
+      const verified = await this.lookUp(credential, options.requestId);
+      if (!verified) return undefined;
+      principal = verified.principal;
+      this.cache.set(digest, principal, since, verified.expiresAt ? Date.parse(verified.expiresAt) : undefined);
+    }
+    if (principal.keyId) this.usage.record(principal);
+    return principal;
+  }
+
+  private isOperatorToken(credential: string): boolean {
+    const presented = Buffer.from(credential);
+    return presented.length === this.operatorToken.length && timingSafeEqual(presented, this.operatorToken);
+  }
+
+  private async lookUp(credential: string, requestId: string): Promise<VerifiedCredential | undefined> {
+    const res = await this.clients.keys.request({
+      method: 'POST',
+      path: '/credentials/verify',
+      principal: VERIFIER,
+      requestId,
+      body: { credential },
+    });
+    const text = await res.body.text();
+    if (res.status === 200) return JSON.parse(text) as VerifiedCredential;
+    if (res.status === 401) return undefined;
+    throw new ApiException(ErrorCode.Unavailable, 'The keys service is unavailable');
+  }
+}

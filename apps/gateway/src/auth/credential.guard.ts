@@ -1,0 +1,78 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { AuthFailureLimiter } from './auth-failure-limiter';
+import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
+import { TRANSPORT_STRATEGIES } from './credential-transports';
+import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
+
+const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
+
+class PassportCredentialGuard extends AuthGuard(TRANSPORT_STRATEGIES) {
+  override getAuthenticateOptions() {
+    return { session: false, property: 'principal' };
+  }
+
+  override handleRequest<T>(err: unknown, user: T, info: unknown, context: ExecutionContext): T {
+    if (err) throw err;
+    if (user) return user;
+    const challenges = Array.isArray(info) ? info : [info];
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    if (challenges.every((c) => c === MISSING) && request.tollgateAuth?.anonymous) return { ...ANONYMOUS } as T;
+    throw ApiException.invalidToken();
+  }
+}
+
+const presentedInvalid = (request: AuthRequest & { authInfo?: unknown }) =>
+  (Array.isArray(request.authInfo) ? request.authInfo : [request.authInfo]).includes(INVALID);
+
+/** Credentials are not parameters: DTOs that forbid unknown fields never see them. */
+function stripCredentials(request: AuthRequest): void {
+  for (const source of [request.body, request.query]) {
+    if (source && typeof source === 'object' && !Array.isArray(source)) {
+      const record = source as Record<string, unknown>;
+      delete record.access_token;
+      if (source === request.query) delete record.key;
+    }
+  }
+}
+
+/**
+ * Every failure answers the same 401; addresses that keep failing get 429. Route options
+ * (`@Authenticated({...})`) decide which principals may pass.
+ */
+@Injectable()
+export class CredentialGuard implements CanActivate {
+  private readonly passport = new PassportCredentialGuard();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limiter: AuthFailureLimiter,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const options =
+      this.reflector.getAllAndOverride<AuthOptions>(AUTH_OPTIONS, [context.getHandler(), context.getClass()]) ?? {};
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    request.tollgateAuth = options;
+    await this.limiter.assertAllowed(request.ip);
+    try {
+      await this.passport.canActivate(context);
+    } catch (error) {
+      if (error instanceof ApiException && error.status === 401 && presentedInvalid(request)) {
+        await this.limiter.recordFailure(request.ip);
+      }
+      throw error;
+    }
+    const principal = request.principal as Principal;
+    if (principal.kind === 'session' && options.sessions === false) throw ApiException.invalidToken();
+    if (options.scopes?.length && principal.kind !== 'anonymous' && !options.scopes.some((s) => principal.scopes.includes(s))) {
+      throw ApiException.forbidden(`This needs one of the scopes: ${options.scopes.join(', ')}`);
+    }
+    if (!principal.requestId) request.principal = { ...principal, requestId: String(request.id) };
+    stripCredentials(request);
+    return true;
+  }
+}

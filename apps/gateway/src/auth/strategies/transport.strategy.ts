@@ -1,0 +1,39 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { Strategy } from 'passport-custom';
+import type { Principal } from '@tollgate/auth';
+import { CredentialVerifier } from '../credential-verifier';
+import { CREDENTIAL_TRANSPORTS } from '../credential-transports';
+import type { AuthOptions } from '../authenticated.decorator';
+
+export const MISSING = 'missing';
+export const INVALID = 'invalid';
+
+export type AuthRequest = FastifyRequest & { principal?: Principal; tollgateAuth?: AuthOptions };
+
+/** One passport strategy per transport: it finds the credential where its transport puts it, and verifies it. */
+function transportStrategy(name: string): Type<unknown> {
+  const extract = CREDENTIAL_TRANSPORTS[name];
+
+  @Injectable()
+  class TransportStrategy extends PassportStrategy(Strategy, name) {
+    constructor(private readonly verifier: CredentialVerifier) {
+      super();
+    }
+
+    async validate(request: AuthRequest): Promise<[Principal] | [false, string]> {
+      const credential = extract(request);
+      if (credential === undefined) return [false, MISSING];
+      const principal = await this.verifier.verify(credential, {
+        operator: request.tollgateAuth?.operator ?? false,
+        requestId: String(request.id),
+      });
+      return principal ? [principal] : [false, INVALID];
+    }
+  }
+  Object.defineProperty(TransportStrategy, 'name', { value: `${name}-strategy` });
+  return TransportStrategy;
+}
+
+export const TRANSPORT_STRATEGY_PROVIDERS = Object.keys(CREDENTIAL_TRANSPORTS).map(transportStrategy);

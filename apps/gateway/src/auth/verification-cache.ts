@@ -1,0 +1,111 @@
+import type { Principal } from '@tollgate/auth';
+
+interface Entry {
+  principal: Principal;
+  expiresAt: number;
+}
+
+/**
+ * Verified credentials, keyed by a digest of the credential. Entries live at most `ttlMs` (so a
+ * lost eviction event cannot keep a dead key alive) and never past the key's own expiry. An
+ * eviction also leaves a tombstone for `ttlMs`, so a verification answer that was already in
+ * flight when the key died is not cached afterwards.
+ */
+export class VerificationCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byKey = new Map<string, Set<string>>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly tombstones = new Map<string, number>();
+  /** Off until evictions can be heard: before that, every check asks keys. */
+  private active = false;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly settleMs = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Called once eviction events are being consumed; `false` empties the cache and stops filling it. */
+  setActive(active: boolean): void {
+    this.active = active;
+    if (!active) for (const digest of [...this.entries.keys()]) this.remove(digest);
+  }
+
+  get(digest: string): Principal | undefined {
+    const entry = this.entries.get(digest);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.remove(digest);
+      return undefined;
+    }
+    return entry.principal;
+  }
+
+  /**
+   * Caches unless the key or its user was evicted since `verifiedSince` (when the look-up began) or
+   * within the last `settleMs`: a user's downgrade reaches the gateway before keys has deactivated
+   * their keys, so answers in between are asked again rather than trusted for a whole TTL.
+   */
+  set(digest: string, principal: Principal, verifiedSince: number, credentialExpiresAt?: number): void {
+    if (this.ttlMs === 0 || !this.active) return;
+    const settled = this.now() - this.settleMs;
+    for (const id of this.idsOf(principal)) {
+      const evictedAt = this.tombstones.get(id);
+      if (evictedAt !== undefined && (evictedAt >= verifiedSince || evictedAt >= settled)) return;
+    }
+    const expiresAt = Math.min(this.now() + this.ttlMs, credentialExpiresAt ?? Infinity);
+    this.remove(digest);
+    while (this.entries.size >= this.maxEntries) this.remove(this.entries.keys().next().value as string);
+    this.entries.set(digest, { principal, expiresAt });
+    if (principal.keyId) this.index(this.byKey, principal.keyId, digest);
+    if (principal.userId) this.index(this.byUser, principal.userId, digest);
+  }
+
+  evictKey(keyId: string): void {
+    this.evict(this.byKey, keyId, `key:${keyId}`);
+  }
+
+  evictUser(userId: string): void {
+    this.evict(this.byUser, userId, `user:${userId}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private idsOf(principal: Principal): string[] {
+    const ids: string[] = [];
+    if (principal.keyId) ids.push(`key:${principal.keyId}`);
+    if (principal.userId) ids.push(`user:${principal.userId}`);
+    return ids;
+  }
+
+  private evict(index: Map<string, Set<string>>, id: string, tombstone: string): void {
+    const now = this.now();
+    this.tombstones.set(tombstone, now);
+    for (const digest of index.get(id) ?? []) this.remove(digest);
+    index.delete(id);
+    this.pruneTombstones(now);
+  }
+
+  private pruneTombstones(now: number): void {
+    if (this.tombstones.size < 1000) return;
+    for (const [id, at] of this.tombstones) if (at < now - Math.max(this.ttlMs, this.settleMs)) this.tombstones.delete(id);
+  }
+
+  private index(index: Map<string, Set<string>>, id: string, digest: string): void {
+    const set = index.get(id) ?? new Set<string>();
+    set.add(digest);
+    index.set(id, set);
+  }
+
+  private remove(digest: string): void {
+    const entry = this.entries.get(digest);
+    if (!entry) return;
+    this.entries.delete(digest);
+    const { keyId, userId } = entry.principal;
+    if (keyId) this.byKey.get(keyId)?.delete(digest);
+    if (userId) this.byUser.get(userId)?.delete(digest);
+  }
+}

@@ -1,0 +1,60 @@
+import type { Principal } from '@tollgate/auth';
+import { VerificationCache } from './verification-cache';
+
+describe('VerificationCache', () => {
+  let now = 1_000_000;
+  const clock = () => now;
+  const key: Principal = { instanceId: 'i', kind: 'personal', keyId: 'k1', userId: 'u1', scopes: ['query'] };
+  const fresh = () => {
+    const cache = new VerificationCache(30_000, 3, 5_000, clock);
+    cache.setActive(true);
+    return cache;
+  };
+
+  it('serves entries until the TTL or the key’s own expiry, whichever comes first', () => {
+    const cache = fresh();
+    cache.set('d1', key, now);
+    cache.set('d2', { ...key, keyId: 'k2' }, now, now + 1000);
+    now += 1001;
+    expect(cache.get('d1')).toEqual(key);
+    expect(cache.get('d2')).toBeUndefined();
+    now += 30_000;
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
+  it('evicts by key and by user', () => {
+    const cache = fresh();
+    cache.set('d1', key, now);
+    cache.set('s1', { instanceId: 'i', kind: 'session', userId: 'u1', scopes: [] }, now);
+    cache.evictKey('k1');
+    expect(cache.get('d1')).toBeUndefined();
+    expect(cache.get('s1')).toBeDefined();
+    cache.evictUser('u1');
+    expect(cache.get('s1')).toBeUndefined();
+  });
+
+  it('does not cache an answer that was in flight when the key died, nor right after', () => {
+    const cache = fresh();
+    const started = now;
+    now += 10;
+    cache.evictKey('k1');
+    now += 10;
+    cache.set('d1', key, started);
+    expect(cache.get('d1')).toBeUndefined();
+    cache.set('d1', key, now);
+    expect(cache.get('d1')).toBeUndefined();
+    now += 5_001;
+    cache.set('d1', key, now);
+    expect(cache.get('d1')).toEqual(key);
+  });
+
+  it('caches nothing until eviction events can be heard, and stays bounded', () => {
+    const cache = new VerificationCache(30_000, 2, 5_000, clock);
+    cache.set('d1', key, now);
+    expect(cache.get('d1')).toBeUndefined();
+    cache.setActive(true);
+    for (const d of ['a', 'b', 'c']) cache.set(d, { ...key, keyId: d }, now);
+    expect(cache.size).toBe(2);
+    expect(cache.get('a')).toBeUndefined();
+  });
+});

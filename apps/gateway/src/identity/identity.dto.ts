@@ -1,0 +1,164 @@
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import {
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsTimeZone,
+  IsUUID,
+  Matches,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { IsModuleRoles, KEY_KINDS, KEY_SCOPES, MODULE_ROLES, type KeyKind, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+
+const rolesSchema: ApiPropertyOptions = {
+  type: 'object',
+  additionalProperties: { type: 'string', enum: [...MODULE_ROLES] },
+  example: { users: 'admin', query: 'reader' },
+};
+
+export class LoginDto {
+  @ApiProperty({ example: 'demo' }) @IsString() @MinLength(1) @MaxLength(63) instance!: string;
+  @ApiProperty({ example: 'admin@demo.test' }) @IsString() @MaxLength(254) email!: string;
+  @ApiProperty() @IsString() @MaxLength(200) password!: string;
+}
+
+export class CreateInstanceDto {
+  @ApiProperty({ example: 'acme', pattern: '^[a-z][a-z0-9-]{1,62}$' })
+  @Matches(/^[a-z][a-z0-9-]{1,62}$/, { message: 'id must be 2-63 lowercase letters, digits or dashes, starting with a letter' })
+  id!: string;
+  @ApiProperty({ example: 'Acme Corp' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ example: 10000, minimum: 0 }) @IsInt() @Min(0) dailyCredits!: number;
+  @ApiProperty({ example: 'Europe/Paris', description: 'IANA time zone; the credit pool resets at local midnight' })
+  @IsTimeZone()
+  timezone!: string;
+}
+
+export class ChangePlanDto {
+  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) dailyCredits?: number;
+  @ApiPropertyOptional({ example: 'America/New_York' }) @IsOptional() @IsTimeZone() timezone?: string;
+}
+
+export class CreateUserDto {
+  @ApiProperty({ example: 'ada@acme.test' }) @IsEmail() @MaxLength(254) email!: string;
+  @ApiProperty({ example: 'Ada' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiPropertyOptional({ minLength: 8, description: 'Needed for console login' })
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
+  @MaxLength(200)
+  password?: string;
+  @ApiProperty({ ...rolesSchema, description: 'Role per module' }) @IsModuleRoles() roles!: ModuleRoles;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ ...rolesSchema, description: 'Losing the last admin role emits UserDowngraded' })
+  @IsOptional()
+  @IsModuleRoles()
+  roles?: ModuleRoles;
+  @ApiPropertyOptional({ enum: ['active', 'deactivated'] }) @IsOptional() @IsIn(['active', 'deactivated']) status?: 'active' | 'deactivated';
+  @ApiPropertyOptional({ type: [String], description: 'Group ids; replaces the memberships' })
+  @IsOptional()
+  @IsArray()
+  @IsUUID('all', { each: true })
+  groups?: string[];
+}
+
+export class CreateGroupDto {
+  @ApiProperty({ example: 'analysts' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ type: [String], description: 'User ids' }) @IsArray() @ArrayUnique() @IsUUID('all', { each: true }) members!: string[];
+}
+
+export class IssueKeyDto {
+  @ApiProperty({ enum: KEY_KINDS }) @IsIn(KEY_KINDS) kind!: KeyKind;
+  @ApiProperty({ example: 'Reporting dashboard' }) @IsString() @MaxLength(500) description!: string;
+  @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, description: 'Default: all scopes (personal, organization), query (data)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(KEY_SCOPES, { each: true })
+  scopes?: KeyScope[];
+  @ApiPropertyOptional({ type: [String], description: 'Data keys only: the entities it may read' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @Matches(/^[a-z][a-z0-9_]*$/, { each: true })
+  entities?: string[];
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
+  @ApiPropertyOptional({ description: 'Owner user id (personal keys default to the caller)' }) @IsOptional() @IsUUID() ownerId?: string;
+}
+
+export class RevokeKeysDto {
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @IsUUID('all', { each: true }) ids!: string[];
+}
+
+export class TokenDto {
+  @ApiProperty({ description: 'Console session token: send as Authorization: Bearer' }) token!: string;
+  @ApiProperty() expiresAt!: string;
+}
+
+export class InstanceDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() dailyCredits!: number;
+  @ApiProperty() timezone!: string;
+  @ApiProperty() createdAt!: string;
+}
+
+export class UserDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty(rolesSchema) roles!: ModuleRoles;
+  @ApiProperty({ enum: ['active', 'deactivated'] }) status!: string;
+  @ApiProperty({ type: [String] }) groups!: string[];
+  @ApiProperty() createdAt!: string;
+}
+
+export class UserListDto {
+  @ApiProperty({ type: [UserDto] }) users!: UserDto[];
+}
+
+export class GroupDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: [String] }) members!: string[];
+  @ApiProperty() createdAt!: string;
+}
+
+export class GroupListDto {
+  @ApiProperty({ type: [GroupDto] }) groups!: GroupDto[];
+}
+
+export class KeyDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: KEY_KINDS }) kind!: KeyKind;
+  @ApiProperty({ example: 'tg_3kJd9x…p', description: 'Enough to recognise the key, not to use it' }) prefix!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty({ enum: KEY_SCOPES, isArray: true }) scopes!: KeyScope[];
+  @ApiPropertyOptional({ type: [String] }) entities?: string[];
+  @ApiPropertyOptional() ownerId?: string;
+  @ApiPropertyOptional() expiresAt?: string;
+  @ApiProperty({ enum: ['active', 'deactivated', 'revoked'] }) status!: string;
+  @ApiPropertyOptional({ enum: ['owner_downgraded', 'owner_deactivated', 'expired'] }) deactivationReason?: string;
+  @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional() lastUsedAt?: string;
+  @ApiProperty() useCount!: number;
+}
+
+export class IssuedKeyDto extends KeyDto {
+  @ApiProperty({ description: 'The key itself: shown in this response only' }) key!: string;
+}
+
+export class KeyListDto {
+  @ApiProperty({ type: [KeyDto], description: 'Most recently used first, never-used last' }) keys!: KeyDto[];
+}

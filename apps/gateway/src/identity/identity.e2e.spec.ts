@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { api, e2ePlatform } from '@tollgate/testing';
+import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
+import { bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
+
+jest.setTimeout(30_000);
+
+describe('operator and identity', () => {
+  let t: TestInstance;
+  beforeAll(async () => {
+    t = await createInstance();
+  });
+
+  it('creates an instance with its credit account, and changes its plan', async () => {
+    const id = `i${randomUUID().slice(0, 8)}`;
+    const created = await call('POST', '/api/v1/operator/instances', operator(), { id, name: 'Plan', dailyCredits: 500, timezone: 'Europe/Paris' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id, name: 'Plan', dailyCredits: 500, timezone: 'Europe/Paris' });
+    expect((await call('POST', '/api/v1/operator/instances', operator(), { id, name: 'Again', dailyCredits: 1, timezone: 'UTC' })).status).toBe(409);
+    const changed = await call('PATCH', `/api/v1/operator/instances/${id}`, operator(), { dailyCredits: 800 });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id, dailyCredits: 800, timezone: 'Europe/Paris' });
+    expect((await call('PATCH', '/api/v1/operator/instances/nosuchinstance', operator(), { dailyCredits: 1 })).status).toBe(404);
+    const user = await call('POST', `/api/v1/operator/instances/${id}/users`, operator(), {
+      email: 'first@plan.test',
+      name: 'First',
+      password: 'first-password',
+      roles: { users: 'admin' },
+    });
+    expect(user.status).toBe(201);
+    const session = await login(id, 'first@plan.test', 'first-password');
+    const credits = await call('GET', '/api/v1/credits', bearer(session));
+    expect(credits.status).toBe(200);
+    expect(credits.body).toMatchObject({ dailyAllowance: 800, timezone: 'Europe/Paris' });
+  });
+
+  it('validates operator input', async () => {
+    for (const body of [
+      { id: 'Bad Id', name: 'x', dailyCredits: 1, timezone: 'UTC' },
+      { id: 'okid', name: 'x', dailyCredits: -1, timezone: 'UTC' },
+      { id: 'okid', name: 'x', dailyCredits: 1, timezone: 'Mars/Olympus' },
+    ]) {
+      const res = await call('POST', '/api/v1/operator/instances', operator(), body);
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+    }
+    expect((await call('POST', '/api/v1/operator/instances/nosuchinstance/users', operator(), { email: 'a@b.test', name: 'a', roles: {} })).status).toBe(404);
+  });
+
+  it('logs in with email and password; wrong ones get 401', async () => {
+    expect(await login(t.instanceId, t.adminEmail.toUpperCase(), t.password)).toMatch(/^tgs_/);
+    for (const body of [
+      { instance: t.instanceId, email: t.adminEmail, password: 'wrong-password' },
+      { instance: t.instanceId, email: 'nobody@x.test', password: t.password },
+      { instance: 'otherinstance', email: t.adminEmail, password: t.password },
+    ]) {
+      const res = await call('POST', '/api/v1/auth/login', {}, body);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('invalid_token');
+    }
+  });
+
+  it('manages users: create, list, get, roles, deactivate, groups', async () => {
+    const created = await call('POST', '/api/v1/users', bearer(t.session), { email: 'ann@x.test', name: 'Ann', roles: { query: 'contributor' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ email: 'ann@x.test', name: 'Ann', roles: { query: 'contributor' }, status: 'active', groups: [] });
+    expect(created.body.password).toBeUndefined();
+    expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'ann@x.test', name: 'Ann', roles: {} })).status).toBe(409);
+    expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'nope', name: 'Ann', roles: {} })).status).toBe(400);
+    expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'b@x.test', name: 'B', roles: { query: 'owner' } })).status).toBe(400);
+    const id = created.body.id;
+    const list = await call('GET', '/api/v1/users', bearer(t.session));
+    expect(list.body.users.map((u: any) => u.id)).toEqual(expect.arrayContaining([t.adminId, id]));
+    expect((await call('GET', `/api/v1/users/${id}`, bearer(t.session))).body.email).toBe('ann@x.test');
+
+    const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'analysts', members: [id] });
+    expect(group.status).toBe(201);
+    expect((await call('POST', '/api/v1/groups', bearer(t.session), { name: 'ghosts', members: [randomUUID()] })).status).toBe(400);
+    const other = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'reviewers', members: [] });
+    const moved = await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { roles: { query: 'admin' }, groups: [other.body.id] });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ roles: { query: 'admin' }, groups: [other.body.id] });
+    expect((await call('GET', `/api/v1/groups/${group.body.id}`, bearer(t.session))).body.members).toEqual([]);
+    expect((await call('GET', '/api/v1/groups', bearer(t.session))).body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(['analysts', 'reviewers']));
+    expect((await call('DELETE', `/api/v1/groups/${group.body.id}`, bearer(t.session))).status).toBe(204);
+    expect((await call('GET', `/api/v1/groups/${group.body.id}`, bearer(t.session))).status).toBe(404);
+
+    expect((await call('DELETE', `/api/v1/users/${id}`, bearer(t.session))).status).toBe(204);
+    expect((await call('GET', `/api/v1/users/${id}`, bearer(t.session))).body.status).toBe('deactivated');
+    expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'active' })).body.status).toBe('active');
+    expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'gone' })).status).toBe(400);
+  });
+
+  it('always keeps one active users admin', async () => {
+    const fresh = await createInstance();
+    const demote = await call('PATCH', `/api/v1/users/${fresh.adminId}`, bearer(fresh.session), { roles: { query: 'admin' } });
+    expect(demote.status).toBe(409);
+    expect(demote.body.message).toMatch(/at least one active users admin/);
+    expect((await call('DELETE', `/api/v1/users/${fresh.adminId}`, bearer(fresh.session))).status).toBe(409);
+    const second = await createUser(fresh, { users: 'admin' });
+    expect((await call('DELETE', `/api/v1/users/${fresh.adminId}`, bearer(fresh.session))).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/users/${second.id}`, { 'x-api-key': fresh.orgKey })).status).toBe(409);
+  });
+
+  it('needs the users admin role or an admin-scoped key', async () => {
+    const reader = await createUser(t, { query: 'admin' });
+    const session = await login(t.instanceId, reader.email, reader.password);
+    const res = await call('POST', '/api/v1/users', bearer(session), { email: 'z@x.test', name: 'Z', roles: {} });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+    expect((await call('GET', '/api/v1/users', bearer(session))).status).toBe(403);
+    const queryKey = await issue(t, { kind: 'organization', description: 'q', scopes: ['query'] });
+    expect((await call('GET', '/api/v1/users', { 'x-api-key': queryKey.key })).status).toBe(403);
+    expect((await call('GET', '/api/v1/users', { 'x-api-key': t.orgKey })).status).toBe(200);
+  });
+
+  it('answers 404 for another instance’s users and groups', async () => {
+    const other = await createInstance();
+    const group = await call('POST', '/api/v1/groups', bearer(other.session), { name: 'theirs', members: [] });
+    expect((await call('GET', `/api/v1/users/${other.adminId}`, bearer(t.session))).status).toBe(404);
+    expect((await call('PATCH', `/api/v1/users/${other.adminId}`, bearer(t.session), { roles: {} })).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/users/${other.adminId}`, bearer(t.session))).status).toBe(404);
+    expect((await call('GET', `/api/v1/groups/${group.body.id}`, bearer(t.session))).status).toBe(404);
+    expect((await call('DELETE', `/api/v1/groups/${group.body.id}`, bearer(t.session))).status).toBe(404);
+    expect((await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'personal', description: 'x', ownerId: other.adminId })).status).toBe(404);
+    expect((await call('GET', '/api/v1/users/not-a-uuid', bearer(t.session))).status).toBe(404);
+  });
+
+  it('services refuse forged, absent or stale principals on their own ports', async () => {
+    const { urls } = e2ePlatform();
+    const forger = new PrincipalTokens('x'.repeat(40));
+    const forged = await forger.sign({ instanceId: t.instanceId, kind: 'operator', scopes: ['admin'] });
+    const attempts: Record<string, string>[] = [
+      {},
+      { [PRINCIPAL_HEADER]: forged },
+      { [PRINCIPAL_HEADER]: 'garbage' },
+      { [PRINCIPAL_HEADER]: JSON.stringify({ instanceId: t.instanceId, kind: 'operator' }) },
+    ];
+    for (const headers of attempts) {
+      for (const [method, target] of [
+        ['GET', `${urls.keys}/users`],
+        ['GET', `${urls.keys}/keys`],
+        ['PUT', `${urls.credits}/accounts/${t.instanceId}`],
+      ]) {
+        const res = await api(method, target, { headers, body: method === 'PUT' ? { dailyCredits: 1, timezone: 'UTC' } : undefined });
+        expect({ target, status: res.status, code: res.body.code }).toEqual({ target, status: 401, code: 'invalid_token' });
+      }
+    }
+    const verify = await api('POST', `${urls.keys}/credentials/verify`, { body: { credential: t.orgKey } });
+    expect(verify.status).toBe(401);
+  });
+});

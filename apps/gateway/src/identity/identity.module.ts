@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { KeysHttpController } from './keys.http.controller';
+import { KeysForwarder } from './keys-forwarder';
+import { LoginHttpController } from './login.http.controller';
+import { OperatorInstancesHttpController } from './operator-instances.http.controller';
+import { UsersHttpController } from './users.http.controller';
+
+/** Authentication, operator and identity, and API key endpoints (API.md). */
+@Module({
+  controllers: [LoginHttpController, OperatorInstancesHttpController, UsersHttpController, KeysHttpController],
+  providers: [KeysForwarder],
+})
+export class IdentityModule {}

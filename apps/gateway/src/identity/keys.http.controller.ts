@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CredentialVerifier } from '../auth/credential-verifier';
+import { IssuedKeyDto, IssueKeyDto, KeyListDto, RevokeKeysDto } from './identity.dto';
+import { KeysForwarder } from './keys-forwarder';
+
+/** Key administration of the caller's instance: the users module admin role (session) or an admin-scoped key. */
+@ApiTags('keys')
+@Controller('api/v1/keys')
+@Authenticated()
+export class KeysHttpController {
+  constructor(
+    private readonly keys: KeysForwarder,
+    private readonly verifier: CredentialVerifier,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Issue a key; the key itself is in this response only' })
+  @ApiCreatedResponse({ type: IssuedKeyDto })
+  issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
+    return this.keys.call(r, p, 'POST', '/keys', dto);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Keys without secrets, most recently used first, never-used last' })
+  @ApiOkResponse({ type: KeyListDto })
+  list(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest): Promise<KeyListDto> {
+    return this.keys.call(r, p, 'GET', '/keys');
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke several keys at once (all or none)' })
+  @ApiNoContentResponse()
+  async revokeMany(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: RevokeKeysDto): Promise<void> {
+    await this.keys.call(r, p, 'DELETE', '/keys', dto);
+    // This gateway refuses them from now on; the others on KeyRevoked.
+    for (const id of dto.ids) this.verifier.cache.evictKey(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one key' })
+  @ApiNoContentResponse()
+  async revoke(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') keyId: string): Promise<void> {
+    await this.keys.call(r, p, 'DELETE', `/keys/${encodeURIComponent(keyId)}`);
+    this.verifier.cache.evictKey(keyId);
+  }
+}

@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { requireSystem } from '../identity/access';
+import { CredentialsService, type VerifiedCredential } from './credentials.service';
+
+class VerifyCredentialDto {
+  @IsString() @MaxLength(500) credential!: string;
+}
+
+class LoginDto {
+  @IsString() @MinLength(1) @MaxLength(63) instance!: string;
+  @IsString() @MaxLength(254) email!: string;
+  @IsString() @MaxLength(200) password!: string;
+}
+
+/** Called by the gateway only (system principal): credential checks on cache misses, and console logins. */
+@Controller()
+export class CredentialsHttpController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Post('credentials/verify')
+  @HttpCode(200)
+  async verify(@CurrentPrincipal() principal: Principal, @Body() dto: VerifyCredentialDto): Promise<VerifiedCredential> {
+    requireSystem(principal);
+    const verified = await this.credentials.verify(dto.credential);
+    if (!verified) throw ApiException.invalidToken();
+    return verified;
+  }
+
+  @Post('sessions')
+  login(@CurrentPrincipal() principal: Principal, @Body() dto: LoginDto): Promise<{ token: string; expiresAt: string }> {
+    requireSystem(principal);
+    return this.credentials.login(dto.instance, dto.email, dto.password);
+  }
+}

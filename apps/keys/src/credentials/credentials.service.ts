@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { generateCredential, parseCredential, type Principal } from '@tollgate/auth';
+import type { KeyScope, ModuleRoles } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
+import { sessionScopes } from '../identity/access';
+import { Hashing } from '../identity/hashing';
+import { isAdminOfAnyModule } from '../users/user.decider';
+
+export interface VerifiedCredential {
+  principal: Principal;
+  expiresAt?: string;
+}
+
+interface KeyMatch {
+  id: string;
+  instance_id: string;
+  kind: 'personal' | 'organization' | 'data';
+  scopes: KeyScope[];
+  entities: string[] | null;
+  owner_id: string | null;
+  expires_at: Date | null;
+  owner_status: string | null;
+  owner_roles: ModuleRoles | null;
+}
+
+/** Answers the gateway's credential checks and console logins. */
+@Injectable()
+export class CredentialsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hashing: Hashing,
+    @Inject(KEYS_CONFIG) private readonly config: KeysConfig,
+  ) {}
+
+  async verify(credential: string): Promise<VerifiedCredential | undefined> {
+    const kind = parseCredential(credential);
+    if (!kind) return undefined;
+    const hash = this.hashing.credential(credential);
+    return kind === 'session' ? this.verifySession(hash) : this.verifyKey(hash);
+  }
+
+  async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+    const [user]: { id: string; hash: string | null }[] = await this.dataSource.query(
+      `SELECT u.id, p.hash FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id
+        WHERE u.instance_id = $1 AND lower(u.email) = lower($2) AND u.status = 'active'`,
+      [instanceId, email],
+    );
+    const ok = user?.hash ? await this.hashing.verifyPassword(user.hash, password) : false;
+    if (!user || !ok) throw ApiException.invalidToken();
+    const token = generateCredential('session');
+    const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_MINUTES * 60_000);
+    await this.dataSource.query(`INSERT INTO sessions (hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)`, [
+      this.hashing.credential(token),
+      user.id,
+      instanceId,
+      expiresAt,
+    ]);
+    return { token, expiresAt: expiresAt.toISOString() };
+  }
+
+  private async verifySession(hash: Buffer): Promise<VerifiedCredential | undefined> {
+    const [row]: { user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date }[] = await this.dataSource.query(
+      `SELECT s.user_id, s.instance_id, u.roles, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.hash = $1 AND s.expires_at > now() AND u.status = 'active'`,
+      [hash],
+    );
+    if (!row) return undefined;
+    return {
+      principal: { instanceId: row.instance_id, kind: 'session', userId: row.user_id, roles: row.roles, scopes: sessionScopes(row.roles) },
+      expiresAt: row.expires_at.toISOString(),
+    };
+  }
+
+  private async verifyKey(hash: Buffer): Promise<VerifiedCredential | undefined> {
+    const [key]: KeyMatch[] = await this.dataSource.query(
+      `SELECT k.id, k.instance_id, k.kind, k.scopes, k.entities, k.owner_id, k.expires_at, o.status AS owner_status, o.roles AS owner_roles
+         FROM key_secrets s JOIN api_keys k ON k.id = s.key_id LEFT JOIN users o ON o.id = k.owner_id
+        WHERE s.hash = $1 AND k.status = 'active' AND (k.expires_at IS NULL OR k.expires_at > now())`,
+      [hash],
+    );
+    if (!key) return undefined;
+    // The owner's state is checked here too, so a downgrade refuses the key from its commit on.
+    if (key.owner_id && key.owner_status !== 'active') return undefined;
+    if (key.kind === 'personal' && !isAdminOfAnyModule(key.owner_roles ?? {})) return undefined;
+    const principal: Principal = { instanceId: key.instance_id, kind: key.kind, keyId: key.id, scopes: key.scopes };
+    if (key.kind === 'personal') Object.assign(principal, { userId: key.owner_id, roles: key.owner_roles });
+    if (key.kind === 'data') principal.entities = key.entities ?? [];
+    return { principal, ...(key.expires_at ? { expiresAt: key.expires_at.toISOString() } : {}) };
+  }
+}

@@ -1,0 +1,22 @@
+import { IsInt, IsOptional, IsString, IsTimeZone, Matches, MaxLength, Min, MinLength } from 'class-validator';
+
+export class CreateInstanceDto {
+  @Matches(/^[a-z][a-z0-9-]{1,62}$/, { message: 'id must be 2-63 lowercase letters, digits or dashes, starting with a letter' })
+  id!: string;
+  @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @IsInt() @Min(0) dailyCredits!: number;
+  @IsTimeZone() timezone!: string;
+}
+
+export class ChangePlanDto {
+  @IsOptional() @IsInt() @Min(0) dailyCredits?: number;
+  @IsOptional() @IsTimeZone() timezone?: string;
+}
+
+export interface InstanceView {
+  id: string;
+  name: string;
+  dailyCredits: number;
+  timezone: string;
+  createdAt: string;
+}

@@ -1,0 +1,36 @@
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { KEY_KINDS, KEY_SCOPES, type KeyDeactivationReason, type KeyKind, type KeyScope } from '@tollgate/contracts';
+
+export class IssueKeyDto {
+  @IsIn(KEY_KINDS) kind!: KeyKind;
+  @IsString() @MaxLength(500) description!: string;
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(KEY_SCOPES, { each: true }) scopes?: KeyScope[];
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @Matches(/^[a-z][a-z0-9_]*$/, { each: true }) entities?: string[];
+  @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
+  @IsOptional() @IsUUID() ownerId?: string;
+}
+
+export class RevokeKeysDto {
+  @IsArray() @ArrayMinSize(1) @IsUUID('all', { each: true }) ids!: string[];
+}
+
+export interface KeyView {
+  id: string;
+  kind: KeyKind;
+  prefix: string;
+  description: string;
+  scopes: KeyScope[];
+  entities?: string[];
+  ownerId?: string;
+  expiresAt?: string;
+  status: 'active' | 'deactivated' | 'revoked';
+  deactivationReason?: KeyDeactivationReason;
+  createdAt: string;
+  lastUsedAt?: string;
+  useCount: number;
+}
+
+export interface IssuedKeyView extends KeyView {
+  /** The key itself: in this response only. */
+  key: string;
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { generateCredential } from '@tollgate/auth';
+import { TOPICS } from '@tollgate/contracts';
+import { EventStore, KafkaBus } from '@tollgate/event-sourcing';
+import { createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
+import type { KeysConfig } from '../config/keys.config';
+import { CredentialsService } from '../credentials/credentials.service';
+import { Hashing } from '../identity/hashing';
+import { IdentityCommands } from '../identity/identity-commands';
+import { instanceStream } from '../identity/stream-ids';
+import { instanceDecider } from '../instances/instance.decider';
+import { KeyDeactivation } from '../keys/key-deactivation';
+import { KeysService } from '../keys/keys.service';
+import { keysMigrations } from '../migrations';
+import { UsersService } from '../users/users.service';
+import { DeactivateKeysWhenUserDeactivated } from './deactivate-keys-when-user-deactivated.consumer';
+import { DeactivateKeysWhenUserDowngraded } from './deactivate-keys-when-user-downgraded.consumer';
+
+jest.setTimeout(60_000);
+
+const config = { KEY_PEPPER: 'p'.repeat(32), SESSION_TTL_MINUTES: 60 } as KeysConfig;
+
+describe('user and key aggregates with their reactions (real PostgreSQL and Kafka)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let bus: KafkaBus;
+  let users: UsersService;
+  let keys: KeysService;
+  let credentials: CredentialsService;
+  let reactions: (DeactivateKeysWhenUserDowngraded | DeactivateKeysWhenUserDeactivated)[];
+  const instanceId = 'int-keys';
+  const admin = () => ({ instanceId, kind: 'organization' as const, scopes: ['admin'] });
+
+  beforeAll(async () => {
+    db = await createTestDatabase(keysMigrations, 'keys_int');
+    ds = db.dataSource;
+    bus = new KafkaBus({ brokers: testBrokers(), clientId: 'keys-int' });
+    const commands = new IdentityCommands(ds, new EventStore());
+    const hashing = new Hashing(config);
+    users = new UsersService(ds, commands, hashing);
+    keys = new KeysService(ds, commands, hashing);
+    credentials = new CredentialsService(ds, hashing, config);
+    const deactivation = new KeyDeactivation(commands);
+    await commands.run(instanceDecider, {
+      streamId: instanceStream(instanceId),
+      instanceId,
+      command: { type: 'create', name: 'Int', dailyCredits: 10, timezone: 'UTC' },
+    });
+    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, deactivation)];
+    reactions.forEach((r) => r.onApplicationBootstrap());
+  });
+
+  afterAll(async () => {
+    await Promise.all(reactions.map((r) => r.onApplicationShutdown()));
+    await bus.close();
+    await db.drop();
+  });
+
+  const status = async (keyId: string) =>
+    (await ds.query(`SELECT status, deactivation_reason FROM api_keys WHERE id = $1`, [keyId]))[0] as { status: string; deactivation_reason: string | null };
+  const eventTypes = async (streamId: string) =>
+    ((await ds.query(`SELECT type FROM events WHERE stream_id = $1 ORDER BY version`, [streamId])) as { type: string }[]).map((r) => r.type);
+
+  it('stores keys only as HMACs and verifies them; events carry no secret', async () => {
+    const user = await users.register(instanceId, { email: 'a@int.test', name: 'A', roles: { users: 'admin' } });
+    const issued = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'x', ownerId: user.id });
+    const stored = await ds.query(`SELECT encode(hash, 'hex') AS hash FROM key_secrets WHERE key_id = $1`, [issued.id]);
+    expect(stored[0].hash).toHaveLength(64);
+    const everything = JSON.stringify(await ds.query(`SELECT data FROM events`)) + JSON.stringify(await ds.query(`SELECT payload FROM outbox`));
+    expect(everything).not.toContain(issued.key);
+    expect((await credentials.verify(issued.key))?.principal).toMatchObject({ kind: 'personal', keyId: issued.id, userId: user.id });
+    expect(await credentials.verify(generateCredential('personal'))).toBeUndefined();
+  });
+
+  it('records the downgrade, and the reaction deactivates the keys; re-upgrading revives nothing', async () => {
+    const user = await users.register(instanceId, { email: 'b@int.test', name: 'B', roles: { query: 'admin' } });
+    const key = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'x', ownerId: user.id });
+    await users.update(instanceId, user.id, { roles: { query: 'reader' } });
+    expect(await eventTypes(`user:${user.id}`)).toEqual(['UserRegistered', 'UserRolesChanged', 'UserDowngraded']);
+    // Refused from the commit on, before the reaction runs.
+    expect(await credentials.verify(key.key)).toBeUndefined();
+    // The outbox row reaches Kafka through the relay in the service; here it is produced as the relay would.
+    const [row] = await ds.query(`SELECT payload FROM outbox WHERE payload LIKE '%UserDowngraded%' AND payload LIKE $1`, [`%${user.id}%`]);
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: row.payload }]);
+    await eventually(async () => expect(await status(key.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_downgraded' }), {
+      timeoutMs: 20_000,
+    });
+    await users.update(instanceId, user.id, { roles: { query: 'admin' } });
+    expect(await credentials.verify(key.key)).toBeUndefined();
+    expect(await eventTypes(`key:${key.id}`)).toEqual(['KeyIssued', 'KeyDeactivated']);
+  });
+
+  it('applies an outside system’s UserDeactivated once, however often it is delivered', async () => {
+    const user = await users.register(instanceId, { email: 'c@int.test', name: 'C', roles: { flows: 'admin' } });
+    const personal = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'p', ownerId: user.id });
+    const owned = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'o', ownerId: user.id });
+    const other = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'unowned' });
+    const envelope = JSON.stringify({
+      id: randomUUID(),
+      type: 'UserDeactivated',
+      version: 1,
+      instanceId,
+      aggregateId: user.id,
+      sequence: 7,
+      occurredAt: new Date().toISOString(),
+      data: { userId: user.id },
+    });
+    await produceRaw(testBrokers(), TOPICS.identity, [
+      { key: user.id, value: envelope },
+      { key: user.id, value: envelope },
+    ]);
+    await eventually(async () => {
+      expect(await status(personal.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_deactivated' });
+      expect(await status(owned.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_deactivated' });
+    }, { timeoutMs: 20_000 });
+    expect(await eventTypes(`key:${personal.id}`)).toEqual(['KeyIssued', 'KeyDeactivated']);
+    expect((await status(other.id)).status).toBe('active');
+  });
+
+  it('ignores an outside event for another instance', async () => {
+    const user = await users.register(instanceId, { email: 'd@int.test', name: 'D', roles: { users: 'admin' } });
+    const key = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'p', ownerId: user.id });
+    const marker = await users.register(instanceId, { email: 'e@int.test', name: 'E', roles: { users: 'admin' } });
+    const markerKey = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'm', ownerId: marker.id });
+    const event = (inst: string, userId: string) =>
+      JSON.stringify({ id: randomUUID(), type: 'UserDowngraded', version: 1, instanceId: inst, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), data: { userId } });
+    await produceRaw(testBrokers(), TOPICS.identity, [
+      { key: user.id, value: event('someone-else', user.id) },
+      { key: user.id, value: event(instanceId, marker.id) },
+    ]);
+    await eventually(async () => expect((await status(markerKey.id)).status).toBe('deactivated'), { timeoutMs: 20_000 });
+    expect((await status(key.id)).status).toBe('active');
+  });
+
+  it('allows one active personal key per user even under a race', async () => {
+    const user = await users.register(instanceId, { email: 'f@int.test', name: 'F', roles: { users: 'admin' } });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'race', ownerId: user.id })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.every((r) => r.status === 'fulfilled' || (r.reason as { code: string }).code === 'key_exists')).toBe(true);
+  });
+});
