@@ -1,4 +1,5 @@
-import { EventSourcingTables1764000000000 } from '@tollgate/event-sourcing';
+import { eventSourcingMigrations } from '@tollgate/event-sourcing';
+import { CreditLedgerTables1764100000000 } from './credit-ledger-tables';
 
 /** In order. WARNING: never edit a migration that has shipped; add a new one. */
-export const creditsMigrations = [EventSourcingTables1764000000000];
+export const creditsMigrations = [...eventSourcingMigrations, CreditLedgerTables1764100000000];

@@ -1,0 +1,148 @@
+import { CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged } from '@tollgate/contracts';
+import { pendingEvent, type PendingEvent } from '@tollgate/event-sourcing';
+import type { CreditAccountState } from './credit-account.events';
+import { endOfLocalDay, isValidTimezone, localDay, secondsUntil } from './credit-period';
+
+export interface DebitRequest {
+  requestId: string;
+  cost: number;
+  entities: string[];
+  keyId?: string;
+  userId?: string;
+}
+
+export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted';
+
+export interface DebitResult {
+  requestId: string;
+  outcome: DebitOutcome;
+  cost: number;
+  remaining: number;
+  /** Exhausted only: seconds until the pool resets. */
+  retryAfterSeconds?: number;
+}
+
+/** What the ledger already holds for a request id. */
+export interface KnownCharge {
+  cost: number;
+  day: string;
+  refunded: boolean;
+}
+
+export class CreditRuleError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CreditRuleError';
+  }
+}
+
+export interface Decision<R> {
+  events: PendingEvent[];
+  /** The account after the events, for the answer (read-your-writes). */
+  state: CreditAccountState;
+  result: R;
+}
+
+/** A pool past its local midnight is refilled before anything else is decided. */
+export function decideReset(state: CreditAccountState, now: Date): Decision<boolean> {
+  if (!state.exists || now < state.resetsAt) return { events: [], state, result: false };
+  const day = localDay(now, state.timezone);
+  const next = { ...state, day, remaining: state.dailyAllowance, resetsAt: endOfLocalDay(day, state.timezone) };
+  return {
+    events: [pendingEvent(CreditsReset, { day, allowance: state.dailyAllowance, remaining: state.dailyAllowance })],
+    state: next,
+    result: true,
+  };
+}
+
+/** Creates the plan, or changes it: a raised allowance adds the difference now, a lowered one caps what remains. */
+export function decideChangePlan(
+  current: CreditAccountState,
+  plan: { dailyCredits: number; timezone: string },
+  now: Date,
+): Decision<void> {
+  if (!Number.isInteger(plan.dailyCredits) || plan.dailyCredits < 0) {
+    throw new CreditRuleError('dailyCredits', 'dailyCredits must be an integer of at least 0');
+  }
+  if (!isValidTimezone(plan.timezone)) throw new CreditRuleError('timezone', `Unknown timezone ${plan.timezone}`);
+  const reset = decideReset(current, now);
+  const state = reset.state;
+  if (state.exists && state.dailyAllowance === plan.dailyCredits && state.timezone === plan.timezone) {
+    return { ...reset, result: undefined };
+  }
+  const remaining = !state.exists
+    ? plan.dailyCredits
+    : plan.dailyCredits >= state.dailyAllowance
+      ? state.remaining + (plan.dailyCredits - state.dailyAllowance)
+      : Math.min(state.remaining, plan.dailyCredits);
+  const changed = pendingEvent(PlanChanged, {
+    dailyCredits: plan.dailyCredits,
+    timezone: plan.timezone,
+    ...(state.exists ? { previousDailyCredits: state.dailyAllowance } : {}),
+    remaining,
+  });
+  const day = state.exists ? state.day : localDay(now, plan.timezone);
+  const resetsAt = state.exists && state.timezone === plan.timezone ? state.resetsAt : endOfLocalDay(localDay(now, plan.timezone), plan.timezone);
+  return {
+    events: [...reset.events, changed],
+    state: { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt },
+    result: undefined,
+  };
+}
+
+/**
+ * Applies debits in arrival order. A request id already charged (and not refunded) is answered
+ * as before without charging again; a debit the pool cannot cover is refused whole.
+ */
+export function decideDebits(
+  current: CreditAccountState,
+  debits: readonly DebitRequest[],
+  known: ReadonlyMap<string, KnownCharge>,
+  now: Date,
+): Decision<DebitResult[]> {
+  const reset = decideReset(current, now);
+  const events = [...reset.events];
+  let remaining = reset.state.remaining;
+  const chargedNow = new Map<string, number>();
+  const results = debits.map((debit): DebitResult => {
+    const earlier = known.get(debit.requestId);
+    const repeated = chargedNow.get(debit.requestId) ?? (earlier && !earlier.refunded ? earlier.cost : undefined);
+    if (repeated !== undefined) return { requestId: debit.requestId, outcome: 'duplicate', cost: repeated, remaining };
+    if (!reset.state.exists || debit.cost > remaining) {
+      const until = reset.state.exists ? reset.state.resetsAt : endOfLocalDay(localDay(now, 'UTC'), 'UTC');
+      return { requestId: debit.requestId, outcome: 'exhausted', cost: debit.cost, remaining, retryAfterSeconds: secondsUntil(until, now) };
+    }
+    remaining -= debit.cost;
+    chargedNow.set(debit.requestId, debit.cost);
+    events.push(
+      pendingEvent(CreditsConsumed, {
+        requestId: debit.requestId,
+        ...(debit.keyId ? { keyId: debit.keyId } : {}),
+        ...(debit.userId ? { userId: debit.userId } : {}),
+        entities: debit.entities,
+        cost: debit.cost,
+        remaining,
+      }),
+    );
+    return { requestId: debit.requestId, outcome: 'charged', cost: debit.cost, remaining };
+  });
+  return { events, state: { ...reset.state, remaining }, result: results };
+}
+
+/**
+ * Gives a charge back to today's pool. Unknown, already refunded, or charged on an earlier day
+ * (that pool is gone): nothing to do.
+ */
+export function decideRefund(current: CreditAccountState, charge: KnownCharge | undefined, requestId: string, now: Date): Decision<boolean> {
+  const reset = decideReset(current, now);
+  if (!charge || charge.refunded || charge.day !== reset.state.day) return { ...reset, result: false };
+  const remaining = reset.state.remaining + charge.cost;
+  return {
+    events: [...reset.events, pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, remaining })],
+    state: { ...reset.state, remaining },
+    result: true,
+  };
+}

@@ -1,0 +1,85 @@
+import type { EventEnvelope } from '@tollgate/contracts';
+import type { PendingEvent } from '@tollgate/event-sourcing';
+import { decideChangePlan, decideDebits, decideRefund, decideReset, type DebitRequest } from './credit-account.decider';
+import { evolveCreditAccount, initialCreditAccount, type CreditAccountState } from './credit-account.events';
+
+const at = (iso: string) => new Date(iso);
+
+/** Given past decisions (folded through evolve, as the store would), the state they leave. */
+function given(...steps: [(s: CreditAccountState, now: Date) => { events: PendingEvent[] }, string][]): CreditAccountState {
+  let state = initialCreditAccount('demo');
+  for (const [decide, when] of steps) {
+    for (const pending of decide(state, at(when)).events) {
+      const envelope = {
+        id: 'e',
+        type: pending.contract.type,
+        version: 1,
+        instanceId: 'demo',
+        aggregateId: 'credits-demo',
+        sequence: state.version + 1,
+        occurredAt: when,
+        data: pending.data,
+      } as EventEnvelope;
+      state = evolveCreditAccount(state, envelope);
+    }
+  }
+  return state;
+}
+
+const plan = (dailyCredits: number, timezone = 'Europe/Paris') => (s: CreditAccountState, now: Date) =>
+  decideChangePlan(s, { dailyCredits, timezone }, now);
+const debits = (...list: DebitRequest[]) => (s: CreditAccountState, now: Date) => decideDebits(s, list, new Map(), now);
+const d = (requestId: string, cost = 1): DebitRequest => ({ requestId, cost, entities: ['actions'] });
+
+describe('credit account decider', () => {
+  it('resets at local midnight on the night clocks spring forward (Paris, 23-hour day)', () => {
+    const state = given([plan(10), '2026-03-28T10:00:00Z'], [debits(d('a', 4)), '2026-03-28T12:00:00Z']);
+    expect(state.resetsAt.toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(decideReset(state, at('2026-03-28T22:59:59Z')).events).toEqual([]);
+
+    const reset = decideReset(state, at('2026-03-28T23:00:00Z'));
+    expect(reset.events.map((e) => e.data)).toEqual([{ day: '2026-03-29', allowance: 10, remaining: 10 }]);
+    // The 29th has 23 hours: the next midnight is 22:00 UTC, summer time.
+    expect(reset.state.resetsAt.toISOString()).toBe('2026-03-29T22:00:00.000Z');
+  });
+
+  it('resets at local midnight after clocks fall back (New York, 25-hour day)', () => {
+    const state = given([plan(5, 'America/New_York'), '2026-11-01T12:00:00Z']);
+    expect(state.day).toBe('2026-11-01');
+    expect(state.resetsAt.toISOString()).toBe('2026-11-02T05:00:00.000Z');
+  });
+
+  it('refuses a debit the pool cannot cover, whole, with the seconds to the reset', () => {
+    const state = given([plan(3), '2026-03-28T22:00:00Z']);
+    const { result, events } = decideDebits(state, [d('a', 2), d('b', 2), d('c', 1)], new Map(), at('2026-03-28T22:00:00Z'));
+    expect(result.map((r) => [r.outcome, r.remaining])).toEqual([
+      ['charged', 1],
+      ['exhausted', 1],
+      ['charged', 0],
+    ]);
+    expect(result[1].retryAfterSeconds).toBe(3600);
+    expect(events).toHaveLength(2);
+  });
+
+  it('charges a request id once within a batch and against the ledger, but again after a refund', () => {
+    const state = given([plan(10), '2026-03-28T10:00:00Z']);
+    const known = new Map([
+      ['old', { cost: 2, day: '2026-03-28', refunded: false }],
+      ['back', { cost: 2, day: '2026-03-28', refunded: true }],
+    ]);
+    const { result } = decideDebits(state, [d('x'), d('x'), d('old', 2), d('back', 2)], known, at('2026-03-28T11:00:00Z'));
+    expect(result.map((r) => r.outcome)).toEqual(['charged', 'duplicate', 'duplicate', 'charged']);
+  });
+
+  it('does not refund into a new day a charge made the day before', () => {
+    const state = given([plan(10), '2026-03-28T10:00:00Z'], [debits(d('a', 4)), '2026-03-28T12:00:00Z']);
+    const refund = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: false }, 'a', at('2026-03-29T08:00:00Z'));
+    expect(refund.events.map((e) => e.contract.type)).toEqual(['CreditsReset']);
+    expect(refund.state.remaining).toBe(10);
+  });
+
+  it('changes nothing when the plan is the same', () => {
+    const state = given([plan(10), '2026-03-28T10:00:00Z']);
+    expect(decideChangePlan(state, { dailyCredits: 10, timezone: 'Europe/Paris' }, at('2026-03-28T11:00:00Z')).events).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
+import { startCreditsApp, systemFor, uniqueInstance, type CreditsTestApp } from '../testing/credits-app.fixture';
+
+jest.setTimeout(60_000);
+
+describe('credit pool (real PostgreSQL and Kafka)', () => {
+  let credits: CreditsTestApp;
+  let collector: Awaited<ReturnType<typeof collectMessages>>;
+
+  beforeAll(async () => {
+    collector = await collectMessages(testBrokers(), [TOPICS.credits]);
+    credits = await startCreditsApp();
+  });
+  afterAll(async () => {
+    await credits?.close();
+    await collector?.stop();
+  });
+
+  const plan = (instanceId: string, dailyCredits: number, timezone = 'Europe/Paris') =>
+    credits.call('PUT', `/accounts/${instanceId}`, systemFor(instanceId), { dailyCredits, timezone });
+  const debit = (instanceId: string, requestId: string, cost = 1, extra: object = {}) =>
+    credits.call('POST', '/debits', systemFor(instanceId), { requestId, cost, entities: ['actions'], ...extra });
+  const balance = async (instanceId: string) => (await credits.call('GET', '/balance', systemFor(instanceId))).body;
+  const eventsOf = (instanceId: string) =>
+    collector.messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.instanceId === instanceId);
+
+  it('creates a plan and shows it at once (read-your-writes)', async () => {
+    const id = uniqueInstance();
+    const created = await plan(id, 100, 'Europe/Paris');
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ dailyAllowance: 100, remaining: 100, timezone: 'Europe/Paris' });
+    expect(await balance(id)).toEqual(created.body);
+    expect(created.body.version).toBe(1);
+  });
+
+  it('refuses an unknown timezone or a negative allowance, changing nothing', async () => {
+    const id = uniqueInstance();
+    const bad = await plan(id, 10, 'Mars/Olympus');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'timezone', message: expect.stringContaining('Mars/Olympus') }]);
+    expect((await plan(id, -1)).status).toBe(400);
+    expect(await balance(id)).toMatchObject({ dailyAllowance: 0, remaining: 0 });
+  });
+
+  it('gives exactly allowance successes under 3x oversubscription, and 0 remain', async () => {
+    const id = uniqueInstance();
+    await plan(id, 60);
+    const results = await Promise.all(Array.from({ length: 180 }, () => debit(id, randomUUID())));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(60);
+    const refused = results.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(120);
+    expect(refused[0].body.code).toBe('credits_exhausted');
+    expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await balance(id)).remaining).toBe(0);
+    await eventually(() => expect(eventsOf(id).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(60));
+  });
+
+  it('charges a retried request id once, even when the retries race', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    const requestId = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => debit(id, requestId, 3)));
+    expect(answers.every((a) => a.status === 200 && a.body.cost === 3)).toBe(true);
+    const again = await debit(id, requestId, 3);
+    expect(again.body).toEqual({ cost: 3, remaining: 7 });
+    expect((await balance(id)).remaining).toBe(7);
+    await eventually(() => expect(eventsOf(id).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(1));
+  });
+
+  it('refunds once; unknown and repeated refunds change nothing', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    const requestId = randomUUID();
+    await debit(id, requestId, 4);
+    const refund = () => credits.call('POST', '/refunds', systemFor(id), { requestId });
+    expect((await refund()).body).toMatchObject({ remaining: 10, refunded: true });
+    expect((await refund()).body).toMatchObject({ remaining: 10, refunded: false });
+    expect((await credits.call('POST', '/refunds', systemFor(id), { requestId: 'never-seen' })).body).toMatchObject({
+      remaining: 10,
+      refunded: false,
+    });
+    await eventually(() => {
+      const refunded = eventsOf(id).filter((e) => e.type === 'CreditsRefunded');
+      expect(refunded.map((e) => e.data)).toEqual([{ requestId, amount: 4, remaining: 10 }]);
+    });
+  });
+
+  it('adds a raised allowance at once and caps a lowered one', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    await debit(id, randomUUID(), 6);
+    expect((await plan(id, 20)).body).toMatchObject({ dailyAllowance: 20, remaining: 14 });
+    expect((await plan(id, 5)).body).toMatchObject({ dailyAllowance: 5, remaining: 5 });
+    expect((await plan(id, 8)).body).toMatchObject({ dailyAllowance: 8, remaining: 8 });
+    await eventually(() =>
+      expect(eventsOf(id).filter((e) => e.type === 'PlanChanged').map((e) => e.data.remaining)).toEqual([10, 14, 5, 8]),
+    );
+  });
+
+  it('proves the day in the audit: allowance - consumed + refunded = remaining', async () => {
+    const id = uniqueInstance();
+    await plan(id, 50);
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    await Promise.all(ids.map((r) => debit(id, r, 2)));
+    await credits.call('POST', '/refunds', systemFor(id), { requestId: ids[0] });
+    await plan(id, 60);
+    const audit = await credits.call('GET', `/accounts/${id}/audit`, systemFor(id));
+    expect(audit.body).toMatchObject({
+      allowance: 50,
+      adjustments: 10,
+      consumed: 40,
+      refunded: 2,
+      remaining: 22,
+      expectedRemaining: 22,
+      snapshotRemaining: 22,
+      ledgerNet: 38,
+      balanced: true,
+    });
+    expect((await credits.call('GET', `/accounts/${id}/audit`, systemFor('someone-else'))).status).toBe(403);
+  });
+
+  it('groups usage by day, key, user and entity, refunds excluded', async () => {
+    const id = uniqueInstance();
+    await plan(id, 100, 'UTC');
+    await debit(id, 'u1', 2, { entities: ['actions', 'graphs'], keyId: 'key_a', userId: 'user_1' });
+    await debit(id, 'u2', 1, { entities: ['actions'], keyId: 'key_b' });
+    await debit(id, 'u3', 1, { entities: ['users'], keyId: 'key_b' });
+    await credits.call('POST', '/refunds', systemFor(id), { requestId: 'u3' });
+    const usage = async (groupBy: string) => (await credits.call('GET', `/usage?groupBy=${groupBy}`, systemFor(id))).body;
+    expect((await usage('day')).usage).toEqual([{ day: expect.any(String), credits: 3, requests: 2 }]);
+    expect((await usage('key')).usage).toEqual([
+      { keyId: 'key_a', credits: 2, requests: 1 },
+      { keyId: 'key_b', credits: 1, requests: 1 },
+    ]);
+    expect((await usage('user')).usage).toEqual([
+      { userId: 'user_1', credits: 2, requests: 1 },
+      { userId: null, credits: 1, requests: 1 },
+    ]);
+    expect((await usage('entity')).usage).toEqual([
+      { entity: 'actions', credits: 2, requests: 2 },
+      { entity: 'graphs', credits: 1, requests: 1 },
+    ]);
+    expect((await credits.call('GET', '/usage?groupBy=planet', systemFor(id))).status).toBe(400);
+  });
+});

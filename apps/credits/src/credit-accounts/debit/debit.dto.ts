@@ -1,0 +1,31 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+
+export class DebitDto {
+  @IsString() @MinLength(1) @MaxLength(200) requestId!: string;
+  @IsInt() @Min(1) @Max(1_000_000) cost!: number;
+  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) entities!: string[];
+  @IsOptional() @IsString() @MaxLength(200) keyId?: string;
+  @IsOptional() @IsString() @MaxLength(200) userId?: string;
+}
+
+export class DebitBatchDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(5000)
+  @ValidateNested({ each: true })
+  @Type(() => DebitDto)
+  debits!: DebitDto[];
+}

@@ -1,0 +1,73 @@
+import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
+import { startCreditsApp, systemFor, TestClock, uniqueInstance, type CreditsTestApp } from '../../testing/credits-app.fixture';
+
+jest.setTimeout(60_000);
+
+describe('daily reset at local midnight (injected clock, real PostgreSQL and Kafka)', () => {
+  let credits: CreditsTestApp;
+  let collector: Awaited<ReturnType<typeof collectMessages>>;
+
+  beforeAll(async () => {
+    collector = await collectMessages(testBrokers(), [TOPICS.credits]);
+    credits = await startCreditsApp({ clock: new TestClock(new Date('2026-03-28T20:00:00Z')) });
+  });
+  afterAll(async () => {
+    await credits?.close();
+    await collector?.stop();
+  });
+
+  it('refills the pool at midnight in the instance timezone across the spring-forward night', async () => {
+    const id = uniqueInstance();
+    const as = systemFor(id);
+    await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 10, timezone: 'Europe/Paris' });
+    await credits.call('POST', '/debits', as, { requestId: 'r1', cost: 4, entities: ['actions'] });
+    expect((await credits.call('GET', '/balance', as)).body).toMatchObject({
+      dailyAllowance: 10,
+      remaining: 6,
+      resetsAt: '2026-03-28T23:00:00.000Z',
+      timezone: 'Europe/Paris',
+    });
+
+    credits.clock.set('2026-03-28T22:59:59Z');
+    await credits.resetDue();
+    expect((await credits.call('GET', '/balance', as)).body.remaining).toBe(6);
+
+    credits.clock.set('2026-03-28T23:00:00Z');
+    expect(await credits.resetDue()).toBeGreaterThanOrEqual(1);
+    expect((await credits.call('GET', '/balance', as)).body).toMatchObject({ remaining: 10, resetsAt: '2026-03-29T22:00:00.000Z' });
+
+    // The 29th lasts 23 hours: a debit just before its midnight spends today's pool, the read after sees tomorrow's.
+    credits.clock.set('2026-03-29T21:59:00Z');
+    expect((await credits.call('POST', '/debits', as, { requestId: 'r2', cost: 1, entities: ['actions'] })).body).toEqual({
+      cost: 1,
+      remaining: 9,
+    });
+    credits.clock.set('2026-03-29T22:00:00Z');
+    expect((await credits.call('GET', '/balance', as)).body).toMatchObject({ remaining: 10, resetsAt: '2026-03-30T22:00:00.000Z' });
+
+    await eventually(() => {
+      const resets = collector.messages
+        .map((m) => JSON.parse(m.value) as EventEnvelope)
+        .filter((e) => e.instanceId === id && e.type === 'CreditsReset');
+      expect(resets.map((e) => e.data)).toEqual([
+        { day: '2026-03-29', allowance: 10, remaining: 10 },
+        { day: '2026-03-30', allowance: 10, remaining: 10 },
+      ]);
+    });
+    const audit = async (day: string) => (await credits.call('GET', `/accounts/${id}/audit?day=${day}`, as)).body;
+    expect(await audit('2026-03-28')).toMatchObject({ allowance: 10, consumed: 4, remaining: 6, balanced: true });
+    expect(await audit('2026-03-29')).toMatchObject({ allowance: 10, consumed: 1, remaining: 9, balanced: true });
+  });
+
+  it('answers Retry-After with the seconds left until the local midnight', async () => {
+    const id = uniqueInstance();
+    const as = systemFor(id);
+    credits.clock.set('2026-06-15T21:30:00Z');
+    await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 1, timezone: 'Europe/Paris' });
+    await credits.call('POST', '/debits', as, { requestId: 'a', cost: 1, entities: ['actions'] });
+    const refused = await credits.call('POST', '/debits', as, { requestId: 'b', cost: 1, entities: ['actions'] });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1800');
+  });
+});

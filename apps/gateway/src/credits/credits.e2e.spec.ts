@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { PrincipalTokens, type Principal } from '@tollgate/auth';
+import { e2ePlatform, eventually } from '@tollgate/testing';
+import { ApiException } from '@tollgate/service-runtime';
+import type { GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+import { bearer, call, createInstance, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { DebitBatcher } from '../metering/debit-batcher';
+import { creditHeaders, MeteringService } from '../metering/metering.service';
+
+jest.setTimeout(60_000);
+
+/** A console's live balance: the `balance` events of an open stream, parsed as they arrive. */
+async function openStream(headers: Record<string, string>) {
+  const abort = new AbortController();
+  const res = await fetch(url('/api/v1/credits/stream'), { headers: { ...headers, accept: 'text/event-stream' }, signal: abort.signal });
+  const seen: { event: string; data: any }[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .filter((l) => l.startsWith(`${name}:`))
+              .map((l) => l.slice(name.length + 1).trim())
+              .join('\n');
+          if (field('data')) seen.push({ event: field('event'), data: JSON.parse(field('data')) });
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return { res, seen, close: () => abort.abort() };
+}
+
+describe('credits through the gateway', () => {
+  let t: TestInstance;
+  let metering: MeteringService;
+  let clients: ServiceClients;
+
+  beforeAll(async () => {
+    t = await createInstance();
+    // The gateway's own metering, against the platform's credits service, as the query and flows routes use it.
+    const platform = e2ePlatform();
+    const config = {
+      KEYS_URL: platform.urls.keys,
+      CREDITS_URL: platform.urls.credits,
+      QUERY_URL: platform.urls.query,
+      FLOWS_URL: platform.urls.flows,
+      DOWNSTREAM_TIMEOUT_MS: 10_000,
+      CREDITS_DEBIT_TIMEOUT_MS: 10_000,
+      CREDITS_DEBIT_MAX_BATCH: 500,
+      CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
+    } as GatewayConfig;
+    clients = new ServiceClients(config, new PrincipalTokens(platform.internalSecret));
+    metering = new MeteringService(new DebitBatcher(clients, config));
+  });
+  afterAll(() => clients?.onApplicationShutdown());
+
+  const principal = (keyId = 'key_e2e'): Principal => ({ instanceId: t.instanceId, kind: 'organization', keyId, scopes: ['query'] });
+  const balance = async () => (await call('GET', '/api/v1/credits', { 'x-api-key': t.orgKey })).body;
+
+  it('shows the balance to any key or session of the instance, and refuses a missing key', async () => {
+    const body = await balance();
+    expect(body).toEqual({ dailyAllowance: 1000, remaining: 1000, resetsAt: expect.any(String), timezone: 'Europe/Paris' });
+    expect(new Date(body.resetsAt).getTime()).toBeGreaterThan(Date.now());
+    expect((await call('GET', '/api/v1/credits', bearer(t.session))).body).toEqual(body);
+    expect((await call('GET', '/api/v1/credits', {})).status).toBe(401);
+  });
+
+  it("shows an operator's plan change at once", async () => {
+    const changed = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 50 });
+    expect(changed.status).toBe(200);
+    expect(await balance()).toMatchObject({ dailyAllowance: 50, remaining: 50 });
+  });
+
+  it("streams another client's consumption to an open console", async () => {
+    const consoleStream = await openStream(bearer(t.session));
+    expect(consoleStream.res.status).toBe(200);
+    expect(consoleStream.res.headers.get('content-type')).toContain('text/event-stream');
+    await eventually(() => expect(consoleStream.seen[0]).toEqual({ event: 'balance', data: expect.objectContaining({ remaining: 50 }) }));
+
+    const charge = await metering.charge({ principal: principal(), requestId: randomUUID(), cost: 3, entities: ['actions', 'graphs', 'users'] });
+    expect(creditHeaders(charge)).toEqual({ 'x-credits-cost': '3', 'x-credits-remaining': '47' });
+    await eventually(() => expect(consoleStream.seen.at(-1)?.data).toEqual(expect.objectContaining({ remaining: 47, dailyAllowance: 50 })));
+    consoleStream.close();
+  });
+
+  it('refunds once, however often the refund is asked', async () => {
+    const charge = await metering.charge({ principal: principal(), requestId: randomUUID(), cost: 2, entities: ['actions', 'graphs'] });
+    expect(charge.remaining).toBe(45);
+    await Promise.all([charge.refund(), charge.refund()]);
+    await charge.refund();
+    expect((await balance()).remaining).toBe(47);
+  });
+
+  it('never charges a retried request id twice', async () => {
+    const requestId = randomUUID();
+    const first = await metering.charge({ principal: principal(), requestId, cost: 1, entities: ['actions'] });
+    const again = await metering.charge({ principal: principal(), requestId, cost: 1, entities: ['actions'] });
+    expect([first.remaining, again.remaining]).toEqual([46, 46]);
+  });
+
+  it('gives exactly the remaining credits under 3x oversubscription, then 429 with Retry-After', async () => {
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 138 }, () => metering.charge({ principal: principal('key_rush'), requestId: randomUUID(), cost: 1, entities: ['actions'] })),
+    );
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(46);
+    const refused = attempts.filter((a): a is PromiseRejectedResult => a.status === 'rejected').map((a) => a.reason as ApiException);
+    expect(refused).toHaveLength(92);
+    expect(refused.every((e) => e instanceof ApiException && e.status === 429 && e.code === 'credits_exhausted')).toBe(true);
+    const retryAfter = Number(refused[0].options.headers?.['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(25 * 3600);
+    expect((await balance()).remaining).toBe(0);
+  });
+
+  it('groups usage by key and entity, refunds excluded', async () => {
+    const usage = async (groupBy: string) => (await call('GET', `/api/v1/credits/usage?groupBy=${groupBy}`, { 'x-api-key': t.orgKey })).body;
+    expect((await usage('key')).usage).toEqual([
+      { keyId: 'key_rush', credits: 46, requests: 46 },
+      { keyId: 'key_e2e', credits: 4, requests: 2 },
+    ]);
+    expect((await usage('entity')).usage).toEqual([
+      { entity: 'actions', credits: 48, requests: 48 },
+      { entity: 'graphs', credits: 1, requests: 1 },
+      { entity: 'users', credits: 1, requests: 1 },
+    ]);
+    expect((await usage('day')).total).toEqual({ credits: 50, requests: 48 });
+    const bad = await call('GET', '/api/v1/credits/usage?groupBy=planet', { 'x-api-key': t.orgKey });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+  });
+
+  it("proves the day's ledger to the operator", async () => {
+    const audit = await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, operator());
+    expect(audit.status).toBe(200);
+    expect(audit.body).toMatchObject({ allowance: 1000, adjustments: -950, consumed: 52, refunded: 2, remaining: 0, balanced: true });
+    expect((await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, { 'x-api-key': t.orgKey })).status).toBe(401);
+  });
+});

@@ -1,0 +1,76 @@
+import { Controller, Get, Param, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { ServiceClients } from '../downstream/service-clients';
+import { systemPrincipal } from '../metering/debit-batcher';
+import { BalanceFeed } from './balance-feed';
+import { BalanceDto, publicBalance } from './balance.dto';
+import { AuditQueryDto, UsageQueryDto } from './usage.dto';
+
+const query = (params: Record<string, string | undefined>) => {
+  const defined = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined);
+  return defined.length ? `?${new URLSearchParams(defined).toString()}` : '';
+};
+
+@ApiTags('credits')
+@Controller()
+export class CreditsHttpController {
+  constructor(
+    private readonly feed: BalanceFeed,
+    private readonly clients: ServiceClients,
+  ) {}
+
+  @Get('api/v1/credits')
+  @Authenticated()
+  @ApiOperation({ summary: "The instance's shared credit pool (free)" })
+  @ApiOkResponse({ type: BalanceDto })
+  async balance(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest): Promise<BalanceDto> {
+    return publicBalance(await this.feed.balance(principal, String(req.id)));
+  }
+
+  @Sse('api/v1/credits/stream')
+  @Authenticated()
+  @ApiOperation({ summary: 'Server-Sent Events: `event: balance` with the balance now and after every change' })
+  @ApiProduces('text/event-stream')
+  stream(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest): Observable<MessageEvent> {
+    return this.feed.stream(principal, String(req.id)).pipe(map((data): MessageEvent => ({ type: 'balance', data })));
+  }
+
+  @Get('api/v1/credits/usage')
+  @Authenticated()
+  @ApiOperation({ summary: 'Credits consumed (refunds excluded), grouped by local day, key, user or entity' })
+  async usage(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Query() q: UsageQueryDto): Promise<unknown> {
+    const { body } = await this.clients.credits.json({
+      method: 'GET',
+      path: `/usage${query({ from: q.from, to: q.to, groupBy: q.groupBy })}`,
+      principal,
+      requestId: String(req.id),
+    });
+    return body;
+  }
+
+  @Get('api/v1/operator/instances/:id/credits/audit')
+  @Authenticated({ operator: true, sessions: false })
+  @ApiTags('operator')
+  @ApiOperation({ summary: 'Ledger check for one instance and local day: allowance + adjustments - consumed + refunded = remaining' })
+  async audit(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') instanceId: string,
+    @Req() req: FastifyRequest,
+    @Query() q: AuditQueryDto,
+  ): Promise<unknown> {
+    // As every operator route: a key is no operator token, so the answer is the same 401.
+    if (principal.kind !== 'operator') throw ApiException.invalidToken();
+    const { body } = await this.clients.credits.json({
+      method: 'GET',
+      path: `/accounts/${encodeURIComponent(instanceId)}/audit${query({ day: q.day })}`,
+      principal: systemPrincipal(instanceId),
+      requestId: String(req.id),
+    });
+    return body;
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@tollgate/auth';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+
+export interface DebitRequest {
+  requestId: string;
+  cost: number;
+  entities: string[];
+  keyId?: string;
+  userId?: string;
+}
+
+export interface DebitResult {
+  requestId: string;
+  outcome: 'charged' | 'duplicate' | 'exhausted';
+  cost: number;
+  remaining: number;
+  retryAfterSeconds?: number;
+}
+
+interface Waiting {
+  debit: DebitRequest;
+  resolve(result: DebitResult): void;
+  reject(error: unknown): void;
+}
+
+interface InstanceQueue {
+  waiting: Waiting[];
+  inFlight: number;
+}
+
+/** The credits service's signed caller for one instance's pool. */
+export const systemPrincipal = (instanceId: string): Principal => ({ instanceId, kind: 'system', scopes: [] });
+
+/**
+ * Coalesces concurrent debits of one instance into one `POST /debits/batch`: while a few batches
+ * are in flight, new debits wait and leave together in the next one. An idle gateway sends a debit
+ * at once (no timer, no added latency); a busy one sends fewer, larger calls, which the credits
+ * service commits in one transaction each.
+ */
+@Injectable()
+export class DebitBatcher {
+  private readonly queues = new Map<string, InstanceQueue>();
+
+  constructor(
+    private readonly clients: ServiceClients,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  debit(instanceId: string, debit: DebitRequest): Promise<DebitResult> {
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(instanceId);
+      if (!queue) this.queues.set(instanceId, (queue = { waiting: [], inFlight: 0 }));
+      queue.waiting.push({ debit, resolve, reject });
+      this.pump(instanceId, queue);
+    });
+  }
+
+  async remaining(instanceId: string, requestId: string): Promise<number> {
+    const { body } = await this.clients.credits.json<{ remaining: number }>({
+      method: 'GET',
+      path: '/balance',
+      principal: systemPrincipal(instanceId),
+      requestId,
+      timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
+    });
+    return body.remaining;
+  }
+
+  async refund(instanceId: string, requestId: string): Promise<void> {
+    await this.clients.credits.json({
+      method: 'POST',
+      path: '/refunds',
+      principal: systemPrincipal(instanceId),
+      requestId,
+      body: { requestId },
+      timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
+    });
+  }
+
+  private pump(instanceId: string, queue: InstanceQueue): void {
+    while (queue.waiting.length > 0 && queue.inFlight < this.config.CREDITS_DEBIT_MAX_IN_FLIGHT) {
+      const batch = queue.waiting.splice(0, this.config.CREDITS_DEBIT_MAX_BATCH);
+      queue.inFlight++;
+      void this.send(instanceId, batch).finally(() => {
+        queue.inFlight--;
+        if (queue.waiting.length > 0) this.pump(instanceId, queue);
+        else if (queue.inFlight === 0) this.queues.delete(instanceId);
+      });
+    }
+  }
+
+  private async send(instanceId: string, batch: Waiting[]): Promise<void> {
+    try {
+      const results = await this.post(instanceId, batch);
+      const byId = new Map(results.map((r) => [r.requestId, r]));
+      for (const w of batch) {
+        const result = byId.get(w.debit.requestId);
+        if (result) w.resolve(result);
+        else w.reject(new ApiException(ErrorCode.Unavailable, 'The credits service did not answer for this request'));
+      }
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+
+  /** Debits are idempotent by request id, so one retry after a lost answer cannot charge twice. */
+  private async post(instanceId: string, batch: Waiting[]): Promise<DebitResult[]> {
+    const call = () =>
+      this.clients.credits.json<{ results: DebitResult[] }>({
+        method: 'POST',
+        path: '/debits/batch',
+        principal: systemPrincipal(instanceId),
+        requestId: batch[0].debit.requestId,
+        body: { debits: batch.map((w) => w.debit) },
+        timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
+      });
+    try {
+      return (await call()).body.results;
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      return (await call()).body.results;
+    }
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  return error instanceof ApiException && (error.code === ErrorCode.Unavailable || error.code === ErrorCode.Timeout || error.status >= 500);
+}
