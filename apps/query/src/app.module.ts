@@ -1,8 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PrincipalAuthModule } from '@tollgate/auth';
 import { databaseServiceImports } from '@tollgate/service-runtime';
-import type { QueryConfig } from './config/query.config';
+import { AggregateHttpController } from './aggregate/aggregate.http.controller';
+import { BatchHttpController } from './batch/batch.http.controller';
+import { BatchTasks } from './batch/batch-tasks';
+import { QUERY_CONFIG, type QueryConfig } from './config/query.config';
+import { EntityCatalog } from './entity-types/entity-catalog';
+import { EntityTypesHttpController } from './entity-types/entity-types.http.controller';
 import { queryMigrations } from './migrations';
+import { QueryExecutor } from './query/query-executor';
+import { QueryHttpController } from './query/query.http.controller';
+import { RecordReader } from './query/record-reader';
 
 @Module({})
 export class AppModule {
@@ -13,6 +21,8 @@ export class AppModule {
         ...databaseServiceImports({ name: 'query', config, migrations: queryMigrations }),
         PrincipalAuthModule.forRoot(config.INTERNAL_SECRET),
       ],
+      controllers: [EntityTypesHttpController, BatchHttpController, QueryHttpController, AggregateHttpController],
+      providers: [{ provide: QUERY_CONFIG, useValue: config }, EntityCatalog, BatchTasks, RecordReader, QueryExecutor],
     };
   }
 }

@@ -10,5 +10,6 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  bodyLimitBytes: config.BATCH_MAX_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
 });

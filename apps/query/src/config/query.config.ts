@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { databaseServiceSchema, port } from '@tollgate/config';
 
+const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
 export const queryConfigSchema = databaseServiceSchema.extend({
   PORT: port(8083),
+  /** A query statement running longer is cancelled in the database and answered 504. */
+  QUERY_TIMEOUT_MS: positiveInt(25_000),
+  /** Connections reserved for reading records (queries, exports, aggregates). */
+  QUERY_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Largest request body accepted (batch ingest); beyond it: 413. */
+  BATCH_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+  /** Most rows one batch call may carry, all operations together; beyond it: 413. */
+  BATCH_MAX_ROWS: positiveInt(50_000),
+  /** How often pending batch tasks nobody is working on are picked up again. */
+  TASK_SWEEP_MS: positiveInt(30_000),
 });
 
 export type QueryConfig = z.infer<typeof queryConfigSchema>;
+export const QUERY_CONFIG = Symbol('QUERY_CONFIG');

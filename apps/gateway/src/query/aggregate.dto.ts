@@ -1,0 +1,83 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export const AGGREGATES = ['sum', 'avg', 'min', 'max', 'count', 'count_distinct'] as const;
+export type Aggregate = (typeof AGGREGATES)[number];
+export const OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'in', 'contains'] as const;
+export type Operator = (typeof OPERATORS)[number];
+export const AGGREGATE_MAX_ROWS = 20_000;
+
+export class SelectDto {
+  @ApiProperty() @IsString() name!: string;
+  @ApiProperty({ required: false, enum: AGGREGATES }) @IsOptional() @IsIn(AGGREGATES) agg?: Aggregate;
+}
+
+export class WhereDto {
+  @ApiProperty() @IsString() name!: string;
+  @ApiProperty({ enum: OPERATORS }) @IsIn(OPERATORS) op!: Operator;
+  @ApiProperty({ description: 'a value of the field\'s type; a list for `in`' }) @IsDefined() value!: unknown;
+}
+
+export class OrderByDto {
+  @ApiProperty({ description: 'an output column: a field, or `<field>_<agg>`' }) @IsString() name!: string;
+  @ApiProperty({ required: false, enum: ['asc', 'desc'], default: 'asc' }) @IsOptional() @IsIn(['asc', 'desc']) direction?: 'asc' | 'desc';
+}
+
+export class AggregateDto {
+  @ApiProperty({ type: [SelectDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => SelectDto)
+  select!: SelectDto[];
+
+  @ApiProperty({ required: false, type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  group_by?: string[];
+
+  @ApiProperty({ required: false, type: [WhereDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => WhereDto)
+  where?: WhereDto[];
+
+  @ApiProperty({ required: false, type: [OrderByDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => OrderByDto)
+  order_by?: OrderByDto[];
+
+  @ApiProperty({ required: false, maximum: AGGREGATE_MAX_ROWS })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(AGGREGATE_MAX_ROWS)
+  limit?: number;
+
+  @ApiProperty({ required: false, default: false })
+  @IsOptional()
+  @IsBoolean()
+  only_headers?: boolean;
+}

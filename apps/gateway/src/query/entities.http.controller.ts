@@ -1,0 +1,92 @@
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { AggregateDto } from './aggregate.dto';
+import { BatchDto } from './batch.dto';
+import { DefineEntityTypeDto } from './define-entity-type.dto';
+import { QueryForwarding } from './query-forwarding';
+
+const NAME = /^[a-z][a-z0-9_]*$/;
+
+function assertWriter(principal: Principal): void {
+  if (principal.kind === 'data') throw ApiException.forbidden('Data keys are read-only');
+}
+
+function assertName(name: string): void {
+  if (!NAME.test(name)) throw ApiException.notFound(`No entity ${name}`);
+}
+
+@ApiTags('query')
+@Controller('api/v1')
+export class EntitiesHttpController {
+  constructor(private readonly forwarding: QueryForwarding) {}
+
+  @Get('entities')
+  @Authenticated()
+  @ApiOperation({ summary: 'Entity types with their fields and record counts (free)' })
+  async list(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.forwarding.free(request, reply, principal, { method: 'GET', path: '/api/v1/entities' });
+  }
+
+  @Post('entities')
+  @Authenticated({ scopes: ['ingest', 'admin'] })
+  @ApiOperation({ summary: 'Defines an entity type, or adds fields to one (201 when new, 200 otherwise)' })
+  async define(
+    @Body() body: DefineEntityTypeDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    assertWriter(principal);
+    await this.forwarding.free(request, reply, principal, { method: 'POST', path: '/api/v1/entities', body });
+  }
+
+  @Post('entities/:name/batch')
+  @Authenticated({ scopes: ['ingest', 'admin'] })
+  @ApiOperation({ summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id' })
+  @ApiOkResponse({ description: '`{"status":"ok","inserted","updated","deleted"}`' })
+  @ApiAcceptedResponse({ description: '`{"status":"ok","taskId"}`' })
+  async batch(
+    @Param('name') name: string,
+    @Body() body: BatchDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    assertWriter(principal);
+    assertName(name);
+    await this.forwarding.free(request, reply, principal, { method: 'POST', path: `/api/v1/entities/${name}/batch`, body });
+  }
+
+  @Get('tasks/:taskId')
+  @Authenticated()
+  @ApiOperation({ summary: 'Status of an asynchronous batch: pending, ok (with counts) or error (with details)' })
+  async task(
+    @Param('taskId') taskId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(taskId)) throw ApiException.notFound(`No task ${taskId}`);
+    await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks/${taskId}` });
+  }
+
+  @Post('entities/:name/aggregate')
+  @Authenticated({ scopes: ['query'] })
+  @ApiOperation({ summary: 'select / group_by / where / order_by / limit over one entity; at most 20,000 rows (capped); one credit' })
+  @ApiOkResponse({ description: '`{"status":"ok","columns":[{"name","type"}],"rows":[…],"capped":bool}`' })
+  async aggregate(
+    @Param('name') name: string,
+    @Body() body: AggregateDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    assertName(name);
+    await this.forwarding.refuseUnservable(principal, [name], String(request.id), true);
+    await this.forwarding.metered(request, reply, principal, [name], { method: 'POST', path: `/api/v1/entities/${name}/aggregate`, body });
+  }
+}

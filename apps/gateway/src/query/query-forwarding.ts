@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { ServiceClients } from '../downstream/service-clients';
+import type { DownstreamRequest } from '../downstream/service-client';
+import { MeteringService, creditHeaders, type Charge } from '../metering/metering.service';
+import { EntityCatalogue } from './entity-catalogue';
+
+/** What the query service puts in a body's `meta` (it does not know the balance itself). */
+const META_COST = 'x-tollgate-credits-cost';
+const META_REMAINING = 'x-tollgate-credits-remaining';
+const PASSED_HEADERS = ['content-type', 'content-disposition', 'retry-after'];
+
+export const queryString = (params: object): string => {
+  const defined = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return defined.length ? `?${new URLSearchParams(defined).toString()}` : '';
+};
+
+/**
+ * The metered path: refuse what cannot be served before charging (data-key list, unknown
+ * entities), charge one credit per entity, forward with the signed principal, and stream the
+ * answer through untouched. Work that fails downstream (any error status, or a body cut short)
+ * is refunded.
+ */
+@Injectable()
+export class QueryForwarding {
+  private readonly logger = new Logger(QueryForwarding.name);
+
+  constructor(
+    private readonly clients: ServiceClients,
+    private readonly metering: MeteringService,
+    private readonly catalogue: EntityCatalogue,
+  ) {}
+
+  async refuseUnservable(principal: Principal, entities: string[], requestId: string, asPath = false): Promise<void> {
+    if (principal.kind === 'data') {
+      const allowed = new Set(principal.entities ?? []);
+      const refused = entities.filter((e) => !allowed.has(e));
+      if (refused.length) throw ApiException.forbidden(`This key may not read ${refused.join(', ')}`);
+    }
+    const unknown = await this.catalogue.unknown(principal.instanceId, entities, requestId);
+    if (unknown.length && asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
+    if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
+  }
+
+  async metered(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    principal: Principal,
+    entities: string[],
+    downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>,
+  ): Promise<void> {
+    const requestId = String(request.id);
+    const charge = await this.metering.charge({ principal, requestId, cost: entities.length, entities });
+    let res;
+    try {
+      res = await this.clients.query.request({
+        ...downstream,
+        principal,
+        requestId,
+        headers: { [META_COST]: String(charge.cost), [META_REMAINING]: String(charge.remaining) },
+      });
+    } catch (error) {
+      await this.refund(charge);
+      throw error;
+    }
+    if (res.status >= 400) {
+      await this.refund(charge);
+      this.copyHeaders(res.headers, reply);
+      await reply.status(res.status).headers({ 'x-credits-cost': '0', 'x-credits-remaining': String(charge.remaining + charge.cost) }).send(res.body);
+      return;
+    }
+    res.body.once('error', () => void this.refund(charge));
+    this.copyHeaders(res.headers, reply);
+    await reply.status(res.status).headers(creditHeaders(charge)).send(res.body);
+  }
+
+  async free(request: FastifyRequest, reply: FastifyReply, principal: Principal, downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>) {
+    const res = await this.clients.query.request({ ...downstream, principal, requestId: String(request.id) });
+    this.copyHeaders(res.headers, reply);
+    await reply.status(res.status).send(res.body);
+  }
+
+  private copyHeaders(headers: Record<string, string | string[] | undefined>, reply: FastifyReply): void {
+    for (const name of PASSED_HEADERS) {
+      const value = headers[name];
+      if (value !== undefined) void reply.header(name, value);
+    }
+  }
+
+  private async refund(charge: Charge): Promise<void> {
+    await charge.refund().catch((error: Error) => this.logger.warn({ err: error.message }, 'refund failed'));
+  }
+}

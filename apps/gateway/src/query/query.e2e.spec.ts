@@ -1,0 +1,165 @@
+import { Client } from 'pg';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { XMLParser } from 'fast-xml-parser';
+import { e2ePlatform, eventually } from '@tollgate/testing';
+import { createInstance, createUser, issue, type TestInstance } from '../identity/identity-e2e.fixture';
+import { as, defineAndLoad, remaining } from './query-e2e.fixture';
+
+const TRICKY = '=1+2, "quoted"\nsecond line <&>';
+const ids = (list: { id: string }[]) => list.map((r) => r.id);
+
+describe('query through the gateway (e2e)', () => {
+  let t: TestInstance;
+  let key: string;
+  let owner: { id: string };
+  let personalKey: string;
+
+  beforeAll(async () => {
+    t = await createInstance();
+    key = t.orgKey;
+    owner = await createUser(t, { query: 'admin' });
+    personalKey = (await issue(t, { kind: 'personal', description: 'mine', ownerId: owner.id, scopes: ['query'] })).key;
+    await defineAndLoad(key, 'actions', [{ name: 'status', type: 'string' }, { name: 'due_date', type: 'date' }, { name: 'priority', type: 'number' }], [
+      { id: 'a1', title: 'Write report', createdAt: '2026-01-01T09:00:00Z', updatedAt: '2026-01-05T09:00:00Z', status: 'open', due_date: '2026-01-10', priority: 2 },
+      { id: 'a2', title: TRICKY, createdAt: '2026-01-02T09:00:00Z', updatedAt: '2026-01-02T09:00:00Z', status: 'done', priority: 1,
+        responsibilities: [{ userId: owner.id, role: 'owner' }] },
+      { id: 'a3', title: 'answer mail', createdAt: '2026-01-03T09:00:00Z', updatedAt: '2026-01-03T09:00:00Z', status: 'open', priority: 3 },
+    ]);
+    await defineAndLoad(key, 'graphs', [{ name: 'kind', type: 'string' }], [{ id: 'g1', title: 'Process map', kind: 'flow' }]);
+  });
+
+  it('answers the documented JSON with credit headers and meta, one credit per entity', async () => {
+    const before = await remaining(key);
+    const res = await as(key, 'GET', '/api/v1/query?entities=actions,graphs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-credits-cost')).toBe('2');
+    expect(Number(res.headers.get('x-credits-remaining'))).toBe(before - 2);
+    expect(res.body.meta).toEqual({ cost: 2, remaining: before - 2 });
+    expect(ids(res.body.data.actions)).toEqual(['a3', 'a2', 'a1']);
+    expect(res.body.data.graphs[0]).toMatchObject({ id: 'g1', title: 'Process map', kind: 'flow' });
+    expect(await remaining(key)).toBe(before - 2);
+  });
+
+  it('honours every parameter: period, sort, order, limit, display, format by extension', async () => {
+    const q = async (params: string) => (await as(key, 'GET', `/api/v1/query?entities=actions&${params}`)).body.data.actions;
+    expect(ids(await q('from=2026-01-02&to=2026-01-02'))).toEqual(['a2']);
+    expect(ids(await q('sort=updated'))).toEqual(['a1', 'a3', 'a2']);
+    expect(ids(await q('sort=alpha&order=asc'))).toEqual(['a2', 'a3', 'a1']);
+    expect(ids(await q('order=asc&limit=2'))).toEqual(['a1', 'a2']);
+    expect(await q('limit=1&display=title,priority')).toEqual([{ title: 'answer mail', priority: 3 }]);
+    const one = await as(key, 'GET', '/api/v1/entities/actions.json?limit=1&format=xml');
+    expect(one.headers.get('content-type')).toMatch(/json/);
+    expect(one.headers.get('x-credits-cost')).toBe('1');
+  });
+
+  it('streams CSV and XML that parse back, titles intact and formulas neutralised', async () => {
+    const csv = await as(key, 'GET', '/api/v1/query.csv?entities=actions,graphs&delimiter=;&order=asc');
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = parseCsv(csv.text, { columns: true, delimiter: ';' }) as Record<string, string>[];
+    expect(rows.map((r) => [r.entity, r.id])).toEqual([['actions', 'a1'], ['actions', 'a2'], ['actions', 'a3'], ['graphs', 'g1']]);
+    expect(rows[1].title).toBe(`'${TRICKY}`);
+    const xml = await as(key, 'GET', '/api/v1/entities/actions.xml?order=asc');
+    const doc = new XMLParser({ parseTagValue: false, isArray: (n) => n === 'record' }).parse(xml.text);
+    expect(doc.response.data.actions.record.map((r: any) => r.title)).toEqual(['Write report', TRICKY, 'answer mail']);
+  });
+
+  it('keeps to the caller\'s responsibilities with mine=true, for personal keys only', async () => {
+    const mine = await as(personalKey, 'GET', '/api/v1/query?entities=actions&mine=true');
+    expect(ids(mine.body.data.actions)).toEqual(['a2']);
+    expect((await as(key, 'GET', '/api/v1/query?entities=actions&mine=true')).status).toBe(400);
+  });
+
+  it('charges nothing for refused requests', async () => {
+    const dataKey = (await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] })).key;
+    const before = await remaining(key);
+    const refusals: [string, string, number][] = [
+      [key, '/api/v1/query?entities=actions&colour=red', 400],
+      [key, '/api/v1/query?entities=ghosts', 400],
+      [key, '/api/v1/query?entities=actions&limit=0', 400],
+      [key, '/api/v1/query?entities=actions&display=nope', 400],
+      [key, '/api/v1/query', 400],
+      [dataKey, '/api/v1/query?entities=actions', 403],
+      ['tg_organization_not_a_key_o', '/api/v1/query?entities=actions', 401],
+    ];
+    for (const [k, path, status] of refusals) {
+      const res = await as(k, 'GET', path);
+      expect([path, res.status]).toEqual([path, status]);
+      expect(res.body.status).toBe('error');
+    }
+    expect((await as(dataKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(200);
+    expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('cancels a query over its time limit, answers 504 and refunds it', async () => {
+    const blocker = new Client({ connectionString: e2ePlatform().databaseUrls.query });
+    await blocker.connect();
+    const before = await remaining(key);
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const res = await as(key, 'GET', '/api/v1/query.csv?entities=actions&timeout=300');
+      expect(res.status).toBe(504);
+      expect(res.body.code).toBe('timeout');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    await eventually(async () => expect(await remaining(key)).toBe(before));
+  });
+
+  it('applies batches in order, all or nothing, and runs async batches as tasks', async () => {
+    const ok = await as(key, 'POST', '/api/v1/entities/graphs/batch', {
+      operations: [
+        { action: 'insert', rows: [{ id: 'g2', title: 'Org chart', kind: 'org' }] },
+        { action: 'insertOrUpdate', primaryKey: 'id', rows: [{ id: 'g1', kind: 'map' }] },
+        { action: 'delete', primaryKey: 'id', rows: ['g2'] },
+      ],
+    });
+    expect(ok.body).toEqual({ status: 'ok', inserted: 1, updated: 1, deleted: 1 });
+    const bad = await as(key, 'POST', '/api/v1/entities/graphs/batch', {
+      operations: [{ action: 'insert', rows: [{ id: 'g3' }] }, { action: 'insert', rows: [{ id: 'g4', kind: 7 }] }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'operations.1.rows.0.kind', message: expect.any(String) }]);
+    const graphs = (await as(key, 'GET', '/api/v1/entities/graphs')).body.data.graphs;
+    expect(graphs.map((g: any) => [g.id, g.kind])).toEqual([['g1', 'map']]);
+
+    const queued = await as(key, 'POST', '/api/v1/entities/graphs/batch', { async: true, operations: [{ action: 'insert', rows: [{ id: 'g5' }] }] });
+    expect(queued.status).toBe(202);
+    await eventually(async () => expect((await as(key, 'GET', `/api/v1/tasks/${queued.body.taskId}`)).body.status).toBe('ok'));
+    const dataKey = (await issue(t, { kind: 'data', description: 'reader', scopes: ['query'], entities: ['graphs'] })).key;
+    expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
+  });
+
+  it('aggregates for one credit', async () => {
+    const before = await remaining(key);
+    const res = await as(key, 'POST', '/api/v1/entities/actions/aggregate', {
+      select: [{ name: 'status' }, { name: 'priority', agg: 'sum' }],
+      group_by: ['status'],
+      order_by: [{ name: 'status' }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'status', type: 'string' }, { name: 'priority_sum', type: 'number' }], rows: [['done', 1], ['open', 5]], capped: false });
+    expect(res.headers.get('x-credits-cost')).toBe('1');
+    expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('builds the query URL with its cost and whether it is affordable, for free', async () => {
+    const before = await remaining(key);
+    const res = await as(key, 'POST', '/api/v1/query-builder', { entities: ['actions', 'graphs'], sort: 'alpha', limit: 5, format: 'csv' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ url: expect.any(String), cost: 2, remaining: before, affordable: true });
+    const built = new URL(res.body.url);
+    expect(built.pathname).toBe('/api/v1/query.csv');
+    expect(Object.fromEntries(built.searchParams)).toEqual({ entities: 'actions,graphs', sort: 'alpha', limit: '5', key: 'YOUR_KEY_VALUE' });
+    expect((await as(key, 'POST', '/api/v1/query-builder', { entities: 'ghosts' })).status).toBe(400);
+  });
+
+  it('keeps instances apart', async () => {
+    const other = await createInstance();
+    await defineAndLoad(other.orgKey, 'actions', [], [{ id: 'x1', title: 'other instance' }]);
+    expect(ids((await as(other.orgKey, 'GET', '/api/v1/query?entities=actions')).body.data.actions)).toEqual(['x1']);
+    expect(ids((await as(key, 'GET', '/api/v1/query?entities=actions')).body.data.actions)).not.toContain('x1');
+    expect((await as(other.orgKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(400);
+  });
+});

@@ -1,0 +1,60 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { EntityQueryParamsDto, entityList, QueryParamsDto } from './query-params.dto';
+import { QueryForwarding, queryString } from './query-forwarding';
+
+const ENTITY_PATH = /^([a-z][a-z0-9_]*)(\.(json|csv|xml))?$/;
+
+function assertMine(principal: Principal, params: EntityQueryParamsDto): void {
+  if (params.mine === 'true' && principal.kind !== 'personal') {
+    throw ApiException.validation([{ field: 'mine', message: 'mine=true needs a personal key' }]);
+  }
+}
+
+@ApiTags('query')
+@Controller('api/v1')
+export class QueryHttpController {
+  constructor(private readonly forwarding: QueryForwarding) {}
+
+  @Get(['query', 'query.json', 'query.csv', 'query.xml'])
+  @Authenticated({ scopes: ['query'] })
+  @ApiOperation({ summary: 'Records of one or more entities (one credit per entity); JSON, CSV or XML by extension or format' })
+  @ApiProduces('application/json', 'text/csv', 'application/xml')
+  @ApiOkResponse({ description: '`{"status":"ok","data":{"<entity>":[records]},"meta":{"cost","remaining"}}`, streamed' })
+  async query(
+    @Query() params: QueryParamsDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const entities = entityList(params.entities);
+    if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
+    assertMine(principal, params);
+    await this.forwarding.refuseUnservable(principal, entities, String(request.id));
+    const ext = /\/query(\.(json|csv|xml))?(\?|$)/.exec(request.url)?.[1] ?? '';
+    await this.forwarding.metered(request, reply, principal, entities, { method: 'GET', path: `/api/v1/query${ext}${queryString(params)}` });
+  }
+
+  @Get('entities/:name')
+  @Authenticated({ scopes: ['query'] })
+  @ApiOperation({ summary: 'Records of one entity (one credit), as the query endpoint' })
+  @ApiParam({ name: 'name', example: 'actions.csv', description: 'entity name, optionally with .json, .csv or .xml' })
+  @ApiProduces('application/json', 'text/csv', 'application/xml')
+  async entity(
+    @Param('name') name: string,
+    @Query() params: EntityQueryParamsDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const m = ENTITY_PATH.exec(name);
+    if (!m) throw ApiException.validation([{ field: 'entities', message: `${name} is not an entity name` }]);
+    assertMine(principal, params);
+    await this.forwarding.refuseUnservable(principal, [m[1]], String(request.id));
+    await this.forwarding.metered(request, reply, principal, [m[1]], { method: 'GET', path: `/api/v1/entities/${name}${queryString(params)}` });
+  }
+}

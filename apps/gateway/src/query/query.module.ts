@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { EntitiesHttpController } from './entities.http.controller';
+import { EntityCatalogue } from './entity-catalogue';
+import { QueryBuilderHttpController } from './query-builder.http.controller';
+import { QueryForwarding } from './query-forwarding';
+import { QueryHttpController } from './query.http.controller';
+
+/** Public routes of the query service: validated and metered here, served there. */
+@Module({
+  controllers: [QueryHttpController, EntitiesHttpController, QueryBuilderHttpController],
+  providers: [EntityCatalogue, QueryForwarding],
+})
+export class QueryModule {}

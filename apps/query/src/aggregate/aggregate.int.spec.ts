@@ -1,0 +1,88 @@
+import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
+
+describe('aggregates (query service, real PostgreSQL)', () => {
+  let app: QueryApp;
+  const org = principalOf('inst_agg');
+  const aggregate = (body: unknown, principal = org) => app.call('POST', '/api/v1/entities/sales/aggregate', { principal, body });
+
+  beforeAll(async () => {
+    app = await startQueryApp();
+    await app.call('POST', '/api/v1/entities', {
+      principal: org,
+      body: { name: 'sales', fields: [{ name: 'country', type: 'string' }, { name: 'quantity', type: 'number' }, { name: 'day', type: 'date' }] },
+    });
+    const rows = [
+      { country: 'FR', quantity: 10, day: '2026-01-01' },
+      { country: 'US', quantity: 2, day: '2026-01-02' },
+      { country: 'UK', quantity: 1, day: '2026-01-03' },
+      { country: 'US', quantity: 8, day: '2026-01-04' },
+      { country: 'FR', quantity: 30, day: '2026-01-05' },
+    ].map((r, i) => ({ id: `s${i}`, title: `sale ${i}`, ...r }));
+    await app.call('POST', '/api/v1/entities/sales/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+  });
+  afterAll(() => app.close());
+
+  it('groups, aggregates, filters and orders', async () => {
+    const res = await aggregate({
+      select: [{ name: 'country' }, { name: 'quantity', agg: 'sum' }, { name: 'quantity', agg: 'avg' }, { name: 'id', agg: 'count' }],
+      group_by: ['country'],
+      where: [{ name: 'quantity', op: '>', value: 1 }],
+      order_by: [{ name: 'quantity_sum', direction: 'desc' }],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      columns: [
+        { name: 'country', type: 'string' },
+        { name: 'quantity_sum', type: 'number' },
+        { name: 'quantity_avg', type: 'number' },
+        { name: 'id_count', type: 'number' },
+      ],
+      rows: [['FR', 40, 20, 2], ['US', 10, 5, 2]],
+      capped: false,
+    });
+  });
+
+  it('supports every operator with bound values, min/max/count_distinct, limit and capped', async () => {
+    const one = async (where: unknown) =>
+      (await aggregate({ select: [{ name: 'id', agg: 'count' }], where: [where] })).body.rows[0][0];
+    expect(await one({ name: 'country', op: '=', value: 'US' })).toBe(2);
+    expect(await one({ name: 'country', op: '!=', value: 'US' })).toBe(3);
+    expect(await one({ name: 'quantity', op: '>=', value: 8 })).toBe(3);
+    expect(await one({ name: 'quantity', op: '<', value: 8 })).toBe(2);
+    expect(await one({ name: 'quantity', op: '<=', value: 8 })).toBe(3);
+    expect(await one({ name: 'day', op: '>', value: '2026-01-03' })).toBe(2);
+    expect(await one({ name: 'country', op: 'in', value: ['FR', 'UK'] })).toBe(3);
+    expect(await one({ name: 'title', op: 'contains', value: "1'; DROP TABLE records; --" })).toBe(0);
+    expect(await one({ name: 'title', op: 'contains', value: 'sale 1' })).toBe(1);
+    const stats = await aggregate({
+      select: [{ name: 'quantity', agg: 'min' }, { name: 'quantity', agg: 'max' }, { name: 'country', agg: 'count_distinct' }, { name: 'day', agg: 'max' }],
+    });
+    expect(stats.body.rows).toEqual([[1, 30, 3, '2026-01-05']]);
+    const capped = await aggregate({ select: [{ name: 'id' }, { name: 'quantity' }], order_by: [{ name: 'quantity' }], limit: 2 });
+    expect(capped.body).toMatchObject({ rows: [['s2', 1], ['s1', 2]], capped: true });
+  });
+
+  it('answers only the columns with only_headers', async () => {
+    const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
+    expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });
+  });
+
+  it('refuses identifiers that are not fields and values of the wrong type', async () => {
+    for (const body of [
+      { select: [{ name: 'country; DROP TABLE records' }] },
+      { select: [{ name: 'country' }], group_by: ['nope'] },
+      { select: [{ name: 'country' }, { name: 'quantity', agg: 'sum' }] },
+      { select: [{ name: 'country', agg: 'sum' }] },
+      { select: [{ name: 'country' }], where: [{ name: 'quantity', op: '>', value: 'ten' }] },
+      { select: [{ name: 'country' }], order_by: [{ name: 'quantity' }] },
+      { select: [{ name: 'country' }], limit: 20_001 },
+    ]) {
+      const res = await aggregate(body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+    }
+    const dataKey = principalOf('inst_agg', { kind: 'data', scopes: ['query'], entities: ['other'] });
+    expect((await aggregate({ select: [{ name: 'country' }] }, dataKey)).status).toBe(403);
+    expect((await app.call('POST', '/api/v1/entities/ghost/aggregate', { principal: org, body: { select: [{ name: 'id' }] } })).status).toBe(404);
+  });
+});

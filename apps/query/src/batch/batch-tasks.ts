@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { BatchTaskCompleted, ErrorCode, type EventEnvelope, type FieldError } from '@tollgate/contracts';
+import { writeOutbox } from '@tollgate/event-sourcing';
+import { ApiException } from '@tollgate/service-runtime';
+import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
+import { EntityCatalog } from '../entity-types/entity-catalog';
+import { applyOperations, type BatchCounts } from '../records/apply-operations';
+import { validateOperations, type OperationInput } from '../records/validate-rows';
+
+export interface TaskView {
+  status: 'pending' | 'ok' | 'error';
+  taskId: string;
+  entity: string;
+  createdAt: string;
+  finishedAt?: string;
+  result?: BatchCounts;
+  message?: string;
+  errors?: FieldError[];
+}
+
+interface TaskRow {
+  id: string;
+  instance_id: string;
+  entity: string;
+  status: TaskView['status'];
+  operations: OperationInput[] | null;
+  result: BatchCounts | null;
+  error: { message: string; errors?: FieldError[] } | null;
+  request_id: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/**
+ * Asynchronous batches: persisted before the 202 answer, applied in one transaction that also
+ * marks the task done, so a crash leaves the task pending with nothing written, and the next boot
+ * (or the periodic sweep, on any replica) applies it. Row locks keep two workers off one task.
+ */
+@Injectable()
+export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('batch-tasks');
+  private sweeper?: NodeJS.Timeout;
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: EntityCatalog,
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.track(this.sweep());
+    this.sweeper = setInterval(() => this.track(this.sweep()), this.config.TASK_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.running]);
+  }
+
+  async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string): Promise<string> {
+    const id = `task_${randomUUID()}`;
+    await this.dataSource.query(
+      `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
+      [id, instanceId, entity, JSON.stringify(operations), requestId],
+    );
+    this.track(this.run(id));
+    return id;
+  }
+
+  async view(instanceId: string, taskId: string): Promise<TaskView | undefined> {
+    const rows: TaskRow[] = await this.dataSource.query(`SELECT * FROM batch_tasks WHERE id = $1 AND instance_id = $2`, [
+      taskId,
+      instanceId,
+    ]);
+    const t = rows[0];
+    if (!t) return undefined;
+    return {
+      status: t.status,
+      taskId: t.id,
+      entity: t.entity,
+      createdAt: t.created_at.toISOString(),
+      ...(t.finished_at ? { finishedAt: t.finished_at.toISOString() } : {}),
+      ...(t.result ? { result: t.result } : {}),
+      ...(t.error ? { message: t.error.message, ...(t.error.errors ? { errors: t.error.errors } : {}) } : {}),
+    };
+  }
+
+  /** Applies every pending task nobody else holds. */
+  async sweep(): Promise<void> {
+    try {
+      const rows: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM batch_tasks WHERE status = 'pending' ORDER BY created_at LIMIT 100`,
+      );
+      for (const { id } of rows) {
+        if (this.stopping) return;
+        await this.run(id);
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'task sweep failed; retried at the next sweep');
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  private async run(taskId: string): Promise<void> {
+    let failure: { message: string; errors?: FieldError[] } | undefined;
+    let task: TaskRow | undefined;
+    try {
+      await this.dataSource.transaction(async (em) => {
+        const rows: TaskRow[] = await em.query(
+          `SELECT * FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
+          [taskId],
+        );
+        task = rows[0];
+        if (!task) return;
+        const type = await this.catalog.get(task.instance_id, task.entity);
+        if (!type) throw ApiException.notFound(`No entity ${task.entity}`);
+        const checked = validateOperations(type, task.operations ?? []);
+        if (!checked.ok) throw ApiException.validation(checked.errors);
+        const counts = await applyOperations(
+          em,
+          { instanceId: task.instance_id, entity: task.entity, taskId, requestId: task.request_id ?? undefined },
+          checked.operations,
+        );
+        await this.finish(em, task, 'ok', { result: counts });
+      });
+    } catch (error) {
+      if (!task) {
+        this.logger.warn({ err: (error as Error).message, taskId }, 'task could not be started; retried at the next sweep');
+        return;
+      }
+      if (error instanceof ApiException && error.code !== ErrorCode.Internal) {
+        failure = { message: error.message, ...(error.options.errors ? { errors: error.options.errors } : {}) };
+      } else {
+        this.logger.error({ err: error, taskId }, 'batch task failed');
+        failure = { message: 'The batch could not be applied' };
+      }
+    }
+    if (failure && task) {
+      const failed = task;
+      const error = failure;
+      await this.dataSource
+        .transaction(async (em) => {
+          const still = await em.query(`SELECT 1 FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`, [taskId]);
+          if (still.length) await this.finish(em, failed, 'error', { error });
+        })
+        .catch((e: Error) => this.logger.warn({ err: e.message, taskId }, 'task failure not recorded; retried at the next sweep'));
+    }
+  }
+
+  private async finish(
+    em: EntityManager,
+    task: TaskRow,
+    status: 'ok' | 'error',
+    outcome: { result?: BatchCounts; error?: { message: string; errors?: FieldError[] } },
+  ): Promise<void> {
+    await em.query(
+      `UPDATE batch_tasks SET status = $2, result = $3, error = $4, operations = NULL, finished_at = now() WHERE id = $1`,
+      [task.id, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ? JSON.stringify(outcome.error) : null],
+    );
+    const event: EventEnvelope = {
+      id: randomUUID(),
+      type: BatchTaskCompleted.type,
+      version: BatchTaskCompleted.version,
+      instanceId: task.instance_id,
+      aggregateId: task.id,
+      sequence: 0,
+      occurredAt: new Date().toISOString(),
+      ...(task.request_id ? { correlationId: task.request_id } : {}),
+      data: { taskId: task.id, entity: task.entity, status, ...(outcome.error ? { error: outcome.error.message } : {}) },
+    };
+    await writeOutbox(em, [event], [BatchTaskCompleted.topic]);
+  }
+}

@@ -1,0 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, ValidateNested } from 'class-validator';
+import type { BatchAction } from '../records/record-row';
+
+export const BATCH_ACTIONS: BatchAction[] = ['insert', 'insertOrUpdate', 'delete'];
+
+export class BatchOperationDto {
+  @ApiProperty({ enum: BATCH_ACTIONS })
+  @IsIn(BATCH_ACTIONS)
+  action!: BatchAction;
+
+  @ApiProperty({ required: false, description: 'must name the entity\'s primary key when given' })
+  @IsOptional()
+  @IsString()
+  primaryKey?: string;
+
+  @ApiProperty({ type: 'array', items: {}, description: 'records (insert, insertOrUpdate) or primary key values (delete)' })
+  @IsArray()
+  rows!: unknown[];
+}
+
+export class BatchDto {
+  @ApiProperty({ required: false, default: false })
+  @IsOptional()
+  @IsBoolean()
+  async?: boolean;
+
+  @ApiProperty({ type: [BatchOperationDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => BatchOperationDto)
+  operations!: BatchOperationDto[];
+}

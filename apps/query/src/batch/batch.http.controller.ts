@@ -1,0 +1,61 @@
+import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
+import { EntityCatalog } from '../entity-types/entity-catalog';
+import { assertMayWrite } from '../records/access';
+import { applyOperations } from '../records/apply-operations';
+import { validateOperations } from '../records/validate-rows';
+import { BatchDto } from './batch.dto';
+import { BatchTasks } from './batch-tasks';
+
+@Controller('api/v1')
+export class BatchHttpController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly catalog: EntityCatalog,
+    private readonly tasks: BatchTasks,
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+  ) {}
+
+  @Post('entities/:name/batch')
+  async batch(
+    @Param('name') name: string,
+    @Body() body: BatchDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    assertMayWrite(principal);
+    const type = await this.catalog.get(principal.instanceId, name);
+    if (!type) throw ApiException.notFound(`No entity ${name}`);
+    const rows = body.operations.reduce((n, op) => n + op.rows.length, 0);
+    if (rows > this.config.BATCH_MAX_ROWS) {
+      throw new ApiException(ErrorCode.PayloadTooLarge, `A batch may carry at most ${this.config.BATCH_MAX_ROWS} rows (got ${rows})`);
+    }
+    const checked = validateOperations(type, body.operations);
+    if (!checked.ok) throw ApiException.validation(checked.errors);
+    const requestId = String(request.id);
+
+    if (body.async) {
+      const taskId = await this.tasks.enqueue(principal.instanceId, name, body.operations, requestId);
+      void reply.status(202);
+      return { status: 'ok', taskId };
+    }
+    const counts = await this.dataSource.transaction((em) =>
+      applyOperations(em, { instanceId: principal.instanceId, entity: name, requestId }, checked.operations),
+    );
+    void reply.status(200);
+    return { status: 'ok', ...counts };
+  }
+
+  @Get('tasks/:taskId')
+  async task(@Param('taskId') taskId: string, @CurrentPrincipal() principal: Principal) {
+    const view = await this.tasks.view(principal.instanceId, taskId);
+    if (!view) throw ApiException.notFound(`No task ${taskId}`);
+    return view;
+  }
+}

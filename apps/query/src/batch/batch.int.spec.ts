@@ -1,0 +1,131 @@
+import { BatchTaskCompleted, RecordsChanged, TOPICS } from '@tollgate/contracts';
+import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
+import { randomBytes } from 'node:crypto';
+import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
+
+jest.setTimeout(30_000);
+
+// Instance ids are unique per run: the broker's topics keep earlier runs' events.
+const INSTANCE = `inst_batch_${randomBytes(4).toString('hex')}`;
+
+describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
+  let app: QueryApp;
+  const admin = principalOf(INSTANCE);
+  const define = (name: string, fields: unknown[], primaryKey = 'id') =>
+    app.call('POST', '/api/v1/entities', { principal: admin, body: { name, primaryKey, fields } });
+  const batch = (name: string, body: unknown, principal = admin) =>
+    app.call('POST', `/api/v1/entities/${name}/batch`, { principal, body });
+  const rows = async (name: string) =>
+    (await app.call('GET', `/api/v1/entities/${name}?sort=alpha&order=asc`, { principal: admin })).body.data[name];
+
+  beforeAll(async () => {
+    app = await startQueryApp({ BATCH_MAX_ROWS: '100' });
+    expect((await define('sales', [{ name: 'country', type: 'string' }, { name: 'quantity', type: 'number' }])).status).toBe(201);
+  });
+  afterAll(() => app.close());
+
+  it('applies insert, insertOrUpdate and delete in order, in one call', async () => {
+    const res = await batch('sales', {
+      operations: [
+        { action: 'insert', rows: [
+          { id: '1', title: 'a', country: 'FR', quantity: 10 },
+          { id: '2', title: 'b', country: 'US', quantity: 2 },
+          { id: '3', title: 'c', country: 'UK', quantity: 1 },
+          { id: '4', title: 'd', country: 'US', quantity: 8 },
+        ] },
+        { action: 'insertOrUpdate', primaryKey: 'id', rows: [{ id: '1', quantity: 50 }, { id: '5', title: 'e', country: 'US', quantity: 13 }] },
+        { action: 'delete', primaryKey: 'id', rows: ['2', 4, 'never-existed'] },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', inserted: 5, updated: 1, deleted: 2 });
+    const stored = await rows('sales');
+    expect(stored.map((r: any) => [r.id, r.title, r.country, r.quantity])).toEqual([
+      ['1', 'a', 'FR', 50],
+      ['3', 'c', 'UK', 1],
+      ['5', 'e', 'US', 13],
+    ]);
+    const list = await app.call('GET', '/api/v1/entities', { principal: admin });
+    expect(list.body.entities.find((e: any) => e.name === 'sales').recordCount).toBe(3);
+  });
+
+  it('refuses the whole call when one row is bad, naming the row and field, and writes nothing', async () => {
+    const before = await rows('sales');
+    for (const [row, field, message] of [
+      [{ id: '9', colour: 'red' }, 'operations.1.rows.0.colour', /unknown field/],
+      [{ id: '9', quantity: 'many' }, 'operations.1.rows.0.quantity', /number/],
+      [{ id: '9', createdAt: '2026-02-30T10:00:00Z' }, 'operations.1.rows.0.createdAt', /ISO 8601/],
+    ] as const) {
+      const res = await batch('sales', {
+        operations: [
+          { action: 'insert', rows: [{ id: '8', title: 'fine' }] },
+          { action: 'insert', rows: [row] },
+        ],
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+      expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    }
+    const duplicate = await batch('sales', {
+      operations: [{ action: 'delete', rows: ['1'] }, { action: 'insert', rows: [{ id: '7' }, { id: '3' }] }],
+    });
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.errors[0].field).toBe('operations.1.rows.1');
+    expect(await rows('sales')).toEqual(before);
+  });
+
+  it('answers 413 beyond the row limit and 403 to data keys, writing nothing', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => ({ id: `x${i}` }));
+    expect((await batch('sales', { operations: [{ action: 'insert', rows: many }] })).status).toBe(413);
+    const dataKey = principalOf(INSTANCE, { kind: 'data', scopes: ['query', 'ingest'], entities: ['sales'] });
+    const refused = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'z' }] }] }, dataKey);
+    expect(refused.status).toBe(403);
+    expect((await rows('sales')).some((r: any) => r.id === 'z' || r.id === 'x0')).toBe(false);
+  });
+
+  it('runs async batches as tasks and publishes RecordsChanged and BatchTaskCompleted', async () => {
+    const collector = await collectMessages(testBrokers(), [TOPICS.query]);
+    try {
+      const res = await batch('sales', { async: true, operations: [{ action: 'insert', rows: [{ id: '10', title: 'async' }] }] });
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ status: 'ok', taskId: expect.stringMatching(/^task_/) });
+      const taskId = res.body.taskId;
+      await eventually(async () => {
+        const task = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: admin });
+        expect(task.body).toMatchObject({ status: 'ok', taskId, result: { inserted: 1, updated: 0, deleted: 0 } });
+      });
+      const failing = await batch('sales', { async: true, operations: [{ action: 'insert', rows: [{ id: '10' }] }] });
+      await eventually(async () => {
+        const task = await app.call('GET', `/api/v1/tasks/${failing.body.taskId}`, { principal: admin });
+        expect(task.body).toMatchObject({ status: 'error', errors: [{ field: 'operations.0.rows.0' }] });
+      });
+      await eventually(() => {
+        const events = collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE);
+        expect(events).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ type: RecordsChanged.type, data: expect.objectContaining({ taskId, inserted: 1 }) }),
+            expect.objectContaining({ type: BatchTaskCompleted.type, data: expect.objectContaining({ taskId, status: 'ok' }) }),
+            expect.objectContaining({ type: BatchTaskCompleted.type, data: expect.objectContaining({ taskId: failing.body.taskId, status: 'error' }) }),
+          ]),
+        );
+      }, { timeoutMs: 15_000 });
+      const other = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: principalOf('someone_else') });
+      expect(other.status).toBe(404);
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('finishes a task left pending by a crash when the service starts again', async () => {
+    await app.db.dataSource.query(
+      `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphan', $2, 'sales', 'pending', $1)`,
+      [JSON.stringify([{ action: 'insert', rows: [{ id: 'orphan', title: 'left behind' }] }]), INSTANCE],
+    );
+    await app.restart();
+    await eventually(async () => {
+      const task = await app.call('GET', '/api/v1/tasks/task_orphan', { principal: admin });
+      expect(task.body.status).toBe('ok');
+    });
+    expect((await rows('sales')).map((r: any) => r.id)).toContain('orphan');
+  });
+});

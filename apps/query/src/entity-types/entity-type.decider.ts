@@ -1,0 +1,69 @@
+import { EntityTypeDefined, ErrorCode, type EventEnvelope } from '@tollgate/contracts';
+import { pendingEvent, type Decider, type PendingEvent } from '@tollgate/event-sourcing';
+import { ApiException } from '@tollgate/service-runtime';
+import { BUILT_IN_FIELDS, RESPONSIBILITIES, type EntityField } from './entity-type';
+
+export interface EntityTypeState {
+  defined: boolean;
+  primaryKey?: string;
+  fields: EntityField[];
+}
+
+export interface DefineEntityType {
+  name: string;
+  primaryKey: string;
+  fields: EntityField[];
+}
+
+const RESERVED = new Set([...BUILT_IN_FIELDS.map((f) => f.name.toLowerCase()), RESPONSIBILITIES, 'entity', 'pk']);
+const KEY_TYPES = new Set(['string', 'number']);
+
+function invalid(field: string, message: string): ApiException {
+  return ApiException.validation([{ field, message }]);
+}
+
+/**
+ * An entity type is defined once and may later gain fields; changing its primary key or the type
+ * of a field it has would strand stored records, so that is a conflict. Repeating the same
+ * definition changes nothing (idempotent set-up scripts).
+ */
+export const entityTypeDecider: Decider<EntityTypeState, DefineEntityType> = {
+  initialState: () => ({ defined: false, fields: [] }),
+
+  evolve(state: EntityTypeState, event: EventEnvelope): EntityTypeState {
+    if (event.type !== EntityTypeDefined.type) return state;
+    const data = event.data as { primaryKey: string; fields: EntityField[] };
+    return { defined: true, primaryKey: data.primaryKey, fields: data.fields };
+  },
+
+  decide(command: DefineEntityType, state: EntityTypeState): PendingEvent[] {
+    const seen = new Set<string>();
+    command.fields.forEach((field, i) => {
+      if (RESERVED.has(field.name)) throw invalid(`fields.${i}.name`, `${field.name} is a built-in field of every record`);
+      if (seen.has(field.name)) throw invalid(`fields.${i}.name`, `${field.name} is listed twice`);
+      seen.add(field.name);
+    });
+    const keyField = command.fields.find((f) => f.name === command.primaryKey);
+    if (command.primaryKey !== 'id' && !keyField) {
+      throw invalid('primaryKey', 'primaryKey must be id or one of the fields');
+    }
+    if (keyField && !KEY_TYPES.has(keyField.type)) throw invalid('primaryKey', 'the primary key must be a string or number field');
+
+    if (!state.defined) return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey: command.primaryKey, fields: command.fields })];
+    if (state.primaryKey !== command.primaryKey) {
+      throw new ApiException(ErrorCode.Conflict, `Entity ${command.name} already has primary key ${state.primaryKey}`);
+    }
+    const previous = new Map(state.fields.map((f) => [f.name, f.type]));
+    for (const field of command.fields) {
+      const before = previous.get(field.name);
+      if (before && before !== field.type) {
+        throw new ApiException(ErrorCode.Conflict, `Field ${field.name} of ${command.name} is already of type ${before}`);
+      }
+    }
+    const added = command.fields.filter((f) => !previous.has(f.name));
+    if (added.length === 0) return [];
+    // Fields are never dropped: records already hold them.
+    const fields = [...state.fields, ...added];
+    return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey: command.primaryKey, fields })];
+  },
+};

@@ -1,0 +1,31 @@
+import type { EventEnvelope } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { entityTypeDecider, type EntityTypeState } from './entity-type.decider';
+
+const given = (...events: Partial<EventEnvelope>[]): EntityTypeState =>
+  events.reduce((s, e) => entityTypeDecider.evolve(s, { type: 'EntityTypeDefined', ...e } as EventEnvelope), entityTypeDecider.initialState());
+const now = new Date('2026-01-01T00:00:00Z');
+const fields = [{ name: 'status', type: 'string' as const }];
+
+describe('entity type decider', () => {
+  it('defines a new type', () => {
+    const events = entityTypeDecider.decide({ name: 'actions', primaryKey: 'id', fields }, given(), now);
+    expect(events.map((e) => e.data)).toEqual([{ entity: 'actions', primaryKey: 'id', fields }]);
+  });
+
+  it('changes nothing when the same definition comes again, and adds new fields', () => {
+    const state = given({ data: { entity: 'actions', primaryKey: 'id', fields } });
+    expect(entityTypeDecider.decide({ name: 'actions', primaryKey: 'id', fields }, state, now)).toEqual([]);
+    const grown = entityTypeDecider.decide({ name: 'actions', primaryKey: 'id', fields: [{ name: 'due', type: 'date' }] }, state, now);
+    expect((grown[0].data as { fields: unknown[] }).fields).toEqual([...fields, { name: 'due', type: 'date' }]);
+  });
+
+  it('refuses a changed key or field type, built-in names and unusable keys', () => {
+    const state = given({ data: { entity: 'actions', primaryKey: 'id', fields } });
+    const attempt = (command: Parameters<typeof entityTypeDecider.decide>[0], s = state) => () => entityTypeDecider.decide(command, s, now);
+    expect(attempt({ name: 'actions', primaryKey: 'status', fields })).toThrow(ApiException);
+    expect(attempt({ name: 'actions', primaryKey: 'id', fields: [{ name: 'status', type: 'number' }] })).toThrow(/already of type/);
+    expect(attempt({ name: 'x', primaryKey: 'id', fields: [{ name: 'createdat', type: 'string' }] }, given())).toThrow(ApiException);
+    expect(attempt({ name: 'x', primaryKey: 'flag', fields: [{ name: 'flag', type: 'boolean' }] }, given())).toThrow(ApiException);
+  });
+});

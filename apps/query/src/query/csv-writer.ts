@@ -1,0 +1,69 @@
+import { stringify } from 'csv-stringify/sync';
+import type { FormatWriter } from './format-writer';
+import type { OutputColumn } from './output-columns';
+import type { Row } from './record-reader';
+
+/** Cells a spreadsheet would run as a formula (OWASP CSV injection). */
+const FORMULA = /^[=+\-@\t\r]/;
+
+/**
+ * RFC 4180 through csv-stringify. One header for the whole file: with several entities an
+ * `entity` column comes first and the columns are the union of theirs, in order of appearance.
+ */
+export class CsvWriter implements FormatWriter {
+  readonly contentType = 'text/csv; charset=utf-8';
+  readonly rowsAs = 'text' as const;
+  private readonly header: string[];
+  private entity = '';
+  private positions: number[] = [];
+  private neutralise: boolean[] = [];
+
+  constructor(
+    private readonly columnsByEntity: Map<string, OutputColumn[]>,
+    private readonly delimiter: string,
+  ) {
+    const several = columnsByEntity.size > 1;
+    const names: string[] = several ? ['entity'] : [];
+    for (const columns of columnsByEntity.values()) for (const c of columns) if (!names.includes(c.name)) names.push(c.name);
+    this.header = names;
+  }
+
+  private line(records: unknown[][]): string {
+    return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows' });
+  }
+
+  begin(): string {
+    return this.line([this.header]);
+  }
+
+  beginEntity(entity: string, columns: OutputColumn[]): string {
+    this.entity = entity;
+    this.positions = columns.map((c) => this.header.indexOf(c.name));
+    this.neutralise = columns.map((c) => c.type === 'string');
+    return '';
+  }
+
+  rows(rows: Row[]): string {
+    if (rows.length === 0) return '';
+    const width = this.header.length;
+    const several = this.header[0] === 'entity' && this.columnsByEntity.size > 1;
+    const out = rows.map((row) => {
+      const cells: unknown[] = new Array(width).fill(null);
+      if (several) cells[0] = this.entity;
+      for (let i = 0; i < row.length; i++) {
+        const value = row[i];
+        cells[this.positions[i]] = this.neutralise[i] && typeof value === 'string' && FORMULA.test(value) ? `'${value}` : value;
+      }
+      return cells;
+    });
+    return this.line(out);
+  }
+
+  endEntity(): string {
+    return '';
+  }
+
+  end(): string {
+    return '';
+  }
+}

@@ -1,0 +1,30 @@
+import { parseQuery, splitExtension } from './parse-query';
+
+const parse = (raw: Record<string, unknown>, extension?: 'csv' | 'xml' | 'json') => parseQuery(raw, { extension, maxTimeoutMs: 25_000 });
+
+describe('parseQuery', () => {
+  it('applies the documented defaults', () => {
+    expect(parse({ entities: 'actions,graphs' })).toEqual({
+      ok: true,
+      plan: { entities: ['actions', 'graphs'], sort: 'created', order: 'desc', mine: false, format: 'json', delimiter: ',', timeoutMs: 25_000 },
+    });
+  });
+
+  it('lets the extension win over format and ignores credentials', () => {
+    const result = parse({ entities: 'a', format: 'xml', key: 'secret', access_token: 'x' }, 'csv');
+    expect(result.ok && result.plan.format).toBe('csv');
+  });
+
+  it('names every bad parameter', () => {
+    const result = parse({ entities: 'a,a', from: '2026-02-30', to: '2026-01-01', sort: 'x', order: 'up', mine: 'yes', limit: '0', format: 'pdf', delimiter: '#', timeout: '99999', extra: '1' });
+    expect(result.ok).toBe(false);
+    const fields = !result.ok ? result.errors.map((e) => e.field).sort() : [];
+    expect(fields).toEqual(['delimiter', 'entities', 'extra', 'format', 'from', 'limit', 'mine', 'order', 'sort', 'timeout']);
+  });
+
+  it('splits an entity path from its extension', () => {
+    expect(splitExtension('actions.csv')).toEqual({ entity: 'actions', extension: 'csv' });
+    expect(splitExtension('actions')).toEqual({ entity: 'actions' });
+    expect(splitExtension('Actions.pdf')).toBeUndefined();
+  });
+});

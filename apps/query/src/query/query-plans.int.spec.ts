@@ -1,0 +1,53 @@
+import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { queryMigrations } from '../migrations';
+import { columnsOf } from './output-columns';
+import { parseQuery } from './parse-query';
+import { recordsSql } from './records-sql';
+
+/**
+ * The storage promise: on a table of many instances and entities, the sorts and the period filter
+ * read through the (instance_id, entity, <sort>, pk) indexes instead of scanning and sorting.
+ */
+describe('query plans (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  const type = { instanceId: 'big', name: 'actions', primaryKey: 'id', fields: [{ name: 'status', type: 'string' as const }] };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(queryMigrations, 'plans');
+    await db.dataSource.query(`
+      INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields)
+      SELECT 'inst' || (g % 20), CASE WHEN g % 3 = 0 THEN 'actions' ELSE 'graphs' END, g::text, g::text, 'title ' || g,
+             timestamptz '2025-01-01' + (g || ' minutes')::interval, timestamptz '2025-01-01' + ((g * 7919) % 300000 || ' minutes')::interval,
+             jsonb_build_object('status', 'open')
+        FROM generate_series(1, 200000) g`);
+    await db.dataSource.query(`
+      INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields)
+      SELECT 'big', 'actions', g::text, g::text, 'title ' || g, timestamptz '2025-01-01' + (g || ' minutes')::interval, now(), '{}'
+        FROM generate_series(1, 100000) g`);
+    await db.dataSource.query('ANALYZE records');
+  }, 120_000);
+  afterAll(() => db.drop());
+
+  const plan = async (query: Record<string, string>) => {
+    const parsed = parseQuery({ entities: 'actions', ...query }, { maxTimeoutMs: 25_000 });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const sql = recordsSql(parsed.plan, { instanceId: 'big', entity: 'actions' }, columnsOf(type), 'json');
+    const rows: { 'QUERY PLAN': string }[] = await db.dataSource.query(`EXPLAIN ${sql.text}`, sql.values);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  };
+
+  it.each([
+    [{ limit: '10' }, 'records_by_created'],
+    [{ limit: '10', order: 'asc' }, 'records_by_created'],
+    [{ limit: '10', sort: 'updated' }, 'records_by_updated'],
+    [{ limit: '10', sort: 'alpha', order: 'asc' }, 'records_by_title'],
+    [{ from: '2025-02-01', to: '2025-02-03' }, 'records_by_created'],
+    [{ from: '2025-02-01', to: '2025-02-03', limit: '50', order: 'asc' }, 'records_by_created'],
+  ])('%j reads through %s, never scanning the table', async (query, index) => {
+    const text = await plan(query);
+    expect(text).toContain(index);
+    expect(text).not.toMatch(/Seq Scan/);
+    // With a limit, the index order is the result order: no sort, only the rows returned are read.
+    if ('limit' in query) expect(text).not.toMatch(/Sort Key/);
+  });
+});

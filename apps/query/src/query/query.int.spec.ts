@@ -1,0 +1,186 @@
+import { Client } from 'pg';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { XMLParser } from 'fast-xml-parser';
+import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
+
+const TRICKY = 'Comma, "quotes"\nnew line <&> done';
+
+describe('queries (query service, real PostgreSQL)', () => {
+  let app: QueryApp;
+  const org = principalOf('inst_q');
+  const get = (path: string, principal = org) => app.call('GET', path, { principal });
+  const ids = (list: any[]) => list.map((r) => r.id);
+
+  beforeAll(async () => {
+    app = await startQueryApp();
+    const define = (name: string, fields: unknown[]) =>
+      app.call('POST', '/api/v1/entities', { principal: org, body: { name, primaryKey: 'id', fields } });
+    await define('notes', [
+      { name: 'status', type: 'string' },
+      { name: 'amount', type: 'number' },
+      { name: 'due', type: 'date' },
+      { name: 'payload', type: 'json' },
+    ]);
+    await define('links', [{ name: 'url', type: 'string' }]);
+    const notes = [
+      { id: 'n1', title: 'banana', createdAt: '2026-01-01T10:00:00Z', updatedAt: '2026-01-09T00:00:00Z', status: 'open', amount: -5, due: '2026-01-05', payload: { a: 1 } },
+      { id: 'n2', title: TRICKY, createdAt: '2026-01-02T23:59:59Z', updatedAt: '2026-01-02T23:59:59Z', status: '=HYPERLINK("x")', amount: 2.5, responsibilities: [{ userId: 'u1', role: 'owner' }] },
+      { id: 'n3', title: 'apple', createdAt: '2026-01-03T00:00:00Z', updatedAt: '2026-01-04T00:00:00Z', status: '@SUM(A1)', responsibilities: [{ userId: 'u2', role: 'owner' }, { userId: 'u1', role: 'reviewer' }] },
+      { id: 'n4', title: 'cherry', createdAt: '2026-01-04T08:00:00Z', updatedAt: '2026-01-05T00:00:00Z', status: 'done' },
+    ];
+    await app.call('POST', '/api/v1/entities/notes/batch', { principal: org, body: { operations: [{ action: 'insert', rows: notes }] } });
+    await app.call('POST', '/api/v1/entities/links/batch', {
+      principal: org,
+      body: { operations: [{ action: 'insert', rows: [{ id: 'l1', title: '+1 link', url: 'https://a.example/?q=1,2' }] }] },
+    });
+    await app.call('POST', '/api/v1/entities', { principal: principalOf('inst_other'), body: { name: 'notes', fields: [] } });
+    await app.call('POST', '/api/v1/entities/notes/batch', {
+      principal: principalOf('inst_other'),
+      body: { operations: [{ action: 'insert', rows: [{ id: 'secret', title: 'other instance' }] }] },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('answers with every record, newest first, and the documented JSON shape by default', async () => {
+    const res = await get('/api/v1/query?entities=notes');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.meta).toEqual({ cost: 1, remaining: null });
+    expect(ids(res.body.data.notes)).toEqual(['n4', 'n3', 'n2', 'n1']);
+    expect(res.body.data.notes[3]).toEqual({
+      id: 'n1',
+      title: 'banana',
+      createdAt: '2026-01-01T10:00:00.000Z',
+      updatedAt: '2026-01-09T00:00:00.000Z',
+      status: 'open',
+      amount: -5,
+      due: '2026-01-05',
+      payload: { a: 1 },
+      responsibilities: [],
+    });
+    expect(res.body.data.notes[1].responsibilities).toEqual([{ userId: 'u2', role: 'owner' }, { userId: 'u1', role: 'reviewer' }]);
+  });
+
+  it('filters by creation day, inclusive at both ends', async () => {
+    const res = await get('/api/v1/query?entities=notes&from=2026-01-02&to=2026-01-03');
+    expect(ids(res.body.data.notes)).toEqual(['n3', 'n2']);
+    expect(ids((await get('/api/v1/query?entities=notes&from=2026-01-04')).body.data.notes)).toEqual(['n4']);
+    expect(ids((await get('/api/v1/query?entities=notes&to=2026-01-01')).body.data.notes)).toEqual(['n1']);
+  });
+
+  it('sorts by creation, update or title, either way', async () => {
+    expect(ids((await get('/api/v1/query?entities=notes&order=asc')).body.data.notes)).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect(ids((await get('/api/v1/query?entities=notes&sort=updated')).body.data.notes)).toEqual(['n1', 'n4', 'n3', 'n2']);
+    expect(ids((await get('/api/v1/query?entities=notes&sort=alpha&order=asc')).body.data.notes)).toEqual(['n3', 'n1', 'n4', 'n2']);
+  });
+
+  it('limits per entity, returns only displayed fields, and serves /entities/:name the same way', async () => {
+    const res = await get('/api/v1/query?entities=notes,links&limit=1&display=id,title');
+    expect(res.body.data).toEqual({ notes: [{ id: 'n4', title: 'cherry' }], links: [{ id: 'l1', title: '+1 link' }] });
+    expect(res.body.meta.cost).toBe(2);
+    const one = await get('/api/v1/entities/notes?limit=2&display=status,id');
+    expect(one.body.data.notes).toEqual([{ status: 'done', id: 'n4' }, { status: '@SUM(A1)', id: 'n3' }]);
+  });
+
+  it('keeps to the records where the caller holds a responsibility with mine=true (personal keys only)', async () => {
+    const personal = principalOf('inst_q', { kind: 'personal', userId: 'u1' });
+    expect(ids((await get('/api/v1/query?entities=notes&mine=true', personal)).body.data.notes)).toEqual(['n3', 'n2']);
+    const refused = await get('/api/v1/query?entities=notes&mine=true');
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'mine', message: expect.any(String) }]);
+  });
+
+  it('refuses unknown parameters, entities and fields (400) and entities outside a data key (403)', async () => {
+    for (const path of [
+      '/api/v1/query?entities=notes&colour=red',
+      '/api/v1/query?entities=ghosts',
+      '/api/v1/query',
+      '/api/v1/query?entities=notes&display=nope',
+      '/api/v1/query?entities=notes&limit=0',
+      '/api/v1/query?entities=notes&from=2026-02-30',
+      '/api/v1/query?entities=notes&sort=random',
+      '/api/v1/entities/notes?entities=links',
+    ]) {
+      const res = await get(path);
+      expect([path, res.status, res.body.code]).toEqual([path, 400, 'validation_failed']);
+    }
+    const dataKey = principalOf('inst_q', { kind: 'data', scopes: ['query'], entities: ['links'] });
+    expect((await get('/api/v1/query?entities=notes,links', dataKey)).status).toBe(403);
+    expect((await get('/api/v1/query?entities=links', dataKey)).status).toBe(200);
+  });
+
+  it('never shows another instance\'s records', async () => {
+    const res = await get('/api/v1/query?entities=notes');
+    expect(ids(res.body.data.notes)).not.toContain('secret');
+    const other = await get('/api/v1/query?entities=notes', principalOf('inst_other'));
+    expect(ids(other.body.data.notes)).toEqual(['secret']);
+    expect((await get('/api/v1/query?entities=links', principalOf('inst_other'))).status).toBe(400);
+  });
+
+  it('writes RFC 4180 CSV that parses back, with neutralised formulas and an entity column for several entities', async () => {
+    const res = await get('/api/v1/query.csv?entities=notes&order=asc');
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const rows = parseCsv(res.text, { columns: true }) as any[];
+    expect(Object.keys(rows[0])).toEqual(['id', 'title', 'createdAt', 'updatedAt', 'status', 'amount', 'due', 'payload', 'responsibilities']);
+    expect(rows[1].title).toBe(TRICKY);
+    expect(rows[1].status).toBe(`'=HYPERLINK("x")`);
+    expect(rows[2].status).toBe(`'@SUM(A1)`);
+    expect(rows[0].amount).toBe('-5');
+    expect(JSON.parse(rows[0].payload)).toEqual({ a: 1 });
+
+    const several = await get('/api/v1/entities/notes.csv?format=json&limit=1');
+    expect(several.headers.get('content-type')).toMatch(/text\/csv/);
+    const both = parseCsv((await get('/api/v1/query?entities=notes,links&format=csv&delimiter=;&limit=1')).text, { columns: true, delimiter: ";" }) as any[];
+    expect(both.map((r: any) => [r.entity, r.id, r.title, r.url])).toEqual([
+      ['notes', 'n4', 'cherry', ''],
+      ['links', 'l1', "'+1 link", 'https://a.example/?q=1,2'],
+    ]);
+  });
+
+  it('writes well-formed XML that parses back to the same records', async () => {
+    const res = await get('/api/v1/query.xml?entities=notes,links&order=asc');
+    expect(res.headers.get('content-type')).toMatch(/application\/xml/);
+    const doc = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => name === 'record' || name === 'responsibility' }).parse(res.text);
+    const notes = doc.response.data.notes.record;
+    expect(notes.map((r: any) => r.id)).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect(notes[1].title).toBe(TRICKY);
+    expect(notes[2].responsibilities.responsibility.map((r: any) => r['@_userId'])).toEqual(['u2', 'u1']);
+    expect(doc.response.data.links.record[0].url).toBe('https://a.example/?q=1,2');
+    expect(doc.response.meta.cost).toBe('2');
+  });
+
+  it('streams large results through a cursor in every format', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ id: `bulk${i}`, title: `row ${i}` }));
+    const bulk = principalOf('inst_bulk');
+    await app.call('POST', '/api/v1/entities', { principal: bulk, body: { name: 'items', fields: [] } });
+    for (let i = 0; i < 4; i++) {
+      const chunk = rows.slice(i * 1250, (i + 1) * 1250);
+      await app.call('POST', '/api/v1/entities/items/batch', { principal: bulk, body: { operations: [{ action: 'insert', rows: chunk }] } });
+    }
+    expect((await get('/api/v1/query?entities=items', bulk)).body.data.items).toHaveLength(5000);
+    expect(parseCsv((await get('/api/v1/query.csv?entities=items', bulk)).text, { columns: true })).toHaveLength(5000);
+    const xml = new XMLParser().parse((await get('/api/v1/query.xml?entities=items&limit=1500', bulk)).text);
+    expect(xml.response.data.items.record).toHaveLength(1500);
+  });
+
+  it('cancels a query over its time limit in the database and answers 504', async () => {
+    const blocker = new Client({ connectionString: app.db.url });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const res = await get('/api/v1/query?entities=notes&timeout=300');
+      expect(res.status).toBe(504);
+      expect(res.body.code).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(5000);
+      const csv = await get('/api/v1/query.csv?entities=notes&timeout=300');
+      expect(csv.status).toBe(504);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect((await get('/api/v1/query?entities=notes')).status).toBe(200);
+  });
+});

@@ -1,0 +1,21 @@
+import type { Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
+
+const TRUSTED = new Set(['system', 'operator']);
+
+/** Writing data: scope ingest or admin; data keys are read-only whatever their scopes. */
+export function assertMayWrite(principal: Principal): void {
+  if (principal.kind === 'data') throw ApiException.forbidden('Data keys are read-only');
+  if (TRUSTED.has(principal.kind)) return;
+  if (!principal.scopes.some((s) => s === 'ingest' || s === 'admin')) {
+    throw ApiException.forbidden('This needs the ingest or admin scope');
+  }
+}
+
+/** Reading records: a data key only the entities on its list. */
+export function assertMayRead(principal: Principal, entities: readonly string[]): void {
+  if (principal.kind !== 'data') return;
+  const allowed = new Set(principal.entities ?? []);
+  const refused = entities.filter((e) => !allowed.has(e));
+  if (refused.length) throw ApiException.forbidden(`This key may not read ${refused.join(', ')}`);
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { RecordsChanged, type EventEnvelope } from '@tollgate/contracts';
+import { writeOutbox } from '@tollgate/event-sourcing';
+import { ApiException } from '@tollgate/service-runtime';
+import type { RecordRow, ValidOperation } from './record-row';
+
+export interface BatchCounts {
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+const CHUNK = 5000;
+
+const ROWSET = `jsonb_to_recordset($3::jsonb) AS r(pk text, id text, title text, created_at timestamptz,
+  updated_at timestamptz, fields jsonb, responsibilities jsonb, has_title boolean, has_resp boolean)`;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function toJson(rows: RecordRow[], now: string): string {
+  return JSON.stringify(
+    rows.map((r) => ({
+      pk: r.pk,
+      id: r.id,
+      title: r.title,
+      created_at: r.created_at ?? now,
+      updated_at: r.updated_at ?? now,
+      fields: r.fields,
+      responsibilities: r.responsibilities,
+      has_title: r.has.title,
+      has_resp: r.has.responsibilities,
+    })),
+  );
+}
+
+const USERS_OF = (col: string) =>
+  `coalesce(ARRAY(SELECT DISTINCT x->>'userId' FROM jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) x), '{}')`;
+
+async function insert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], at: number, now: string) {
+  let inserted = 0;
+  let offset = 0;
+  for (const chunk of chunks(rows)) {
+    const written: { pk: string }[] = await em.query(
+      `INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields, responsibilities, responsible_users)
+       SELECT $1, $2, r.pk, r.id, coalesce(r.title, ''), r.created_at, r.updated_at, r.fields, r.responsibilities,
+              ${USERS_OF('r.responsibilities')}
+         FROM ${ROWSET}
+       ON CONFLICT (instance_id, entity, pk) DO NOTHING RETURNING pk`,
+      [instanceId, entity, toJson(chunk, now)],
+    );
+    if (written.length !== chunk.length) {
+      const fresh = new Set(written.map((w) => w.pk));
+      const j = chunk.findIndex((r) => !fresh.delete(r.pk));
+      throw ApiException.validation(
+        [{ field: `operations.${at}.rows.${offset + j}`, message: `a record with primary key ${chunk[j].pk} already exists` }],
+        'Duplicate primary key',
+      );
+    }
+    inserted += written.length;
+    offset += chunk.length;
+  }
+  return inserted;
+}
+
+async function upsert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], now: string) {
+  // In order: a later row for the same key wins, and one statement may not touch a row twice.
+  const last = new Map<string, RecordRow>();
+  for (const row of rows) last.set(row.pk, row);
+  let inserted = 0;
+  let updated = 0;
+  for (const chunk of chunks([...last.values()])) {
+    const written: { fresh: boolean }[] = await em.query(
+      `INSERT INTO records AS t (instance_id, entity, pk, id, title, created_at, updated_at, fields, responsibilities, responsible_users)
+       SELECT $1, $2, r.pk, coalesce(r.id, gen_random_uuid()::text), coalesce(r.title, ''), r.created_at, r.updated_at,
+              r.fields, r.responsibilities, ${USERS_OF('r.responsibilities')}
+         FROM ${ROWSET}
+       ON CONFLICT (instance_id, entity, pk) DO UPDATE SET
+         id = CASE WHEN $4::jsonb ? excluded.pk THEN excluded.id ELSE t.id END,
+         title = CASE WHEN $5::jsonb ? excluded.pk THEN excluded.title ELSE t.title END,
+         created_at = CASE WHEN $6::jsonb ? excluded.pk THEN excluded.created_at ELSE t.created_at END,
+         updated_at = excluded.updated_at,
+         fields = t.fields || excluded.fields,
+         responsibilities = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END,
+         responsible_users = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsible_users ELSE t.responsible_users END
+       RETURNING (xmax = 0) AS fresh`,
+      [
+        instanceId,
+        entity,
+        toJson(chunk, now),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.id !== null).map((r) => [r.pk, 1]))),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.title).map((r) => [r.pk, 1]))),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.created_at !== null).map((r) => [r.pk, 1]))),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.responsibilities).map((r) => [r.pk, 1]))),
+      ],
+    );
+    for (const w of written) {
+      if (w.fresh) inserted++;
+      else updated++;
+    }
+  }
+  return { inserted, updated };
+}
+
+async function remove(em: EntityManager, instanceId: string, entity: string, keys: string[]) {
+  let deleted = 0;
+  for (const chunk of chunks(keys)) {
+    // Counted in SQL: the driver's answer to a bare DELETE is not a plain list of rows.
+    const [row]: { n: number }[] = await em.query(
+      `WITH gone AS (DELETE FROM records WHERE instance_id = $1 AND entity = $2 AND pk = ANY($3::text[]) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [instanceId, entity, chunk],
+    );
+    deleted += row.n;
+  }
+  return deleted;
+}
+
+/**
+ * Applies a validated batch, in order, inside the caller's transaction, keeps the entity's record
+ * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together.
+ */
+export async function applyOperations(
+  em: EntityManager,
+  target: { instanceId: string; entity: string; requestId?: string; taskId?: string },
+  operations: ValidOperation[],
+): Promise<BatchCounts> {
+  const { instanceId, entity } = target;
+  const now = new Date().toISOString();
+  const counts: BatchCounts = { inserted: 0, updated: 0, deleted: 0 };
+  for (const [i, op] of operations.entries()) {
+    if (op.action === 'delete') counts.deleted += await remove(em, instanceId, entity, op.keys);
+    else if (op.action === 'insert') counts.inserted += await insert(em, instanceId, entity, op.rows, i, now);
+    else {
+      const r = await upsert(em, instanceId, entity, op.rows, now);
+      counts.inserted += r.inserted;
+      counts.updated += r.updated;
+    }
+  }
+  const delta = counts.inserted - counts.deleted;
+  await em.query(
+    `INSERT INTO entity_counts (instance_id, entity, record_count) VALUES ($1, $2, $3)
+     ON CONFLICT (instance_id, entity) DO UPDATE SET record_count = entity_counts.record_count + excluded.record_count`,
+    [instanceId, entity, delta],
+  );
+  const event: EventEnvelope = {
+    id: randomUUID(),
+    type: RecordsChanged.type,
+    version: RecordsChanged.version,
+    instanceId,
+    aggregateId: `${instanceId}:${entity}`,
+    sequence: 0,
+    occurredAt: now,
+    ...(target.requestId ? { correlationId: target.requestId } : {}),
+    data: { entity, ...counts, ...(target.taskId ? { taskId: target.taskId } : {}) },
+  };
+  await writeOutbox(em, [event], [RecordsChanged.topic]);
+  return counts;
+}

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { FieldError } from '@tollgate/contracts';
+import type { EntityField, EntityType } from '../entity-types/entity-type';
+import type { BatchAction, RecordRow, ValidOperation } from './record-row';
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const MAX_ERRORS = 50;
+
+export interface OperationInput {
+  action: BatchAction;
+  primaryKey?: string;
+  rows: unknown[];
+}
+
+function validDate(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+/** ISO 8601 with a time and a zone, normalised to UTC; undefined when it is not one. */
+export function parseDatetime(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !DATETIME.test(value) || !validDate(value.slice(0, 10))) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** The stored value of one typed field, or an error message. */
+function typed(field: EntityField, value: unknown): { value: unknown } | { error: string } {
+  if (value === null) return { value: null };
+  switch (field.type) {
+    case 'string':
+      return typeof value === 'string' ? { value } : { error: 'must be a string' };
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? { value } : { error: 'must be a number' };
+    case 'boolean':
+      return typeof value === 'boolean' ? { value } : { error: 'must be true or false' };
+    case 'date':
+      return validDate(value) ? { value } : { error: 'must be a date YYYY-MM-DD' };
+    case 'datetime': {
+      const iso = parseDatetime(value);
+      return iso ? { value: iso } : { error: 'must be an ISO 8601 date-time with a time zone' };
+    }
+    case 'json':
+      return { value };
+  }
+}
+
+function keyOf(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length > 0 && value.length <= 512) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function responsibilitiesOf(value: unknown): RecordRow['responsibilities'] | undefined {
+  if (value === null) return null;
+  if (!Array.isArray(value)) return undefined;
+  const out: { userId: string; role: string }[] = [];
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    const { userId, role, ...rest } = item as Record<string, unknown>;
+    if (typeof userId !== 'string' || !userId || typeof role !== 'string' || Object.keys(rest).length) return undefined;
+    out.push({ userId, role });
+  }
+  return out;
+}
+
+class Collector {
+  readonly errors: FieldError[] = [];
+  add(field: string, message: string): void {
+    if (this.errors.length < MAX_ERRORS) this.errors.push({ field, message });
+  }
+}
+
+function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAction, errors: Collector): RecordRow | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.add(at, 'must be an object');
+    return undefined;
+  }
+  const declared = new Map(type.fields.map((f) => [f.name, f]));
+  const row: RecordRow = {
+    pk: '',
+    id: null,
+    title: null,
+    created_at: null,
+    updated_at: null,
+    fields: {},
+    responsibilities: null,
+    has: { title: false, responsibilities: false },
+  };
+  const before = errors.errors.length;
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    const where = `${at}.${name}`;
+    switch (name) {
+      case 'id': {
+        const id = keyOf(value);
+        if (id === undefined) errors.add(where, 'must be a non-empty string or a number');
+        else row.id = id;
+        break;
+      }
+      case 'title':
+        if (typeof value !== 'string') errors.add(where, 'must be a string');
+        else {
+          row.title = value;
+          row.has.title = true;
+        }
+        break;
+      case 'createdAt':
+      case 'updatedAt': {
+        const iso = parseDatetime(value);
+        if (!iso) errors.add(where, 'must be an ISO 8601 date-time with a time zone');
+        else if (name === 'createdAt') row.created_at = iso;
+        else row.updated_at = iso;
+        break;
+      }
+      case 'responsibilities': {
+        const list = responsibilitiesOf(value);
+        if (list === undefined) errors.add(where, 'must be a list of {"userId","role"}');
+        else {
+          row.responsibilities = list;
+          row.has.responsibilities = true;
+        }
+        break;
+      }
+      default: {
+        const field = declared.get(name);
+        if (!field) {
+          errors.add(where, `unknown field ${name}`);
+          break;
+        }
+        const result = typed(field, value);
+        if ('error' in result) errors.add(where, result.error);
+        else row.fields[name] = result.value;
+      }
+    }
+  }
+  if (errors.errors.length > before) return undefined;
+  if (type.primaryKey === 'id') {
+    if (row.id === null && action === 'insert') row.id = randomUUID();
+    if (row.id === null) {
+      errors.add(`${at}.id`, 'the primary key id is required');
+      return undefined;
+    }
+    row.pk = row.id;
+  } else {
+    const pk = keyOf(row.fields[type.primaryKey]);
+    if (pk === undefined) {
+      errors.add(`${at}.${type.primaryKey}`, `the primary key ${type.primaryKey} is required`);
+      return undefined;
+    }
+    row.pk = pk;
+    if (row.id === null && action === 'insert') row.id = randomUUID();
+  }
+  return row;
+}
+
+/**
+ * Checks every row of every operation against the entity type before anything is written, so a
+ * bad row refuses the whole call with the row and the field named.
+ */
+export function validateOperations(
+  type: EntityType,
+  operations: OperationInput[],
+): { ok: true; operations: ValidOperation[] } | { ok: false; errors: FieldError[] } {
+  const errors = new Collector();
+  const valid: ValidOperation[] = [];
+  operations.forEach((op, i) => {
+    if (op.primaryKey !== undefined && op.primaryKey !== type.primaryKey) {
+      errors.add(`operations.${i}.primaryKey`, `the primary key of ${type.name} is ${type.primaryKey}`);
+      return;
+    }
+    if (op.action === 'delete') {
+      const keys: string[] = [];
+      op.rows.forEach((raw, j) => {
+        const value = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)[type.primaryKey] : raw;
+        const key = keyOf(value);
+        if (key === undefined) errors.add(`operations.${i}.rows.${j}`, `must be a value of the primary key ${type.primaryKey}`);
+        else keys.push(key);
+      });
+      valid.push({ action: 'delete', keys });
+      return;
+    }
+    const rows: RecordRow[] = [];
+    op.rows.forEach((raw, j) => {
+      const row = validateRow(type, raw, `operations.${i}.rows.${j}`, op.action, errors);
+      if (row) rows.push(row);
+    });
+    valid.push({ action: op.action, rows });
+  });
+  return errors.errors.length ? { ok: false, errors: errors.errors } : { ok: true, operations: valid };
+}

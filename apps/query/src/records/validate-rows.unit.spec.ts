@@ -1,0 +1,48 @@
+import type { EntityType } from '../entity-types/entity-type';
+import { validateOperations } from './validate-rows';
+
+const type: EntityType = {
+  instanceId: 'i',
+  name: 'orders',
+  primaryKey: 'code',
+  fields: [
+    { name: 'code', type: 'string' },
+    { name: 'qty', type: 'number' },
+    { name: 'paid', type: 'boolean' },
+    { name: 'day', type: 'date' },
+    { name: 'at', type: 'datetime' },
+    { name: 'extra', type: 'json' },
+  ],
+};
+
+describe('validateOperations', () => {
+  it('accepts typed rows, normalises date-times to UTC and keys rows by the primary key', () => {
+    const result = validateOperations(type, [
+      { action: 'insertOrUpdate', rows: [{ code: 'A', qty: 1.5, paid: true, day: '2024-02-29', at: '2026-01-01T10:00:00+02:00', extra: { x: [1] }, title: 't' }] },
+      { action: 'delete', rows: ['A', { code: 'B' }, 7] },
+    ]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const [upsert, remove] = result.operations;
+    expect(upsert.action !== 'delete' && upsert.rows[0]).toMatchObject({ pk: 'A', title: 't', fields: { at: '2026-01-01T08:00:00.000Z' } });
+    expect(remove).toEqual({ action: 'delete', keys: ['A', 'B', '7'] });
+  });
+
+  it('names the row and field of every problem', () => {
+    const result = validateOperations(type, [
+      { action: 'insert', rows: [{ code: 'A', qty: '1', paid: 'yes', day: '2023-02-29', at: '2026-01-01', colour: 'red' }, { qty: 1 }, 'nope'] },
+      { action: 'delete', primaryKey: 'id', rows: [] },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.field)).toEqual([
+      'operations.0.rows.0.qty',
+      'operations.0.rows.0.paid',
+      'operations.0.rows.0.day',
+      'operations.0.rows.0.at',
+      'operations.0.rows.0.colour',
+      'operations.0.rows.1.code',
+      'operations.0.rows.2',
+      'operations.1.primaryKey',
+    ]);
+  });
+});

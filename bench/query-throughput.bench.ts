@@ -1,0 +1,209 @@
+/**
+ * Query throughput and export. Starts the whole platform (built into .data/bench-dist), loads
+ * 1,000,000 records, then measures with autocannon (64 connections):
+ *   - a metered 1-entity `limit=10` query through the gateway (key check, credit debit, forward);
+ *   - the same query sent straight to the query service (signed principal, no metering);
+ *   - through nginx as a plain reverse proxy in front of the query service, when nginx is installed;
+ * and an export of the 1,000,000 rows as CSV through the gateway: rows/s and peak RSS of every
+ * process involved. Run with
+ *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change)
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
+import { launchPlatform, type RunningPlatform } from '../tools/platform/launch-platform';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const BASE_PORT = Number(process.env.BENCH_PORT ?? 18450);
+const ROOT = path.resolve(__dirname, '..');
+
+async function json(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<any> {
+  const res = await fetch(url, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function setUpInstance(platform: RunningPlatform): Promise<{ instanceId: string; key: string }> {
+  const gw = platform.gatewayUrl;
+  const operator = { authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` };
+  const instanceId = `bench${randomBytes(3).toString('hex')}`;
+  await json(`${gw}/api/v1/operator/instances`, { method: 'POST', headers: operator, body: { id: instanceId, name: 'Bench', dailyCredits: 1_000_000_000, timezone: 'UTC' } });
+  const password = randomBytes(12).toString('base64url');
+  const email = `admin@${instanceId}.test`;
+  await json(`${gw}/api/v1/operator/instances/${instanceId}/users`, {
+    method: 'POST',
+    headers: operator,
+    body: { email, name: 'Admin', password, roles: { users: 'admin', query: 'admin' } },
+  });
+  const { token } = await json(`${gw}/api/v1/auth/login`, { method: 'POST', body: { instance: instanceId, email, password } });
+  const issued = await json(`${gw}/api/v1/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: { kind: 'organization', description: 'bench', scopes: ['query', 'ingest'] },
+  });
+  return { instanceId, key: issued.key };
+}
+
+async function load(platform: RunningPlatform, instanceId: string, key: string): Promise<void> {
+  await json(`${platform.gatewayUrl}/api/v1/entities`, {
+    method: 'POST',
+    headers: { 'x-api-key': key },
+    body: { name: 'items', primaryKey: 'id', fields: [{ name: 'status', type: 'string' }, { name: 'amount', type: 'number' }, { name: 'due', type: 'date' }] },
+  });
+  // The batch API is exercised by the tests; a million rows go in by SQL to keep the set-up short.
+  const pg = new Client({ connectionString: platform.databaseUrls.query });
+  await pg.connect();
+  await pg.query(
+    `INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields)
+     SELECT $1, 'items', 'i' || g, 'i' || g, 'Item ' || g || ', "quoted" <&>', now() - (g || ' seconds')::interval, now(),
+            jsonb_build_object('status', (ARRAY['open','done','late'])[1 + g % 3], 'amount', g % 1000, 'due', '2026-03-01')
+       FROM generate_series(1, $2::int) g`,
+    [instanceId, ROWS],
+  );
+  await pg.query(`INSERT INTO entity_counts (instance_id, entity, record_count) VALUES ($1, 'items', $2)`, [instanceId, ROWS]);
+  await pg.query('ANALYZE records');
+  await pg.end();
+}
+
+interface Run {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function cannon(name: string, url: string, headers: Record<string, string>): Promise<Run> {
+  await autocannon({ url, connections: 64, duration: 2, headers }); // warm-up
+  const r = await autocannon({ url, connections: 64, duration: SECONDS, headers });
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+function startNginx(upstreamPort: number, port: number): ChildProcess | undefined {
+  if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return undefined;
+  const dir = path.join(ROOT, '.data', 'bench-nginx');
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const conf = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(
+    conf,
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/logs/error.log;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
+  upstream q { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://q; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
+  );
+  return spawn('nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function servicePids(distDir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const m = new RegExp(`${distDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/apps/(\\w+)/src/main\\.js`).exec(cmd);
+      if (m) out[m[1]] = Number(pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function exportCsv(platform: RunningPlatform, key: string, distDir: string) {
+  const pids = { ...servicePids(distDir), 'bench client': process.pid };
+  const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
+  const sample = () => {
+    for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name], rssOf(pid));
+  };
+  const timer = setInterval(sample, 50);
+  const started = performance.now();
+  const res = await fetch(`${platform.gatewayUrl}/api/v1/entities/items.csv`, { headers: { 'x-api-key': key } });
+  let lines = 0;
+  let bytes = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  sample();
+  // Titles hold no newline here, so lines = header + rows.
+  return { status: res.status, rows: lines - 1, bytes, seconds, peak };
+}
+
+async function main(): Promise<void> {
+  const distDir = path.join(ROOT, '.data', 'bench-dist');
+  const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
+  console.log('building into .data/bench-dist …');
+  execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: ROOT, stdio: 'inherit' });
+  const platform = await launchPlatform({
+    basePort: BASE_PORT,
+    databasePrefix: `tollgate_bench_${BASE_PORT}`,
+    freshDatabases: true,
+    distDir,
+    logDir: path.join(ROOT, '.data', `bench-logs-${BASE_PORT}`),
+    env: { LOG_LEVEL: 'warn' },
+  });
+  let nginx: ChildProcess | undefined;
+  try {
+    const { instanceId, key } = await setUpInstance(platform);
+    console.log(`loading ${ROWS.toLocaleString()} records …`);
+    await load(platform, instanceId, key);
+
+    const tokens = new PrincipalTokens(platform.secrets.INTERNAL_SECRET, 3600);
+    const signed = await tokens.sign({ instanceId, kind: 'organization', keyId: 'bench', scopes: ['query'] });
+    const path10 = '/api/v1/query?entities=items&limit=10';
+    const runs: Run[] = [];
+    runs.push(await cannon('gateway (metered)', `${platform.gatewayUrl}${path10}`, { 'x-api-key': key }));
+    runs.push(await cannon('query service direct', `${platform.urls.query}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+    nginx = startNginx(BASE_PORT + 3, BASE_PORT + 9);
+    if (nginx) {
+      await new Promise((r) => setTimeout(r, 500));
+      runs.push(await cannon('nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+    }
+    const direct = runs[1].rps;
+    console.log(`\n1-entity limit=10 query, 64 connections, ${SECONDS} s each (${ROWS.toLocaleString()} records in the table)`);
+    console.log('path                       req/s     p50 ms  p99 ms  errors  vs direct');
+    for (const r of runs) {
+      console.log(
+        `${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}  ${(r.rps / direct).toFixed(2)}`,
+      );
+    }
+    if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
+
+    const exp = await exportCsv(platform, key, distDir);
+    console.log(`\nCSV export through the gateway: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
+    console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
+  } finally {
+    nginx?.kill('SIGTERM');
+    await platform.stop({ dropDatabases: true });
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
