@@ -1,7 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PrincipalAuthModule } from '@tollgate/auth';
 import { databaseServiceImports } from '@tollgate/service-runtime';
-import type { FlowsConfig } from './config/flows.config';
+import { GroupDirectory } from './access/group-directory';
+import { FLOWS_CONFIG, type FlowsConfig } from './config/flows.config';
+import { InternalClients } from './downstream/internal-clients';
+import { RunCoordinator } from './flow-runs/run-coordinator';
+import { RunRecovery } from './flow-runs/run-recovery';
+import { RunStore } from './flow-runs/run-store';
+import { RunsHttpController } from './flow-runs/runs.http.controller';
+import { TriggerAccess } from './flow-runs/trigger/trigger-access';
+import { TriggerHttpController } from './flow-runs/trigger/trigger.http.controller';
+import { TriggerService } from './flow-runs/trigger/trigger.service';
+import { FlowRepository } from './flows/flow-repository';
+import { FlowsHttpController } from './flows/manage-flows/flows.http.controller';
+import { FlowsService } from './flows/manage-flows/flows.service';
 import { flowsMigrations } from './migrations';
 
 @Module({})
@@ -12,6 +24,19 @@ export class AppModule {
       imports: [
         ...databaseServiceImports({ name: 'flows', config, migrations: flowsMigrations }),
         PrincipalAuthModule.forRoot(config.INTERNAL_SECRET),
+      ],
+      controllers: [FlowsHttpController, RunsHttpController, TriggerHttpController],
+      providers: [
+        { provide: FLOWS_CONFIG, useValue: config },
+        InternalClients,
+        GroupDirectory,
+        FlowRepository,
+        FlowsService,
+        RunStore,
+        RunCoordinator,
+        RunRecovery,
+        TriggerAccess,
+        TriggerService,
       ],
     };
   }

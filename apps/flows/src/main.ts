@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '@tollgate/config';
 import { runService } from '@tollgate/service-runtime';
 import { AppModule } from './app.module';
 import { flowsConfigSchema } from './config/flows.config';
+import { registerRawBodyParsers } from './flow-runs/trigger/raw-body-parsers';
 
 const config = loadConfigOrExit(flowsConfigSchema);
 void runService({
@@ -10,5 +11,7 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  bodyLimitBytes: config.FLOWS_BODY_LIMIT_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+  configure: (app) => registerRawBodyParsers(app, config.FLOWS_BODY_LIMIT_BYTES),
 });

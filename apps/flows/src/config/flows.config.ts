@@ -1,8 +1,37 @@
 import { z } from 'zod';
 import { databaseServiceSchema, port } from '@tollgate/config';
 
+const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+const serviceUrl = (fallback: string) => z.string().url().default(fallback);
+
 export const flowsConfigSchema = databaseServiceSchema.extend({
   PORT: port(8084),
+  QUERY_URL: serviceUrl('http://127.0.0.1:8083'),
+  CREDITS_URL: serviceUrl('http://127.0.0.1:8082'),
+  KEYS_URL: serviceUrl('http://127.0.0.1:8081'),
+  /** Public address used in the trigger and poll URLs returned with a flow. */
+  GATEWAY_URL: serviceUrl('http://127.0.0.1:8080'),
+  /** Sync flows without a `timeout` parameter or `timeoutMs` of their own. */
+  FLOWS_DEFAULT_SYNC_TIMEOUT_MS: ms(60_000),
+  /** Upper bound for any timeout a caller or a flow asks for. */
+  FLOWS_MAX_TIMEOUT_MS: ms(600_000),
+  /** Async runs are aborted after this long. */
+  FLOWS_ASYNC_RUN_MAX_MS: ms(3_600_000),
+  /** A running run whose owner stops renewing its lease is resumed by another (or the restarted) process. */
+  FLOWS_RUN_LEASE_MS: ms(15_000, 200),
+  /** How often an interrupted async run is started again before it is marked failed. */
+  FLOWS_RESUME_ATTEMPTS: z.coerce.number().int().min(0).default(1),
+  /** Comma-separated hosts, host:port pairs or CIDR ranges the `http` step may reach although private. */
+  FLOWS_HTTP_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  FLOWS_HTTP_TIMEOUT_MS: ms(10_000),
+  FLOWS_HTTP_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Group memberships are read from the keys service and kept this long. */
+  FLOWS_GROUP_CACHE_MS: ms(2_000, 0),
+  FLOWS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
 });
 
 export type FlowsConfig = z.infer<typeof flowsConfigSchema>;
+export const FLOWS_CONFIG = Symbol('FLOWS_CONFIG');

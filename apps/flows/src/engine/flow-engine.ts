@@ -1,0 +1,48 @@
+import type { StepType } from '../flows/flow-definition';
+import type { RunResult } from '../flow-runs/run-message';
+import { evaluate } from './expressions';
+import { bindings, rootOf, StepFailure, stepLabel, type RunContext } from './run-context';
+import type { StepExecutor } from './step-executor';
+
+/** An output that ran but produced no record: the caller gets 400 (API.md). */
+export class EmptyOutput extends StepFailure {
+  constructor(readonly output: string) {
+    super(400, 'validation_failed', `Output "${output}" produced no record`);
+  }
+}
+
+/**
+ * Runs a flow's steps in order. Stops at the first failure or when the run's signal aborts; an
+ * error names the step. Results are kept by step id for later expressions (`$steps.<id>`).
+ */
+export class FlowEngine {
+  constructor(private readonly executors: Record<StepType, StepExecutor>) {}
+
+  async run(ctx: RunContext): Promise<RunResult> {
+    const connected = new Set<string>();
+    const steps = ctx.flow.steps;
+    for (let index = 0; index < steps.length; index++) {
+      const step = steps[index];
+      ctx.signal.throwIfAborted();
+      if (step.when && !(await evaluate(step.when, rootOf(ctx), bindings(ctx)))) continue;
+      let result: unknown;
+      try {
+        result = await this.executors[step.type].run(step, ctx, index);
+      } catch (error) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (error instanceof StepFailure) {
+          ctx.log('error', `${stepLabel(step, index)}: ${error.message}`, step.id);
+          throw error;
+        }
+        const message = `${stepLabel(step, index)} failed: ${(error as Error).message ?? String(error)}`;
+        ctx.log('error', message, step.id);
+        throw new StepFailure(500, 'internal_error', message);
+      }
+      if (step.type === 'output') connected.add(step.name as string);
+      if (step.id) ctx.steps[step.id] = result;
+      ctx.last = result;
+    }
+    for (const name of connected) if (!ctx.outputs[name]?.length) throw new EmptyOutput(name);
+    return { data: ctx.outputs, ...(ctx.response ? { response: ctx.response } : {}) };
+  }
+}

@@ -1,0 +1,40 @@
+import type { FlowDefinition, Step } from '../flows/flow-definition';
+import type { FlowInput, RunMessage, RunResult } from '../flow-runs/run-message';
+
+/** Everything one run's steps share: its input, earlier results, outputs, console and abort signal. */
+export interface RunContext {
+  processId: string;
+  instanceId: string;
+  flow: FlowDefinition;
+  input: FlowInput;
+  signal: AbortSignal;
+  steps: Record<string, unknown>;
+  last: unknown;
+  outputs: Record<string, unknown[]>;
+  response?: NonNullable<RunResult['response']>;
+  messages: RunMessage[];
+  log(level: RunMessage['level'], text: string, step?: string, detail?: unknown): void;
+}
+
+/** A step failed in a way the caller should see as such, e.g. an `error` step or exhausted credits. */
+export class StepFailure extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+export const stepLabel = (step: Step, index: number) => `step ${index + 1}${step.id ? ` "${step.id}"` : ''} (${step.type})`;
+
+export function bindings(ctx: RunContext, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { input: ctx.input, steps: ctx.steps, last: ctx.last, processId: ctx.processId, ...extra };
+}
+
+/** What an expression sees as `$`: the input and the earlier steps' results. */
+export const rootOf = (ctx: RunContext) => ({ input: ctx.input, steps: ctx.steps, last: ctx.last });
+
+export const asList = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);

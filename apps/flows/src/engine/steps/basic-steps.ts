@@ -1,0 +1,77 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Step, StepType } from '../../flows/flow-definition';
+import { evaluate } from '../expressions';
+import { asList, bindings, rootOf, StepFailure, type RunContext } from '../run-context';
+import type { StepExecutor } from '../step-executor';
+
+const YIELD_EVERY = 500;
+
+/** Evaluates `expr` once per record, checking for abort now and then so long lists stop promptly. */
+export async function perRecord(ctx: RunContext, records: unknown[], expr: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let i = 0; i < records.length; i++) {
+    if (i % YIELD_EVERY === 0) ctx.signal.throwIfAborted();
+    out.push(await evaluate(expr, records[i], bindings(ctx, { index: i })));
+  }
+  return out;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
+  map: {
+    async run(step, ctx) {
+      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      return perRecord(ctx, records, step.expr as string);
+    },
+  },
+  filter: {
+    async run(step, ctx) {
+      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      const keep = await perRecord(ctx, records, step.expr as string);
+      return records.filter((_, i) => Boolean(keep[i]));
+    },
+  },
+  output: {
+    async run(step, ctx) {
+      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      const name = step.name as string;
+      ctx.outputs[name] = [...(ctx.outputs[name] ?? []), ...records];
+      return records;
+    },
+  },
+  debug: {
+    async run(step: Step, ctx) {
+      const value = await evaluate(step.expr as string, rootOf(ctx), bindings(ctx));
+      ctx.log('debug', value === undefined ? '(nothing)' : text(value), step.id, value);
+      return value;
+    },
+  },
+  error: {
+    async run(step) {
+      throw new StepFailure(500, 'internal_error', step.message as string);
+    },
+  },
+  delay: {
+    async run(step, ctx) {
+      await sleep(step.ms as number, undefined, { signal: ctx.signal });
+      return step.ms;
+    },
+  },
+  response: {
+    async run(step, ctx) {
+      const headers = step.headers ? await evaluate(step.headers as string, rootOf(ctx), bindings(ctx)) : {};
+      if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
+        throw new Error('headers must evaluate to an object');
+      }
+      const body = step.body ? await evaluate(step.body as string, rootOf(ctx), bindings(ctx)) : undefined;
+      ctx.response = {
+        statusCode: (step.statusCode as number | undefined) ?? ctx.response?.statusCode ?? 200,
+        headers: Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), text(v)])),
+        ...((step.contentType as string | undefined) ? { contentType: step.contentType as string } : {}),
+        ...(body !== undefined ? { body } : {}),
+      };
+      return ctx.response;
+    },
+  },
+};

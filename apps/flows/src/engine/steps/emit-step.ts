@@ -1,0 +1,21 @@
+import type { Step } from '../../flows/flow-definition';
+import { evaluate } from '../expressions';
+import { bindings, rootOf, type RunContext } from '../run-context';
+import type { StepExecutor } from '../step-executor';
+
+export interface FlowEmitter {
+  emit(ctx: RunContext, event: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** Publishes FlowEmitted (through the run's event stream and the outbox) for downstream subscribers. */
+export class EmitStep implements StepExecutor {
+  constructor(private readonly emitter: FlowEmitter) {}
+
+  async run(step: Step, ctx: RunContext): Promise<unknown> {
+    const value = await evaluate(step.data as string, rootOf(ctx), bindings(ctx));
+    const payload = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value: value ?? null };
+    ctx.signal.throwIfAborted();
+    await this.emitter.emit(ctx, step.event as string, payload);
+    return payload;
+  }
+}

@@ -1,0 +1,73 @@
+import { createEvent, type Attendee, type EventAttributes } from 'ics';
+import type { Step } from '../../flows/flow-definition';
+import { evaluate } from '../expressions';
+import { asList, bindings, rootOf, type RunContext } from '../run-context';
+import type { StepExecutor } from '../step-executor';
+
+export interface Invitation {
+  uid: string;
+  title: string;
+  start: string;
+  end?: string;
+  attendees: { name?: string; email: string }[];
+  ics: string;
+}
+
+function instant(value: unknown, field: string): number {
+  const ms = typeof value === 'number' ? value : Date.parse(String(value));
+  if (!Number.isFinite(ms)) throw new Error(`${field} must evaluate to a date or date-time (got ${JSON.stringify(value)})`);
+  return ms;
+}
+
+function attendeesOf(value: unknown): Attendee[] {
+  return asList(value).flatMap((a): Attendee[] => {
+    if (typeof a === 'string' && a.includes('@')) return [{ email: a, name: a, rsvp: true, role: 'REQ-PARTICIPANT' }];
+    if (a && typeof a === 'object' && typeof (a as { email?: unknown }).email === 'string') {
+      const { name, email } = a as { name?: unknown; email: string };
+      return [{ email, name: typeof name === 'string' ? name : email, rsvp: true, role: 'REQ-PARTICIPANT' }];
+    }
+    return [];
+  });
+}
+
+/** iCalendar invitations (METHOD:REQUEST), one event per record, built with the `ics` library. */
+export class IcsStep implements StepExecutor {
+  async run(step: Step, ctx: RunContext): Promise<Invitation[]> {
+    const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+    const out: Invitation[] = [];
+    for (let i = 0; i < records.length; i++) {
+      ctx.signal.throwIfAborted();
+      const field = (name: string) => (step[name] ? evaluate(step[name] as string, records[i], bindings(ctx, { index: i })) : undefined);
+      const title = String((await field('title')) ?? 'Untitled');
+      const start = instant(await field('start'), 'start');
+      const endValue = await field('end');
+      const attendees = attendeesOf(await field('attendees'));
+      const description = await field('description');
+      const uid = `${ctx.processId}-${i}@tollgate`;
+      const attributes: EventAttributes = {
+        uid,
+        title,
+        start,
+        startInputType: 'utc',
+        startOutputType: 'utc',
+        method: 'REQUEST',
+        ...(endValue !== undefined
+          ? { end: instant(endValue, 'end'), endInputType: 'utc', endOutputType: 'utc' }
+          : { duration: { minutes: (step.durationMinutes as number | undefined) ?? 30 } }),
+        ...(attendees.length ? { attendees } : {}),
+        ...(description !== undefined ? { description: String(description) } : {}),
+      } as EventAttributes;
+      const { error, value } = createEvent(attributes);
+      if (error || !value) throw new Error(`record ${i + 1}: ${error?.message ?? 'could not build the invitation'}`);
+      out.push({
+        uid,
+        title,
+        start: new Date(start).toISOString(),
+        ...(endValue !== undefined ? { end: new Date(instant(endValue, 'end')).toISOString() } : {}),
+        attendees: attendees.map((a) => ({ email: a.email!, ...(a.name ? { name: a.name } : {}) })),
+        ics: value,
+      });
+    }
+    return out;
+  }
+}

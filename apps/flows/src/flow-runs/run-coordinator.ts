@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
+import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
+import { InternalClients } from '../downstream/internal-clients';
+import type { FlowEngine } from '../engine/flow-engine';
+import { OutboundHttp } from '../engine/outbound/outbound-http';
+import { StepFailure, type RunContext } from '../engine/run-context';
+import type { FlowDefinition } from '../flows/flow-definition';
+import { buildEngine } from './build-engine';
+import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
+import { flowRunsProjection } from './flow-runs.projection';
+import type { FlowInput, RunFailure, RunMessage } from './run-message';
+import { AbortReason, type RunOutcome } from './run-outcome';
+import { RunStore } from './run-store';
+
+export interface StartRequest {
+  flow: FlowDefinition;
+  input: FlowInput;
+  startedBy: string;
+  timeoutMs: number;
+  idempotencyKey?: string;
+  requestId?: string;
+}
+
+export interface ActiveRun {
+  processId: string;
+  controller: AbortController;
+  done: Promise<RunOutcome>;
+}
+
+/**
+ * Starts runs, enforces their time limit with a real abort (every step gets the signal), records
+ * their outcome with its events, and keeps a lease on each run it executes so that a run whose
+ * process dies is resumed (or failed with a reason) by the next one instead of staying `running`.
+ */
+@Injectable()
+export class RunCoordinator implements BeforeApplicationShutdown {
+  readonly owner = `flows-${randomUUID()}`;
+  private readonly logger = new Logger('runs');
+  private readonly runner: CommandRunner;
+  private readonly engine: FlowEngine;
+  readonly http: OutboundHttp;
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    store: EventStore,
+    private readonly runs: RunStore,
+    clients: InternalClients,
+    @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
+  ) {
+    this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
+    this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
+    this.engine = buildEngine(clients, this.http, { emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload }) });
+  }
+
+  localRun(processId: string): ActiveRun | undefined {
+    return this.active.get(processId);
+  }
+
+  /** Records the run as started and executes it; an idempotency key already used within 24 h gives the earlier process instead. */
+  async start(req: StartRequest): Promise<{ processId: string; replayed: boolean; run?: ActiveRun }> {
+    const processId = `run_${randomUUID()}`;
+    const { flow } = req;
+    const replay = await this.dataSource.transaction(async (em) => {
+      if (req.idempotencyKey) {
+        const earlier = await this.runs.claimIdempotencyKey(em, flow.instanceId, flow.flowId, req.idempotencyKey, processId);
+        if (earlier) return earlier;
+      }
+      await this.runs.create(em, {
+        processId,
+        instanceId: flow.instanceId,
+        mode: flow.mode,
+        input: req.input,
+        timeoutMs: req.timeoutMs,
+        owner: this.owner,
+        leaseMs: this.config.FLOWS_RUN_LEASE_MS,
+      });
+      await this.runner.run(flowRunDecider, {
+        streamId: processId,
+        instanceId: flow.instanceId,
+        command: { kind: 'start', processId, flowId: flow.flowId, startedBy: req.startedBy },
+        correlationId: req.requestId,
+        em,
+      });
+      return undefined;
+    });
+    if (replay) return { processId: replay, replayed: true, run: this.active.get(replay) };
+    const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
+    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages) };
+  }
+
+  /** Executes a run this process owns, from its first step. */
+  execute(flow: FlowDefinition, processId: string, input: FlowInput, timeoutMs: number, startedAt: number, messages: RunMessage[]): ActiveRun {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new AbortReason('timeout', `The flow did not finish within ${timeoutMs} ms`)), Math.max(0, timeoutMs - (Date.now() - startedAt)));
+    let saving: Promise<void> = Promise.resolve();
+    const ctx: RunContext = {
+      processId,
+      instanceId: flow.instanceId,
+      flow,
+      input,
+      signal: controller.signal,
+      steps: {},
+      last: undefined,
+      outputs: {},
+      messages,
+      log: (level, text, step, detail) => {
+        messages.push({ at: new Date().toISOString(), level, text, ...(step ? { step } : {}), ...(detail !== undefined && typeof detail === 'object' ? { detail } : {}) });
+        if (level === 'debug') saving = saving.then(() => this.runs.saveMessages(processId, messages)).catch(() => undefined);
+      },
+    };
+    const done = (async (): Promise<RunOutcome> => {
+      let outcome: RunOutcome;
+      try {
+        const result = await this.engine.run(ctx);
+        outcome = { status: 'success', result };
+      } catch (error) {
+        outcome = this.failureOf(error, controller.signal);
+      } finally {
+        clearTimeout(timer);
+      }
+      await saving;
+      if (outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping' && flow.mode === 'async') {
+        return outcome; // left running: the next process resumes it
+      }
+      return this.finish(flow.instanceId, processId, outcome, messages, startedAt);
+    })();
+    const run = { processId, controller, done };
+    this.active.set(processId, run);
+    void done.finally(() => this.active.delete(processId));
+    return run;
+  }
+
+  private failureOf(error: unknown, signal: AbortSignal): Exclude<RunOutcome, { status: 'success' }> {
+    const reason = signal.reason;
+    if (signal.aborted && reason instanceof AbortReason) {
+      const httpStatus = reason.kind === 'timeout' ? 504 : 503;
+      return { status: 'aborted', failure: { status: 'aborted', httpStatus, code: reason.kind === 'timeout' ? 'timeout' : 'unavailable', message: reason.message } };
+    }
+    if (error instanceof RunAlreadyFinished) {
+      return { status: 'aborted', failure: { status: 'aborted', httpStatus: 409, code: 'conflict', message: error.message } };
+    }
+    if (error instanceof StepFailure) {
+      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message } };
+    }
+    this.logger.error({ err: error }, 'flow run crashed');
+    return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };
+  }
+
+  /** Writes the outcome with its event; when another writer finished the run first, its outcome stands. */
+  async finish(instanceId: string, processId: string, outcome: RunOutcome, messages: RunMessage[], startedAt: number): Promise<RunOutcome> {
+    const failure: RunFailure | undefined = outcome.status === 'success' ? undefined : outcome.failure;
+    messages.push({
+      at: new Date().toISOString(),
+      level: failure ? 'error' : 'info',
+      text: failure ? `Response ${failure.httpStatus}: ${failure.message}` : `Response ${outcome.status === 'success' ? (outcome.result.response?.statusCode ?? 200) : ''}: success`,
+    });
+    try {
+      await this.dataSource.transaction(async (em) => {
+        await this.runner.run(flowRunDecider, {
+          streamId: processId,
+          instanceId,
+          command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs: Date.now() - startedAt },
+          em,
+        });
+        await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
+      });
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof RunAlreadyFinished)) throw error;
+      const stored = await this.runs.get(instanceId, processId);
+      if (stored?.status === 'success' && stored.result) return { status: 'success', result: stored.result };
+      if (stored?.failure) return { status: stored.failure.status, failure: stored.failure } as RunOutcome;
+      return outcome;
+    }
+  }
+
+  private async record(processId: string, instanceId: string, command: RunCommand): Promise<void> {
+    await this.runner.run(flowRunDecider, { streamId: processId, instanceId, command });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const running = [...this.active.values()];
+    for (const run of running) run.controller.abort(new AbortReason('stopping', 'The flows service is stopping'));
+    await Promise.allSettled(running.map((r) => r.done));
+    await this.runs.releaseLeases(this.owner).catch(() => undefined);
+    await this.http.close();
+  }
+}

@@ -1,0 +1,28 @@
+export interface RunMessage {
+  at: string;
+  level: 'info' | 'debug' | 'error';
+  text: string;
+  step?: string;
+  detail?: unknown;
+}
+
+/** What a run produced: named record lists and, when a `response` step ran, the raw answer. */
+export interface RunResult {
+  data: Record<string, unknown[]>;
+  response?: { statusCode: number; headers: Record<string, string>; contentType?: string; body?: unknown };
+}
+
+/** Why a run did not succeed, in the API's error terms. */
+export interface RunFailure {
+  status: 'failed' | 'aborted';
+  httpStatus: number;
+  code: string;
+  message: string;
+}
+
+export interface FlowInput {
+  body: unknown;
+  headers: Record<string, string>;
+  contentType: string;
+  url: string;
+}

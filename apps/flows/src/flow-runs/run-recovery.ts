@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
+import { FlowRepository } from '../flows/flow-repository';
+import type { RunMessage } from './run-message';
+import { RunCoordinator } from './run-coordinator';
+import { RunStore, type ClaimedRun } from './run-store';
+
+/**
+ * Keeps this process's leases fresh and takes over runs whose process stopped renewing theirs:
+ * an async run is started again from its first step (at most FLOWS_RESUME_ATTEMPTS times), a sync
+ * run, whose caller is gone, is marked failed with the reason. No run stays `running` for ever.
+ */
+@Injectable()
+export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('run-recovery');
+  private timers: NodeJS.Timeout[] = [];
+  private sweeping = false;
+
+  constructor(
+    private readonly coordinator: RunCoordinator,
+    private readonly runs: RunStore,
+    private readonly flows: FlowRepository,
+    @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const lease = this.config.FLOWS_RUN_LEASE_MS;
+    this.timers = [
+      setInterval(() => void this.runs.renewLeases(this.coordinator.owner, lease).catch(() => undefined), Math.max(50, lease / 3)),
+      setInterval(() => void this.sweep(), Math.max(100, lease / 2)),
+    ];
+    void this.sweep();
+  }
+
+  onApplicationShutdown(): void {
+    for (const t of this.timers) clearInterval(t);
+  }
+
+  async sweep(): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      const claimed = await this.runs.claimAbandoned(this.coordinator.owner, this.config.FLOWS_RUN_LEASE_MS);
+      for (const run of claimed) await this.takeOver(run).catch((error) => this.logger.error({ err: error, processId: run.processId }, 'recovery failed'));
+      return claimed.length;
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'recovery sweep failed');
+      return 0;
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async takeOver(run: ClaimedRun): Promise<void> {
+    const record = await this.runs.get(run.instanceId, run.processId);
+    const messages: RunMessage[] = record?.messages ?? [];
+    const flow = await this.flows.byId(run.instanceId, run.flowId);
+    const fail = (message: string) =>
+      this.coordinator.finish(run.instanceId, run.processId, { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message } }, messages, run.startedAt.getTime());
+    if (!flow) return void (await fail('Interrupted by a restart of the flows service; the flow no longer exists'));
+    if (run.mode === 'sync') return void (await fail('Interrupted by a restart of the flows service while the caller waited'));
+    const resumes = run.attempts - 1;
+    if (resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
+      return void (await fail(`Interrupted by restarts of the flows service ${resumes} times; not resumed again`));
+    }
+    messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service (attempt ${run.attempts})` });
+    this.logger.log({ processId: run.processId }, 'resuming an interrupted run');
+    this.coordinator.execute(flow, run.processId, run.input, run.timeoutMs, run.startedAt.getTime(), messages);
+  }
+}

@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { FlowInput, RunFailure, RunMessage, RunResult } from './run-message';
+
+export interface RunRecord {
+  processId: string;
+  instanceId: string;
+  flowId: string;
+  startedBy: string;
+  status: 'running' | 'success' | 'failed' | 'aborted';
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  reason?: string;
+  mode: 'sync' | 'async';
+  timeoutMs: number;
+  result?: RunResult;
+  failure?: RunFailure;
+  messages: RunMessage[];
+}
+
+export interface ClaimedRun {
+  processId: string;
+  instanceId: string;
+  flowId: string;
+  startedBy: string;
+  mode: 'sync' | 'async';
+  input: FlowInput;
+  timeoutMs: number;
+  startedAt: Date;
+  attempts: number;
+}
+
+const SELECT_RUN = `
+  SELECT r.process_id, r.instance_id, r.flow_id, r.started_by, r.status, r.started_at, r.finished_at, r.duration_ms,
+         r.reason, d.mode, d.timeout_ms, d.result, d.failure, d.messages
+    FROM flow_runs r JOIN run_details d ON d.process_id = r.process_id`;
+
+function toRecord(r: Record<string, any>): RunRecord {
+  return {
+    processId: r.process_id,
+    instanceId: r.instance_id,
+    flowId: r.flow_id,
+    startedBy: r.started_by,
+    status: r.status,
+    startedAt: r.started_at.toISOString(),
+    ...(r.finished_at ? { finishedAt: r.finished_at.toISOString(), durationMs: r.duration_ms } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    mode: r.mode,
+    timeoutMs: r.timeout_ms,
+    ...(r.result ? { result: r.result } : {}),
+    ...(r.failure ? { failure: r.failure } : {}),
+    messages: r.messages,
+  };
+}
+
+/**
+ * What runs keep beside their events: inputs (to resume), results, console messages, idempotency
+ * keys, and the lease that says which process is executing a run right now.
+ */
+@Injectable()
+export class RunStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The process that already answers to this key (within 24 h), or undefined after claiming it for `processId`. */
+  async claimIdempotencyKey(em: EntityManager, instanceId: string, flowId: string, key: string, processId: string): Promise<string | undefined> {
+    const claimed: unknown[] = await em.query(
+      `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (instance_id, flow_id, idem_key) DO UPDATE SET process_id = excluded.process_id, created_at = now()
+         WHERE run_idempotency.created_at < now() - interval '24 hours'
+       RETURNING process_id`,
+      [instanceId, flowId, key, processId],
+    );
+    if (claimed.length) return undefined;
+    const rows: { process_id: string }[] = await em.query(
+      `SELECT process_id FROM run_idempotency WHERE instance_id = $1 AND flow_id = $2 AND idem_key = $3`,
+      [instanceId, flowId, key],
+    );
+    return rows[0]?.process_id;
+  }
+
+  async create(em: EntityManager, run: { processId: string; instanceId: string; mode: string; input: FlowInput; timeoutMs: number; owner: string; leaseMs: number }): Promise<void> {
+    await em.query(
+      `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + ($7 || ' milliseconds')::interval)`,
+      [run.processId, run.instanceId, run.mode, JSON.stringify(run.input), run.timeoutMs, run.owner, String(run.leaseMs)],
+    );
+  }
+
+  async finish(em: EntityManager, processId: string, outcome: { result?: RunResult; failure?: RunFailure; messages: RunMessage[] }): Promise<void> {
+    await em.query(
+      `UPDATE run_details SET result = $2, failure = $3, messages = $4, owner = NULL, lease_until = NULL WHERE process_id = $1`,
+      [processId, outcome.result ? JSON.stringify(outcome.result) : null, outcome.failure ? JSON.stringify(outcome.failure) : null, JSON.stringify(outcome.messages)],
+    );
+  }
+
+  async saveMessages(processId: string, messages: RunMessage[]): Promise<void> {
+    await this.dataSource.query(`UPDATE run_details SET messages = $2 WHERE process_id = $1`, [processId, JSON.stringify(messages)]);
+  }
+
+  async get(instanceId: string, processId: string): Promise<RunRecord | undefined> {
+    const rows = await this.dataSource.query(`${SELECT_RUN} WHERE r.instance_id = $1 AND r.process_id = $2`, [instanceId, processId]);
+    return rows[0] && toRecord(rows[0]);
+  }
+
+  async listForFlow(instanceId: string, flowId: string, limit: number): Promise<RunRecord[]> {
+    const rows = await this.dataSource.query(
+      `${SELECT_RUN} WHERE r.instance_id = $1 AND r.flow_id = $2 ORDER BY r.started_at DESC LIMIT $3`,
+      [instanceId, flowId, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  async renewLeases(owner: string, leaseMs: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE run_details SET lease_until = clock_timestamp() + ($2 || ' milliseconds')::interval WHERE owner = $1`,
+      [owner, String(leaseMs)],
+    );
+  }
+
+  /** On a graceful stop: the runs this process holds become claimable at once. */
+  async releaseLeases(owner: string): Promise<void> {
+    await this.dataSource.query(`UPDATE run_details SET lease_until = clock_timestamp() WHERE owner = $1`, [owner]);
+  }
+
+  /** Takes over running runs whose owner stopped renewing its lease (a crashed or stopped process). */
+  async claimAbandoned(owner: string, leaseMs: number, limit = 20): Promise<ClaimedRun[]> {
+    const rows = await this.dataSource.query(
+      `UPDATE run_details d SET owner = $1, lease_until = clock_timestamp() + ($2 || ' milliseconds')::interval,
+              attempts = d.attempts + 1
+         FROM flow_runs r
+        WHERE r.process_id = d.process_id AND r.status = 'running' AND d.process_id IN (
+              SELECT process_id FROM run_details WHERE owner IS NOT NULL AND owner <> $1 AND lease_until < clock_timestamp()
+               ORDER BY lease_until LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING d.process_id, d.instance_id, r.flow_id, r.started_by, d.mode, d.input, d.timeout_ms, r.started_at, d.attempts`,
+      [owner, String(leaseMs), limit],
+    );
+    return (rows[0] ?? []).map((r: Record<string, any>) => ({
+      processId: r.process_id,
+      instanceId: r.instance_id,
+      flowId: r.flow_id,
+      startedBy: r.started_by,
+      mode: r.mode,
+      input: r.input,
+      timeoutMs: r.timeout_ms,
+      startedAt: r.started_at,
+      attempts: r.attempts,
+    }));
+  }
+}

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import { PRINCIPAL_HEADER } from '@tollgate/auth';
+import type { FlowInput } from '../run-message';
+
+export const ORIGINAL_URL_HEADER = 'x-tollgate-original-url';
+const HIDDEN = new Set([PRINCIPAL_HEADER, ORIGINAL_URL_HEADER, 'authorization', 'x-api-key', 'cookie', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+
+/** The flow's fixed inputs: body (parsed when JSON), headers, contentType and the URL the caller used. */
+export function flowInputOf(request: FastifyRequest): FlowInput {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || HIDDEN.has(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  // JSON arrives parsed; any other content type as bytes (see raw-body-parsers).
+  const raw = request.body;
+  let body: unknown = raw ?? null;
+  if (Buffer.isBuffer(raw)) body = raw.length ? raw.toString('utf8') : null;
+  const original = request.headers[ORIGINAL_URL_HEADER];
+  return {
+    body,
+    headers,
+    contentType: String(request.headers['content-type'] ?? ''),
+    url: typeof original === 'string' && original ? original : request.url,
+  };
+}

@@ -1,0 +1,99 @@
+import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import type { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { RunStore } from '../run-store';
+import { flowInputOf } from './flow-input';
+import { TriggerAccess } from './trigger-access';
+import { TriggerService } from './trigger.service';
+
+interface TriggerQuery {
+  timeout?: string;
+  token?: string;
+  instance?: string;
+}
+
+/** The incoming API: `/api/1/action/<app>/<flow>/trigger` (and the older `/api/1/action/<flow>/trigger`), and polling. */
+@Controller('api/1/action')
+export class TriggerHttpController {
+  constructor(
+    private readonly access: TriggerAccess,
+    private readonly service: TriggerService,
+    private readonly runs: RunStore,
+  ) {}
+
+  @Get(':app/:flow/trigger')
+  getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { app, name: flow }, q, h, req, res);
+  }
+
+  @Post(':app/:flow/trigger')
+  postTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { app, name: flow }, q, h, req, res);
+  }
+
+  @Get(':flow/trigger')
+  getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { name: flow }, q, h, req, res);
+  }
+
+  @Post(':flow/trigger')
+  postLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { name: flow }, q, h, req, res);
+  }
+
+  @Get(':app/:flow/poll/:processId')
+  poll(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Param('processId') processId: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>) {
+    return this.pollRun(p, { app, name: flow }, processId, q, h);
+  }
+
+  @Get(':flow/poll/:processId')
+  legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>) {
+    return this.pollRun(p, { name: flow }, processId, q, h);
+  }
+
+  private async trigger(principal: Principal, target: { app?: string; name: string }, q: TriggerQuery, headers: Record<string, string>, req: FastifyRequest, res: FastifyReply) {
+    const { flow, startedBy } = await this.access.resolve(principal, { ...target, token: q.token, instance: q.instance ?? headers['x-tollgate-instance'] });
+    const answer = await this.service.trigger({
+      flow,
+      principal,
+      startedBy,
+      input: flowInputOf(req),
+      timeout: q.timeout,
+      idempotencyKey: headers['idempotency-key'],
+      clientGone: (abort) => res.raw.once('close', () => !res.raw.writableFinished && abort()),
+    });
+    void res.header('x-flow-process-id', answer.processId);
+    if (answer.kind === 'accepted') return res.status(202).send({ processId: answer.processId, status: answer.status });
+    const { outcome } = answer;
+    if (outcome.status !== 'success') {
+      throw new ApiException(outcome.failure.code as ErrorCode, outcome.failure.message, { status: outcome.failure.httpStatus });
+    }
+    const raw = outcome.result.response;
+    if (!raw) return res.status(200).send({ status: 'success', processId: answer.processId, data: outcome.result.data });
+    void res.status(raw.statusCode).headers(raw.headers);
+    const body = raw.body;
+    if (typeof body === 'string') return res.type(raw.contentType ?? 'text/plain; charset=utf-8').send(body);
+    if (body === undefined) {
+      if (raw.contentType) void res.type(raw.contentType);
+      return res.send();
+    }
+    return res.type(raw.contentType ?? 'application/json; charset=utf-8').send(JSON.stringify(body));
+  }
+
+  private async pollRun(principal: Principal, target: { app?: string; name: string }, processId: string, q: TriggerQuery, headers: Record<string, string>) {
+    const { flow } = await this.access.resolve(principal, { ...target, token: q.token, instance: q.instance ?? headers['x-tollgate-instance'] });
+    const run = await this.runs.get(flow.instanceId, processId);
+    if (!run || run.flowId !== flow.flowId) throw ApiException.notFound('No such process');
+    return {
+      processId,
+      status: run.status,
+      ...(run.result ? { data: run.result.data } : {}),
+      ...(run.result?.response ? { response: run.result.response } : {}),
+      ...(run.failure ? { error: { code: run.failure.code, message: run.failure.message } } : {}),
+      startedAt: run.startedAt,
+      ...(run.finishedAt ? { finishedAt: run.finishedAt, durationMs: run.durationMs } : {}),
+    };
+  }
+}

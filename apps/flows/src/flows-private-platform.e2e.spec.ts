@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { api, createTestDatabase, e2ePlatform, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { flowsMigrations } from './migrations';
+
+jest.setTimeout(90_000);
+
+/**
+ * A flows service and gateway of this file's own, next to the shared platform (same keys, credits,
+ * query and Kafka; a fresh flows database), started with settings the shared one cannot have: an
+ * http allow-list for a local test server, a short default timeout and a short run lease. Owning
+ * the process lets the test kill and restart it in the middle of a run.
+ */
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const BASE = Number(process.env.E2E_BASE_PORT ?? 18080) + 20;
+const DIST = path.join(REPO, '.data', `e2e-dist-${Number(process.env.E2E_BASE_PORT ?? 18080)}`);
+const FLOWS_URL = `http://127.0.0.1:${BASE}`;
+const GATEWAY_URL = `http://127.0.0.1:${BASE + 1}`;
+
+async function ready(url: string, child: ChildProcess): Promise<void> {
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}`);
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+function start(app: 'flows' | 'gateway', env: Record<string, string>): ChildProcess {
+  const log = fs.openSync(path.join(REPO, '.data', `e2e-private-${app}-${BASE}.log`), 'a');
+  const child = spawn(process.execPath, [path.join(DIST, 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return child;
+}
+
+const stop = (child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') =>
+  new Promise<void>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+
+describe('flows with its own service process: http allow-list, default timeout, restart during a run', () => {
+  const platform = e2ePlatform();
+  let db: TestDatabase;
+  let server: Server;
+  let flows: ChildProcess | undefined;
+  let gateway: ChildProcess | undefined;
+  let orgKey = '';
+  const closed: string[] = [];
+  const received: { url: string; body: string }[] = [];
+
+  const flowsEnv = () => ({
+    INTERNAL_SECRET: platform.internalSecret,
+    KAFKA_BROKERS: testBrokers().join(','),
+    DATABASE_URL: db.url,
+    PORT: String(BASE),
+    HOST: '127.0.0.1',
+    QUERY_URL: platform.urls.query,
+    CREDITS_URL: platform.urls.credits,
+    KEYS_URL: platform.urls.keys,
+    GATEWAY_URL,
+    FLOWS_HTTP_ALLOWLIST: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    FLOWS_DEFAULT_SYNC_TIMEOUT_MS: '1500',
+    FLOWS_RUN_LEASE_MS: '1000',
+    LOG_LEVEL: 'warn',
+    TOLLGATE_PARENT_PID: String(process.pid),
+  });
+  const startFlows = async () => {
+    flows = start('flows', flowsEnv());
+    await ready(FLOWS_URL, flows);
+  };
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ url: req.url ?? '', body });
+        if (req.url?.startsWith('/slow')) {
+          res.on('close', () => !res.writableFinished && closed.push(req.url!));
+          return; // never answers: the caller must give up
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ seen: req.url, method: req.method, body }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    db = await createTestDatabase(flowsMigrations, 'flows_private');
+    await startFlows();
+    gateway = start('gateway', {
+      INTERNAL_SECRET: platform.internalSecret,
+      OPERATOR_TOKEN: platform.operatorToken,
+      KAFKA_BROKERS: testBrokers().join(','),
+      PORT: String(BASE + 1),
+      HOST: '127.0.0.1',
+      KEYS_URL: platform.urls.keys,
+      CREDITS_URL: platform.urls.credits,
+      QUERY_URL: platform.urls.query,
+      FLOWS_URL,
+      LOG_LEVEL: 'warn',
+      TOLLGATE_PARENT_PID: String(process.pid),
+    });
+    await ready(GATEWAY_URL, gateway);
+
+    const op = { authorization: `Bearer ${platform.operatorToken}` };
+    const instanceId = `p${randomBytes(5).toString('hex')}`;
+    await api('POST', `${GATEWAY_URL}/api/v1/operator/instances`, { headers: op, body: { id: instanceId, name: 'Private', dailyCredits: 100, timezone: 'UTC' } });
+    const password = randomBytes(9).toString('base64url');
+    const email = `admin@${instanceId}.test`;
+    await api('POST', `${GATEWAY_URL}/api/v1/operator/instances/${instanceId}/users`, { headers: op, body: { email, name: 'Admin', password, roles: { users: 'admin' } } });
+    const session = (await api('POST', `${GATEWAY_URL}/api/v1/auth/login`, { body: { instance: instanceId, email, password } })).body.token;
+    const key = await api('POST', `${GATEWAY_URL}/api/v1/keys`, { headers: { authorization: `Bearer ${session}` }, body: { kind: 'organization', description: 'all', scopes: ['flows', 'admin'] } });
+    orgKey = key.body.key;
+    expect(orgKey).toBeTruthy();
+  });
+
+  afterAll(async () => {
+    await Promise.all([stop(gateway), stop(flows)]);
+    await new Promise((r) => server.close(r));
+    await db?.drop();
+  });
+
+  const define = async (body: Record<string, unknown>) => {
+    const res = await api('POST', `${GATEWAY_URL}/api/v1/flows`, { headers: { 'x-api-key': orgKey }, body: { app: 'Ops', ...body } });
+    expect(res.status).toBe(201);
+    return res.body;
+  };
+  const trigger = (name: string, query = '', body?: unknown) =>
+    api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/trigger${query}`, { headers: { 'x-api-key': orgKey }, body });
+  const poll = (name: string, processId: string) =>
+    api('GET', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/poll/${processId}`, { headers: { 'x-api-key': orgKey } });
+
+  it('calls an allow-listed local server with the http step', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const flow = await define({
+      name: `Call ${randomUUID().slice(0, 6)}`,
+      steps: [
+        { type: 'http', id: 'call', method: 'POST', url: `${base}/hook`, headers: '{"x-from": "flow"}', body: '{"order": $input.body.order}' },
+        { type: 'output', name: 'answer', from: '[$steps.call]' },
+      ],
+    });
+    const res = await trigger(flow.name, '', { order: 42 });
+    expect(res.status).toBe(200);
+    expect(res.body.data.answer[0]).toMatchObject({ status: 200, body: { seen: '/hook', method: 'POST', body: '{"order":42}' } });
+  });
+
+  it('cancels the outbound request when the run times out, and uses the default timeout when nothing else is set', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const marker = `/slow-${randomUUID()}`;
+    const flow = await define({ name: `Hang ${randomUUID().slice(0, 6)}`, steps: [{ type: 'http', method: 'GET', url: `${base}${marker}` }] });
+    const started = Date.now();
+    const res = await trigger(flow.name);
+    expect(res.status).toBe(504);
+    expect(res.body.message).toContain('1500 ms');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    await eventually(() => expect(closed).toContain(marker));
+  });
+
+  it('resumes an async run after the flows process is killed in the middle of it', async () => {
+    const flow = await define({ name: `Long ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
+    const accepted = await trigger(flow.name, '', { n: 7 });
+    expect(accepted.status).toBe(202);
+    const { processId } = accepted.body;
+    expect((await poll(flow.name, processId)).body.status).toBe('running');
+    await stop(flows, 'SIGKILL');
+    await startFlows();
+    const done = await eventually(
+      async () => {
+        const res = await poll(flow.name, processId);
+        expect(res.body.status).toBe('success');
+        return res.body;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(done.data).toEqual({ done: [7] });
+    const record = await api('GET', `${GATEWAY_URL}/api/v1/runs/${processId}`, { headers: { 'x-api-key': orgKey } });
+    expect(record.body.messages.map((m: { text: string }) => m.text).join('\n')).toContain('Resumed');
+  });
+});

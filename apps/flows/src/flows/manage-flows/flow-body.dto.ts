@@ -1,0 +1,16 @@
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { Step } from '../flow-definition';
+
+/** Names may hold spaces (they are URL-encoded in trigger paths), not slashes or control characters. */
+const NAME = /^[^/\\\p{Cc}]{1,100}$/u;
+
+export class FlowBodyDto {
+  @IsString() @Matches(NAME, { message: 'app must be 1-100 characters without slashes' }) app!: string;
+  @IsString() @Matches(NAME, { message: 'name must be 1-100 characters without slashes' }) name!: string;
+  @IsOptional() @IsString() @MaxLength(2000) description?: string;
+  @IsOptional() @IsIn(['sync', 'async']) mode?: 'sync' | 'async';
+  @IsOptional() @IsInt() @Min(1) @Max(3_600_000) timeoutMs?: number;
+  @IsOptional() @IsBoolean() allowAnonymous?: boolean;
+  @IsOptional() @IsArray() @IsString({ each: true }) groups?: string[];
+  @IsArray() @ArrayMaxSize(200) @IsObject({ each: true }) steps!: Step[];
+}

@@ -1,0 +1,36 @@
+import { validateSteps } from './validate-flow';
+
+describe('validating flow steps when a flow is saved', () => {
+  it('accepts every documented step type with its fields', () => {
+    expect(
+      validateSteps([
+        { type: 'query', id: 'a', entity: 'actions', where: "status != 'done'", sort: 'created', order: 'asc', limit: 10 },
+        { type: 'map', from: '$steps.a', expr: 'title' },
+        { type: 'filter', from: '$steps.a', expr: 'due_date < "2026"' },
+        { type: 'http', method: 'POST', url: 'https://example.com/hook', headers: '{"a": "b"}', body: '$input.body' },
+        { type: 'http', method: 'GET', url: '"https://example.com/" & $input.body.id' },
+        { type: 'emit', event: 'overdue.found', data: '{"n": 1}' },
+        { type: 'ics', from: '$steps.a', title: 'title', start: 'due_date', attendees: '[owner]' },
+        { type: 'debug', expr: '$count($steps.a)' },
+        { type: 'error', message: 'nope', when: '$input.body.bad' },
+        { type: 'delay', ms: 100 },
+        { type: 'output', name: 'rows', from: '$steps.a' },
+        { type: 'response', statusCode: 201, contentType: 'text/plain', body: '"ok"' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('names the step and the field of each problem', () => {
+    const errors = validateSteps([
+      { type: 'map', id: 'shape', from: '$input', expr: '{"a": ' },
+      { type: 'warp' } as never,
+      { type: 'output', from: '[1]' },
+      { type: 'delay', ms: -1 },
+      { type: 'http', method: 'GET', url: 'ftp://x' },
+      { type: 'debug', id: 'shape', expr: '1' },
+    ]);
+    expect(errors.map((e) => e.field)).toEqual(['steps[0].expr', 'steps[1].type', 'steps[2].name', 'steps[3].ms', 'steps[4].url', 'steps[5].id']);
+    expect(errors[0].message).toMatch(/^step 1 "shape" \(map\): expr bad JSONata expression/);
+    expect(errors[1].message).toContain('unknown step type "warp"');
+  });
+});

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOPICS } from '@tollgate/contracts';
+import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { bearer, call, createInstance, createUser, issue, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow, key, run, trigger } from './flows-e2e.fixture';
+
+jest.setTimeout(60_000);
+
+describe('flows: who may run them, and every step type', () => {
+  let t: TestInstance;
+  let other: TestInstance;
+  beforeAll(async () => {
+    [t, other] = await Promise.all([createInstance(), createInstance()]);
+  });
+
+  it('lets anyone run a flow that allows anonymous calls (recorded as anonymous), and nobody else without a key', async () => {
+    const open = await defineFlow(t, { name: `Open ${randomUUID().slice(0, 6)}`, allowAnonymous: true, steps: [{ type: 'output', name: 'ok', from: '[true]' }] });
+    const closed = await defineFlow(t, { name: `Closed ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[true]' }] });
+    expect(open.urls.trigger).toContain(`?instance=${t.instanceId}`);
+    const anonymous = await api('POST', open.urls.trigger, {});
+    expect(anonymous.status).toBe(200);
+    const record = await run(t, anonymous.headers.get('x-flow-process-id')!);
+    expect(record.body.startedBy).toBe('anonymous');
+    expect((await trigger('Tests', closed.name, { query: `?instance=${t.instanceId}` })).status).toBe(401);
+    expect((await trigger('Tests', closed.name, { headers: key('tg_not_a_real_key') })).status).toBe(401);
+  });
+
+  it('needs the flows scope and, for personal keys, membership of one of the flow groups', async () => {
+    const member = await createUser(t, { query: 'admin' });
+    const outsider = await createUser(t, { query: 'admin' });
+    const memberKey = await issue(t, { kind: 'personal', ownerId: member.id, description: 'm', scopes: ['flows'] });
+    const outsiderKey = await issue(t, { kind: 'personal', ownerId: outsider.id, description: 'o', scopes: ['flows'] });
+    const queryOnly = await issue(t, { kind: 'organization', description: 'q', scopes: ['query'] });
+    const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: `API users ${randomUUID().slice(0, 4)}`, members: [member.id] });
+    expect(group.status).toBe(201);
+    const flow = await defineFlow(t, { name: `Grouped ${randomUUID().slice(0, 6)}`, groups: [group.body.name], steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+
+    const ok = await trigger('Tests', flow.name, { headers: key(memberKey.key) });
+    expect(ok.status).toBe(200);
+    expect((await run(t, ok.headers.get('x-flow-process-id')!)).body.startedBy).toBe(member.id);
+    expect((await trigger('Tests', flow.name, { headers: key(outsiderKey.key) })).status).toBe(403);
+    expect((await trigger('Tests', flow.name, { headers: key(queryOnly.key) })).status).toBe(403);
+    expect((await trigger('Tests', flow.name, { headers: key(t.orgKey) })).status).toBe(200);
+
+    const byToken = await trigger('Tests', flow.name, { query: `?instance=${t.instanceId}&token=${flow.webhookToken}` });
+    expect(byToken.status).toBe(200);
+    expect((await run(t, byToken.headers.get('x-flow-process-id')!)).body.startedBy).toBe('webhook');
+    expect((await trigger('Tests', flow.name, { query: `?token=wrong` })).status).toBe(401);
+  });
+
+  it("never shows one instance's flows or runs to another", async () => {
+    const flow = await defineFlow(t, { name: `Private ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const started = await trigger('Tests', flow.name, { headers: key(t.orgKey) });
+    expect(started.status).toBe(202);
+    const processId = started.body.processId;
+    expect((await trigger('Tests', flow.name, { headers: key(other.orgKey) })).status).toBe(404);
+    expect((await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/${processId}`, { headers: key(other.orgKey) })).status).toBe(404);
+    expect((await call('GET', `/api/v1/runs/${processId}`, key(other.orgKey))).status).toBe(404);
+    expect((await call('GET', `/api/v1/flows/${flow.id}`, key(other.orgKey))).status).toBe(404);
+    expect((await call('GET', `/api/v1/runs/${processId}`, key(t.orgKey))).status).toBe(200);
+  });
+
+  it('runs query (metered), filter, map, ics, debug, emit, delay and output steps', async () => {
+    const entity = await call('POST', '/api/v1/entities', key(t.orgKey), {
+      name: 'actions',
+      primaryKey: 'ref',
+      fields: [{ name: 'ref', type: 'string' }, { name: 'due_date', type: 'date' }, { name: 'status', type: 'string' }, { name: 'owner_email', type: 'string' }],
+    });
+    expect(entity.status).toBe(201);
+    const rows = [
+      { ref: 'A1', title: 'Fix valve', due_date: '2020-01-10', status: 'open', owner_email: 'ann@example.com', responsibilities: [{ userId: 'u-ann', role: 'owner' }] },
+      { ref: 'A2', title: 'Audit', due_date: '2099-01-10', status: 'open', owner_email: 'bob@example.com' },
+      { ref: 'A3', title: 'Old, done', due_date: '2020-01-10', status: 'done', owner_email: 'cy@example.com' },
+    ];
+    const batch = await call('POST', '/api/v1/entities/actions/batch', key(t.orgKey), { operations: [{ action: 'insert', rows }] });
+    expect(batch.status).toBe(200);
+    const kafka = await collectMessages(testBrokers(), [TOPICS.flows]);
+    try {
+      const flow = await defineFlow(t, {
+        name: `Steps ${randomUUID().slice(0, 6)}`,
+        steps: [
+          { type: 'query', id: 'actions', entity: 'actions', where: "status != 'done'" },
+          { type: 'filter', id: 'overdue', from: '$steps.actions', expr: 'due_date < $substring($now(), 0, 10)' },
+          { type: 'map', id: 'names', from: '$steps.overdue', expr: 'title' },
+          { type: 'debug', expr: '"overdue: " & $count($steps.overdue)' },
+          { type: 'delay', ms: 10 },
+          { type: 'ics', id: 'invites', from: '$steps.overdue', title: '"Review: " & title', start: '$input.body.meetingAt', attendees: '[owner_email]' },
+          { type: 'emit', event: 'overdue.found', data: '{"count": $count($steps.overdue), "refs": [$steps.overdue.ref]}' },
+          { type: 'output', name: 'titles', from: '$steps.names' },
+          { type: 'output', name: 'invitations', from: '$steps.invites' },
+        ],
+      });
+      const before = (await call('GET', '/api/v1/credits', key(t.orgKey))).body.remaining;
+      const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z' } });
+      expect(res.status).toBe(200);
+      expect(res.body.data.titles).toEqual(['Fix valve']);
+      const [invite] = res.body.data.invitations;
+      expect(invite).toMatchObject({ title: 'Review: Fix valve', start: '2026-03-02T09:00:00.000Z', attendees: [{ email: 'ann@example.com' }] });
+      expect(invite.ics).toContain('BEGIN:VCALENDAR');
+      expect(invite.ics).toContain('METHOD:REQUEST');
+      expect(invite.ics.replace(/\r\n[ \t]/g, '')).toMatch(/ATTENDEE[^\r\n]*mailto:ann@example.com/);
+      await eventually(async () => expect((await call('GET', '/api/v1/credits', key(t.orgKey))).body.remaining).toBe(before - 1));
+      const processId = res.headers.get('x-flow-process-id')!;
+      const record = (await run(t, processId)).body;
+      expect(record.messages.map((m: { text: string }) => m.text)).toEqual(expect.arrayContaining(['overdue: 1']));
+      await eventually(() => {
+        const event = kafka.messages.map((m) => JSON.parse(m.value)).find((e) => e.type === 'FlowEmitted' && e.data.processId === processId);
+        expect(event).toMatchObject({ instanceId: t.instanceId, data: { event: 'overdue.found', payload: { count: 1, refs: ['A1'] } } });
+      });
+      const types = kafka.messages.map((m) => JSON.parse(m.value)).filter((e) => e.aggregateId === processId).map((e) => e.type);
+      await eventually(() => expect(types.concat()).toEqual(expect.arrayContaining(['FlowRunStarted', 'FlowRunSucceeded'])));
+    } finally {
+      await kafka.stop();
+    }
+
+    // The shipped example (demo data) over the same records.
+    const example = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'tools', 'examples', 'overdue-actions.flow.json'), 'utf8'));
+    const demo = await defineFlow(t, example);
+    const invites = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
+    expect(invites.status).toBe(200);
+    expect(invites.body.data.invitations).toEqual([expect.objectContaining({ title: 'Review overdue action: Fix valve', attendees: [expect.objectContaining({ email: 'ann@example.com' })] })]);
+  });
+
+  it('refuses http calls to private and loopback addresses unless allow-listed', async () => {
+    const flow = await defineFlow(t, { name: `Http ${randomUUID().slice(0, 6)}`, steps: [{ type: 'http', method: 'GET', url: '$input.body.url' }] });
+    for (const url of ['http://127.0.0.1:9/', 'http://10.1.2.3/', 'http://169.254.169.254/latest/meta-data', 'http://localhost:9/']) {
+      const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { url } });
+      expect(res.status).toBe(500);
+      expect(res.body.message).toMatch(/refused/);
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+import { AcceptedRunDoc, PollDoc } from './flow.dto';
+import { forwardedHeaders, originalUrl, rawBodyOf } from './trigger-forwarding';
+
+const PASSED_BACK = /^(content-type|x-flow-process-id|retry-after|location|cache-control|content-disposition|etag|x-[\w-]+)$/i;
+const KEPT_AT_GATEWAY = /^(x-request-id|x-tollgate-[\w-]+)$/i;
+
+/**
+ * The incoming API. Anonymous calls get through authentication; whether the flow accepts them,
+ * a webhook token, or the key's scope and groups is the flows service's decision.
+ */
+@ApiTags('flows')
+@Controller('api/1/action')
+@Authenticated({ anonymous: true })
+export class FlowTriggerHttpController {
+  constructor(
+    private readonly clients: ServiceClients,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Get(':app/:flow/trigger')
+  @ApiOperation({ summary: 'Run a flow (GET). Sync: waits for the result; async: 202 with a process id' })
+  @ApiQuery({ name: 'timeout', required: false, description: 'ms; overrides the flow timeout' })
+  @ApiQuery({ name: 'token', required: false, description: "The flow's webhook token" })
+  @ApiQuery({ name: 'instance', required: false, description: 'Anonymous calls: the instance the flow belongs to' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiOkResponse({ description: '`{"status":"success","data":{"<output>":[…]}}` or the raw answer of a `response` step' })
+  @ApiAcceptedResponse({ type: AcceptedRunDoc })
+  getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'GET', `${seg(app)}/${seg(flow)}/trigger`, req, res);
+  }
+
+  @Post(':app/:flow/trigger')
+  @ApiOperation({ summary: 'Run a flow (POST, any body)' })
+  @ApiAcceptedResponse({ type: AcceptedRunDoc })
+  postTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'POST', `${seg(app)}/${seg(flow)}/trigger`, req, res);
+  }
+
+  @Get(':flow/trigger')
+  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET)' })
+  getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'GET', `${seg(flow)}/trigger`, req, res);
+  }
+
+  @Post(':flow/trigger')
+  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (POST)' })
+  postLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'POST', `${seg(flow)}/trigger`, req, res);
+  }
+
+  @Get(':app/:flow/poll/:processId')
+  @ApiOperation({ summary: 'State of an async run: running, success (with data), failed (with the error) or aborted' })
+  @ApiOkResponse({ type: PollDoc })
+  poll(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'GET', `${seg(app)}/${seg(flow)}/poll/${seg(processId)}`, req, res);
+  }
+
+  @Get(':flow/poll/:processId')
+  @ApiOperation({ summary: 'Older path: state of an async run' })
+  legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.forward(p, 'GET', `${seg(flow)}/poll/${seg(processId)}`, req, res);
+  }
+
+  private async forward(principal: Principal, method: Dispatcher.HttpMethod, path: string, req: FastifyRequest, res: FastifyReply) {
+    const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    // The caller hanging up aborts the downstream call, which aborts the run.
+    const abort = new AbortController();
+    res.raw.once('close', () => !res.raw.writableFinished && abort.abort());
+    const answer = await this.clients.flows.request({
+      method,
+      path: `/api/1/action/${path}${query}`,
+      principal,
+      requestId: String(req.id),
+      headers: { ...forwardedHeaders(req), 'x-tollgate-original-url': originalUrl(req) },
+      rawBody: method === 'POST' || req.body !== undefined ? rawBodyOf(req) : undefined,
+      timeoutMs: this.config.FLOWS_TRIGGER_TIMEOUT_MS,
+      signal: abort.signal,
+    });
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && PASSED_BACK.test(name) && !KEPT_AT_GATEWAY.test(name)) void res.header(name, value);
+    }
+    return res.status(answer.status).send(answer.body);
+  }
+}
+
+const seg = (value: string) => encodeURIComponent(value);

@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class FlowStepDoc {
+  @ApiProperty({ enum: ['query', 'map', 'filter', 'http', 'emit', 'ics', 'debug', 'error', 'delay', 'output', 'response'] })
+  type!: string;
+  @ApiPropertyOptional({ description: 'Name under which later expressions find the result: `$steps.<id>`' })
+  id?: string;
+  @ApiPropertyOptional({ description: 'JSONata condition; the step is skipped when it is falsy' })
+  when?: string;
+}
+
+export class FlowBodyDoc {
+  @ApiProperty({ example: 'Improver' }) app!: string;
+  @ApiProperty({ example: 'Overdue actions', description: 'Unique per app; spaces allowed (URL-encoded in paths)' }) name!: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiPropertyOptional({ enum: ['sync', 'async'], default: 'sync' }) mode?: string;
+  @ApiPropertyOptional({ description: 'Overrides the default timeout (60 000 ms for sync flows)' }) timeoutMs?: number;
+  @ApiPropertyOptional({ default: false }) allowAnonymous?: boolean;
+  @ApiPropertyOptional({ type: [String], description: 'Groups (ids or names) whose users may run the flow with a personal key' }) groups?: string[];
+  @ApiProperty({ type: [FlowStepDoc], description: 'Steps run in order; fields per type in API.md (Flow steps)' }) steps!: FlowStepDoc[];
+}
+
+export class FlowUrlsDoc {
+  @ApiProperty() trigger!: string;
+  @ApiProperty() legacyTrigger!: string;
+  @ApiProperty() poll!: string;
+  @ApiPropertyOptional({ description: 'With the webhook token: only in the answer that created or rotated it' }) webhook?: string;
+}
+
+export class FlowDoc extends FlowBodyDoc {
+  @ApiProperty() id!: string;
+  @ApiProperty() version!: number;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+  @ApiProperty({ type: FlowUrlsDoc }) urls!: FlowUrlsDoc;
+  @ApiPropertyOptional({ description: 'Shown once: when the flow is created or its token rotated' }) webhookToken?: string;
+}
+
+export class RunMessageDoc {
+  @ApiProperty() at!: string;
+  @ApiProperty({ enum: ['info', 'debug', 'error'] }) level!: string;
+  @ApiProperty() text!: string;
+  @ApiPropertyOptional() step?: string;
+}
+
+export class RunDoc {
+  @ApiProperty() processId!: string;
+  @ApiProperty() flowId!: string;
+  @ApiProperty({ description: '`anonymous`, `webhook`, or the calling key\'s user' }) startedBy!: string;
+  @ApiProperty({ enum: ['running', 'success', 'failed', 'aborted'] }) status!: string;
+  @ApiProperty() startedAt!: string;
+  @ApiPropertyOptional() finishedAt?: string;
+  @ApiPropertyOptional() durationMs?: number;
+  @ApiProperty({ enum: ['sync', 'async'] }) mode!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) data?: Record<string, unknown[]>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) error?: { code: string; message: string };
+  @ApiProperty({ type: [RunMessageDoc] }) messages!: RunMessageDoc[];
+}
+
+export class PollDoc {
+  @ApiProperty() processId!: string;
+  @ApiProperty({ enum: ['running', 'success', 'failed', 'aborted'] }) status!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) data?: Record<string, unknown[]>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) error?: { code: string; message: string };
+}
+
+export class AcceptedRunDoc {
+  @ApiProperty() processId!: string;
+  @ApiProperty({ example: 'running' }) status!: string;
+}

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@tollgate/contracts';
+import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { bearer, call, createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow, key, pollUntil, run, trigger } from './flows-e2e.fixture';
+
+jest.setTimeout(60_000);
+
+describe('flows: definitions, triggers, outputs and timeouts', () => {
+  let t: TestInstance;
+  let kafka: Awaited<ReturnType<typeof collectMessages>>;
+  beforeAll(async () => {
+    t = await createInstance();
+    kafka = await collectMessages(testBrokers(), [TOPICS.flows]);
+  });
+  afterAll(() => kafka.stop());
+
+  const emitted = (processId: string) =>
+    kafka.messages.map((m) => JSON.parse(m.value)).filter((e) => e.type === 'FlowEmitted' && e.data.processId === processId);
+
+  it('validates a definition when it is saved, naming the step', async () => {
+    const bad = [
+      [{ type: 'teleport' }, 'steps[0].type', 'unknown step type'],
+      [{ type: 'map', from: '$input.body', expr: '$$.(' }, 'steps[0].expr', 'bad JSONata expression'],
+      [{ type: 'output', from: '$input.body' }, 'steps[0].name', 'name is required'],
+      [{ type: 'delay', ms: 5, extra: true }, 'steps[0].extra', 'unknown field'],
+    ] as const;
+    for (const [step, field, message] of bad) {
+      const res = await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name: `bad ${randomUUID()}`, steps: [step] });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('validation_failed');
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringContaining(message) })]));
+      expect(res.body.errors[0].message).toContain('step 1');
+    }
+    expect((await call('GET', '/api/v1/flows', key(t.orgKey))).body.flows).toEqual([]);
+  });
+
+  it('stores flows per app with unique names (spaces allowed) and returns their URLs', async () => {
+    const flow = await defineFlow(t, { name: 'My API', steps: [{ type: 'output', name: 'echo', from: '$input.body' }] });
+    expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/My%20API\/trigger$/);
+    expect(flow.urls.poll).toContain('/api/1/action/Tests/My%20API/poll/');
+    expect(flow.webhookToken).toBeTruthy();
+    const again = await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name: 'My API', steps: [] });
+    expect(again.status).toBe(409);
+    const elsewhere = await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Other', name: 'My API', steps: [] });
+    expect(elsewhere.status).toBe(201);
+    const got = await call('GET', `/api/v1/flows/${flow.id}`, key(t.orgKey));
+    expect(got.body).toMatchObject({ id: flow.id, name: 'My API', mode: 'sync' });
+    expect(got.body.webhookToken).toBeUndefined();
+    const put = await call('PUT', `/api/v1/flows/${elsewhere.body.id}`, key(t.orgKey), { app: 'Other', name: 'Renamed', steps: [] });
+    expect(put.status).toBe(200);
+    expect(put.body.version).toBe(2);
+    expect((await call('DELETE', `/api/v1/flows/${elsewhere.body.id}`, key(t.orgKey))).status).toBe(204);
+    expect((await call('GET', `/api/v1/flows/${elsewhere.body.id}`, key(t.orgKey))).status).toBe(404);
+  });
+
+  it('runs sync flows with GET and POST, on both URL forms, with the fixed inputs', async () => {
+    const name = `Echo ${randomUUID().slice(0, 6)}`;
+    await defineFlow(t, {
+      name,
+      steps: [
+        { type: 'map', id: 'inputs', from: '$input', expr: '{"body": body, "contentType": contentType, "hasUrl": $contains(url, "trigger"), "custom": headers."x-custom"}' },
+        { type: 'output', name: 'echo', from: '$steps.inputs' },
+      ],
+    });
+    const post = await trigger('Tests', name, { headers: { ...key(t.orgKey), 'x-custom': 'yes' }, body: { a: 1 } });
+    expect(post.status).toBe(200);
+    expect(post.body).toMatchObject({ status: 'success', data: { echo: [{ body: { a: 1 }, contentType: 'application/json', hasUrl: true, custom: 'yes' }] } });
+    const text = await trigger('Tests', name, { headers: { ...key(t.orgKey), 'content-type': 'text/csv' }, rawBody: 'a;b\n1;2' });
+    expect(text.body.data.echo[0]).toMatchObject({ body: 'a;b\n1;2', contentType: 'text/csv' });
+    const get = await trigger('Tests', name, { method: 'GET', headers: key(t.orgKey) });
+    expect(get.status).toBe(200);
+    const legacy = await api('POST', `${e2ePlatform().gatewayUrl}/api/1/action/${encodeURIComponent(name)}/trigger`, { headers: key(t.orgKey), body: { b: 2 } });
+    expect(legacy.status).toBe(200);
+    expect(legacy.body.data.echo[0].body).toEqual({ b: 2 });
+  });
+
+  it('answers 400 when a connected output produced no record, raw attributes through a response step, and an error step message without a stack', async () => {
+    const empty = await defineFlow(t, { name: `Empty ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'rows', from: '$input.body.rows' }] });
+    const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toContain('Output "rows" produced no record');
+    expect((await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [{ x: 1 }] } })).body.data.rows).toEqual([{ x: 1 }]);
+
+    const raw = await defineFlow(t, {
+      name: `Raw ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'response', statusCode: 201, contentType: 'text/plain', headers: '{"X-Flow": "yes"}', body: '"hello " & $input.body.who' }],
+    });
+    const answer = await trigger('Tests', raw.name, { headers: key(t.orgKey), body: { who: 'world' } });
+    expect(answer.status).toBe(201);
+    expect(answer.text).toBe('hello world');
+    expect(answer.headers.get('content-type')).toContain('text/plain');
+    expect(answer.headers.get('x-flow')).toBe('yes');
+
+    const failing = await defineFlow(t, { name: `Fail ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'Bad order number', when: '$input.body.n < 0' }, { type: 'output', name: 'ok', from: '[1]' }] });
+    const failed = await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: -1 } });
+    expect(failed.status).toBe(500);
+    expect(failed.body.message).toContain('Bad order number');
+    expect(failed.text).not.toMatch(/at \w+ \(/);
+    expect((await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: 1 } })).status).toBe(200);
+  });
+
+  it('times out with 504 from the URL timeout, then the flow timeout, and really stops the work', async () => {
+    const marker = randomUUID();
+    const slow = await defineFlow(t, { name: `Slow ${marker.slice(0, 6)}`, timeoutMs: 300, steps: [{ type: 'delay', ms: 1200 }, { type: 'emit', event: 'after.delay', data: '{"m": "x"}' }] });
+    const byFlow = await trigger('Tests', slow.name, { headers: key(t.orgKey) });
+    expect(byFlow.status).toBe(504);
+    expect(byFlow.body.code).toBe('timeout');
+    expect(byFlow.body.message).toContain('300 ms');
+    const abortedId = byFlow.headers.get('x-flow-process-id')!;
+    const byUrl = await trigger('Tests', slow.name, { headers: key(t.orgKey), query: '?timeout=100' });
+    expect(byUrl.status).toBe(504);
+    expect(byUrl.body.message).toContain('100 ms');
+    // The URL may also give more time than the flow's own timeout.
+    const longer = await trigger('Tests', slow.name, { headers: key(t.orgKey), query: '?timeout=5000' });
+    expect(longer.status).toBe(200);
+    const sentinel = longer.headers.get('x-flow-process-id')!;
+    await eventually(() => expect(emitted(sentinel)).toHaveLength(1));
+    // The sentinel waited as long as the aborted runs would have: their emit step never ran.
+    expect(emitted(abortedId)).toHaveLength(0);
+    const record = (await run(t, abortedId)).body;
+    expect(record).toMatchObject({ status: 'aborted', error: { code: 'timeout' } });
+  });
+
+  it('runs async flows: 202 with a process id at once, then poll running, success with data, failed, aborted; unknown ids 404', async () => {
+    const flow = await defineFlow(t, { name: `Async ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'delay', ms: 400 }, { type: 'error', message: 'asked to fail', when: '$input.body.fail' }, { type: 'output', name: 'out', from: '$input.body.items' }] });
+    const started = Date.now();
+    const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { items: [1, 2] } });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'running' });
+    const first = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/${accepted.body.processId}`, { headers: key(t.orgKey) });
+    expect(first.body.status).toBe('running');
+    expect((await pollUntil(t, 'Tests', flow.name, accepted.body.processId, 'success')).data).toEqual({ out: [1, 2] });
+
+    const failing = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { fail: true } });
+    expect((await pollUntil(t, 'Tests', flow.name, failing.body.processId, 'failed')).error.message).toContain('asked to fail');
+    const aborted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=50', body: { items: [1] } });
+    expect((await pollUntil(t, 'Tests', flow.name, aborted.body.processId, 'aborted')).error.code).toBe('timeout');
+    const unknown = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/run_${randomUUID()}`, { headers: key(t.orgKey) });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('returns the same process for the same Idempotency-Key', async () => {
+    const flow = await defineFlow(t, { name: `Idem ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const headers = { ...key(t.orgKey), 'idempotency-key': randomUUID() };
+    const a = await trigger('Tests', flow.name, { headers, body: { n: 1 } });
+    const b = await trigger('Tests', flow.name, { headers, body: { n: 2 } });
+    expect(b.body.processId).toBe(a.body.processId);
+    const c = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': randomUUID() }, body: { n: 3 } });
+    expect(c.body.processId).not.toBe(a.body.processId);
+    expect((await pollUntil(t, 'Tests', flow.name, a.body.processId, 'success')).data).toEqual({ n: [1] });
+    const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
+    expect(runs).toHaveLength(2);
+  });
+});
