@@ -1,5 +1,8 @@
 import type { DemoContext } from './demo/demo-context';
+import { seedIdentityDemo } from './demo/identity.demo';
+import { seedQueryDemo } from './demo/query.demo';
 import type { RunningPlatform } from './launch-platform';
+import { seedFlowsDemo } from './demo/flows.demo';
 
 export interface DemoResult {
   /** Lines for the start banner: what was created and how to use it. */
@@ -19,7 +22,10 @@ export async function seedDemoData(platform: RunningPlatform): Promise<DemoResul
     lines: [],
   };
   const seeders: ((ctx: DemoContext) => Promise<void>)[] = [
+    seedIdentityDemo,
+    seedQueryDemo,
     // identity, then query, then flows: each seeder is added here by its area.
+    seedFlowsDemo,
   ];
   for (const seed of seeders) await seed(context);
   return { lines: context.lines };

@@ -5,6 +5,12 @@ import { kafkaCheck, KafkaBusModule, ServiceCoreModule } from '@tollgate/service
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { ServiceClients } from './downstream/service-clients';
 import { PlatformHealthController } from './health/platform-health.controller';
+import { AuthModule } from './auth/auth.module';
+import { IdentityModule } from './identity/identity.module';
+import { MeteringModule } from './metering/metering.module';
+import { CreditsModule } from './credits/credits.module';
+import { FlowsModule } from './flows/flows.module';
+import { QueryModule } from './query/query.module';
 
 @Module({})
 export class AppModule {
@@ -19,6 +25,12 @@ export class AppModule {
           logLevel: config.LOG_LEVEL,
           readiness: { inject: [KafkaBus], useFactory: (bus: KafkaBus) => [kafkaCheck(bus)] },
         }),
+        AuthModule,
+        IdentityModule,
+        MeteringModule,
+        CreditsModule,
+        FlowsModule,
+        QueryModule,
       ],
       controllers: [PlatformHealthController],
       providers: [

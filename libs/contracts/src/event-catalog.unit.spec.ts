@@ -19,7 +19,7 @@ describe('the event catalogue', () => {
     expect(names).toEqual(
       [
         'BatchTaskCompleted', 'CreditsConsumed', 'CreditsRefunded', 'CreditsReset', 'EntityTypeDefined',
-        'FlowDefined', 'FlowEmitted', 'FlowRunFailed', 'FlowRunStarted', 'FlowRunSucceeded', 'InstanceCreated',
+        'FlowDefined', 'FlowDeleted', 'FlowEmitted', 'FlowRunFailed', 'FlowRunStarted', 'FlowRunSucceeded', 'InstanceCreated', 'InstancePlanChanged',
         'KeyDeactivated', 'KeyIssued', 'KeyRevoked', 'KeyUsed', 'PlanChanged', 'RecordsChanged',
         'UserDeactivated', 'UserDowngraded', 'UserReactivated', 'UserRegistered', 'UserRolesChanged',
       ].sort(),

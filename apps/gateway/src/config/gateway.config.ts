@@ -13,6 +13,21 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Downstream calls that take longer are answered 504 (and refunded). */
   DOWNSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** A verified credential is trusted this long without asking keys again; events evict sooner. */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  AUTH_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(50_000),
+  /** Failed authentications one address may make per window before it gets 429. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(100),
+  AUTH_FAILURE_WINDOW_S: z.coerce.number().int().min(1).default(60),
+  /** Key use is reported to keys (KeyUsed) at most this often per key. */
+  KEY_USAGE_FLUSH_MS: z.coerce.number().int().min(100).default(2_000),
+  /** Debit and refund calls to credits give up after this long (the debit is retried once). */
+  CREDITS_DEBIT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Concurrent debits of one instance leave in one call of at most this many. */
+  CREDITS_DEBIT_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  CREDITS_DEBIT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Flow triggers: the flows service enforces each run's own timeout; this only bounds the wait. */
+  FLOWS_TRIGGER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(615_000),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
