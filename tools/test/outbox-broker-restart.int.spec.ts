@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ALL_TOPICS, TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import {
   CommandRunner,
-  EventSourcingTables1764000000000,
+  eventSourcingMigrations,
   EventStore,
   KafkaBus,
   OutboxRelay,
@@ -22,7 +22,7 @@ describe('outbox relay across a broker restart (real Kafka, stopped and started)
   beforeAll(async () => {
     kafka = await startLocalKafka({ port: 0, fresh: true });
     await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
-    db = await createTestDatabase([EventSourcingTables1764000000000], 'restart');
+    db = await createTestDatabase(eventSourcingMigrations, 'restart');
     bus = new KafkaBus({ brokers: [kafka.brokers], clientId: 'restart-test' });
     relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url, pollIntervalMs: 500 });
     relay.start();

@@ -38,7 +38,7 @@ export const serviceBaseSchema = z.object({
 export const databaseServiceSchema = serviceBaseSchema.extend({
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(1).default(20),
 });
 
 export type ServiceBaseConfig = z.infer<typeof serviceBaseSchema>;

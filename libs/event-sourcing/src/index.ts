@@ -1,5 +1,5 @@
 export * from './kafka/kafka-bus';
-export * from './schema/event-sourcing-tables';
+export * from './schema';
 export * from './event-store/concurrency-error';
 export * from './event-store/pending-event';
 export * from './event-store/event-store';

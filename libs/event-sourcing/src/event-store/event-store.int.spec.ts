@@ -3,7 +3,7 @@ import { KeyRevoked } from '@tollgate/contracts';
 import { createTestDatabase, KEY_STATUS_TABLE, keyLifecycle, keyStatusProjection, type TestDatabase } from '@tollgate/testing';
 import { applyProjections } from '../projections/projection';
 import { rebuildProjections } from '../projections/rebuild-projections';
-import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
+import { eventSourcingMigrations } from '../schema';
 import { CommandRunner } from './command-runner';
 import { ConcurrencyError } from './concurrency-error';
 import { EventStore } from './event-store';
@@ -15,7 +15,7 @@ describe('event store (real PostgreSQL)', () => {
   let runner: CommandRunner;
 
   beforeAll(async () => {
-    db = await createTestDatabase([EventSourcingTables1764000000000], 'es');
+    db = await createTestDatabase(eventSourcingMigrations, 'es');
     await db.dataSource.query(KEY_STATUS_TABLE);
     runner = new CommandRunner(db.dataSource, store, [keyStatusProjection]);
   });

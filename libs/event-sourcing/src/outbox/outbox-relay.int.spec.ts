@@ -5,7 +5,7 @@ import { IdempotentConsumer } from '../consumers/idempotent-consumer';
 import { CommandRunner } from '../event-store/command-runner';
 import { EventStore } from '../event-store/event-store';
 import { KafkaBus } from '../kafka/kafka-bus';
-import { EventSourcingTables1764000000000 } from '../schema/event-sourcing-tables';
+import { eventSourcingMigrations } from '../schema';
 import { OutboxRelay } from './outbox-relay';
 
 jest.setTimeout(60_000);
@@ -27,9 +27,9 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase([EventSourcingTables1764000000000], 'relay');
+    db = await createTestDatabase(eventSourcingMigrations, 'relay');
     bus = new KafkaBus({ brokers: testBrokers(), clientId: 'relay-test' });
-    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url, pollIntervalMs: 5000 });
+    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url });
     runner = new CommandRunner(db.dataSource, new EventStore(), []);
     collector = await collectMessages(testBrokers(), [TOPICS.keys]);
     relay.start();
@@ -50,7 +50,6 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
       }),
     );
 
-    // The poll interval is 5 s: arriving well before it shows the relay was woken by the commit.
     const published = await eventually(
       () => {
         const list = collector.messages.filter((m) => mine(m.value));

@@ -1,12 +1,11 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { BusLogger, KafkaBus } from '../kafka/kafka-bus';
-import { OUTBOX_CHANNEL } from '../schema/event-sourcing-tables';
 
 export interface OutboxRelayOptions {
-  /** The service's database, for the LISTEN connection and the leadership lock. */
+  /** The service's database, for the connection that holds the leadership lock. */
   databaseUrl: string;
-  /** Fallback poll when no notification arrives (lost connection, missed NOTIFY). */
+  /** How long the relay waits between probes of an empty outbox. */
   pollIntervalMs?: number;
   batchSize?: number;
   /** Published rows are kept this long for inspection, then pruned. */
@@ -27,14 +26,16 @@ interface OutboxRow {
 const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('tollgate_outbox_relay')) AS locked`;
 
 /**
- * Publishes outbox rows to Kafka in id order, at least once, and marks them sent. Woken by
- * LISTEN/NOTIFY as soon as an appending transaction commits; polls as a fallback.
+ * Publishes outbox rows to Kafka in id order, at least once, and marks them sent. While rows keep
+ * coming it publishes batch after batch; when the outbox is empty it probes it every
+ * pollIntervalMs (an index-only look at unpublished rows). That bounds commit-to-publish latency
+ * by the interval without the cluster-wide commit serialisation that NOTIFY would cost writers.
  */
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly retentionMs: number;
-  private listener?: Client;
+  private connection?: Client;
   private leader = false;
   private stopping = false;
   private loop?: Promise<void>;
@@ -47,7 +48,7 @@ export class OutboxRelay {
     private readonly bus: KafkaBus,
     private readonly options: OutboxRelayOptions,
   ) {
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 20;
     this.batchSize = options.batchSize ?? 500;
     this.retentionMs = options.retentionMs ?? 24 * 3600_000;
   }
@@ -70,7 +71,7 @@ export class OutboxRelay {
     } catch (error) {
       this.options.logger?.warn({ err: (error as Error).message }, 'outbox flush on shutdown incomplete');
     }
-    await this.closeListener();
+    await this.closeLeaderConnection();
   }
 
   /** Rows not yet published, and the age of the oldest, for readiness and metrics. */
@@ -88,7 +89,7 @@ export class OutboxRelay {
     while (!this.stopping) {
       let published = 0;
       try {
-        await this.ensureListener();
+        await this.ensureLeaderConnection();
         if (this.leader) {
           published = await this.publishBatch();
           await this.pruneIfDue();
@@ -129,35 +130,33 @@ export class OutboxRelay {
     );
   }
 
-  private async ensureListener(): Promise<void> {
-    if (this.listener) {
-      if (!this.leader) this.leader = (await this.listener.query(LEADER_LOCK_SQL)).rows[0].locked;
+  private async ensureLeaderConnection(): Promise<void> {
+    if (this.connection) {
+      if (!this.leader) this.leader = (await this.connection.query(LEADER_LOCK_SQL)).rows[0].locked;
       return;
     }
     const client = new Client({ connectionString: this.options.databaseUrl });
     const drop = () => {
-      if (this.listener === client) {
-        this.listener = undefined;
+      if (this.connection === client) {
+        this.connection = undefined;
         this.leader = false; // the advisory lock died with the session
       }
     };
     client.on('error', drop);
     client.on('end', drop);
-    client.on('notification', () => this.signal());
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       this.leader = (await client.query(LEADER_LOCK_SQL)).rows[0].locked;
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
     }
-    this.listener = client;
+    this.connection = client;
   }
 
-  private async closeListener(): Promise<void> {
-    const client = this.listener;
-    this.listener = undefined;
+  private async closeLeaderConnection(): Promise<void> {
+    const client = this.connection;
+    this.connection = undefined;
     this.leader = false;
     await client?.end().catch(() => undefined);
   }
@@ -167,7 +166,7 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  /** Waits for a notification or the timeout, whichever comes first. */
+  /** Waits for the timeout, or less when stop() is called. */
   private sleep(ms: number): Promise<void> {
     if (this.pending || this.stopping) {
       this.pending = false;

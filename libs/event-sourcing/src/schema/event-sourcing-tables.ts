@@ -43,8 +43,7 @@ export class EventSourcingTables1764000000000 implements MigrationInterface {
         processed_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (consumer_group, event_id)
       )`);
-    // NOTIFY is delivered only when the inserting transaction commits, so a rolled-back append
-    // never wakes the relay, and a committed one wakes it at once.
+    // Dropped again by OutboxWithoutNotify1764000000001: NOTIFY serialises commits cluster-wide.
     await q.query(`
       CREATE FUNCTION notify_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_notify('${OUTBOX_CHANNEL}', ''); RETURN NULL; END $$`);
