@@ -17,7 +17,8 @@ jest.setTimeout(90_000);
  */
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BASE = Number(process.env.E2E_BASE_PORT ?? 18080) + 20;
-const DIST = path.join(REPO, '.data', `e2e-dist-${Number(process.env.E2E_BASE_PORT ?? 18080)}`);
+// The build the end-to-end set-up started the platform from (it exports the folder).
+const DIST = process.env.E2E_DIST_DIR ?? path.join(REPO, 'dist');
 const FLOWS_URL = `http://127.0.0.1:${BASE}`;
 const GATEWAY_URL = `http://127.0.0.1:${BASE + 1}`;
 

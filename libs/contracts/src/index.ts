@@ -6,3 +6,4 @@ export * from './event-catalog';
 export * from './catalog';
 export * from './api-error';
 export * from './events';
+export * from './rest/query';

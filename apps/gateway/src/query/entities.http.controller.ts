@@ -4,9 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { AggregateDto } from './aggregate.dto';
-import { BatchDto } from './batch.dto';
-import { DefineEntityTypeDto } from './define-entity-type.dto';
+import { AggregateDto } from '@tollgate/contracts';
+import { BatchDto } from '@tollgate/contracts';
+import { DefineEntityTypeDto } from '@tollgate/contracts';
 import { QueryForwarding } from './query-forwarding';
 
 const NAME = /^[a-z][a-z0-9_]*$/;

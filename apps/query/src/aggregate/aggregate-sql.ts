@@ -1,7 +1,7 @@
 import type { FieldError, FieldType } from '@tollgate/contracts';
 import type { EntityType } from '../entity-types/entity-type';
 import { parseDatetime } from '../records/validate-rows';
-import { AGGREGATE_MAX_ROWS, type AggregateDto, type Operator } from './aggregate.dto';
+import { AGGREGATE_MAX_ROWS, type AggregateDto, type Operator } from '@tollgate/contracts';
 
 interface Source {
   type: FieldType;

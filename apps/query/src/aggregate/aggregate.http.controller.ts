@@ -5,7 +5,7 @@ import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayRead } from '../records/access';
 import { RecordReader } from '../query/record-reader';
-import { AggregateDto } from './aggregate.dto';
+import { AggregateDto } from '@tollgate/contracts';
 import { aggregateSql } from './aggregate-sql';
 
 @Controller('api/v1/entities')

@@ -9,7 +9,7 @@ import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayWrite } from '../records/access';
 import { applyOperations } from '../records/apply-operations';
 import { validateOperations } from '../records/validate-rows';
-import { BatchDto } from './batch.dto';
+import { BatchDto } from '@tollgate/contracts';
 import { BatchTasks } from './batch-tasks';
 
 @Controller('api/v1')

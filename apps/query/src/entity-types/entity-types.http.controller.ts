@@ -5,7 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 import { assertMayRead, assertMayWrite } from '../records/access';
-import { DefineEntityTypeDto } from './define-entity-type.dto';
+import { DefineEntityTypeDto } from '@tollgate/contracts';
 import { EntityCatalog } from './entity-catalog';
 import { BUILT_IN_FIELDS, entityTypeStreamId } from './entity-type';
 import { entityTypeDecider } from './entity-type.decider';

@@ -11,7 +11,7 @@ export interface RecordRow {
   has: { title: boolean; responsibilities: boolean };
 }
 
-export type BatchAction = 'insert' | 'insertOrUpdate' | 'delete';
+export type { BatchAction } from '@tollgate/contracts';
 
 export type ValidOperation =
   | { action: 'insert' | 'insertOrUpdate'; rows: RecordRow[] }

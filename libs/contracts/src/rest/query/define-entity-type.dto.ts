@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
-import { FIELD_TYPES, IDENTIFIER, type FieldType } from '@tollgate/contracts';
+import { FIELD_TYPES, IDENTIFIER, type FieldType } from '../../events/query/entity-type-defined.v1';
 
 const NAME_RULE = { message: '$property must match ^[a-z][a-z0-9_]*$' };
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, ValidateNested } from 'class-validator';
-type BatchAction = 'insert' | 'insertOrUpdate' | 'delete';
+export type BatchAction = 'insert' | 'insertOrUpdate' | 'delete';
 
 export const BATCH_ACTIONS: BatchAction[] = ['insert', 'insertOrUpdate', 'delete'];
 

@@ -1,0 +1,4 @@
+// Request bodies of the query API: validated by the gateway and again by the query service.
+export * from './aggregate.dto';
+export * from './batch.dto';
+export * from './define-entity-type.dto';
