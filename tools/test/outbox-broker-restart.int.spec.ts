@@ -51,7 +51,7 @@ describe('outbox relay across a broker restart (real Kafka, stopped and started)
     await kafka.restart();
     await eventually(async () => expect((await relay.backlog()).count).toBe(0), { timeoutMs: 90_000 });
 
-    const collector = await collectMessages([kafka.brokers], [TOPICS.keys]);
+    const collector = await collectMessages([kafka.brokers], [TOPICS.keys], { fromBeginning: true });
     try {
       const ids = await eventually(
         () => {

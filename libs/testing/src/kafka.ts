@@ -29,13 +29,23 @@ export interface CollectedMessage {
   headers: Record<string, string>;
 }
 
-/** A plain kafkajs consumer that keeps every message it sees, for assertions. */
-export async function collectMessages(brokers: string[], topics: string[]) {
+/**
+ * A plain kafkajs consumer that keeps every message it sees, for assertions. By default it starts
+ * at the topics' end and resolves once positioned there, so what a test publishes afterwards
+ * reaches it without replaying the history other tests and benchmarks left on shared topics.
+ */
+export async function collectMessages(brokers: string[], topics: string[], options: { fromBeginning?: boolean } = {}) {
   const kafka = new Kafka({ brokers, clientId: 'test-collector', logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName('collector'), maxWaitTimeInMs: 100 });
   const messages: CollectedMessage[] = [];
+  const positioned = new Promise<void>((resolve) => {
+    const off = consumer.on(consumer.events.FETCH, () => {
+      off();
+      resolve();
+    });
+  });
   await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
       const headers: Record<string, string> = {};
@@ -43,6 +53,7 @@ export async function collectMessages(brokers: string[], topics: string[]) {
       messages.push({ topic, partition, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
     },
   });
+  await positioned;
   return { messages, stop: () => consumer.disconnect() };
 }
 
