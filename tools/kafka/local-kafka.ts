@@ -2,23 +2,22 @@
  * A real single-node Apache Kafka broker (KRaft; broker and controller in one JVM)
  * run from jars fetched off Maven Central, for local runs and integration tests.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { formatStorage, javaCommand, serverProperties, STOP_GRACE_MS, WRAPPER_SCRIPT } from './broker-jvm';
+import { errorText, freePort, HOST, isPortFree, killGroup, pickControllerPort, run, sleep, tail } from './process-helpers';
+
+export { groupAlive } from './process-helpers';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const POM = path.join(__dirname, 'pom.xml');
-const LOG4J_URL = pathToFileURL(path.join(__dirname, 'log4j.properties')).href;
 const LIB_DIR = path.join(REPO_ROOT, '.cache', 'kafka', 'lib');
 const FETCH_MARKER = '.fetched';
-const HOST = '127.0.0.1';
 const DEFAULT_PORT = 9092;
-const STOP_GRACE_MS = 10_000;
 /** Shown in the wrapper's command line; `stop` checks it before trusting a pid file. */
 export const WRAPPER_NAME = 'tollgate-local-kafka';
 
@@ -205,48 +204,6 @@ export async function resolveKafka(opts: ResolveOptions = {}): Promise<ResolvedK
   return { brokers: kafka.brokers, stop: () => kafka.stop(), started: true };
 }
 
-/** True when the process group led by `pgid` still has a live member. */
-export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Runs java in the background and stays its parent. It forwards TERM/INT/HUP,
- * escalates to KILL after the grace period, and stops java once the Node process
- * that spawned it is gone, even when that one died by SIGKILL and ran no handler.
- * Java's pid goes out on fd 3; java itself does not inherit fd 3.
- */
-const WRAPPER_SCRIPT = `
-parent=$1; shift
-child=
-stop_child() {
-  [ -n "$child" ] || exit 143
-  kill -TERM "$child" 2>/dev/null
-  for _ in $(seq ${(STOP_GRACE_MS / 500).toString()}); do
-    kill -0 "$child" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -KILL "$child" 2>/dev/null
-  wait "$child"
-  exit $?
-}
-trap stop_child TERM INT HUP
-"$@" 3>&- &
-child=$!
-echo "$child" >&3
-exec 3>&-
-while kill -0 "$child" 2>/dev/null; do
-  kill -0 "$parent" 2>/dev/null || stop_child
-  sleep 1 & wait $!
-done
-wait "$child"
-`;
-
 class LocalBroker implements LocalKafka {
   readonly brokers: string;
   private wrapper: ChildProcess | undefined;
@@ -357,49 +314,6 @@ class LocalBroker implements LocalKafka {
   }
 }
 
-function serverProperties(port: number, controllerPort: number, logDir: string): string {
-  const props: Record<string, string | number | boolean> = {
-    'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
-    listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
-    'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': logDir,
-    'num.partitions': 3,
-    'auto.create.topics.enable': false,
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'group.initial.rebalance.delay.ms': 0,
-  };
-  return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
-}
-
-function javaCommand(libDir: string, ...args: string[]): string[] {
-  return [javaBin(), ...jvmOptions(libDir, false), 'kafka.Kafka', ...args];
-}
-
-function jvmOptions(libDir: string, shortLived: boolean): string[] {
-  const heap = shortLived
-    ? ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1']
-    : ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC'];
-  return [...heap, '-Djava.awt.headless=true', `-Dlog4j.configuration=${LOG4J_URL}`, '-cp', path.join(libDir, '*')];
-}
-
-function javaBin(): string {
-  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-}
-
-async function formatStorage(libDir: string, props: string): Promise<void> {
-  const storageTool = [...jvmOptions(libDir, true), 'kafka.tools.StorageTool'];
-  const clusterId = (await run(javaBin(), [...storageTool, 'random-uuid'])).trim().split('\n').pop() ?? '';
-  await run(javaBin(), [...storageTool, 'format', '-t', clusterId, '-c', props, '--ignore-formatted']);
-}
-
 function readJavaPid(wrapper: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let text = '';
@@ -444,14 +358,6 @@ function untrack(broker: LocalBroker): void {
 
 /* Small helpers. */
 
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 async function answersAsCluster(brokers: string): Promise<boolean> {
   const admin = quietClient(brokers).admin();
   try {
@@ -474,31 +380,6 @@ function quietClient(brokers: string): Kafka {
   });
 }
 
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: HOST }, () => server.close(() => resolve(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: HOST }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function pickControllerPort(port: number, anyPort: boolean): Promise<number> {
-  const preferred = port + 1000;
-  if (!anyPort && preferred <= 65_535 && (await isPortFree(preferred))) return preferred;
-  return freePort();
-}
-
 function readMarker(dir: string): string | undefined {
   try {
     return fs.readFileSync(path.join(dir, FETCH_MARKER), 'utf8');
@@ -507,37 +388,3 @@ function readMarker(dir: string): string | undefined {
   }
 }
 
-function run(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${error.message}\n${stdout}${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** The last lines written to `file` since byte offset `from`. */
-function tail(file: string, from: number, maxBytes = 8_192): string {
-  try {
-    const size = fs.statSync(file).size;
-    const start = Math.max(from, size - maxBytes);
-    const buf = Buffer.alloc(size - start);
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.readSync(fd, buf, 0, buf.length, start);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return buf.toString('utf8');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

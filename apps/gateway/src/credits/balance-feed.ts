@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Observable, type Subscriber } from 'rxjs';
 import type { Principal } from '@tollgate/auth';
-import { CreditsConsumed, CreditsRefunded, TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
-import { EventSubscriber, KafkaBus } from '@tollgate/event-sourcing';
+import { CreditsConsumed, CreditsRefunded, TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { KafkaBus } from '@tollgate/event-sourcing';
+import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 import { publicBalance, type BalanceDto, type VersionedBalance } from './balance.dto';
@@ -24,30 +23,27 @@ interface Watched {
 export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(BalanceFeed.name);
   private readonly watched = new Map<string, Watched>();
-  private readonly subscriber: EventSubscriber;
-  private stopped = false;
+  private readonly subscription: ProcessSubscription;
 
   constructor(
     bus: KafkaBus,
     private readonly clients: ServiceClients,
   ) {
-    this.subscriber = new EventSubscriber(bus, tollgateCatalog, {
-      groupId: `tollgate-gateway-credits-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    this.subscription = new ProcessSubscription(bus, {
+      name: 'credits',
       topics: [TOPICS.credits],
-      fromBeginning: false,
-      logger: this.logger as never,
-      onEvent: async (event) => this.apply(event),
+      logger: this.logger,
+      onEvent: (event) => this.apply(event),
     });
   }
 
   onApplicationBootstrap(): void {
-    void this.start(500);
+    this.subscription.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
     for (const w of this.watched.values()) for (const c of w.consoles) c.complete();
-    await this.subscriber.stop();
+    await this.subscription.stop();
   }
 
   async balance(principal: Principal, requestId: string): Promise<VersionedBalance> {
@@ -94,15 +90,5 @@ export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdow
     if (watched.latest && (balance.version ?? 0) < (watched.latest.version ?? 0)) return;
     watched.latest = balance;
     if (broadcast) for (const c of watched.consoles) c.next(publicBalance(balance));
-  }
-
-  private async start(retryMs: number): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.subscriber.start();
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'credits subscription failed; retrying');
-      setTimeout(() => void this.start(Math.min(retryMs * 2, 10_000)), retryMs).unref();
-    }
   }
 }

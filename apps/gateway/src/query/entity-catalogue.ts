@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EntityTypeDefined, TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
-import { EventSubscriber, KafkaBus } from '@tollgate/event-sourcing';
+import { EntityTypeDefined, TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { KafkaBus } from '@tollgate/event-sourcing';
+import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 
@@ -26,29 +25,26 @@ const REFETCH_AFTER_MS = 1000;
 export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EntityCatalogue.name);
   private readonly instances = new Map<string, InstanceEntities>();
-  private readonly subscriber: EventSubscriber;
-  private stopped = false;
+  private readonly subscription: ProcessSubscription;
 
   constructor(
     bus: KafkaBus,
     private readonly clients: ServiceClients,
   ) {
-    this.subscriber = new EventSubscriber(bus, tollgateCatalog, {
-      groupId: `tollgate-gateway-entities-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    this.subscription = new ProcessSubscription(bus, {
+      name: 'entities',
       topics: [TOPICS.query],
-      fromBeginning: false,
-      logger: this.logger as never,
-      onEvent: async (event) => this.apply(event),
+      logger: this.logger,
+      onEvent: (event) => this.apply(event),
     });
   }
 
   onApplicationBootstrap(): void {
-    void this.start(500);
+    this.subscription.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.subscriber.stop();
+    await this.subscription.stop();
   }
 
   apply(event: EventEnvelope): void {
@@ -85,15 +81,5 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
     for (const e of body.entities) entry.names.add(e.name);
     entry.loaded = true;
     entry.lastFetch = Date.now();
-  }
-
-  private async start(retryMs: number): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.subscriber.start();
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'entity catalogue subscription failed; retrying');
-      setTimeout(() => void this.start(Math.min(retryMs * 2, 10_000)), retryMs).unref();
-    }
   }
 }
