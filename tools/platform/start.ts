@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     `  Logs           ${platform.logDir}`,
     '',
     `  Operator token ${platform.secrets.OPERATOR_TOKEN}${platform.generatedSecrets.includes('OPERATOR_TOKEN') ? '   (generated; set OPERATOR_TOKEN to choose one)' : ''}`,
+    '',
     ...demo.lines,
     '',
     'Press Ctrl-C to stop.',
