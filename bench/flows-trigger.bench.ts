@@ -4,13 +4,10 @@
  * Starts its own platform (fresh databases) on BENCH_BASE_PORT (default 18450). Run with
  *   npx tsx bench/flows-trigger.bench.ts
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { launchPlatform } from '../tools/platform/launch-platform';
+import { startBenchPlatform } from './bench-platform';
 
-const REPO = path.resolve(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 18450);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -23,20 +20,7 @@ async function json(method: string, url: string, headers: Record<string, string>
 }
 
 async function main() {
-  const distDir = process.env.BENCH_DIST ?? path.join(REPO, '.data', 'bench-dist-flows');
-  if (!process.env.BENCH_DIST) {
-    const bin = (name: string) => path.join(REPO, 'node_modules', '.bin', name);
-    execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO, stdio: 'inherit' });
-    execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO, stdio: 'inherit' });
-  }
-  const platform = await launchPlatform({
-    basePort: BASE_PORT,
-    databasePrefix: `tollgate_bench_${BASE_PORT}`,
-    freshDatabases: true,
-    distDir,
-    logDir: path.join(REPO, '.data', `bench-logs-${BASE_PORT}`),
-    env: { LOG_LEVEL: 'warn' },
-  });
+  const platform = await startBenchPlatform('flows', BASE_PORT);
   try {
     const gw = platform.gatewayUrl;
     const op = { authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` };

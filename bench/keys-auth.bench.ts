@@ -11,9 +11,7 @@
  *    - downgrade: PATCH /users/:id removing the last admin role (UserDowngraded, then KeyDeactivated)
  *    - external: a plain Kafka producer publishes UserDowngraded on tollgate.identity
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { generateCredential, PRINCIPAL_HEADER, PrincipalTokens, type Principal } from '@tollgate/auth';
 import { TOPICS } from '@tollgate/contracts';
 import type { KafkaBus } from '@tollgate/event-sourcing';
@@ -22,9 +20,8 @@ import { CredentialVerifier } from '../apps/gateway/src/auth/credential-verifier
 import { KeyUsageReporter } from '../apps/gateway/src/auth/key-usage-reporter';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import type { ServiceClients } from '../apps/gateway/src/downstream/service-clients';
-import { launchPlatform } from '../tools/platform/launch-platform';
+import { startBenchPlatform } from './bench-platform';
 
-const REPO = path.resolve(__dirname, '..');
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 200);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 18150);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -57,20 +54,10 @@ async function cacheHitCost(): Promise<string> {
 async function main() {
   console.log(`cache hit, in process: ${await cacheHitCost()}`);
 
-  const distDir = process.env.BENCH_DIST ?? path.join(REPO, '.data', 'bench-dist-keys');
-  if (!process.env.BENCH_DIST) {
-    const bin = (name: string) => path.join(REPO, 'node_modules', '.bin', name);
-    execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO, stdio: 'inherit' });
-    execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO, stdio: 'inherit' });
-  }
-  const platform = await launchPlatform({
-    basePort: BASE_PORT,
-    databasePrefix: `tollgate_bench_${BASE_PORT}`,
-    freshDatabases: true,
-    distDir,
-    logDir: path.join(REPO, '.data', `bench-logs-${BASE_PORT}`),
-    // Every trial ends in 401s from one address: lift the failure limit so it measures eviction, not the limiter.
-    env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', AUTH_FAILURE_LIMIT: '1000000' },
+  // Every trial ends in 401s from one address: lift the failure limit so it measures eviction, not the limiter.
+  const platform = await startBenchPlatform('keys', BASE_PORT, {
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    AUTH_FAILURE_LIMIT: '1000000',
   });
   const producer = new Kafka({ brokers: platform.brokers.split(','), clientId: 'bench-host-product', logLevel: logLevel.NOTHING }).producer();
   await producer.connect();

@@ -8,14 +8,15 @@
  * process involved. Run with
  *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change)
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
-import { launchPlatform, type RunningPlatform } from '../tools/platform/launch-platform';
+import type { RunningPlatform } from '../tools/platform/launch-platform';
+import { startBenchPlatform } from './bench-platform';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -128,8 +129,8 @@ function servicePids(distDir: string): Record<string, number> {
   return out;
 }
 
-async function exportCsv(platform: RunningPlatform, key: string, distDir: string) {
-  const pids = { ...servicePids(distDir), 'bench client': process.pid };
+async function exportCsv(platform: RunningPlatform, key: string) {
+  const pids = { ...servicePids(platform.distDir), 'bench client': process.pid };
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
   const sample = () => {
     for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name], rssOf(pid));
@@ -151,19 +152,7 @@ async function exportCsv(platform: RunningPlatform, key: string, distDir: string
 }
 
 async function main(): Promise<void> {
-  const distDir = path.join(ROOT, '.data', 'bench-dist');
-  const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
-  console.log('building into .data/bench-dist …');
-  execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: ROOT, stdio: 'inherit' });
-  execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: ROOT, stdio: 'inherit' });
-  const platform = await launchPlatform({
-    basePort: BASE_PORT,
-    databasePrefix: `tollgate_bench_${BASE_PORT}`,
-    freshDatabases: true,
-    distDir,
-    logDir: path.join(ROOT, '.data', `bench-logs-${BASE_PORT}`),
-    env: { LOG_LEVEL: 'warn' },
-  });
+  const platform = await startBenchPlatform('query', BASE_PORT);
   let nginx: ChildProcess | undefined;
   try {
     const { instanceId, key } = await setUpInstance(platform);
@@ -191,7 +180,7 @@ async function main(): Promise<void> {
     }
     if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
 
-    const exp = await exportCsv(platform, key, distDir);
+    const exp = await exportCsv(platform, key);
     console.log(`\nCSV export through the gateway: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
     console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
   } finally {

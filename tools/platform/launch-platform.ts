@@ -36,6 +36,8 @@ export interface RunningPlatform {
   brokers: string;
   databaseUrls: Record<string, string>;
   logDir: string;
+  /** The build the services run from. */
+  distDir: string;
   /** Environment each service was started with (secrets included). */
   envFor(service: PlatformService): Record<string, string>;
   /** Stops one service (SIGTERM, or SIGKILL when `kill` is set) and starts it again. */
@@ -160,6 +162,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     brokers: kafka.brokers,
     databaseUrls,
     logDir,
+    distDir,
     envFor,
     startService,
     stopService,

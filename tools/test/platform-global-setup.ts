@@ -1,5 +1,5 @@
 import './register-paths';
-import { execFileSync } from 'node:child_process';
+import { buildServices } from '../platform/build-services';
 import * as path from 'node:path';
 import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
 
@@ -15,11 +15,7 @@ export default async function platformGlobalSetup(): Promise<void> {
   // The test command builds once into dist/ and passes E2E_DIST_DIR; ad-hoc runs build privately.
   const prebuilt = process.env.E2E_DIST_DIR;
   const distDir = prebuilt ? path.resolve(REPO_ROOT, prebuilt) : path.join(REPO_ROOT, '.data', `e2e-dist-${basePort}`);
-  if (!prebuilt) {
-    const bin = (name: string) => path.join(REPO_ROOT, 'node_modules', '.bin', name);
-    execFileSync(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
-    execFileSync(bin('tsc-alias'), ['-p', 'tsconfig.build.json', '--outDir', distDir], { cwd: REPO_ROOT, stdio: 'inherit' });
-  }
+  if (!prebuilt) buildServices(distDir);
   const platform = await launchPlatform({
     basePort,
     databasePrefix: `tollgate_e2e_${basePort}`,

@@ -1,0 +1,25 @@
+import * as path from 'node:path';
+import { buildServices } from '../tools/platform/build-services';
+import { launchPlatform, type RunningPlatform } from '../tools/platform/launch-platform';
+
+const REPO = path.resolve(__dirname, '..');
+
+/**
+ * A platform of the benchmark's own on basePort, with fresh databases, built from the sources
+ * into `.data/bench-dist-<name>` (or from BENCH_DIST when set, to skip the build).
+ */
+export async function startBenchPlatform(name: string, basePort: number, env: Record<string, string> = {}): Promise<RunningPlatform> {
+  const distDir = process.env.BENCH_DIST ?? path.join(REPO, '.data', `bench-dist-${name}`);
+  if (!process.env.BENCH_DIST) {
+    console.log(`building into ${path.relative(REPO, distDir)} …`);
+    buildServices(distDir);
+  }
+  return launchPlatform({
+    basePort,
+    databasePrefix: `tollgate_bench_${basePort}`,
+    freshDatabases: true,
+    distDir,
+    logDir: path.join(REPO, '.data', `bench-logs-${basePort}`),
+    env: { LOG_LEVEL: 'warn', ...env },
+  });
+}
