@@ -1,13 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { EventEnvelope } from '@tollgate/contracts';
-import { ConcurrencyError, EventStore } from '@tollgate/event-sourcing';
+import { CreditsConsumed, type EventData, type EventEnvelope } from '@tollgate/contracts';
+import { ConcurrencyError, EventStore, splitAppend } from '@tollgate/event-sourcing';
 import { Clock } from '../clock';
-import type { Decision } from './credit-account.decider';
+import { decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
 import { creditAccountStream, type CreditAccountState } from './credit-account.events';
 import { CreditLedgerProjection, readAccount } from './credit-ledger.projection';
 
 export type Decide<R> = (state: CreditAccountState, em: EntityManager, now: Date) => Decision<R> | Promise<Decision<R>>;
+
+/** A batch of plain charges decided on an expected pool, not yet written. */
+export interface PreparedDebits {
+  /** The pool once this batch commits. */
+  state: CreditAccountState;
+  result: DebitResult[];
+  /**
+   * Opens the batch's transaction and writes its ledger rows, without touching the pool's row.
+   * Undefined (rolled back) when one of its request ids was charged before.
+   */
+  write(): Promise<DebitTransaction | undefined>;
+}
+
+export interface DebitTransaction {
+  /**
+   * Under the row lock: moves the pool to the batch's state and appends its events; false (nothing
+   * moved) when the pool is no longer the expected one.
+   */
+  claim(): Promise<boolean>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
 
 export interface Written<R> extends Decision<R> {
   appended: EventEnvelope[];
@@ -50,4 +72,119 @@ export class CreditAccountWriter {
       }
     }
   }
+
+  /**
+   * The hot path of a debit batch. Decides now against `known`, the pool this process expects (the
+   * one it committed last, or the one the batch before this will leave). `write` opens the batch's
+   * transaction and inserts its ledger rows without touching the pool's row, so the next batch can
+   * do that while this one commits. `claim` then takes the row lock and, only if the pool is still
+   * exactly `known` (every field the decision read), moves it and appends the events and their
+   * outbox rows; under the lock, so the relay sees the stream in order. The lock is held for that
+   * one statement and the commit. Undefined when the batch needs more than plain charges (a reset,
+   * a refusal, a repeated id): the caller decides under the lock on committed state (`execute`),
+   * as it does when `write` or `claim` refuses.
+   */
+  prepareDebits(known: CreditAccountState, debits: readonly DebitRequest[]): PreparedDebits | undefined {
+    const now = this.clock.now();
+    if (!known.exists || known.resetsAt.getTime() <= now.getTime()) return undefined;
+    const decision = decideDebits(known, debits, new Map(), now);
+    if (decision.result.some((r) => r.outcome !== 'charged')) return undefined;
+    const request = {
+      streamId: creditAccountStream(known.instanceId),
+      instanceId: known.instanceId,
+      expectedVersion: known.version,
+      events: decision.events,
+      now,
+    };
+    const { envelopes, events, outbox } = splitAppend(request, 1, 1 + 9);
+    const charges = envelopes.map((e) => e.data as unknown as EventData<typeof CreditsConsumed>);
+    const next: CreditAccountState = { ...decision.state, version: known.version + envelopes.length };
+    // A request id charged before (or by a batch still in flight) inserts nothing: fewer rows than charges.
+    const writeSql = `
+      WITH charged AS (
+        INSERT INTO credit_charges (instance_id, request_id, key_id, user_id, entities, cost, day, charged_at)
+        SELECT $1, r.request_id, r.key_id, r.user_id, ARRAY(SELECT jsonb_array_elements_text(r.entities)), r.cost, $2, $3
+          FROM unnest($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[]) AS r(request_id, key_id, user_id, entities, cost)
+        ON CONFLICT (instance_id, request_id) DO NOTHING
+        RETURNING 1
+      )
+      SELECT count(*)::int AS charged FROM charged`;
+    const writeValues = [
+      known.instanceId,
+      known.day,
+      now.toISOString(),
+      charges.map((c) => c.requestId),
+      charges.map((c) => c.keyId ?? null),
+      charges.map((c) => c.userId ?? null),
+      charges.map((c) => JSON.stringify(c.entities)),
+      charges.map((c) => c.cost),
+    ];
+    // FOR UPDATE waits for the lock and then reads the row as its holder committed it (a plain
+    // WHERE would judge the version this statement's snapshot saw); the pool moves, and the events
+    // and outbox rows go in, only if that row is exactly `known`. Under the lock, in stream order.
+    const first = events.params.length + outbox.params.length;
+    const $ = (i: number) => `$${first + i}`;
+    const claimSql = `
+      WITH current AS (
+        SELECT version = ${$(4)} AND day = ${$(5)} AND remaining = ${$(6)} AND daily_allowance = ${$(7)}
+               AND timezone = ${$(8)} AND resets_at = ${$(9)} AS expected
+          FROM credit_accounts WHERE instance_id = ${$(1)} FOR UPDATE
+      ), claimed AS (
+        UPDATE credit_accounts SET remaining = ${$(2)}, version = ${$(3)}
+         WHERE instance_id = ${$(1)} AND (SELECT expected FROM current)
+        RETURNING 1
+      ), appended_events AS (${events.sql} WHERE EXISTS (SELECT 1 FROM claimed)),
+      queued AS (${outbox.sql} WHERE EXISTS (SELECT 1 FROM claimed))
+      SELECT count(*)::int AS claimed FROM claimed`;
+    const claimValues = [
+      ...events.params,
+      ...outbox.params,
+      known.instanceId,
+      next.remaining,
+      next.version,
+      known.version,
+      known.day,
+      known.remaining,
+      known.dailyAllowance,
+      known.timezone,
+      known.resetsAt.toISOString(),
+    ];
+    const write = async (): Promise<DebitTransaction | undefined> => {
+      const runner = this.dataSource.createQueryRunner();
+      await runner.connect();
+      let open = true;
+      const end = async (how: 'COMMIT' | 'ROLLBACK') => {
+        if (!open) return;
+        open = false;
+        try {
+          await runner.query(how);
+        } finally {
+          await runner.release();
+        }
+      };
+      const transaction: DebitTransaction = {
+        claim: async () => {
+          const [{ claimed }]: { claimed: number }[] = await runner.query(claimSql, claimValues);
+          return claimed === 1;
+        },
+        commit: () => end('COMMIT'),
+        rollback: () => end('ROLLBACK'),
+      };
+      try {
+        await runner.query('BEGIN');
+        const [{ charged }]: { charged: number }[] = await runner.query(writeSql, writeValues);
+        if (charged === charges.length) return transaction;
+      } catch (error) {
+        await end('ROLLBACK');
+        // A batch written on the same guess took these rows first.
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+        throw error;
+      }
+      await end('ROLLBACK');
+      return undefined;
+    };
+    return { state: next, result: decision.result, write };
+  }
 }
+
+const UNIQUE_VIOLATION = '23505';

@@ -60,19 +60,7 @@ export class EventStore {
 
   async append(em: EntityManager, request: AppendRequest): Promise<EventEnvelope[]> {
     if (request.events.length === 0) return [];
-    const occurredAt = (request.now ?? new Date()).toISOString();
-    const envelopes: EventEnvelope[] = request.events.map((event, i) => ({
-      id: randomUUID(),
-      type: event.contract.type,
-      version: event.contract.version,
-      instanceId: request.instanceId,
-      aggregateId: request.streamId,
-      sequence: request.expectedVersion + i + 1,
-      occurredAt,
-      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      ...(request.causationId ? { causationId: request.causationId } : {}),
-      data: event.data as Record<string, unknown>,
-    }));
+    const envelopes = envelopesFor(request);
 
     const current: { version: number }[] = await em.query(
       `SELECT coalesce(max(version), 0)::int AS version FROM events WHERE stream_id = $1`,
@@ -109,6 +97,74 @@ export class EventStore {
     await writeOutbox(em, envelopes, request.events.map((e) => e.contract.topic));
     return envelopes;
   }
+}
+
+/** The envelopes `request` appends: fresh ids, consecutive sequences after the expected version. */
+export function envelopesFor(request: AppendRequest): EventEnvelope[] {
+  const occurredAt = (request.now ?? new Date()).toISOString();
+  return request.events.map((event, i) => ({
+    id: randomUUID(),
+    type: event.contract.type,
+    version: event.contract.version,
+    instanceId: request.instanceId,
+    aggregateId: request.streamId,
+    sequence: request.expectedVersion + i + 1,
+    occurredAt,
+    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    ...(request.causationId ? { causationId: request.causationId } : {}),
+    data: event.data as Record<string, unknown>,
+  }));
+}
+
+export interface SplitAppend {
+  envelopes: EventEnvelope[];
+  /** `INSERT INTO events …` as a statement or CTE body, and its parameters. */
+  events: { sql: string; params: unknown[] };
+  /** `INSERT INTO outbox …` likewise. */
+  outbox: { sql: string; params: unknown[] };
+}
+
+/**
+ * The append as two insert statements, for hot paths that place them in statements of their own.
+ * It does not check the stream version: the caller must, in the same transaction (typically with a
+ * guarded `UPDATE … WHERE version = $expected` of its snapshot row), and it must write the outbox
+ * rows only after that guard holds the stream's lock, since the relay publishes in outbox order.
+ * The unique (stream_id, version) constraint still refuses a racing writer. Parameters are
+ * numbered from the given first ones, so both can share one statement.
+ */
+export function splitAppend(request: AppendRequest, eventsFirstParam: number, outboxFirstParam: number): SplitAppend {
+  const envelopes = envelopesFor(request);
+  const e = (i: number) => `$${eventsFirstParam + i}`;
+  const o = (i: number) => `$${outboxFirstParam + i}`;
+  return {
+    envelopes,
+    events: {
+      sql: `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at)
+            SELECT * FROM unnest(${e(0)}::uuid[], ${e(1)}::text[], ${e(2)}::int[], ${e(3)}::text[], ${e(4)}::text[], ${e(5)}::int[],
+                                 ${e(6)}::jsonb[], ${e(7)}::jsonb[], ${e(8)}::timestamptz[])`,
+      params: [
+        envelopes.map((e) => e.id),
+        envelopes.map((e) => e.aggregateId),
+        envelopes.map((e) => e.sequence),
+        envelopes.map((e) => e.instanceId),
+        envelopes.map((e) => e.type),
+        envelopes.map((e) => e.version),
+        envelopes.map((e) => JSON.stringify(e.data)),
+        envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
+        envelopes.map((e) => e.occurredAt),
+      ],
+    },
+    outbox: {
+      sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
+            SELECT * FROM unnest(${o(0)}::uuid[], ${o(1)}::text[], ${o(2)}::text[], ${o(3)}::text[])`,
+      params: [
+        envelopes.map((e) => e.id),
+        request.events.map((e) => e.contract.topic),
+        envelopes.map((e) => e.aggregateId),
+        envelopes.map((e) => JSON.stringify(e)),
+      ],
+    },
+  };
 }
 
 /** Queues envelopes for the relay in the caller's transaction. Also used for events that have no stream. */

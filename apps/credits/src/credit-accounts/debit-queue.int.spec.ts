@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { EventStore } from '@tollgate/event-sourcing';
+import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { SystemClock } from '../clock';
+import { creditsMigrations } from '../migrations';
+import { LedgerAuditor } from './audit/ledger-audit';
+import { decideChangePlan, decideRefund, type DebitResult } from './credit-account.decider';
+import { CreditAccountWriter } from './credit-account.writer';
+import { CreditLedgerProjection } from './credit-ledger.projection';
+import { DebitQueue } from './debit-queue';
+
+jest.setTimeout(60_000);
+
+/**
+ * The pipelined group commit decides each batch on the pool it expects; these tests make that guess
+ * wrong on purpose (a second process on the same pool, plan changes and refunds in between) and
+ * check that the ledger stays exact anyway.
+ */
+describe('debit queue (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let writer: CreditAccountWriter;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(creditsMigrations, 'debit_queue');
+    writer = new CreditAccountWriter(db.dataSource, new EventStore(), new CreditLedgerProjection(), new SystemClock());
+  });
+  afterAll(() => db?.drop());
+
+  const open = (instanceId: string, dailyCredits: number) =>
+    writer.execute(instanceId, (s, _em, now) => decideChangePlan(s, { dailyCredits, timezone: 'UTC' }, now));
+  const charge = (queue: DebitQueue, instanceId: string, requestId = randomUUID()) =>
+    queue.debit(instanceId, [{ requestId, cost: 1, entities: ['actions'] }]).then(([result]) => result);
+  const remaining = async (instanceId: string) =>
+    (await db.dataSource.query(`SELECT remaining FROM credit_accounts WHERE instance_id = $1`, [instanceId]))[0].remaining as number;
+  const stream = async (instanceId: string) =>
+    (await db.dataSource.query(`SELECT version, type FROM events WHERE stream_id = $1 ORDER BY position`, [`credits-${instanceId}`])) as {
+      version: number;
+      type: string;
+    }[];
+  const outboxSequences = async (instanceId: string) =>
+    (
+      (await db.dataSource.query(`SELECT payload FROM outbox WHERE message_key = $1 ORDER BY id`, [`credits-${instanceId}`])) as {
+        payload: string;
+      }[]
+    ).map((row) => (JSON.parse(row.payload) as { sequence: number }).sequence);
+
+  /** Many clients, each charging one credit at a time until its share is spent. */
+  async function load(queues: DebitQueue[], instanceId: string, clients: number, perClient: number): Promise<DebitResult[]> {
+    const results: DebitResult[] = [];
+    await Promise.all(
+      Array.from({ length: clients }, async (_, i) => {
+        for (let n = 0; n < perClient; n++) results.push(await charge(queues[i % queues.length], instanceId));
+      }),
+    );
+    return results;
+  }
+
+  it('two processes racing on one pool, 3x oversubscribed: exactly the allowance, a gapless stream in order', async () => {
+    const id = `pool-${randomUUID()}`;
+    await open(id, 1000);
+    const processes = [new DebitQueue(writer), new DebitQueue(writer)];
+    const results = await load(processes, id, 64, 47);
+
+    expect(results.filter((r) => r.outcome === 'charged')).toHaveLength(1000);
+    expect(results.filter((r) => r.outcome === 'exhausted')).toHaveLength(64 * 47 - 1000);
+    expect(await remaining(id)).toBe(0);
+    const events = await stream(id);
+    expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.type === 'CreditsConsumed')).toHaveLength(1000);
+    expect(await outboxSequences(id)).toEqual(events.map((e) => e.version));
+    expect(await new LedgerAuditor(db.dataSource).audit(id)).toMatchObject({ consumed: 1000, remaining: 0, balanced: true });
+    for (const queue of processes) expect(queue.committed.pipelined).toBeGreaterThan(0);
+  });
+
+  it('stays exact when plan changes and refunds move the pool under batches in flight', async () => {
+    const id = `pool-${randomUUID()}`;
+    await open(id, 100_000);
+    const queue = new DebitQueue(writer);
+    const refundable: string[] = [];
+    let stop = false;
+    const interfere = (async () => {
+      for (let round = 0; !stop; round++) {
+        await writer.execute(id, (s, _em, now) => decideChangePlan(s, { dailyCredits: 100_000 + (round % 2), timezone: 'UTC' }, now));
+        const requestId = refundable.shift();
+        if (requestId) {
+          await writer.execute(id, (s, _em, now) => decideRefund(s, { cost: 1, day: s.day, refunded: false }, requestId, now));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const results = await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        const mine: DebitResult[] = [];
+        for (let n = 0; n < 40; n++) {
+          const result = await charge(queue, id);
+          if (n % 10 === 0) refundable.push(result.requestId);
+          mine.push(result);
+        }
+        return mine;
+      }),
+    );
+    stop = true;
+    await interfere;
+
+    expect(results.flat().every((r) => r.outcome === 'charged')).toBe(true);
+    const events = await stream(id);
+    expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+    expect(await outboxSequences(id)).toEqual(events.map((e) => e.version));
+    const audit = await new LedgerAuditor(db.dataSource).audit(id);
+    expect(audit).toMatchObject({ consumed: 1280, consumedEvents: 1280, balanced: true });
+    expect(audit.snapshotRemaining).toBe(audit.expectedRemaining);
+    expect(queue.committed.pipelined).toBeGreaterThan(0);
+    expect(queue.committed.locked).toBeGreaterThan(1); // the interference forced some batches back under the lock
+  });
+
+  it('charges a request id once when it comes back in the next batch while the first is in flight', async () => {
+    const id = `pool-${randomUUID()}`;
+    await open(id, 10_000);
+    const queue = new DebitQueue(writer);
+    await charge(queue, id); // the queue now knows the pool and pipelines
+    const repeated = randomUUID();
+    const answers = await Promise.all([
+      ...Array.from({ length: 20 }, () => charge(queue, id)),
+      charge(queue, id, repeated),
+      ...Array.from({ length: 20 }, () => charge(queue, id)),
+      charge(queue, id, repeated),
+    ]);
+    const forRepeated = answers.filter((a) => a.requestId === repeated);
+    expect(forRepeated.map((a) => a.outcome).sort()).toEqual(['charged', 'duplicate']);
+    expect(await remaining(id)).toBe(10_000 - 1 - 41);
+    expect((await stream(id)).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(42);
+    expect(queue.committed.pipelined).toBeGreaterThan(0);
+  });
+});
