@@ -4,9 +4,10 @@
  *   - a metered 1-entity `limit=10` query through the gateway (key check, credit debit, forward);
  *   - the same query sent straight to the query service (signed principal, no metering);
  *   - through nginx as a plain reverse proxy in front of the query service, when nginx is installed;
- * and an export of the 1,000,000 rows as CSV through the gateway: rows/s and peak RSS of every
- * process involved. Run with
- *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change)
+ * and an export of the 1,000,000 rows as CSV, through the gateway and straight from the query
+ * service: rows/s and peak RSS of every process involved. Run with
+ *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change;
+ *                                                  BENCH_ONLY=export for the export alone)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +22,8 @@ import { startBenchPlatform } from './bench-platform';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 18450);
+/** BENCH_ONLY=export skips the request-rate runs. */
+const ONLY_EXPORT = process.env.BENCH_ONLY === 'export';
 const ROOT = path.resolve(__dirname, '..');
 
 async function json(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<any> {
@@ -129,7 +132,7 @@ function servicePids(distDir: string): Record<string, number> {
   return out;
 }
 
-async function exportCsv(platform: RunningPlatform, key: string) {
+async function exportCsv(platform: RunningPlatform, url: string, headers: Record<string, string>) {
   const pids = { ...servicePids(platform.distDir), 'bench client': process.pid };
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
   const sample = () => {
@@ -137,7 +140,7 @@ async function exportCsv(platform: RunningPlatform, key: string) {
   };
   const timer = setInterval(sample, 50);
   const started = performance.now();
-  const res = await fetch(`${platform.gatewayUrl}/api/v1/entities/items.csv`, { headers: { 'x-api-key': key } });
+  const res = await fetch(url, { headers });
   let lines = 0;
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -161,28 +164,36 @@ async function main(): Promise<void> {
 
     const tokens = new PrincipalTokens(platform.secrets.INTERNAL_SECRET, 3600);
     const signed = await tokens.sign({ instanceId, kind: 'organization', keyId: 'bench', scopes: ['query'] });
-    const path10 = '/api/v1/query?entities=items&limit=10';
-    const runs: Run[] = [];
-    runs.push(await cannon('gateway (metered)', `${platform.gatewayUrl}${path10}`, { 'x-api-key': key }));
-    runs.push(await cannon('query service direct', `${platform.urls.query}${path10}`, { [PRINCIPAL_HEADER]: signed }));
-    nginx = startNginx(BASE_PORT + 3, BASE_PORT + 9);
-    if (nginx) {
-      await new Promise((r) => setTimeout(r, 500));
-      runs.push(await cannon('nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+    if (!ONLY_EXPORT) {
+      const path10 = '/api/v1/query?entities=items&limit=10';
+      const runs: Run[] = [];
+      runs.push(await cannon('gateway (metered)', `${platform.gatewayUrl}${path10}`, { 'x-api-key': key }));
+      runs.push(await cannon('query service direct', `${platform.urls.query}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+      nginx = startNginx(BASE_PORT + 3, BASE_PORT + 9);
+      if (nginx) {
+        await new Promise((r) => setTimeout(r, 500));
+        runs.push(await cannon('nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+      }
+      const direct = runs[1].rps;
+      console.log(`\n1-entity limit=10 query, 64 connections, ${SECONDS} s each (${ROWS.toLocaleString()} records in the table)`);
+      console.log('path                       req/s     p50 ms  p99 ms  errors  vs direct');
+      for (const r of runs) {
+        console.log(
+          `${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}  ${(r.rps / direct).toFixed(2)}`,
+        );
+      }
+      if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
     }
-    const direct = runs[1].rps;
-    console.log(`\n1-entity limit=10 query, 64 connections, ${SECONDS} s each (${ROWS.toLocaleString()} records in the table)`);
-    console.log('path                       req/s     p50 ms  p99 ms  errors  vs direct');
-    for (const r of runs) {
-      console.log(
-        `${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}  ${(r.rps / direct).toFixed(2)}`,
-      );
-    }
-    if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
 
-    const exp = await exportCsv(platform, key);
-    console.log(`\nCSV export through the gateway: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
-    console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
+    const exports: { name: string; url: string; headers: Record<string, string> }[] = [
+      { name: 'through the gateway', url: `${platform.gatewayUrl}/api/v1/entities/items.csv`, headers: { 'x-api-key': key } },
+      { name: 'straight from the query service', url: `${platform.urls.query}/api/v1/entities/items.csv`, headers: { [PRINCIPAL_HEADER]: signed } },
+    ];
+    for (const e of exports) {
+      const exp = await exportCsv(platform, e.url, e.headers);
+      console.log(`\nCSV export ${e.name}: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
+      console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
+    }
   } finally {
     nginx?.kill('SIGTERM');
     await platform.stop({ dropDatabases: true });

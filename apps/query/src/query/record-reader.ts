@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
-import QueryStream from 'pg-query-stream';
+import Cursor from 'pg-cursor';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
@@ -76,38 +76,47 @@ export class RecordReader implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * One round trip per batch of rows. While the consumer formats a batch, the next one is already
+   * being read (PostgreSQL and this process work at the same time); never more than one ahead, so
+   * memory stays at two batches whatever the result's size.
+   */
   private async stream(client: PoolClient, sql: { text: string; values: unknown[] }, release: (broken?: boolean) => void) {
-    const stream = client.query(new QueryStream(sql.text, sql.values, { batchSize: BATCH, highWaterMark: BATCH, rowMode: 'array' }));
-    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Row>;
+    const cursor = client.query(new Cursor<Row>(sql.text, sql.values, { rowMode: 'array' }));
     let done = false;
+    let ahead: Promise<Row[]> | undefined;
     const nextBatch = async (): Promise<Row[]> => {
-      const rows: Row[] = [];
-      while (!done && rows.length < BATCH) {
-        const step = await iterator.next().catch((e: unknown) => {
+      if (done) return [];
+      try {
+        const rows = await cursor.read(BATCH);
+        if (rows.length < BATCH) {
           done = true;
-          release(true);
-          throw translate(e);
-        });
-        if (step.done) {
-          done = true;
+          await cursor.close();
           release();
-        } else rows.push(step.value);
+        }
+        return rows;
+      } catch (error) {
+        done = true;
+        release(true);
+        throw translate(error);
       }
-      return rows;
     };
     const first = await nextBatch();
     return {
       first,
       async *rest() {
-        while (!done) {
-          const rows = await nextBatch();
+        ahead = nextBatch();
+        while (ahead) {
+          const rows = await ahead;
+          ahead = done ? undefined : nextBatch();
           if (rows.length) yield rows;
         }
       },
       close: () => {
+        ahead?.catch(() => undefined); // the client is going away; that read's failure is expected
         if (done) return;
         done = true;
-        stream.destroy();
+        cursor.close().catch(() => undefined);
         release(true);
       },
     };
