@@ -17,10 +17,24 @@ export interface PreparedDebits {
   state: CreditAccountState;
   result: DebitResult[];
   /**
-   * Opens the batch's transaction and writes its ledger rows, without touching the pool's row.
-   * Undefined (rolled back) when one of its request ids was charged before.
+   * Opens the batch's transaction, takes its place in the claim order and writes its ledger rows,
+   * without touching the pool's row. Undefined (rolled back) when one of its request ids was
+   * charged before.
    */
-  write(): Promise<DebitTransaction | undefined>;
+  write(order: ClaimOrder): Promise<DebitTransaction | undefined>;
+}
+
+/**
+ * Where a pipelined batch stands among its process's batches of the same pool: transaction-scoped
+ * advisory locks (lane, ticket). A batch holds its own from `write` until it ends; its claim first
+ * waits for its predecessor's, so claims reach the row lock in order without a round trip to this
+ * process in between.
+ */
+export interface ClaimOrder {
+  lane: number;
+  ticket: number;
+  /** The ticket of the batch before it, if that one is still in flight. */
+  after?: number;
 }
 
 export interface DebitTransaction {
@@ -126,11 +140,13 @@ export class CreditAccountWriter {
     // and outbox rows go in, only if that row is exactly `known`. Under the lock, in stream order.
     const first = events.params.length + outbox.params.length;
     const $ = (i: number) => `$${first + i}`;
-    const claimSql = `
-      WITH current AS (
+    const claimSql = (order: ClaimOrder) => `
+      WITH predecessor AS (
+        SELECT ${order.after === undefined ? '' : `pg_advisory_xact_lock_shared(${order.lane | 0}, ${order.after | 0}), `}1 AS done
+      ), current AS (
         SELECT version = ${$(4)} AND day = ${$(5)} AND remaining = ${$(6)} AND daily_allowance = ${$(7)}
                AND timezone = ${$(8)} AND resets_at = ${$(9)} AS expected
-          FROM credit_accounts WHERE instance_id = ${$(1)} FOR UPDATE
+          FROM credit_accounts, predecessor WHERE instance_id = ${$(1)} FOR UPDATE OF credit_accounts
       ), claimed AS (
         UPDATE credit_accounts SET remaining = ${$(2)}, version = ${$(3)}
          WHERE instance_id = ${$(1)} AND (SELECT expected FROM current)
@@ -151,7 +167,7 @@ export class CreditAccountWriter {
       known.timezone,
       known.resetsAt.toISOString(),
     ];
-    const write = async (): Promise<DebitTransaction | undefined> => {
+    const write = async (order: ClaimOrder): Promise<DebitTransaction | undefined> => {
       // The driver's own pool: this path runs thousands of times a second, TypeORM adds nothing here.
       const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
       const runner = { query: async (sql: string, values?: unknown[]) => (await client.query(sql, values)).rows };
@@ -169,20 +185,28 @@ export class CreditAccountWriter {
       };
       const transaction: DebitTransaction = {
         claim: async () => {
-          const [{ claimed }]: { claimed: number }[] = await runner.query(claimSql, claimValues);
-          return claimed === 1;
+          try {
+            const [{ claimed }]: { claimed: number }[] = await runner.query(claimSql(order), claimValues);
+            return claimed === 1;
+          } catch (error) {
+            // Two processes' batches crossed on the same request id; PostgreSQL picked this one to give way.
+            if ((error as { code?: string }).code === DEADLOCK_DETECTED) return false;
+            throw error;
+          }
         },
         commit: () => end('COMMIT'),
         rollback: () => end('ROLLBACK'),
       };
       try {
-        await runner.query('BEGIN');
+        // Integers only: safe to inline, and one round trip for both.
+        await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${order.lane | 0}, ${order.ticket | 0})`);
         const [{ charged }]: { charged: number }[] = await runner.query(writeSql, writeValues);
         if (charged === charges.length) return transaction;
       } catch (error) {
         await end('ROLLBACK');
-        // A batch written on the same guess took these rows first.
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+        // A batch written on the same guess took these rows first, or crossed this one on an id.
+        const code = (error as { code?: string }).code;
+        if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined;
         throw error;
       }
       await end('ROLLBACK');
@@ -193,3 +217,4 @@ export class CreditAccountWriter {
 }
 
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
