@@ -30,6 +30,7 @@ interface Waiting {
 interface InstanceQueue {
   waiting: Waiting[];
   inFlight: number;
+  scheduled?: boolean;
 }
 
 /** The credits service's signed caller for one instance's pool. */
@@ -55,7 +56,15 @@ export class DebitBatcher {
       let queue = this.queues.get(instanceId);
       if (!queue) this.queues.set(instanceId, (queue = { waiting: [], inFlight: 0 }));
       queue.waiting.push({ debit, resolve, reject });
-      this.pump(instanceId, queue);
+      // Pumped once the current burst is queued: answering a batch wakes all its callers at once,
+      // and their next debits should leave together, not the first alone and the rest after it.
+      if (!queue.scheduled) {
+        queue.scheduled = true;
+        queueMicrotask(() => {
+          queue.scheduled = false;
+          this.pump(instanceId, queue!);
+        });
+      }
     });
   }
 
