@@ -71,21 +71,8 @@ export class EventStore {
     }
 
     try {
-      await em.query(
-        `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::timestamptz[])`,
-        [
-          envelopes.map((e) => e.id),
-          envelopes.map((e) => e.aggregateId),
-          envelopes.map((e) => e.sequence),
-          envelopes.map((e) => e.instanceId),
-          envelopes.map((e) => e.type),
-          envelopes.map((e) => e.version),
-          envelopes.map((e) => JSON.stringify(e.data)),
-          envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
-          envelopes.map((e) => e.occurredAt),
-        ],
-      );
+      const insert = insertEvents(envelopes, 1);
+      await em.query(insert.sql, insert.params);
     } catch (error) {
       // Two writers read the same version; the unique (stream_id, version) constraint picked one.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -116,63 +103,68 @@ export function envelopesFor(request: AppendRequest): EventEnvelope[] {
   }));
 }
 
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** `INSERT INTO events …` for the envelopes, as a statement or CTE body; parameters from `first`. */
+function insertEvents(envelopes: EventEnvelope[], first: number): Statement {
+  const p = (i: number) => `$${first + i}`;
+  return {
+    sql: `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at)
+          SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::int[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::int[],
+                               ${p(6)}::jsonb[], ${p(7)}::jsonb[], ${p(8)}::timestamptz[])`,
+    params: [
+      envelopes.map((e) => e.id),
+      envelopes.map((e) => e.aggregateId),
+      envelopes.map((e) => e.sequence),
+      envelopes.map((e) => e.instanceId),
+      envelopes.map((e) => e.type),
+      envelopes.map((e) => e.version),
+      envelopes.map((e) => JSON.stringify(e.data)),
+      envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
+      envelopes.map((e) => e.occurredAt),
+    ],
+  };
+}
+
+/** `INSERT INTO outbox …` for the envelopes, as a statement or CTE body; parameters from `first`. */
+function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: number): Statement {
+  const p = (i: number) => `$${first + i}`;
+  return {
+    sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
+          SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[])`,
+    params: [envelopes.map((e) => e.id), topics, envelopes.map((e) => e.aggregateId), envelopes.map((e) => JSON.stringify(e))],
+  };
+}
+
 export interface SplitAppend {
   envelopes: EventEnvelope[];
-  /** `INSERT INTO events …` as a statement or CTE body, and its parameters. */
-  events: { sql: string; params: unknown[] };
-  /** `INSERT INTO outbox …` likewise. */
-  outbox: { sql: string; params: unknown[] };
+  events: Statement;
+  outbox: Statement;
 }
 
 /**
  * The append as two insert statements, for hot paths that place them in statements of their own.
- * It does not check the stream version: the caller must, in the same transaction (typically with a
- * guarded `UPDATE … WHERE version = $expected` of its snapshot row), and it must write the outbox
- * rows only after that guard holds the stream's lock, since the relay publishes in outbox order.
- * The unique (stream_id, version) constraint still refuses a racing writer. Parameters are
+ * It does not check the stream version: the caller must, in the same transaction (typically by
+ * locking its snapshot row with `SELECT … FOR UPDATE` and comparing the version it reads), and it
+ * must write the outbox rows only while it holds that lock, since the relay publishes in outbox
+ * order. The unique (stream_id, version) constraint still refuses a racing writer. Parameters are
  * numbered from the given first ones, so both can share one statement.
  */
 export function splitAppend(request: AppendRequest, eventsFirstParam: number, outboxFirstParam: number): SplitAppend {
   const envelopes = envelopesFor(request);
-  const e = (i: number) => `$${eventsFirstParam + i}`;
-  const o = (i: number) => `$${outboxFirstParam + i}`;
   return {
     envelopes,
-    events: {
-      sql: `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at)
-            SELECT * FROM unnest(${e(0)}::uuid[], ${e(1)}::text[], ${e(2)}::int[], ${e(3)}::text[], ${e(4)}::text[], ${e(5)}::int[],
-                                 ${e(6)}::jsonb[], ${e(7)}::jsonb[], ${e(8)}::timestamptz[])`,
-      params: [
-        envelopes.map((e) => e.id),
-        envelopes.map((e) => e.aggregateId),
-        envelopes.map((e) => e.sequence),
-        envelopes.map((e) => e.instanceId),
-        envelopes.map((e) => e.type),
-        envelopes.map((e) => e.version),
-        envelopes.map((e) => JSON.stringify(e.data)),
-        envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
-        envelopes.map((e) => e.occurredAt),
-      ],
-    },
-    outbox: {
-      sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
-            SELECT * FROM unnest(${o(0)}::uuid[], ${o(1)}::text[], ${o(2)}::text[], ${o(3)}::text[])`,
-      params: [
-        envelopes.map((e) => e.id),
-        request.events.map((e) => e.contract.topic),
-        envelopes.map((e) => e.aggregateId),
-        envelopes.map((e) => JSON.stringify(e)),
-      ],
-    },
+    events: insertEvents(envelopes, eventsFirstParam),
+    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), outboxFirstParam),
   };
 }
 
 /** Queues envelopes for the relay in the caller's transaction. Also used for events that have no stream. */
 export async function writeOutbox(em: EntityManager, envelopes: EventEnvelope[], topics: string[]): Promise<void> {
   if (envelopes.length === 0) return;
-  await em.query(
-    `INSERT INTO outbox (event_id, topic, message_key, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])`,
-    [envelopes.map((e) => e.id), topics, envelopes.map((e) => e.aggregateId), envelopes.map((e) => JSON.stringify(e))],
-  );
+  const insert = insertOutbox(envelopes, topics, 1);
+  await em.query(insert.sql, insert.params);
 }
