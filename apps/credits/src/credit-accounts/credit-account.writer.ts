@@ -170,7 +170,6 @@ export class CreditAccountWriter {
     const write = async (order: ClaimOrder): Promise<DebitTransaction | undefined> => {
       // The driver's own pool: this path runs thousands of times a second, TypeORM adds nothing here.
       const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
-      const runner = { query: async (sql: string, values?: unknown[]) => (await client.query(sql, values)).rows };
       let open = true;
       const end = async (how: 'COMMIT' | 'ROLLBACK') => {
         if (!open) return;
@@ -186,8 +185,8 @@ export class CreditAccountWriter {
       const transaction: DebitTransaction = {
         claim: async () => {
           try {
-            const [{ claimed }]: { claimed: number }[] = await runner.query(claimSql(order), claimValues);
-            return claimed === 1;
+            const { rows } = await client.query<{ claimed: number }>(claimSql(order), claimValues);
+            return rows[0].claimed === 1;
           } catch (error) {
             // Two processes' batches crossed on the same request id; PostgreSQL picked this one to give way.
             if ((error as { code?: string }).code === DEADLOCK_DETECTED) return false;
@@ -200,8 +199,8 @@ export class CreditAccountWriter {
       try {
         // Integers only: safe to inline, and one round trip for both.
         await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${order.lane | 0}, ${order.ticket | 0})`);
-        const [{ charged }]: { charged: number }[] = await runner.query(writeSql, writeValues);
-        if (charged === charges.length) return transaction;
+        const { rows } = await client.query<{ charged: number }>(writeSql, writeValues);
+        if (rows[0].charged === charges.length) return transaction;
       } catch (error) {
         await end('ROLLBACK');
         // A batch written on the same guess took these rows first, or crossed this one on an id.

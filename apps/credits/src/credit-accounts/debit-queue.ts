@@ -1,9 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@tollgate/service-runtime';
 import { decideDebits, type DebitRequest, type DebitResult, type KnownCharge } from './credit-account.decider';
 import type { CreditAccountState } from './credit-account.events';
-import { randomInt } from 'node:crypto';
 import { CreditAccountWriter, type ClaimOrder, type PreparedDebits } from './credit-account.writer';
 
 interface Waiting {
@@ -188,20 +188,20 @@ export class DebitQueue {
     predecessorPlaced: Promise<void> | undefined,
     placed: () => void,
   ): Promise<DebitResult[]> {
-    let ok = false;
+    let transaction;
     try {
-      const transaction = await prepared.write(order);
-      placed();
-      if (transaction) {
-        try {
-          await predecessorPlaced;
-          ok = await transaction.claim();
-        } finally {
-          await (ok ? transaction.commit() : transaction.rollback());
-        }
-      }
+      transaction = await prepared.write(order);
     } finally {
-      placed();
+      placed(); // written, refused or failed: either way its successor need not wait for the write
+    }
+    let ok = false;
+    if (transaction) {
+      try {
+        await predecessorPlaced;
+        ok = await transaction.claim();
+      } finally {
+        await (ok ? transaction.commit() : transaction.rollback());
+      }
     }
     if (ok) {
       this.committed.pipelined++;
