@@ -1,40 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { TOPICS, tollgateCatalog, UserDeactivated, type EventData } from '@tollgate/contracts';
-import { IdempotentConsumer, KafkaBus } from '@tollgate/event-sourcing';
-import { UUID } from '../identity/access';
+import { UserDeactivated } from '@tollgate/contracts';
+import { KafkaBus } from '@tollgate/event-sourcing';
 import { KeyDeactivation } from '../keys/key-deactivation';
-import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
+import { DeactivateKeysOnUserEvent } from './deactivate-keys-on-user-event';
 
 export const DEACTIVATION_GROUP = 'keys.deactivate-keys-when-user-deactivated';
 
-/**
- * A deactivated user loses their keys, whether keys itself or the host product
- * published the deactivation. External events name the Tollgate instance (envelope instanceId) and
- * the Tollgate user id (data.userId).
- */
+/** A deactivated user loses their keys. */
 @Injectable()
-export class DeactivateKeysWhenUserDeactivated extends ConsumerLifecycle {
-  constructor(
-    dataSource: DataSource,
-    private readonly bus: KafkaBus,
-    private readonly deactivation: KeyDeactivation,
-  ) {
-    super(dataSource);
-  }
-
-  protected create(groupPrefix: string): IdempotentConsumer {
-    const { deactivation } = this;
-    return new IdempotentConsumer(this.dataSource, this.bus, tollgateCatalog, {
-      groupId: `${groupPrefix}.${DEACTIVATION_GROUP}`,
-      topics: [TOPICS.identity],
-      logger: busLogger(new Logger(DeactivateKeysWhenUserDeactivated.name)),
-      handlers: {
-        [UserDeactivated.type]: async (em, event) => {
-          const { userId } = event.data as EventData<typeof UserDeactivated>;
-          if (UUID.test(userId)) await deactivation.ownedBy(em, event.instanceId, userId, 'owner_deactivated', event.id);
-        },
-      },
-    });
+export class DeactivateKeysWhenUserDeactivated extends DeactivateKeysOnUserEvent {
+  constructor(dataSource: DataSource, bus: KafkaBus, deactivation: KeyDeactivation) {
+    super(dataSource, bus, deactivation, { group: DEACTIVATION_GROUP, eventType: UserDeactivated.type, reason: 'owner_deactivated' });
   }
 }
