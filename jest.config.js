@@ -1,18 +1,6 @@
 // Test tiers live in the file name: *.unit.spec.ts (no I/O), *.int.spec.ts (real PostgreSQL and
 // Kafka), *.e2e.spec.ts (the running platform, through the gateway).
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const swc = ['@swc/jest', require('./tools/test/swc-options.cjs')];
 
 const common = {
   rootDir: __dirname,

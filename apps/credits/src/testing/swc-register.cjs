@@ -10,18 +10,6 @@ const { register } = require('tsconfig-paths');
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 register({ baseUrl: root, paths: require(path.join(root, 'tsconfig.base.json')).compilerOptions.paths });
 
-addHook(
-  (code, filename) =>
-    transformSync(code, {
-      filename,
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-        keepClassNames: true,
-      },
-      module: { type: 'commonjs' },
-      sourceMaps: 'inline',
-    }).code,
-  { exts: ['.ts'], ignoreNodeModules: true },
-);
+const options = require(path.join(root, 'tools', 'test', 'swc-options.cjs'));
+
+addHook((code, filename) => transformSync(code, { ...options, filename }).code, { exts: ['.ts'], ignoreNodeModules: true });
