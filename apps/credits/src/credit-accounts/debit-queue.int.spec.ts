@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore } from '@tollgate/event-sourcing';
+import { EventStore, peekOutbox } from '@tollgate/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { SystemClock } from '../clock';
 import { creditsMigrations } from '../migrations';
@@ -38,11 +38,9 @@ describe('debit queue (real PostgreSQL)', () => {
       type: string;
     }[];
   const outboxSequences = async (instanceId: string) =>
-    (
-      (await db.dataSource.query(`SELECT payload FROM outbox WHERE message_key = $1 ORDER BY id`, [`credits-${instanceId}`])) as {
-        payload: string;
-      }[]
-    ).map((row) => (JSON.parse(row.payload) as { sequence: number }).sequence);
+    (await peekOutbox(db.dataSource, 1_000_000))
+      .filter((m) => m.key === `credits-${instanceId}`)
+      .map((m) => (JSON.parse(m.value) as { sequence: number }).sequence);
 
   /** Many clients, each charging one credit at a time until its share is spent. */
   async function load(queues: DebitQueue[], instanceId: string, clients: number, perClient: number): Promise<DebitResult[]> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateCredential } from '@tollgate/auth';
 import { TOPICS } from '@tollgate/contracts';
-import { EventStore, KafkaBus } from '@tollgate/event-sourcing';
+import { EventStore, KafkaBus, peekOutbox } from '@tollgate/event-sourcing';
 import { createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
 import type { KeysConfig } from '../config/keys.config';
 import { CredentialsService } from '../credentials/credentials.service';
@@ -67,7 +67,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     const issued = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'x', ownerId: user.id });
     const stored = await ds.query(`SELECT encode(hash, 'hex') AS hash FROM key_secrets WHERE key_id = $1`, [issued.id]);
     expect(stored[0].hash).toHaveLength(64);
-    const everything = JSON.stringify(await ds.query(`SELECT data FROM events`)) + JSON.stringify(await ds.query(`SELECT payload FROM outbox`));
+    const everything = JSON.stringify(await ds.query(`SELECT data FROM events`)) + JSON.stringify(await peekOutbox(ds, 10_000));
     expect(everything).not.toContain(issued.key);
     expect((await credentials.verify(issued.key))?.principal).toMatchObject({ kind: 'personal', keyId: issued.id, userId: user.id });
     expect(await credentials.verify(generateCredential('personal'))).toBeUndefined();
@@ -81,8 +81,8 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     // Refused from the commit on, before the reaction runs.
     expect(await credentials.verify(key.key)).toBeUndefined();
     // The outbox row reaches Kafka through the relay in the service; here it is produced as the relay would.
-    const [row] = await ds.query(`SELECT payload FROM outbox WHERE payload LIKE '%UserDowngraded%' AND payload LIKE $1`, [`%${user.id}%`]);
-    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: row.payload }]);
+    const downgraded = (await peekOutbox(ds, 10_000)).find((m) => m.key === `user:${user.id}` && JSON.parse(m.value).type === 'UserDowngraded');
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: downgraded!.value }]);
     await eventually(async () => expect(await status(key.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_downgraded' }), {
       timeoutMs: 20_000,
     });

@@ -15,7 +15,7 @@ export interface AppendRequest {
   now?: Date;
 }
 
-interface EventRow {
+export interface EventRow {
   event_id: string;
   stream_id: string;
   version: number;
@@ -81,7 +81,8 @@ export class EventStore {
       throw error;
     }
 
-    await writeOutbox(em, envelopes, request.events.map((e) => e.contract.topic));
+    const outbox = insertOutbox(envelopes, request.events.map((e) => e.contract.topic), 1, true);
+    await em.query(outbox.sql, outbox.params);
     return envelopes;
   }
 }
@@ -129,13 +130,25 @@ function insertEvents(envelopes: EventEnvelope[], first: number): Statement {
   };
 }
 
-/** `INSERT INTO outbox …` for the envelopes, as a statement or CTE body; parameters from `first`. */
-function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: number): Statement {
+/**
+ * `INSERT INTO outbox …` for the envelopes, as a statement or CTE body; parameters from `first`.
+ * Events appended to a stream are in the events table, so their rows carry no payload: the relay
+ * reads the event itself. Only events without a stream carry their envelope.
+ */
+function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: number, stored: boolean): Statement {
   const p = (i: number) => `$${first + i}`;
+  const ids = envelopes.map((e) => e.id);
+  const keys = envelopes.map((e) => e.aggregateId);
+  if (stored) {
+    return {
+      sql: `INSERT INTO outbox (event_id, topic, message_key) SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[])`,
+      params: [ids, topics, keys],
+    };
+  }
   return {
     sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
           SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[])`,
-    params: [envelopes.map((e) => e.id), topics, envelopes.map((e) => e.aggregateId), envelopes.map((e) => JSON.stringify(e))],
+    params: [ids, topics, keys, envelopes.map((e) => JSON.stringify(e))],
   };
 }
 
@@ -158,13 +171,13 @@ export function splitAppend(request: AppendRequest, eventsFirstParam: number, ou
   return {
     envelopes,
     events: insertEvents(envelopes, eventsFirstParam),
-    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), outboxFirstParam),
+    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), outboxFirstParam, true),
   };
 }
 
-/** Queues envelopes for the relay in the caller's transaction. Also used for events that have no stream. */
+/** Queues events that belong to no stream (so are not in the events table) for the relay, in the caller's transaction. */
 export async function writeOutbox(em: EntityManager, envelopes: EventEnvelope[], topics: string[]): Promise<void> {
   if (envelopes.length === 0) return;
-  const insert = insertOutbox(envelopes, topics, 1);
+  const insert = insertOutbox(envelopes, topics, 1, false);
   await em.query(insert.sql, insert.params);
 }

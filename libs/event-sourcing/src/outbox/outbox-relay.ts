@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
+import { rowToEnvelope, type EventRow } from '../event-store/event-store';
 import type { BusLogger, KafkaBus } from '../kafka/kafka-bus';
 
 export interface OutboxRelayOptions {
@@ -8,40 +9,35 @@ export interface OutboxRelayOptions {
   /** How long the relay waits between probes of an empty outbox. */
   pollIntervalMs?: number;
   batchSize?: number;
-  /** Published rows are kept this long for inspection, then pruned. */
-  retentionMs?: number;
   logger?: BusLogger;
   onPublished?(count: number, oldestCreatedAt: Date): void;
 }
 
-interface OutboxRow {
-  id: string;
-  topic: string;
-  message_key: string;
-  payload: string;
-  created_at: Date;
-}
+/** An outbox row and, when it carries no payload, the stored event it stands for. */
+type OutboxRow = { id: string; topic: string; message_key: string; payload: string | null; created_at: Date } & (
+  | EventRow
+  | { [K in keyof EventRow]: null }
+);
 
 // One relay per database publishes at a time, so replicas of a service never interleave batches.
 const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('tollgate_outbox_relay')) AS locked`;
 
 /**
- * Publishes outbox rows to Kafka in id order, at least once, and marks them sent. While rows keep
- * coming it publishes batch after batch; when the outbox is empty it probes it every
- * pollIntervalMs (an index-only look at unpublished rows). That bounds commit-to-publish latency
+ * Publishes outbox rows to Kafka in id order, at least once, and deletes them once Kafka has
+ * them (the events table keeps the history). While rows keep coming it publishes batch after
+ * batch; when the outbox is empty it probes it every pollIntervalMs (a look at the head of its
+ * primary key). That bounds commit-to-publish latency
  * by the interval without the cluster-wide commit serialisation that NOTIFY would cost writers.
  */
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
-  private readonly retentionMs: number;
   private connection?: Client;
   private leader = false;
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
   private pending = false;
-  private lastPrune = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,7 +46,6 @@ export class OutboxRelay {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
     this.batchSize = options.batchSize ?? 500;
-    this.retentionMs = options.retentionMs ?? 24 * 3600_000;
   }
 
   start(): void {
@@ -79,7 +74,7 @@ export class OutboxRelay {
     const [row] = await this.dataSource.query(
       `SELECT count(*)::int AS count,
               coalesce(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000, 0)::float AS age
-         FROM outbox WHERE published_at IS NULL`,
+         FROM outbox`,
     );
     return { count: row.count, oldestAgeMs: row.age };
   }
@@ -92,7 +87,6 @@ export class OutboxRelay {
         await this.ensureLeaderConnection();
         if (this.leader) {
           published = await this.publishBatch();
-          await this.pruneIfDue();
         }
         failures = 0;
       } catch (error) {
@@ -107,27 +101,12 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    const rows: OutboxRow[] = await this.dataSource.query(
-      `SELECT id, topic, message_key, payload, created_at FROM outbox
-        WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-      [this.batchSize],
-    );
+    const rows = await peekOutbox(this.dataSource, this.batchSize);
     if (rows.length === 0) return 0;
-    await this.bus.publish(rows.map((r) => ({ topic: r.topic, key: r.message_key, value: r.payload })));
-    await this.dataSource.query(`UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`, [
-      rows.map((r) => r.id),
-    ]);
-    this.options.onPublished?.(rows.length, rows[0].created_at);
+    await this.bus.publish(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value })));
+    await this.dataSource.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+    this.options.onPublished?.(rows.length, rows[0].createdAt);
     return rows.length;
-  }
-
-  private async pruneIfDue(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return;
-    this.lastPrune = Date.now();
-    await this.dataSource.query(
-      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < clock_timestamp() - ($1 || ' milliseconds')::interval`,
-      [String(this.retentionMs)],
-    );
   }
 
   private async ensureLeaderConnection(): Promise<void> {
@@ -183,4 +162,32 @@ export class OutboxRelay {
       this.wake = wake;
     });
   }
+}
+
+/** A message waiting in the outbox, as the relay will publish it. */
+export interface OutboxMessage {
+  id: string;
+  topic: string;
+  key: string;
+  value: string;
+  createdAt: Date;
+}
+
+/** The oldest `limit` messages waiting in the outbox, in the order the relay publishes them. */
+export async function peekOutbox(dataSource: DataSource, limit: number): Promise<OutboxMessage[]> {
+  const rows: OutboxRow[] = await dataSource.query(
+    `SELECT o.id, o.topic, o.message_key, o.payload, o.created_at,
+            e.event_id, e.stream_id, e.version, e.instance_id, e.type, e.type_version, e.data, e.metadata, e.occurred_at
+       FROM outbox o LEFT JOIN events e ON o.payload IS NULL AND e.event_id = o.event_id
+      ORDER BY o.id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({ id: row.id, topic: row.topic, key: row.message_key, value: payloadOf(row), createdAt: row.created_at }));
+}
+
+function payloadOf(row: OutboxRow): string {
+  if (row.payload !== null) return row.payload;
+  // Both rows are written in one transaction, so this means the events table was altered by hand.
+  if (row.event_id === null) throw new Error(`outbox row ${row.id} has neither a payload nor its event`);
+  return JSON.stringify(rowToEnvelope(row));
 }

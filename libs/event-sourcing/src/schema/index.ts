@@ -1,8 +1,10 @@
 import { EventSourcingTables1764000000000 } from './event-sourcing-tables';
 import { OutboxWithoutNotify1764000000001 } from './outbox-without-notify';
+import { OutboxAsQueue1764000000002 } from './outbox-as-queue';
 
 export { EventSourcingTables1764000000000, OUTBOX_CHANNEL } from './event-sourcing-tables';
 export { OutboxWithoutNotify1764000000001 } from './outbox-without-notify';
+export { OutboxAsQueue1764000000002 } from './outbox-as-queue';
 
 /** The kit's tables, in order; every event-sourced service lists these before its own migrations. */
-export const eventSourcingMigrations = [EventSourcingTables1764000000000, OutboxWithoutNotify1764000000001];
+export const eventSourcingMigrations = [EventSourcingTables1764000000000, OutboxWithoutNotify1764000000001, OutboxAsQueue1764000000002];
