@@ -22,6 +22,12 @@ export interface PreparedDebits {
    * charged before.
    */
   write(order: ClaimOrder): Promise<DebitTransaction | undefined>;
+  /**
+   * For a batch with none of its pool's batches in flight beside it: all of it in one statement,
+   * committed. False (nothing written) when the pool is no longer the expected one or a request id
+   * was charged before.
+   */
+  commitAlone(): Promise<boolean>;
 }
 
 /**
@@ -115,12 +121,13 @@ export class CreditAccountWriter {
     const { envelopes, events, outbox } = splitAppend(request, 1, 1 + 9);
     const charges = envelopes.map((e) => e.data as unknown as EventData<typeof CreditsConsumed>);
     const next: CreditAccountState = { ...decision.state, version: known.version + envelopes.length };
+    const insertCharges = (p: (i: number) => string) => `
+        INSERT INTO credit_charges (instance_id, request_id, key_id, user_id, entities, cost, day, charged_at)
+        SELECT ${p(0)}, r.request_id, r.key_id, r.user_id, ARRAY(SELECT jsonb_array_elements_text(r.entities)), r.cost, ${p(1)}, ${p(2)}
+          FROM unnest(${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::jsonb[], ${p(7)}::int[]) AS r(request_id, key_id, user_id, entities, cost)`;
     // A request id charged before (or by a batch still in flight) inserts nothing: fewer rows than charges.
     const writeSql = `
-      WITH charged AS (
-        INSERT INTO credit_charges (instance_id, request_id, key_id, user_id, entities, cost, day, charged_at)
-        SELECT $1, r.request_id, r.key_id, r.user_id, ARRAY(SELECT jsonb_array_elements_text(r.entities)), r.cost, $2, $3
-          FROM unnest($4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[]) AS r(request_id, key_id, user_id, entities, cost)
+      WITH charged AS (${insertCharges((i) => `$${1 + i}`)}
         ON CONFLICT (instance_id, request_id) DO NOTHING
         RETURNING 1
       )
@@ -140,19 +147,20 @@ export class CreditAccountWriter {
     // and outbox rows go in, only if that row is exactly `known`. Under the lock, in stream order.
     const first = events.params.length + outbox.params.length;
     const $ = (i: number) => `$${first + i}`;
-    const claimSql = (order: ClaimOrder) => `
-      WITH predecessor AS (
-        SELECT ${order.after === undefined ? '' : `pg_advisory_xact_lock_shared(${order.lane | 0}, ${order.after | 0}), `}1 AS done
-      ), current AS (
+    const guardedClaim = (afterPredecessor: boolean) => `current AS (
         SELECT version = ${$(4)} AND day = ${$(5)} AND remaining = ${$(6)} AND daily_allowance = ${$(7)}
                AND timezone = ${$(8)} AND resets_at = ${$(9)} AS expected
-          FROM credit_accounts, predecessor WHERE instance_id = ${$(1)} FOR UPDATE OF credit_accounts
+          FROM credit_accounts${afterPredecessor ? ', predecessor' : ''} WHERE instance_id = ${$(1)} FOR UPDATE OF credit_accounts
       ), claimed AS (
         UPDATE credit_accounts SET remaining = ${$(2)}, version = ${$(3)}
          WHERE instance_id = ${$(1)} AND (SELECT expected FROM current)
         RETURNING 1
       ), appended_events AS (${events.sql} WHERE EXISTS (SELECT 1 FROM claimed)),
-      queued AS (${outbox.sql} WHERE EXISTS (SELECT 1 FROM claimed))
+      queued AS (${outbox.sql} WHERE EXISTS (SELECT 1 FROM claimed))`;
+    const claimSql = (afterPredecessor: boolean) => `
+      WITH predecessor AS (
+        SELECT ${afterPredecessor ? `pg_advisory_xact_lock_shared(${$(10)}::int, ${$(11)}::int), ` : ''}1 AS done
+      ), ${guardedClaim(true)}
       SELECT count(*)::int AS claimed FROM claimed`;
     const claimValues = [
       ...events.params,
@@ -167,6 +175,8 @@ export class CreditAccountWriter {
       known.timezone,
       known.resetsAt.toISOString(),
     ];
+    // Both statements are prepared once per connection (named): parsing and planning them cost
+    // about as much as running them. Their text is the same for every batch; only the values change.
     const write = async (order: ClaimOrder): Promise<DebitTransaction | undefined> => {
       // The driver's own pool: this path runs thousands of times a second, TypeORM adds nothing here.
       const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
@@ -185,7 +195,12 @@ export class CreditAccountWriter {
       const transaction: DebitTransaction = {
         claim: async () => {
           try {
-            const { rows } = await client.query<{ claimed: number }>(claimSql(order), claimValues);
+            const after = order.after !== undefined;
+            const { rows } = await client.query<{ claimed: number }>({
+              name: after ? 'credits-debit-claim-after' : 'credits-debit-claim',
+              text: claimSql(after),
+              values: after ? [...claimValues, order.lane, order.after] : claimValues,
+            });
             return rows[0].claimed === 1;
           } catch (error) {
             // Two processes' batches crossed on the same request id; PostgreSQL picked this one to give way.
@@ -199,7 +214,7 @@ export class CreditAccountWriter {
       try {
         // Integers only: safe to inline, and one round trip for both.
         await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${order.lane | 0}, ${order.ticket | 0})`);
-        const { rows } = await client.query<{ charged: number }>(writeSql, writeValues);
+        const { rows } = await client.query<{ charged: number }>({ name: 'credits-debit-write', text: writeSql, values: writeValues });
         if (rows[0].charged === charges.length) return transaction;
       } catch (error) {
         await end('ROLLBACK');
@@ -211,7 +226,29 @@ export class CreditAccountWriter {
       await end('ROLLBACK');
       return undefined;
     };
-    return { state: next, result: decision.result, write };
+    // Alone (no batch of this pool in flight here), the whole batch is one statement: claim, ledger
+    // rows, events and outbox, committed on its own. One round trip instead of four. A request id
+    // charged before fails the ledger insert and with it the statement: nothing is written.
+    const aloneValues = [...claimValues, ...writeValues];
+    const aloneSql = `
+      WITH ${guardedClaim(false)},
+      charged AS (${insertCharges((i) => `$${claimValues.length + 1 + i}`)} WHERE EXISTS (SELECT 1 FROM claimed))
+      SELECT count(*)::int AS claimed FROM claimed`;
+    const commitAlone = async (): Promise<boolean> => {
+      const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
+      try {
+        const { rows } = await client.query<{ claimed: number }>({ name: 'credits-debit-alone', text: aloneSql, values: aloneValues });
+        client.release();
+        return rows[0].claimed === 1;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // The statement failed on its own (autocommit): the connection is fine unless the error is not PostgreSQL's.
+        client.release(code ? undefined : (error as Error));
+        if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return false;
+        throw error;
+      }
+    };
+    return { state: next, result: decision.result, write, commitAlone };
   }
 }
 

@@ -73,8 +73,10 @@ describe('debit queue (real PostgreSQL)', () => {
     const id = `pool-${randomUUID()}`;
     await open(id, 100_000);
     const queue = new DebitQueue(writer);
-    // Calm first: the queue learns the pool and pipelines.
-    await load([queue], id, 32, 5);
+    // Calm first: the queue learns the pool. 96 clients: one batch alone (one statement) and one
+    // pipelined beside it, each round.
+    await load([queue], id, 96, 2);
+    expect(queue.committed.single).toBeGreaterThan(0);
     expect(queue.committed.pipelined).toBeGreaterThan(0);
     const lockedBefore = queue.committed.locked;
 
@@ -91,9 +93,9 @@ describe('debit queue (real PostgreSQL)', () => {
       }
     })();
     const results = await Promise.all(
-      Array.from({ length: 32 }, async () => {
+      Array.from({ length: 96 }, async () => {
         const mine: DebitResult[] = [];
-        for (let n = 0; n < 40; n++) {
+        for (let n = 0; n < 20; n++) {
           const result = await charge(queue, id);
           if (n % 10 === 0) refundable.push(result.requestId);
           mine.push(result);
@@ -109,7 +111,7 @@ describe('debit queue (real PostgreSQL)', () => {
     expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
     expect(await outboxSequences(id)).toEqual(events.map((e) => e.version));
     const audit = await new LedgerAuditor(db.dataSource).audit(id);
-    expect(audit).toMatchObject({ consumed: 160 + 1280, consumedEvents: 160 + 1280, balanced: true });
+    expect(audit).toMatchObject({ consumed: 96 * 2 + 96 * 20, consumedEvents: 96 * 2 + 96 * 20, balanced: true });
     expect(audit.snapshotRemaining).toBe(audit.expectedRemaining);
     expect(queue.committed.locked).toBeGreaterThan(lockedBefore); // the interference forced batches back under the lock
   });
@@ -134,6 +136,23 @@ describe('debit queue (real PostgreSQL)', () => {
     }
     expect(await remaining(id)).toBe(10_000 - 1 - 5 * 95);
     expect((await stream(id)).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(1 + 5 * 95);
+    expect(queue.committed.single).toBeGreaterThan(0);
     expect(queue.committed.pipelined).toBeGreaterThan(0);
+  });
+
+  it('answers a request id charged before as a duplicate when it comes back alone, and charges nothing', async () => {
+    const id = `pool-${randomUUID()}`;
+    await open(id, 100);
+    const queue = new DebitQueue(writer);
+    const first = await charge(queue, id);
+    await charge(queue, id); // the queue now expects the pool and sends batches as one statement
+    const singleBefore = queue.committed.single;
+    // Decided as a fresh charge on the expected pool; the ledger refuses the id, nothing is written,
+    // and the batch is decided again under the lock.
+    expect(await charge(queue, id, first.requestId)).toMatchObject({ requestId: first.requestId, outcome: 'duplicate' });
+    expect(queue.committed.single).toBe(singleBefore);
+    expect(await remaining(id)).toBe(98);
+    expect((await stream(id)).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(2);
+    expect(await charge(queue, id)).toMatchObject({ outcome: 'charged', remaining: 97 });
   });
 });
