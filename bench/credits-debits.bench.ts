@@ -4,9 +4,12 @@
  * 256 concurrent clients; then the whole path the gateway takes (coalesced HTTP calls to a credits
  * process). Each run also oversubscribes a pool 3x and counts overspend. The designs take turns,
  * BENCH_ROUNDS times (3), and the round with the median throughput is printed, since a shared
- * 2-core machine varies by a third from one run to the next. Run with
+ * 2-core machine varies by a third from one run to the next. Each run first warms up for
+ * BENCH_WARMUP_MS (1000; fresh connections, compilation), unmeasured. The engine runs in this
+ * process with the credits service's runtime flags. Run with
  *   npx tsx bench/credits-debits.bench.ts
  */
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -27,10 +30,12 @@ import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { ServiceClients } from '../apps/gateway/src/downstream/service-clients';
 import { DebitBatcher } from '../apps/gateway/src/metering/debit-batcher';
 import { ensureTopics, resolveKafka } from '../tools/kafka/local-kafka';
+import { SERVICE_NODE_FLAGS } from '../tools/platform/launch-platform';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Each design runs this many times, interleaved with the others; the median round is printed. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARM_UP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1000);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** One debit: true when charged, false when refused for lack of credits. */
@@ -44,14 +49,14 @@ interface Figures {
 
 async function throughput(debit: Debit, instanceId: string, clients: number): Promise<Figures> {
   const latencies: number[] = [];
-  const until = performance.now() + SECONDS * 1000;
-  const started = performance.now();
+  const started = performance.now() + WARM_UP_MS;
+  const until = started + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < until) {
         const t = performance.now();
         if (!(await debit(instanceId, randomUUID()))) throw new Error('pool ran dry during the throughput run');
-        latencies.push(performance.now() - t);
+        if (t >= started) latencies.push(performance.now() - t);
       }
     }),
   );
@@ -169,6 +174,11 @@ const row = (name: string, clients: number, f: Figures & { overspend: number; re
     .padStart(9)} ${f.p99.toFixed(2).padStart(9)} ${String(f.overspend).padStart(9)} ${String(f.remaining).padStart(9)}`;
 
 async function main() {
+  const flags = SERVICE_NODE_FLAGS.credits;
+  if (!flags.every((f) => process.execArgv.includes(f))) {
+    const run = spawnSync(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
+    process.exit(run.status ?? 1);
+  }
   const kafka = await resolveKafka();
   await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
   process.env.KAFKA_BROKERS = kafka.brokers;
