@@ -28,7 +28,7 @@ describe('debit queue (real PostgreSQL)', () => {
 
   const open = (instanceId: string, dailyCredits: number) =>
     writer.execute(instanceId, (s, _em, now) => decideChangePlan(s, { dailyCredits, timezone: 'UTC' }, now));
-  const charge = (queue: DebitQueue, instanceId: string, requestId = randomUUID()) =>
+  const charge = (queue: DebitQueue, instanceId: string, requestId: string = randomUUID()) =>
     queue.debit(instanceId, [{ requestId, cost: 1, entities: ['actions'] }]).then(([result]) => result);
   const remaining = async (instanceId: string) =>
     (await db.dataSource.query(`SELECT remaining FROM credit_accounts WHERE instance_id = $1`, [instanceId]))[0].remaining as number;

@@ -6,8 +6,8 @@ import { rebuildProjections } from '../projections/rebuild-projections';
 import { eventSourcingMigrations } from '../schema';
 import { CommandRunner } from './command-runner';
 import { ConcurrencyError } from './concurrency-error';
-import { EventStore } from './event-store';
-import { pendingEvent } from './pending-event';
+import { ENVELOPE_JSON_SQL, EventStore } from './event-store';
+import { pendingEvent, type PendingEvent } from './pending-event';
 
 describe('event store (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -34,6 +34,34 @@ describe('event store (real PostgreSQL)', () => {
     expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(2);
     const [row] = await db.dataSource.query(`SELECT status, changes FROM fixture_key_status WHERE key_id = $1`, [keyId]);
     expect(row).toEqual({ status: 'revoked', changes: 2 });
+  });
+
+  it('builds in SQL exactly the envelope the store appended (what the relay publishes)', async () => {
+    const streamId = `key_${randomUUID()}`;
+    const odd = { keyId: streamId, note: 'ünï "quoted", <&>\n=1+1 \u2028', nothing: null, nested: { list: [1, 2.5, 'x'], flag: false } };
+    const withIds = await db.dataSource.transaction((em) =>
+      store.append(em, {
+        streamId,
+        instanceId: 'i1',
+        expectedVersion: 0,
+        correlationId: 'corr-1',
+        causationId: randomUUID(),
+        events: [{ contract: KeyRevoked, data: odd } as unknown as PendingEvent, pendingEvent(KeyRevoked, { keyId: streamId })],
+      }),
+    );
+    const without = await db.dataSource.transaction((em) =>
+      store.append(em, { streamId, instanceId: 'i1', expectedVersion: 2, events: [pendingEvent(KeyRevoked, { keyId: streamId })] }),
+    );
+    const rows: { json: string }[] = await db.dataSource.query(
+      `SELECT ${ENVELOPE_JSON_SQL('e')} AS json FROM events e WHERE stream_id = $1 ORDER BY version`,
+      [streamId],
+    );
+    expect(rows.map((r) => JSON.parse(r.json))).toEqual(JSON.parse(JSON.stringify([...withIds, ...without])));
+    expect(JSON.parse(rows[0].json)).toMatchObject({ correlationId: 'corr-1', data: odd });
+    expect(JSON.parse(rows[2].json)).not.toHaveProperty('correlationId');
+    // Appended past the projection: gone again, so the rebuild below compares like with like.
+    await db.dataSource.query(`DELETE FROM outbox WHERE message_key = $1`, [streamId]);
+    await db.dataSource.query(`DELETE FROM events WHERE stream_id = $1`, [streamId]);
   });
 
   it('writes nothing when the transaction rolls back', async () => {
