@@ -188,7 +188,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
 export const SERVICE_NODE_FLAGS: Record<PlatformService, string[]> = {
   gateway: [],
   keys: [],
-  credits: ['--max-semi-space-size=32'],
+  credits: ['--max-semi-space-size=16'],
   query: [],
   flows: [],
 };

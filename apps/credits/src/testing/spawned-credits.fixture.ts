@@ -34,7 +34,7 @@ export class SpawnedCredits {
 
   async start(timeoutMs = 60_000): Promise<void> {
     const out = fs.openSync(this.logFile, 'a');
-    this.child = spawn(process.execPath, ['--max-semi-space-size=32', '-r', path.join(__dirname, 'swc-register.cjs'), path.join(APP_ROOT, 'src', 'main.ts')], {
+    this.child = spawn(process.execPath, ['--max-semi-space-size=16', '-r', path.join(__dirname, 'swc-register.cjs'), path.join(APP_ROOT, 'src', 'main.ts')], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
