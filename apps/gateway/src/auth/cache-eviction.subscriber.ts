@@ -22,6 +22,7 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
       topics: [TOPICS.keys, TOPICS.identity],
       logger: this.logger,
       onEvent: (event) => this.evict(event),
+      accepts: (envelope) => KEY_EVENTS.has(envelope.type as string) || USER_EVENTS.has(envelope.type as string),
       // Positioned on its partitions: from here on no eviction can be missed, so caching is safe.
       onPositioned: () => this.verifier.cache.setActive(true),
     });

@@ -34,6 +34,8 @@ export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdow
       topics: [TOPICS.credits],
       logger: this.logger,
       onEvent: (event) => this.apply(event),
+      // One event per charged request flows here; only instances with a console open need it.
+      accepts: (envelope) => typeof envelope.instanceId === 'string' && this.watched.has(envelope.instanceId),
     });
   }
 

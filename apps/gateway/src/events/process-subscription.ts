@@ -10,6 +10,8 @@ export interface ProcessSubscriptionOptions {
   topics: string[];
   logger: Logger;
   onEvent(event: EventEnvelope): Promise<void> | void;
+  /** Which raw envelopes are worth validating and handling (see EventSubscriberOptions.accepts). */
+  accepts?(envelope: { type?: unknown; instanceId?: unknown }): boolean;
   /** Called once the subscription is positioned: from then on no event published is missed. */
   onPositioned?(): void;
 }
@@ -34,6 +36,7 @@ export class ProcessSubscription {
       fromBeginning: false,
       logger: options.logger as never,
       onEvent: async (event) => options.onEvent(event),
+      accepts: options.accepts,
     });
   }
 

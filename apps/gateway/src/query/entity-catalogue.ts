@@ -36,6 +36,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
       topics: [TOPICS.query],
       logger: this.logger,
       onEvent: (event) => this.apply(event),
+      accepts: (envelope) => envelope.type === EntityTypeDefined.type,
     });
   }
 

@@ -68,4 +68,42 @@ describe('dead-letter topic (real Kafka)', () => {
       await dlq.stop();
     }
   });
+
+  it('skips, without validating or dead-lettering, what `accepts` refuses; still dead-letters what it takes', async () => {
+    const keyId = `key_${randomUUID()}`;
+    const applied: string[] = [];
+    const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.keys)]);
+    const subscriber = new EventSubscriber(bus, tollgateCatalog, {
+      groupId: `accepts-${randomUUID()}`,
+      topics: [TOPICS.keys],
+      fromBeginning: false,
+      accepts: (envelope) => envelope.instanceId === 'wanted',
+      onEvent: async (event) => {
+        if (event.aggregateId === keyId) applied.push(event.instanceId);
+      },
+    });
+    await subscriber.start();
+    await subscriber.ready();
+    try {
+      const wanted = revoked(keyId).replace('"instanceId":"dlq-test"', '"instanceId":"wanted"');
+      await produceRaw(testBrokers(), TOPICS.keys, [
+        { key: keyId, value: revoked(keyId) }, // valid, another instance: skipped
+        { key: keyId, value: `{"type":"KeyRevoked","instanceId":"other","aggregateId":"${keyId}"}` }, // invalid, refused: not dead-lettered
+        { key: keyId, value: `{"type":"KeyRevoked","instanceId":"wanted","aggregateId":"${keyId}"}` }, // invalid, taken: dead-lettered
+        { key: keyId, value: 'not json at all' }, // cannot be looked at: validated, dead-lettered
+        { key: keyId, value: wanted },
+      ]);
+      await eventually(() => expect(applied).toEqual(['wanted']), { timeoutMs: 20_000 });
+      const reasons = await eventually(() => {
+        const mine = new Map(dlq.messages.filter((m) => m.key === keyId).map((m) => [m.headers[DLQ_HEADERS.offset], m.headers[DLQ_HEADERS.reason]]));
+        expect(mine.size).toBe(2);
+        return [...mine.values()];
+      });
+      expect(reasons).toContain('message is not valid JSON');
+      expect(reasons.filter((r) => r.startsWith('invalid envelope'))).toHaveLength(1);
+    } finally {
+      await subscriber.stop();
+      await dlq.stop();
+    }
+  });
 });

@@ -10,6 +10,12 @@ export interface EventSubscriberOptions {
   /** Longest pause between retries of a transiently failing event. */
   maxBackoffMs?: number;
   onEvent(event: EventEnvelope, contract: EventContract): Promise<void>;
+  /**
+   * For consumers that want only some events of busy topics (an instance's, a type's): looks at the
+   * raw envelope first; what it refuses is skipped before validation, neither handled nor
+   * dead-lettered. Validating an event costs far more than reading its type.
+   */
+  accepts?(envelope: { type?: unknown; instanceId?: unknown }): boolean;
 }
 
 export const DLQ_HEADERS = {
@@ -56,7 +62,16 @@ export class EventSubscriber {
   }
 
   private async handle(message: IncomingMessage, heartbeat: () => Promise<void>): Promise<void> {
-    const result = this.catalog.validate(message.value);
+    let value: unknown = message.value;
+    if (this.options.accepts && message.value) {
+      try {
+        value = JSON.parse(message.value.toString('utf8'));
+      } catch {
+        value = message.value; // not JSON: validation says so and dead-letters it
+      }
+      if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !this.options.accepts(value as { type?: unknown })) return;
+    }
+    const result = this.catalog.validate(value);
     if (!result.ok) return this.deadLetter(message, result.reason);
     for (let attempt = 1; ; attempt++) {
       try {
