@@ -7,7 +7,7 @@
  * and an export of the 1,000,000 rows as CSV, through the gateway and straight from the query
  * service: rows/s and peak RSS of every process involved. Run with
  *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change;
- *                                                  BENCH_ONLY=export for the export alone)
+ *                                                  BENCH_ONLY=export or BENCH_ONLY=rate for one part)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,8 +22,9 @@ import { startBenchPlatform } from './bench-platform';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 18450);
-/** BENCH_ONLY=export skips the request-rate runs. */
+/** BENCH_ONLY=export skips the request-rate runs; BENCH_ONLY=rate skips the exports. */
 const ONLY_EXPORT = process.env.BENCH_ONLY === 'export';
+const ONLY_RATE = process.env.BENCH_ONLY === 'rate';
 const ROOT = path.resolve(__dirname, '..');
 
 async function json(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<any> {
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
       { name: 'through the gateway', url: `${platform.gatewayUrl}/api/v1/entities/items.csv`, headers: { 'x-api-key': key } },
       { name: 'straight from the query service', url: `${platform.urls.query}/api/v1/entities/items.csv`, headers: { [PRINCIPAL_HEADER]: signed } },
     ];
-    for (const e of exports) {
+    for (const e of ONLY_RATE ? [] : exports) {
       const exp = await exportCsv(platform, e.url, e.headers);
       console.log(`\nCSV export ${e.name}: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
       console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
