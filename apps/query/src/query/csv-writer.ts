@@ -29,7 +29,9 @@ export class CsvWriter implements FormatWriter {
   }
 
   private line(records: unknown[][]): string {
-    return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows' });
+    // A field holding a lone line feed or carriage return is quoted too: csv-stringify only quotes
+    // the record delimiter itself (CRLF here) unless told, and spreadsheets end a row at either.
+    return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows', quote_record_delimiter: true });
   }
 
   begin(): string {

@@ -1,0 +1,40 @@
+import { parse } from 'csv-parse/sync';
+import { CsvWriter } from './csv-writer';
+import type { OutputColumn } from './output-columns';
+
+const column = (name: string, type: OutputColumn['type']): OutputColumn => ({ name, type, json: name, text: name });
+const columns = [column('id', 'string'), column('title', 'string'), column('amount', 'number')];
+
+function csv(rows: unknown[][], delimiter = ','): string {
+  const writer = new CsvWriter(new Map([['actions', columns]]), delimiter);
+  return writer.begin() + writer.beginEntity('actions', columns) + writer.rows(rows) + writer.endEntity() + writer.end();
+}
+
+describe('CsvWriter', () => {
+  it('quotes a field holding a lone line feed or carriage return, so every physical line is a record', () => {
+    const text = csv([
+      ['a1', 'first line\nsecond line', '1'],
+      ['a2', 'before\rafter', '2'],
+      ['a3', 'plain', '3'],
+    ]);
+    expect(text).toBe('id,title,amount\r\na1,"first line\nsecond line",1\r\na2,"before\rafter",2\r\na3,plain,3\r\n');
+    // Outside quotes, only CRLF separates: a reader splitting rows at any line break still sees three records.
+    const unquoted = text.replace(/"[^"]*"/g, '');
+    expect(unquoted.split(/\r\n|\n|\r/).filter(Boolean)).toHaveLength(4);
+  });
+
+  it('round-trips commas, quotes, markup and the chosen delimiter through a real parser', () => {
+    const tricky = 'a, "b"; <c> & d';
+    const text = csv([['a1', tricky, '7']], ';');
+    expect(parse(text, { columns: true, delimiter: ';', record_delimiter: '\r\n' })).toEqual([{ id: 'a1', title: tricky, amount: '7' }]);
+  });
+
+  it('neutralises text a spreadsheet would run as a formula, in text columns only', () => {
+    const rows = parse(csv([['a1', '=HYPERLINK("x")', '-5'], ['a2', '@SUM(A1)', '3'], ['a3', '-minus', '4']]), { columns: true });
+    expect(rows.map((r: Record<string, string>) => [r.title, r.amount])).toEqual([
+      [`'=HYPERLINK("x")`, '-5'],
+      [`'@SUM(A1)`, '3'],
+      [`'-minus`, '4'],
+    ]);
+  });
+});
