@@ -30,8 +30,8 @@ describe('CsvWriter', () => {
   });
 
   it('neutralises text a spreadsheet would run as a formula, in text columns only', () => {
-    const rows = parse(csv([['a1', '=HYPERLINK("x")', '-5'], ['a2', '@SUM(A1)', '3'], ['a3', '-minus', '4']]), { columns: true });
-    expect(rows.map((r: Record<string, string>) => [r.title, r.amount])).toEqual([
+    const rows = parse(csv([['a1', '=HYPERLINK("x")', '-5'], ['a2', '@SUM(A1)', '3'], ['a3', '-minus', '4']]), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.title, r.amount])).toEqual([
       [`'=HYPERLINK("x")`, '-5'],
       [`'@SUM(A1)`, '3'],
       [`'-minus`, '4'],
