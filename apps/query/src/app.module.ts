@@ -7,6 +7,7 @@ import { BatchTasks } from './batch/batch-tasks';
 import { QUERY_CONFIG, type QueryConfig } from './config/query.config';
 import { EntityCatalog } from './entity-types/entity-catalog';
 import { EntityTypesHttpController } from './entity-types/entity-types.http.controller';
+import { GraphqlHttpController } from './graphql/graphql.http.controller';
 import { queryMigrations } from './migrations';
 import { QueryExecutor } from './query/query-executor';
 import { QueryHttpController } from './query/query.http.controller';
@@ -21,7 +22,7 @@ export class AppModule {
         ...databaseServiceImports({ name: 'query', config, migrations: queryMigrations }),
         PrincipalAuthModule.forRoot(config.INTERNAL_SECRET),
       ],
-      controllers: [EntityTypesHttpController, BatchHttpController, QueryHttpController, AggregateHttpController],
+      controllers: [EntityTypesHttpController, BatchHttpController, QueryHttpController, AggregateHttpController, GraphqlHttpController],
       providers: [{ provide: QUERY_CONFIG, useValue: config }, EntityCatalog, BatchTasks, RecordReader, QueryExecutor],
     };
   }

@@ -2,3 +2,4 @@
 export * from './aggregate.dto';
 export * from './batch.dto';
 export * from './define-entity-type.dto';
+export * from './graphql-request.dto';

@@ -1,0 +1,44 @@
+import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { ApiException } from '@tollgate/service-runtime';
+
+/**
+ * The root fields a GraphQL request reads, as many times as it reads them (aliases included):
+ * what the gateway refuses or charges for before anything runs. Introspection fields (`__schema`,
+ * `__type`, `__typename`) are left out; they read no records. Syntax errors, mutations and an
+ * ambiguous or unknown operation are refused here, at no cost.
+ */
+export function graphqlRootFields(query: string, operationName?: string): string[] {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (error) {
+    throw ApiException.validation([{ field: 'query', message: (error as Error).message }]);
+  }
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (!operation) {
+    const message = operationName ? `no operation named ${operationName}` : 'operationName is required when the document has several operations';
+    throw ApiException.validation([{ field: operationName ? 'operationName' : 'query', message }]);
+  }
+  if (operation.operation !== 'query') throw ApiException.validation([{ field: 'query', message: `${operation.operation}s are not offered; queries only` }]);
+  const fragments = new Map(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+  );
+  const fields: string[] = [];
+  const visit = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (!selection.name.value.startsWith('__')) fields.push(selection.name.value);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        visit(selection.selectionSet, seen);
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || seen.has(name)) continue; // unknown or cyclic: the service's validation says so
+        visit(fragment.selectionSet, new Set([...seen, name]));
+      }
+    }
+  };
+  visit(operation.selectionSet, new Set());
+  return fields;
+}

@@ -1,0 +1,35 @@
+import { ApiException } from '@tollgate/service-runtime';
+import { graphqlRootFields } from './graphql-root-fields';
+
+/** The field errors a refused request answers with. */
+function refusal(query: string, operationName?: string): string[] {
+  try {
+    graphqlRootFields(query, operationName);
+  } catch (error) {
+    if (error instanceof ApiException) return (error.options.errors ?? []).map((e) => e.message);
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('graphqlRootFields', () => {
+  it('counts every root field read, through aliases and fragments, and leaves introspection out', () => {
+    const query = `
+      query Q { a: actions { id } b: actions { id } ...More ... on Query { docs { id } } __typename __schema { types { name } } }
+      fragment More on Query { graphs { id } ...More }`;
+    expect(graphqlRootFields(query)).toEqual(['actions', 'actions', 'graphs', 'docs']);
+  });
+
+  it('picks the named operation, and needs a name when there are several', () => {
+    const two = 'query A { actions { id } } query B { graphs { id } }';
+    expect(graphqlRootFields(two, 'B')).toEqual(['graphs']);
+    expect(refusal(two)).toEqual(['operationName is required when the document has several operations']);
+    expect(refusal(two, 'C')).toEqual(['no operation named C']);
+  });
+
+  it('refuses syntax errors and anything but queries', () => {
+    expect(refusal('{ actions { id ')).toEqual([expect.stringContaining('Syntax Error')]);
+    expect(refusal('mutation { actions { id } }')).toEqual(['mutations are not offered; queries only']);
+    expect(refusal('subscription { actions { id } }')).toEqual(['subscriptions are not offered; queries only']);
+  });
+});

@@ -1,0 +1,96 @@
+import { api } from '@tollgate/testing';
+import { createInstance, createUser, issue, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { as, defineAndLoad, remaining } from './query-e2e.fixture';
+
+const gql = (key: string, query: string, extra: { variables?: Record<string, unknown>; operationName?: string } = {}) =>
+  as(key, 'POST', '/graphql', { query, ...extra });
+
+describe('GraphQL through the gateway (e2e)', () => {
+  let t: TestInstance;
+  let key: string;
+  let personalKey: string;
+  let dataKey: string;
+  let owner: { id: string };
+
+  beforeAll(async () => {
+    t = await createInstance();
+    key = t.orgKey;
+    owner = await createUser(t, { query: 'admin' });
+    personalKey = (await issue(t, { kind: 'personal', description: 'mine', ownerId: owner.id, scopes: ['query'] })).key;
+    dataKey = (await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] })).key;
+    await defineAndLoad(key, 'actions', [{ name: 'status', type: 'string' }, { name: 'priority', type: 'number' }, { name: 'extra', type: 'json' }], [
+      { id: 'a1', title: 'Write report', createdAt: '2026-01-01T09:00:00Z', status: 'open', priority: 2, extra: { tags: ['x'] } },
+      { id: 'a2', title: 'Call "Bob", <now>', createdAt: '2026-01-02T09:00:00Z', status: 'done', priority: 1, responsibilities: [{ userId: owner.id, role: 'owner' }] },
+      { id: 'a3', title: 'answer mail', createdAt: '2026-01-03T09:00:00Z', status: 'open', priority: 3 },
+    ]);
+    await defineAndLoad(key, 'graphs', [{ name: 'kind', type: 'string' }], [{ id: 'g1', title: 'Process map', kind: 'flow' }]);
+  });
+
+  it('reads several entities with the query parameters as arguments, one credit per root field', async () => {
+    const before = await remaining(key);
+    const res = await gql(
+      key,
+      `query Overview($n: Int) {
+         actions(order: asc, limit: $n) { id title priority status extra createdAt responsibilities { userId role } }
+         graphs { id kind }
+         oldest: actions(sort: created, order: asc, limit: 1, from: "2026-01-02") { id }
+       }`,
+      { variables: { n: 2 } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-credits-cost')).toBe('3');
+    expect(res.body.data.actions).toEqual([
+      { id: 'a1', title: 'Write report', priority: 2, status: 'open', extra: { tags: ['x'] }, createdAt: '2026-01-01T09:00:00.000Z', responsibilities: [] },
+      { id: 'a2', title: 'Call "Bob", <now>', priority: 1, status: 'done', extra: null, createdAt: '2026-01-02T09:00:00.000Z', responsibilities: [{ userId: owner.id, role: 'owner' }] },
+    ]);
+    expect(res.body.data.graphs).toEqual([{ id: 'g1', kind: 'flow' }]);
+    expect(res.body.data.oldest).toEqual([{ id: 'a2' }]);
+    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3 });
+    expect(await remaining(key)).toBe(before - 3);
+  });
+
+  it('gives each key kind its schema: a data key sees only its entities, only personal keys get mine', async () => {
+    const typesOf = async (k: string) =>
+      ((await gql(k, '{ __schema { queryType { fields { name args { name } } } } }')).body.data.__schema.queryType.fields as {
+        name: string;
+        args: { name: string }[];
+      }[]).map((f) => `${f.name}(${f.args.map((a) => a.name).join(',')})`);
+    const before = await remaining(key);
+    expect(await typesOf(dataKey)).toEqual(['graphs(from,to,sort,order,limit)']);
+    expect(await typesOf(key)).toEqual(['actions(from,to,sort,order,limit)', 'graphs(from,to,sort,order,limit)']);
+    expect(await typesOf(personalKey)).toEqual(['actions(from,to,sort,order,limit,mine)', 'graphs(from,to,sort,order,limit,mine)']);
+    expect(await remaining(key)).toBe(before); // introspection is free
+
+    const mine = await gql(personalKey, '{ actions(mine: true) { id } }');
+    expect(mine.body.data.actions).toEqual([{ id: 'a2' }]);
+    expect((await gql(dataKey, '{ graphs { id } }')).body.data.graphs).toEqual([{ id: 'g1' }]);
+  });
+
+  it('refuses bad requests in the documented error shape and charges nothing for them', async () => {
+    const before = await remaining(key);
+    const refusals: [string, string, number, string][] = [
+      [key, '{ actions { id ', 400, 'validation_failed'], // syntax
+      [key, 'mutation { actions { id } }', 400, 'validation_failed'],
+      [key, '{ nothing { id } }', 400, 'validation_failed'], // unknown entity: refused before charging
+      [key, '{ actions { id secret } }', 400, 'validation_failed'], // unknown field: charged, then refunded
+      [key, '{ actions(limit: 5000) { id } }', 400, 'validation_failed'],
+      [key, '{ actions(from: "2026-13-40") { id } }', 400, 'validation_failed'],
+      [key, '{ actions(mine: true) { id } }', 400, 'validation_failed'], // mine is for personal keys
+      [dataKey, '{ actions { id } }', 403, 'forbidden'],
+    ];
+    for (const [k, query, status, code] of refusals) {
+      const res = await gql(k, query);
+      expect({ query, status: res.status, code: res.body.code }).toEqual({ query, status, code });
+    }
+    const anonymous = await api('POST', url('/graphql'), { body: { query: '{ graphs { id } }' } });
+    expect(anonymous.status).toBe(401);
+    expect(await remaining(key)).toBe(before);
+  });
+
+  it('serves the playground page', async () => {
+    const res = await api('GET', url('/graphql'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.text).toContain('GraphiQL');
+  });
+});

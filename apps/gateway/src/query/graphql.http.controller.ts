@@ -1,0 +1,73 @@
+import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { GraphqlRequestDto } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { graphqlRootFields } from './graphql-root-fields';
+import { QueryForwarding } from './query-forwarding';
+
+/** As many entity fields as the REST query takes entities. */
+const MAX_ROOT_FIELDS = 50;
+
+/** GraphiQL, from its public CDN: the page needs a key, which the headers editor holds. */
+const PLAYGROUND = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Tollgate GraphQL</title>
+  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
+</head>
+<body style="margin:0">
+  <div id="graphiql" style="height:100vh"></div>
+  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
+  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <script>
+    const fetcher = GraphiQL.createFetcher({ url: location.pathname });
+    ReactDOM.createRoot(document.getElementById('graphiql')).render(
+      React.createElement(GraphiQL, { fetcher, isHeadersEditorEnabled: true, defaultHeaders: '{\\n  "x-api-key": "YOUR_KEY_VALUE"\\n}' }),
+    );
+  </script>
+</body>
+</html>
+`;
+
+@ApiTags('query')
+@Controller('graphql')
+export class GraphqlHttpController {
+  constructor(private readonly forwarding: QueryForwarding) {}
+
+  @Post()
+  @Authenticated({ scopes: ['query'] })
+  @ApiOperation({
+    summary: 'GraphQL over the records: one root field per entity type the key may read; one credit per root field read',
+  })
+  @ApiOkResponse({ description: '`{"data":{…},"errors"?:[…],"extensions":{"cost","remaining"}}`' })
+  async query(
+    @Body() body: GraphqlRequestDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const entities = graphqlRootFields(body.query, body.operationName);
+    if (entities.length > MAX_ROOT_FIELDS) {
+      throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ROOT_FIELDS} entity fields per request` }]);
+    }
+    const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
+    if (entities.length === 0) {
+      await this.forwarding.free(request, reply, principal, downstream); // introspection only
+      return;
+    }
+    await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
+    await this.forwarding.metered(request, reply, principal, entities, downstream);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'GraphiQL playground (put a key in its headers editor)' })
+  @ApiProduces('text/html')
+  playground(@Res() reply: FastifyReply): void {
+    void reply.type('text/html; charset=utf-8').send(PLAYGROUND);
+  }
+}

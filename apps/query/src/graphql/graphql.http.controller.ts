@@ -1,0 +1,96 @@
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { GraphqlRequestDto } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
+import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
+import { EntityCatalog } from '../entity-types/entity-catalog';
+import type { EntityType } from '../entity-types/entity-type';
+import { columnsOf } from '../query/output-columns';
+import { parseQuery } from '../query/parse-query';
+import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.http.controller';
+import { RecordReader } from '../query/record-reader';
+import { recordsSql } from '../query/records-sql';
+import { buildSchema, GRAPHQL_MAX_LIMIT, type EntityArgs } from './graphql-schema';
+
+/** A schema is rebuilt at most this often per caller shape; new entity types show up within it. */
+const SCHEMA_TTL_MS = 5000;
+
+interface CachedSchema {
+  schema: GraphQLSchema;
+  builtAt: number;
+}
+
+/**
+ * GraphQL over the instance's records: one root field per readable entity type, the REST query's
+ * parameters as arguments, results built whole (at most GRAPHQL_MAX_LIMIT records per field). A
+ * request the schema refuses, or an argument the query rules refuse, answers 400 in the documented
+ * error shape (so the gateway refunds it); a timeout answers 504.
+ */
+@Controller('api/v1')
+export class GraphqlHttpController {
+  private readonly schemas = new Map<string, CachedSchema>();
+
+  constructor(
+    private readonly catalog: EntityCatalog,
+    private readonly reader: RecordReader,
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
+  ) {}
+
+  @Post('graphql')
+  @HttpCode(200)
+  async graphql(@Body() body: GraphqlRequestDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
+    let document;
+    try {
+      document = parse(body.query);
+    } catch (error) {
+      throw ApiException.validation([{ field: 'query', message: (error as GraphQLError).message }]);
+    }
+    const schema = await this.schemaFor(principal);
+    const invalid = validate(schema, document);
+    if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
+    const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName });
+    const refused = result.errors?.map((e) => e.originalError).find((e): e is ApiException => e instanceof ApiException);
+    if (refused) throw refused;
+    if (result.errors?.length && !result.data) {
+      throw ApiException.validation(result.errors.map((e) => ({ field: 'query', message: e.message })));
+    }
+    const cost = Number(request.headers[CREDITS_COST_HEADER]);
+    const remaining = Number(request.headers[CREDITS_REMAINING_HEADER]);
+    return {
+      ...result,
+      extensions: { cost: Number.isInteger(cost) ? cost : null, remaining: Number.isInteger(remaining) ? remaining : null },
+    };
+  }
+
+  private async schemaFor(principal: Principal): Promise<GraphQLSchema> {
+    const personal = principal.kind === 'personal' && !!principal.userId;
+    const allowed = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
+    const key = [principal.instanceId, principal.kind, personal ? principal.userId : '', allowed ? [...allowed].sort().join(',') : '*'].join('\u0000');
+    const cached = this.schemas.get(key);
+    if (cached && Date.now() - cached.builtAt < SCHEMA_TTL_MS) return cached.schema;
+    const types = (await this.catalog.list(principal.instanceId)).filter((t) => !allowed || allowed.has(t.name));
+    const schema = buildSchema(types, { personal }, (entity, args) => this.read(principal, entity, args));
+    if (this.schemas.size > 1000) this.schemas.clear();
+    this.schemas.set(key, { schema, builtAt: Date.now() });
+    return schema;
+  }
+
+  /** One entity's records, through the same rules and SQL as the REST query. */
+  private async read(principal: Principal, entity: EntityType, args: EntityArgs): Promise<Record<string, unknown>[]> {
+    if (args.limit !== undefined && (args.limit < 1 || args.limit > GRAPHQL_MAX_LIMIT)) {
+      throw ApiException.validation([{ field: 'limit', message: `limit must be between 1 and ${GRAPHQL_MAX_LIMIT}` }]);
+    }
+    const raw: Record<string, string> = {};
+    for (const name of ['from', 'to', 'sort', 'order'] as const) if (args[name] !== undefined && args[name] !== null) raw[name] = String(args[name]);
+    if (args.limit !== undefined) raw.limit = String(args.limit);
+    if (args.mine) raw.mine = 'true';
+    const parsed = parseQuery(raw, { entity: entity.name, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
+    if (!parsed.ok) throw ApiException.validation(parsed.errors);
+    const columns = columnsOf(entity);
+    const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId }, columns, 'json');
+    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: parsed.plan.limit });
+    return source.first.map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
+  }
+}
