@@ -97,14 +97,15 @@ export class CreditAccountWriter {
 
   /**
    * The hot path of a debit batch. Decides now against `known`, the pool this process expects (the
-   * one it committed last, or the one the batch before this will leave). `write` opens the batch's
-   * transaction and inserts its ledger rows without touching the pool's row, so the next batch can
-   * do that while this one commits. `claim` then takes the row lock and, only if the pool is still
+   * one it committed last, or the one the batch before this will leave). Alone, `commitAlone` does
+   * everything in one guarded statement. Beside another batch, `write` opens the batch's
+   * transaction and inserts its ledger rows without touching the pool's row, so it can do that
+   * while the other commits; `claim` then takes the row lock and, only if the pool is still
    * exactly `known` (every field the decision read), moves it and appends the events and their
    * outbox rows; under the lock, so the relay sees the stream in order. The lock is held for that
    * one statement and the commit. Undefined when the batch needs more than plain charges (a reset,
    * a refusal, a repeated id): the caller decides under the lock on committed state (`execute`),
-   * as it does when `write` or `claim` refuses.
+   * as it does when `commitAlone`, `write` or `claim` refuses.
    */
   prepareDebits(known: CreditAccountState, debits: readonly DebitRequest[]): PreparedDebits | undefined {
     const now = this.clock.now();

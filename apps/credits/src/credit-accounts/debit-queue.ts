@@ -34,7 +34,7 @@ const batchesCommitted = new Counter({
  * overlap saves (measured: at 64 clients one batch of 64 beats two of 32; at 256, two of 128 beat
  * one of 256 by a third).
  */
-const SPLIT_ABOVE = Number(process.env.SPLIT ?? 64);
+const SPLIT_ABOVE = 64;
 
 interface InstanceQueue {
   waiting: Waiting[];
@@ -55,15 +55,16 @@ interface InstanceQueue {
 }
 
 /**
- * Group commit per instance, pipelined. Debits arriving while batches are in flight queue and
- * leave together as the next batch, decided on the pool the batch before it will leave. Each
- * batch writes its rows in a transaction of its own, alongside the others, then claims the pool
- * (a guarded UPDATE of its row) right after its predecessor has: the claims, and so the commits,
- * happen in order, and the row lock is held only for the claim and the commit. Correctness never
- * rests on the guess: a claim succeeds only if the pool is exactly the one the batch was decided
- * on; otherwise the batch is decided again under the lock on committed state, and so is any batch
- * that followed it. Nobody is answered before their debit is committed, so a crash loses nothing
- * that was acknowledged.
+ * Group commit per instance, pipelined when busy. Debits arriving while batches are in flight
+ * queue and leave together as the next batch, decided on the pool the batch before it will leave.
+ * A batch with nothing of its pool in flight beside it is one guarded statement, committed on its
+ * own. When two are in flight, each writes its rows in a transaction of its own, alongside the
+ * other, then claims the pool (a guarded UPDATE of its row) right after its predecessor has: the
+ * claims, and so the commits, happen in order, and the row lock is held only for the claim and
+ * the commit. Correctness never rests on the guess: a claim succeeds only if the pool is exactly
+ * the one the batch was decided on; otherwise the batch is decided again under the lock on
+ * committed state, and so is any batch that followed it. Nobody is answered before their debit is
+ * committed, so a crash loses nothing that was acknowledged.
  */
 @Injectable()
 export class DebitQueue {

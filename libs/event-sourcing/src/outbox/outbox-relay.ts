@@ -20,8 +20,8 @@ const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('tollgate_outbox_r
  * Publishes outbox rows to Kafka in id order, at least once, and deletes them once Kafka has
  * them (the events table keeps the history). While rows keep coming it publishes batch after
  * batch; when the outbox is empty it probes it every pollIntervalMs (a look at the head of its
- * primary key). That bounds commit-to-publish latency
- * by the interval without the cluster-wide commit serialisation that NOTIFY would cost writers.
+ * primary key). That bounds commit-to-publish latency by the interval without the cluster-wide
+ * commit serialisation that NOTIFY would cost writers.
  */
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
