@@ -26,6 +26,8 @@ export interface PlatformOptions {
   /** Extra environment for every service. */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** Keep generated secrets in this file and use them again next time (see resolveSecrets). */
+  secretsFile?: string;
 }
 
 export interface RunningPlatform {
@@ -99,7 +101,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     await migrateService(service, databaseUrls[service]);
   }
 
-  const { secrets, generated } = resolveSecrets();
+  const { secrets, generated } = resolveSecrets(process.env, options.secretsFile);
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${basePort + OFFSET[s]}`])) as Record<
     PlatformService,
     string

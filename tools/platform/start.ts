@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { launchPlatform } from './launch-platform';
 import { seedDemoData } from './demo-data';
 
@@ -5,7 +6,9 @@ import { seedDemoData } from './demo-data';
 async function main(): Promise<void> {
   const started = Date.now();
   process.stdout.write('Starting Tollgate: Kafka, databases, migrations, five services...\n');
-  const platform = await launchPlatform({ basePort: Number(process.env.PORT ?? 8080) });
+  // The databases outlive a run, so the secrets that protect what is in them must too.
+  const secretsFile = path.resolve(__dirname, '..', '..', '.data', 'secrets.json');
+  const platform = await launchPlatform({ basePort: Number(process.env.PORT ?? 8080), secretsFile });
   const demo = await seedDemoData(platform);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
     `  Kafka          ${platform.brokers}`,
     `  Logs           ${platform.logDir}`,
     '',
-    `  Operator token ${platform.secrets.OPERATOR_TOKEN}${platform.generatedSecrets.includes('OPERATOR_TOKEN') ? '   (generated; set OPERATOR_TOKEN to choose one)' : ''}`,
+    `  Operator token ${platform.secrets.OPERATOR_TOKEN}${process.env.OPERATOR_TOKEN ? '' : `   (generated once, kept in ${path.relative(process.cwd(), secretsFile)}; set OPERATOR_TOKEN to choose one)`}`,
     '',
     ...demo.lines,
     '',

@@ -82,5 +82,7 @@ export async function seedQueryDemo(ctx: DemoContext): Promise<void> {
     `  curl -s '${base}/query?entities=actions&limit=5&key=${ctx.organizationKey}'`,
     `  curl -s '${base}/entities/actions.csv?sort=alpha&order=asc&limit=20&display=id,title,status,due_date&key=${ctx.organizationKey}'`,
     ...(ctx.personalKey ? [`  curl -s -H 'X-Api-Key: ${ctx.personalKey}' '${base}/query.xml?entities=actions&mine=true&limit=5'`] : []),
+    `  curl -s -H 'X-Api-Key: ${ctx.organizationKey}' -H 'content-type: application/json' ` +
+      `-d '{"query":"{ actions(limit: 3, sort: alpha) { id title status } }"}' '${ctx.gatewayUrl}/graphql'   (playground: GET /graphql)`,
   );
 }
