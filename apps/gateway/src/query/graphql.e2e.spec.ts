@@ -63,6 +63,10 @@ describe('GraphQL through the gateway (e2e)', () => {
 
     const mine = await gql(personalKey, '{ actions(mine: true) { id } }');
     expect(mine.body.data.actions).toEqual([{ id: 'a2' }]);
+    // Same schema, another user: mine is theirs, not the previous caller's.
+    const other = await createUser(t, { query: 'admin' });
+    const otherKey = (await issue(t, { kind: 'personal', description: 'theirs', ownerId: other.id, scopes: ['query'] })).key;
+    expect((await gql(otherKey, '{ actions(mine: true) { id } }')).body.data.actions).toEqual([]);
     expect((await gql(dataKey, '{ graphs { id } }')).body.data.graphs).toEqual([{ id: 'g1' }]);
   });
 

@@ -27,7 +27,8 @@ export interface EntityArgs {
   mine?: boolean;
 }
 
-export type ReadRecords = (entity: EntityType, args: EntityArgs) => Promise<Record<string, unknown>[]>;
+/** Reads one entity's records for the caller the request's context names. */
+export type ReadRecords<C> = (entity: EntityType, args: EntityArgs, context: C) => Promise<Record<string, unknown>[]>;
 
 /** GraphQL results are built whole, so a field returns at most this many records (REST streams any number). */
 export const GRAPHQL_MAX_LIMIT = 1000;
@@ -70,7 +71,7 @@ function typeName(entity: string): string {
  * Type names are the entity names in PascalCase with a `Record` suffix, so they never meet the
  * built-in types.
  */
-export function buildSchema(types: EntityType[], options: { personal: boolean }, read: ReadRecords): GraphQLSchema {
+export function buildSchema<C>(types: EntityType[], options: { personal: boolean }, read: ReadRecords<C>): GraphQLSchema {
   const args: GraphQLFieldConfigArgumentMap = {
     from: { type: GraphQLString, description: 'only records created on or after this day (YYYY-MM-DD)' },
     to: { type: GraphQLString, description: 'only records created on or before this day (YYYY-MM-DD)' },
@@ -79,7 +80,7 @@ export function buildSchema(types: EntityType[], options: { personal: boolean },
     limit: { type: GraphQLInt, defaultValue: GRAPHQL_DEFAULT_LIMIT, description: `at most ${GRAPHQL_MAX_LIMIT}` },
     ...(options.personal ? { mine: { type: GraphQLBoolean, defaultValue: false, description: 'only records you hold a responsibility for' } } : {}),
   };
-  const fields: Record<string, GraphQLFieldConfig<unknown, unknown, EntityArgs>> = {};
+  const fields: Record<string, GraphQLFieldConfig<unknown, C, EntityArgs>> = {};
   for (const entity of types) {
     const record = new GraphQLObjectType({
       name: `${typeName(entity.name)}Record`,
@@ -96,7 +97,7 @@ export function buildSchema(types: EntityType[], options: { personal: boolean },
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(record))),
       description: `Records of ${entity.name}; one credit`,
       args,
-      resolve: (_source, fieldArgs) => read(entity, fieldArgs),
+      resolve: (_source, fieldArgs, context) => read(entity, fieldArgs, context),
     };
   }
   if (types.length === 0) {

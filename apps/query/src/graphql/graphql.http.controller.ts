@@ -50,7 +50,7 @@ export class GraphqlHttpController {
     const schema = await this.schemaFor(principal);
     const invalid = validate(schema, document);
     if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
-    const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName });
+    const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: principal });
     const refused = result.errors?.map((e) => e.originalError).find((e): e is ApiException => e instanceof ApiException);
     if (refused) throw refused;
     if (result.errors?.length && !result.data) {
@@ -64,14 +64,15 @@ export class GraphqlHttpController {
     };
   }
 
+  /** The schema for the caller's shape (instance, personal or not, a data key's list); the caller itself comes with each request. */
   private async schemaFor(principal: Principal): Promise<GraphQLSchema> {
     const personal = principal.kind === 'personal' && !!principal.userId;
     const allowed = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
-    const key = [principal.instanceId, principal.kind, personal ? principal.userId : '', allowed ? [...allowed].sort().join(',') : '*'].join('\u0000');
+    const key = [principal.instanceId, personal ? 'personal' : 'other', allowed ? [...allowed].sort().join(',') : '*'].join('\u0000');
     const cached = this.schemas.get(key);
     if (cached && Date.now() - cached.builtAt < SCHEMA_TTL_MS) return cached.schema;
     const types = (await this.catalog.list(principal.instanceId)).filter((t) => !allowed || allowed.has(t.name));
-    const schema = buildSchema(types, { personal }, (entity, args) => this.read(principal, entity, args));
+    const schema = buildSchema<Principal>(types, { personal }, (entity, args, caller) => this.read(caller, entity, args));
     if (this.schemas.size > 1000) this.schemas.clear();
     this.schemas.set(key, { schema, builtAt: Date.now() });
     return schema;
