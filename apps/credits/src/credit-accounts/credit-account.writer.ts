@@ -119,7 +119,7 @@ export class CreditAccountWriter {
       events: decision.events,
       now,
     };
-    const { envelopes, events, outbox } = splitAppend(request, 1, 1 + 9);
+    const { envelopes, events, outbox } = splitAppend(request);
     const charges = envelopes.map((e) => e.data as unknown as EventData<typeof CreditsConsumed>);
     const next: CreditAccountState = { ...decision.state, version: known.version + envelopes.length };
     const insertCharges = (p: (i: number) => string) => `
@@ -179,8 +179,7 @@ export class CreditAccountWriter {
     // Both statements are prepared once per connection (named): parsing and planning them cost
     // about as much as running them. Their text is the same for every batch; only the values change.
     const write = async (order: ClaimOrder): Promise<DebitTransaction | undefined> => {
-      // The driver's own pool: this path runs thousands of times a second, TypeORM adds nothing here.
-      const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
+      const client = await this.connect();
       let open = true;
       const end = async (how: 'COMMIT' | 'ROLLBACK') => {
         if (!open) return;
@@ -236,7 +235,7 @@ export class CreditAccountWriter {
       charged AS (${insertCharges((i) => `$${claimValues.length + 1 + i}`)} WHERE EXISTS (SELECT 1 FROM claimed))
       SELECT count(*)::int AS claimed FROM claimed`;
     const commitAlone = async (): Promise<boolean> => {
-      const client: PoolClient = await (this.dataSource.driver as PostgresDriver).master.connect();
+      const client = await this.connect();
       try {
         const { rows } = await client.query<{ claimed: number }>({ name: 'credits-debit-alone', text: aloneSql, values: aloneValues });
         client.release();
@@ -250,6 +249,11 @@ export class CreditAccountWriter {
       }
     };
     return { state: next, result: decision.result, write, commitAlone };
+  }
+
+  /** The driver's own pool: the debit path runs thousands of times a second, TypeORM adds nothing there. */
+  private connect(): Promise<PoolClient> {
+    return (this.dataSource.driver as PostgresDriver).master.connect();
   }
 }
 

@@ -176,14 +176,16 @@ export interface SplitAppend {
  * locking its snapshot row with `SELECT … FOR UPDATE` and comparing the version it reads), and it
  * must write the outbox rows only while it holds that lock, since the relay publishes in outbox
  * order. The unique (stream_id, version) constraint still refuses a racing writer. Parameters are
- * numbered from the given first ones, so both can share one statement.
+ * numbered from `firstParam`, the events' first and the outbox's right after them, so both can
+ * share one statement.
  */
-export function splitAppend(request: AppendRequest, eventsFirstParam: number, outboxFirstParam: number): SplitAppend {
+export function splitAppend(request: AppendRequest, firstParam = 1): SplitAppend {
   const envelopes = envelopesFor(request);
+  const events = insertEvents(envelopes, firstParam);
   return {
     envelopes,
-    events: insertEvents(envelopes, eventsFirstParam),
-    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), outboxFirstParam, true),
+    events,
+    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), firstParam + events.params.length, true),
   };
 }
 
