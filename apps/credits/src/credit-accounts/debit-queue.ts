@@ -129,7 +129,6 @@ export class DebitQueue {
           if (queue.last === mine) queue.last = undefined;
         });
       } else {
-        queue.expected = undefined;
         commit = this.locked(queue, instanceId, debits);
       }
       void commit
@@ -208,27 +207,28 @@ export class DebitQueue {
         await (ok ? transaction.commit() : transaction.rollback());
       }
     }
-    if (ok) {
-      this.committed.pipelined++;
-      batchesCommitted.inc({ path: 'pipelined' });
-      return prepared.result;
-    }
-    // The guess was wrong: stop guessing until a batch decided under the lock says where the pool is.
-    queue.expected = undefined;
-    return this.locked(queue, instanceId, debits);
+    if (!ok) return this.locked(queue, instanceId, debits);
+    this.count('pipelined');
+    return prepared.result;
   }
 
   private async alone(queue: InstanceQueue, instanceId: string, prepared: PreparedDebits, debits: DebitRequest[]): Promise<DebitResult[]> {
-    if (await prepared.commitAlone()) {
-      this.committed.single++;
-      batchesCommitted.inc({ path: 'single' });
-      return prepared.result;
-    }
-    queue.expected = undefined;
-    return this.locked(queue, instanceId, debits);
+    if (!(await prepared.commitAlone())) return this.locked(queue, instanceId, debits);
+    this.count('single');
+    return prepared.result;
   }
 
+  private count(path: keyof DebitQueue['committed']): void {
+    this.committed[path]++;
+    batchesCommitted.inc({ path });
+  }
+
+  /**
+   * Decides the batch under the row lock on committed state. Until it has, the queue stops guessing
+   * (nothing is pipelined): whoever calls this either had no guess or found it wrong.
+   */
   private async locked(queue: InstanceQueue, instanceId: string, debits: DebitRequest[]): Promise<DebitResult[]> {
+    queue.expected = undefined;
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
       const rows: { request_id: string; cost: number; day: string; refunded: boolean }[] = await em.query(
         `SELECT request_id, cost, day, refunded_at IS NOT NULL AS refunded
@@ -238,8 +238,7 @@ export class DebitQueue {
       const known = new Map<string, KnownCharge>(rows.map((r) => [r.request_id, { cost: r.cost, day: r.day, refunded: r.refunded }]));
       return decideDebits(state, debits, known, now);
     });
-    this.committed.locked++;
-    batchesCommitted.inc({ path: 'locked' });
+    this.count('locked');
     if (queue.inFlight <= 1) queue.expected = written.state;
     return written.result;
   }
