@@ -2,14 +2,11 @@ import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { GraphqlRequestDto } from '@tollgate/contracts';
+import { GraphqlRequestDto, MAX_ENTITIES_PER_QUERY } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { graphqlRootFields } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
-
-/** As many entity fields as the REST query takes entities. */
-const MAX_ROOT_FIELDS = 50;
 
 /** GraphiQL, from its public CDN: the page needs a key, which the headers editor holds. */
 const PLAYGROUND = `<!doctype html>
@@ -52,8 +49,8 @@ export class GraphqlHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const entities = graphqlRootFields(body.query, body.operationName);
-    if (entities.length > MAX_ROOT_FIELDS) {
-      throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ROOT_FIELDS} entity fields per request` }]);
+    if (entities.length > MAX_ENTITIES_PER_QUERY) {
+      throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);
     }
     const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
     if (entities.length === 0) {

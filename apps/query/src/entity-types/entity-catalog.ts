@@ -8,7 +8,7 @@ interface Cached {
 }
 
 /** Definitions change rarely; another replica's additions show up within this bound. */
-const TTL_MS = 5000;
+export const ENTITY_TYPES_TTL_MS = 5000;
 
 /**
  * Entity type look-ups for every query, cached in memory. A miss always goes to the database, so a
@@ -23,7 +23,7 @@ export class EntityCatalog {
   async get(instanceId: string, name: string): Promise<EntityType | undefined> {
     const key = `${instanceId}\u0000${name}`;
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.loadedAt < TTL_MS) return hit.type;
+    if (hit && Date.now() - hit.loadedAt < ENTITY_TYPES_TTL_MS) return hit.type;
     const rows: { primary_key: string; fields: EntityType['fields'] }[] = await this.dataSource.query(
       `SELECT primary_key, fields FROM entity_types WHERE instance_id = $1 AND name = $2`,
       [instanceId, name],

@@ -5,7 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
-import { EntityCatalog } from '../entity-types/entity-catalog';
+import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
 import type { EntityType } from '../entity-types/entity-type';
 import { columnsOf } from '../query/output-columns';
 import { parseQuery } from '../query/parse-query';
@@ -13,9 +13,6 @@ import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.ht
 import { RecordReader } from '../query/record-reader';
 import { recordsSql } from '../query/records-sql';
 import { buildSchema, GRAPHQL_MAX_LIMIT, type EntityArgs } from './graphql-schema';
-
-/** A schema is rebuilt at most this often per caller shape; new entity types show up within it. */
-const SCHEMA_TTL_MS = 5000;
 
 interface CachedSchema {
   schema: GraphQLSchema;
@@ -70,7 +67,8 @@ export class GraphqlHttpController {
     const allowed = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
     const key = [principal.instanceId, personal ? 'personal' : 'other', allowed ? [...allowed].sort().join(',') : '*'].join('\u0000');
     const cached = this.schemas.get(key);
-    if (cached && Date.now() - cached.builtAt < SCHEMA_TTL_MS) return cached.schema;
+    // Rebuilt as often as entity types are read again, so a new type or field shows up within the same bound.
+    if (cached && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
     const types = (await this.catalog.list(principal.instanceId)).filter((t) => !allowed || allowed.has(t.name));
     const schema = buildSchema<Principal>(types, { personal }, (entity, args, caller) => this.read(caller, entity, args));
     if (this.schemas.size > 1000) this.schemas.clear();

@@ -1,4 +1,4 @@
-import { IDENTIFIER, type FieldError } from '@tollgate/contracts';
+import { IDENTIFIER, MAX_ENTITIES_PER_QUERY, type FieldError } from '@tollgate/contracts';
 import { QUERY_PARAMETERS, type QueryFormat, type QueryPlan, type QuerySort } from './query-plan';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -7,7 +7,6 @@ const SORTS: QuerySort[] = ['created', 'updated', 'alpha'];
 const DELIMITERS = [',', ';', '\t', '|'];
 /** Credentials a client may put in the URL; the gateway has consumed them already. */
 const CREDENTIALS = new Set(['key', 'access_token']);
-const MAX_ENTITIES = 50;
 
 function isDate(value: string): boolean {
   if (!DATE.test(value)) return false;
@@ -41,7 +40,7 @@ export function parseQuery(
 
   const entities = options.entity ? [options.entity] : list(params.entities ?? '');
   if (entities.length === 0) errors.push({ field: 'entities', message: 'entities is required' });
-  if (entities.length > MAX_ENTITIES) errors.push({ field: 'entities', message: `at most ${MAX_ENTITIES} entities` });
+  if (entities.length > MAX_ENTITIES_PER_QUERY) errors.push({ field: 'entities', message: `at most ${MAX_ENTITIES_PER_QUERY} entities` });
   for (const e of entities) if (!IDENTIFIER.test(e)) errors.push({ field: 'entities', message: `${e} is not an entity name` });
   if (new Set(entities).size !== entities.length) errors.push({ field: 'entities', message: 'an entity is listed twice' });
 

@@ -3,3 +3,4 @@ export * from './aggregate.dto';
 export * from './batch.dto';
 export * from './define-entity-type.dto';
 export * from './graphql-request.dto';
+export * from './query-limits';
