@@ -1,11 +1,13 @@
 /**
  * Query throughput and export. Starts the whole platform (built into .data/bench-dist), loads
- * 1,000,000 records, then measures with autocannon (64 connections):
+ * 1,000,000 records, then measures with wrk when it is installed (Debian package `wrk`), autocannon
+ * otherwise (64 connections; BENCH_CLIENT=autocannon forces it):
  *   - a metered 1-entity `limit=10` query through the gateway (key check, credit debit, forward);
  *   - the same query sent straight to the query service (signed principal, no metering);
  *   - through nginx as a plain reverse proxy in front of the query service, when nginx is installed;
  * and an export of the 1,000,000 rows as CSV, through the gateway and straight from the query
- * service: rows/s and peak RSS of every process involved. Run with
+ * service: rows/s and peak RSS of every process involved. Each rate run also prints the CPU time
+ * every process spent per request, which shows where a request's cost goes. Run with
  *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change;
  *                                                  BENCH_ONLY=export or BENCH_ONLY=rate for one part)
  */
@@ -86,12 +88,87 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU milliseconds per request, by process group. */
+  cpu: Record<string, number>;
 }
 
-async function cannon(name: string, url: string, headers: Record<string, string>): Promise<Run> {
-  await autocannon({ url, connections: 64, duration: 2, headers }); // warm-up
-  const r = await autocannon({ url, connections: 64, duration: SECONDS, headers });
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+const WRK = process.env.BENCH_CLIENT !== 'autocannon' && spawnSync('sh', ['-c', 'command -v wrk']).status === 0;
+
+async function loadWithAutocannon(url: string, headers: Record<string, string>, seconds: number): Promise<Omit<Run, 'name' | 'cpu'>> {
+  const r = await autocannon({ url, connections: 64, duration: seconds, headers });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+/** wrk is asynchronous C: it leaves the two cores to the processes under test. */
+async function loadWithWrk(url: string, headers: Record<string, string>, seconds: number): Promise<Omit<Run, 'name' | 'cpu'>> {
+  const args = ['-t1', '-c64', `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const ms = (label: string) => {
+    const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!m) throw new Error(`wrk printed no ${label}th percentile:\n${out}`);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
+  };
+  const count = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: ms('50'),
+    p99: ms('99'),
+    errors: count(/Non-2xx or 3xx responses: (\d+)/) + count(/Socket errors: connect (\d+)/),
+  };
+}
+
+/** CPU seconds (user + system) each named group of processes has used so far. */
+function cpuTimes(groups: Record<string, number[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    out[name] = 0;
+    for (const pid of pids) {
+      try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+        out[name] += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+      } catch {
+        // gone
+      }
+    }
+  }
+  return out;
+}
+
+/** The processes under test (wrk's own CPU is not counted: it has exited by the time it could be read). */
+function processGroups(distDir: string, client: 'wrk' | 'autocannon'): Record<string, number[]> {
+  const groups: Record<string, number[]> = Object.fromEntries(Object.entries(servicePids(distDir)).map(([n, pid]) => [n, [pid]]));
+  groups.postgres = [];
+  groups.kafka = [];
+  groups.nginx = [];
+  if (client === 'autocannon') groups.autocannon = [process.pid];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.startsWith('postgres')) groups.postgres.push(Number(pid));
+      else if (cmd.includes('kafka.Kafka')) groups.kafka.push(Number(pid));
+      else if (cmd.startsWith('nginx')) groups.nginx.push(Number(pid));
+    } catch {
+      // gone
+    }
+  }
+  return groups;
+}
+
+async function cannon(platform: RunningPlatform, name: string, url: string, headers: Record<string, string>): Promise<Run> {
+  const run = WRK ? loadWithWrk : loadWithAutocannon;
+  await run(url, headers, 2); // warm-up
+  const measured = run(url, headers, SECONDS);
+  await new Promise((r) => setTimeout(r, 100)); // wrk has started
+  const groups = processGroups(platform.distDir, WRK ? 'wrk' : 'autocannon');
+  const before = cpuTimes(groups);
+  const result = await measured;
+  const after = cpuTimes(groups);
+  const requests = result.rps * SECONDS;
+  const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((after[g] - before[g]) * 1000) / requests]));
+  return { name, ...result, cpu };
 }
 
 function startNginx(upstreamPort: number, port: number): ChildProcess | undefined {
@@ -168,12 +245,12 @@ async function main(): Promise<void> {
     if (!ONLY_EXPORT) {
       const path10 = '/api/v1/query?entities=items&limit=10';
       const runs: Run[] = [];
-      runs.push(await cannon('gateway (metered)', `${platform.gatewayUrl}${path10}`, { 'x-api-key': key }));
-      runs.push(await cannon('query service direct', `${platform.urls.query}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+      runs.push(await cannon(platform, 'gateway (metered)', `${platform.gatewayUrl}${path10}`, { 'x-api-key': key }));
+      runs.push(await cannon(platform, 'query service direct', `${platform.urls.query}${path10}`, { [PRINCIPAL_HEADER]: signed }));
       nginx = startNginx(BASE_PORT + 3, BASE_PORT + 9);
       if (nginx) {
         await new Promise((r) => setTimeout(r, 500));
-        runs.push(await cannon('nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
+        runs.push(await cannon(platform, 'nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
       }
       const direct = runs[1].rps;
       console.log(`\n1-entity limit=10 query, 64 connections, ${SECONDS} s each (${ROWS.toLocaleString()} records in the table)`);
@@ -182,6 +259,13 @@ async function main(): Promise<void> {
         console.log(
           `${r.name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}  ${(r.rps / direct).toFixed(2)}`,
         );
+      }
+      console.log(`\nCPU ms per request, by process (${WRK ? 'wrk' : 'autocannon'} as the client)`);
+      const groups = Object.keys(runs[0].cpu);
+      console.log(`${'path'.padEnd(26)} ${groups.map((g) => g.slice(0, 9).padStart(9)).join(' ')}     total`);
+      for (const r of runs) {
+        const total = groups.reduce((sum, g) => sum + r.cpu[g], 0);
+        console.log(`${r.name.padEnd(26)} ${groups.map((g) => r.cpu[g].toFixed(2).padStart(9)).join(' ')} ${total.toFixed(2).padStart(9)}`);
       }
       if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
     }

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ICustomPartitioner, type LogEntry, type Producer } from 'kafkajs';
+import './request-queue-timer';
 
 export interface BusLogger {
   debug(obj: object, msg?: string): void;
