@@ -38,7 +38,10 @@ export const serviceBaseSchema = z.object({
 export const databaseServiceSchema = serviceBaseSchema.extend({
   DATABASE_URL: postgresUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Pause between outbox probes while events keep coming (lets them leave in batches). */
   OUTBOX_POLL_MS: z.coerce.number().int().min(1).default(20),
+  /** Longest pause between probes of an empty outbox; commits in the process wake the relay at once. */
+  OUTBOX_IDLE_POLL_MS: z.coerce.number().int().min(1).default(100),
 });
 
 export type ServiceBaseConfig = z.infer<typeof serviceBaseSchema>;

@@ -22,6 +22,7 @@ export function databaseServiceImports(options: {
       brokers: config.KAFKA_BROKERS,
       clientId: `tollgate-${options.name}`,
       outboxPollMs: config.OUTBOX_POLL_MS,
+      outboxIdlePollMs: config.OUTBOX_IDLE_POLL_MS,
     }),
     ServiceCoreModule.forRoot({
       name: options.name,

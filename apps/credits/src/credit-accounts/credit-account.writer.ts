@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CreditsConsumed, type EventData, type EventEnvelope } from '@tollgate/contracts';
-import { ConcurrencyError, EventStore, splitAppend } from '@tollgate/event-sourcing';
+import { ConcurrencyError, EventStore, outboxCommitted, splitAppend } from '@tollgate/event-sourcing';
 import { Clock } from '../clock';
 import { decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
 import { creditAccountStream, type CreditAccountState } from './credit-account.events';
@@ -187,6 +187,7 @@ export class CreditAccountWriter {
         try {
           await client.query(how);
           client.release();
+          if (how === 'COMMIT') outboxCommitted(this.dataSource); // outside TypeORM: tell the relay
         } catch (error) {
           client.release(error as Error);
           throw error;
@@ -239,7 +240,9 @@ export class CreditAccountWriter {
       try {
         const { rows } = await client.query<{ claimed: number }>({ name: 'credits-debit-alone', text: aloneSql, values: aloneValues });
         client.release();
-        return rows[0].claimed === 1;
+        if (rows[0].claimed !== 1) return false;
+        outboxCommitted(this.dataSource);
+        return true;
       } catch (error) {
         const code = (error as { code?: string }).code;
         // The statement failed on its own (autocommit): the connection is fine unless the error is not PostgreSQL's.

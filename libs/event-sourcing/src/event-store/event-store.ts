@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 import type { EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError } from './concurrency-error';
 import type { PendingEvent } from './pending-event';
@@ -95,6 +95,7 @@ export class EventStore {
 
     const outbox = insertOutbox(envelopes, request.events.map((e) => e.contract.topic), 1, true);
     await em.query(outbox.sql, outbox.params);
+    markOutboxWritten(em);
     return envelopes;
   }
 }
@@ -189,9 +190,24 @@ export function splitAppend(request: AppendRequest, firstParam = 1): SplitAppend
   };
 }
 
+const OUTBOX_WRITTEN = 'tollgate.outboxWritten';
+
+/** Notes on the transaction that it queued outbox rows, so the relay can be woken when it commits. */
+function markOutboxWritten(em: EntityManager): void {
+  if (em.queryRunner) em.queryRunner.data[OUTBOX_WRITTEN] = true;
+}
+
+/** Whether the transaction just committed on this query runner queued outbox rows (and forgets it). */
+export function takeOutboxWritten(queryRunner: QueryRunner): boolean {
+  const written = queryRunner.data?.[OUTBOX_WRITTEN] === true;
+  if (written) queryRunner.data[OUTBOX_WRITTEN] = false;
+  return written;
+}
+
 /** Queues events that belong to no stream (so are not in the events table) for the relay, in the caller's transaction. */
 export async function writeOutbox(em: EntityManager, envelopes: EventEnvelope[], topics: string[]): Promise<void> {
   if (envelopes.length === 0) return;
   const insert = insertOutbox(envelopes, topics, 1, false);
   await em.query(insert.sql, insert.params);
+  markOutboxWritten(em);
 }

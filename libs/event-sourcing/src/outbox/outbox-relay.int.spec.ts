@@ -6,7 +6,8 @@ import { CommandRunner } from '../event-store/command-runner';
 import { EventStore } from '../event-store/event-store';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { eventSourcingMigrations } from '../schema';
-import { OutboxRelay } from './outbox-relay';
+import { Client } from 'pg';
+import { OutboxRelay, outboxCommitted } from './outbox-relay';
 
 jest.setTimeout(60_000);
 
@@ -120,5 +121,71 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
 
   it('reports its backlog for readiness checks', async () => {
     await eventually(async () => expect((await relay.backlog()).count).toBe(0));
+  });
+});
+
+describe('outbox relay when idle (real PostgreSQL and Kafka)', () => {
+  // Empty probes back off 20, 40, … 2,560 ms (capped at 3 s); after 2.7 s idle the relay is in a
+  // 2.56 s wait, so a row that is not announced waits about 2.4 s more.
+  const IDLE_MS = 2700;
+  const WOKEN_WITHIN_MS = 1000;
+  let db: TestDatabase;
+  let bus: KafkaBus;
+  let relay: OutboxRelay;
+  let runner: CommandRunner;
+  let collector: Awaited<ReturnType<typeof collectMessages>>;
+  const instanceId = `inst_${randomUUID()}`;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const arrival = async (key: string, since: number) => {
+    await eventually(() => expect(collector.messages.some((m) => m.key === key)).toBe(true), { timeoutMs: 6000 });
+    return Date.now() - since;
+  };
+  /** A commit made on a connection of its own, as a writer outside TypeORM (or another process) does. */
+  const commitElsewhere = async (keyId: string) => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const envelope = { id: randomUUID(), type: 'KeyIssued', version: 1, instanceId, aggregateId: keyId, sequence: 1, occurredAt: new Date().toISOString(), data: { keyId } };
+    await client.query(`INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)`, [envelope.id, TOPICS.keys, keyId, JSON.stringify(envelope)]);
+    await client.end();
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(eventSourcingMigrations, 'relayidle');
+    bus = new KafkaBus({ brokers: testBrokers(), clientId: 'relay-idle-test' });
+    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url, pollIntervalMs: 20, idlePollIntervalMs: 3000 });
+    runner = new CommandRunner(db.dataSource, new EventStore(), []);
+    collector = await collectMessages(testBrokers(), [TOPICS.keys]);
+    relay.start();
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await collector.stop();
+    await bus.close();
+    await db.drop();
+  });
+
+  it('publishes a transaction committed in its process at once, not at its next probe', async () => {
+    await sleep(IDLE_MS);
+    const keyId = `key_${randomUUID()}`;
+    const since = Date.now();
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+    expect(await arrival(keyId, since)).toBeLessThan(WOKEN_WITHIN_MS);
+  });
+
+  it('is woken the same way by a writer that commits outside TypeORM and says so', async () => {
+    await sleep(IDLE_MS);
+    const keyId = `key_${randomUUID()}`;
+    const since = Date.now();
+    await commitElsewhere(keyId);
+    outboxCommitted(db.dataSource);
+    expect(await arrival(keyId, since)).toBeLessThan(WOKEN_WITHIN_MS);
+  });
+
+  it('still finds rows nobody announced (another process) within its idle probe interval', async () => {
+    await sleep(IDLE_MS);
+    const keyId = `key_${randomUUID()}`;
+    const since = Date.now();
+    await commitElsewhere(keyId);
+    expect(await arrival(keyId, since)).toBeLessThan(3000 + 1000);
   });
 });

@@ -1,16 +1,33 @@
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
-import { ENVELOPE_JSON_SQL } from '../event-store/event-store';
+import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
+import { ENVELOPE_JSON_SQL, takeOutboxWritten } from '../event-store/event-store';
 import type { BusLogger, KafkaBus } from '../kafka/kafka-bus';
 
 export interface OutboxRelayOptions {
   /** The service's database, for the connection that holds the leadership lock. */
   databaseUrl: string;
-  /** How long the relay waits between probes of an empty outbox. */
+  /** How long the relay waits before probing again after publishing (while events keep coming). */
   pollIntervalMs?: number;
+  /**
+   * The longest wait between probes of an outbox that stays empty: the wait doubles from
+   * pollIntervalMs up to this. Commits made in this process wake the relay at once; this bounds
+   * how late it sees rows committed by another process (a replica, a script).
+   */
+  idlePollIntervalMs?: number;
   batchSize?: number;
   logger?: BusLogger;
   onPublished?(count: number, oldestCreatedAt: Date): void;
+}
+
+/** The relay started on each data source of this process, for writers that commit outside TypeORM. */
+const relays = new WeakMap<DataSource, OutboxRelay>();
+
+/**
+ * For writers that commit outbox rows on their own connections (not through a TypeORM
+ * transaction): wakes the relay of that data source, if one runs in this process.
+ */
+export function outboxCommitted(dataSource: DataSource): void {
+  relays.get(dataSource)?.committed();
 }
 
 // One relay per database publishes at a time, so replicas of a service never interleave batches.
@@ -19,13 +36,23 @@ const LEADER_LOCK_SQL = `SELECT pg_try_advisory_lock(hashtext('tollgate_outbox_r
 /**
  * Publishes outbox rows to Kafka in id order, at least once, and deletes them once Kafka has
  * them (the events table keeps the history). While rows keep coming it publishes batch after
- * batch; when the outbox is empty it probes it every pollIntervalMs (a look at the head of its
- * primary key). That bounds commit-to-publish latency by the interval without the cluster-wide
- * commit serialisation that NOTIFY would cost writers.
+ * batch, probing again pollIntervalMs after each: the pause lets a busy service's events leave in
+ * batches. An outbox that stays empty is probed less and less often, down to every
+ * idlePollIntervalMs, so an idle service costs next to nothing; a commit in this process that
+ * queued rows wakes an idle relay at once (TypeORM transactions through `afterTransactionCommit`,
+ * other writers by calling `outboxCommitted`). This avoids NOTIFY, which would serialise every
+ * writer's commit cluster-wide.
  */
 export class OutboxRelay {
   private readonly pollIntervalMs: number;
+  private readonly idlePollIntervalMs: number;
   private readonly batchSize: number;
+  private idle = false;
+  private readonly commitListener: EntitySubscriberInterface = {
+    afterTransactionCommit: (event: TransactionCommitEvent) => {
+      if (takeOutboxWritten(event.queryRunner)) this.committed();
+    },
+  };
   private connection?: Client;
   private leader = false;
   private stopping = false;
@@ -39,18 +66,32 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.idlePollIntervalMs = Math.max(this.pollIntervalMs, options.idlePollIntervalMs ?? 100);
     this.batchSize = options.batchSize ?? 500;
   }
 
   start(): void {
     if (this.loop) return;
     this.stopping = false;
+    this.dataSource.subscribers.push(this.commitListener);
+    relays.set(this.dataSource, this);
     this.loop = this.run();
+  }
+
+  /**
+   * This process has committed outbox rows. An idle relay publishes them now rather than at its
+   * next probe; a busy one takes them with its next batch, pollIntervalMs at most from now.
+   */
+  committed(): void {
+    if (this.idle) this.signal();
   }
 
   /** Publishes what is queued (bounded by timeoutMs), then stops. */
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopping = true;
+    const listener = this.dataSource.subscribers.indexOf(this.commitListener);
+    if (listener >= 0) this.dataSource.subscribers.splice(listener, 1);
+    if (relays.get(this.dataSource) === this) relays.delete(this.dataSource);
     this.signal();
     await this.loop;
     this.loop = undefined;
@@ -75,6 +116,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let wait = this.pollIntervalMs;
     while (!this.stopping) {
       let published = 0;
       try {
@@ -90,7 +132,11 @@ export class OutboxRelay {
         await this.sleep(delay);
         continue;
       }
-      if (published < this.batchSize) await this.sleep(this.pollIntervalMs);
+      if (published >= this.batchSize) continue;
+      wait = published > 0 ? this.pollIntervalMs : Math.min(this.idlePollIntervalMs, wait * 2);
+      this.idle = published === 0;
+      await this.sleep(wait);
+      this.idle = false;
     }
   }
 

@@ -21,6 +21,7 @@ export interface EventSourcingModuleOptions {
   brokers: string[];
   clientId: string;
   outboxPollMs: number;
+  outboxIdlePollMs: number;
 }
 
 const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
@@ -78,6 +79,7 @@ export class EventSourcingModule {
             const relay = new OutboxRelay(ds, bus, {
               databaseUrl: o.databaseUrl,
               pollIntervalMs: o.outboxPollMs,
+              idlePollIntervalMs: o.outboxIdlePollMs,
               logger: { debug() {}, info() {}, warn: (obj, msg) => logger.warn(obj, msg), error: (obj, msg) => logger.error(obj, msg) },
               onPublished: (count, oldest) => {
                 outboxPublished.inc(count);
