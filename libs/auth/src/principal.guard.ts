@@ -24,7 +24,8 @@ export class PrincipalGuard implements CanActivate {
     const header = request.headers[PRINCIPAL_HEADER];
     const principal = await this.tokens.verify(typeof header === 'string' ? header : undefined);
     if (!principal) throw ApiException.invalidToken();
-    request.principal = principal;
+    // The token names the caller; the request is the one x-request-id names (request.id).
+    request.principal = { ...principal, requestId: String(request.id) };
     return true;
   }
 }

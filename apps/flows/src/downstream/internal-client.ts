@@ -25,7 +25,7 @@ export class InternalClient {
       method: req.method,
       path: req.path,
       headers: {
-        [PRINCIPAL_HEADER]: await this.tokens.sign(principal),
+        [PRINCIPAL_HEADER]: await this.tokens.tokenFor(principal),
         [REQUEST_ID_HEADER]: req.requestId.slice(0, 128),
         ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
       },

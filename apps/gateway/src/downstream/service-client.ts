@@ -43,7 +43,7 @@ export class ServiceClient {
   async request(req: DownstreamRequest): Promise<DownstreamResponse> {
     const headers: Record<string, string> = {
       ...req.headers,
-      [PRINCIPAL_HEADER]: await this.tokens.sign(req.principal),
+      [PRINCIPAL_HEADER]: await this.tokens.tokenFor(req.principal),
       [REQUEST_ID_HEADER]: req.requestId,
     };
     let body: string | Buffer | undefined;
