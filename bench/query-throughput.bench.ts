@@ -215,7 +215,8 @@ function servicePids(distDir: string): Record<string, number> {
 
 async function exportCsv(platform: RunningPlatform, url: string, headers: Record<string, string>) {
   const pids = { ...servicePids(platform.distDir), 'bench client': process.pid };
-  const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
+  const before: Record<string, number> = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, rssOf(pid)]));
+  const peak: Record<string, number> = { ...before };
   const sample = () => {
     for (const [name, pid] of Object.entries(pids)) peak[name] = Math.max(peak[name], rssOf(pid));
   };
@@ -232,7 +233,7 @@ async function exportCsv(platform: RunningPlatform, url: string, headers: Record
   clearInterval(timer);
   sample();
   // Titles hold no newline here, so lines = header + rows.
-  return { status: res.status, rows: lines - 1, bytes, seconds, peak };
+  return { status: res.status, rows: lines - 1, bytes, seconds, before, peak };
 }
 
 async function main(): Promise<void> {
@@ -280,7 +281,8 @@ async function main(): Promise<void> {
     for (const e of ONLY_RATE ? [] : exports) {
       const exp = await exportCsv(platform, e.url, e.headers);
       console.log(`\nCSV export ${e.name}: HTTP ${exp.status}, ${exp.rows.toLocaleString()} rows, ${(exp.bytes / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s`);
-      console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS: ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB`).join(', ')}`);
+      console.log(`  ${(exp.rows / exp.seconds).toFixed(0)} rows/s; peak RSS (and RSS as the export began):`);
+      console.log(`  ${Object.entries(exp.peak).map(([n, b]) => `${n} ${(b / 1e6).toFixed(0)} MB (${(exp.before[n] / 1e6).toFixed(0)})`).join(', ')}`);
     }
   } finally {
     nginx?.kill('SIGTERM');
