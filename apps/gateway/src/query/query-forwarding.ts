@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
+import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest } from '../downstream/service-client';
@@ -11,6 +12,17 @@ import { EntityCatalogue } from './entity-catalogue';
 const META_COST = 'x-tollgate-credits-cost';
 const META_REMAINING = 'x-tollgate-credits-remaining';
 const PASSED_HEADERS = ['content-type', 'content-disposition', 'retry-after'];
+/**
+ * Answers the service sent whole, with a length, up to this size are read whole and sent the same
+ * way: one write to the client instead of a chunked stream's two or more. Longer or streamed
+ * answers (exports) pass through as they come, so memory stays flat.
+ */
+const WHOLE_UP_TO_BYTES = 64 * 1024;
+
+function isSmall(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = Number(headers['content-length']);
+  return Number.isInteger(length) && length <= WHOLE_UP_TO_BYTES;
+}
 
 export const queryString = (params: object): string => {
   const defined = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string');
@@ -71,15 +83,27 @@ export class QueryForwarding {
       await reply.status(res.status).headers({ 'x-credits-cost': '0', 'x-credits-remaining': String(charge.remaining + charge.cost) }).send(res.body);
       return;
     }
-    res.body.once('error', () => void this.refund(charge));
     this.copyHeaders(res.headers, reply);
-    await reply.status(res.status).headers(creditHeaders(charge)).send(res.body);
+    void reply.status(res.status).headers(creditHeaders(charge));
+    if (isSmall(res.headers)) {
+      let body: Buffer;
+      try {
+        body = Buffer.from(await res.body.arrayBuffer());
+      } catch {
+        await this.refund(charge);
+        throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
+      }
+      await reply.send(body);
+      return;
+    }
+    res.body.once('error', () => void this.refund(charge));
+    await reply.send(res.body);
   }
 
   async free(request: FastifyRequest, reply: FastifyReply, principal: Principal, downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>) {
     const res = await this.clients.query.request({ ...downstream, principal, requestId: String(request.id) });
     this.copyHeaders(res.headers, reply);
-    await reply.status(res.status).send(res.body);
+    await reply.status(res.status).send(isSmall(res.headers) ? Buffer.from(await res.body.arrayBuffer()) : res.body);
   }
 
   private copyHeaders(headers: Record<string, string | string[] | undefined>, reply: FastifyReply): void {
