@@ -26,6 +26,11 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
   /** Concurrent debits of one instance leave in one call of at most this many. */
   CREDITS_DEBIT_MAX_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
   CREDITS_DEBIT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * While a batch is in flight, a new one waits up to this long for more debits to join it: fewer,
+   * larger calls under load. With nothing in flight a debit leaves at once.
+   */
+  CREDITS_DEBIT_LINGER_MS: z.coerce.number().int().min(0).max(50).default(5),
   /** Flow triggers: the flows service enforces each run's own timeout; this only bounds the wait. */
   FLOWS_TRIGGER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(615_000),
 });

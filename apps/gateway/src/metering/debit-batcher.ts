@@ -31,6 +31,10 @@ interface InstanceQueue {
   waiting: Waiting[];
   inFlight: number;
   scheduled?: boolean;
+  /** Set while a busy queue holds its next batch back for more debits to join it. */
+  lingerTimer?: NodeJS.Timeout;
+  /** The hold is over: the next batch leaves whatever its size. */
+  lingered?: boolean;
 }
 
 /** The credits service's signed caller for one instance's pool. */
@@ -40,7 +44,9 @@ export const systemPrincipal = (instanceId: string): Principal => ({ instanceId,
  * Coalesces concurrent debits of one instance into one `POST /debits/batch`: while a few batches
  * are in flight, new debits wait and leave together in the next one. An idle gateway sends a debit
  * at once (no timer, no added latency); a busy one sends fewer, larger calls, which the credits
- * service commits in one transaction each.
+ * service commits in one transaction each. While a batch is in flight, the next is held for up to
+ * CREDITS_DEBIT_LINGER_MS (or until a call is answered, or the batch is full) so that more debits
+ * join it: each call costs the gateway, credits and PostgreSQL about as much as the debits in it.
  */
 @Injectable()
 export class DebitBatcher {
@@ -91,7 +97,19 @@ export class DebitBatcher {
   }
 
   private pump(instanceId: string, queue: InstanceQueue): void {
+    const { CREDITS_DEBIT_LINGER_MS: linger, CREDITS_DEBIT_MAX_BATCH: maxBatch } = this.config;
     while (queue.waiting.length > 0 && queue.inFlight < this.config.CREDITS_DEBIT_MAX_IN_FLIGHT) {
+      if (linger > 0 && queue.inFlight > 0 && queue.waiting.length < maxBatch && !queue.lingered) {
+        queue.lingerTimer ??= setTimeout(() => {
+          queue.lingerTimer = undefined;
+          queue.lingered = true;
+          this.pump(instanceId, queue);
+        }, linger);
+        return;
+      }
+      clearTimeout(queue.lingerTimer);
+      queue.lingerTimer = undefined;
+      queue.lingered = false;
       const batch = queue.waiting.splice(0, this.config.CREDITS_DEBIT_MAX_BATCH);
       queue.inFlight++;
       void this.send(instanceId, batch).finally(() => {

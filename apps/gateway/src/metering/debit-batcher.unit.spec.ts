@@ -1,0 +1,96 @@
+import type { GatewayConfig } from '../config/gateway.config';
+import type { ServiceClients } from '../downstream/service-clients';
+import { DebitBatcher, type DebitRequest, type DebitResult } from './debit-batcher';
+
+/** The credits service's side of the calls: each call waits until the test answers it. */
+function creditsService() {
+  const calls: { debits: DebitRequest[]; answer(): void }[] = [];
+  const clients = {
+    credits: {
+      json: (req: { body: { debits: DebitRequest[] } }) =>
+        new Promise((resolve) => {
+          const debits = req.body.debits;
+          const results: DebitResult[] = debits.map((d) => ({ requestId: d.requestId, outcome: 'charged', cost: d.cost, remaining: 100 }));
+          calls.push({ debits, answer: () => resolve({ status: 200, body: { results } }) });
+        }),
+    },
+  } as unknown as ServiceClients;
+  return { clients, calls, sizes: () => calls.map((c) => c.debits.length) };
+}
+
+const config = (linger: number, maxBatch = 500) =>
+  ({ CREDITS_DEBIT_TIMEOUT_MS: 5000, CREDITS_DEBIT_MAX_BATCH: maxBatch, CREDITS_DEBIT_MAX_IN_FLIGHT: 2, CREDITS_DEBIT_LINGER_MS: linger }) as GatewayConfig;
+const debit = (n: number): DebitRequest => ({ requestId: `req_${n}`, cost: 1, entities: ['actions'] });
+const settle = () => new Promise<void>((r) => jest.requireActual<typeof import('timers')>('timers').setImmediate(r));
+
+describe('DebitBatcher', () => {
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+  afterEach(() => jest.useRealTimers());
+
+  it('sends a debit at once when nothing is in flight', async () => {
+    const credits = creditsService();
+    const batcher = new DebitBatcher(credits.clients, config(5));
+    const result = batcher.debit('acme', debit(1));
+    await settle();
+    expect(credits.sizes()).toEqual([1]);
+    credits.calls[0].answer();
+    await expect(result).resolves.toMatchObject({ requestId: 'req_1', outcome: 'charged' });
+  });
+
+  it('under load, holds the next batch up to the linger time so later debits join it', async () => {
+    const credits = creditsService();
+    const batcher = new DebitBatcher(credits.clients, config(5));
+    const all = [batcher.debit('acme', debit(0))];
+    await settle();
+    for (let i = 1; i <= 3; i++) {
+      all.push(batcher.debit('acme', debit(i)));
+      await settle();
+      jest.advanceTimersByTime(1);
+    }
+    expect(credits.sizes()).toEqual([1]); // without the hold, req_1 would have left alone
+    jest.advanceTimersByTime(2);
+    await settle();
+    expect(credits.sizes()).toEqual([1, 3]);
+    for (const call of credits.calls) call.answer();
+    expect((await Promise.all(all)).map((r) => r.requestId)).toEqual(['req_0', 'req_1', 'req_2', 'req_3']);
+  });
+
+  it('sends the held debits as soon as the batch in flight is answered, without waiting out the hold', async () => {
+    const credits = creditsService();
+    const batcher = new DebitBatcher(credits.clients, config(50));
+    const first = batcher.debit('acme', debit(0));
+    await settle();
+    const second = batcher.debit('acme', debit(1));
+    await settle();
+    expect(credits.sizes()).toEqual([1]);
+    credits.calls[0].answer();
+    await first;
+    await settle();
+    expect(credits.sizes()).toEqual([1, 1]);
+    credits.calls[1].answer();
+    await expect(second).resolves.toMatchObject({ requestId: 'req_1' });
+  });
+
+  it('sends a full batch without holding it', async () => {
+    const credits = creditsService();
+    const batcher = new DebitBatcher(credits.clients, config(50, 3));
+    const all = [batcher.debit('acme', debit(0))];
+    await settle();
+    for (let i = 1; i <= 3; i++) all.push(batcher.debit('acme', debit(i)));
+    await settle();
+    expect(credits.sizes()).toEqual([1, 3]);
+    for (const call of credits.calls) call.answer();
+    await Promise.all(all);
+  });
+
+  it('keeps instances apart and never holds when the hold is switched off', async () => {
+    const credits = creditsService();
+    const batcher = new DebitBatcher(credits.clients, config(0));
+    batcher.debit('acme', debit(0)).catch(() => undefined);
+    await settle();
+    batcher.debit('acme', debit(1)).catch(() => undefined);
+    batcher.debit('globex', debit(2)).catch(() => undefined);
+    await settle();
+    expect(credits.sizes()).toEqual([1, 1, 1]);
+  });
+});
