@@ -141,6 +141,7 @@ function gatewayPathDesign(db: TestDatabase, creditsUrl: string): Design & { clo
     CREDITS_DEBIT_TIMEOUT_MS: 10_000,
     CREDITS_DEBIT_MAX_BATCH: 500,
     CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
+    CREDITS_DEBIT_LINGER_MS: 5,
   } as GatewayConfig;
   const clients = new ServiceClients(config, new PrincipalTokens(INTERNAL_SECRET));
   const batcher = new DebitBatcher(clients, config);

@@ -59,6 +59,7 @@ describe('credits through the gateway', () => {
       CREDITS_DEBIT_TIMEOUT_MS: 10_000,
       CREDITS_DEBIT_MAX_BATCH: 500,
       CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
+      CREDITS_DEBIT_LINGER_MS: 5,
     } as GatewayConfig;
     clients = new ServiceClients(config, new PrincipalTokens(platform.internalSecret));
     metering = new MeteringService(new DebitBatcher(clients, config));
