@@ -9,7 +9,7 @@ const REPO = path.resolve(__dirname, '..');
  * into `.data/bench-dist-<name>` (or from BENCH_DIST when set, to skip the build).
  */
 export async function startBenchPlatform(name: string, basePort: number, env: Record<string, string> = {}): Promise<RunningPlatform> {
-  const distDir = process.env.BENCH_DIST ?? path.join(REPO, '.data', `bench-dist-${name}`);
+  const distDir = process.env.BENCH_DIST || path.join(REPO, '.data', `bench-dist-${name}`);
   if (!process.env.BENCH_DIST) {
     console.log(`building into ${path.relative(REPO, distDir)} …`);
     buildServices(distDir);
