@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
@@ -37,6 +37,13 @@ interface InstanceQueue {
   lingered?: boolean;
 }
 
+/**
+ * When a debit call went unanswered twice, the callers are told it failed, but credits may have
+ * charged it all the same (an answer lost on the way back, a commit that came late). Those request
+ * ids are refunded at each of these delays.
+ */
+const SETTLE_AFTER_MS = [0, 2_000, 10_000, 30_000];
+
 /** The credits service's signed caller for one instance's pool. */
 export const systemPrincipal = (instanceId: string): Principal => ({ instanceId, kind: 'system', scopes: [] });
 
@@ -50,6 +57,7 @@ export const systemPrincipal = (instanceId: string): Principal => ({ instanceId,
  */
 @Injectable()
 export class DebitBatcher {
+  private readonly logger = new Logger(DebitBatcher.name);
   private readonly queues = new Map<string, InstanceQueue>();
 
   constructor(
@@ -85,8 +93,9 @@ export class DebitBatcher {
     return body.remaining;
   }
 
-  async refund(instanceId: string, requestId: string): Promise<void> {
-    await this.clients.credits.json({
+  /** Whether credits gave anything back (false: never charged, or refunded before). */
+  async refund(instanceId: string, requestId: string): Promise<boolean> {
+    const { body } = await this.clients.credits.json<{ refunded: boolean }>({
       method: 'POST',
       path: '/refunds',
       principal: systemPrincipal(instanceId),
@@ -94,6 +103,7 @@ export class DebitBatcher {
       body: { requestId },
       timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
     });
+    return body.refunded === true;
   }
 
   private pump(instanceId: string, queue: InstanceQueue): void {
@@ -131,6 +141,23 @@ export class DebitBatcher {
       }
     } catch (error) {
       for (const w of batch) w.reject(error);
+      if (isTransient(error)) this.settle(instanceId, batch.map((w) => w.debit.requestId));
+    }
+  }
+
+  /**
+   * Gives back what an unanswered call may have charged. Its request ids are refunded now and again
+   * at each later delay: the call and its retry may still be queued in credits, and a debit that
+   * commits after a refund charges again. A refund of an id that is not charged changes nothing; a
+   * client that retries with the same request id within that time may at worst be served free.
+   */
+  private settle(instanceId: string, requestIds: string[]): void {
+    this.logger.warn({ instanceId, debits: requestIds.length }, 'debit call unanswered: refunding what it may have charged');
+    for (const delay of SETTLE_AFTER_MS) {
+      const timer = setTimeout(() => {
+        for (const id of requestIds) this.refund(instanceId, id).catch(() => undefined);
+      }, delay);
+      timer.unref();
     }
   }
 

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { PrincipalTokens, type Principal } from '@tollgate/auth';
+import { e2ePlatform } from '@tollgate/testing';
+import type { GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+import { call, createInstance, operator, type TestInstance } from '../identity/identity-e2e.fixture';
+import { DebitBatcher } from '../metering/debit-batcher';
+import { MeteringService } from '../metering/metering.service';
+
+jest.setTimeout(60_000);
+
+describe('a debit the gateway stopped waiting for', () => {
+  let t: TestInstance;
+  let clients: ServiceClients;
+  let metering: MeteringService;
+  let creditsDb: Client;
+
+  beforeAll(async () => {
+    t = await createInstance();
+    const platform = e2ePlatform();
+    // The gateway's metering with a short patience, against the platform's credits service.
+    const config = {
+      KEYS_URL: platform.urls.keys,
+      CREDITS_URL: platform.urls.credits,
+      QUERY_URL: platform.urls.query,
+      FLOWS_URL: platform.urls.flows,
+      DOWNSTREAM_TIMEOUT_MS: 10_000,
+      CREDITS_DEBIT_TIMEOUT_MS: 150,
+      CREDITS_DEBIT_MAX_BATCH: 500,
+      CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
+      CREDITS_DEBIT_LINGER_MS: 5,
+    } as GatewayConfig;
+    clients = new ServiceClients(config, new PrincipalTokens(platform.internalSecret));
+    metering = new MeteringService(new DebitBatcher(clients, config));
+    creditsDb = new Client({ connectionString: platform.databaseUrls.credits });
+    await creditsDb.connect();
+  });
+  afterAll(async () => {
+    await creditsDb?.end();
+    await clients?.onApplicationShutdown();
+  });
+
+  const remaining = async () => (await call('GET', '/api/v1/credits', { 'x-api-key': t.orgKey })).body.remaining as number;
+  const principal = (): Principal => ({ instanceId: t.instanceId, kind: 'organization', keyId: 'key_slow', scopes: ['query'] });
+
+  it('is given back when credits charged it after the caller was told it failed', async () => {
+    const before = await remaining();
+    // Hold the instance's pool: the debit waits in credits past the gateway's patience (and its retry).
+    await creditsDb.query('BEGIN');
+    await creditsDb.query('SELECT 1 FROM credit_accounts WHERE instance_id = $1 FOR UPDATE', [t.instanceId]);
+    let failure: unknown;
+    let failedAt = 0;
+    try {
+      await metering.charge({ principal: principal(), requestId: `req_${randomUUID()}`, cost: 2, entities: ['actions'] });
+    } catch (error) {
+      failure = error;
+      failedAt = Date.now();
+    } finally {
+      await creditsDb.query('COMMIT'); // the debit goes through now, unseen by the caller
+    }
+    expect(failure).toMatchObject({ status: expect.any(Number) });
+    expect((failure as { status: number }).status).toBeGreaterThanOrEqual(500);
+
+    // Refunds follow at 0, 2 and 10 s (and 30 s): once the 10 s round is done, the call and its retry,
+    // whichever of them credits charged, have been given back.
+    await new Promise((r) => setTimeout(r, Math.max(0, failedAt + 11_000 - Date.now())));
+    const audit = await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, operator());
+    expect(audit.body.balanced).toBe(true);
+    expect(audit.body.consumed).toBeGreaterThan(0); // it was charged: the refunds are what brought the balance back
+    expect(audit.body.refunded).toBe(audit.body.consumed);
+    expect(await remaining()).toBe(before);
+  });
+});
