@@ -4,51 +4,24 @@
  * over BENCH_SECONDS (10) of doing nothing, as a share of one core. Run with
  *   npx tsx bench/idle-cpu.bench.ts
  */
-import * as fs from 'node:fs';
 import { startBenchPlatform } from './bench-platform';
+import { cpuSecondsByGroup, platformProcesses } from './processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SETTLE_SECONDS = 5;
-
-/** CPU seconds (user + system) the process has used so far; 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function processGroups(distDir: string): Record<string, number[]> {
-  const groups: Record<string, number[]> = {};
-  const add = (name: string, pid: number) => (groups[name] ??= []).push(pid);
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const service = new RegExp(`${distDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/apps/(\\w+)/src/main\\.js`).exec(cmd);
-      if (service) add(service[1], Number(pid));
-      else if (cmd.startsWith('postgres')) add('postgres (all databases)', Number(pid));
-      else if (cmd.includes('kafka.Kafka')) add('kafka', Number(pid));
-    } catch {
-      // gone
-    }
-  }
-  return groups;
-}
 
 async function main(): Promise<void> {
   const platform = await startBenchPlatform('idle', 18470);
   try {
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
-    const groups = processGroups(platform.distDir);
-    const used = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const before = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, used(pids)]));
+    const { nginx: _none, ...groups } = platformProcesses(platform.distDir);
+    const before = cpuSecondsByGroup(groups);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
+    const after = cpuSecondsByGroup(groups);
     console.log(`idle platform, ${SECONDS} s after ${SETTLE_SECONDS} s to settle: CPU as % of one core`);
     let total = 0;
-    for (const [name, pids] of Object.entries(groups)) {
-      const share = ((used(pids) - before[name]) / SECONDS) * 100;
+    for (const name of Object.keys(groups)) {
+      const share = ((after[name] - before[name]) / SECONDS) * 100;
       total += share;
       console.log(`  ${name.padEnd(26)} ${share.toFixed(1).padStart(5)} %`);
     }

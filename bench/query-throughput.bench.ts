@@ -20,6 +20,7 @@ import { Client } from 'pg';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
 import type { RunningPlatform } from '../tools/platform/launch-platform';
 import { startBenchPlatform } from './bench-platform';
+import { cpuSecondsByGroup, platformProcesses, rssOf, servicePids } from './processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -123,40 +124,10 @@ async function loadWithWrk(url: string, headers: Record<string, string>, seconds
   };
 }
 
-/** CPU seconds (user + system) each named group of processes has used so far. */
-function cpuTimes(groups: Record<string, number[]>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pids] of Object.entries(groups)) {
-    out[name] = 0;
-    for (const pid of pids) {
-      try {
-        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-        out[name] += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
-      } catch {
-        // gone
-      }
-    }
-  }
-  return out;
-}
-
 /** The processes under test (wrk's own CPU is not counted: it has exited by the time it could be read). */
 function processGroups(distDir: string, client: 'wrk' | 'autocannon'): Record<string, number[]> {
-  const groups: Record<string, number[]> = Object.fromEntries(Object.entries(servicePids(distDir)).map(([n, pid]) => [n, [pid]]));
-  groups.postgres = [];
-  groups.kafka = [];
-  groups.nginx = [];
+  const groups = platformProcesses(distDir);
   if (client === 'autocannon') groups.autocannon = [process.pid];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.startsWith('postgres')) groups.postgres.push(Number(pid));
-      else if (cmd.includes('kafka.Kafka')) groups.kafka.push(Number(pid));
-      else if (cmd.startsWith('nginx')) groups.nginx.push(Number(pid));
-    } catch {
-      // gone
-    }
-  }
   return groups;
 }
 
@@ -166,9 +137,9 @@ async function cannon(platform: RunningPlatform, name: string, url: string, head
   const measured = run(url, headers, SECONDS);
   await new Promise((r) => setTimeout(r, 100)); // wrk has started
   const groups = processGroups(platform.distDir, WRK ? 'wrk' : 'autocannon');
-  const before = cpuTimes(groups);
+  const before = cpuSecondsByGroup(groups);
   const result = await measured;
-  const after = cpuTimes(groups);
+  const after = cpuSecondsByGroup(groups);
   const requests = result.rps * SECONDS;
   const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((after[g] - before[g]) * 1000) / requests]));
   return { name, ...result, cpu };
@@ -188,29 +159,6 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
   server { listen 127.0.0.1:${port}; location / { proxy_pass http://q; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`,
   );
   return spawn('nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
-}
-
-function rssOf(pid: number): number {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
-
-function servicePids(distDir: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const m = new RegExp(`${distDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/apps/(\\w+)/src/main\\.js`).exec(cmd);
-      if (m) out[m[1]] = Number(pid);
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 async function exportCsv(platform: RunningPlatform, url: string, headers: Record<string, string>) {

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+
+/** What benchmarks read about the processes under test, from /proc. */
+
+/** Command lines of every running process, by pid. */
+function commandLines(): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      out.set(Number(pid), fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Resident memory of a process in bytes; 0 once it is gone. */
+export function rssOf(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds each named group of processes has used so far. */
+export function cpuSecondsByGroup(groups: Record<string, number[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
+}
+
+/** The pid of each platform service started from distDir, by service name. */
+export function servicePids(distDir: string): Record<string, number> {
+  const service = new RegExp(`${distDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/apps/(\\w+)/src/main\\.js`);
+  const out: Record<string, number> = {};
+  for (const [pid, cmd] of commandLines()) {
+    const m = service.exec(cmd);
+    if (m) out[m[1]] = pid;
+  }
+  return out;
+}
+
+/**
+ * The platform's processes in groups: each service started from distDir, PostgreSQL (every
+ * backend, whichever database), Kafka, and nginx when it runs.
+ */
+export function platformProcesses(distDir: string): Record<string, number[]> {
+  const groups: Record<string, number[]> = Object.fromEntries(Object.entries(servicePids(distDir)).map(([name, pid]) => [name, [pid]]));
+  groups.postgres = [];
+  groups.kafka = [];
+  groups.nginx = [];
+  for (const [pid, cmd] of commandLines()) {
+    if (cmd.startsWith('postgres')) groups.postgres.push(pid);
+    else if (cmd.includes('kafka.Kafka')) groups.kafka.push(pid);
+    else if (cmd.startsWith('nginx')) groups.nginx.push(pid);
+  }
+  return groups;
+}
