@@ -14,7 +14,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { PrincipalTokens } from '@tollgate/auth';
 import { ALL_TOPICS } from '@tollgate/contracts';
 import { EventStore } from '@tollgate/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
@@ -26,9 +25,7 @@ import { SystemClock } from '../apps/credits/src/clock';
 import { creditsMigrations } from '../apps/credits/src/migrations';
 import { INTERNAL_SECRET } from '../apps/credits/src/testing/credits-app.fixture';
 import { freePort, SpawnedCredits } from '../apps/credits/src/testing/spawned-credits.fixture';
-import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config';
-import { ServiceClients } from '../apps/gateway/src/downstream/service-clients';
-import { DebitBatcher } from '../apps/gateway/src/metering/debit-batcher';
+import { gatewayMetering } from '../apps/gateway/src/metering/metering.fixture';
 import { ensureTopics, resolveKafka } from '../tools/kafka/local-kafka';
 import { SERVICE_NODE_FLAGS } from '../tools/platform/launch-platform';
 
@@ -132,19 +129,8 @@ function groupCommitDesign(db: TestDatabase): Design {
 
 function gatewayPathDesign(db: TestDatabase, creditsUrl: string): Design & { close(): Promise<void> } {
   const engine = groupCommitDesign(db);
-  const config = {
-    CREDITS_URL: creditsUrl,
-    KEYS_URL: creditsUrl,
-    QUERY_URL: creditsUrl,
-    FLOWS_URL: creditsUrl,
-    DOWNSTREAM_TIMEOUT_MS: 10_000,
-    CREDITS_DEBIT_TIMEOUT_MS: 10_000,
-    CREDITS_DEBIT_MAX_BATCH: 500,
-    CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
-    CREDITS_DEBIT_LINGER_MS: 5,
-  } as GatewayConfig;
-  const clients = new ServiceClients(config, new PrincipalTokens(INTERNAL_SECRET));
-  const batcher = new DebitBatcher(clients, config);
+  const everyService = { keys: creditsUrl, credits: creditsUrl, query: creditsUrl, flows: creditsUrl };
+  const { clients, batcher } = gatewayMetering(everyService, INTERNAL_SECRET, { DOWNSTREAM_TIMEOUT_MS: 10_000, CREDITS_DEBIT_TIMEOUT_MS: 10_000 });
   return {
     name: 'gateway -> HTTP -> credits',
     createPool: engine.createPool,

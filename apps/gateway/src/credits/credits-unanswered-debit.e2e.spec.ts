@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { PrincipalTokens, type Principal } from '@tollgate/auth';
+import type { Principal } from '@tollgate/auth';
 import { e2ePlatform } from '@tollgate/testing';
-import type { GatewayConfig } from '../config/gateway.config';
-import { ServiceClients } from '../downstream/service-clients';
+import type { ServiceClients } from '../downstream/service-clients';
 import { call, createInstance, operator, type TestInstance } from '../identity/identity-e2e.fixture';
-import { DebitBatcher } from '../metering/debit-batcher';
-import { MeteringService } from '../metering/metering.service';
+import { gatewayMetering } from '../metering/metering.fixture';
+import type { MeteringService } from '../metering/metering.service';
 
 jest.setTimeout(60_000);
 
@@ -20,19 +19,7 @@ describe('a debit the gateway stopped waiting for', () => {
     t = await createInstance();
     const platform = e2ePlatform();
     // The gateway's metering with a short patience, against the platform's credits service.
-    const config = {
-      KEYS_URL: platform.urls.keys,
-      CREDITS_URL: platform.urls.credits,
-      QUERY_URL: platform.urls.query,
-      FLOWS_URL: platform.urls.flows,
-      DOWNSTREAM_TIMEOUT_MS: 10_000,
-      CREDITS_DEBIT_TIMEOUT_MS: 150,
-      CREDITS_DEBIT_MAX_BATCH: 500,
-      CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
-      CREDITS_DEBIT_LINGER_MS: 5,
-    } as GatewayConfig;
-    clients = new ServiceClients(config, new PrincipalTokens(platform.internalSecret));
-    metering = new MeteringService(new DebitBatcher(clients, config));
+    ({ clients, metering } = gatewayMetering(platform.urls, platform.internalSecret, { CREDITS_DEBIT_TIMEOUT_MS: 150 }));
     creditsDb = new Client({ connectionString: platform.databaseUrls.credits });
     await creditsDb.connect();
   });

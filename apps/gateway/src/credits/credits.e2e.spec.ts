@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { PrincipalTokens, type Principal } from '@tollgate/auth';
+import type { Principal } from '@tollgate/auth';
 import { e2ePlatform, eventually } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
-import type { GatewayConfig } from '../config/gateway.config';
-import { ServiceClients } from '../downstream/service-clients';
+import type { ServiceClients } from '../downstream/service-clients';
 import { bearer, call, createInstance, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
-import { DebitBatcher } from '../metering/debit-batcher';
-import { creditHeaders, MeteringService } from '../metering/metering.service';
+import { gatewayMetering } from '../metering/metering.fixture';
+import { creditHeaders, type MeteringService } from '../metering/metering.service';
 
 jest.setTimeout(60_000);
 
@@ -50,19 +49,7 @@ describe('credits through the gateway', () => {
     t = await createInstance();
     // The gateway's own metering, against the platform's credits service, as the query and flows routes use it.
     const platform = e2ePlatform();
-    const config = {
-      KEYS_URL: platform.urls.keys,
-      CREDITS_URL: platform.urls.credits,
-      QUERY_URL: platform.urls.query,
-      FLOWS_URL: platform.urls.flows,
-      DOWNSTREAM_TIMEOUT_MS: 10_000,
-      CREDITS_DEBIT_TIMEOUT_MS: 10_000,
-      CREDITS_DEBIT_MAX_BATCH: 500,
-      CREDITS_DEBIT_MAX_IN_FLIGHT: 2,
-      CREDITS_DEBIT_LINGER_MS: 5,
-    } as GatewayConfig;
-    clients = new ServiceClients(config, new PrincipalTokens(platform.internalSecret));
-    metering = new MeteringService(new DebitBatcher(clients, config));
+    ({ clients, metering } = gatewayMetering(platform.urls, platform.internalSecret, { DOWNSTREAM_TIMEOUT_MS: 10_000, CREDITS_DEBIT_TIMEOUT_MS: 10_000 }));
   });
   afterAll(() => clients?.onApplicationShutdown());
 
