@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
 import { collectMessages, createTestDatabase, eventually, keyLifecycle, testBrokers, type TestDatabase } from '@tollgate/testing';
 import { IdempotentConsumer } from '../consumers/idempotent-consumer';
@@ -6,17 +7,41 @@ import { CommandRunner } from '../event-store/command-runner';
 import { EventStore } from '../event-store/event-store';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { eventSourcingMigrations } from '../schema';
-import { Client } from 'pg';
-import { OutboxRelay, outboxCommitted } from './outbox-relay';
+import { OutboxRelay, outboxCommitted, type OutboxRelayOptions } from './outbox-relay';
 
 jest.setTimeout(60_000);
 
+interface RelayUnderTest {
+  db: TestDatabase;
+  bus: KafkaBus;
+  relay: OutboxRelay;
+  runner: CommandRunner;
+  /** Everything published on the keys topic from the start of the block. */
+  collector: Awaited<ReturnType<typeof collectMessages>>;
+}
+
+/** A fresh database with a running relay, and a collector on the keys topic, for one describe block. */
+function relayUnderTest(name: string, options: Omit<OutboxRelayOptions, 'databaseUrl'> = {}): RelayUnderTest {
+  const t = {} as RelayUnderTest;
+  beforeAll(async () => {
+    t.db = await createTestDatabase(eventSourcingMigrations, name);
+    t.bus = new KafkaBus({ brokers: testBrokers(), clientId: `${name}-test` });
+    t.relay = new OutboxRelay(t.db.dataSource, t.bus, { databaseUrl: t.db.url, ...options });
+    t.runner = new CommandRunner(t.db.dataSource, new EventStore(), []);
+    t.collector = await collectMessages(testBrokers(), [TOPICS.keys]);
+    t.relay.start();
+  });
+  afterAll(async () => {
+    await t.relay.stop();
+    await t.collector.stop();
+    await t.bus.close();
+    await t.db.drop();
+  });
+  return t;
+}
+
 describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () => {
-  let db: TestDatabase;
-  let bus: KafkaBus;
-  let relay: OutboxRelay;
-  let runner: CommandRunner;
-  let collector: Awaited<ReturnType<typeof collectMessages>>;
+  const t = relayUnderTest('relay');
   const instanceId = `inst_${randomUUID()}`;
   // The topic is shared with other tests, some of which publish garbage on purpose.
   const mine = (value: string) => {
@@ -27,33 +52,18 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
     }
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase(eventSourcingMigrations, 'relay');
-    bus = new KafkaBus({ brokers: testBrokers(), clientId: 'relay-test' });
-    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url });
-    runner = new CommandRunner(db.dataSource, new EventStore(), []);
-    collector = await collectMessages(testBrokers(), [TOPICS.keys]);
-    relay.start();
-  });
-  afterAll(async () => {
-    await relay.stop();
-    await collector.stop();
-    await bus.close();
-    await db.drop();
-  });
-
   it('publishes every committed event once, in order per aggregate, keyed by aggregate id', async () => {
     const keys = Array.from({ length: 20 }, () => `key_${randomUUID()}`);
     await Promise.all(
       keys.map(async (keyId) => {
-        await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
-        await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'revoke', keyId } });
+        await t.runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+        await t.runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'revoke', keyId } });
       }),
     );
 
     const published = await eventually(
       () => {
-        const list = collector.messages.filter((m) => mine(m.value));
+        const list = t.collector.messages.filter((m) => mine(m.value));
         expect(list).toHaveLength(40);
         return list;
       },
@@ -65,29 +75,29 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
       expect(new Set(published.filter((m) => m.key === keyId).map((m) => m.partition)).size).toBe(1);
     }
     expect(new Set(published.map((m) => JSON.parse(m.value).id)).size).toBe(40);
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int n FROM outbox`);
+    const [{ n }] = await t.db.dataSource.query(`SELECT count(*)::int n FROM outbox`);
     expect(n).toBe(0);
   });
 
   it('never publishes an event whose transaction rolled back', async () => {
     const doomed = `key_${randomUUID()}`;
     const witness = `key_${randomUUID()}`;
-    await db.dataSource
+    await t.db.dataSource
       .transaction(async (em) => {
-        await runner.run(keyLifecycle, { streamId: doomed, instanceId, command: { kind: 'issue', keyId: doomed }, em });
+        await t.runner.run(keyLifecycle, { streamId: doomed, instanceId, command: { kind: 'issue', keyId: doomed }, em });
         throw new Error('rollback');
       })
       .catch(() => undefined);
-    await runner.run(keyLifecycle, { streamId: witness, instanceId, command: { kind: 'issue', keyId: witness } });
+    await t.runner.run(keyLifecycle, { streamId: witness, instanceId, command: { kind: 'issue', keyId: witness } });
 
     // The witness was committed after the doomed one: once it has arrived, the doomed one never will.
-    await eventually(() => expect(collector.messages.some((m) => m.key === witness)).toBe(true));
-    expect(collector.messages.some((m) => m.key === doomed)).toBe(false);
+    await eventually(() => expect(t.collector.messages.some((m) => m.key === witness)).toBe(true));
+    expect(t.collector.messages.some((m) => m.key === doomed)).toBe(false);
   });
 
   it('delivers to a consumer that applies each event once, even when handed it twice', async () => {
-    await db.dataSource.query(`CREATE TABLE applied (event_id uuid, key_id text)`);
-    const consumer = new IdempotentConsumer(db.dataSource, bus, tollgateCatalog, {
+    await t.db.dataSource.query(`CREATE TABLE applied (event_id uuid, key_id text)`);
+    const consumer = new IdempotentConsumer(t.db.dataSource, t.bus, tollgateCatalog, {
       groupId: `test-${randomUUID()}`,
       topics: [TOPICS.keys],
       // Other tests share the topic: start at its end rather than replaying their history.
@@ -103,16 +113,16 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
     await consumer.ready();
     try {
       const keyId = `key_${randomUUID()}`;
-      const { events } = await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+      const { events } = await t.runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
       await eventually(async () => {
-        const rows = await db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
+        const rows = await t.db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
         expect(rows).toHaveLength(1);
       });
 
       // A redelivery (rebalance, crash before the offset commit) hands the same event over again.
       expect(await consumer.apply(events[0])).toBe(false);
       expect(await consumer.apply(events[0])).toBe(false);
-      const rows = await db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
+      const rows = await t.db.dataSource.query(`SELECT * FROM applied WHERE key_id = $1`, [keyId]);
       expect(rows).toHaveLength(1);
     } finally {
       await consumer.stop();
@@ -120,7 +130,7 @@ describe('outbox relay and idempotent consumer (real PostgreSQL and Kafka)', () 
   });
 
   it('reports its backlog for readiness checks', async () => {
-    await eventually(async () => expect((await relay.backlog()).count).toBe(0));
+    await eventually(async () => expect((await t.relay.backlog()).count).toBe(0));
   });
 });
 
@@ -129,46 +139,27 @@ describe('outbox relay when idle (real PostgreSQL and Kafka)', () => {
   // 2.56 s wait, so a row that is not announced waits about 2.4 s more.
   const IDLE_MS = 2700;
   const WOKEN_WITHIN_MS = 1000;
-  let db: TestDatabase;
-  let bus: KafkaBus;
-  let relay: OutboxRelay;
-  let runner: CommandRunner;
-  let collector: Awaited<ReturnType<typeof collectMessages>>;
+  const t = relayUnderTest('relayidle', { pollIntervalMs: 20, idlePollIntervalMs: 3000 });
   const instanceId = `inst_${randomUUID()}`;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const arrival = async (key: string, since: number) => {
-    await eventually(() => expect(collector.messages.some((m) => m.key === key)).toBe(true), { timeoutMs: 6000 });
+    await eventually(() => expect(t.collector.messages.some((m) => m.key === key)).toBe(true), { timeoutMs: 6000 });
     return Date.now() - since;
   };
   /** A commit made on a connection of its own, as a writer outside TypeORM (or another process) does. */
   const commitElsewhere = async (keyId: string) => {
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: t.db.url });
     await client.connect();
     const envelope = { id: randomUUID(), type: 'KeyIssued', version: 1, instanceId, aggregateId: keyId, sequence: 1, occurredAt: new Date().toISOString(), data: { keyId } };
     await client.query(`INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)`, [envelope.id, TOPICS.keys, keyId, JSON.stringify(envelope)]);
     await client.end();
   };
 
-  beforeAll(async () => {
-    db = await createTestDatabase(eventSourcingMigrations, 'relayidle');
-    bus = new KafkaBus({ brokers: testBrokers(), clientId: 'relay-idle-test' });
-    relay = new OutboxRelay(db.dataSource, bus, { databaseUrl: db.url, pollIntervalMs: 20, idlePollIntervalMs: 3000 });
-    runner = new CommandRunner(db.dataSource, new EventStore(), []);
-    collector = await collectMessages(testBrokers(), [TOPICS.keys]);
-    relay.start();
-  });
-  afterAll(async () => {
-    await relay.stop();
-    await collector.stop();
-    await bus.close();
-    await db.drop();
-  });
-
   it('publishes a transaction committed in its process at once, not at its next probe', async () => {
     await sleep(IDLE_MS);
     const keyId = `key_${randomUUID()}`;
     const since = Date.now();
-    await runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
+    await t.runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId } });
     expect(await arrival(keyId, since)).toBeLessThan(WOKEN_WITHIN_MS);
   });
 
@@ -177,7 +168,7 @@ describe('outbox relay when idle (real PostgreSQL and Kafka)', () => {
     const keyId = `key_${randomUUID()}`;
     const since = Date.now();
     await commitElsewhere(keyId);
-    outboxCommitted(db.dataSource);
+    outboxCommitted(t.db.dataSource);
     expect(await arrival(keyId, since)).toBeLessThan(WOKEN_WITHIN_MS);
   });
 
