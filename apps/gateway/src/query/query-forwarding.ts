@@ -4,7 +4,7 @@ import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { ServiceClients } from '../downstream/service-clients';
-import type { DownstreamRequest } from '../downstream/service-client';
+import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
 import { MeteringService, creditHeaders, type Charge } from '../metering/metering.service';
 import { EntityCatalogue } from './entity-catalogue';
 
@@ -19,9 +19,10 @@ const PASSED_HEADERS = ['content-type', 'content-disposition', 'retry-after'];
  */
 const WHOLE_UP_TO_BYTES = 64 * 1024;
 
-function isSmall(headers: Record<string, string | string[] | undefined>): boolean {
-  const length = Number(headers['content-length']);
-  return Number.isInteger(length) && length <= WHOLE_UP_TO_BYTES;
+/** The answer's body as it goes on: whole when it is small and has a length, else the stream itself. */
+async function bodyToSend(res: DownstreamResponse): Promise<Buffer | DownstreamResponse['body']> {
+  const length = Number(res.headers['content-length']);
+  return Number.isInteger(length) && length <= WHOLE_UP_TO_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
 }
 
 export const queryString = (params: object): string => {
@@ -83,27 +84,22 @@ export class QueryForwarding {
       await reply.status(res.status).headers({ 'x-credits-cost': '0', 'x-credits-remaining': String(charge.remaining + charge.cost) }).send(res.body);
       return;
     }
-    this.copyHeaders(res.headers, reply);
-    void reply.status(res.status).headers(creditHeaders(charge));
-    if (isSmall(res.headers)) {
-      let body: Buffer;
-      try {
-        body = Buffer.from(await res.body.arrayBuffer());
-      } catch {
-        await this.refund(charge);
-        throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
-      }
-      await reply.send(body);
-      return;
+    let body: Awaited<ReturnType<typeof bodyToSend>>;
+    try {
+      body = await bodyToSend(res);
+    } catch {
+      await this.refund(charge);
+      throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
-    res.body.once('error', () => void this.refund(charge));
-    await reply.send(res.body);
+    if (body === res.body) res.body.once('error', () => void this.refund(charge));
+    this.copyHeaders(res.headers, reply);
+    await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
 
   async free(request: FastifyRequest, reply: FastifyReply, principal: Principal, downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>) {
     const res = await this.clients.query.request({ ...downstream, principal, requestId: String(request.id) });
     this.copyHeaders(res.headers, reply);
-    await reply.status(res.status).send(isSmall(res.headers) ? Buffer.from(await res.body.arrayBuffer()) : res.body);
+    await reply.status(res.status).send(await bodyToSend(res));
   }
 
   private copyHeaders(headers: Record<string, string | string[] | undefined>, reply: FastifyReply): void {
