@@ -89,7 +89,7 @@ export class GraphqlHttpController {
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
     const columns = columnsOf(entity);
     const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId }, columns, 'json');
-    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: parsed.plan.limit });
+    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: parsed.plan.limit, prepared: true });
     return source.first.map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
   }
 }

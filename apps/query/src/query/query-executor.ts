@@ -69,7 +69,7 @@ export class QueryExecutor {
     const open = (read: EntityRead) =>
       this.reader.open(
         recordsSql(plan, { instanceId: principal.instanceId, entity: read.name, userId: principal.userId }, read.columns, writer.rowsAs),
-        { timeoutMs: plan.timeoutMs, expectedRows: plan.limit },
+        { timeoutMs: plan.timeoutMs, expectedRows: plan.limit, prepared: true },
       );
     const first = await open(reads[0]);
     if (plan.limit !== undefined && plan.limit <= SMALL_LIMIT) {

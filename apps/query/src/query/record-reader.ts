@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
@@ -9,6 +10,31 @@ const QUERY_CANCELED = '57014';
 /** Up to this many rows are fetched in one round trip; beyond it, a cursor streams them. */
 const SMALL_RESULT = 1000;
 const BATCH = 1000;
+/**
+ * How many statement shapes are kept prepared on each connection. A shape is the SQL text of one
+ * combination of entity, sort, order, filters and displayed columns; a deployment sees a few dozen.
+ * Shapes beyond the cap are parsed and planned on every call, as unnamed statements are.
+ */
+const PREPARED_SHAPES = 256;
+
+/**
+ * The name a statement is prepared under, or undefined once the cap is reached. Parsing and
+ * planning cost PostgreSQL more than running a 10-row read along an index, and a prepared
+ * statement is parsed once per connection and planned once its plan proves generic.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly cap = PREPARED_SHAPES) {}
+
+  nameOf(text: string): string | undefined {
+    const known = this.names.get(text);
+    if (known !== undefined || this.names.size >= this.cap) return known;
+    const name = `records_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    this.names.set(text, name);
+    return name;
+  }
+}
 
 export type Row = unknown[];
 
@@ -36,6 +62,7 @@ function translate(error: unknown): unknown {
 export class RecordReader implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly defaultTimeoutMs: number;
+  private readonly statements = new StatementNames();
 
   constructor(@Inject(QUERY_CONFIG) config: QueryConfig) {
     this.defaultTimeoutMs = config.QUERY_TIMEOUT_MS;
@@ -48,7 +75,14 @@ export class RecordReader implements OnApplicationShutdown {
     this.pool.on('error', () => undefined); // an idle client lost its server; the pool replaces it
   }
 
-  async open(sql: { text: string; values: unknown[] }, options: { timeoutMs: number; expectedRows?: number }): Promise<RowSource> {
+  /**
+   * `prepared`: keep the statement prepared on the connection (for record reads, whose shapes are
+   * few and whose plan is the same for any values: an index walk in the requested order).
+   */
+  async open(
+    sql: { text: string; values: unknown[] },
+    options: { timeoutMs: number; expectedRows?: number; prepared?: boolean },
+  ): Promise<RowSource> {
     const client = await this.pool.connect();
     const custom = options.timeoutMs !== this.defaultTimeoutMs;
     let released = false;
@@ -65,7 +99,8 @@ export class RecordReader implements OnApplicationShutdown {
     try {
       if (custom) await client.query(`SET statement_timeout = ${Math.floor(options.timeoutMs)}`);
       if (options.expectedRows !== undefined && options.expectedRows <= SMALL_RESULT) {
-        const result = await client.query({ text: sql.text, values: sql.values, rowMode: 'array' });
+        const name = options.prepared ? this.statements.nameOf(sql.text) : undefined;
+        const result = await client.query({ name, text: sql.text, values: sql.values, rowMode: 'array' });
         release();
         return { first: result.rows, rest: async function* () {}, close: () => undefined };
       }
