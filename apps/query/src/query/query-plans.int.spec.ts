@@ -50,4 +50,24 @@ describe('query plans (real PostgreSQL)', () => {
     // With a limit, the index order is the result order: no sort, only the rows returned are read.
     if ('limit' in query) expect(text).not.toMatch(/Sort Key/);
   });
+
+  it('keeps one plan for a prepared limit read, and that plan walks the index', async () => {
+    // What the reader does: the same statement text, prepared once, run for many instances.
+    const parsed = parseQuery({ entities: 'actions', limit: '10' }, { maxTimeoutMs: 25_000 });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const sql = recordsSql(parsed.plan, { instanceId: 'big', entity: 'actions' }, columnsOf(type), 'json');
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      await runner.query(`PREPARE limit_read AS ${sql.text}`);
+      for (let i = 0; i < 8; i++) await runner.query(`EXECUTE limit_read('inst${i}', 'actions')`);
+      const rows: { 'QUERY PLAN': string }[] = await runner.query(`EXPLAIN EXECUTE limit_read('big', 'actions')`);
+      const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/instance_id = \$1/); // the generic plan: made once, not per call
+      expect(text).toContain('records_by_created');
+      expect(text).not.toMatch(/Seq Scan|Sort Key/);
+    } finally {
+      await runner.query('DEALLOCATE ALL').catch(() => undefined);
+      await runner.release();
+    }
+  });
 });

@@ -42,8 +42,11 @@ export function recordsSql(
   const dir = plan.order === 'asc' ? 'ASC' : 'DESC';
   let text = `SELECT ${select || 'NULL'} FROM records WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMN[plan.sort]} ${dir}, pk ${dir}`;
   if (plan.limit !== undefined) {
-    values.push(plan.limit);
-    text += ` LIMIT $${values.length}`;
+    // Written into the text rather than bound: a plan that knows the limit costs like the plans
+    // made for each call, so PostgreSQL keeps one plan for a prepared read instead of planning
+    // every call. The parser admits only whole numbers here.
+    if (!Number.isSafeInteger(plan.limit) || plan.limit < 1) throw new Error(`invalid limit ${plan.limit}`);
+    text += ` LIMIT ${plan.limit}`;
   }
   return { text, values };
 }
