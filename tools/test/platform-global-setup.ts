@@ -22,7 +22,9 @@ export default async function platformGlobalSetup(): Promise<void> {
     freshDatabases: true,
     distDir,
     logDir: path.join(REPO_ROOT, '.data', `e2e-logs-${basePort}`),
-    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info' },
+    // The gateway stops following credit events a second after the last console closes (a minute
+    // by default), so the suite can see it let go.
+    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info', BALANCE_FEED_LINGER_MS: '1000' },
   });
   (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;
   process.env.E2E_GATEWAY_URL = platform.gatewayUrl;

@@ -31,6 +31,11 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
    * larger calls under load. With nothing in flight a debit leaves at once.
    */
   CREDITS_DEBIT_LINGER_MS: z.coerce.number().int().min(0).max(50).default(5),
+  /**
+   * The gateway follows credit events only while a console shows a live balance, and for this long
+   * after the last one closed (so a reloaded console does not rejoin Kafka).
+   */
+  BALANCE_FEED_LINGER_MS: z.coerce.number().int().min(0).default(60_000),
   /** Flow triggers: the flows service enforces each run's own timeout; this only bounds the wait. */
   FLOWS_TRIGGER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(615_000),
 });

@@ -1,8 +1,12 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { Observable, type Subscriber } from 'rxjs';
 import type { Principal } from '@tollgate/auth';
 import { CreditsConsumed, CreditsRefunded, TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
+import { metricsRegistry } from '@tollgate/service-runtime';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
@@ -13,39 +17,43 @@ interface Watched {
   latest?: VersionedBalance;
 }
 
+/** Whether the feed follows credit events now: a live console needs it, nothing else does. */
+const following = new Gauge({
+  name: 'tollgate_gateway_balance_feed_following',
+  help: '1 while this gateway follows tollgate.credits for open consoles, else 0',
+  registers: [metricsRegistry],
+});
+
 /**
  * Pushes an instance's balance to its open consoles. Every gateway replica follows
  * `tollgate.credits` in a consumer group of its own, so a console on any replica sees consumption
  * made through any other; events of one instance arrive in order (one partition per aggregate), and
  * the stream version drops anything older than what a console was already shown.
+ *
+ * One event flows on that topic per charged request, and only open consoles need them, so the
+ * gateway follows the topic only while a console is open (and BALANCE_FEED_LINGER_MS after the last
+ * one closes). A console is shown the balance at once; once the subscription is positioned, every
+ * open console's balance is read again, which covers what was charged while it was joining.
  */
 @Injectable()
-export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+export class BalanceFeed implements OnApplicationShutdown {
   private readonly logger = new Logger(BalanceFeed.name);
   private readonly watched = new Map<string, Watched>();
-  private readonly subscription: ProcessSubscription;
+  private subscription?: ProcessSubscription;
+  private lingerTimer?: NodeJS.Timeout;
 
   constructor(
-    bus: KafkaBus,
+    private readonly bus: KafkaBus,
     private readonly clients: ServiceClients,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    this.subscription = new ProcessSubscription(bus, {
-      name: 'credits',
-      topics: [TOPICS.credits],
-      logger: this.logger,
-      onEvent: (event) => this.apply(event),
-      // One event per charged request flows here; only instances with a console open need it.
-      accepts: (envelope) => typeof envelope.instanceId === 'string' && this.watched.has(envelope.instanceId),
-    });
-  }
-
-  onApplicationBootstrap(): void {
-    this.subscription.start();
+    following.set(0);
   }
 
   async onApplicationShutdown(): Promise<void> {
     for (const w of this.watched.values()) for (const c of w.consoles) c.complete();
-    await this.subscription.stop();
+    clearTimeout(this.lingerTimer);
+    await this.unfollow();
   }
 
   async balance(principal: Principal, requestId: string): Promise<VersionedBalance> {
@@ -61,6 +69,7 @@ export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdow
       if (!w) this.watched.set(instanceId, (w = { consoles: new Set() }));
       const watched = w;
       watched.consoles.add(console);
+      this.follow();
       void this.balance(principal, requestId).then(
         (current) => {
           this.offer(watched, current);
@@ -71,8 +80,55 @@ export class BalanceFeed implements OnApplicationBootstrap, OnApplicationShutdow
       return () => {
         watched.consoles.delete(console);
         if (watched.consoles.size === 0 && this.watched.get(instanceId) === watched) this.watched.delete(instanceId);
+        if (this.watched.size === 0) this.unfollowLater();
       };
     });
+  }
+
+  private follow(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.subscription) return;
+    this.subscription = new ProcessSubscription(this.bus, {
+      name: 'credits',
+      topics: [TOPICS.credits],
+      logger: this.logger,
+      onEvent: (event) => this.apply(event),
+      // Only instances with a console open need their events.
+      accepts: (envelope) => typeof envelope.instanceId === 'string' && this.watched.has(envelope.instanceId),
+      onPositioned: () => void this.refreshAll(),
+    });
+    this.subscription.start();
+    following.set(1);
+  }
+
+  private unfollowLater(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      if (this.watched.size === 0) void this.unfollow();
+    }, this.config.BALANCE_FEED_LINGER_MS);
+    this.lingerTimer.unref();
+  }
+
+  private async unfollow(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    following.set(0);
+    await subscription?.stop().catch((error: Error) => this.logger.warn({ err: error.message }, 'credits subscription did not stop cleanly'));
+  }
+
+  /** What was charged before the subscription was positioned reached no event handler: read it. */
+  private async refreshAll(): Promise<void> {
+    await Promise.all(
+      [...this.watched].map(async ([instanceId, watched]) => {
+        try {
+          this.offer(watched, await this.balance(systemPrincipal(instanceId), `req_feed_${randomUUID()}`), true);
+        } catch (error) {
+          this.logger.warn({ instanceId, err: (error as Error).message }, 'balance refresh failed');
+        }
+      }),
+    );
   }
 
   private async apply(event: EventEnvelope): Promise<void> {

@@ -82,6 +82,25 @@ describe('credits through the gateway', () => {
     consoleStream.close();
   });
 
+  it('follows credit events only while a console is open', async () => {
+    const followed = async () => {
+      const text = await (await fetch(url('/metrics'))).text();
+      return Number(/^tollgate_gateway_balance_feed_following (\d+)$/m.exec(text)?.[1]);
+    };
+    await eventually(async () => expect(await followed()).toBe(0));
+    const own = await createInstance(); // its own pool: the ledger test below counts this one's
+    const consoleStream = await openStream(bearer(own.session));
+    await eventually(async () => expect(await followed()).toBe(1));
+    // What is charged while the gateway is still joining the topic reaches the console as well.
+    const ownKey: Principal = { ...principal(), instanceId: own.instanceId };
+    const charge = await metering.charge({ principal: ownKey, requestId: randomUUID(), cost: 1, entities: ['actions'] });
+    await eventually(() => expect(consoleStream.seen.at(-1)?.data).toEqual(expect.objectContaining({ remaining: charge.remaining })));
+    await charge.refund();
+    await eventually(() => expect(consoleStream.seen.at(-1)?.data).toEqual(expect.objectContaining({ remaining: charge.remaining + 1 })));
+    consoleStream.close();
+    await eventually(async () => expect(await followed()).toBe(0));
+  });
+
   it('refunds once, however often the refund is asked', async () => {
     const charge = await metering.charge({ principal: principal(), requestId: randomUUID(), cost: 2, entities: ['actions', 'graphs'] });
     expect(charge.remaining).toBe(45);
