@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
 
@@ -10,12 +10,49 @@ function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   });
 }
 
-/** class-validator on every DTO; unknown fields are refused, not silently dropped. */
+/** Accepted query strings remembered per DTO class; the oldest leaves first. */
+const REMEMBERED_QUERIES = 1000;
+
+type Flat = Record<string, unknown>;
+const isFlat = (value: unknown): value is Flat =>
+  typeof value === 'object' && value !== null && Object.values(value).every((v) => v === null || typeof v !== 'object');
+const copyOf = <T extends object>(dto: T): T => Object.assign(Object.create(Object.getPrototypeOf(dto)), dto);
+
+/**
+ * class-validator on every DTO; unknown fields are refused, not silently dropped.
+ *
+ * Query strings repeat: a client polls the same URL, a dashboard asks the same few. Validating one
+ * cost the gateway more than any other step of forwarding it, so an accepted query DTO is
+ * remembered by its parameters and the next identical one gets a copy of the result. Only flat
+ * results are remembered (a copy shares nothing), and refused input is validated every time.
+ */
+export class ApiValidationPipe extends ValidationPipe {
+  private readonly accepted = new Map<unknown, Map<string, object>>();
+
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => ApiException.validation(flatten(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'query' || !metadata.metatype || !isFlat(value)) return super.transform(value, metadata);
+    let remembered = this.accepted.get(metadata.metatype);
+    if (!remembered) this.accepted.set(metadata.metatype, (remembered = new Map()));
+    const key = JSON.stringify(value);
+    const known = remembered.get(key);
+    if (known) return copyOf(known);
+    const result: unknown = await super.transform(value, metadata);
+    if (!isFlat(result)) return result;
+    if (remembered.size >= REMEMBERED_QUERIES) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(key, copyOf(result));
+    return result;
+  }
+}
+
 export function apiValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => ApiException.validation(flatten(errors)),
-  });
+  return new ApiValidationPipe();
 }

@@ -1,0 +1,48 @@
+import { IsIn, IsOptional, Matches, ValidateBy } from 'class-validator';
+import { ApiException } from './api-exception';
+import { ApiValidationPipe } from './validation.pipe';
+
+let checks = 0;
+const Counted = () => ValidateBy({ name: 'counted', validator: { validate: () => (checks++, true) } });
+
+class ListParams {
+  @Matches(/^[a-z]+$/) @Counted() entities!: string;
+  @IsOptional() @IsIn(['asc', 'desc']) order?: string;
+}
+
+describe('ApiValidationPipe', () => {
+  const query = { type: 'query' as const, metatype: ListParams };
+
+  beforeEach(() => (checks = 0));
+
+  it('validates a repeated query string once and hands each caller its own copy', async () => {
+    const pipe = new ApiValidationPipe();
+    const first = (await pipe.transform({ entities: 'actions', order: 'asc' }, query)) as ListParams;
+    const second = (await pipe.transform({ entities: 'actions', order: 'asc' }, query)) as ListParams;
+    expect(second).toBeInstanceOf(ListParams);
+    expect({ ...second }).toEqual({ entities: 'actions', order: 'asc' });
+    expect(checks).toBe(1);
+    second.order = 'desc';
+    const third = (await pipe.transform({ entities: 'actions', order: 'asc' }, query)) as ListParams;
+    expect(third.order).toBe('asc');
+    expect(first.order).toBe('asc');
+  });
+
+  it('refuses bad input every time, with the fields named', async () => {
+    const pipe = new ApiValidationPipe();
+    for (let i = 0; i < 2; i++) {
+      const error = await pipe.transform({ entities: 'actions', order: 'sideways' }, query).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiException);
+      expect((error as ApiException).options.errors?.map((e) => e.field)).toEqual(['order']);
+    }
+    const unknown = await pipe.transform({ entities: 'actions', planet: 'mars' }, query).catch((e: unknown) => e);
+    expect((unknown as ApiException).options.errors?.map((e) => e.field)).toEqual(['planet']);
+  });
+
+  it('validates bodies every time', async () => {
+    const pipe = new ApiValidationPipe();
+    await pipe.transform({ entities: 'actions' }, { type: 'body', metatype: ListParams });
+    await pipe.transform({ entities: 'actions' }, { type: 'body', metatype: ListParams });
+    expect(checks).toBe(2);
+  });
+});
