@@ -175,7 +175,8 @@ async function exportCsv(platform: RunningPlatform, url: string, headers: Record
   let bytes = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+    // indexOf searches natively: a byte-by-byte loop here took CPU from the processes measured.
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
