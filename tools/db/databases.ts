@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { LOCAL_SERVER } from './local-postgres';
 import { DataSource, type MixedList } from 'typeorm';
 import { creditsMigrations } from '../../apps/credits/src/migrations';
 import { flowsMigrations } from '../../apps/flows/src/migrations';
@@ -15,7 +16,7 @@ const MIGRATIONS: Record<DatabaseService, MixedList<Function>> = {
   flows: flowsMigrations,
 };
 
-const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_SERVER = LOCAL_SERVER;
 
 /**
  * Each service's database: `<SERVICE>_DATABASE_URL` when set, else `tollgate_<service>` (with an

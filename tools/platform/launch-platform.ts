@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ALL_TOPICS } from '../../libs/contracts/src/topics';
 import { DATABASE_SERVICES, dropServiceDatabase, migrateService, serviceDatabaseUrl } from '../db/databases';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
+import { resolvePostgres } from '../db/local-postgres';
 import { resolveSecrets, type PlatformSecrets } from './secrets';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -36,6 +37,8 @@ export interface RunningPlatform {
   secrets: PlatformSecrets;
   generatedSecrets: string[];
   brokers: string;
+  /** The PostgreSQL server (its maintenance database) and whether this launch started it, embedded. */
+  postgres: { url: string; embedded: boolean };
   databaseUrls: Record<string, string>;
   logDir: string;
   /** The build the services run from. */
@@ -80,8 +83,8 @@ function terminate(child: ChildProcess, kill: boolean, graceMs = 15_000): Promis
 }
 
 /**
- * Brings up the whole platform from the built `dist/`: Kafka (given, running, or started), the
- * databases with their migrations, and the five services, each waited on until ready.
+ * Brings up the whole platform from the built `dist/`: Kafka (given, running, or started),
+ * PostgreSQL (given, local, or embedded), the databases with their migrations, and the five services, each waited on until ready.
  */
 export async function launchPlatform(options: PlatformOptions = {}): Promise<RunningPlatform> {
   const basePort = options.basePort ?? 8080;
@@ -93,6 +96,8 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
 
   const kafka = await resolveKafka();
   await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
+  // Before the database URLs are made: an embedded server, when one is started, sets DATABASE_URL.
+  const postgres = await resolvePostgres();
 
   const databaseUrls: Record<string, string> = {};
   for (const service of DATABASE_SERVICES) {
@@ -153,6 +158,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   } catch (error) {
     await Promise.all([...children.keys()].map((s) => stopService(s, { kill: true })));
     await kafka.stop();
+    await postgres.stop();
     throw error;
   }
 
@@ -162,6 +168,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     secrets,
     generatedSecrets: generated,
     brokers: kafka.brokers,
+    postgres: { url: postgres.url, embedded: postgres.started },
     databaseUrls,
     logDir,
     distDir,
@@ -178,6 +185,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
       process.off('exit', exitHandler);
       await kafka.stop();
       if (o.dropDatabases) for (const url of Object.values(databaseUrls)) await dropServiceDatabase(url);
+      await postgres.stop();
     },
   };
 }

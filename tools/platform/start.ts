@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       (s) => `  ${s.padEnd(14)} ${platform.urls[s]}   (/health/ready, /metrics)`,
     ),
     `  Kafka          ${platform.brokers}`,
+    `  PostgreSQL     ${platform.postgres.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1@')}${platform.postgres.embedded ? '   (embedded, started for this run)' : ''}`,
     `  Logs           ${platform.logDir}`,
     '',
     `  Operator token ${platform.secrets.OPERATOR_TOKEN}${process.env.OPERATOR_TOKEN ? '' : `   (generated once, kept in ${path.relative(process.cwd(), secretsFile)}; set OPERATOR_TOKEN to choose one)`}`,

@@ -1,11 +1,11 @@
 import './register-paths';
-import { Client } from 'pg';
 import { ALL_TOPICS } from '@tollgate/contracts';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
+import { resolvePostgres, type ResolvedPostgres } from '../db/local-postgres';
 
 /**
  * Integration tier: a real broker (KAFKA_BROKERS, a running local one, or one started here) with
- * every topic created, and a reachable PostgreSQL server. Workers inherit KAFKA_BROKERS.
+ * every topic created, and a PostgreSQL server (given, local, or embedded). Workers inherit KAFKA_BROKERS.
  */
 export default async function infraGlobalSetup(): Promise<void> {
   const kafka = await resolveKafka();
@@ -13,7 +13,6 @@ export default async function infraGlobalSetup(): Promise<void> {
   process.env.KAFKA_BROKERS = kafka.brokers;
   (globalThis as { __tollgateKafka?: typeof kafka }).__tollgateKafka = kafka;
 
-  const pg = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await pg.connect();
-  await pg.end();
+  // Given (the suite runner resolves one for all tiers), local, or embedded: workers inherit DATABASE_URL.
+  (globalThis as { __tollgatePostgres?: ResolvedPostgres }).__tollgatePostgres = await resolvePostgres();
 }

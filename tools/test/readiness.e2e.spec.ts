@@ -3,6 +3,7 @@ import { eventually } from '@tollgate/testing';
 import { ALL_TOPICS } from '@tollgate/contracts';
 import { ensureTopics, startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
 import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
+import { LOCAL_SERVER } from '../db/local-postgres';
 
 jest.setTimeout(300_000);
 
@@ -14,7 +15,7 @@ async function readiness(url: string) {
 }
 
 async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+  const c = new Client({ connectionString: process.env.DATABASE_URL ?? LOCAL_SERVER });
   await c.connect();
   try {
     return await run(c);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ALL_TOPICS } from '../../libs/contracts/src/topics';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
+import { resolvePostgres } from '../db/local-postgres';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const TIERS = ['unit', 'int', 'e2e'] as const;
@@ -16,12 +17,13 @@ interface JestSummary {
 }
 
 /**
- * The whole suite, one broker for all of it: unit, then integration against the real PostgreSQL
+ * The whole suite, one broker and one PostgreSQL server for all of it: unit, then integration against the real PostgreSQL
  * and Kafka, then end to end over the running platform. Ends with one 'N passed, N failed' line.
  */
 async function main(): Promise<number> {
   const kafka = await resolveKafka();
   await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
+  const postgres = await resolvePostgres(); // sets DATABASE_URL, which every tier inherits
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
   try {
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await kafka.stop();
+    await postgres.stop();
   }
   process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
   return ok && totals.failed === 0 ? 0 : 1;
