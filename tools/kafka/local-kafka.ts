@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { formatStorage, javaCommand, serverProperties, STOP_GRACE_MS, WRAPPER_SCRIPT } from './broker-jvm';
 import { errorText, freePort, HOST, isPortFree, killGroup, pickControllerPort, run, sleep, tail } from './process-helpers';
+import { chooseKafkaProvider, startContainerKafka } from './container-kafka';
 
 export { groupAlive } from './process-helpers';
 
@@ -178,10 +179,12 @@ export interface ResolveOptions extends StartOptions {
 
 /**
  * `KAFKA_BROKERS` when set; else a broker already answering on 127.0.0.1:<port>;
- * else a new one started for the caller.
+ * else a new one started for the caller: in a container through Testcontainers where a Docker
+ * engine answers, else from the Maven Central artifacts (TOLLGATE_KAFKA=maven|testcontainers
+ * decides instead).
  */
 export async function resolveKafka(opts: ResolveOptions = {}): Promise<ResolvedKafka> {
-  const { start = startLocalKafka, ...startOpts } = opts;
+  const { start = startChosenKafka, ...startOpts } = opts;
   const fromEnv = process.env.KAFKA_BROKERS?.trim();
   if (fromEnv) {
     await waitForKafka(fromEnv);
@@ -202,6 +205,10 @@ export async function resolveKafka(opts: ResolveOptions = {}): Promise<ResolvedK
 
   const kafka = await start(startOpts);
   return { brokers: kafka.brokers, stop: () => kafka.stop(), started: true };
+}
+
+async function startChosenKafka(opts: StartOptions): Promise<{ brokers: string; stop(): Promise<void> }> {
+  return (await chooseKafkaProvider()) === 'testcontainers' ? startContainerKafka() : startLocalKafka(opts);
 }
 
 class LocalBroker implements LocalKafka {
