@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
@@ -56,9 +56,11 @@ export const systemPrincipal = (instanceId: string): Principal => ({ instanceId,
  * join it: each call costs the gateway, credits and PostgreSQL about as much as the debits in it.
  */
 @Injectable()
-export class DebitBatcher {
+export class DebitBatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DebitBatcher.name);
   private readonly queues = new Map<string, InstanceQueue>();
+  /** Refunds of unanswered calls whose later rounds have not run yet. */
+  private readonly unsettled = new Set<{ instanceId: string; requestIds: string[]; timers: NodeJS.Timeout[] }>();
 
   constructor(
     private readonly clients: ServiceClients,
@@ -153,12 +155,27 @@ export class DebitBatcher {
    */
   private settle(instanceId: string, requestIds: string[]): void {
     this.logger.warn({ instanceId, debits: requestIds.length }, 'debit call unanswered: refunding what it may have charged');
-    for (const delay of SETTLE_AFTER_MS) {
+    const entry = { instanceId, requestIds, timers: [] as NodeJS.Timeout[] };
+    this.unsettled.add(entry);
+    SETTLE_AFTER_MS.forEach((delay, round) => {
       const timer = setTimeout(() => {
+        if (round === SETTLE_AFTER_MS.length - 1) this.unsettled.delete(entry);
         for (const id of requestIds) this.refund(instanceId, id).catch(() => undefined);
       }, delay);
       timer.unref();
-    }
+      entry.timers.push(timer);
+    });
+  }
+
+  /**
+   * A gateway that stops does not wait out the later refund rounds: it makes one more round now,
+   * which gives back whatever credits committed by then (bounded by the debit timeout).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const entries = [...this.unsettled];
+    this.unsettled.clear();
+    for (const entry of entries) entry.timers.forEach(clearTimeout);
+    await Promise.allSettled(entries.flatMap((e) => e.requestIds.map((id) => this.refund(e.instanceId, id))));
   }
 
   /** Debits are idempotent by request id, so one retry after a lost answer cannot charge twice. */

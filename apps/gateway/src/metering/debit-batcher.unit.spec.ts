@@ -1,5 +1,7 @@
 import type { GatewayConfig } from '../config/gateway.config';
 import type { ServiceClients } from '../downstream/service-clients';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
 import { DebitBatcher, type DebitRequest, type DebitResult } from './debit-batcher';
 
 /** The credits service's side of the calls: each call waits until the test answers it. */
@@ -93,4 +95,30 @@ describe('DebitBatcher', () => {
     await settle();
     expect(credits.sizes()).toEqual([1, 1, 1]);
   });
+
+  it('makes the pending refund rounds of an unanswered call at once when the gateway stops', async () => {
+    const refunded: string[] = [];
+    const clients = {
+      credits: {
+        json: async (req: { path: string; body: { requestId?: string } }) => {
+          if (req.path === '/refunds') {
+            refunded.push(req.body.requestId!);
+            return { status: 200, body: { refunded: true } };
+          }
+          throw new ApiException(ErrorCode.Unavailable, 'credits did not answer');
+        },
+      },
+    } as unknown as ServiceClients;
+    const batcher = new DebitBatcher(clients, config(0));
+    await expect(batcher.debit('acme', debit(7))).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    jest.advanceTimersByTime(0);
+    await settle();
+    expect(refunded).toEqual(['req_7']); // the first round; the next is 2 s away
+    await batcher.beforeApplicationShutdown();
+    expect(refunded).toEqual(['req_7', 'req_7']);
+    jest.advanceTimersByTime(60_000);
+    await settle();
+    expect(refunded).toHaveLength(2); // the cancelled rounds do not run after the stop
+  });
 });
+
