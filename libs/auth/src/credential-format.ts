@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Shape of Tollgate credentials, shared by the service that issues them and the gateway that
@@ -25,9 +25,15 @@ function base62(value: bigint, length: number): string {
   return out;
 }
 
+/** The first 32 bits of SHA-256(prefix + random) in base62 (62^6 > 2^32: nothing is cut off). */
 function checksum(prefix: string, random: string): string {
-  const digest = createHash('sha256').update(prefix).update(random).digest();
-  return base62(BigInt('0x' + digest.subarray(0, 4).toString('hex')), CHECKSUM_LENGTH);
+  let value = hash('sha256', prefix + random, 'buffer').readUInt32BE(0);
+  let out = '';
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
 }
 
 export function generateCredential(kind: CredentialKind): string {

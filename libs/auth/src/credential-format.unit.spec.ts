@@ -7,6 +7,13 @@ describe('credential format', () => {
     expect(generateCredential(kind)).not.toBe(credential);
   });
 
+  it('still accepts credentials issued by earlier releases', () => {
+    // Issued before the checksum was computed without BigInt: the same checksum, character for character.
+    expect(parseCredential('tg_xpLjJCHRNlo1ApmEq66pX51xlc5XaFvrapakqjmJfaK2w5PZmo')).toBe('organization');
+    expect(parseCredential('tg_bQTIDp0L8GPi1jVtqHbAoJc9wN7YawP0G9n7RhIu2mi4PwpnUp')).toBe('personal');
+    expect(parseCredential('tgs_HpOIE87hhSCX9qbrMmRi6hbYhIWS9TvuQ5LE8eKsVEM1GS9Es')).toBe('session');
+  });
+
   it('ends keys with their kind letter', () => {
     expect(generateCredential('personal')).toMatch(/^tg_[0-9A-Za-z]{49}p$/);
     expect(generateCredential('organization')).toMatch(/o$/);

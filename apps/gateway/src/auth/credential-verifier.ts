@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parseCredential, type Principal } from '@tollgate/auth';
 import { ErrorCode, KEY_SCOPES } from '@tollgate/contracts';
@@ -37,10 +37,11 @@ export class CredentialVerifier {
     if (options.operator && this.isOperatorToken(credential)) {
       return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
     }
-    if (!parseCredential(credential)) return undefined;
-    const digest = createHash('sha256').update(credential).digest('base64url');
+    // A cached digest was verified before, so its checksum need not be checked again.
+    const digest = hash('sha256', credential, 'base64url');
     let principal = this.cache.get(digest);
     if (!principal) {
+      if (!parseCredential(credential)) return undefined;
       const since = Date.now();
       const verified = await this.lookUp(credential, options.requestId);
       if (!verified) return undefined;
