@@ -39,7 +39,8 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type !== 'query' || !metadata.metatype || !isFlat(value)) return super.transform(value, metadata);
+    // Only DTO classes: a plain object or interface type is passed through unvalidated, nothing to save.
+    if (metadata.type !== 'query' || !this.toValidate(metadata) || !isFlat(value)) return super.transform(value, metadata);
     let remembered = this.accepted.get(metadata.metatype);
     if (!remembered) this.accepted.set(metadata.metatype, (remembered = new Map()));
     const key = JSON.stringify(value);

@@ -39,6 +39,13 @@ describe('ApiValidationPipe', () => {
     expect((unknown as ApiException).options.errors?.map((e) => e.field)).toEqual(['planet']);
   });
 
+  it('remembers nothing for query parameters typed without a DTO class', async () => {
+    const pipe = new ApiValidationPipe();
+    const params = { flow: 'orders', token: 'abc' };
+    expect(await pipe.transform(params, { type: 'query', metatype: Object })).toBe(params);
+    expect((pipe as unknown as { accepted: Map<unknown, unknown> }).accepted.size).toBe(0);
+  });
+
   it('validates bodies every time', async () => {
     const pipe = new ApiValidationPipe();
     await pipe.transform({ entities: 'actions' }, { type: 'body', metatype: ListParams });
