@@ -221,18 +221,21 @@ export interface OutboxMessage {
 
 // The envelope of a stored event is built by PostgreSQL: parsing the row into objects here only
 // to serialise them again cost the relay more than sending them.
-const PEEK_SQL = `SELECT o.id, o.topic, o.message_key, o.created_at, coalesce(o.payload, ${ENVELOPE_JSON_SQL('e')}) AS value
+// The limit is written into the text (a whole number, checked): with LIMIT bound as a parameter
+// PostgreSQL plans the prepared statement again on every probe instead of keeping one plan.
+const peekSql = (limit: number): string => {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid outbox batch size ${limit}`);
+  return `SELECT o.id, o.topic, o.message_key, o.created_at, coalesce(o.payload, ${ENVELOPE_JSON_SQL('e')}) AS value
        FROM outbox o LEFT JOIN events e ON o.payload IS NULL AND e.event_id = o.event_id
-      ORDER BY o.id LIMIT $1`;
+      ORDER BY o.id LIMIT ${limit}`;
+};
 const DELETE_SQL = `DELETE FROM outbox WHERE id = ANY($1::bigint[])`;
 
 /** The oldest `limit` messages waiting in the outbox, in the order the relay publishes them. */
 export async function peekOutbox(db: DataSource | Client, limit: number): Promise<OutboxMessage[]> {
   type PeekRow = { id: string; topic: string; message_key: string; value: string | null; created_at: Date };
   const rows: PeekRow[] =
-    'createQueryRunner' in db
-      ? await db.query(PEEK_SQL, [limit])
-      : (await db.query<PeekRow>({ name: 'outbox-peek', text: PEEK_SQL, values: [limit] })).rows;
+    'createQueryRunner' in db ? await db.query(peekSql(limit)) : (await db.query<PeekRow>({ name: `outbox-peek-${limit}`, text: peekSql(limit) })).rows;
   return rows.map((row) => {
     // Both rows are written in one transaction, so this means the events table was altered by hand.
     if (row.value === null) throw new Error(`outbox row ${row.id} has neither a payload nor its event`);
