@@ -23,3 +23,14 @@ export async function startBenchPlatform(name: string, basePort: number, env: Re
     env: { LOG_LEVEL: 'warn', ...env },
   });
 }
+
+/** Runs a benchmark's main: exit 0 once it has printed its figures, 1 with the error otherwise. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -28,6 +28,7 @@ import { freePort, SpawnedCredits } from '../apps/credits/src/testing/spawned-cr
 import { gatewayMetering } from '../apps/gateway/src/metering/metering.fixture';
 import { ensureTopics, resolveKafka } from '../tools/kafka/local-kafka';
 import { SERVICE_NODE_FLAGS } from '../tools/platform/launch-platform';
+import { runBench } from './bench-platform';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Each design runs this many times, interleaved with the others; the median round is printed. */
@@ -214,7 +215,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { startBenchPlatform } from './bench-platform';
+import { startBenchPlatform, runBench } from './bench-platform';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 18450);
@@ -70,10 +70,4 @@ async function main() {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -4,7 +4,7 @@
  * over BENCH_SECONDS (10) of doing nothing, as a share of one core. Run with
  *   npx tsx bench/idle-cpu.bench.ts
  */
-import { startBenchPlatform } from './bench-platform';
+import { startBenchPlatform, runBench } from './bench-platform';
 import { cpuSecondsByGroup, platformProcesses } from './processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -31,10 +31,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -20,7 +20,7 @@ import { CredentialVerifier } from '../apps/gateway/src/auth/credential-verifier
 import { KeyUsageReporter } from '../apps/gateway/src/auth/key-usage-reporter';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import type { ServiceClients } from '../apps/gateway/src/downstream/service-clients';
-import { startBenchPlatform } from './bench-platform';
+import { startBenchPlatform, runBench } from './bench-platform';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 200);
 const BASE_PORT = Number(process.env.BENCH_BASE_PORT ?? 18150);
@@ -150,10 +150,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

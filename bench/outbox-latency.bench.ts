@@ -8,6 +8,7 @@ import { ALL_TOPICS, KeyRevoked, TOPICS, type EventEnvelope } from '@tollgate/co
 import { eventSourcingMigrations, EventStore, KafkaBus, OutboxRelay, pendingEvent } from '@tollgate/event-sourcing';
 import { createTestDatabase } from '@tollgate/testing';
 import { ensureTopics, resolveKafka } from '../tools/kafka/local-kafka';
+import { runBench } from './bench-platform';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -117,7 +118,4 @@ async function main() {
   await kafka.stop();
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).stack}\n`);
-  process.exit(1);
-});
+runBench(main);

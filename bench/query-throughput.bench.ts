@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
 import type { RunningPlatform } from '../tools/platform/launch-platform';
-import { startBenchPlatform } from './bench-platform';
+import { startBenchPlatform, runBench } from './bench-platform';
 import { cpuSecondsByGroup, platformProcesses, rssOf, servicePids } from './processes';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -243,8 +243,7 @@ async function main(): Promise<void> {
       }
       if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
       const rss = Object.entries(servicePids(platform.distDir)).map(([name, pid]) => `${name} ${(rssOf(pid) / 1e6).toFixed(0)} MB`);
-      console.log(`
-RSS after the runs (V8 keeps the heap a load grew for a while): ${rss.join(', ')}`);
+      console.log(`\nRSS after the runs (V8 keeps the heap a load grew for a while): ${rss.join(', ')}`);
     }
   } finally {
     nginx?.kill('SIGTERM');
@@ -252,10 +251,4 @@ RSS after the runs (V8 keeps the heap a load grew for a while): ${rss.join(', ')
   }
 }
 
-void main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);
