@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { freePort, sleep } from '../kafka/process-helpers';
 
 // A machine without a PostgreSQL server: the tools start an embedded one. Run through the CLI, in
 // child processes, as `npm run db` and `npm start` run it (the package is an ES module, which the
@@ -11,17 +11,6 @@ jest.setTimeout(120_000);
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('embedded PostgreSQL (no server given, none local)', () => {
   const dataDir = path.join(REPO_ROOT, '.data', `pg-embedded-test-${process.pid}`, 'cluster');
@@ -72,7 +61,7 @@ describe('embedded PostgreSQL (no server given, none local)', () => {
     const deadline = Date.now() + 60_000;
     while (!/PostgreSQL ready/.test(server.output())) {
       if (Date.now() > deadline) throw new Error(`no ready line: ${server.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     try {
       const keysTables = await tables('tollgate_keys');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { sleep } from '../kafka/process-helpers';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const LOCAL_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -47,7 +48,7 @@ async function answers(url: string, timeoutMs: number): Promise<boolean> {
       return true;
     } catch {
       if (Date.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     } finally {
       await client.end().catch(() => undefined);
     }
