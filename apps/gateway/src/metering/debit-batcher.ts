@@ -95,9 +95,8 @@ export class DebitBatcher implements BeforeApplicationShutdown {
     return body.remaining;
   }
 
-  /** Whether credits gave anything back (false: never charged, or refunded before). */
-  async refund(instanceId: string, requestId: string): Promise<boolean> {
-    const { body } = await this.clients.credits.json<{ refunded: boolean }>({
+  async refund(instanceId: string, requestId: string): Promise<void> {
+    await this.clients.credits.json({
       method: 'POST',
       path: '/refunds',
       principal: systemPrincipal(instanceId),
@@ -105,7 +104,6 @@ export class DebitBatcher implements BeforeApplicationShutdown {
       body: { requestId },
       timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
     });
-    return body.refunded === true;
   }
 
   private pump(instanceId: string, queue: InstanceQueue): void {

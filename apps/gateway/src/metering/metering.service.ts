@@ -60,13 +60,10 @@ export class MeteringService {
       cost: result.cost,
       remaining: result.remaining,
       refund: () =>
-        (refunded ??= this.batcher.refund(principal.instanceId, requestId).then(
-          () => undefined,
-          (error: unknown) => {
-            refunded = undefined;
-            throw error;
-          },
-        )),
+        (refunded ??= this.batcher.refund(principal.instanceId, requestId).catch((error: unknown) => {
+          refunded = undefined;
+          throw error;
+        })),
     };
   }
 }
