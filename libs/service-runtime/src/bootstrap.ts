@@ -4,10 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration } from './metrics/metrics';
 import { requestIdFor } from './request-id';
+import { requestLogger, ROOT_LOGGER } from './logging';
 
 export interface ServiceOptions {
   name: string;
@@ -21,9 +23,9 @@ export interface ServiceOptions {
 }
 
 /**
- * Starts a Tollgate service: Fastify, JSON logs with the request id, the documented error shape
- * for every failure (including Fastify's own: malformed JSON, oversized bodies, unknown routes),
- * request metrics, and a graceful stop on SIGTERM/SIGINT.
+ * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
+ * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
+ * bodies, unknown routes), request metrics, and a graceful stop on SIGTERM/SIGINT.
  */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -50,10 +52,12 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  const logRequest = requestLogger(app.get<PinoInstance>(ROOT_LOGGER));
   fastify.addHook('onResponse', async (request, reply) => {
     httpRequestDuration
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    logRequest(request, reply);
   });
 
   await options.configure?.(app);
@@ -82,14 +86,14 @@ export async function closeGracefully(app: NestFastifyApplication): Promise<void
 export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const app = await createService(options);
   await app.listen(options.port, options.host);
-  const logger = app.get(Logger);
-  logger.log({ url: await app.getUrl() }, `${options.name} listening`);
+  const logger = app.get<PinoInstance>(ROOT_LOGGER);
+  logger.info({ url: await app.getUrl() }, `${options.name} listening`);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log({ signal }, `${options.name} stopping`);
+    logger.info({ signal }, `${options.name} stopping`);
     const force = setTimeout(() => process.exit(1), options.shutdownGraceMs ?? 10_000);
     force.unref();
     try {

@@ -1,11 +1,10 @@
-import { hostname } from 'node:os';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health/health.controller';
 import { READINESS_CHECKS } from './health/readiness-check';
 import { MetricsController } from './metrics/metrics.controller';
-import { REQUEST_ID_HEADER } from './request-id';
+import { createRootLogger, ROOT_LOGGER } from './logging';
 
 export interface ServiceCoreOptions {
   name: string;
@@ -14,43 +13,24 @@ export interface ServiceCoreOptions {
   readiness: Omit<Provider, 'provide'> & ({ useFactory: (...args: any[]) => unknown; inject?: any[] } | { useValue: unknown });
 }
 
-const SECRET_QUERY = /([?&](?:key|access_token|token)=)[^&]*/gi;
-
 /** Logging, health and metrics: what every Tollgate process offers its operators. */
 @Module({})
 export class ServiceCoreModule {
   static forRoot(options: ServiceCoreOptions): DynamicModule {
+    const root = createRootLogger(options.name, options.logLevel);
     return {
       module: ServiceCoreModule,
+      global: true,
       imports: [
         TerminusModule.forRoot({ logger: false }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            name: options.name,
-            level: options.logLevel,
-            genReqId: (req) => String(req.headers[REQUEST_ID_HEADER] ?? ''),
-            // In every line from the root, not bound per request: each binding is a child logger,
-            // built (and its fields serialised) for every request, logged or not.
-            base: { pid: process.pid, hostname: hostname(), service: options.name },
-            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-tollgate-principal"]', 'req.headers.cookie'],
-              censor: '[redacted]',
-            },
-            serializers: {
-              // The request's id, method and address, without its headers: they carry credentials,
-              // and copying them into every request's logger cost more than the rest of the line.
-              req: (req: { id: string; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url?.replace(SECRET_QUERY, '$1[redacted]'),
-              }),
-            },
-          },
-        }),
+        // nestjs-pino gives Nest's logger pino's output. Its per-request middleware (pino-http and an
+        // AsyncLocalStorage context) is not mounted: the request log comes from a response hook
+        // (logging.ts), at a fraction of the cost.
+        LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: READINESS_CHECKS, ...options.readiness } as Provider],
+      providers: [{ provide: READINESS_CHECKS, ...options.readiness } as Provider, { provide: ROOT_LOGGER, useValue: root }],
+      exports: [ROOT_LOGGER],
     };
   }
 }

@@ -75,11 +75,11 @@ export class QueryForwarding {
         headers: { [META_COST]: String(charge.cost), [META_REMAINING]: String(charge.remaining) },
       });
     } catch (error) {
-      await this.refund(charge);
+      await this.refund(charge, requestId);
       throw error;
     }
     if (res.status >= 400) {
-      await this.refund(charge);
+      await this.refund(charge, requestId);
       this.copyHeaders(res.headers, reply);
       await reply.status(res.status).headers({ 'x-credits-cost': '0', 'x-credits-remaining': String(charge.remaining + charge.cost) }).send(res.body);
       return;
@@ -88,10 +88,10 @@ export class QueryForwarding {
     try {
       body = await bodyToSend(res);
     } catch {
-      await this.refund(charge);
+      await this.refund(charge, requestId);
       throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
-    if (body === res.body) res.body.once('error', () => void this.refund(charge));
+    if (body === res.body) res.body.once('error', () => void this.refund(charge, requestId));
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
@@ -109,7 +109,7 @@ export class QueryForwarding {
     }
   }
 
-  private async refund(charge: Charge): Promise<void> {
-    await charge.refund().catch((error: Error) => this.logger.warn({ err: error.message }, 'refund failed'));
+  private async refund(charge: Charge, requestId: string): Promise<void> {
+    await charge.refund().catch((error: Error) => this.logger.warn({ err: error.message, requestId }, 'refund failed'));
   }
 }

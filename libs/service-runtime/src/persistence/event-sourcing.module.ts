@@ -7,10 +7,11 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Logger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { DataSource, type MixedList } from 'typeorm';
 import { EventStore, KafkaBus, OutboxRelay } from '@tollgate/event-sourcing';
 import { outboxLag, outboxPublished, registerGauge } from '../metrics/metrics';
+import { ROOT_LOGGER } from '../logging';
 import { KafkaBusModule } from './kafka-bus.module';
 
 export interface EventSourcingModuleOptions {
@@ -74,7 +75,7 @@ export class EventSourcingModule {
         { provide: EventStore, useValue: new EventStore() },
         {
           provide: OutboxRelay,
-          inject: [DataSource, KafkaBus, Logger, OPTIONS],
+          inject: [DataSource, KafkaBus, ROOT_LOGGER, OPTIONS],
           useFactory: (ds: DataSource, bus: KafkaBus, logger: Logger, o: EventSourcingModuleOptions) => {
             const relay = new OutboxRelay(ds, bus, {
               databaseUrl: o.databaseUrl,

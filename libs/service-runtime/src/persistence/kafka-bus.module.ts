@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { KafkaBus } from '@tollgate/event-sourcing';
+import { ROOT_LOGGER } from '../logging';
 
 export interface KafkaBusModuleOptions {
   brokers: string[];
@@ -24,13 +25,13 @@ export class KafkaBusModule {
       providers: [
         {
           provide: KafkaBus,
-          inject: [Logger],
+          inject: [ROOT_LOGGER],
           useFactory: (logger: Logger) =>
             new KafkaBus({
               ...options,
               logger: {
                 debug: (o, m) => logger.debug(o, m),
-                info: (o, m) => logger.log(o, m),
+                info: (o, m) => logger.info(o, m),
                 warn: (o, m) => logger.warn(o, m),
                 error: (o, m) => logger.error(o, m),
               },

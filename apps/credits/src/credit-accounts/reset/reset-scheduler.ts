@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '@tollgate/service-runtime';
 import { DataSource } from 'typeorm';
 import { Clock } from '../../clock';
 import { CREDITS_CONFIG, type CreditsConfig } from '../../config/credits.config';
@@ -20,7 +21,7 @@ export class ResetScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly dataSource: DataSource,
     private readonly writer: CreditAccountWriter,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(CREDITS_CONFIG) private readonly config: CreditsConfig,
   ) {}
 

@@ -1,0 +1,45 @@
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+
+/** The process's one pino logger: Nest's logger (nestjs-pino) and the request log both write to it. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+const SECRET_QUERY = /([?&](?:key|access_token|token)=)[^&]*/gi;
+const NOT_LOGGED = /^\/(health|metrics)/;
+
+export function createRootLogger(service: string, level: string): Logger {
+  return pino({
+    name: service,
+    level,
+    base: { pid: process.pid, hostname: hostname(), service },
+    // Request lines carry no headers; these cover anything else that logs a request object.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-tollgate-principal"]', 'req.headers.cookie'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/**
+ * One line per finished request: its id, method, URL (keys and tokens in the query redacted),
+ * status and time. Written from Fastify's response hook rather than by a per-request middleware
+ * with a request-scoped logger: that middleware (pino-http, and the AsyncLocalStorage context
+ * nestjs-pino binds around every request) cost a fifth of the gateway's request rate
+ * (bench/query-throughput.bench.ts). Logs written while handling a request name its id themselves.
+ */
+export function requestLogger(
+  logger: Logger,
+): (request: { id: string; method: string; url: string }, reply: { statusCode: number; elapsedTime: number }) => void {
+  const info = logger.isLevelEnabled('info');
+  return (request, reply) => {
+    const failed = reply.statusCode >= 500;
+    if ((!failed && !info) || NOT_LOGGED.test(request.url)) return;
+    const line = {
+      req: { id: request.id, method: request.method, url: request.url.replace(SECRET_QUERY, '$1[redacted]') },
+      res: { statusCode: reply.statusCode },
+      responseTime: Math.round(reply.elapsedTime),
+    };
+    if (failed) logger.warn(line, 'request failed');
+    else logger.info(line, 'request completed');
+  };
+}

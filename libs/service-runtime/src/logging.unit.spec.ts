@@ -1,0 +1,50 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { requestLogger } from './logging';
+
+function capture(level: string) {
+  const lines: Record<string, any>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { lines, log: requestLogger(pino({ level }, stream)) };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('request log', () => {
+  it('writes one line per request with its id, method, status and time, and redacts keys in the URL', async () => {
+    const { lines, log } = capture('info');
+    log({ id: 'req_1', method: 'GET', url: '/api/v1/query?entities=a&key=tg_secret&limit=3' }, { statusCode: 200, elapsedTime: 4.4 });
+    await flush();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: 'req_1', method: 'GET', url: '/api/v1/query?entities=a&key=[redacted]&limit=3' },
+      res: { statusCode: 200 },
+      responseTime: 4,
+    });
+    expect(JSON.stringify(lines[0])).not.toContain('tg_secret');
+  });
+
+  it('writes server errors as warnings and leaves health and metrics probes out', async () => {
+    const { lines, log } = capture('info');
+    log({ id: 'req_2', method: 'POST', url: '/api/v1/flows/x/trigger' }, { statusCode: 503, elapsedTime: 1 });
+    log({ id: 'req_3', method: 'GET', url: '/health/ready' }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_4', method: 'GET', url: '/metrics' }, { statusCode: 200, elapsedTime: 1 });
+    await flush();
+    expect(lines.map((l) => [l.req.id, l.level, l.msg])).toEqual([['req_2', 40, 'request failed']]);
+  });
+
+  it('writes only server errors when the level is warn', async () => {
+    const { lines, log } = capture('warn');
+    log({ id: 'req_5', method: 'GET', url: '/api/v1/entities' }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_6', method: 'GET', url: '/api/v1/entities' }, { statusCode: 500, elapsedTime: 1 });
+    await flush();
+    expect(lines.map((l) => l.req.id)).toEqual(['req_6']);
+  });
+});
