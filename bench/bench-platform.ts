@@ -6,7 +6,8 @@ const REPO = path.resolve(__dirname, '..');
 
 /**
  * A platform of the benchmark's own on basePort, with fresh databases, built from the sources
- * into `.data/bench-dist-<name>` (or from BENCH_DIST when set, to skip the build).
+ * into `.data/bench-dist-<name>` (or from BENCH_DIST when set, to skip the build). The services
+ * run with the node flags docker-compose.yml gives them (no source maps).
  */
 export async function startBenchPlatform(name: string, basePort: number, env: Record<string, string> = {}): Promise<RunningPlatform> {
   const distDir = process.env.BENCH_DIST || path.join(REPO, '.data', `bench-dist-${name}`);
@@ -21,6 +22,7 @@ export async function startBenchPlatform(name: string, basePort: number, env: Re
     distDir,
     logDir: path.join(REPO, '.data', `bench-logs-${basePort}`),
     env: { LOG_LEVEL: 'warn', ...env },
+    sourceMaps: false,
   });
 }
 
