@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
+import { isUnavailableDependency } from './unavailable-dependency';
 
 const BY_STATUS: Record<number, ErrorCode> = {
   400: ErrorCode.ValidationFailed,
@@ -45,6 +46,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const { status, body, headers } = this.describe(exception, String(request.id));
     if (status >= 500 && status !== 503 && status !== 504) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
+    } else if (status === 503 && !(exception instanceof ApiException) && !(exception instanceof HttpException)) {
+      this.logger.warn({ err: (exception as Error).message, requestId: request.id }, 'request failed: database unavailable');
     }
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
@@ -79,6 +82,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
           : {};
       if (status === 503 && details.details) message = 'Not ready';
       return { status, headers: {}, body: { status: 'error', code, message, requestId, ...details } };
+    }
+    if (isUnavailableDependency(exception)) {
+      return {
+        status: 503,
+        headers: { 'retry-after': '1' },
+        body: { status: 'error', code: ErrorCode.Unavailable, message: 'The service cannot reach its database just now; retry shortly', requestId },
+      };
     }
     return {
       status: 500,

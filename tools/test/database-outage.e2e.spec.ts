@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { api, eventually, type ApiResponse } from '@tollgate/testing';
+import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
+import { LOCAL_SERVER } from '../db/local-postgres';
+
+jest.setTimeout(180_000);
+
+async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: process.env.DATABASE_URL ?? LOCAL_SERVER });
+  await c.connect();
+  try {
+    return await run(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const dbName = (url: string) => new URL(url).pathname.slice(1);
+
+/** Every connection to the database is cut, and new ones are refused, for `ms`. */
+async function outage(databaseUrl: string, ms: number): Promise<void> {
+  const name = dbName(databaseUrl);
+  await admin(async (c) => {
+    await c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+    await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
+  });
+  await new Promise((r) => setTimeout(r, ms));
+  await admin((c) => c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A platform of its own (on the shared broker), whose databases are cut under load: what a client
+ * sees while a service's database is gone, and that the credits ledger is exact afterwards.
+ */
+describe('metered requests through a database outage', () => {
+  let platform: RunningPlatform;
+  let key = '';
+  let instanceId = '';
+  const gw = (path: string) => `${platform.gatewayUrl}${path}`;
+  const operator = () => ({ authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` });
+
+  beforeAll(async () => {
+    const basePort = Number(process.env.E2E_BASE_PORT ?? 18080) + 60;
+    platform = await launchPlatform({
+      basePort,
+      databasePrefix: `tollgate_outage_${basePort}`,
+      freshDatabases: true,
+      distDir: process.env.E2E_DIST_DIR,
+      logDir: `${process.env.E2E_LOG_DIR}-outage`,
+    });
+    instanceId = `o${randomBytes(4).toString('hex')}`;
+    const ok = (r: ApiResponse, status: number) => {
+      if (r.status !== status) throw new Error(`${r.status} ${r.text}`);
+      return r.body;
+    };
+    ok(await api('POST', gw('/api/v1/operator/instances'), { headers: operator(), body: { id: instanceId, name: 'Outage', dailyCredits: 100_000, timezone: 'UTC' } }), 201);
+    const password = randomBytes(9).toString('base64url');
+    const email = `admin@${instanceId}.test`;
+    ok(await api('POST', gw(`/api/v1/operator/instances/${instanceId}/users`), { headers: operator(), body: { email, name: 'Admin', password, roles: { users: 'admin', query: 'admin' } } }), 201);
+    const { token } = ok(await api('POST', gw('/api/v1/auth/login'), { body: { instance: instanceId, email, password } }), 200);
+    key = ok(await api('POST', gw('/api/v1/keys'), { headers: { authorization: `Bearer ${token}` }, body: { kind: 'organization', description: 'outage', scopes: ['query', 'ingest'] } }), 201).key;
+    ok(await api('POST', gw('/api/v1/entities'), { headers: { 'x-api-key': key }, body: { name: 'items', primaryKey: 'id', fields: [{ name: 'status', type: 'string' }] } }), 201);
+    const rows = Array.from({ length: 20 }, (_, i) => ({ id: `i${i}`, title: `Item ${i}`, status: 'open' }));
+    ok(await api('POST', gw('/api/v1/entities/items/batch'), { headers: { 'x-api-key': key }, body: { operations: [{ action: 'insert', rows }] } }), 200);
+  });
+  afterAll(async () => {
+    await platform?.stop({ dropDatabases: true });
+  });
+
+  const balance = async () => (await api('GET', gw('/api/v1/credits'), { headers: { 'x-api-key': key } })).body;
+
+  it('answers 503 in the documented shape while a database is gone, serves again once it is back, and charges exactly what it served', async () => {
+    const before = (await balance()).remaining as number;
+    const answers: { status: number; body: any; phase: string }[] = [];
+    let phase = 'before';
+    let running = true;
+    const client = async () => {
+      while (running) {
+        const r = await api('GET', gw('/api/v1/query?entities=items&limit=2'), { headers: { 'x-api-key': key } }).catch(() => undefined);
+        if (r) answers.push({ status: r.status, body: r.body, phase });
+      }
+    };
+    const clients = Array.from({ length: 6 }, client);
+    await sleep(1000);
+    phase = 'credits down';
+    await outage(platform.databaseUrls.credits, 3000);
+    phase = 'credits back';
+    await sleep(3000);
+    phase = 'query down';
+    await outage(platform.databaseUrls.query, 3000);
+    phase = 'query back';
+    await sleep(3000);
+    running = false;
+    await Promise.all(clients);
+
+    const byPhase = (p: string) => answers.filter((a) => a.phase === p);
+    for (const p of ['before', 'credits back', 'query back']) {
+      // Served again within the phase after each outage: pools and relays found their databases.
+      expect(byPhase(p).filter((a) => a.status === 200).length).toBeGreaterThan(0);
+      expect(byPhase(p).slice(-10).every((a) => a.status === 200)).toBe(true);
+    }
+    for (const p of ['credits down', 'query down']) expect(byPhase(p).some((a) => a.status === 503)).toBe(true);
+    const failed = answers.filter((a) => a.status !== 200);
+    for (const a of failed) {
+      expect(a.status).toBe(503);
+      expect(a.body).toMatchObject({ status: 'error', code: 'unavailable', message: expect.any(String), requestId: expect.any(String) });
+    }
+
+    // A debit that committed as its connection was cut is refunded by the gateway's later rounds
+    // (at 2 and 10 s): once they have run, exactly the served requests are charged.
+    const served = answers.filter((a) => a.status === 200).length;
+    await eventually(async () => expect((await balance()).remaining).toBe(before - served), { timeoutMs: 20_000, intervalMs: 500 });
+    const audit = await api('GET', gw(`/api/v1/operator/instances/${instanceId}/credits/audit`), { headers: operator() });
+    expect(audit.body.balanced).toBe(true);
+
+    // The events committed around the outages reach Kafka: every outbox is drained.
+    for (const service of ['credits', 'query'] as const) {
+      await eventually(
+        async () => {
+          const metrics = await (await fetch(`${platform.urls[service]}/metrics`)).text();
+          expect(/^tollgate_outbox_backlog (\d+)/m.exec(metrics)?.[1]).toBe('0');
+        },
+        { timeoutMs: 20_000, intervalMs: 500 },
+      );
+    }
+  });
+});
