@@ -10,5 +10,6 @@ export * from './health/readiness-check';
 export * from './health/standard-checks';
 export * from './persistence/kafka-bus.module';
 export * from './persistence/event-sourcing.module';
+export * from './persistence/guarded-pg-client';
 export * from './service-core.module';
 export * from './database-service.imports';

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CreditsConsumed, type EventData, type EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError, EventStore, outboxCommitted, splitAppend } from '@tollgate/event-sourcing';
+import { connectGuarded } from '@tollgate/service-runtime';
 import { Clock } from '../clock';
 import { decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
 import { creditAccountStream, type CreditAccountState } from './credit-account.events';
@@ -256,7 +257,7 @@ export class CreditAccountWriter {
 
   /** The driver's own pool: the debit path runs thousands of times a second, TypeORM adds nothing there. */
   private connect(): Promise<PoolClient> {
-    return (this.dataSource.driver as PostgresDriver).master.connect();
+    return connectGuarded((this.dataSource.driver as PostgresDriver).master);
   }
 }
 

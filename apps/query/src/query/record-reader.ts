@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, connectGuarded } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 
 const QUERY_CANCELED = '57014';
@@ -83,7 +83,7 @@ export class RecordReader implements OnApplicationShutdown {
     sql: { text: string; values: unknown[] },
     options: { timeoutMs: number; expectedRows?: number; prepared?: boolean },
   ): Promise<RowSource> {
-    const client = await this.pool.connect();
+    const client = await connectGuarded(this.pool);
     const custom = options.timeoutMs !== this.defaultTimeoutMs;
     let released = false;
     const release = (broken?: boolean) => {
