@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { api, eventually, type ApiResponse } from '@tollgate/testing';
+import { ALL_TOPICS } from '@tollgate/contracts';
+import { api, collectMessages, eventually, type ApiResponse } from '@tollgate/testing';
+import { ensureTopics, startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
 import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
 import { LOCAL_SERVER } from '../db/local-postgres';
 
@@ -32,17 +34,23 @@ async function outage(databaseUrl: string, ms: number): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * A platform of its own (on the shared broker), whose databases are cut under load: what a client
- * sees while a service's database is gone, and that the credits ledger is exact afterwards.
+ * A platform of its own, on a broker of its own, whose databases are cut and whose broker is
+ * stopped under load: what a client sees meanwhile, and that the credits ledger is exact and every
+ * event is published afterwards.
  */
-describe('metered requests through a database outage', () => {
+describe('metered requests through database and broker outages', () => {
+  let kafka: LocalKafka;
   let platform: RunningPlatform;
+  const previousBrokers = process.env.KAFKA_BROKERS;
   let key = '';
   let instanceId = '';
   const gw = (path: string) => `${platform.gatewayUrl}${path}`;
   const operator = () => ({ authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` });
 
   beforeAll(async () => {
+    kafka = await startLocalKafka({ port: 0, fresh: true });
+    await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
+    process.env.KAFKA_BROKERS = kafka.brokers;
     const basePort = Number(process.env.E2E_BASE_PORT ?? 18080) + 60;
     platform = await launchPlatform({
       basePort,
@@ -68,9 +76,15 @@ describe('metered requests through a database outage', () => {
   });
   afterAll(async () => {
     await platform?.stop({ dropDatabases: true });
+    await kafka?.stop();
+    process.env.KAFKA_BROKERS = previousBrokers;
   });
 
   const balance = async () => (await api('GET', gw('/api/v1/credits'), { headers: { 'x-api-key': key } })).body;
+  const outboxBacklog = async (service: 'credits' | 'query') => {
+    const metrics = await (await fetch(`${platform.urls[service]}/metrics`)).text();
+    return Number(/^tollgate_outbox_backlog (\d+)/m.exec(metrics)?.[1]);
+  };
 
   it('answers 503 in the documented shape while a database is gone, serves again once it is back, and charges exactly what it served', async () => {
     const before = (await balance()).remaining as number;
@@ -123,13 +137,43 @@ describe('metered requests through a database outage', () => {
 
     // The events committed around the outages reach Kafka: every outbox is drained.
     for (const service of ['credits', 'query'] as const) {
+      await eventually(async () => expect(await outboxBacklog(service)).toBe(0), { timeoutMs: 20_000, intervalMs: 500 });
+    }
+  });
+
+  it('serves and charges while the broker is down, and publishes every charge once it is back', async () => {
+    const before = (await balance()).remaining as number;
+    await kafka.stop();
+    const requestIds: string[] = [];
+    try {
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 25; i++) {
+            const r = await api('GET', gw('/api/v1/query?entities=items&limit=2'), { headers: { 'x-api-key': key } });
+            expect([r.status, r.body?.status]).toEqual([200, 'ok']);
+            requestIds.push(r.headers.get('x-request-id')!);
+          }
+        }),
+      );
+      // A debit never waits for Kafka: the balance is already exact, and the events wait in the outbox.
+      expect((await balance()).remaining).toBe(before - 100);
+      expect(await outboxBacklog('credits')).toBeGreaterThanOrEqual(100);
+    } finally {
+      await kafka.restart();
+    }
+    const collected = await collectMessages([kafka.brokers], ['tollgate.credits'], { fromBeginning: true });
+    try {
       await eventually(
         async () => {
-          const metrics = await (await fetch(`${platform.urls[service]}/metrics`)).text();
-          expect(/^tollgate_outbox_backlog (\d+)/m.exec(metrics)?.[1]).toBe('0');
+          const consumed = collected.messages.map((m) => JSON.parse(m.value)).filter((e) => e.type === 'CreditsConsumed');
+          const published = consumed.map((e) => e.data.requestId).filter((id: string) => requestIds.includes(id));
+          expect(published.sort()).toEqual([...requestIds].sort()); // each charge once
         },
-        { timeoutMs: 20_000, intervalMs: 500 },
+        { timeoutMs: 60_000, intervalMs: 500 },
       );
+    } finally {
+      await collected.stop();
     }
+    expect(await outboxBacklog('credits')).toBe(0);
   });
 });
