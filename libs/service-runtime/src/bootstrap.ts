@@ -33,22 +33,17 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // Nest installs its own handler first; ours replaces it so Fastify's errors get the API's shape.
-    allowErrorHandlerOverride: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
-  const filter = new ApiExceptionFilter();
-  app.useGlobalFilters(filter);
+  // Nest's own Fastify error handler (set when the app initialises) passes Fastify's errors too
+  // (malformed JSON, oversized bodies) to this filter, so every failure gets the API's shape.
+  app.useGlobalFilters(new ApiExceptionFilter());
   app.useGlobalPipes(apiValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.setErrorHandler((error, request, reply) => {
-    const { status, body, headers } = filter.describe(error, String(request.id));
-    void reply.status(status).headers(headers).send(body);
-  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
