@@ -1,37 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { ALL_TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, eventually, type ApiResponse } from '@tollgate/testing';
-import { ensureTopics, startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
-import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
-import { LOCAL_SERVER } from '../db/local-postgres';
+import type { LocalKafka } from '../kafka/local-kafka';
+import type { RunningPlatform } from '../platform/launch-platform';
+import { closeDatabase, reopenDatabase, startOwnPlatform, type OwnPlatform } from './own-platform';
 
 jest.setTimeout(180_000);
 
-async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: process.env.DATABASE_URL ?? LOCAL_SERVER });
-  await c.connect();
-  try {
-    return await run(c);
-  } finally {
-    await c.end();
-  }
-}
-
-const dbName = (url: string) => new URL(url).pathname.slice(1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every connection to the database is cut, and new ones are refused, for `ms`. */
 async function outage(databaseUrl: string, ms: number): Promise<void> {
-  const name = dbName(databaseUrl);
-  await admin(async (c) => {
-    await c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
-    await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
-  });
-  await new Promise((r) => setTimeout(r, ms));
-  await admin((c) => c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`));
+  await closeDatabase(databaseUrl);
+  await sleep(ms);
+  await reopenDatabase(databaseUrl);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A platform of its own, on a broker of its own, whose databases are cut and whose broker is
@@ -39,26 +21,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * event is published afterwards.
  */
 describe('metered requests through database and broker outages', () => {
+  let own: OwnPlatform;
   let kafka: LocalKafka;
   let platform: RunningPlatform;
-  const previousBrokers = process.env.KAFKA_BROKERS;
   let key = '';
   let instanceId = '';
   const gw = (path: string) => `${platform.gatewayUrl}${path}`;
   const operator = () => ({ authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` });
 
   beforeAll(async () => {
-    kafka = await startLocalKafka({ port: 0, fresh: true });
-    await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
-    process.env.KAFKA_BROKERS = kafka.brokers;
-    const basePort = Number(process.env.E2E_BASE_PORT ?? 18080) + 60;
-    platform = await launchPlatform({
-      basePort,
-      databasePrefix: `tollgate_outage_${basePort}`,
-      freshDatabases: true,
-      distDir: process.env.E2E_DIST_DIR,
-      logDir: `${process.env.E2E_LOG_DIR}-outage`,
-    });
+    own = await startOwnPlatform('outage', 60);
+    ({ kafka, platform } = own);
     instanceId = `o${randomBytes(4).toString('hex')}`;
     const ok = (r: ApiResponse, status: number) => {
       if (r.status !== status) throw new Error(`${r.status} ${r.text}`);
@@ -75,9 +48,7 @@ describe('metered requests through database and broker outages', () => {
     ok(await api('POST', gw('/api/v1/entities/items/batch'), { headers: { 'x-api-key': key }, body: { operations: [{ action: 'insert', rows }] } }), 200);
   });
   afterAll(async () => {
-    await platform?.stop({ dropDatabases: true });
-    await kafka?.stop();
-    process.env.KAFKA_BROKERS = previousBrokers;
+    await own?.stop();
   });
 
   const balance = async () => (await api('GET', gw('/api/v1/credits'), { headers: { 'x-api-key': key } })).body;

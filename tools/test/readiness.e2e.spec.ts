@@ -1,9 +1,7 @@
-import { Client } from 'pg';
 import { eventually } from '@tollgate/testing';
-import { ALL_TOPICS } from '@tollgate/contracts';
-import { ensureTopics, startLocalKafka, type LocalKafka } from '../kafka/local-kafka';
-import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
-import { LOCAL_SERVER } from '../db/local-postgres';
+import type { LocalKafka } from '../kafka/local-kafka';
+import type { RunningPlatform } from '../platform/launch-platform';
+import { closeDatabase, reopenDatabase, startOwnPlatform, type OwnPlatform } from './own-platform';
 
 jest.setTimeout(300_000);
 
@@ -14,41 +12,18 @@ async function readiness(url: string) {
   return { status: res.status, body: (await res.json()) as { details?: Record<string, { status: string }> } };
 }
 
-async function admin<T>(run: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: process.env.DATABASE_URL ?? LOCAL_SERVER });
-  await c.connect();
-  try {
-    return await run(c);
-  } finally {
-    await c.end();
-  }
-}
-
-const dbName = (url: string) => new URL(url).pathname.slice(1);
-
 // A platform of its own, on its own broker, so the broker can be stopped without disturbing others.
 describe('readiness follows the database and Kafka', () => {
+  let own: OwnPlatform;
   let kafka: LocalKafka;
   let platform: RunningPlatform;
-  const previousBrokers = process.env.KAFKA_BROKERS;
 
   beforeAll(async () => {
-    kafka = await startLocalKafka({ port: 0, fresh: true });
-    await ensureTopics(kafka.brokers, ALL_TOPICS.map((topic) => ({ topic })));
-    process.env.KAFKA_BROKERS = kafka.brokers;
-    const basePort = Number(process.env.E2E_BASE_PORT ?? 18080) + 50;
-    platform = await launchPlatform({
-      basePort,
-      databasePrefix: `tollgate_ready_${basePort}`,
-      freshDatabases: true,
-      distDir: process.env.E2E_DIST_DIR,
-      logDir: `${process.env.E2E_LOG_DIR}-readiness`,
-    });
+    own = await startOwnPlatform('ready', 50);
+    ({ kafka, platform } = own);
   });
   afterAll(async () => {
-    await platform?.stop({ dropDatabases: true });
-    await kafka?.stop();
-    process.env.KAFKA_BROKERS = previousBrokers;
+    await own?.stop();
   });
 
   it('every service is ready when its database and Kafka answer', async () => {
@@ -79,11 +54,7 @@ describe('readiness follows the database and Kafka', () => {
 
   it('reports not ready, naming the database, while its database refuses connections', async () => {
     for (const s of SERVICES) {
-      const name = dbName(platform.databaseUrls[s]);
-      await admin(async (c) => {
-        await c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
-        await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
-      });
+      await closeDatabase(platform.databaseUrls[s]);
       try {
         const { body } = await eventually(async () => {
           const r = await readiness(platform.urls[s]);
@@ -92,7 +63,7 @@ describe('readiness follows the database and Kafka', () => {
         }, { timeoutMs: 20_000 });
         expect(body.details?.database?.status).toBe('down');
       } finally {
-        await admin((c) => c.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`));
+        await reopenDatabase(platform.databaseUrls[s]);
       }
       await eventually(async () => expect((await readiness(platform.urls[s])).status).toBe(200), { timeoutMs: 30_000 });
     }
