@@ -7,7 +7,7 @@ import { CommandRunner } from '../event-store/command-runner';
 import { EventStore } from '../event-store/event-store';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { eventSourcingMigrations } from '../schema';
-import { OutboxRelay, outboxCommitted, type OutboxRelayOptions } from './outbox-relay';
+import { OutboxRelay, outboxCommitted, peekSql, type OutboxRelayOptions } from './outbox-relay';
 
 jest.setTimeout(60_000);
 
@@ -178,5 +178,65 @@ describe('outbox relay when idle (real PostgreSQL and Kafka)', () => {
     const since = Date.now();
     await commitElsewhere(keyId);
     expect(await arrival(keyId, since)).toBeLessThan(3000 + 1000);
+  });
+});
+
+describe('outbox relay over a long history (real PostgreSQL and Kafka)', () => {
+  const VACUUM_AFTER = 100;
+  const t = relayUnderTest('relaylong', { vacuumAfterRows: VACUUM_AFTER });
+  const instanceId = `inst_${randomUUID()}`;
+
+  /** `count` KeyIssued events, one stream each, committed in one transaction. */
+  const issueKeys = async (count: number): Promise<string[]> => {
+    const keys = Array.from({ length: count }, () => `key_${randomUUID()}`);
+    await t.db.dataSource.transaction(async (em) => {
+      for (const keyId of keys) await t.runner.run(keyLifecycle, { streamId: keyId, instanceId, command: { kind: 'issue', keyId }, em });
+    });
+    return keys;
+  };
+
+  it('keeps probing the outbox by index however much history there is, with the plan it made when it started', async () => {
+    // The relay prepares its probe once per connection; a plan made on an empty database must not
+    // end up reading the whole events table once the history is long.
+    const client = new Client({ connectionString: t.db.url });
+    await client.connect();
+    try {
+      await client.query(`PREPARE probe AS ${peekSql(500)}`);
+      await client.query(`EXECUTE probe`);
+      await client.query(
+        `INSERT INTO events (event_id, stream_id, version, instance_id, type, type_version, data, occurred_at)
+         SELECT gen_random_uuid(), 'history-' || g, 1, $1, 'KeyRevoked', 1, jsonb_build_object('keyId', 'history-' || g), now()
+           FROM generate_series(1, 20000) g`,
+        [instanceId],
+      );
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE probe`);
+      const nodes: { 'Node Type': string; 'Relation Name'?: string }[] = [];
+      const walk = (node: { Plans?: unknown[] } & (typeof nodes)[number]) => {
+        nodes.push(node);
+        for (const child of node.Plans ?? []) walk(child as typeof node);
+      };
+      walk(rows[0]['QUERY PLAN'][0].Plan);
+      const onEvents = nodes.filter((n) => n['Relation Name'] === 'events').map((n) => n['Node Type']);
+      expect(onEvents).toEqual(['Index Scan']);
+      expect(nodes.map((n) => n['Node Type'])).not.toContain('Hash');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('does not let the outbox grow with the events that passed through it', async () => {
+    const pages = async () => (await t.db.dataSource.query(`SELECT pg_relation_size('outbox') / current_setting('block_size')::int AS n`))[0].n as number;
+    const drained = () => eventually(async () => expect((await t.relay.backlog()).count).toBe(0), { timeoutMs: 10_000 });
+    await drained();
+    const rounds = 10;
+    let last: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      last = await issueKeys(VACUUM_AFTER);
+      await drained();
+    }
+    await eventually(() => expect(t.collector.messages.some((m) => m.key === last[last.length - 1])).toBe(true));
+    // 1,000 rows were written and deleted: about a dozen pages if nothing reclaimed them. Each
+    // vacuum frees what the rounds before it left, so new rows reuse the same pages.
+    expect(Number(await pages())).toBeLessThanOrEqual(3);
   });
 });

@@ -15,6 +15,11 @@ export interface OutboxRelayOptions {
    */
   idlePollIntervalMs?: number;
   batchSize?: number;
+  /**
+   * The relay vacuums the outbox each time it has deleted this many rows (default 10,000). See
+   * `vacuumIfDue`.
+   */
+  vacuumAfterRows?: number;
   logger?: BusLogger;
   onPublished?(count: number, oldestCreatedAt: Date): void;
 }
@@ -47,6 +52,9 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly idlePollIntervalMs: number;
   private readonly batchSize: number;
+  private readonly vacuumAfterRows: number;
+  /** Rows deleted since the outbox was last vacuumed. */
+  private deletedSinceVacuum = 0;
   private idle = false;
   private readonly commitListener: EntitySubscriberInterface = {
     afterTransactionCommit: (event: TransactionCommitEvent) => {
@@ -68,6 +76,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 20;
     this.idlePollIntervalMs = Math.max(this.pollIntervalMs, options.idlePollIntervalMs ?? 100);
     this.batchSize = options.batchSize ?? 500;
+    this.vacuumAfterRows = options.vacuumAfterRows ?? 10_000;
   }
 
   start(): void {
@@ -152,7 +161,28 @@ export class OutboxRelay {
     await this.bus.publish(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value })));
     await client.query({ name: 'outbox-delete', text: DELETE_SQL, values: [rows.map((r) => r.id)] });
     this.options.onPublished?.(rows.length, rows[0].createdAt);
+    this.deletedSinceVacuum += rows.length;
+    await this.vacuumIfDue(client);
     return rows.length;
+  }
+
+  /**
+   * The outbox is a queue: every row is deleted soon after it is written. Until a vacuum reclaims
+   * them, the deleted rows stay in the table and its index, at the head of the order the relay
+   * reads in, so every probe walks past all of them: measured here, 4.5 ms for an empty outbox
+   * after 45,000 events, growing with every event. Autovacuum may be off, or late to a table that
+   * churns this fast; the relay vacuums the outbox itself every `vacuumAfterRows` deleted rows
+   * (about 3 ms per 10,000). A vacuum that fails is retried at the next threshold; publishing
+   * goes on either way.
+   */
+  private async vacuumIfDue(client: Client): Promise<void> {
+    if (this.deletedSinceVacuum < this.vacuumAfterRows) return;
+    this.deletedSinceVacuum = 0;
+    try {
+      await client.query('VACUUM outbox');
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, 'outbox vacuum failed');
+    }
   }
 
   private async ensureLeaderConnection(): Promise<void> {
@@ -223,10 +253,15 @@ export interface OutboxMessage {
 // to serialise them again cost the relay more than sending them.
 // The limit is written into the text (a whole number, checked): with LIMIT bound as a parameter
 // PostgreSQL plans the prepared statement again on every probe instead of keeping one plan.
-const peekSql = (limit: number): string => {
+// The event is looked up row by row (a correlated subquery, one index probe each), not joined: the
+// relay keeps its statement prepared for as long as it runs, and a join planned while the events
+// table was small stays a hash join over the whole table until the table is next analysed, which
+// on a server without autovacuum is never. Each probe would then read the entire history.
+export const peekSql = (limit: number): string => {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`invalid outbox batch size ${limit}`);
-  return `SELECT o.id, o.topic, o.message_key, o.created_at, coalesce(o.payload, ${ENVELOPE_JSON_SQL('e')}) AS value
-       FROM outbox o LEFT JOIN events e ON o.payload IS NULL AND e.event_id = o.event_id
+  return `SELECT o.id, o.topic, o.message_key, o.created_at,
+            coalesce(o.payload, (SELECT ${ENVELOPE_JSON_SQL('e')} FROM events e WHERE e.event_id = o.event_id)) AS value
+       FROM outbox o
       ORDER BY o.id LIMIT ${limit}`;
 };
 const DELETE_SQL = `DELETE FROM outbox WHERE id = ANY($1::bigint[])`;
