@@ -7,6 +7,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { applyOperations, type BatchCounts } from '../records/apply-operations';
+import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
 
 export interface TaskView {
@@ -48,6 +49,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly dataSource: DataSource,
     private readonly catalog: EntityCatalog,
+    private readonly statistics: RecordStatistics,
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
   ) {}
 
@@ -114,6 +116,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   private async run(taskId: string): Promise<void> {
     let failure: { message: string; errors?: FieldError[] } | undefined;
     let task: TaskRow | undefined;
+    let applied: BatchCounts | undefined;
     try {
       await this.dataSource.transaction(async (em) => {
         const rows: TaskRow[] = await em.query(
@@ -132,7 +135,9 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
           checked.operations,
         );
         await this.finish(em, task, 'ok', { result: counts });
+        applied = counts;
       });
+      if (applied) this.statistics.committed(applied);
     } catch (error) {
       if (!task) {
         this.logger.warn({ err: (error as Error).message, taskId }, 'task could not be started; retried at the next sweep');

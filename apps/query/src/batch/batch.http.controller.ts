@@ -8,6 +8,7 @@ import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayWrite } from '../records/access';
 import { applyOperations } from '../records/apply-operations';
+import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
 import { BatchDto } from '@tollgate/contracts';
 import { BatchTasks } from './batch-tasks';
@@ -18,6 +19,7 @@ export class BatchHttpController {
     private readonly dataSource: DataSource,
     private readonly catalog: EntityCatalog,
     private readonly tasks: BatchTasks,
+    private readonly statistics: RecordStatistics,
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
   ) {}
 
@@ -48,6 +50,7 @@ export class BatchHttpController {
     const counts = await this.dataSource.transaction((em) =>
       applyOperations(em, { instanceId: principal.instanceId, entity: name, requestId }, checked.operations),
     );
+    this.statistics.committed(counts);
     void reply.status(200);
     return { status: 'ok', ...counts };
   }
