@@ -17,6 +17,17 @@ class BuiltQueryDto {
   @ApiProperty({ example: true }) affordable!: boolean;
 }
 
+/**
+ * A query string as a person would write it: parameters in the order given, entities first, and
+ * the commas of lists left as commas (they need no escaping in a query); everything else escaped.
+ */
+function readableQuery(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%2C/g, ',')}`)
+    .join('&');
+}
+
 @ApiTags('query')
 @Controller('api/v1')
 export class QueryBuilderHttpController {
@@ -34,13 +45,10 @@ export class QueryBuilderHttpController {
     const entities = entityList(body.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
     await this.forwarding.refuseUnservable(principal, entities, String(request.id));
-    const { format, ...params } = body;
-    const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(params)) if (typeof value === 'string') search.set(name, value);
-    search.set('key', KEY_PLACEHOLDER);
+    const { format, entities: listed, ...params } = body;
     const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
     const ext = format && format !== 'json' ? `.${format}` : '';
-    const url = `${proto}://${request.headers.host ?? 'localhost'}/api/v1/query${ext}?${search.toString()}`;
+    const url = `${proto}://${request.headers.host ?? 'localhost'}/api/v1/query${ext}?${readableQuery({ entities: listed, ...params, key: KEY_PLACEHOLDER })}`;
     const { body: balance } = await this.clients.credits.json<{ remaining: number }>({
       method: 'GET',
       path: '/balance',

@@ -152,6 +152,9 @@ describe('query through the gateway (e2e)', () => {
     const built = new URL(res.body.url);
     expect(built.pathname).toBe('/api/v1/query.csv');
     expect(Object.fromEntries(built.searchParams)).toEqual({ entities: 'actions,graphs', sort: 'alpha', limit: '5', key: 'YOUR_KEY_VALUE' });
+    expect(built.search).toMatch(/^\?entities=actions,graphs&/); // as a person would write it
+    const semicolon = await as(key, 'POST', '/api/v1/query-builder', { entities: 'actions', format: 'csv', delimiter: ';', display: 'id,title' });
+    expect(Object.fromEntries(new URL(semicolon.body.url).searchParams)).toEqual({ entities: 'actions', delimiter: ';', display: 'id,title', key: 'YOUR_KEY_VALUE' });
     expect((await as(key, 'POST', '/api/v1/query-builder', { entities: 'ghosts' })).status).toBe(400);
   });
 
