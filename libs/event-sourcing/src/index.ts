@@ -4,6 +4,7 @@ export * from './event-store/concurrency-error';
 export * from './event-store/pending-event';
 export * from './event-store/event-store';
 export * from './event-store/command-runner';
+export * from './event-store/prepared-query';
 export * from './projections/projection';
 export * from './projections/rebuild-projections';
 export * from './outbox/outbox-relay';

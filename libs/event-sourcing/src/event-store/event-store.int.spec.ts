@@ -103,6 +103,19 @@ describe('event store (real PostgreSQL)', () => {
     expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(2);
   });
 
+  it('refuses an append decided on a version another writer has since moved past, writing nothing', async () => {
+    const keyId = `key_${randomUUID()}`;
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId } });
+    await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'revoke', keyId } });
+    // Decided on version 1 (read before the revoke committed): the stream is at 2 now.
+    const stale = db.dataSource.transaction((em) =>
+      store.append(em, { streamId: keyId, instanceId: 'i1', expectedVersion: 1, events: [pendingEvent(KeyRevoked, { keyId })] }),
+    );
+    await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [keyId])).toBe(2);
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(2);
+  });
+
   it('re-decides on fresh state when a command loses a race, so the rules still hold', async () => {
     const keyId = `key_${randomUUID()}`;
     await runner.run(keyLifecycle, { streamId: keyId, instanceId: 'i1', command: { kind: 'issue', keyId } });

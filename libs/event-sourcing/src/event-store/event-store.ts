@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import type { EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError } from './concurrency-error';
+import { queryPrepared } from './prepared-query';
 import type { PendingEvent } from './pending-event';
 
 export interface AppendRequest {
@@ -62,29 +63,30 @@ export const ENVELOPE_JSON_SQL = (e: string): string =>
  */
 export class EventStore {
   async readStream(em: EntityManager, streamId: string): Promise<EventEnvelope[]> {
-    const rows: EventRow[] = await em.query(
-      `SELECT event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at
-         FROM events WHERE stream_id = $1 ORDER BY version`,
-      [streamId],
-    );
+    const rows = await queryPrepared<EventRow>(em, READ_STREAM_SQL, [streamId]);
     return rows.map(rowToEnvelope);
   }
 
+  /**
+   * One statement, prepared on the connection: the version check, the events and their outbox
+   * rows. A command is a few short statements, and each round trip (a wake-up of the database
+   * process and of this one) cost more than the work in it; three became one.
+   */
   async append(em: EntityManager, request: AppendRequest): Promise<EventEnvelope[]> {
     if (request.events.length === 0) return [];
     const envelopes = envelopesFor(request);
-
-    const current: { version: number }[] = await em.query(
-      `SELECT coalesce(max(version), 0)::int AS version FROM events WHERE stream_id = $1`,
-      [request.streamId],
-    );
-    if (current[0].version !== request.expectedVersion) {
-      throw new ConcurrencyError(request.streamId, request.expectedVersion);
-    }
-
+    const events = insertEvents(envelopes, 1);
+    const outbox = insertOutbox(envelopes, request.events.map((e) => e.contract.topic), events.params.length + 1, true);
+    const stream = events.params.length + outbox.params.length + 1;
+    let current: number;
     try {
-      const insert = insertEvents(envelopes, 1);
-      await em.query(insert.sql, insert.params);
+      const [row] = await queryPrepared<{ version: number }>(em, appendSql(events.sql, outbox.sql, stream), [
+        ...events.params,
+        ...outbox.params,
+        request.streamId,
+        request.expectedVersion,
+      ]);
+      current = row.version;
     } catch (error) {
       // Two writers read the same version; the unique (stream_id, version) constraint picked one.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -92,13 +94,26 @@ export class EventStore {
       }
       throw error;
     }
-
-    const outbox = insertOutbox(envelopes, request.events.map((e) => e.contract.topic), 1, true);
-    await em.query(outbox.sql, outbox.params);
+    // Another writer appended since the stream was read: nothing was written.
+    if (current !== request.expectedVersion) throw new ConcurrencyError(request.streamId, request.expectedVersion);
     markOutboxWritten(em);
     return envelopes;
   }
 }
+
+const READ_STREAM_SQL = `SELECT event_id, stream_id, version, instance_id, type, type_version, data, metadata, occurred_at
+   FROM events WHERE stream_id = $1 ORDER BY version`;
+
+/**
+ * Inserts the events and their outbox rows only if the stream is still at the expected version
+ * (parameters `stream` and `stream + 1`); answers the version it found. The text is the same for
+ * every append, so it stays prepared.
+ */
+const appendSql = (eventsSql: string, outboxSql: string, stream: number): string => `
+  WITH current AS (SELECT coalesce(max(version), 0)::int AS version FROM events WHERE stream_id = $${stream}),
+  appended AS (${eventsSql} WHERE (SELECT version FROM current) = $${stream + 1}),
+  queued AS (${outboxSql} WHERE (SELECT version FROM current) = $${stream + 1})
+  SELECT version FROM current`;
 
 /** The envelopes `request` appends: fresh ids, consecutive sequences after the expected version. */
 export function envelopesFor(request: AppendRequest): EventEnvelope[] {
