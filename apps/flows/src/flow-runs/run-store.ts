@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared } from '@tollgate/event-sourcing';
 import type { FlowInput, RunFailure, RunMessage, RunResult } from './run-message';
 
 export interface RunRecord {
@@ -80,7 +81,8 @@ export class RunStore {
   }
 
   async create(em: EntityManager, run: { processId: string; instanceId: string; mode: string; input: FlowInput; timeoutMs: number; owner: string; leaseMs: number }): Promise<void> {
-    await em.query(
+    await queryPrepared(
+      em,
       `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until)
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + ($7 || ' milliseconds')::interval)`,
       [run.processId, run.instanceId, run.mode, JSON.stringify(run.input), run.timeoutMs, run.owner, String(run.leaseMs)],
@@ -88,7 +90,8 @@ export class RunStore {
   }
 
   async finish(em: EntityManager, processId: string, outcome: { result?: RunResult; failure?: RunFailure; messages: RunMessage[] }): Promise<void> {
-    await em.query(
+    await queryPrepared(
+      em,
       `UPDATE run_details SET result = $2, failure = $3, messages = $4, owner = NULL, lease_until = NULL WHERE process_id = $1`,
       [processId, outcome.result ? JSON.stringify(outcome.result) : null, outcome.failure ? JSON.stringify(outcome.failure) : null, JSON.stringify(outcome.messages)],
     );
@@ -99,7 +102,7 @@ export class RunStore {
   }
 
   async get(instanceId: string, processId: string): Promise<RunRecord | undefined> {
-    const rows = await this.dataSource.query(`${SELECT_RUN} WHERE r.instance_id = $1 AND r.process_id = $2`, [instanceId, processId]);
+    const rows = await queryPrepared<Record<string, any>>(this.dataSource, `${SELECT_RUN} WHERE r.instance_id = $1 AND r.process_id = $2`, [instanceId, processId]);
     return rows[0] && toRecord(rows[0]);
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared } from '@tollgate/event-sourcing';
 import type { FlowDefinition } from './flow-definition';
 
 interface FlowRow {
@@ -18,6 +19,12 @@ interface FlowRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/**
+ * The columns a definition is built from, named: a prepared `SELECT *` fails once a migration
+ * adds a column while the statement is still prepared (a rolling upgrade).
+ */
+const FLOW_COLUMNS = `flow_id, instance_id, app, name, description, mode, timeout_ms, allow_anonymous, groups, steps, version, created_at, updated_at`;
 
 const toDefinition = (r: FlowRow): FlowDefinition => ({
   flowId: r.flow_id,
@@ -43,7 +50,7 @@ export class FlowRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async byId(instanceId: string, flowId: string): Promise<FlowDefinition | undefined> {
-    const rows: FlowRow[] = await this.dataSource.query(`SELECT * FROM flows WHERE instance_id = $1 AND flow_id = $2`, [instanceId, flowId]);
+    const rows = await queryPrepared<FlowRow>(this.dataSource, `SELECT ${FLOW_COLUMNS} FROM flows WHERE instance_id = $1 AND flow_id = $2`, [instanceId, flowId]);
     return rows[0] && toDefinition(rows[0]);
   }
 
@@ -57,8 +64,9 @@ export class FlowRepository {
 
   /** The flow called `name`; without an app, only when one app of the instance has a flow of that name. */
   async byName(instanceId: string, name: string, app?: string): Promise<FlowDefinition[]> {
-    const rows: FlowRow[] = await this.dataSource.query(
-      `SELECT * FROM flows WHERE instance_id = $1 AND name = $2 AND ($3::text IS NULL OR app = $3) LIMIT 2`,
+    const rows = await queryPrepared<FlowRow>(
+      this.dataSource,
+      `SELECT ${FLOW_COLUMNS} FROM flows WHERE instance_id = $1 AND name = $2 AND ($3::text IS NULL OR app = $3) LIMIT 2`,
       [instanceId, name, app ?? null],
     );
     return rows.map(toDefinition);
