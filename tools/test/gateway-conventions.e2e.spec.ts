@@ -36,6 +36,15 @@ describe('gateway conventions (API.md)', () => {
     expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
   });
 
+  it('says a JSON body is expected when one comes with another content type', async () => {
+    const res = await api('POST', `${gatewayUrl}/api/v1/auth/login`, {
+      rawBody: '{"instance":"demo","email":"a@b.test","password":"x"}',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'validation_failed', message: 'The body must be JSON', errors: [{ field: 'body', message: expect.stringMatching(/application\/json/) }] });
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);

@@ -39,6 +39,15 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A body the server kept as text or bytes (a content type other than JSON or a form, accepted
+    // because flow triggers take any body) where a JSON document is expected: say so, rather than
+    // list every field as missing.
+    if (metadata.type === 'body' && this.toValidate(metadata) && (typeof value === 'string' || Buffer.isBuffer(value))) {
+      throw ApiException.validation(
+        [{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }],
+        'The body must be JSON',
+      );
+    }
     // Only DTO classes: a plain object or interface type is passed through unvalidated, nothing to save.
     if (metadata.type !== 'query' || !this.toValidate(metadata) || !isFlat(value)) return super.transform(value, metadata);
     let remembered = this.accepted.get(metadata.metatype);
