@@ -34,6 +34,8 @@ export class ApiValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
+      // One message per field: a missing list is "must be a comma-separated list", not that and "must be a string".
+      stopAtFirstError: true,
       exceptionFactory: (errors) => ApiException.validation(flatten(errors)),
     });
   }

@@ -1,4 +1,4 @@
-import { IsIn, IsOptional, Matches, ValidateBy } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
 import { ApiException } from './api-exception';
 import { ApiValidationPipe } from './validation.pipe';
 
@@ -8,6 +8,10 @@ const Counted = () => ValidateBy({ name: 'counted', validator: { validate: () =>
 class ListParams {
   @Matches(/^[a-z]+$/) @Counted() entities!: string;
   @IsOptional() @IsIn(['asc', 'desc']) order?: string;
+}
+
+class Named {
+  @IsString() @Matches(/^[a-z]+$/, { message: 'name must be a lower-case word' }) name!: string;
 }
 
 describe('ApiValidationPipe', () => {
@@ -51,5 +55,22 @@ describe('ApiValidationPipe', () => {
     await pipe.transform({ entities: 'actions' }, { type: 'body', metatype: ListParams });
     await pipe.transform({ entities: 'actions' }, { type: 'body', metatype: ListParams });
     expect(checks).toBe(2);
+  });
+
+  it('names each bad field once, with the first rule it breaks', async () => {
+    const pipe = new ApiValidationPipe();
+    // A missing name breaks both rules; the client hears of the first only.
+    const error = (await pipe.transform({}, { type: 'body', metatype: Named }).catch((e: unknown) => e)) as ApiException;
+    expect(error.options.errors).toEqual([{ field: 'name', message: 'name must be a lower-case word' }]);
+  });
+
+  it('says the body must be JSON when it arrived as text or bytes', async () => {
+    const pipe = new ApiValidationPipe();
+    for (const raw of ['entities=actions', Buffer.from('{"entities":"actions"}')]) {
+      const error = (await pipe.transform(raw, { type: 'body', metatype: ListParams }).catch((e: unknown) => e)) as ApiException;
+      expect(error).toBeInstanceOf(ApiException);
+      expect(error.message).toBe('The body must be JSON');
+      expect(error.options.errors).toEqual([{ field: 'body', message: expect.stringContaining('application/json') }]);
+    }
   });
 });

@@ -27,8 +27,8 @@ export class BatchDto {
   async?: boolean;
 
   @ApiProperty({ type: [BatchOperationDto] })
-  @IsArray()
   @ArrayMinSize(1)
+  @IsArray() // checked first (decorators nearest the field register first): not a list says so
   @ValidateNested({ each: true })
   @Type(() => BatchOperationDto)
   operations!: BatchOperationDto[];
