@@ -74,9 +74,7 @@ export class EventStore {
    */
   async append(em: EntityManager, request: AppendRequest): Promise<EventEnvelope[]> {
     if (request.events.length === 0) return [];
-    const envelopes = envelopesFor(request);
-    const events = insertEvents(envelopes, 1);
-    const outbox = insertOutbox(envelopes, request.events.map((e) => e.contract.topic), events.params.length + 1, true);
+    const { envelopes, events, outbox } = splitAppend(request);
     const stream = events.params.length + outbox.params.length + 1;
     let current: number;
     try {
