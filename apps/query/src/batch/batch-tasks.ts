@@ -116,9 +116,8 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   private async run(taskId: string): Promise<void> {
     let failure: { message: string; errors?: FieldError[] } | undefined;
     let task: TaskRow | undefined;
-    let applied: BatchCounts | undefined;
     try {
-      await this.dataSource.transaction(async (em) => {
+      const applied = await this.dataSource.transaction(async (em): Promise<BatchCounts | undefined> => {
         const rows: TaskRow[] = await em.query(
           `SELECT * FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
           [taskId],
@@ -135,7 +134,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
           checked.operations,
         );
         await this.finish(em, task, 'ok', { result: counts });
-        applied = counts;
+        return counts;
       });
       if (applied) this.statistics.committed(applied);
     } catch (error) {
