@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, requestIdChosenByClient } from '@tollgate/service-runtime';
 import { DebitBatcher, type DebitResult } from './debit-batcher';
 
 export interface Charge {
@@ -26,9 +28,20 @@ export function creditHeaders(charge: Charge): Record<string, string> {
 }
 
 /**
+ * The idempotency key of a request's charge. A request id the gateway made up is unique and serves
+ * as it is. A client's own X-Request-Id does not: a client may send the same one on every call, and
+ * keyed by it, every repeat would be served on the first call's charge. Such an id gets a unique
+ * suffix, so the charge (in usage and `CreditsConsumed`) still shows which request it was.
+ */
+export function chargeIdFor(request: FastifyRequest): string {
+  const id = String(request.id);
+  return requestIdChosenByClient(request.raw) ? `${id}.${randomBytes(9).toString('base64url')}` : id;
+}
+
+/**
  * Metering for the gateway's controllers: debit after authentication and validation, before the
- * work; refund when the work fails. The request id is the idempotency key, so a retried call is
- * never charged twice.
+ * work; refund when the work fails. `requestId` is the charge's idempotency key (see `chargeIdFor`):
+ * the gateway's own retry of a debit call never charges twice.
  */
 @Injectable()
 export class MeteringService {

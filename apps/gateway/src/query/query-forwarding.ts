@@ -5,7 +5,7 @@ import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
-import { MeteringService, creditHeaders, type Charge } from '../metering/metering.service';
+import { MeteringService, chargeIdFor, creditHeaders, type Charge } from '../metering/metering.service';
 import { EntityCatalogue } from './entity-catalogue';
 
 /** What the query service puts in a body's `meta` (it does not know the balance itself). */
@@ -32,8 +32,8 @@ export const queryString = (params: object): string => {
 
 /**
  * The metered path: refuse what cannot be served before charging (data-key list, unknown
- * entities), charge one credit per entity, forward with the signed principal, and stream the
- * answer through untouched. Work that fails downstream (any error status, or a body cut short)
+ * entities), charge one credit per entity (every request: a repeated X-Request-Id is charged
+ * again), forward with the signed principal, and stream the answer through untouched. Work that fails downstream (any error status, or a body cut short)
  * is refunded.
  */
 @Injectable()
@@ -65,7 +65,7 @@ export class QueryForwarding {
     downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>,
   ): Promise<void> {
     const requestId = String(request.id);
-    const charge = await this.metering.charge({ principal, requestId, cost: entities.length, entities });
+    const charge = await this.metering.charge({ principal, requestId: chargeIdFor(request), cost: entities.length, entities });
     let res;
     try {
       res = await this.clients.query.request({

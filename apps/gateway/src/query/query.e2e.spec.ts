@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
-import { e2ePlatform, eventually } from '@tollgate/testing';
-import { createInstance, createUser, issue, type TestInstance } from '../identity/identity-e2e.fixture';
-import { as, defineAndLoad, remaining } from './query-e2e.fixture';
+import { api, e2ePlatform, eventually } from '@tollgate/testing';
+import { createInstance, createUser, issue, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
 
 const TRICKY = '=1+2, "quoted"\nsecond line <&>';
 const ids = (list: { id: string }[]) => list.map((r) => r.id);
@@ -90,6 +90,18 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
+  it('charges every request, even when the client sends the same X-Request-Id each time', async () => {
+    const headers = { ...withKey(key), 'x-request-id': 'client-trace-7' };
+    const before = await remaining(key);
+    for (let i = 1; i <= 3; i++) {
+      const res = await api('GET', url('/api/v1/entities/graphs?limit=1'), { headers });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('client-trace-7');
+      expect(Number(res.headers.get('x-credits-remaining'))).toBe(before - i);
+    }
+    expect(await remaining(key)).toBe(before - 3);
+  });
+
   it('cancels a query over its time limit, answers 504 and refunds it', async () => {
     const blocker = new Client({ connectionString: e2ePlatform().databaseUrls.query });
     await blocker.connect();
@@ -97,7 +109,8 @@ describe('query through the gateway (e2e)', () => {
     try {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
-      const res = await as(key, 'GET', '/api/v1/query.csv?entities=actions&timeout=300');
+      // With an id of the client's own: the refund must find the charge that id was given.
+      const res = await api<any>('GET', url('/api/v1/query.csv?entities=actions&timeout=300'), { headers: { ...withKey(key), 'x-request-id': 'client-trace-8' } });
       expect(res.status).toBe(504);
       expect(res.body.code).toBe('timeout');
     } finally {
