@@ -33,8 +33,9 @@ export const queryString = (params: object): string => {
 /**
  * The metered path: refuse what cannot be served before charging (data-key list, unknown
  * entities), charge one credit per entity (every request: a repeated X-Request-Id is charged
- * again), forward with the signed principal, and stream the answer through untouched. Work that fails downstream (any error status, or a body cut short)
- * is refunded.
+ * again), forward with the signed principal, and stream the answer through untouched. Work that
+ * fails downstream (an error status, or an answer the service breaks off) is refunded; an answer
+ * the client stops reading is not.
  */
 @Injectable()
 export class QueryForwarding {
@@ -91,7 +92,7 @@ export class QueryForwarding {
       await this.refund(charge, requestId);
       throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
-    if (body === res.body) res.body.once('error', () => void this.refund(charge, requestId));
+    if (body === res.body) this.refundIfCutShort(res.body, reply, charge, requestId);
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
@@ -100,6 +101,21 @@ export class QueryForwarding {
     const res = await this.clients.query.request({ ...downstream, principal, requestId: String(request.id) });
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).send(await bodyToSend(res));
+  }
+
+  /**
+   * A streamed answer that the query service breaks off is refunded. One the client stops reading
+   * is not: what it read was served, and a client that hung up before the last byte would
+   * otherwise get any export for free. When the client goes, its connection closes first and the
+   * stream is destroyed after it; when the service fails, the stream errs while the client is
+   * still connected.
+   */
+  private refundIfCutShort(stream: DownstreamResponse['body'], reply: FastifyReply, charge: Charge, requestId: string): void {
+    let clientLeft = false;
+    reply.raw.once('close', () => (clientLeft = !reply.raw.writableFinished));
+    stream.once('error', () => {
+      if (!clientLeft) void this.refund(charge, requestId);
+    });
   }
 
   private copyHeaders(headers: Record<string, string | string[] | undefined>, reply: FastifyReply): void {

@@ -120,6 +120,55 @@ describe('query through the gateway (e2e)', () => {
     await eventually(async () => expect(await remaining(key)).toBe(before));
   });
 
+  describe('an export cut short', () => {
+    const ROWS = 200_000; // about 16 MB of CSV: far more than the sockets between here and the database hold
+    let db: Client;
+
+    beforeAll(async () => {
+      await defineAndLoad(key, 'exports', [{ name: 'n', type: 'number' }], []);
+      db = new Client({ connectionString: e2ePlatform().databaseUrls.query });
+      await db.connect();
+      await db.query(
+        `INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields)
+         SELECT $1, 'exports', 'e' || g, 'e' || g, 'Export row ' || g, now(), now(), jsonb_build_object('n', g)
+           FROM generate_series(1, $2::int) g`,
+        [t.instanceId, ROWS],
+      );
+    });
+    afterAll(() => db.end());
+
+    /** Starts the export and returns once its first bytes have arrived. */
+    async function startExport() {
+      const abort = new AbortController();
+      const res = await fetch(url('/api/v1/entities/exports.csv'), { headers: withKey(key), signal: abort.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      return { abort, reader };
+    }
+
+    it('stays charged when the client hangs up before the end: what it read was served', async () => {
+      const before = await remaining(key);
+      const { abort } = await startExport();
+      abort.abort();
+      // Give a refund, if one were (wrongly) coming, time to land; then the charge must still stand.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await remaining(key)).toBe(before - 1);
+    });
+
+    it('is refunded when the query service breaks it off', async () => {
+      const before = await remaining(key);
+      const { reader } = await startExport();
+      const { rows } = await db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%records%' AND state <> 'idle'`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      await expect((async () => { for (;;) if ((await reader.read()).done) return 'complete'; })()).rejects.toThrow();
+      await eventually(async () => expect(await remaining(key)).toBe(before));
+    });
+  });
+
   it('applies batches in order, all or nothing, and runs async batches as tasks', async () => {
     const ok = await as(key, 'POST', '/api/v1/entities/graphs/batch', {
       operations: [
