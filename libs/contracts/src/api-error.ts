@@ -13,6 +13,8 @@ export enum ErrorCode {
   Timeout = 'timeout',
   Unavailable = 'unavailable',
   Internal = 'internal_error',
+  /** A flow's own logic failed (a step threw, an `error` step, a refused or failed `http` call): not the platform. */
+  FlowFailed = 'flow_failed',
 }
 
 export interface FieldError {
@@ -55,6 +57,7 @@ export function statusForCode(code: ErrorCode): number {
     case ErrorCode.Unavailable:
       return 503;
     case ErrorCode.Internal:
+    case ErrorCode.FlowFailed:
       return 500;
   }
 }

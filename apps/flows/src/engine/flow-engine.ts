@@ -1,3 +1,4 @@
+import { ErrorCode } from '@tollgate/contracts';
 import type { StepType } from '../flows/flow-definition';
 import type { RunResult } from '../flow-runs/run-message';
 import { evaluate } from './expressions';
@@ -36,7 +37,7 @@ export class FlowEngine {
         }
         const message = `${stepLabel(step, index)} failed: ${(error as Error).message ?? String(error)}`;
         ctx.log('error', message, step.id);
-        throw new StepFailure(500, 'internal_error', message);
+        throw new StepFailure(500, ErrorCode.FlowFailed, message);
       }
       if (step.type === 'output') connected.add(step.name as string);
       if (step.id) ctx.steps[step.id] = result;

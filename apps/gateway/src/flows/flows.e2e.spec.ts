@@ -95,6 +95,7 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const failing = await defineFlow(t, { name: `Fail ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'Bad order number', when: '$input.body.n < 0' }, { type: 'output', name: 'ok', from: '[1]' }] });
     const failed = await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: -1 } });
     expect(failed.status).toBe(500);
+    expect(failed.body.code).toBe('flow_failed');
     expect(failed.body.message).toContain('Bad order number');
     expect(failed.text).not.toMatch(/at \w+ \(/);
     expect((await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: 1 } })).status).toBe(200);

@@ -22,13 +22,19 @@ export class AddressPolicy {
     return this.names.has(host) || this.names.has(`${host}:${port}`);
   }
 
-  /** Undefined when the address may be reached, else why not. */
+  /** Undefined when the address may be reached, else why not ("a loopback address"). */
   refusal(address: string): string | undefined {
-    if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
+    if (!ipaddr.isValid(address)) return 'not an IP address';
     const parsed = ipaddr.process(address);
     if (this.names.has(parsed.toString())) return undefined;
     if (this.ranges.some(([range, bits]) => range.kind() === parsed.kind() && parsed.match(range, bits))) return undefined;
     const range = parsed.range();
-    return range === 'unicast' ? undefined : `${address} is a ${range} address`;
+    return range === 'unicast' ? undefined : describeRange(range);
   }
+}
+
+/** ipaddr.js names ranges in camelCase (`linkLocal`, `carrierGradeNat`): "a link-local address". */
+function describeRange(range: string): string {
+  const words = range.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().replace(/-nat$/, ' NAT');
+  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} address`;
 }

@@ -47,8 +47,11 @@ export class OutboundHttp {
     const guardedLookup = (hostname: string, options: LookupAllOptions, callback: LookupCallback) => {
       lookup(hostname, { ...options, all: true }, (error, addresses) => {
         if (error) return callback(error, []);
-        const refused = addresses.map((a) => this.policy.refusal(a.address)).find(Boolean);
-        if (refused) return callback(Object.assign(new OutboundRefused(`refused: ${hostname} resolves to ${refused.replace(/^\S+ /, '')}`), { code: 'EREFUSED_PRIVATE' }), []);
+        const refused = addresses.map((a) => ({ address: a.address, why: this.policy.refusal(a.address) })).find((a) => a.why);
+        if (refused) {
+          const error = new OutboundRefused(`refused: ${hostname} resolves to ${refused.address}, ${refused.why}`);
+          return callback(Object.assign(error, { code: 'EREFUSED_PRIVATE' }), []);
+        }
         if (options.all) return callback(null, addresses);
         return callback(null, addresses[0].address, addresses[0].family);
       });
@@ -64,7 +67,7 @@ export class OutboundHttp {
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     if (!byName && ipaddr.isValid(literal)) {
       const refused = this.policy.refusal(literal);
-      if (refused) throw new OutboundRefused(`refused: ${refused}`);
+      if (refused) throw new OutboundRefused(`refused: ${literal} is ${refused}`);
     }
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.defaultTimeoutMs);
     const signal = AbortSignal.any([req.signal, timeout]);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
 import { evaluate } from '../expressions';
 import { asList, bindings, rootOf, StepFailure, type RunContext } from '../run-context';
@@ -49,7 +50,7 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   },
   error: {
     async run(step) {
-      throw new StepFailure(500, 'internal_error', step.message as string);
+      throw new StepFailure(500, ErrorCode.FlowFailed, step.message as string);
     },
   },
   delay: {
