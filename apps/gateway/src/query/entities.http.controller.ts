@@ -2,11 +2,10 @@ import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { AggregateDto } from '@tollgate/contracts';
-import { BatchDto } from '@tollgate/contracts';
-import { DefineEntityTypeDto } from '@tollgate/contracts';
+import { EntityCatalogue } from './entity-catalogue';
 import { QueryForwarding } from './query-forwarding';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -22,7 +21,10 @@ function assertName(name: string): void {
 @ApiTags('query')
 @Controller('api/v1')
 export class EntitiesHttpController {
-  constructor(private readonly forwarding: QueryForwarding) {}
+  constructor(
+    private readonly forwarding: QueryForwarding,
+    private readonly catalogue: EntityCatalogue,
+  ) {}
 
   @Get('entities')
   @Authenticated()
@@ -41,7 +43,9 @@ export class EntitiesHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertWriter(principal);
-    await this.forwarding.free(request, reply, principal, { method: 'POST', path: '/api/v1/entities', body });
+    const status = await this.forwarding.free(request, reply, principal, { method: 'POST', path: '/api/v1/entities', body });
+    // Queries through this gateway see the type and its fields at once, before its event arrives.
+    if (status < 300) this.catalogue.defined(principal.instanceId, body.name, body.fields.map((f) => f.name));
   }
 
   @Post('entities/:name/batch')
@@ -86,7 +90,7 @@ export class EntitiesHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertName(name);
-    await this.forwarding.refuseUnservable(principal, [name], String(request.id), true);
+    await this.forwarding.refuseUnservable(principal, [name], String(request.id), { asPath: true });
     await this.forwarding.metered(request, reply, principal, [name], { method: 'POST', path: `/api/v1/entities/${name}/aggregate`, body });
   }
 }

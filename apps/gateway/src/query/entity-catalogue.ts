@@ -1,12 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EntityTypeDefined, TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { BUILT_IN_FIELDS, EntityTypeDefined, RESPONSIBILITIES, TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 
 interface InstanceEntities {
-  names: Set<string>;
+  /** Each entity's own fields, by entity name. */
+  fields: Map<string, Set<string>>;
   loaded: boolean;
   lastFetch: number;
   fetching?: Promise<void>;
@@ -14,12 +15,15 @@ interface InstanceEntities {
 
 /** An instance that asks for a name it does not have is looked up again at most this often. */
 const REFETCH_AFTER_MS = 1000;
+const EVERY_RECORDS_FIELDS = [...BUILT_IN_FIELDS.map((f) => f.name), RESPONSIBILITIES];
 
 /**
- * The entity names of each instance, so unknown entities are refused before anything is charged
- * without a call to the query service on the hot path. Filled on first use from the query service,
- * then kept current by EntityTypeDefined events (a consumer group per process: every gateway sees
- * every definition). A name still unknown is looked up again, rate-limited, in case its event lags.
+ * The entity types of each instance (names and fields), so unknown entities and `display` fields
+ * are refused before anything is charged, without a call to the query service on the hot path.
+ * Filled on first use from the query service, then kept current by EntityTypeDefined events (a
+ * consumer group per process: every gateway sees every definition, and a type that gains fields
+ * is defined again with all of them). A name still unknown is looked up again, rate-limited, in
+ * case its event lags.
  */
 @Injectable()
 export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -50,36 +54,64 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
 
   apply(event: EventEnvelope): void {
     if (event.type !== EntityTypeDefined.type) return;
-    const entry = this.entry(event.instanceId);
-    entry.names.add((event.data as { entity: string }).entity);
+    const data = event.data as { entity: string; fields: { name: string }[] };
+    this.defined(event.instanceId, data.entity, data.fields.map((f) => f.name));
+  }
+
+  /**
+   * An entity type (or fields of one) that exists now: from its event, or from a definition this
+   * gateway forwarded, so its own client can query it at once. Types only gain fields, so what is
+   * known is kept whatever order the news comes in.
+   */
+  defined(instanceId: string, entity: string, fields: readonly string[]): void {
+    const entry = this.entry(instanceId);
+    const known = entry.fields.get(entity) ?? new Set<string>();
+    for (const field of fields) known.add(field);
+    entry.fields.set(entity, known);
   }
 
   /** The names among `names` that the instance does not have. */
   async unknown(instanceId: string, names: readonly string[], requestId: string): Promise<string[]> {
+    return this.missing(instanceId, requestId, (entry) => names.filter((n) => !entry.fields.has(n)));
+  }
+
+  /**
+   * The names among `display` that no record of `entities` has (built-in fields or the entities'
+   * own). The entities are known ones.
+   */
+  async unknownFields(instanceId: string, entities: readonly string[], display: readonly string[], requestId: string): Promise<string[]> {
+    return this.missing(instanceId, requestId, (entry) => {
+      const known = new Set([...EVERY_RECORDS_FIELDS, ...entities.flatMap((e) => [...(entry.fields.get(e) ?? [])])]);
+      return display.filter((d) => !known.has(d));
+    });
+  }
+
+  /** What `find` reports missing, looked up again (rate-limited) before it is believed. */
+  private async missing(instanceId: string, requestId: string, find: (entry: InstanceEntities) => string[]): Promise<string[]> {
     const entry = this.entry(instanceId);
-    let missing = names.filter((n) => !entry.names.has(n));
+    const missing = find(entry);
     if (missing.length === 0) return [];
     if (!entry.loaded || Date.now() - entry.lastFetch >= REFETCH_AFTER_MS) {
       await (entry.fetching ??= this.fetch(instanceId, entry, requestId).finally(() => (entry.fetching = undefined)));
-      missing = names.filter((n) => !entry.names.has(n));
+      return find(entry);
     }
     return missing;
   }
 
   private entry(instanceId: string): InstanceEntities {
     let entry = this.instances.get(instanceId);
-    if (!entry) this.instances.set(instanceId, (entry = { names: new Set(), loaded: false, lastFetch: 0 }));
+    if (!entry) this.instances.set(instanceId, (entry = { fields: new Map(), loaded: false, lastFetch: 0 }));
     return entry;
   }
 
   private async fetch(instanceId: string, entry: InstanceEntities, requestId: string): Promise<void> {
-    const { body } = await this.clients.query.json<{ entities: { name: string }[] }>({
+    const { body } = await this.clients.query.json<{ entities: { name: string; fields: { name: string }[] }[] }>({
       method: 'GET',
       path: '/api/v1/entities',
       principal: systemPrincipal(instanceId),
       requestId,
     });
-    for (const e of body.entities) entry.names.add(e.name);
+    for (const e of body.entities) this.defined(instanceId, e.name, e.fields.map((f) => f.name));
     entry.loaded = true;
     entry.lastFetch = Date.now();
   }

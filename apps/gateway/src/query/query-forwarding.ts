@@ -32,7 +32,7 @@ export const queryString = (params: object): string => {
 
 /**
  * The metered path: refuse what cannot be served before charging (data-key list, unknown
- * entities), charge one credit per entity (every request: a repeated X-Request-Id is charged
+ * entities and fields), charge one credit per entity (every request: a repeated X-Request-Id is charged
  * again), forward with the signed principal, and stream the answer through untouched. Work that
  * fails downstream (an error status, or an answer the service breaks off) is refunded; an answer
  * the client stops reading is not.
@@ -47,15 +47,28 @@ export class QueryForwarding {
     private readonly catalogue: EntityCatalogue,
   ) {}
 
-  async refuseUnservable(principal: Principal, entities: string[], requestId: string, asPath = false): Promise<void> {
+  /**
+   * Refuses, before anything is charged: entities outside a data key's list (403), unknown entities
+   * (400, or 404 when the entity is the path), and `display` fields none of the entities has (400).
+   */
+  async refuseUnservable(
+    principal: Principal,
+    entities: string[],
+    requestId: string,
+    options: { asPath?: boolean; display?: string } = {},
+  ): Promise<void> {
     if (principal.kind === 'data') {
       const allowed = new Set(principal.entities ?? []);
       const refused = entities.filter((e) => !allowed.has(e));
       if (refused.length) throw ApiException.forbidden(`This key may not read ${refused.join(', ')}`);
     }
     const unknown = await this.catalogue.unknown(principal.instanceId, entities, requestId);
-    if (unknown.length && asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
+    if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
     if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
+    if (options.display === undefined) return;
+    const display = options.display.split(',').filter(Boolean);
+    const missing = await this.catalogue.unknownFields(principal.instanceId, entities, display, requestId);
+    if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));
   }
 
   async metered(
@@ -97,10 +110,12 @@ export class QueryForwarding {
     await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
 
-  async free(request: FastifyRequest, reply: FastifyReply, principal: Principal, downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>) {
+  /** Forwards a request that costs nothing; resolves to the status the service answered. */
+  async free(request: FastifyRequest, reply: FastifyReply, principal: Principal, downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>): Promise<number> {
     const res = await this.clients.query.request({ ...downstream, principal, requestId: String(request.id) });
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).send(await bodyToSend(res));
+    return res.status;
   }
 
   /**

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { api, e2ePlatform, eventually } from '@tollgate/testing';
-import { createInstance, createUser, issue, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
 
 const TRICKY = '=1+2, "quoted"\nsecond line <&>';
@@ -88,6 +88,26 @@ describe('query through the gateway (e2e)', () => {
     }
     expect((await as(dataKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(200);
     expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('refuses unknown display fields before charging: 400, even from an empty pool', async () => {
+    const poor = await createInstance();
+    await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
+    expect((await call('PATCH', `/api/v1/operator/instances/${poor.instanceId}`, operator(), { dailyCredits: 1 })).status).toBe(200);
+    await eventually(async () => expect(await remaining(poor.orgKey)).toBe(1));
+    expect((await as(poor.orgKey, 'GET', '/api/v1/entities/actions?display=title,status,responsibilities')).status).toBe(200);
+
+    const typo = await as(poor.orgKey, 'GET', '/api/v1/query?entities=actions&display=title,stauts');
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors).toEqual([{ field: 'display', message: 'unknown field stauts' }]);
+    expect((await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', display: 'nope' })).status).toBe(400);
+    expect((await as(poor.orgKey, 'GET', '/api/v1/entities/actions?display=title')).status).toBe(429);
+
+    // A field defined through the gateway is queryable at once, without waiting for its event.
+    const fields = [{ name: 'status', type: 'string' }, { name: 'owner_team', type: 'string' }];
+    expect((await as(poor.orgKey, 'POST', '/api/v1/entities', { name: 'actions', primaryKey: 'id', fields })).status).toBe(200);
+    const added = await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', display: 'owner_team' });
+    expect([added.status, added.body.cost]).toEqual([200, 1]);
   });
 
   it('charges every request, even when the client sends the same X-Request-Id each time', async () => {

@@ -34,7 +34,7 @@ export class QueryHttpController {
     const entities = entityList(params.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
     assertMine(principal, params);
-    await this.forwarding.refuseUnservable(principal, entities, String(request.id));
+    await this.forwarding.refuseUnservable(principal, entities, String(request.id), { display: params.display });
     const ext = /\/query(\.(json|csv|xml))?(\?|$)/.exec(request.url)?.[1] ?? '';
     await this.forwarding.metered(request, reply, principal, entities, { method: 'GET', path: `/api/v1/query${ext}${queryString(params)}` });
   }
@@ -54,7 +54,7 @@ export class QueryHttpController {
     const m = ENTITY_PATH.exec(name);
     if (!m) throw ApiException.validation([{ field: 'entities', message: `${name} is not an entity name` }]);
     assertMine(principal, params);
-    await this.forwarding.refuseUnservable(principal, [m[1]], String(request.id));
+    await this.forwarding.refuseUnservable(principal, [m[1]], String(request.id), { display: params.display });
     await this.forwarding.metered(request, reply, principal, [m[1]], { method: 'GET', path: `/api/v1/entities/${name}${queryString(params)}` });
   }
 }

@@ -13,14 +13,7 @@ export interface EntityType {
   fields: EntityField[];
 }
 
-/** Every record has these, besides its entity's own fields. */
-export const BUILT_IN_FIELDS: readonly EntityField[] = [
-  { name: 'id', type: 'string' },
-  { name: 'title', type: 'string' },
-  { name: 'createdAt', type: 'datetime' },
-  { name: 'updatedAt', type: 'datetime' },
-];
-
-export const RESPONSIBILITIES = 'responsibilities';
+// Every record has these besides its entity's own fields; the gateway checks `display` against them too.
+export { BUILT_IN_FIELDS, RESPONSIBILITIES } from '@tollgate/contracts';
 
 export const entityTypeStreamId = (instanceId: string, name: string) => `entity-type:${instanceId}:${name}`;

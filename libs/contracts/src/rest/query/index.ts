@@ -4,3 +4,4 @@ export * from './batch.dto';
 export * from './define-entity-type.dto';
 export * from './graphql-request.dto';
 export * from './query-limits';
+export * from './record-fields';
