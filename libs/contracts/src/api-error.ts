@@ -5,6 +5,8 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   NotAdmin = 'not_admin',
   NotFound = 'not_found',
+  /** HEAD on a route that charges credits or starts a flow run (`Allow` says what it takes). */
+  MethodNotAllowed = 'method_not_allowed',
   Conflict = 'conflict',
   KeyExists = 'key_exists',
   PayloadTooLarge = 'payload_too_large',
@@ -44,6 +46,8 @@ export function statusForCode(code: ErrorCode): number {
       return 403;
     case ErrorCode.NotFound:
       return 404;
+    case ErrorCode.MethodNotAllowed:
+      return 405;
     case ErrorCode.Conflict:
     case ErrorCode.KeyExists:
       return 409;

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import { AcceptedRunDoc, PollDoc } from './flow.dto';
 import { forwardedHeaders, originalUrl, rawBodyOf } from './trigger-forwarding';
@@ -34,6 +35,7 @@ export class FlowTriggerHttpController {
   @ApiOkResponse({ description: '`{"status":"success","data":{"<output>":[…]}}` or the raw answer of a `response` step' })
   @ApiAcceptedResponse({ type: AcceptedRunDoc })
   getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    refuseHead(req, 'GET, POST');
     return this.forward(p, 'GET', `${seg(app)}/${seg(flow)}/trigger`, req, res);
   }
 
@@ -47,6 +49,7 @@ export class FlowTriggerHttpController {
   @Get(':flow/trigger')
   @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET)' })
   getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    refuseHead(req, 'GET, POST');
     return this.forward(p, 'GET', `${seg(flow)}/trigger`, req, res);
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
 import { bearer, call, createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
-import { defineFlow, key, pollUntil, run, trigger } from './flows-e2e.fixture';
+import { defineFlow, enc, key, pollUntil, run, trigger } from './flows-e2e.fixture';
 
 jest.setTimeout(60_000);
 
@@ -140,6 +140,17 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await pollUntil(t, 'Tests', flow.name, aborted.body.processId, 'aborted')).error.code).toBe('timeout');
     const unknown = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/run_${randomUUID()}`, { headers: key(t.orgKey) });
     expect(unknown.status).toBe(404);
+  });
+
+  it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
+    const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
+    for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {
+      const head = await api('HEAD', `${e2ePlatform().gatewayUrl}${path}`, { headers: key(t.orgKey) });
+      expect([path, head.status, head.headers.get('allow'), head.headers.get('x-flow-process-id')]).toEqual([path, 405, 'GET, POST', null]);
+    }
+    expect((await trigger('Tests', flow.name, { method: 'GET', headers: key(t.orgKey) })).status).toBe(200);
+    const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
+    expect(runs).toHaveLength(1);
   });
 
   it('returns the same process for the same Idempotency-Key', async () => {

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
+import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
 import { MeteringService, chargeIdFor, creditHeaders, type Charge } from '../metering/metering.service';
@@ -78,6 +79,7 @@ export class QueryForwarding {
     entities: string[],
     downstream: Omit<DownstreamRequest, 'principal' | 'requestId'>,
   ): Promise<void> {
+    refuseHead(request, downstream.method);
     const requestId = String(request.id);
     const charge = await this.metering.charge({ principal, requestId: chargeIdFor(request), cost: entities.length, entities });
     let res;

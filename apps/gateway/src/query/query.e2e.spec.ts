@@ -110,6 +110,15 @@ describe('query through the gateway (e2e)', () => {
     expect([added.status, added.body.cost]).toEqual([200, 1]);
   });
 
+  it('refuses HEAD on metered URLs, charging nothing: it would pay for an answer without a body', async () => {
+    const before = await remaining(key);
+    for (const path of ['/api/v1/query?entities=graphs', '/api/v1/query.csv?entities=graphs', '/api/v1/entities/graphs.xml']) {
+      const head = await api('HEAD', url(path), { headers: withKey(key) });
+      expect([path, head.status, head.headers.get('allow'), head.headers.get('x-credits-cost')]).toEqual([path, 405, 'GET', null]);
+    }
+    expect(await remaining(key)).toBe(before);
+  });
+
   it('charges every request, even when the client sends the same X-Request-Id each time', async () => {
     const headers = { ...withKey(key), 'x-request-id': 'client-trace-7' };
     const before = await remaining(key);
