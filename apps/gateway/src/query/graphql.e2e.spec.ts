@@ -60,6 +60,8 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect(await typesOf(key)).toEqual(['actions(from,to,sort,order,limit)', 'graphs(from,to,sort,order,limit)']);
     expect(await typesOf(personalKey)).toEqual(['actions(from,to,sort,order,limit,mine)', 'graphs(from,to,sort,order,limit,mine)']);
     expect(await remaining(key)).toBe(before); // introspection is free
+    const introspection = await gql(key, '{ __typename }');
+    expect([introspection.headers.get('x-credits-cost'), introspection.body.extensions]).toEqual(['0', { cost: 0, remaining: before }]);
 
     const mine = await gql(personalKey, '{ actions(mine: true) { id } }');
     expect(mine.body.data.actions).toEqual([{ id: 'a2' }]);

@@ -53,11 +53,8 @@ export class GraphqlHttpController {
       throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);
     }
     const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
-    if (entities.length === 0) {
-      await this.forwarding.free(request, reply, principal, downstream); // introspection only
-      return;
-    }
-    await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
+    // Introspection alone reads no entity: it costs 0, and still says what remains.
+    if (entities.length) await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
     await this.forwarding.metered(request, reply, principal, entities, downstream);
   }
 
