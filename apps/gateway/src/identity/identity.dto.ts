@@ -82,14 +82,14 @@ export class IssueKeyDto {
   @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, description: 'Default: all scopes (personal, organization), query (data)' })
   @IsOptional()
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayUnique()
   @IsIn(KEY_SCOPES, { each: true })
   scopes?: KeyScope[];
   @ApiPropertyOptional({ type: [String], description: 'Data keys only: the entities it may read' })
   @IsOptional()
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9_]*$/, { each: true })
   entities?: string[];
@@ -98,7 +98,7 @@ export class IssueKeyDto {
 }
 
 export class RevokeKeysDto {
-  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @IsUUID('all', { each: true }) ids!: string[];
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @IsUUID('all', { each: true }) ids!: string[];
 }
 
 export class TokenDto {

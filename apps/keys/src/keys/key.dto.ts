@@ -4,14 +4,14 @@ import { KEY_KINDS, KEY_SCOPES, type KeyDeactivationReason, type KeyKind, type K
 export class IssueKeyDto {
   @IsIn(KEY_KINDS) kind!: KeyKind;
   @IsString() @MaxLength(500) description!: string;
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @IsIn(KEY_SCOPES, { each: true }) scopes?: KeyScope[];
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayUnique() @Matches(/^[a-z][a-z0-9_]*$/, { each: true }) entities?: string[];
+  @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @IsIn(KEY_SCOPES, { each: true }) scopes?: KeyScope[];
+  @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @Matches(/^[a-z][a-z0-9_]*$/, { each: true }) entities?: string[];
   @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
   @IsOptional() @IsUUID() ownerId?: string;
 }
 
 export class RevokeKeysDto {
-  @IsArray() @ArrayMinSize(1) @IsUUID('all', { each: true }) ids!: string[];
+  @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @IsUUID('all', { each: true }) ids!: string[];
 }
 
 export interface KeyView {

@@ -23,7 +23,7 @@ export class DebitDto {
 
 export class DebitBatchDto {
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayMaxSize(5000)
   @ValidateNested({ each: true })
   @Type(() => DebitDto)

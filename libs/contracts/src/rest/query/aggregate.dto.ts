@@ -40,7 +40,7 @@ export class OrderByDto {
 export class AggregateDto {
   @ApiProperty({ type: [SelectDto] })
   @IsArray()
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayMaxSize(50)
   @ValidateNested({ each: true })
   @Type(() => SelectDto)

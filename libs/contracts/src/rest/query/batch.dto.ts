@@ -27,7 +27,7 @@ export class BatchDto {
   async?: boolean;
 
   @ApiProperty({ type: [BatchOperationDto] })
-  @ArrayMinSize(1)
+  @ArrayMinSize(1, { message: '$property must not be empty' })
   @IsArray() // checked first (decorators nearest the field register first): not a list says so
   @ValidateNested({ each: true })
   @Type(() => BatchOperationDto)
