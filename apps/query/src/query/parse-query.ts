@@ -1,18 +1,11 @@
-import { IDENTIFIER, MAX_ENTITIES_PER_QUERY, type FieldError } from '@tollgate/contracts';
+import { IDENTIFIER, isDate, MAX_ENTITIES_PER_QUERY, type FieldError } from '@tollgate/contracts';
 import { QUERY_PARAMETERS, type QueryFormat, type QueryPlan, type QuerySort } from './query-plan';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const FORMATS: QueryFormat[] = ['json', 'csv', 'xml'];
 const SORTS: QuerySort[] = ['created', 'updated', 'alpha'];
 const DELIMITERS = [',', ';', '\t', '|'];
 /** Credentials a client may put in the URL; the gateway has consumed them already. */
 const CREDENTIALS = new Set(['key', 'access_token']);
-
-function isDate(value: string): boolean {
-  if (!DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00.000Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
-}
 
 function list(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter(Boolean);

@@ -1,31 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { FieldError } from '@tollgate/contracts';
+import { isDate, parseDatetime, type FieldError } from '@tollgate/contracts';
 import type { EntityField, EntityType } from '../entity-types/entity-type';
 import type { BatchAction, RecordRow, ValidOperation } from './record-row';
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const MAX_ERRORS = 50;
 
 export interface OperationInput {
   action: BatchAction;
   primaryKey?: string;
   rows: unknown[];
-}
-
-function validDate(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
-}
-
-/** ISO 8601 with a time and a zone, normalised to UTC; undefined when it is not one. */
-export function parseDatetime(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !DATETIME.test(value) || !validDate(value.slice(0, 10))) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /** The stored value of one typed field, or an error message. */
@@ -39,7 +22,7 @@ function typed(field: EntityField, value: unknown): { value: unknown } | { error
     case 'boolean':
       return typeof value === 'boolean' ? { value } : { error: 'must be true or false' };
     case 'date':
-      return validDate(value) ? { value } : { error: 'must be a date YYYY-MM-DD' };
+      return isDate(value) ? { value } : { error: 'must be a date YYYY-MM-DD' };
     case 'datetime': {
       const iso = parseDatetime(value);
       return iso ? { value: iso } : { error: 'must be an ISO 8601 date-time with a time zone' };

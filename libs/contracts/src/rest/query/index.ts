@@ -5,3 +5,5 @@ export * from './define-entity-type.dto';
 export * from './graphql-request.dto';
 export * from './query-limits';
 export * from './record-fields';
+export * from './values';
+export * from './aggregate-check';

@@ -1,0 +1,50 @@
+import { checkAggregate, type AggregateField } from './aggregate-check';
+import type { AggregateDto } from './aggregate.dto';
+import { BUILT_IN_FIELDS } from './record-fields';
+
+const FIELDS: AggregateField[] = [...BUILT_IN_FIELDS, { name: 'status', type: 'string' }, { name: 'amount', type: 'number' }, { name: 'due', type: 'date' }, { name: 'meta', type: 'json' }];
+const check = (dto: Partial<AggregateDto>) => checkAggregate(FIELDS, { select: [], ...dto } as AggregateDto);
+
+describe('checkAggregate (unit)', () => {
+  it('answers the output columns of a request that fits: grouped fields, then <field>_<agg> with its type', () => {
+    const { columns, errors } = check({
+      select: [{ name: 'status' }, { name: 'amount', agg: 'sum' }, { name: 'due', agg: 'max' }, { name: 'id', agg: 'count_distinct' }],
+      group_by: ['status'],
+      where: [{ name: 'due', op: '>=', value: '2026-01-31' }, { name: 'status', op: 'in', value: ['open', 'late'] }, { name: 'createdAt', op: '<', value: '2026-03-01T00:00:00+01:00' }],
+      order_by: [{ name: 'amount_sum', direction: 'desc' }],
+    });
+    expect(errors).toEqual([]);
+    expect(columns).toEqual([
+      { name: 'status', type: 'string' },
+      { name: 'amount_sum', type: 'number' },
+      { name: 'due_max', type: 'date' },
+      { name: 'id_count_distinct', type: 'number' },
+    ]);
+  });
+
+  it('names each field that is unknown, ungrouped, of the wrong type for its aggregate or value, or not an output column', () => {
+    const { errors } = check({
+      select: [{ name: 'nope' }, { name: 'status' }, { name: 'status', agg: 'avg' }, { name: 'meta', agg: 'min' }],
+      group_by: ['ghost'],
+      where: [
+        { name: 'amount', op: '>', value: '12' },
+        { name: 'due', op: '=', value: '2026-02-30' },
+        { name: 'amount', op: 'contains', value: '1' },
+        { name: 'status', op: 'in', value: [] },
+      ],
+      order_by: [{ name: 'amount_sum' }],
+    });
+    expect(errors).toEqual([
+      { field: 'group_by.0', message: 'unknown field ghost' },
+      { field: 'select.0.name', message: 'unknown field nope' },
+      { field: 'select.1.name', message: 'status must be aggregated or listed in group_by' },
+      { field: 'select.2.agg', message: 'avg needs a number field' },
+      { field: 'select.3.agg', message: 'min needs a comparable field' },
+      { field: 'where.0.value', message: 'must be a number value usable with >' },
+      { field: 'where.1.value', message: 'must be a date value usable with =' },
+      { field: 'where.2.value', message: 'contains needs a string field and a string value' },
+      { field: 'where.3.value', message: 'in needs a non-empty list of string values' },
+      { field: 'order_by.0.name', message: 'amount_sum is not a selected column' },
+    ]);
+  });
+});
