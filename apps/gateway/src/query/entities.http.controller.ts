@@ -45,7 +45,7 @@ export class EntitiesHttpController {
     assertWriter(principal);
     const status = await this.forwarding.free(request, reply, principal, { method: 'POST', path: '/api/v1/entities', body });
     // Queries through this gateway see the type and its fields at once, before its event arrives.
-    if (status < 300) this.catalogue.defined(principal.instanceId, body.name, body.fields.map((f) => f.name));
+    if (status < 300) this.catalogue.defined(principal.instanceId, body.name, body.fields);
   }
 
   @Post('entities/:name/batch')
@@ -90,7 +90,7 @@ export class EntitiesHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     assertName(name);
-    await this.forwarding.refuseUnservable(principal, [name], String(request.id), { asPath: true });
+    await this.forwarding.refuseUnservable(principal, [name], String(request.id), { asPath: true, aggregate: body });
     await this.forwarding.metered(request, reply, principal, [name], { method: 'POST', path: `/api/v1/entities/${name}/aggregate`, body });
   }
 }

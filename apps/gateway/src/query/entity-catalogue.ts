@@ -1,13 +1,24 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BUILT_IN_FIELDS, EntityTypeDefined, RESPONSIBILITIES, TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import {
+  BUILT_IN_FIELDS,
+  checkAggregate,
+  EntityTypeDefined,
+  RESPONSIBILITIES,
+  TOPICS,
+  type AggregateDto,
+  type AggregateField,
+  type EventEnvelope,
+  type FieldError,
+  type FieldType,
+} from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 
 interface InstanceEntities {
-  /** Each entity's own fields, by entity name. */
-  fields: Map<string, Set<string>>;
+  /** Each entity's own fields and their types, by entity name. */
+  fields: Map<string, Map<string, FieldType>>;
   loaded: boolean;
   lastFetch: number;
   fetching?: Promise<void>;
@@ -54,8 +65,8 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
 
   apply(event: EventEnvelope): void {
     if (event.type !== EntityTypeDefined.type) return;
-    const data = event.data as { entity: string; fields: { name: string }[] };
-    this.defined(event.instanceId, data.entity, data.fields.map((f) => f.name));
+    const data = event.data as { entity: string; fields: AggregateField[] };
+    this.defined(event.instanceId, data.entity, data.fields);
   }
 
   /**
@@ -63,10 +74,10 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
    * gateway forwarded, so its own client can query it at once. Types only gain fields, so what is
    * known is kept whatever order the news comes in.
    */
-  defined(instanceId: string, entity: string, fields: readonly string[]): void {
+  defined(instanceId: string, entity: string, fields: readonly AggregateField[]): void {
     const entry = this.entry(instanceId);
-    const known = entry.fields.get(entity) ?? new Set<string>();
-    for (const field of fields) known.add(field);
+    const known = entry.fields.get(entity) ?? new Map<string, FieldType>();
+    for (const field of fields) known.set(field.name, field.type);
     entry.fields.set(entity, known);
   }
 
@@ -81,13 +92,21 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
    */
   async unknownFields(instanceId: string, entities: readonly string[], display: readonly string[], requestId: string): Promise<string[]> {
     return this.missing(instanceId, requestId, (entry) => {
-      const known = new Set([...EVERY_RECORDS_FIELDS, ...entities.flatMap((e) => [...(entry.fields.get(e) ?? [])])]);
+      const known = new Set([...EVERY_RECORDS_FIELDS, ...entities.flatMap((e) => [...(entry.fields.get(e)?.keys() ?? [])])]);
       return display.filter((d) => !known.has(d));
     });
   }
 
-  /** What `find` reports missing, looked up again (rate-limited) before it is believed. */
-  private async missing(instanceId: string, requestId: string, find: (entry: InstanceEntities) => string[]): Promise<string[]> {
+  /** What is wrong with an aggregate request on a known entity (`checkAggregate` on its fields). */
+  async aggregateErrors(instanceId: string, entity: string, dto: AggregateDto, requestId: string): Promise<FieldError[]> {
+    return this.missing(instanceId, requestId, (entry) => {
+      const own = [...(entry.fields.get(entity) ?? [])].map(([name, type]) => ({ name, type }));
+      return checkAggregate([...BUILT_IN_FIELDS, ...own], dto).errors;
+    });
+  }
+
+  /** What `find` reports missing or wrong, looked up again (rate-limited) before it is believed. */
+  private async missing<T>(instanceId: string, requestId: string, find: (entry: InstanceEntities) => T[]): Promise<T[]> {
     const entry = this.entry(instanceId);
     const missing = find(entry);
     if (missing.length === 0) return [];
@@ -105,13 +124,13 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fetch(instanceId: string, entry: InstanceEntities, requestId: string): Promise<void> {
-    const { body } = await this.clients.query.json<{ entities: { name: string; fields: { name: string }[] }[] }>({
+    const { body } = await this.clients.query.json<{ entities: { name: string; fields: AggregateField[] }[] }>({
       method: 'GET',
       path: '/api/v1/entities',
       principal: systemPrincipal(instanceId),
       requestId,
     });
-    for (const e of body.entities) this.defined(instanceId, e.name, e.fields.map((f) => f.name));
+    for (const e of body.entities) this.defined(instanceId, e.name, e.fields);
     entry.loaded = true;
     entry.lastFetch = Date.now();
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { ErrorCode } from '@tollgate/contracts';
+import { ErrorCode, type AggregateDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
@@ -50,13 +50,14 @@ export class QueryForwarding {
 
   /**
    * Refuses, before anything is charged: entities outside a data key's list (403), unknown entities
-   * (400, or 404 when the entity is the path), and `display` fields none of the entities has (400).
+   * (400, or 404 when the entity is the path), `display` fields none of the entities has, and an
+   * aggregate request that does not fit its entity's fields (400).
    */
   async refuseUnservable(
     principal: Principal,
     entities: string[],
     requestId: string,
-    options: { asPath?: boolean; display?: string } = {},
+    options: { asPath?: boolean; display?: string; aggregate?: AggregateDto } = {},
   ): Promise<void> {
     if (principal.kind === 'data') {
       const allowed = new Set(principal.entities ?? []);
@@ -66,10 +67,15 @@ export class QueryForwarding {
     const unknown = await this.catalogue.unknown(principal.instanceId, entities, requestId);
     if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
     if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
-    if (options.display === undefined) return;
-    const display = options.display.split(',').filter(Boolean);
-    const missing = await this.catalogue.unknownFields(principal.instanceId, entities, display, requestId);
-    if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));
+    if (options.display !== undefined) {
+      const display = options.display.split(',').filter(Boolean);
+      const missing = await this.catalogue.unknownFields(principal.instanceId, entities, display, requestId);
+      if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));
+    }
+    if (options.aggregate) {
+      const errors = await this.catalogue.aggregateErrors(principal.instanceId, entities[0], options.aggregate, requestId);
+      if (errors.length) throw ApiException.validation(errors);
+    }
   }
 
   async metered(

@@ -90,7 +90,7 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
-  it('refuses unknown display fields before charging: 400, even from an empty pool', async () => {
+  it('refuses unknown display fields and aggregates that do not fit before charging: 400, even from an empty pool', async () => {
     const poor = await createInstance();
     await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
     expect((await call('PATCH', `/api/v1/operator/instances/${poor.instanceId}`, operator(), { dailyCredits: 1 })).status).toBe(200);
@@ -101,6 +101,16 @@ describe('query through the gateway (e2e)', () => {
     expect(typo.status).toBe(400);
     expect(typo.body.errors).toEqual([{ field: 'display', message: 'unknown field stauts' }]);
     expect((await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', display: 'nope' })).status).toBe(400);
+    const aggregate = (body: unknown) => as(poor.orgKey, 'POST', '/api/v1/entities/actions/aggregate', body);
+    const badAggregates: [unknown, { field: string; message: string }][] = [
+      [{ select: [{ name: 'stauts' }] }, { field: 'select.0.name', message: 'unknown field stauts' }],
+      [{ select: [{ name: 'title', agg: 'sum' }] }, { field: 'select.0.agg', message: 'sum needs a number field' }],
+      [{ select: [{ name: 'id', agg: 'count' }], where: [{ name: 'createdAt', op: '>', value: '2026-02-30T00:00:00Z' }] }, { field: 'where.0.value', message: 'must be a datetime value usable with >' }],
+    ];
+    for (const [body, error] of badAggregates) {
+      const res = await aggregate(body);
+      expect([res.status, res.body.errors]).toEqual([400, [error]]);
+    }
     expect((await as(poor.orgKey, 'GET', '/api/v1/entities/actions?display=title')).status).toBe(429);
 
     // A field defined through the gateway is queryable at once, without waiting for its event.
