@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     '',
     `  API            ${platform.gatewayUrl}/api/v1`,
     `  API docs       ${platform.gatewayUrl}/api/docs   (OpenAPI JSON: ${platform.gatewayUrl}/api/docs-json)`,
+    `  Events         ${platform.gatewayUrl}/api/asyncapi.json   (AsyncAPI: every topic and event)`,
     `  Health         ${platform.gatewayUrl}/health`,
     ...(['keys', 'credits', 'query', 'flows'] as const).map(
       (s) => `  ${s.padEnd(14)} ${platform.urls[s]}   (/health/ready, /metrics)`,

@@ -1,5 +1,10 @@
 import * as http from 'node:http';
-import { api, e2ePlatform } from '@tollgate/testing';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { TOPICS } from '@tollgate/contracts';
+import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { createInstance } from '../../apps/gateway/src/identity/identity-e2e.fixture';
+import { as, defineAndLoad } from '../../apps/gateway/src/query/query-e2e.fixture';
 
 const { gatewayUrl } = e2ePlatform();
 
@@ -68,6 +73,33 @@ describe('gateway conventions (API.md)', () => {
     const page = await api('GET', `${gatewayUrl}/api/docs`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger');
+  });
+
+  it('publishes the event catalogue as AsyncAPI 3.0, and the events on Kafka match it', async () => {
+    const doc = await api('GET', `${gatewayUrl}/api/asyncapi.json`);
+    expect(doc.status).toBe(200);
+    expect(doc.body.asyncapi).toBe('3.0.0');
+    expect(Object.keys(doc.body.channels).sort()).toEqual(Object.values(TOPICS).sort());
+
+    // Events as they really travel, from a little of everything: instance, users, keys, an entity, a query.
+    const kafka = await collectMessages(testBrokers(), Object.values(TOPICS));
+    try {
+      const t = await createInstance();
+      await defineAndLoad(t.orgKey, 'notes', [{ name: 'body', type: 'string' }], [{ id: 'n1', title: 'First', body: 'hello' }]);
+      expect((await as(t.orgKey, 'GET', '/api/v1/query?entities=notes')).status).toBe(200);
+      const ours = () => kafka.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === t.instanceId);
+      const expected = ['InstanceCreated', 'UserRegistered', 'KeyIssued', 'EntityTypeDefined', 'RecordsChanged', 'CreditsConsumed'];
+      await eventually(() => expect(ours().map((e) => e.type)).toEqual(expect.arrayContaining(expected)));
+
+      const ajv = addFormats(new Ajv({ strict: false }));
+      ajv.addSchema(doc.body, 'asyncapi');
+      for (const event of ours()) {
+        const valid = ajv.validate({ $ref: `asyncapi#/components/messages/${event.type}.v${event.version}/payload` }, event);
+        expect([event.type, valid, ajv.errorsText()]).toEqual([event.type, true, 'No errors']);
+      }
+    } finally {
+      await kafka.stop();
+    }
   });
 
   it('serves Prometheus metrics on every service', async () => {

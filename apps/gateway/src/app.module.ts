@@ -5,6 +5,7 @@ import { kafkaCheck, KafkaBusModule, ServiceCoreModule } from '@tollgate/service
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { ServiceClients } from './downstream/service-clients';
 import { PlatformHealthController } from './health/platform-health.controller';
+import { AsyncApiHttpController } from './openapi/asyncapi.http.controller';
 import { AuthModule } from './auth/auth.module';
 import { IdentityModule } from './identity/identity.module';
 import { MeteringModule } from './metering/metering.module';
@@ -32,7 +33,7 @@ export class AppModule {
         FlowsModule,
         QueryModule,
       ],
-      controllers: [PlatformHealthController],
+      controllers: [PlatformHealthController, AsyncApiHttpController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: PrincipalTokens, useValue: new PrincipalTokens(config.INTERNAL_SECRET) },

@@ -7,3 +7,4 @@ export * from './catalog';
 export * from './api-error';
 export * from './events';
 export * from './rest/query';
+export * from './asyncapi';

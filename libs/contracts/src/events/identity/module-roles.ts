@@ -4,7 +4,7 @@ export const MODULE_ROLES = ['admin', 'contributor', 'reader'] as const;
 export type ModuleRole = (typeof MODULE_ROLES)[number];
 export type ModuleRoles = Record<string, ModuleRole>;
 
-const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
+export const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
 /** A map of module name to role, e.g. {"users":"admin","query":"reader"}. */
 export function IsModuleRoles(options?: ValidationOptions): PropertyDecorator {

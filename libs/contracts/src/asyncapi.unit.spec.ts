@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { Parser } from '@asyncapi/parser';
+import { ALL_EVENTS } from './catalog';
+import { asyncApiDocument, asyncApiMessageId } from './asyncapi';
+import { TOPICS } from './topics';
+
+describe('AsyncAPI document of the event catalogue (unit)', () => {
+  const document = asyncApiDocument({ brokers: 'kafka.internal:9092' }) as any;
+
+  it('is a valid AsyncAPI 3.0 document, as the official parser judges it', async () => {
+    const { document: parsed, diagnostics } = await new Parser().parse(document);
+    expect(diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
+    expect(parsed?.version()).toBe('3.0.0');
+    expect(parsed?.servers().get('kafka')?.host()).toBe('kafka.internal:9092');
+  });
+
+  it('lists every event type and version on the channel of its topic, and no other', () => {
+    expect(Object.keys(document.channels).sort()).toEqual(Object.values(TOPICS).sort());
+    for (const event of ALL_EVENTS) {
+      expect(Object.keys(document.channels[event.topic].messages)).toContain(asyncApiMessageId(event));
+    }
+    const listed = Object.values(document.channels).flatMap((c: any) => Object.keys(c.messages));
+    expect(listed.sort()).toEqual(ALL_EVENTS.map(asyncApiMessageId).sort());
+  });
+
+  it('describes each message as the envelope around its data, with the data class’s fields and rules', () => {
+    const message = document.components.messages['CreditsConsumed.v1'];
+    expect(message.payload.required).toEqual(expect.arrayContaining(['id', 'type', 'version', 'instanceId', 'aggregateId', 'sequence', 'occurredAt', 'data']));
+    expect(message.payload.properties.type).toEqual({ type: 'string', const: 'CreditsConsumed' });
+    const data = document.components.schemas[message.payload.properties.data.$ref.split('/').pop()];
+    expect(data.required.sort()).toEqual(['cost', 'entities', 'remaining', 'requestId']);
+    expect(data.properties.cost).toMatchObject({ type: 'integer', minimum: 1 });
+    // Nested classes are schemas of their own, referred to.
+    const defined = document.components.schemas.EntityTypeDefinedV1;
+    expect(JSON.stringify(defined.properties.fields)).toContain('#/components/schemas/EntityFieldV1');
+    expect(document.components.schemas.EntityFieldV1.properties.type.enum).toEqual(['string', 'number', 'boolean', 'date', 'datetime', 'json']);
+  });
+});
