@@ -6,7 +6,7 @@ import {
   RESPONSIBILITIES,
   TOPICS,
   type AggregateDto,
-  type AggregateField,
+  type TypedField,
   type EventEnvelope,
   type FieldError,
   type FieldType,
@@ -29,8 +29,9 @@ const REFETCH_AFTER_MS = 1000;
 const EVERY_RECORDS_FIELDS = [...BUILT_IN_FIELDS.map((f) => f.name), RESPONSIBILITIES];
 
 /**
- * The entity types of each instance (names and fields), so unknown entities and `display` fields
- * are refused before anything is charged, without a call to the query service on the hot path.
+ * The entity types of each instance (names, fields and their types), so unknown entities, unknown
+ * `display` fields and aggregates that do not fit are refused before anything is charged, without
+ * a call to the query service on the hot path.
  * Filled on first use from the query service, then kept current by EntityTypeDefined events (a
  * consumer group per process: every gateway sees every definition, and a type that gains fields
  * is defined again with all of them). A name still unknown is looked up again, rate-limited, in
@@ -65,7 +66,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
 
   apply(event: EventEnvelope): void {
     if (event.type !== EntityTypeDefined.type) return;
-    const data = event.data as { entity: string; fields: AggregateField[] };
+    const data = event.data as { entity: string; fields: TypedField[] };
     this.defined(event.instanceId, data.entity, data.fields);
   }
 
@@ -74,7 +75,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
    * gateway forwarded, so its own client can query it at once. Types only gain fields, so what is
    * known is kept whatever order the news comes in.
    */
-  defined(instanceId: string, entity: string, fields: readonly AggregateField[]): void {
+  defined(instanceId: string, entity: string, fields: readonly TypedField[]): void {
     const entry = this.entry(instanceId);
     const known = entry.fields.get(entity) ?? new Map<string, FieldType>();
     for (const field of fields) known.set(field.name, field.type);
@@ -124,7 +125,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async fetch(instanceId: string, entry: InstanceEntities, requestId: string): Promise<void> {
-    const { body } = await this.clients.query.json<{ entities: { name: string; fields: AggregateField[] }[] }>({
+    const { body } = await this.clients.query.json<{ entities: { name: string; fields: TypedField[] }[] }>({
       method: 'GET',
       path: '/api/v1/entities',
       principal: systemPrincipal(instanceId),

@@ -32,8 +32,8 @@ export const queryString = (params: object): string => {
 };
 
 /**
- * The metered path: refuse what cannot be served before charging (data-key list, unknown
- * entities and fields), charge one credit per entity (every request: a repeated X-Request-Id is charged
+ * The metered path: refuse what cannot be served before charging (data-key list, unknown entities
+ * and fields), charge one credit per entity (every request: a repeated X-Request-Id is charged
  * again), forward with the signed principal, and stream the answer through untouched. Work that
  * fails downstream (an error status, or an answer the service breaks off) is refunded; an answer
  * the client stops reading is not.

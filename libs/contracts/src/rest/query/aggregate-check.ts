@@ -3,7 +3,8 @@ import type { FieldType } from '../../events/query/entity-type-defined.v1';
 import type { AggregateDto } from './aggregate.dto';
 import { isDate, parseDatetime } from './values';
 
-export interface AggregateField {
+/** A field of an entity's records, with its type. */
+export interface TypedField {
   name: string;
   type: FieldType;
 }
@@ -33,7 +34,7 @@ function valueOk(type: FieldType, value: unknown): boolean {
  * type, order_by names an output column. The gateway checks this before charging, the query
  * service before building the statement. Answers the output columns, or what is wrong.
  */
-export function checkAggregate(fields: readonly AggregateField[], dto: AggregateDto): { columns: AggregateField[]; errors: FieldError[] } {
+export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto): { columns: TypedField[]; errors: FieldError[] } {
   const types = new Map(fields.map((f) => [f.name, f.type]));
   const errors: FieldError[] = [];
   const groupBy = dto.group_by ?? [];
@@ -42,7 +43,7 @@ export function checkAggregate(fields: readonly AggregateField[], dto: Aggregate
   });
 
   const anyAgg = dto.select.some((s) => s.agg);
-  const columns: AggregateField[] = [];
+  const columns: TypedField[] = [];
   dto.select.forEach((s, i) => {
     const type = types.get(s.name);
     if (!type) return void errors.push({ field: `select.${i}.name`, message: `unknown field ${s.name}` });

@@ -1,8 +1,8 @@
-import { checkAggregate, type AggregateField } from './aggregate-check';
+import { checkAggregate, type TypedField } from './aggregate-check';
 import type { AggregateDto } from './aggregate.dto';
 import { BUILT_IN_FIELDS } from './record-fields';
 
-const FIELDS: AggregateField[] = [...BUILT_IN_FIELDS, { name: 'status', type: 'string' }, { name: 'amount', type: 'number' }, { name: 'due', type: 'date' }, { name: 'meta', type: 'json' }];
+const FIELDS: TypedField[] = [...BUILT_IN_FIELDS, { name: 'status', type: 'string' }, { name: 'amount', type: 'number' }, { name: 'due', type: 'date' }, { name: 'meta', type: 'json' }];
 const check = (dto: Partial<AggregateDto>) => checkAggregate(FIELDS, { select: [], ...dto } as AggregateDto);
 
 describe('checkAggregate (unit)', () => {
