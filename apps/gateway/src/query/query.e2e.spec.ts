@@ -52,6 +52,17 @@ describe('query through the gateway (e2e)', () => {
     expect(one.headers.get('x-credits-cost')).toBe('1');
   });
 
+  it('writes each record as compact JSON, even for fields named like the storage’s own columns', async () => {
+    const fields = [{ name: 'created_at', type: 'string' }, { name: 'instance_id', type: 'number' }, { name: 'fields', type: 'json' }];
+    await defineAndLoad(key, 'lookalikes', fields, [
+      { id: 'l1', title: 'Old', createdAt: '2026-01-01T00:00:00Z', created_at: 'yesterday', instance_id: 7, fields: { a: [1, 2] } },
+      { id: 'l2', title: 'New', createdAt: '2026-01-02T00:00:00Z', created_at: 'today', instance_id: 8, fields: null },
+    ]);
+    const res = await as(key, 'GET', '/api/v1/entities/lookalikes?from=2026-01-01&sort=created&order=asc&display=id,created_at,instance_id,fields');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('[{"id":"l1","created_at":"yesterday","instance_id":7,"fields":{"a": [1, 2]}},{"id":"l2","created_at":"today","instance_id":8,"fields":null}]');
+  });
+
   it('streams CSV and XML that parse back, titles intact and formulas neutralised', async () => {
     const csv = await as(key, 'GET', '/api/v1/query.csv?entities=actions,graphs&delimiter=;&order=asc');
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);

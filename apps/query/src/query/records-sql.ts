@@ -1,8 +1,10 @@
 import type { OutputColumn } from './output-columns';
 import type { QueryPlan } from './query-plan';
 
-// Alphabetical means case-insensitive; the title index is on lower(title) to match.
-const SORT_COLUMN = { created: 'created_at', updated: 'updated_at', alpha: 'lower(title)' } as const;
+// Alphabetical means case-insensitive; the title index is on lower(title) to match. Columns of
+// `records` are named with the table: in the JSON form, the output's names (`title`, or a field
+// called `created_at`) are in scope beside them.
+const SORT_COLUMN = { created: 'records.created_at', updated: 'records.updated_at', alpha: 'lower(records.title)' } as const;
 
 function nextDay(date: string): string {
   const d = new Date(`${date}T00:00:00.000Z`);
@@ -22,25 +24,27 @@ export function recordsSql(
   as: 'json' | 'text',
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [target.instanceId, target.entity];
-  const where = ['instance_id = $1', 'entity = $2'];
+  const where = ['records.instance_id = $1', 'records.entity = $2'];
   if (plan.from) {
     values.push(`${plan.from}T00:00:00.000Z`);
-    where.push(`created_at >= $${values.length}::timestamptz`);
+    where.push(`records.created_at >= $${values.length}::timestamptz`);
   }
   if (plan.to) {
     values.push(nextDay(plan.to));
-    where.push(`created_at < $${values.length}::timestamptz`);
+    where.push(`records.created_at < $${values.length}::timestamptz`);
   }
   if (plan.mine) {
     values.push([target.userId ?? '']);
-    where.push(`responsible_users @> $${values.length}::text[]`);
+    where.push(`records.responsible_users @> $${values.length}::text[]`);
   }
-  const select =
-    as === 'json'
-      ? `json_build_object(${columns.map((c) => `'${c.name}', ${c.json}`).join(', ')})::text`
-      : columns.map((c) => c.text).join(', ');
+  // JSON: each record one object, keys in output order, written compactly by row_to_json (about a
+  // fifth cheaper than json_build_object, which also writes "key" : value). The lateral select
+  // only names the columns; PostgreSQL folds it into the scan.
+  const json = as === 'json' && columns.length > 0;
+  const select = json ? 'row_to_json(o)::text' : as === 'json' ? `'{}'` : columns.map((c) => c.text).join(', ');
+  const from = json ? `records CROSS JOIN LATERAL (SELECT ${columns.map((c) => `${c.json} AS "${c.name}"`).join(', ')}) o` : 'records';
   const dir = plan.order === 'asc' ? 'ASC' : 'DESC';
-  let text = `SELECT ${select || 'NULL'} FROM records WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMN[plan.sort]} ${dir}, pk ${dir}`;
+  let text = `SELECT ${select || 'NULL'} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMN[plan.sort]} ${dir}, records.pk ${dir}`;
   if (plan.limit !== undefined) {
     // Written into the text rather than bound: a plan that knows the limit costs like the plans
     // made for each call, so PostgreSQL keeps one plan for a prepared read instead of planning
