@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { ErrorCode } from '@tollgate/contracts';
+import { StatementNames } from '@tollgate/event-sourcing';
 import { ApiException, connectGuarded } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 
@@ -13,28 +13,11 @@ const BATCH = 1000;
 /**
  * How many statement shapes are kept prepared on each connection. A shape is the SQL text of one
  * combination of entity, sort, order, filters and displayed columns; a deployment sees a few dozen.
- * Shapes beyond the cap are parsed and planned on every call, as unnamed statements are.
- */
-const PREPARED_SHAPES = 256;
-
-/**
- * The name a statement is prepared under, or undefined once the cap is reached. Parsing and
- * planning cost PostgreSQL more than running a 10-row read along an index, and a prepared
+ * Shapes beyond the cap are parsed and planned on every call, as unnamed statements are. Parsing
+ * and planning cost PostgreSQL more than running a 10-row read along an index, and a prepared
  * statement is parsed once per connection and planned once its plan proves generic.
  */
-export class StatementNames {
-  private readonly names = new Map<string, string>();
-
-  constructor(private readonly cap = PREPARED_SHAPES) {}
-
-  nameOf(text: string): string | undefined {
-    const known = this.names.get(text);
-    if (known !== undefined || this.names.size >= this.cap) return known;
-    const name = `records_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
-    this.names.set(text, name);
-    return name;
-  }
-}
+const PREPARED_SHAPES = 256;
 
 export type Row = unknown[];
 
@@ -62,7 +45,7 @@ function translate(error: unknown): unknown {
 export class RecordReader implements OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly defaultTimeoutMs: number;
-  private readonly statements = new StatementNames();
+  private readonly statements = new StatementNames('records', PREPARED_SHAPES);
 
   constructor(@Inject(QUERY_CONFIG) config: QueryConfig) {
     this.defaultTimeoutMs = config.QUERY_TIMEOUT_MS;

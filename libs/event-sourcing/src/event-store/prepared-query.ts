@@ -3,14 +3,30 @@ import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
-const names = new Map<string, string>();
+/**
+ * The names statements are prepared under, derived from their text alone: the same text has the
+ * same name in every process and on every connection, two texts never share one. With a cap, texts
+ * beyond it get no name (they run unnamed, parsed and planned at every call) while the named ones
+ * keep theirs.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
 
-/** A statement's name on every connection: derived from its text, so two texts never share one. */
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (!name) names.set(text, (name = `tg_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`));
-  return name;
+  constructor(
+    private readonly prefix: string,
+    private readonly cap = Infinity,
+  ) {}
+
+  nameOf(text: string): string | undefined {
+    const known = this.names.get(text);
+    if (known !== undefined || this.names.size >= this.cap) return known;
+    const name = `${this.prefix}_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    this.names.set(text, name);
+    return name;
+  }
 }
+
+const names = new StatementNames('tg');
 
 /**
  * Runs `text` as a named prepared statement: PostgreSQL parses and plans it once per connection
@@ -21,7 +37,7 @@ function statementName(text: string): string {
  * on every connection that ran it.
  */
 export async function queryPrepared<T>(db: EntityManager | DataSource, text: string, values: unknown[]): Promise<T[]> {
-  const config = { name: statementName(text), text, values };
+  const config = { name: names.nameOf(text), text, values };
   const runner = 'queryRunner' in db ? db.queryRunner : undefined;
   if (runner && !runner.isReleased) {
     const client = (await runner.connect()) as PoolClient;
