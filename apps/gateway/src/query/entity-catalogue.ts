@@ -102,7 +102,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
   async aggregateErrors(instanceId: string, entity: string, dto: AggregateDto, requestId: string): Promise<FieldError[]> {
     return this.missing(instanceId, requestId, (entry) => {
       const own = [...(entry.fields.get(entity) ?? [])].map(([name, type]) => ({ name, type }));
-      return checkAggregate([...BUILT_IN_FIELDS, ...own], dto).errors;
+      return checkAggregate(own, dto).errors;
     });
   }
 

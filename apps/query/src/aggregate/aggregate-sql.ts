@@ -1,4 +1,4 @@
-import { AGGREGATE_MAX_ROWS, BUILT_IN_FIELDS, checkAggregate, type AggregateDto, type FieldError, type FieldType } from '@tollgate/contracts';
+import { AGGREGATE_MAX_ROWS, checkAggregate, type AggregateDto, type FieldError, type FieldType } from '@tollgate/contracts';
 import type { EntityType } from '../entity-types/entity-type';
 
 interface Source {
@@ -54,7 +54,7 @@ export function aggregateSql(
   instanceId: string,
   dto: AggregateDto,
 ): { ok: true; query: AggregateQuery } | { ok: false; errors: FieldError[] } {
-  const { columns, errors } = checkAggregate([...BUILT_IN_FIELDS, ...type.fields], dto);
+  const { columns, errors } = checkAggregate(type.fields, dto);
   if (errors.length) return { ok: false, errors };
   const sources = sourcesOf(type);
   const source = (name: string) => sources.get(name)!;

@@ -1,6 +1,7 @@
 import type { FieldError } from '../../api-error';
 import type { FieldType } from '../../events/query/entity-type-defined.v1';
 import type { AggregateDto } from './aggregate.dto';
+import { BUILT_IN_FIELDS } from './record-fields';
 import { isDate, parseDatetime } from './values';
 
 /** A field of an entity's records, with its type. */
@@ -29,13 +30,14 @@ function valueOk(type: FieldType, value: unknown): boolean {
 }
 
 /**
- * Checks an aggregate request against the fields its entity's records have (built-in ones
- * included): every name is a field, an aggregate fits its field's type, values are of the field's
- * type, order_by names an output column. The gateway checks this before charging, the query
- * service before building the statement. Answers the output columns, or what is wrong.
+ * Checks an aggregate request against the fields its entity's records have (the entity's own
+ * `fields` and the built-in ones): every name is a field, an aggregate fits its field's type,
+ * values are of the field's type, order_by names an output column. The gateway checks this before
+ * charging, the query service before building the statement. Answers the output columns, or what
+ * is wrong.
  */
 export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto): { columns: TypedField[]; errors: FieldError[] } {
-  const types = new Map(fields.map((f) => [f.name, f.type]));
+  const types = new Map([...BUILT_IN_FIELDS, ...fields].map((f) => [f.name, f.type]));
   const errors: FieldError[] = [];
   const groupBy = dto.group_by ?? [];
   groupBy.forEach((name, i) => {
