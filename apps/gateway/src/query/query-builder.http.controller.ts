@@ -5,7 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
-import { entityList, QueryParamsDto } from './query-params.dto';
+import { listOf, QueryParamsDto, readableQuery } from './query-params.dto';
 import { QueryForwarding } from './query-forwarding';
 
 export const KEY_PLACEHOLDER = 'YOUR_KEY_VALUE';
@@ -15,17 +15,6 @@ class BuiltQueryDto {
   @ApiProperty({ example: 1 }) cost!: number;
   @ApiProperty({ example: 312 }) remaining!: number;
   @ApiProperty({ example: true }) affordable!: boolean;
-}
-
-/**
- * A query string as a person would write it: parameters in the order given, entities first, and
- * the commas of lists left as commas (they need no escaping in a query); everything else escaped.
- */
-function readableQuery(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%2C/g, ',')}`)
-    .join('&');
 }
 
 @ApiTags('query')
@@ -42,9 +31,10 @@ export class QueryBuilderHttpController {
   @ApiOperation({ summary: 'The URL a client would call for these parameters, its cost and whether the pool affords it (free)' })
   @ApiOkResponse({ type: BuiltQueryDto })
   async build(@Body() body: QueryParamsDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<BuiltQueryDto> {
-    const entities = entityList(body.entities);
+    const entities = listOf(body.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
     await this.forwarding.refuseUnservable(principal, entities, String(request.id), { display: body.display });
+    // Entities first, as a person would write the URL.
     const { format, entities: listed, ...params } = body;
     const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
     const ext = format && format !== 'json' ? `.${format}` : '';

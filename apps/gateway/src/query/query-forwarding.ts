@@ -8,6 +8,7 @@ import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
 import { MeteringService, chargeIdFor, creditHeaders, type Charge } from '../metering/metering.service';
 import { EntityCatalogue } from './entity-catalogue';
+import { listOf, readableQuery } from './query-params.dto';
 
 /** What the query service puts in a body's `meta` (it does not know the balance itself). */
 const META_COST = 'x-tollgate-credits-cost';
@@ -26,9 +27,10 @@ async function bodyToSend(res: DownstreamResponse): Promise<Buffer | DownstreamR
   return Number.isInteger(length) && length <= WHOLE_UP_TO_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
 }
 
+/** The parameters as the query service is called with them: `?…`, or nothing when there are none. */
 export const queryString = (params: object): string => {
-  const defined = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string');
-  return defined.length ? `?${new URLSearchParams(defined).toString()}` : '';
+  const query = readableQuery(params);
+  return query ? `?${query}` : '';
 };
 
 /**
@@ -68,8 +70,7 @@ export class QueryForwarding {
     if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
     if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
     if (options.display !== undefined) {
-      const display = options.display.split(',').filter(Boolean);
-      const missing = await this.catalogue.unknownFields(principal.instanceId, entities, display, requestId);
+      const missing = await this.catalogue.unknownFields(principal.instanceId, entities, listOf(options.display), requestId);
       if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));
     }
     if (options.aggregate) {

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { EntityQueryParamsDto, entityList, QueryParamsDto } from './query-params.dto';
+import { EntityQueryParamsDto, listOf, QueryParamsDto } from './query-params.dto';
 import { QueryForwarding, queryString } from './query-forwarding';
 
 const ENTITY_PATH = /^([a-z][a-z0-9_]*)(\.(json|csv|xml))?$/;
@@ -31,7 +31,7 @@ export class QueryHttpController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const entities = entityList(params.entities);
+    const entities = listOf(params.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
     assertMine(principal, params);
     await this.forwarding.refuseUnservable(principal, entities, String(request.id), { display: params.display });
