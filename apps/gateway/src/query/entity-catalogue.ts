@@ -16,9 +16,17 @@ import { ProcessSubscription } from '../events/process-subscription';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 
-interface InstanceEntities {
+/** What the gateway knows of one instance's entity types. */
+export interface KnownEntities {
   /** Each entity's own fields and their types, by entity name. */
+  readonly fields: ReadonlyMap<string, ReadonlyMap<string, FieldType>>;
+  /** Changes whenever a type or field is added, so what is built from `fields` can be kept until then. */
+  readonly revision: number;
+}
+
+interface InstanceEntities extends KnownEntities {
   fields: Map<string, Map<string, FieldType>>;
+  revision: number;
   loaded: boolean;
   lastFetch: number;
   fetching?: Promise<void>;
@@ -77,14 +85,21 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
    */
   defined(instanceId: string, entity: string, fields: readonly TypedField[]): void {
     const entry = this.entry(instanceId);
-    const known = entry.fields.get(entity) ?? new Map<string, FieldType>();
-    for (const field of fields) known.set(field.name, field.type);
-    entry.fields.set(entity, known);
+    let known = entry.fields.get(entity);
+    if (!known) {
+      entry.fields.set(entity, (known = new Map()));
+      entry.revision++;
+    }
+    for (const field of fields) {
+      if (known.get(field.name) === field.type) continue;
+      known.set(field.name, field.type);
+      entry.revision++;
+    }
   }
 
   /** The names among `names` that the instance does not have. */
   async unknown(instanceId: string, names: readonly string[], requestId: string): Promise<string[]> {
-    return this.missing(instanceId, requestId, (entry) => names.filter((n) => !entry.fields.has(n)));
+    return this.check(instanceId, requestId, (entry) => names.filter((n) => !entry.fields.has(n)));
   }
 
   /**
@@ -92,7 +107,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
    * own). The entities are known ones.
    */
   async unknownFields(instanceId: string, entities: readonly string[], display: readonly string[], requestId: string): Promise<string[]> {
-    return this.missing(instanceId, requestId, (entry) => {
+    return this.check(instanceId, requestId, (entry) => {
       const known = new Set([...EVERY_RECORDS_FIELDS, ...entities.flatMap((e) => [...(entry.fields.get(e)?.keys() ?? [])])]);
       return display.filter((d) => !known.has(d));
     });
@@ -100,14 +115,17 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
 
   /** What is wrong with an aggregate request on a known entity (`checkAggregate` on its fields). */
   async aggregateErrors(instanceId: string, entity: string, dto: AggregateDto, requestId: string): Promise<FieldError[]> {
-    return this.missing(instanceId, requestId, (entry) => {
+    return this.check(instanceId, requestId, (entry) => {
       const own = [...(entry.fields.get(entity) ?? [])].map(([name, type]) => ({ name, type }));
       return checkAggregate(own, dto).errors;
     });
   }
 
-  /** What `find` reports missing or wrong, looked up again (rate-limited) before it is believed. */
-  private async missing<T>(instanceId: string, requestId: string, find: (entry: InstanceEntities) => T[]): Promise<T[]> {
+  /**
+   * What `find` reports missing or wrong in a request, judged on the instance's entity types as
+   * known here; looked up again (rate-limited) before it is believed, in case news of a type lags.
+   */
+  async check<T>(instanceId: string, requestId: string, find: (entities: KnownEntities) => T[]): Promise<T[]> {
     const entry = this.entry(instanceId);
     const missing = find(entry);
     if (missing.length === 0) return [];
@@ -120,7 +138,7 @@ export class EntityCatalogue implements OnApplicationBootstrap, OnApplicationShu
 
   private entry(instanceId: string): InstanceEntities {
     let entry = this.instances.get(instanceId);
-    if (!entry) this.instances.set(instanceId, (entry = { fields: new Map(), loaded: false, lastFetch: 0 }));
+    if (!entry) this.instances.set(instanceId, (entry = { fields: new Map(), revision: 0, loaded: false, lastFetch: 0 }));
     return entry;
   }
 

@@ -1,19 +1,23 @@
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { ApiException } from '@tollgate/service-runtime';
 
+/** The request's document; a syntax error is refused (400) in the documented shape. */
+export function parseGraphql(query: string): DocumentNode {
+  try {
+    return parse(query);
+  } catch (error) {
+    throw ApiException.validation([{ field: 'query', message: (error as Error).message }]);
+  }
+}
+
 /**
  * The root fields a GraphQL request reads, as many times as it reads them (aliases included):
  * what the gateway refuses or charges for before anything runs. Introspection fields (`__schema`,
  * `__type`, `__typename`) are left out; they read no records. Syntax errors, mutations and an
  * ambiguous or unknown operation are refused here, at no cost.
  */
-export function graphqlRootFields(query: string, operationName?: string): string[] {
-  let document: DocumentNode;
-  try {
-    document = parse(query);
-  } catch (error) {
-    throw ApiException.validation([{ field: 'query', message: (error as Error).message }]);
-  }
+export function graphqlRootFields(query: string | DocumentNode, operationName?: string): string[] {
+  const document = typeof query === 'string' ? parseGraphql(query) : query;
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) {

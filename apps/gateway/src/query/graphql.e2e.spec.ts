@@ -1,5 +1,5 @@
-import { api } from '@tollgate/testing';
-import { createInstance, createUser, issue, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { api, eventually } from '@tollgate/testing';
+import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining } from './query-e2e.fixture';
 
 const gql = (key: string, query: string, extra: { variables?: Record<string, unknown>; operationName?: string } = {}) =>
@@ -78,7 +78,7 @@ describe('GraphQL through the gateway (e2e)', () => {
       [key, '{ actions { id ', 400, 'validation_failed'], // syntax
       [key, 'mutation { actions { id } }', 400, 'validation_failed'],
       [key, '{ nothing { id } }', 400, 'validation_failed'], // unknown entity: refused before charging
-      [key, '{ actions { id secret } }', 400, 'validation_failed'], // unknown field: charged, then refunded
+      [key, '{ actions { id secret } }', 400, 'validation_failed'],
       [key, '{ actions(limit: 5000) { id } }', 400, 'validation_failed'],
       [key, '{ actions(from: "2026-13-40") { id } }', 400, 'validation_failed'],
       [key, '{ actions(mine: true) { id } }', 400, 'validation_failed'], // mine is for personal keys
@@ -91,6 +91,34 @@ describe('GraphQL through the gateway (e2e)', () => {
     const anonymous = await api('POST', url('/graphql'), { body: { query: '{ graphs { id } }' } });
     expect(anonymous.status).toBe(401);
     expect(await remaining(key)).toBe(before);
+  });
+
+  it('refuses what the schema refuses before charging: 400 with the reason, even from an empty pool', async () => {
+    const poor = await createInstance();
+    await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
+    expect((await call('PATCH', `/api/v1/operator/instances/${poor.instanceId}`, operator(), { dailyCredits: 1 })).status).toBe(200);
+    await eventually(async () => expect(await remaining(poor.orgKey)).toBe(1));
+    expect((await gql(poor.orgKey, '{ actions { id status } }')).status).toBe(200);
+
+    const refusals: [string, Record<string, unknown> | undefined, { field: string; message: string }[]][] = [
+      ['{ actions { id stauts } }', undefined, [{ field: 'query', message: 'Cannot query field "stauts" on type "ActionsRecord". Did you mean "status"?' }]],
+      ['{ actions(limit: "ten") { id } }', undefined, [{ field: 'query', message: 'Int cannot represent non-integer value: "ten"' }]],
+      ['{ actions(limit: 5000) { id } }', undefined, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 0 }, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"' }]],
+      ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD' }]],
+      ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".' }]],
+    ];
+    for (const [query, variables, errors] of refusals) {
+      const res = await gql(poor.orgKey, query, { variables });
+      expect({ query, status: res.status, errors: res.body.errors }).toEqual({ query, status: 400, errors });
+    }
+    expect((await gql(poor.orgKey, '{ actions { id } }')).status).toBe(429);
+
+    // A field defined through the gateway is in its schema at once, without waiting for its event.
+    const fields = [{ name: 'status', type: 'string' }, { name: 'owner_team', type: 'string' }];
+    expect((await as(poor.orgKey, 'POST', '/api/v1/entities', { name: 'actions', primaryKey: 'id', fields })).status).toBe(200);
+    expect((await gql(poor.orgKey, '{ actions { owner_team } }')).status).toBe(429);
   });
 
   it('serves the playground page', async () => {

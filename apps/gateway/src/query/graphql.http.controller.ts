@@ -5,7 +5,8 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto, MAX_ENTITIES_PER_QUERY } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { graphqlRootFields } from './graphql-root-fields';
+import { GraphqlChecks } from './graphql-checks';
+import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
 
 /** GraphiQL, from its public CDN: the page needs a key, which the headers editor holds. */
@@ -34,7 +35,10 @@ const PLAYGROUND = `<!doctype html>
 @ApiTags('query')
 @Controller('graphql')
 export class GraphqlHttpController {
-  constructor(private readonly forwarding: QueryForwarding) {}
+  constructor(
+    private readonly forwarding: QueryForwarding,
+    private readonly checks: GraphqlChecks,
+  ) {}
 
   @Post()
   @Authenticated({ scopes: ['query'] })
@@ -48,13 +52,18 @@ export class GraphqlHttpController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const entities = graphqlRootFields(body.query, body.operationName);
+    const document = parseGraphql(body.query);
+    const entities = graphqlRootFields(document, body.operationName);
     if (entities.length > MAX_ENTITIES_PER_QUERY) {
       throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);
     }
     const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
     // Introspection alone reads no entity: it costs 0, and still says what remains.
-    if (entities.length) await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
+    if (entities.length) {
+      await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
+      const errors = await this.checks.errors(principal, { document, operationName: body.operationName, variables: body.variables }, String(request.id));
+      if (errors.length) throw ApiException.validation(errors);
+    }
     await this.forwarding.metered(request, reply, principal, entities, downstream);
   }
 

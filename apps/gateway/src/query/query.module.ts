@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EntitiesHttpController } from './entities.http.controller';
 import { EntityCatalogue } from './entity-catalogue';
+import { GraphqlChecks } from './graphql-checks';
 import { GraphqlHttpController } from './graphql.http.controller';
 import { QueryBuilderHttpController } from './query-builder.http.controller';
 import { QueryForwarding } from './query-forwarding';
@@ -9,6 +10,6 @@ import { QueryHttpController } from './query.http.controller';
 /** Public routes of the query service: validated and metered here, served there. */
 @Module({
   controllers: [QueryHttpController, EntitiesHttpController, QueryBuilderHttpController, GraphqlHttpController],
-  providers: [EntityCatalogue, QueryForwarding],
+  providers: [EntityCatalogue, GraphqlChecks, QueryForwarding],
 })
 export class QueryModule {}

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
+import { buildSchema, entityArgsErrors, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -12,7 +13,6 @@ import { parseQuery } from '../query/parse-query';
 import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.http.controller';
 import { RecordReader } from '../query/record-reader';
 import { recordsSql } from '../query/records-sql';
-import { buildSchema, GRAPHQL_MAX_LIMIT, type EntityArgs } from './graphql-schema';
 
 interface CachedSchema {
   schema: GraphQLSchema;
@@ -63,24 +63,21 @@ export class GraphqlHttpController {
 
   /** The schema for the caller's shape (instance, personal or not, a data key's list); the caller itself comes with each request. */
   private async schemaFor(principal: Principal): Promise<GraphQLSchema> {
-    const personal = principal.kind === 'personal' && !!principal.userId;
-    const allowed = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
-    const key = [principal.instanceId, personal ? 'personal' : 'other', allowed ? [...allowed].sort().join(',') : '*'].join('\u0000');
-    const cached = this.schemas.get(key);
+    const shape = schemaShapeOf(principal);
+    const cached = this.schemas.get(shape.cacheKey);
     // Rebuilt as often as entity types are read again, so a new type or field shows up within the same bound.
     if (cached && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
-    const types = (await this.catalog.list(principal.instanceId)).filter((t) => !allowed || allowed.has(t.name));
-    const schema = buildSchema<Principal>(types, { personal }, (entity, args, caller) => this.read(caller, entity, args));
+    const types = (await this.catalog.list(principal.instanceId)).filter((t) => !shape.entities || shape.entities.has(t.name));
+    const schema = buildSchema<EntityType, Principal>(types, shape, (entity, args, caller) => this.read(caller, entity, args));
     if (this.schemas.size > 1000) this.schemas.clear();
-    this.schemas.set(key, { schema, builtAt: Date.now() });
+    this.schemas.set(shape.cacheKey, { schema, builtAt: Date.now() });
     return schema;
   }
 
   /** One entity's records, through the same rules and SQL as the REST query. */
   private async read(principal: Principal, entity: EntityType, args: EntityArgs): Promise<Record<string, unknown>[]> {
-    if (args.limit !== undefined && (args.limit < 1 || args.limit > GRAPHQL_MAX_LIMIT)) {
-      throw ApiException.validation([{ field: 'limit', message: `limit must be between 1 and ${GRAPHQL_MAX_LIMIT}` }]);
-    }
+    const wrong = entityArgsErrors(args);
+    if (wrong.length) throw ApiException.validation(wrong);
     const raw: Record<string, string> = {};
     for (const name of ['from', 'to', 'sort', 'order'] as const) if (args[name] !== undefined && args[name] !== null) raw[name] = String(args[name]);
     if (args.limit !== undefined) raw.limit = String(args.limit);

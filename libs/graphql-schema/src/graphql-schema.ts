@@ -14,8 +14,13 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLOutputType,
 } from 'graphql';
-import type { FieldType } from '@tollgate/contracts';
-import type { EntityType } from '../entity-types/entity-type';
+import { isDate, type FieldError, type FieldType, type TypedField } from '@tollgate/contracts';
+
+/** What the schema needs of an entity type: its name and its own fields. */
+export interface EntityShape {
+  name: string;
+  fields: readonly TypedField[];
+}
 
 /** Arguments of an entity's root field, as the resolver receives them. */
 export interface EntityArgs {
@@ -28,11 +33,32 @@ export interface EntityArgs {
 }
 
 /** Reads one entity's records for the caller the request's context names. */
-export type ReadRecords<C> = (entity: EntityType, args: EntityArgs, context: C) => Promise<Record<string, unknown>[]>;
+export type ReadRecords<E extends EntityShape, C> = (
+  entity: E,
+  args: EntityArgs,
+  context: C,
+) => Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 
 /** GraphQL results are built whole, so a field returns at most this many records (REST streams any number). */
 export const GRAPHQL_MAX_LIMIT = 1000;
 export const GRAPHQL_DEFAULT_LIMIT = 100;
+
+/**
+ * What is wrong with a root field's arguments beyond their GraphQL types: the limit's range and
+ * the days. The gateway refuses on these before charging; the query service checks again.
+ */
+export function entityArgsErrors(args: EntityArgs): FieldError[] {
+  const errors: FieldError[] = [];
+  if (args.limit !== undefined && args.limit !== null && (args.limit < 1 || args.limit > GRAPHQL_MAX_LIMIT)) {
+    errors.push({ field: 'limit', message: `limit must be between 1 and ${GRAPHQL_MAX_LIMIT}` });
+  }
+  for (const name of ['from', 'to'] as const) {
+    const value = args[name];
+    if (value !== undefined && value !== null && !isDate(value)) errors.push({ field: name, message: `${name} must be a date YYYY-MM-DD` });
+  }
+  if (isDate(args.from) && isDate(args.to) && args.from > args.to) errors.push({ field: 'from', message: 'from must not be after to' });
+  return errors;
+}
 
 const JSON_SCALAR = new GraphQLScalarType({
   name: 'JSON',
@@ -71,7 +97,7 @@ function typeName(entity: string): string {
  * Type names are the entity names in PascalCase with a `Record` suffix, so they never meet the
  * built-in types.
  */
-export function buildSchema<C>(types: EntityType[], options: { personal: boolean }, read: ReadRecords<C>): GraphQLSchema {
+export function buildSchema<E extends EntityShape, C>(types: readonly E[], options: { personal: boolean }, read: ReadRecords<E, C>): GraphQLSchema {
   const args: GraphQLFieldConfigArgumentMap = {
     from: { type: GraphQLString, description: 'only records created on or after this day (YYYY-MM-DD)' },
     to: { type: GraphQLString, description: 'only records created on or before this day (YYYY-MM-DD)' },
@@ -104,4 +130,20 @@ export function buildSchema<C>(types: EntityType[], options: { personal: boolean
     fields._empty = { type: GraphQLBoolean, description: 'This instance has no entity types yet', resolve: () => null };
   }
   return new GraphQLSchema({ query: new GraphQLObjectType({ name: 'Query', fields }) });
+}
+
+/** Which schema a caller sees, and a name for it that schemas can be cached under. */
+export interface SchemaShape {
+  /** Personal keys (of a user) get the `mine` argument. */
+  personal: boolean;
+  /** A data key sees only the entities on its list; others see every type. */
+  entities?: ReadonlySet<string>;
+  cacheKey: string;
+}
+
+export function schemaShapeOf(principal: { instanceId: string; kind: string; userId?: string; entities?: string[] }): SchemaShape {
+  const personal = principal.kind === 'personal' && !!principal.userId;
+  const entities = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
+  const cacheKey = [principal.instanceId, personal ? 'personal' : 'other', entities ? [...entities].sort().join(',') : '*'].join('\u0000');
+  return { personal, ...(entities ? { entities } : {}), cacheKey };
 }

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { executeSync, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { Principal } from '@tollgate/auth';
+import type { FieldError } from '@tollgate/contracts';
+import { buildSchema, entityArgsErrors, schemaShapeOf, type EntityShape } from '@tollgate/graphql-schema';
+import { EntityCatalogue, type KnownEntities } from './entity-catalogue';
+
+export interface GraphqlRequest {
+  document: DocumentNode;
+  operationName?: string;
+  variables?: Record<string, unknown>;
+}
+
+/** A root field's arguments the query rules refuse, thrown from a checking resolver. */
+class ArgumentsRefused extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super('arguments refused');
+  }
+}
+
+/** Schemas kept per caller shape; a busy gateway sees few shapes, so a simple cap will do. */
+const MAX_SCHEMAS = 1000;
+
+/**
+ * Refuses, before anything is charged, a GraphQL request the query service would refuse: fields
+ * its schema does not have, arguments or variables of the wrong type, a limit out of range, a bad
+ * day. The schema is the query service's own (`@tollgate/graphql-schema`), built from the entity
+ * types the catalogue knows, and run with resolvers that only check their arguments and read
+ * nothing. What only the service can find (a timeout, a database error) stays charged and refunded.
+ */
+@Injectable()
+export class GraphqlChecks {
+  private readonly schemas = new Map<string, { revision: number; schema: GraphQLSchema }>();
+
+  constructor(private readonly catalogue: EntityCatalogue) {}
+
+  errors(principal: Principal, request: GraphqlRequest, requestId: string): Promise<FieldError[]> {
+    return this.catalogue.check(principal.instanceId, requestId, (known) => this.find(this.schemaFor(principal, known), request));
+  }
+
+  private find(schema: GraphQLSchema, request: GraphqlRequest): FieldError[] {
+    const invalid = validate(schema, request.document);
+    if (invalid.length) return invalid.map((e) => ({ field: 'query', message: e.message }));
+    const result = executeSync({ schema, document: request.document, operationName: request.operationName, variableValues: request.variables });
+    if (!result.errors?.length) return [];
+    const refused = result.errors.map((e) => e.originalError).find((e): e is ArgumentsRefused => e instanceof ArgumentsRefused);
+    if (refused) return refused.errors;
+    return result.data ? [] : result.errors.map((e) => ({ field: 'query', message: e.message }));
+  }
+
+  private schemaFor(principal: Principal, known: KnownEntities): GraphQLSchema {
+    const shape = schemaShapeOf(principal);
+    const cached = this.schemas.get(shape.cacheKey);
+    if (cached?.revision === known.revision) return cached.schema;
+    const types: EntityShape[] = [...known.fields]
+      .filter(([name]) => !shape.entities || shape.entities.has(name))
+      .map(([name, fields]) => ({ name, fields: [...fields].map(([field, type]) => ({ name: field, type })) }));
+    const schema = buildSchema(types, shape, (_entity, args) => {
+      const errors = entityArgsErrors(args);
+      if (errors.length) throw new ArgumentsRefused(errors);
+      return [];
+    });
+    if (this.schemas.size >= MAX_SCHEMAS) this.schemas.clear();
+    this.schemas.set(shape.cacheKey, { revision: known.revision, schema });
+    return schema;
+  }
+}
