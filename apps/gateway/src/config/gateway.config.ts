@@ -11,6 +11,11 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
   QUERY_URL: serviceUrl('http://127.0.0.1:8083'),
   FLOWS_URL: serviceUrl('http://127.0.0.1:8084'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /**
+   * The query service's time limit for a query (its own QUERY_TIMEOUT_MS: give both the same). A
+   * `timeout` above it is refused before charging; the query service would refuse it too.
+   */
+  QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).default(25_000),
   /** Downstream calls that take longer are answered 504 (and refunded). */
   DOWNSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** A verified credential is trusted this long without asking keys again; events evict sooner. */

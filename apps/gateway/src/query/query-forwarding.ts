@@ -1,14 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { ErrorCode, type AggregateDto } from '@tollgate/contracts';
+import { ErrorCode, type AggregateDto, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
 import { MeteringService, chargeIdFor, creditHeaders, type Charge } from '../metering/metering.service';
 import { EntityCatalogue } from './entity-catalogue';
-import { listOf, readableQuery } from './query-params.dto';
+import { listOf, readableQuery, type EntityQueryParamsDto } from './query-params.dto';
 
 /** What the query service puts in a body's `meta` (it does not know the balance itself). */
 const META_COST = 'x-tollgate-credits-cost';
@@ -48,7 +49,23 @@ export class QueryForwarding {
     private readonly clients: ServiceClients,
     private readonly metering: MeteringService,
     private readonly catalogue: EntityCatalogue,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
+
+  /**
+   * Refuses a records query before anything is charged: what the parameters cannot mean for this
+   * caller (`mine=true` without a personal key, a `timeout` above the query service's limit),
+   * then what `refuseUnservable` refuses.
+   */
+  async refuseQuery(principal: Principal, entities: string[], requestId: string, params: EntityQueryParamsDto): Promise<void> {
+    const errors: FieldError[] = [];
+    if (params.mine === 'true' && principal.kind !== 'personal') errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
+    if (params.timeout !== undefined && Number(params.timeout) > this.config.QUERY_TIMEOUT_MS) {
+      errors.push({ field: 'timeout', message: `timeout must be between 1 and ${this.config.QUERY_TIMEOUT_MS} ms` });
+    }
+    if (errors.length) throw ApiException.validation(errors);
+    await this.refuseUnservable(principal, entities, requestId, { display: params.display });
+  }
 
   /**
    * Refuses, before anything is charged: entities outside a data key's list (403), unknown entities

@@ -9,12 +9,6 @@ import { QueryForwarding, queryString } from './query-forwarding';
 
 const ENTITY_PATH = /^([a-z][a-z0-9_]*)(\.(json|csv|xml))?$/;
 
-function assertMine(principal: Principal, params: EntityQueryParamsDto): void {
-  if (params.mine === 'true' && principal.kind !== 'personal') {
-    throw ApiException.validation([{ field: 'mine', message: 'mine=true needs a personal key' }]);
-  }
-}
-
 @ApiTags('query')
 @Controller('api/v1')
 export class QueryHttpController {
@@ -33,8 +27,7 @@ export class QueryHttpController {
   ): Promise<void> {
     const entities = listOf(params.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
-    assertMine(principal, params);
-    await this.forwarding.refuseUnservable(principal, entities, String(request.id), { display: params.display });
+    await this.forwarding.refuseQuery(principal, entities, String(request.id), params);
     const ext = /\/query(\.(json|csv|xml))?(\?|$)/.exec(request.url)?.[1] ?? '';
     await this.forwarding.metered(request, reply, principal, entities, { method: 'GET', path: `/api/v1/query${ext}${queryString(params)}` });
   }
@@ -53,8 +46,7 @@ export class QueryHttpController {
   ): Promise<void> {
     const m = ENTITY_PATH.exec(name);
     if (!m) throw ApiException.validation([{ field: 'entities', message: `${name} is not an entity name` }]);
-    assertMine(principal, params);
-    await this.forwarding.refuseUnservable(principal, [m[1]], String(request.id), { display: params.display });
+    await this.forwarding.refuseQuery(principal, [m[1]], String(request.id), params);
     await this.forwarding.metered(request, reply, principal, [m[1]], { method: 'GET', path: `/api/v1/entities/${name}${queryString(params)}` });
   }
 }
