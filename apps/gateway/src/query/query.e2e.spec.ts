@@ -55,12 +55,16 @@ describe('query through the gateway (e2e)', () => {
   it('writes each record as compact JSON, even for fields named like the storage’s own columns', async () => {
     const fields = [{ name: 'created_at', type: 'string' }, { name: 'instance_id', type: 'number' }, { name: 'fields', type: 'json' }];
     await defineAndLoad(key, 'lookalikes', fields, [
-      { id: 'l1', title: 'Old', createdAt: '2026-01-01T00:00:00Z', created_at: 'yesterday', instance_id: 7, fields: { a: [1, 2] } },
+      { id: 'l1', title: 'Old', createdAt: '2026-01-01T00:00:00Z', created_at: 'yesterday', instance_id: 7, fields: { a: [1, 2] }, responsibilities: [{ userId: 'u1', role: 'owner' }, { userId: 'u2', role: 'reviewer' }] },
       { id: 'l2', title: 'New', createdAt: '2026-01-02T00:00:00Z', created_at: 'today', instance_id: 8, fields: null },
     ]);
-    const res = await as(key, 'GET', '/api/v1/entities/lookalikes?from=2026-01-01&sort=created&order=asc&display=id,created_at,instance_id,fields');
+    const res = await as(key, 'GET', '/api/v1/entities/lookalikes?from=2026-01-01&sort=created&order=asc&display=id,created_at,instance_id,fields,responsibilities');
     expect(res.status).toBe(200);
-    expect(res.text).toContain('[{"id":"l1","created_at":"yesterday","instance_id":7,"fields":{"a": [1, 2]}},{"id":"l2","created_at":"today","instance_id":8,"fields":null}]');
+    // A json field is written as stored (jsonb's own spacing); responsibilities compactly like the rest.
+    expect(res.text).toContain(
+      '[{"id":"l1","created_at":"yesterday","instance_id":7,"fields":{"a": [1, 2]},"responsibilities":[{"role":"owner","userId":"u1"},{"role":"reviewer","userId":"u2"}]},' +
+        '{"id":"l2","created_at":"today","instance_id":8,"fields":null,"responsibilities":[]}]',
+    );
   });
 
   it('streams CSV and XML that parse back, titles intact and formulas neutralised', async () => {

@@ -12,7 +12,13 @@ export interface OutputColumn {
 }
 
 const iso = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const RESPONSIBILITIES = `coalesce(responsibilities, '[]'::jsonb)`;
+/**
+ * Written compactly, like the rest of a JSON record: jsonb's own text puts spaces after `:` and
+ * `,`. json_strip_nulls re-writes it without them and drops nothing here, since an entry's
+ * `userId` and `role` are never null. (A `json` field's value is written as stored: its nulls are
+ * data.)
+ */
+const RESPONSIBILITIES = `CASE WHEN responsibilities IS NULL THEN '[]'::json ELSE json_strip_nulls(responsibilities::json) END`;
 
 const BUILT_IN: OutputColumn[] = [
   { name: 'id', type: 'string', json: 'id', text: 'id' },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eventually } from '@tollgate/testing';
-import { columnsOf } from '../query/output-columns';
+import { columnsOf, selectColumns } from '../query/output-columns';
 import { parseQuery } from '../query/parse-query';
 import { recordsSql } from '../query/records-sql';
 import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
@@ -31,7 +31,9 @@ describe('planner statistics after bulk ingest (query service, real PostgreSQL)'
   const limitReadPlan = async () => {
     const parsed = parseQuery({ entities: type.name, limit: '10' }, { maxTimeoutMs: 25_000 });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const sql = recordsSql(parsed.plan, { instanceId: INSTANCE, entity: type.name }, columnsOf(type), 'json');
+    // Cheap columns only: the planner weighs what it computes per row, and a costly one (the
+    // responsibilities' JSON) can make even an unanalysed table's index scan look the cheaper.
+    const sql = recordsSql(parsed.plan, { instanceId: INSTANCE, entity: type.name }, selectColumns(columnsOf(type), ['id', 'value']), 'json');
     const plan: { 'QUERY PLAN': string }[] = await app.db.dataSource.query(`EXPLAIN ${sql.text}`, sql.values);
     return plan.map((r) => r['QUERY PLAN']).join('\n');
   };
