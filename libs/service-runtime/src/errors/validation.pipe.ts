@@ -2,12 +2,27 @@ import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@ne
 import type { FieldError } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
 
+/** class-validator's name for the rule an unknown property breaks under `forbidNonWhitelisted`. */
+const UNKNOWN_PROPERTY = 'whitelistValidation';
+const UNKNOWN_FIELD = 'unknown field ';
+
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    // "property x should not exist" reads like a stack trace; say what it is, as the services do.
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
+      field,
+      message: rule === UNKNOWN_PROPERTY ? `${UNKNOWN_FIELD}${error.property}` : message,
+    }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
+}
+
+/** In a query string the unknown names are parameters. */
+function asParameters(error: unknown): unknown {
+  const errors = error instanceof ApiException ? error.options.errors : undefined;
+  for (const e of errors ?? []) if (e.message.startsWith(UNKNOWN_FIELD)) e.message = `unknown parameter ${e.message.slice(UNKNOWN_FIELD.length)}`;
+  return error;
 }
 
 /** Accepted query strings remembered per DTO class; the oldest leaves first. */
@@ -50,8 +65,17 @@ export class ApiValidationPipe extends ValidationPipe {
         'The body must be JSON',
       );
     }
+    if (metadata.type !== 'query') return super.transform(value, metadata);
+    try {
+      return await this.transformQuery(value, metadata);
+    } catch (error) {
+      throw asParameters(error);
+    }
+  }
+
+  private async transformQuery(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only DTO classes: a plain object or interface type is passed through unvalidated, nothing to save.
-    if (metadata.type !== 'query' || !this.toValidate(metadata) || !isFlat(value)) return super.transform(value, metadata);
+    if (!this.toValidate(metadata) || !isFlat(value)) return super.transform(value, metadata);
     let remembered = this.accepted.get(metadata.metatype);
     if (!remembered) this.accepted.set(metadata.metatype, (remembered = new Map()));
     const key = JSON.stringify(value);

@@ -40,7 +40,9 @@ describe('ApiValidationPipe', () => {
       expect((error as ApiException).options.errors?.map((e) => e.field)).toEqual(['order']);
     }
     const unknown = await pipe.transform({ entities: 'actions', planet: 'mars' }, query).catch((e: unknown) => e);
-    expect((unknown as ApiException).options.errors?.map((e) => e.field)).toEqual(['planet']);
+    expect((unknown as ApiException).options.errors).toEqual([{ field: 'planet', message: 'unknown parameter planet' }]);
+    const inBody = await pipe.transform({ entities: 'actions', planet: 'mars' }, { type: 'body', metatype: ListParams }).catch((e: unknown) => e);
+    expect((inBody as ApiException).options.errors).toEqual([{ field: 'planet', message: 'unknown field planet' }]);
   });
 
   it('remembers nothing for query parameters typed without a DTO class', async () => {
