@@ -42,7 +42,7 @@ export class AggregateDto {
   @IsArray()
   @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'must be an object {"name","agg"?}' })
   @Type(() => SelectDto)
   select!: SelectDto[];
 
@@ -57,7 +57,7 @@ export class AggregateDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'must be an object {"name","op","value"}' })
   @Type(() => WhereDto)
   where?: WhereDto[];
 
@@ -65,7 +65,7 @@ export class AggregateDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'must be an object {"name","direction"?}' })
   @Type(() => OrderByDto)
   order_by?: OrderByDto[];
 

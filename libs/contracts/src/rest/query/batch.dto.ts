@@ -29,7 +29,7 @@ export class BatchDto {
   @ApiProperty({ type: [BatchOperationDto] })
   @ArrayMinSize(1, { message: '$property must not be empty' })
   @IsArray() // checked first (decorators nearest the field register first): not a list says so
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'must be an object {"action","rows"}' })
   @Type(() => BatchOperationDto)
   operations!: BatchOperationDto[];
 }

@@ -31,7 +31,7 @@ export class DefineEntityTypeDto {
   @ApiProperty({ type: [EntityFieldDto] })
   @IsArray()
   @ArrayMaxSize(40)
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'must be an object {"name","type"}' })
   @Type(() => EntityFieldDto)
   fields!: EntityFieldDto[];
 }
