@@ -48,7 +48,7 @@ export function validateSteps(steps: FlowSpec['steps']): FieldError[] {
   const errors: FieldError[] = [];
   const ids = new Set<string>();
   steps.forEach((raw, index) => {
-    const at = `steps[${index}]`;
+    const at = `steps.${index}`; // the path style of every other field error: `operations.0.rows.1.status`
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       errors.push({ field: at, message: `step ${index + 1} must be an object` });
       return;

@@ -29,7 +29,7 @@ describe('validating flow steps when a flow is saved', () => {
       { type: 'http', method: 'GET', url: 'ftp://x' },
       { type: 'debug', id: 'shape', expr: '1' },
     ]);
-    expect(errors.map((e) => e.field)).toEqual(['steps[0].expr', 'steps[1].type', 'steps[2].name', 'steps[3].ms', 'steps[4].url', 'steps[5].id']);
+    expect(errors.map((e) => e.field)).toEqual(['steps.0.expr', 'steps.1.type', 'steps.2.name', 'steps.3.ms', 'steps.4.url', 'steps.5.id']);
     expect(errors[0].message).toMatch(/^step 1 "shape" \(map\): expr bad JSONata expression/);
     expect(errors[1].message).toContain('unknown step type "warp"');
   });

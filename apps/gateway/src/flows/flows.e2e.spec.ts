@@ -20,10 +20,10 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
 
   it('validates a definition when it is saved, naming the step', async () => {
     const bad = [
-      [{ type: 'teleport' }, 'steps[0].type', 'unknown step type'],
-      [{ type: 'map', from: '$input.body', expr: '$$.(' }, 'steps[0].expr', 'bad JSONata expression'],
-      [{ type: 'output', from: '$input.body' }, 'steps[0].name', 'name is required'],
-      [{ type: 'delay', ms: 5, extra: true }, 'steps[0].extra', 'unknown field'],
+      [{ type: 'teleport' }, 'steps.0.type', 'unknown step type'],
+      [{ type: 'map', from: '$input.body', expr: '$$.(' }, 'steps.0.expr', 'bad JSONata expression'],
+      [{ type: 'output', from: '$input.body' }, 'steps.0.name', 'name is required'],
+      [{ type: 'delay', ms: 5, extra: true }, 'steps.0.extra', 'unknown field'],
     ] as const;
     for (const [step, field, message] of bad) {
       const res = await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name: `bad ${randomUUID()}`, steps: [step] });
