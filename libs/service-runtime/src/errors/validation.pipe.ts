@@ -9,13 +9,18 @@ const UNKNOWN_FIELD = 'unknown field ';
 function flatten(errors: ValidationError[], prefix = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    // "property x should not exist" reads like a stack trace; say what it is, as the services do.
-    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
-      field,
-      message: rule === UNKNOWN_PROPERTY ? `${UNKNOWN_FIELD}${error.property}` : message,
-    }));
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({ field, message: messageFor(error, rule, message) }));
     return [...own, ...flatten(error.children ?? [], field)];
   });
+}
+
+function messageFor(error: ValidationError, rule: string, message: string): string {
+  // "property x should not exist" reads like a stack trace; say what it is, as the services do.
+  if (rule === UNKNOWN_PROPERTY) return `${UNKNOWN_FIELD}${error.property}`;
+  // Optional fields are not checked when absent, so an absent one that broke a rule is required.
+  // Said as such: the first rule checked may be any (a missing name "must be shorter than 200").
+  if (error.value === undefined || error.value === null) return `${error.property} is required`;
+  return message;
 }
 
 /** In a query string the unknown names are parameters. */
@@ -64,6 +69,13 @@ export class ApiValidationPipe extends ValidationPipe {
         [{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }],
         'The body must be JSON',
       );
+    }
+    // JSON, but a list or a bare value where an object's fields are expected: one error, not one
+    // per index ("unknown field 0") and per missing field.
+    // (No body at all is left to the DTO's rules, as before.)
+    const notAnObject = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
+    if (metadata.type === 'body' && this.toValidate(metadata) && notAnObject) {
+      throw ApiException.validation([{ field: 'body', message: 'must be a JSON object' }], 'The body must be a JSON object');
     }
     if (metadata.type !== 'query') return super.transform(value, metadata);
     try {

@@ -59,11 +59,23 @@ describe('ApiValidationPipe', () => {
     expect(checks).toBe(2);
   });
 
-  it('names each bad field once, with the first rule it breaks', async () => {
+  it('names each bad field once, with the first rule it breaks, and a missing one as required', async () => {
     const pipe = new ApiValidationPipe();
-    // A missing name breaks both rules; the client hears of the first only.
-    const error = (await pipe.transform({}, { type: 'body', metatype: Named }).catch((e: unknown) => e)) as ApiException;
-    expect(error.options.errors).toEqual([{ field: 'name', message: 'name must be a lower-case word' }]);
+    const errorsFor = async (body: unknown) =>
+      ((await pipe.transform(body, { type: 'body', metatype: Named }).catch((e: unknown) => e)) as ApiException).options.errors;
+    // A number breaks both rules; the client hears of the first only.
+    expect(await errorsFor({ name: 5 })).toEqual([{ field: 'name', message: 'name must be a lower-case word' }]);
+    // Missing, it breaks them too, but what the client needs to hear is that it is missing.
+    expect(await errorsFor({})).toEqual([{ field: 'name', message: 'name is required' }]);
+    expect(await errorsFor({ name: null })).toEqual([{ field: 'name', message: 'name is required' }]);
+  });
+
+  it('says the body must be a JSON object when it is a list or a bare value', async () => {
+    const pipe = new ApiValidationPipe();
+    for (const body of [[1, 2], 'actions', 7, null]) {
+      const error = (await pipe.transform(body, { type: 'body', metatype: Named }).catch((e: unknown) => e)) as ApiException;
+      expect(error.options.errors).toEqual([{ field: 'body', message: expect.stringMatching(/^must be a JSON object/) }]);
+    }
   });
 
   it('says the body must be JSON when it arrived as text or bytes', async () => {
