@@ -50,6 +50,20 @@ describe('gateway conventions (API.md)', () => {
     expect(res.body).toMatchObject({ code: 'validation_failed', message: 'The body must be JSON', errors: [{ field: 'body', message: expect.stringMatching(/application\/json/) }] });
   });
 
+  it('says which field is missing, which is unknown, and when the body is not an object at all', async () => {
+    const { orgKey } = await createInstance();
+    const refused = async (body: unknown) => {
+      const res = await as(orgKey, 'POST', '/api/v1/keys', body);
+      expect(res.status).toBe(400);
+      return res.body.errors;
+    };
+    expect(await refused({ kind: 'data' })).toEqual([{ field: 'description', message: 'description is required' }]);
+    expect(await refused({ kind: 'data', description: 'x', colour: 'red' })).toEqual([{ field: 'colour', message: 'unknown field colour' }]);
+    expect(await refused([1, 2])).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    const res = await as(orgKey, 'GET', '/api/v1/query?entities=actions&colour=red');
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'colour', message: 'unknown parameter colour' }]]);
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);
