@@ -18,7 +18,7 @@ describe('the event catalogue', () => {
     const names = ALL_EVENTS.map((c) => c.type).sort();
     expect(names).toEqual(
       [
-        'BatchTaskCompleted', 'CreditsConsumed', 'CreditsRefunded', 'CreditsReset', 'EntityTypeDefined',
+        'BatchTaskCompleted', 'ChargeVoided', 'CreditsConsumed', 'CreditsRefunded', 'CreditsReset', 'EntityTypeDefined',
         'FlowDefined', 'FlowDeleted', 'FlowEmitted', 'FlowRunFailed', 'FlowRunStarted', 'FlowRunSucceeded', 'InstanceCreated', 'InstancePlanChanged',
         'KeyDeactivated', 'KeyIssued', 'KeyRevoked', 'KeyUsed', 'PlanChanged', 'RecordsChanged',
         'UserDeactivated', 'UserDowngraded', 'UserReactivated', 'UserRegistered', 'UserRolesChanged',

@@ -1,4 +1,4 @@
-import { CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged } from '@tollgate/contracts';
+import { ChargeVoided, CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged } from '@tollgate/contracts';
 import { pendingEvent, type PendingEvent } from '@tollgate/event-sourcing';
 import type { CreditAccountState } from './credit-account.events';
 import { endOfLocalDay, isValidTimezone, localDay, secondsUntil } from './credit-period';
@@ -11,7 +11,8 @@ export interface DebitRequest {
   userId?: string;
 }
 
-export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted';
+/** `voided`: the request id was closed by a final refund; nothing is charged under it again. */
+export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted' | 'voided';
 
 export interface DebitResult {
   requestId: string;
@@ -27,6 +28,8 @@ export interface KnownCharge {
   cost: number;
   day: string;
   refunded: boolean;
+  /** Closed by a final refund (`ChargeVoided`): never charged again. */
+  closed: boolean;
 }
 
 export class CreditRuleError extends Error {
@@ -95,7 +98,8 @@ export function decideChangePlan(
 
 /**
  * Applies debits in arrival order. A request id already charged (and not refunded) is answered
- * as before without charging again; a debit the pool cannot cover is refused whole.
+ * as before without charging again; one closed by a final refund is answered `voided` and charged
+ * nothing; a debit the pool cannot cover is refused whole.
  */
 export function decideDebits(
   current: CreditAccountState,
@@ -109,6 +113,7 @@ export function decideDebits(
   const chargedNow = new Map<string, number>();
   const results = debits.map((debit): DebitResult => {
     const earlier = known.get(debit.requestId);
+    if (earlier?.closed) return { requestId: debit.requestId, outcome: 'voided', cost: 0, remaining };
     const repeated = chargedNow.get(debit.requestId) ?? (earlier && !earlier.refunded ? earlier.cost : undefined);
     if (repeated !== undefined) return { requestId: debit.requestId, outcome: 'duplicate', cost: repeated, remaining };
     if (!reset.state.exists || debit.cost > remaining) {
@@ -134,15 +139,26 @@ export function decideDebits(
 
 /**
  * Gives a charge back to today's pool. Unknown, already refunded, or charged on an earlier day
- * (that pool is gone): nothing to do.
+ * (that pool is gone): nothing to give back. A `final` refund also closes the request id
+ * (`ChargeVoided`), charged or not, so that a debit arriving later with it charges nothing: what a
+ * caller needs when it gave up on a request whose debit call may still be on its way.
  */
-export function decideRefund(current: CreditAccountState, charge: KnownCharge | undefined, requestId: string, now: Date): Decision<boolean> {
+export function decideRefund(
+  current: CreditAccountState,
+  charge: KnownCharge | undefined,
+  requestId: string,
+  now: Date,
+  final = false,
+): Decision<{ refunded: boolean; voided: boolean }> {
   const reset = decideReset(current, now);
-  if (!charge || charge.refunded || charge.day !== reset.state.day) return { ...reset, result: false };
-  const remaining = reset.state.remaining + charge.cost;
-  return {
-    events: [...reset.events, pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, remaining })],
-    state: { ...reset.state, remaining },
-    result: true,
-  };
+  const events = [...reset.events];
+  let state = reset.state;
+  const refunded = !!charge && !charge.refunded && charge.day === state.day;
+  if (refunded) {
+    state = { ...state, remaining: state.remaining + charge.cost };
+    events.push(pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, remaining: state.remaining }));
+  }
+  const voided = final && !charge?.closed;
+  if (voided) events.push(pendingEvent(ChargeVoided, { requestId }));
+  return { events, state, result: { refunded, voided } };
 }

@@ -61,21 +61,38 @@ describe('credit account decider', () => {
     expect(events).toHaveLength(2);
   });
 
-  it('charges a request id once within a batch and against the ledger, but again after a refund', () => {
+  it('charges a request id once within a batch and against the ledger, again after a plain refund, never after a final one', () => {
     const state = given([plan(10), '2026-03-28T10:00:00Z']);
     const known = new Map([
-      ['old', { cost: 2, day: '2026-03-28', refunded: false }],
-      ['back', { cost: 2, day: '2026-03-28', refunded: true }],
+      ['old', { cost: 2, day: '2026-03-28', refunded: false, closed: false }],
+      ['back', { cost: 2, day: '2026-03-28', refunded: true, closed: false }],
+      ['void', { cost: 2, day: '2026-03-28', refunded: true, closed: true }],
     ]);
-    const { result } = decideDebits(state, [d('x'), d('x'), d('old', 2), d('back', 2)], known, at('2026-03-28T11:00:00Z'));
-    expect(result.map((r) => r.outcome)).toEqual(['charged', 'duplicate', 'duplicate', 'charged']);
+    const { result, state: after } = decideDebits(state, [d('x'), d('x'), d('old', 2), d('back', 2), d('void', 2)], known, at('2026-03-28T11:00:00Z'));
+    expect(result.map((r) => r.outcome)).toEqual(['charged', 'duplicate', 'duplicate', 'charged', 'voided']);
+    expect(result[4].cost).toBe(0);
+    expect(after.remaining).toBe(7);
   });
 
   it('does not refund into a new day a charge made the day before', () => {
     const state = given([plan(10), '2026-03-28T10:00:00Z'], [debits(d('a', 4)), '2026-03-28T12:00:00Z']);
-    const refund = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: false }, 'a', at('2026-03-29T08:00:00Z'));
+    const refund = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: false, closed: false }, 'a', at('2026-03-29T08:00:00Z'));
     expect(refund.events.map((e) => e.contract.type)).toEqual(['CreditsReset']);
     expect(refund.state.remaining).toBe(10);
+  });
+
+  it('closes the request id on a final refund, whether or not anything was charged under it', () => {
+    const state = given([plan(10), '2026-03-28T10:00:00Z'], [debits(d('a', 4)), '2026-03-28T12:00:00Z']);
+    const now = at('2026-03-28T12:30:00Z');
+    const charged = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: false, closed: false }, 'a', now, true);
+    expect(charged.events.map((e) => e.contract.type)).toEqual(['CreditsRefunded', 'ChargeVoided']);
+    expect([charged.state.remaining, charged.result]).toEqual([10, { refunded: true, voided: true }]);
+    const unknown = decideRefund(state, undefined, 'late', now, true);
+    expect(unknown.events.map((e) => e.contract.type)).toEqual(['ChargeVoided']);
+    expect([unknown.state.remaining, unknown.result]).toEqual([6, { refunded: false, voided: true }]);
+    const again = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: true, closed: true }, 'a', now, true);
+    expect([again.events, again.result]).toEqual([[], { refunded: false, voided: false }]);
+    expect(decideRefund(state, undefined, 'plain', now).events).toEqual([]);
   });
 
   it('changes nothing when the plan is the same', () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CreditsConsumed, CreditsRefunded, type EventData, type EventEnvelope } from '@tollgate/contracts';
+import { ChargeVoided, CreditsConsumed, CreditsRefunded, type EventData, type EventEnvelope } from '@tollgate/contracts';
 import type { Projection } from '@tollgate/event-sourcing';
 import { evolveCreditAccount, initialCreditAccount, type CreditAccountState } from './credit-account.events';
 
@@ -72,6 +72,8 @@ export class CreditLedgerProjection implements Projection {
     let state = await readAccount(em, instanceId);
     const charged = new Map<string, ChargeRow>();
     const refundedOnly = new Map<string, string>();
+    /** Request ids closed by a final refund, with when: the day's pool and time for a row of their own. */
+    const voided = new Map<string, { day: string; at: string }>();
     for (const event of events) {
       state = evolveCreditAccount(state, event);
       if (event.type === CreditsConsumed.type) {
@@ -92,6 +94,9 @@ export class CreditLedgerProjection implements Projection {
         const row = charged.get(d.requestId);
         if (row) row.refundedAt = event.occurredAt;
         else refundedOnly.set(d.requestId, event.occurredAt);
+      } else if (event.type === ChargeVoided.type) {
+        const d = event.data as unknown as EventData<typeof ChargeVoided>;
+        voided.set(d.requestId, { day: state.day, at: event.occurredAt });
       }
     }
     await em.query(
@@ -131,6 +136,16 @@ export class CreditLedgerProjection implements Projection {
            FROM unnest($2::text[], $3::timestamptz[]) AS r(request_id, at)
           WHERE c.instance_id = $1 AND c.request_id = r.request_id`,
         [instanceId, [...refundedOnly.keys()], [...refundedOnly.values()]],
+      );
+    }
+    if (voided.size > 0) {
+      // A charged id is only marked; one never charged gets a row costing nothing, refunded at once.
+      await em.query(
+        `INSERT INTO credit_charges (instance_id, request_id, entities, cost, day, charged_at, refunded_at, closed)
+         SELECT $1, r.request_id, '{}', 0, r.day, r.at, r.at, true
+           FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS r(request_id, day, at)
+         ON CONFLICT (instance_id, request_id) DO UPDATE SET closed = true`,
+        [instanceId, [...voided.keys()], [...voided.values()].map((v) => v.day), [...voided.values()].map((v) => v.at)],
       );
     }
   }

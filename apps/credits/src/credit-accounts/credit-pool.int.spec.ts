@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { rebuildProjections } from '@tollgate/event-sourcing';
 import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
+import { CreditLedgerProjection } from './credit-ledger.projection';
 import { startCreditsApp, systemFor, uniqueInstance, type CreditsTestApp } from '../testing/credits-app.fixture';
 
 jest.setTimeout(60_000);
@@ -85,6 +87,59 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
       const refunded = eventsOf(id).filter((e) => e.type === 'CreditsRefunded');
       expect(refunded.map((e) => e.data)).toEqual([{ requestId, amount: 4, remaining: 10 }]);
     });
+  });
+
+  it('voids a request id on a final refund: a debit arriving later charges nothing; a plain refund leaves it chargeable', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    const finalRefund = (requestId: string) => credits.call('POST', '/refunds', systemFor(id), { requestId, final: true });
+    // Refunded before its debit arrived: the debit call was still on its way.
+    expect((await finalRefund('late')).body).toEqual({ remaining: 10, refunded: false, voided: true });
+    const late = await debit(id, 'late', 3);
+    expect([late.status, late.body.code]).toEqual([409, 'conflict']);
+    // Charged, then refunded for good: a repeat of its debit call charges nothing either.
+    await debit(id, 'charged', 4);
+    expect((await finalRefund('charged')).body).toEqual({ remaining: 10, refunded: true, voided: true });
+    expect((await debit(id, 'charged', 4)).status).toBe(409);
+    expect((await finalRefund('charged')).body).toEqual({ remaining: 10, refunded: false, voided: false });
+    // A plain refund (a flow's step) leaves the id chargeable again: a resumed run reads again.
+    await debit(id, 'step', 2);
+    await credits.call('POST', '/refunds', systemFor(id), { requestId: 'step' });
+    expect((await debit(id, 'step', 2)).body).toEqual({ cost: 2, remaining: 8 });
+
+    await eventually(() => {
+      const events = eventsOf(id).filter((e) => e.type !== 'PlanChanged');
+      expect(events.map((e) => [e.type, e.data.requestId])).toEqual([
+        ['ChargeVoided', 'late'],
+        ['CreditsConsumed', 'charged'],
+        ['CreditsRefunded', 'charged'],
+        ['ChargeVoided', 'charged'],
+        ['CreditsConsumed', 'step'],
+        ['CreditsRefunded', 'step'],
+        ['CreditsConsumed', 'step'],
+      ]);
+    });
+    // Voids move no credits and are no usage; the day still balances, a void being its last event.
+    await finalRefund('last');
+    expect((await credits.call('GET', '/usage?groupBy=day', systemFor(id))).body.total).toEqual({ credits: 2, requests: 1 });
+    expect((await credits.call('GET', `/accounts/${id}/audit`, systemFor(id))).body).toMatchObject({
+      consumed: 8,
+      refunded: 6,
+      remaining: 8,
+      ledgerNet: 2,
+      balanced: true,
+    });
+    // The ledger, voids included, is what the event store replays to.
+    const ledger = () => credits.db.dataSource.query(`SELECT * FROM credit_charges WHERE instance_id = $1 ORDER BY request_id`, [id]);
+    const before = await ledger();
+    expect(before.map((r: { request_id: string; cost: number; closed: boolean }) => [r.request_id, r.cost, r.closed])).toEqual([
+      ['charged', 4, true],
+      ['last', 0, true],
+      ['late', 0, true],
+      ['step', 2, false],
+    ]);
+    await rebuildProjections(credits.db.dataSource, [credits.app.get(CreditLedgerProjection)]);
+    expect(await ledger()).toEqual(before);
   });
 
   it('adds a raised allowance at once and caps a lowered one', async () => {

@@ -87,7 +87,7 @@ describe('debit queue (real PostgreSQL)', () => {
         await writer.execute(id, (s, _em, now) => decideChangePlan(s, { dailyCredits: 100_000 + (round % 2), timezone: 'UTC' }, now));
         const requestId = refundable.shift();
         if (requestId) {
-          await writer.execute(id, (s, _em, now) => decideRefund(s, { cost: 1, day: s.day, refunded: false }, requestId, now));
+          await writer.execute(id, (s, _em, now) => decideRefund(s, { cost: 1, day: s.day, refunded: false, closed: false }, requestId, now));
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

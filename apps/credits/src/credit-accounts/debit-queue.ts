@@ -230,12 +230,12 @@ export class DebitQueue {
   private async locked(queue: InstanceQueue, instanceId: string, debits: DebitRequest[]): Promise<DebitResult[]> {
     queue.expected = undefined;
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const rows: { request_id: string; cost: number; day: string; refunded: boolean }[] = await em.query(
-        `SELECT request_id, cost, day, refunded_at IS NOT NULL AS refunded
+      const rows: { request_id: string; cost: number; day: string; refunded: boolean; closed: boolean }[] = await em.query(
+        `SELECT request_id, cost, day, refunded_at IS NOT NULL AS refunded, closed
            FROM credit_charges WHERE instance_id = $1 AND request_id = ANY($2::text[])`,
         [instanceId, [...new Set(debits.map((d) => d.requestId))]],
       );
-      const known = new Map<string, KnownCharge>(rows.map((r) => [r.request_id, { cost: r.cost, day: r.day, refunded: r.refunded }]));
+      const known = new Map<string, KnownCharge>(rows.map((r) => [r.request_id, { cost: r.cost, day: r.day, refunded: r.refunded, closed: r.closed }]));
       return decideDebits(state, debits, known, now);
     });
     this.count('locked');

@@ -1,5 +1,6 @@
 import { eventSourcingMigrations } from '@tollgate/event-sourcing';
+import { ChargeVoids1764400000000 } from './charge-voids';
 import { CreditLedgerTables1764100000000 } from './credit-ledger-tables';
 
 /** In order. WARNING: never edit a migration that has shipped; add a new one. */
-export const creditsMigrations = [...eventSourcingMigrations, CreditLedgerTables1764100000000];
+export const creditsMigrations = [...eventSourcingMigrations, CreditLedgerTables1764100000000, ChargeVoids1764400000000];

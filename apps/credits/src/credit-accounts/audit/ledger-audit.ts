@@ -71,15 +71,21 @@ export class LedgerAuditor {
       [streamId, start.version, end],
     );
     const [adjust] = await q(
-      `SELECT coalesce(sum((e.data->>'remaining')::int - (p.data->>'remaining')::int), 0)::int AS adjustments
-         FROM events e JOIN events p ON p.stream_id = e.stream_id AND p.version = e.version - 1
+      // Against the pool before the change: the latest event that says what remained (a
+      // ChargeVoided moves no credits and says nothing of the pool).
+      `SELECT coalesce(sum((e.data->>'remaining')::int - (
+                SELECT (p.data->>'remaining')::int FROM events p
+                 WHERE p.stream_id = e.stream_id AND p.version < e.version AND p.data ? 'remaining'
+                 ORDER BY p.version DESC LIMIT 1)), 0)::int AS adjustments
+         FROM events e
         WHERE e.stream_id = $1 AND e.type = 'PlanChanged' AND e.version > $2 AND e.version < $3`,
       [streamId, start.version, end],
     );
-    const [last] = await q(`SELECT (data->>'remaining')::int AS remaining FROM events WHERE stream_id = $1 AND version = $2`, [
-      streamId,
-      sums.last_version,
-    ]);
+    const [last] = await q(
+      `SELECT (data->>'remaining')::int AS remaining FROM events
+        WHERE stream_id = $1 AND version <= $2 AND data ? 'remaining' ORDER BY version DESC LIMIT 1`,
+      [streamId, sums.last_version],
+    );
     const [ledger] = await q(
       `SELECT coalesce(sum(cost), 0)::int AS net FROM credit_charges WHERE instance_id = $1 AND day = $2 AND refunded_at IS NULL`,
       [instanceId, target],

@@ -29,6 +29,7 @@ export class DebitHttpController {
         headers: { 'retry-after': String(result.retryAfterSeconds) },
       });
     }
+    if (result.outcome === 'voided') throw new ApiException(ErrorCode.Conflict, `Request ${body.requestId} was voided by a final refund; it is never charged`);
     return { cost: result.cost, remaining: result.remaining };
   }
 

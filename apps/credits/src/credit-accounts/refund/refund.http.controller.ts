@@ -5,23 +5,29 @@ import { decideRefund, type KnownCharge } from '../credit-account.decider';
 import { CreditAccountWriter } from '../credit-account.writer';
 import { RefundDto } from './refund.dto';
 
-/** Gives a failed request's credits back. Unknown or already refunded request ids change nothing. */
+/**
+ * Gives a failed request's credits back. Unknown or already refunded request ids change nothing,
+ * unless the refund is `final`: then the request id is closed (charged or not), and a debit that
+ * arrives later with it charges nothing.
+ */
 @Controller('refunds')
 export class RefundHttpController {
   constructor(private readonly writer: CreditAccountWriter) {}
 
   @Post()
   @HttpCode(200)
-  async refund(@CurrentPrincipal() principal: Principal, @Body() body: RefundDto): Promise<{ remaining: number; refunded: boolean }> {
+  async refund(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: RefundDto,
+  ): Promise<{ remaining: number; refunded: boolean; voided: boolean }> {
     const instanceId = callerInstance(principal);
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const rows: { cost: number; day: string; refunded: boolean }[] = await em.query(
-        `SELECT cost, day, refunded_at IS NOT NULL AS refunded FROM credit_charges WHERE instance_id = $1 AND request_id = $2`,
+      const rows: KnownCharge[] = await em.query(
+        `SELECT cost, day, refunded_at IS NOT NULL AS refunded, closed FROM credit_charges WHERE instance_id = $1 AND request_id = $2`,
         [instanceId, body.requestId],
       );
-      const charge: KnownCharge | undefined = rows[0];
-      return decideRefund(state, charge, body.requestId, now);
+      return decideRefund(state, rows[0], body.requestId, now, body.final ?? false);
     });
-    return { remaining: written.state.remaining, refunded: written.result };
+    return { remaining: written.state.remaining, ...written.result };
   }
 }
