@@ -15,7 +15,8 @@ export interface DebitRequest {
 
 export interface DebitResult {
   requestId: string;
-  outcome: 'charged' | 'duplicate' | 'exhausted';
+  /** `voided`: the id was closed by this gateway's final refund; only a call it gave up on can meet that. */
+  outcome: 'charged' | 'duplicate' | 'exhausted' | 'voided';
   cost: number;
   remaining: number;
   retryAfterSeconds?: number;
@@ -39,8 +40,9 @@ interface InstanceQueue {
 
 /**
  * When a debit call went unanswered twice, the callers are told it failed, but credits may have
- * charged it all the same (an answer lost on the way back, a commit that came late). Those request
- * ids are refunded at each of these delays.
+ * charged it all the same (an answer lost on the way back), or may yet (the call still queued
+ * there). Those request ids get a final refund, which also voids them for any debit still to
+ * come; tried at each of these delays until credits acknowledges it.
  */
 const SETTLE_AFTER_MS = [0, 2_000, 10_000, 30_000];
 
@@ -59,8 +61,8 @@ export const systemPrincipal = (instanceId: string): Principal => ({ instanceId,
 export class DebitBatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DebitBatcher.name);
   private readonly queues = new Map<string, InstanceQueue>();
-  /** Refunds of unanswered calls whose later rounds have not run yet. */
-  private readonly unsettled = new Set<{ instanceId: string; requestIds: string[]; timers: NodeJS.Timeout[] }>();
+  /** Request ids of unanswered calls whose final refund credits has not acknowledged yet. */
+  private readonly unsettled = new Set<{ instanceId: string; pending: Set<string>; timers: NodeJS.Timeout[] }>();
 
   constructor(
     private readonly clients: ServiceClients,
@@ -95,13 +97,17 @@ export class DebitBatcher implements BeforeApplicationShutdown {
     return body.remaining;
   }
 
+  /**
+   * Gives a charge back and closes its request id for good (a final refund): the gateway never
+   * reuses a charge id, and a debit of it that arrives after the refund must not charge again.
+   */
   async refund(instanceId: string, requestId: string): Promise<void> {
     await this.clients.credits.json({
       method: 'POST',
       path: '/refunds',
       principal: systemPrincipal(instanceId),
       requestId,
-      body: { requestId },
+      body: { requestId, final: true },
       timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
     });
   }
@@ -146,34 +152,49 @@ export class DebitBatcher implements BeforeApplicationShutdown {
   }
 
   /**
-   * Gives back what an unanswered call may have charged. Its request ids are refunded now and again
-   * at each later delay: the call and its retry may still be queued in credits, and a debit that
-   * commits after a refund charges again. A refund of an id that is not charged changes nothing; a
-   * client that retries with the same request id within that time may at worst be served free.
+   * Gives back what an unanswered call may have charged, and voids its request ids, so the call
+   * (or its retry) charges nothing if it reaches credits later. One acknowledged refund settles an
+   * id; those credits does not acknowledge are tried again at each later delay.
    */
   private settle(instanceId: string, requestIds: string[]): void {
-    this.logger.warn({ instanceId, debits: requestIds.length }, 'debit call unanswered: refunding what it may have charged');
-    const entry = { instanceId, requestIds, timers: [] as NodeJS.Timeout[] };
+    this.logger.warn({ instanceId, debits: requestIds.length }, 'debit call unanswered: refunding and voiding what it may have charged');
+    const entry = { instanceId, pending: new Set(requestIds), timers: [] as NodeJS.Timeout[] };
     this.unsettled.add(entry);
     SETTLE_AFTER_MS.forEach((delay, round) => {
       const timer = setTimeout(() => {
-        if (round === SETTLE_AFTER_MS.length - 1) this.unsettled.delete(entry);
-        for (const id of requestIds) this.refund(instanceId, id).catch(() => undefined);
+        void this.refundPending(entry).then(() => {
+          const last = round === SETTLE_AFTER_MS.length - 1;
+          if (entry.pending.size > 0 && !last) return;
+          entry.timers.forEach(clearTimeout);
+          this.unsettled.delete(entry);
+          if (entry.pending.size > 0) this.logger.error({ instanceId, debits: entry.pending.size }, 'credits never acknowledged the refund of an unanswered debit call');
+        });
       }, delay);
       timer.unref();
       entry.timers.push(timer);
     });
   }
 
+  private async refundPending(entry: { instanceId: string; pending: Set<string> }): Promise<void> {
+    await Promise.all(
+      [...entry.pending].map((id) =>
+        this.refund(entry.instanceId, id).then(
+          () => entry.pending.delete(id),
+          () => undefined,
+        ),
+      ),
+    );
+  }
+
   /**
-   * A gateway that stops does not wait out the later refund rounds: it makes one more round now,
-   * which gives back whatever credits committed by then (bounded by the debit timeout).
+   * A gateway that stops does not wait out the later refund rounds: it makes one more round now
+   * for what credits has not acknowledged (bounded by the debit timeout).
    */
   async beforeApplicationShutdown(): Promise<void> {
     const entries = [...this.unsettled];
     this.unsettled.clear();
     for (const entry of entries) entry.timers.forEach(clearTimeout);
-    await Promise.allSettled(entries.flatMap((e) => e.requestIds.map((id) => this.refund(e.instanceId, id))));
+    await Promise.all(entries.map((entry) => this.refundPending(entry)));
   }
 
   /** Debits are idempotent by request id, so one retry after a lost answer cannot charge twice. */

@@ -96,29 +96,55 @@ describe('DebitBatcher', () => {
     expect(credits.sizes()).toEqual([1, 1, 1]);
   });
 
-  it('makes the pending refund rounds of an unanswered call at once when the gateway stops', async () => {
-    const refunded: string[] = [];
+  /** A credits service that never answers debit calls; refunds fail while `refundsFail` says so. */
+  function unansweringCredits() {
+    const refunds: { requestId: string; final?: boolean; ok: boolean }[] = [];
+    const state = { refundsFail: 0 };
     const clients = {
       credits: {
-        json: async (req: { path: string; body: { requestId?: string } }) => {
+        json: async (req: { path: string; body: { requestId?: string; final?: boolean } }) => {
           if (req.path === '/refunds') {
-            refunded.push(req.body.requestId!);
-            return { status: 200, body: { refunded: true } };
+            const ok = state.refundsFail-- <= 0;
+            refunds.push({ requestId: req.body.requestId!, final: req.body.final, ok });
+            if (ok) return { status: 200, body: { refunded: false, voided: true } };
           }
           throw new ApiException(ErrorCode.Unavailable, 'credits did not answer');
         },
       },
     } as unknown as ServiceClients;
-    const batcher = new DebitBatcher(clients, config(0));
+    return { clients, refunds, state };
+  }
+
+  it('settles an unanswered call with one acknowledged final refund per request id', async () => {
+    const credits = unansweringCredits();
+    credits.state.refundsFail = 1; // the first round goes unanswered too
+    const batcher = new DebitBatcher(credits.clients, config(0));
     await expect(batcher.debit('acme', debit(7))).rejects.toMatchObject({ code: ErrorCode.Unavailable });
     jest.advanceTimersByTime(0);
     await settle();
-    expect(refunded).toEqual(['req_7']); // the first round; the next is 2 s away
-    await batcher.beforeApplicationShutdown();
-    expect(refunded).toEqual(['req_7', 'req_7']);
+    jest.advanceTimersByTime(2_000);
+    await settle();
     jest.advanceTimersByTime(60_000);
     await settle();
-    expect(refunded).toHaveLength(2); // the cancelled rounds do not run after the stop
+    // Final: it also voids the id, so the unanswered call charges nothing if it lands later.
+    expect(credits.refunds).toEqual([
+      { requestId: 'req_7', final: true, ok: false },
+      { requestId: 'req_7', final: true, ok: true },
+    ]);
+  });
+
+  it('makes one more refund round at once for what is unsettled when the gateway stops', async () => {
+    const credits = unansweringCredits();
+    credits.state.refundsFail = 1;
+    const batcher = new DebitBatcher(credits.clients, config(0));
+    await expect(batcher.debit('acme', debit(7))).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    jest.advanceTimersByTime(0);
+    await settle();
+    expect(credits.refunds.map((r) => r.ok)).toEqual([false]); // the first round; the next is 2 s away
+    await batcher.beforeApplicationShutdown();
+    expect(credits.refunds.map((r) => r.ok)).toEqual([false, true]);
+    jest.advanceTimersByTime(60_000);
+    await settle();
+    expect(credits.refunds).toHaveLength(2); // the cancelled rounds do not run after the stop
   });
 });
-

@@ -61,6 +61,8 @@ export class MeteringService {
       ...(principal.keyId ? { keyId: principal.keyId } : {}),
       ...(principal.userId ? { userId: principal.userId } : {}),
     });
+    // Only a debit call this gateway gave up on (and voided) can be answered so; never a live request.
+    if (result.outcome === 'voided') throw new ApiException(ErrorCode.Unavailable, 'The charge for this request was voided');
     if (result.outcome === 'exhausted') {
       throw new ApiException(
         ErrorCode.CreditsExhausted,

@@ -176,6 +176,18 @@ describe('query through the gateway (e2e)', () => {
       await blocker.end();
     }
     await eventually(async () => expect(await remaining(key)).toBe(before));
+    // The gateway's refunds are final: the charge's id is closed, so no late debit of it could charge.
+    const ledger = new Client({ connectionString: e2ePlatform().databaseUrls.credits });
+    await ledger.connect();
+    try {
+      const { rows } = await ledger.query(
+        `SELECT refunded_at IS NOT NULL AS refunded, closed FROM credit_charges WHERE instance_id = $1 AND request_id LIKE 'client-trace-8.%'`,
+        [t.instanceId],
+      );
+      expect(rows).toEqual([{ refunded: true, closed: true }]);
+    } finally {
+      await ledger.end();
+    }
   });
 
   describe('an export cut short', () => {
