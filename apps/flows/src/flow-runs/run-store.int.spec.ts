@@ -1,0 +1,48 @@
+import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { flowsMigrations } from '../migrations';
+import { RunStore } from './run-store';
+
+jest.setTimeout(60_000);
+
+describe('run leases (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let store: RunStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(flowsMigrations, 'flows_leases');
+    store = new RunStore(db.dataSource);
+    // A long history of finished runs (no owner) and a few in flight, held by two processes.
+    await db.dataSource.query(
+      `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until)
+       SELECT 'run_' || g, 'acme', 'async', '{"body":{}}', 30000,
+              CASE WHEN g <= 3 THEN 'p1' WHEN g <= 5 THEN 'p2' END,
+              CASE WHEN g <= 5 THEN now() END
+         FROM generate_series(1, 50000) g`,
+    );
+    await db.dataSource.query('ANALYZE run_details');
+  });
+  afterAll(() => db?.drop());
+
+  it('renews the leases of the runs a process holds, and only those', async () => {
+    await store.renewLeases('p1', 60_000);
+    const rows: { owner: string; fresh: boolean }[] = await db.dataSource.query(
+      `SELECT owner, lease_until > now() + interval '50 seconds' AS fresh FROM run_details WHERE owner IS NOT NULL ORDER BY process_id`,
+    );
+    expect(rows.map((r) => [r.owner, r.fresh])).toEqual([
+      ['p1', true],
+      ['p1', true],
+      ['p1', true],
+      ['p2', false],
+      ['p2', false],
+    ]);
+  });
+
+  it('finds them through the index of owned runs, not by reading every run ever kept', async () => {
+    const plan: { 'QUERY PLAN': string }[] = await db.dataSource.query(
+      `EXPLAIN UPDATE run_details SET lease_until = clock_timestamp() WHERE owner = 'p1'`,
+    );
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain('run_details_by_owner');
+    expect(text).not.toContain('Seq Scan');
+  });
+});
