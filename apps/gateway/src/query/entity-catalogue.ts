@@ -38,8 +38,9 @@ const EVERY_RECORDS_FIELDS = [...BUILT_IN_FIELDS.map((f) => f.name), RESPONSIBIL
 
 /**
  * The entity types of each instance (names, fields and their types), so unknown entities, unknown
- * `display` fields and aggregates that do not fit are refused before anything is charged, without
- * a call to the query service on the hot path.
+ * `display` fields, aggregates that do not fit and GraphQL requests the schema refuses
+ * (`GraphqlChecks`) are refused before anything is charged, without a call to the query service
+ * on the hot path.
  * Filled on first use from the query service, then kept current by EntityTypeDefined events (a
  * consumer group per process: every gateway sees every definition, and a type that gains fields
  * is defined again with all of them). A name still unknown is looked up again, rate-limited, in
