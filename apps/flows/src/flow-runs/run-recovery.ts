@@ -5,10 +5,15 @@ import type { RunMessage } from './run-message';
 import { RunCoordinator } from './run-coordinator';
 import { RunStore, type ClaimedRun } from './run-store';
 
+/** Expired idempotency keys are looked for this often, and deleted this many per statement. */
+const FORGET_KEYS_EVERY_MS = 10 * 60_000;
+const FORGET_KEYS_BATCH = 5_000;
+
 /**
  * Keeps this process's leases fresh and takes over runs whose process stopped renewing theirs:
  * an async run is started again from its first step (at most FLOWS_RESUME_ATTEMPTS times), a sync
  * run, whose caller is gone, is marked failed with the reason. No run stays `running` for ever.
+ * Also forgets trigger idempotency keys past their day.
  */
 @Injectable()
 export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,8 +33,25 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     this.timers = [
       setInterval(() => void this.runs.renewLeases(this.coordinator.owner, lease).catch(() => undefined), Math.max(50, lease / 3)),
       setInterval(() => void this.sweep(), Math.max(100, lease / 2)),
+      setInterval(() => void this.forgetExpiredKeys(), FORGET_KEYS_EVERY_MS),
     ];
     void this.sweep();
+    void this.forgetExpiredKeys();
+  }
+
+  /** Drops expired idempotency keys, a batch at a time, so the table holds about a day of them. */
+  async forgetExpiredKeys(): Promise<number> {
+    let forgotten = 0;
+    try {
+      for (let batch = 0; batch < 100; batch++) {
+        const n = await this.runs.forgetExpiredIdempotencyKeys(FORGET_KEYS_BATCH);
+        forgotten += n;
+        if (n < FORGET_KEYS_BATCH) break;
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'forgetting expired idempotency keys failed');
+    }
+    return forgotten;
   }
 
   onApplicationShutdown(): void {

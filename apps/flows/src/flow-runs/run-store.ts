@@ -32,6 +32,9 @@ export interface ClaimedRun {
   attempts: number;
 }
 
+/** How long a trigger's Idempotency-Key answers with the run it started (a PostgreSQL interval). */
+export const IDEMPOTENCY_KEY_TTL = '24 hours';
+
 const SELECT_RUN = `
   SELECT r.process_id, r.instance_id, r.flow_id, r.started_by, r.status, r.started_at, r.finished_at, r.duration_ms,
          r.reason, d.mode, d.timeout_ms, d.result, d.failure, d.messages
@@ -63,12 +66,12 @@ function toRecord(r: Record<string, any>): RunRecord {
 export class RunStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The process that already answers to this key (within 24 h), or undefined after claiming it for `processId`. */
+  /** The process that already answers to this key (within IDEMPOTENCY_KEY_TTL), or undefined after claiming it for `processId`. */
   async claimIdempotencyKey(em: EntityManager, instanceId: string, flowId: string, key: string, processId: string): Promise<string | undefined> {
     const claimed: unknown[] = await em.query(
       `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (instance_id, flow_id, idem_key) DO UPDATE SET process_id = excluded.process_id, created_at = now()
-         WHERE run_idempotency.created_at < now() - interval '24 hours'
+         WHERE run_idempotency.created_at < now() - interval '${IDEMPOTENCY_KEY_TTL}'
        RETURNING process_id`,
       [instanceId, flowId, key, processId],
     );
@@ -78,6 +81,20 @@ export class RunStore {
       [instanceId, flowId, key],
     );
     return rows[0]?.process_id;
+  }
+
+  /**
+   * Forgets idempotency keys past their day, at most `limit` at a time; how many it forgot. A key
+   * that is used again after that starts a new run anyway: without this the table would keep
+   * every key a client ever sent.
+   */
+  async forgetExpiredIdempotencyKeys(limit = 5_000): Promise<number> {
+    const [, count] = await this.dataSource.query(
+      `DELETE FROM run_idempotency WHERE ctid IN (
+         SELECT ctid FROM run_idempotency WHERE created_at < now() - interval '${IDEMPOTENCY_KEY_TTL}' LIMIT $1)`,
+      [limit],
+    );
+    return count as number;
   }
 
   async create(em: EntityManager, run: { processId: string; instanceId: string; mode: string; input: FlowInput; timeoutMs: number; owner: string; leaseMs: number }): Promise<void> {
