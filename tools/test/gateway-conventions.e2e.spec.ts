@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { TOPICS } from '@tollgate/contracts';
@@ -84,9 +85,32 @@ describe('gateway conventions (API.md)', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(doc.body.info.title).toBe('Tollgate API');
+    // A valid OpenAPI 3 document, as a client generator would judge it (it is changed in place).
+    await SwaggerParser.validate(structuredClone(doc.body));
     const page = await api('GET', `${gatewayUrl}/api/docs`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger');
+  });
+
+  it('documents the errors each route can answer, in the one error shape', async () => {
+    const { paths, components } = (await api('GET', `${gatewayUrl}/api/docs-json`)).body;
+    const statuses = (path: string, method: string) => Object.keys(paths[path][method].responses).sort();
+    // Metered: what metering adds (429 with Retry-After, 503, 504) and the balance headers on success.
+    const query = paths['/api/v1/query'].get;
+    expect(statuses('/api/v1/query', 'get')).toEqual(['200', '400', '401', '403', '429', '500', '503', '504']);
+    expect(query.responses['429'].headers['Retry-After']).toBeDefined();
+    expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining']);
+    expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
+    expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
+    expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);
+    // A body: 413; a path naming a thing: 404; free routes: no 429.
+    expect(statuses('/api/v1/keys', 'post')).toEqual(expect.arrayContaining(['400', '401', '403', '413', '500']));
+    expect(statuses('/api/v1/keys/{id}', 'delete')).toContain('404');
+    expect(statuses('/api/v1/entities', 'get')).not.toContain('429');
+    // Every trigger path and method: sync 200, async 202, a sync run over its timeout 504.
+    for (const [path, method] of [['/api/1/action/{app}/{flow}/trigger', 'post'], ['/api/1/action/{flow}/trigger', 'get']]) {
+      expect(statuses(path, method)).toEqual(expect.arrayContaining(['200', '202', '504']));
+    }
   });
 
   it('publishes the event catalogue as AsyncAPI 3.0, and the events on Kafka match it', async () => {

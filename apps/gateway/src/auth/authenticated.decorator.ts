@@ -1,6 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { KeyScope } from '@tollgate/contracts';
+import { ApiErrors } from '../openapi/api-errors';
 import { CredentialGuard } from './credential.guard';
 
 export interface AuthOptions {
@@ -27,5 +28,7 @@ export function Authenticated(options: AuthOptions = {}): MethodDecorator & Clas
     UseGuards(CredentialGuard),
     ApiSecurity('apiKey'),
     ApiBearerAuth(),
+    // Anonymous-capable routes too: a credential that is sent must be a valid one.
+    ApiErrors(401, 403),
   );
 }

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiErrors } from '../openapi/api-errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
@@ -17,6 +18,18 @@ const KEPT_AT_GATEWAY = /^(x-request-id|x-tollgate-[\w-]+)$/i;
  * The incoming API. Anonymous calls get through authentication; whether the flow accepts them,
  * a webhook token, or the key's scope and groups is the flows service's decision.
  */
+/** What every trigger route takes and answers (both paths, GET and POST). */
+const TriggerDocs = () =>
+  applyDecorators(
+    ApiQuery({ name: 'timeout', required: false, description: 'ms; overrides the flow timeout' }),
+    ApiQuery({ name: 'token', required: false, description: "The flow's webhook token" }),
+    ApiQuery({ name: 'instance', required: false, description: 'Anonymous calls: the instance the flow belongs to' }),
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key within 24 h answers with the same run' }),
+    ApiOkResponse({ description: 'sync: `{"status":"success","data":{"<output>":[…]}}` or the raw answer of a `response` step' }),
+    ApiAcceptedResponse({ type: AcceptedRunDoc, description: 'async: the run started' }),
+    ApiErrors(504),
+  );
+
 @ApiTags('flows')
 @Controller('api/1/action')
 @Authenticated({ anonymous: true })
@@ -27,26 +40,22 @@ export class FlowTriggerHttpController {
   ) {}
 
   @Get(':app/:flow/trigger')
+  @TriggerDocs()
   @ApiOperation({ summary: 'Run a flow (GET). Sync: waits for the result; async: 202 with a process id' })
-  @ApiQuery({ name: 'timeout', required: false, description: 'ms; overrides the flow timeout' })
-  @ApiQuery({ name: 'token', required: false, description: "The flow's webhook token" })
-  @ApiQuery({ name: 'instance', required: false, description: 'Anonymous calls: the instance the flow belongs to' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiOkResponse({ description: '`{"status":"success","data":{"<output>":[…]}}` or the raw answer of a `response` step' })
-  @ApiAcceptedResponse({ type: AcceptedRunDoc })
   getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     refuseHead(req, 'GET, POST');
     return this.forward(p, 'GET', `${seg(app)}/${seg(flow)}/trigger`, req, res);
   }
 
   @Post(':app/:flow/trigger')
-  @ApiOperation({ summary: 'Run a flow (POST, any body)' })
-  @ApiAcceptedResponse({ type: AcceptedRunDoc })
+  @TriggerDocs()
+  @ApiOperation({ summary: 'Run a flow (POST, any body). Sync: waits for the result; async: 202 with a process id' })
   postTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'POST', `${seg(app)}/${seg(flow)}/trigger`, req, res);
   }
 
   @Get(':flow/trigger')
+  @TriggerDocs()
   @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET)' })
   getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     refuseHead(req, 'GET, POST');
@@ -54,6 +63,7 @@ export class FlowTriggerHttpController {
   }
 
   @Post(':flow/trigger')
+  @TriggerDocs()
   @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (POST)' })
   postLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'POST', `${seg(flow)}/trigger`, req, res);

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addCommonErrors, ApiError } from './api-errors';
 
 /** The published contract: built from the controllers' decorators and DTOs, so it cannot drift from them. */
 export function setUpOpenApi(app: NestFastifyApplication): void {
@@ -11,6 +12,6 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key, console session or operator token' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'access_token' }, 'accessToken')
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] }));
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }

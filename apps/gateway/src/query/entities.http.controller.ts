@@ -5,6 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { QueryForwarding } from './query-forwarding';
 
@@ -80,6 +81,7 @@ export class EntitiesHttpController {
 
   @Post('entities/:name/aggregate')
   @Authenticated({ scopes: ['query'] })
+  @Metered('1')
   @ApiOperation({ summary: 'select / group_by / where / order_by / limit over one entity; at most 20,000 rows (capped); one credit' })
   @ApiOkResponse({ description: '`{"status":"ok","columns":[{"name","type"}],"rows":[…],"capped":bool}`' })
   async aggregate(

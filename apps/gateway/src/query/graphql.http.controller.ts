@@ -5,6 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto, MAX_ENTITIES_PER_QUERY } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { Metered } from '../openapi/api-errors';
 import { GraphqlChecks } from './graphql-checks';
 import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
@@ -42,6 +43,7 @@ export class GraphqlHttpController {
 
   @Post()
   @Authenticated({ scopes: ['query'] })
+  @Metered('one credit per root field read; introspection 0')
   @ApiOperation({
     summary: 'GraphQL over the records: one root field per entity type the key may read; one credit per root field read',
   })

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { Metered } from '../openapi/api-errors';
 import { EntityQueryParamsDto, listOf, QueryParamsDto } from './query-params.dto';
 import { QueryForwarding, queryString } from './query-forwarding';
 
@@ -16,6 +17,7 @@ export class QueryHttpController {
 
   @Get(['query', 'query.json', 'query.csv', 'query.xml'])
   @Authenticated({ scopes: ['query'] })
+  @Metered('one credit per entity')
   @ApiOperation({ summary: 'Records of one or more entities (one credit per entity); JSON, CSV or XML by extension or format' })
   @ApiProduces('application/json', 'text/csv', 'application/xml')
   @ApiOkResponse({ description: '`{"status":"ok","data":{"<entity>":[records]},"meta":{"cost","remaining"}}`, streamed' })
@@ -34,6 +36,7 @@ export class QueryHttpController {
 
   @Get('entities/:name')
   @Authenticated({ scopes: ['query'] })
+  @Metered('1')
   @ApiOperation({ summary: 'Records of one entity (one credit), as the query endpoint' })
   @ApiParam({ name: 'name', example: 'actions.csv', description: 'entity name, optionally with .json, .csv or .xml' })
   @ApiProduces('application/json', 'text/csv', 'application/xml')

@@ -1,0 +1,98 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtension, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { ErrorCode, statusForCode } from '@tollgate/contracts';
+
+class FieldErrorDoc {
+  @ApiProperty({ example: 'limit' }) field!: string;
+  @ApiProperty({ example: 'limit must be a whole number of at least 1' }) message!: string;
+}
+
+/** The one error shape of API.md's conventions, whatever failed. */
+export class ApiError {
+  @ApiProperty({ enum: ['error'] }) status!: 'error';
+  @ApiProperty({ enum: Object.values(ErrorCode), example: ErrorCode.ValidationFailed }) code!: ErrorCode;
+  @ApiProperty({ example: 'Validation failed' }) message!: string;
+  @ApiProperty({ example: 'req_5f0c…' }) requestId!: string;
+  @ApiPropertyOptional({ type: [FieldErrorDoc], description: '`validation_failed`: each bad field, by path (`operations.0.rows.1.status`)' })
+  errors?: FieldErrorDoc[];
+}
+
+/** When each status is answered, beside the codes that come with it. */
+const WHEN: Record<number, string> = {
+  400: 'malformed JSON, unknown or bad parameters or fields; nothing is charged or changed',
+  401: 'missing, malformed, unknown, revoked, deactivated or expired credential (always the same answer)',
+  403: 'authenticated, but the key, role or scope does not allow this',
+  404: 'no such thing in the caller\'s instance',
+  413: 'the body is over the configured limit',
+  429: 'the credit pool cannot cover the cost (nothing is charged), or too many requests; `Retry-After` says when to try again',
+  500: 'a fault of the platform',
+  503: 'a service the request needs is unavailable; credits charged for it are refunded',
+  504: 'over its time limit; credits charged for it are refunded',
+};
+
+function codesFor(status: number): string {
+  return Object.values(ErrorCode)
+    .filter((code) => statusForCode(code) === status)
+    .map((code) => `\`${code}\``)
+    .join(' / ');
+}
+
+function errorResponse(status: number) {
+  return {
+    description: `${codesFor(status)}: ${WHEN[status]}`,
+    ...(status === 429 ? { headers: { 'Retry-After': { description: 'seconds until a retry can succeed', schema: { type: 'integer' } } } } : {}),
+  };
+}
+
+/** Documents the error answers a route gives, in the one error shape. */
+export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ApiError, ...errorResponse(status) })));
+}
+
+/** Marks a route that charges credits (`x-tollgate-cost` says how many); see `addCommonErrors`. */
+const COST_EXTENSION = 'x-tollgate-cost';
+
+/**
+ * A route that charges credits: what metering can answer besides the route's own errors, and the
+ * balance headers on its answers.
+ */
+export function Metered(cost: string): MethodDecorator {
+  return applyDecorators(ApiExtension(COST_EXTENSION, cost), ApiErrors(429, 503, 504));
+}
+
+const CREDIT_HEADERS = {
+  'X-Credits-Cost': { description: 'credits this request was charged', schema: { type: 'integer' } },
+  'X-Credits-Remaining': { description: 'credits left in the instance\'s pool after it', schema: { type: 'integer' } },
+};
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/**
+ * Adds to every operation the errors any route of its kind can answer, where its decorators did
+ * not: 400 when it takes parameters or a body, 413 when it takes a body, 404 when its path names a
+ * thing, 500 always; and the balance headers to the answers of `@Metered` routes. Route-specific
+ * errors (401/403 from `@Authenticated`, 429/503/504 from `@Metered`) come from the routes' own
+ * decorators.
+ */
+export function addCommonErrors(document: OpenAPIObject): OpenAPIObject {
+  const schema = { $ref: getSchemaPath(ApiError) };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const statuses = [500];
+      if (operation.parameters?.length || operation.requestBody) statuses.push(400);
+      if (operation.requestBody) statuses.push(413);
+      if (path.includes('{')) statuses.push(404);
+      for (const status of statuses) {
+        operation.responses[status] ??= { ...errorResponse(status), content: { 'application/json': { schema } } };
+      }
+      if (!(COST_EXTENSION in operation)) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (/^2/.test(status) && response && 'description' in response) response.headers = { ...CREDIT_HEADERS, ...response.headers };
+      }
+    }
+  }
+  return document;
+}
