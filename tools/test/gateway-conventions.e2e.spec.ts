@@ -99,7 +99,8 @@ describe('gateway conventions (API.md)', () => {
     const query = paths['/api/v1/query'].get;
     expect(statuses('/api/v1/query', 'get')).toEqual(['200', '400', '401', '403', '429', '500', '503', '504']);
     expect(query.responses['429'].headers['Retry-After']).toBeDefined();
-    expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining']);
+    expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining', 'X-Request-Id']);
+    expect(Object.keys(query.responses['400'].headers)).toEqual(['X-Request-Id']);
     expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
     expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
     expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);

@@ -28,6 +28,7 @@ export function Authenticated(options: AuthOptions = {}): MethodDecorator & Clas
     UseGuards(CredentialGuard),
     ApiSecurity('apiKey'),
     ApiBearerAuth(),
+    ApiSecurity('accessToken'),
     // Anonymous-capable routes too: a credential that is sent must be a valid one.
     ApiErrors(401, 403),
   );

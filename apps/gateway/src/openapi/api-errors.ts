@@ -66,12 +66,18 @@ const CREDIT_HEADERS = {
   'X-Credits-Remaining': { description: 'credits left in the instance\'s pool after it', schema: { type: 'integer' } },
 };
 
+/** API.md: every response carries it (the client's own when it sent a sane one). */
+const REQUEST_ID_HEADER = {
+  'X-Request-Id': { description: 'the request\'s id, as in the logs: the client\'s own `X-Request-Id` when it sent one', schema: { type: 'string' } },
+};
+
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 /**
  * Adds to every operation the errors any route of its kind can answer, where its decorators did
  * not: 400 when it takes parameters or a body, 413 when it takes a body, 404 when its path names a
- * thing, 500 always; and the balance headers to the answers of `@Metered` routes. Route-specific
+ * thing, 500 always; `X-Request-Id` to every answer, and the balance headers to the successes of
+ * `@Metered` routes. Route-specific
  * errors (401/403 from `@Authenticated`, 429/503/504 from `@Metered`) come from the routes' own
  * decorators.
  */
@@ -88,9 +94,10 @@ export function addCommonErrors(document: OpenAPIObject): OpenAPIObject {
       for (const status of statuses) {
         operation.responses[status] ??= { ...errorResponse(status), content: { 'application/json': { schema } } };
       }
-      if (!(COST_EXTENSION in operation)) continue;
+      const metered = COST_EXTENSION in operation;
       for (const [status, response] of Object.entries(operation.responses)) {
-        if (/^2/.test(status) && response && 'description' in response) response.headers = { ...CREDIT_HEADERS, ...response.headers };
+        if (!response || !('description' in response)) continue;
+        response.headers = { ...(metered && /^2/.test(status) ? CREDIT_HEADERS : {}), ...REQUEST_ID_HEADER, ...response.headers };
       }
     }
   }
