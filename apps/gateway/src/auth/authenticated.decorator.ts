@@ -29,6 +29,7 @@ export function Authenticated(options: AuthOptions = {}): MethodDecorator & Clas
     ApiSecurity('apiKey'),
     ApiBearerAuth(),
     ApiSecurity('accessToken'),
+    ApiSecurity('keyParameter'),
     // Anonymous-capable routes too: a credential that is sent must be a valid one.
     ApiErrors(401, 403),
   );

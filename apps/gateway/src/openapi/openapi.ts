@@ -11,6 +11,7 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'apiKey')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key, console session or operator token' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'access_token' }, 'accessToken')
+    .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'keyParameter')
     .build();
   const document = addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] }));
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
