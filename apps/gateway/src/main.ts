@@ -4,6 +4,7 @@ import { runService } from '@tollgate/service-runtime';
 import { AppModule } from './app.module';
 import { gatewayConfigSchema } from './config/gateway.config';
 import { setUpOpenApi } from './openapi/openapi';
+import { servePlaygroundAssets } from './query/graphql-playground';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 void runService({
@@ -13,5 +14,8 @@ void runService({
   port: config.PORT,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-  configure: setUpOpenApi,
+  configure: async (app) => {
+    setUpOpenApi(app);
+    await servePlaygroundAssets(app);
+  },
 });

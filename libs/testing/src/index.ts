@@ -3,3 +3,4 @@ export * from './eventually';
 export * from './kafka';
 export * from './platform';
 export * from './fixtures/key-lifecycle.fixture';
+export * from './browser';

@@ -1,4 +1,4 @@
-import { api, eventually } from '@tollgate/testing';
+import { api, eventually, launchBrowser } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining } from './query-e2e.fixture';
 
@@ -121,10 +121,54 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect((await gql(poor.orgKey, '{ actions { owner_team } }')).status).toBe(429);
   });
 
-  it('serves the playground page', async () => {
+  it('serves the playground page with everything it loads from this gateway, no CDN', async () => {
     const res = await api('GET', url('/graphql'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(res.text).toContain('GraphiQL');
+    expect(res.text).not.toMatch(/https?:\/\//);
+    const assets = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toEqual([
+      'graphql/assets/graphiql.min.css',
+      'graphql/assets/react.production.min.js',
+      'graphql/assets/react-dom.production.min.js',
+      'graphql/assets/graphiql.min.js',
+    ]);
+    for (const asset of assets) {
+      const file = await fetch(url(`/${asset}`));
+      expect([asset, file.status, file.headers.get('content-type')]).toEqual([
+        asset,
+        200,
+        expect.stringMatching(asset.endsWith('.css') ? /^text\/css/ : /^(application|text)\/javascript/),
+      ]);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    // Only those files: the rest of the packages they come from is not served.
+    expect((await fetch(url('/graphql/assets/package.json'))).status).toBe(404);
+    expect((await fetch(url('/graphql/assets/../package.json'))).status).toBe(404);
+  });
+
+  it('runs a query from the playground in a real browser, with the key in its headers editor', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const unreachable: string[] = [];
+      page.on('requestfailed', (request) => unreachable.push(request.url()));
+      page.on('pageerror', (error) => unreachable.push(error.message));
+      // What a user typed into the headers and query editors last time (GraphiQL keeps them there).
+      // (Browser code as text: this file is type-checked for Node, without the DOM's names.)
+      const stored = { 'graphiql:headers': JSON.stringify({ 'x-api-key': key }), 'graphiql:query': '{ actions(sort: alpha, order: asc, limit: 2) { id title } }' };
+      await page.addInitScript({ content: `for (const [k, v] of Object.entries(${JSON.stringify(stored)})) localStorage.setItem(k, v);` });
+      const before = await remaining(key);
+      await page.goto(url('/graphql'));
+      await page.click('.graphiql-execute-button');
+      await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes('extensions')`);
+      const shown = (await page.textContent('.graphiql-response'))!.replace(/[\s\u200b]+/g, '');
+      expect(shown).toContain('"actions":[{"id":"a3","title":"answermail"},{"id":"a2","title":"Call\\"Bob\\",<now>"}]');
+      expect(shown).toContain(`"extensions":{"cost":1,"remaining":${before - 1}}`);
+      expect(unreachable).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });

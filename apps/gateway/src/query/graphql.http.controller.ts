@@ -7,31 +7,9 @@ import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { Metered } from '../openapi/api-errors';
 import { GraphqlChecks } from './graphql-checks';
+import { PLAYGROUND_PAGE } from './graphql-playground';
 import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
-
-/** GraphiQL, from its public CDN: the page needs a key, which the headers editor holds. */
-const PLAYGROUND = `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Tollgate GraphQL</title>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
-</head>
-<body style="margin:0">
-  <div id="graphiql" style="height:100vh"></div>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
-  <script>
-    const fetcher = GraphiQL.createFetcher({ url: location.pathname });
-    ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, isHeadersEditorEnabled: true, defaultHeaders: '{\\n  "x-api-key": "YOUR_KEY_VALUE"\\n}' }),
-    );
-  </script>
-</body>
-</html>
-`;
 
 @ApiTags('query')
 @Controller('graphql')
@@ -73,6 +51,6 @@ export class GraphqlHttpController {
   @ApiOperation({ summary: 'GraphiQL playground (put a key in its headers editor)' })
   @ApiProduces('text/html')
   playground(@Res() reply: FastifyReply): void {
-    void reply.type('text/html; charset=utf-8').send(PLAYGROUND);
+    void reply.type('text/html; charset=utf-8').send(PLAYGROUND_PAGE);
   }
 }
