@@ -3,7 +3,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { TOPICS } from '@tollgate/contracts';
-import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { api, collectMessages, e2ePlatform, eventually, launchBrowser, testBrokers } from '@tollgate/testing';
 import { createInstance } from '../../apps/gateway/src/identity/identity-e2e.fixture';
 import { as, defineAndLoad } from '../../apps/gateway/src/query/query-e2e.fixture';
 
@@ -90,6 +90,31 @@ describe('gateway conventions (API.md)', () => {
     const page = await api('GET', `${gatewayUrl}/api/docs`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger');
+  });
+
+  it('shows every operation in the API docs viewer, in a real browser, with nothing fetched from elsewhere', async () => {
+    const { paths } = (await api('GET', `${gatewayUrl}/api/docs-json`)).body;
+    const operations = Object.entries(paths as Record<string, object>).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const elsewhere: string[] = [];
+      page.on('request', (request) => {
+        if (!request.url().startsWith(gatewayUrl) && !request.url().startsWith('data:')) elsewhere.push(request.url());
+      });
+      page.on('pageerror', (error) => elsewhere.push(error.message));
+      await page.goto(`${gatewayUrl}/api/docs`);
+      await page.waitForSelector('.opblock');
+      // (An operation with two tags is shown under each.)
+      const shown = await page.$$eval('.opblock', (blocks) =>
+        blocks.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`),
+      );
+      expect([...new Set(shown)].sort()).toEqual([...new Set(operations)].sort());
+      expect(await page.textContent('.title')).toContain('Tollgate API');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('documents the errors each route can answer, in the one error shape', async () => {
