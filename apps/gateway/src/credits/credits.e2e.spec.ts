@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@tollgate/auth';
-import { e2ePlatform, eventually } from '@tollgate/testing';
+import { e2ePlatform, eventually, launchBrowser } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
 import type { ServiceClients } from '../downstream/service-clients';
 import { bearer, call, createInstance, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
@@ -152,5 +152,27 @@ describe('credits through the gateway', () => {
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject({ allowance: 1000, adjustments: -950, consumed: 52, refunded: 2, remaining: 0, balanced: true });
     expect((await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, { 'x-api-key': t.orgKey })).status).toBe(401);
+  });
+
+  it('keeps a browser page\'s live balance current over EventSource, the session token in the URL', async () => {
+    const own = await createInstance();
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(url('/health')); // any page of the gateway's origin
+      // EventSource sends no headers, so a console names its session in the URL (API.md: access_token).
+      // (Browser code as text: this file is type-checked for Node, without the DOM's names.)
+      await page.evaluate(`
+        window.seen = [];
+        new EventSource('/api/v1/credits/stream?access_token=${encodeURIComponent(own.session)}')
+          .addEventListener('balance', (e) => window.seen.push(JSON.parse(e.data).remaining));`);
+      const seen = () => page.evaluate('window.seen') as Promise<number[]>;
+      await eventually(async () => expect(await seen()).toEqual([1000]));
+      const charge = await metering.charge({ principal: { ...principal(), instanceId: own.instanceId }, requestId: randomUUID(), cost: 2, entities: ['a', 'b'] });
+      expect(charge.remaining).toBe(998);
+      await eventually(async () => expect((await seen()).at(-1)).toBe(998));
+    } finally {
+      await browser.close();
+    }
   });
 });
