@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChargeVoided, CreditsConsumed, CreditsRefunded, type EventData, type EventEnvelope } from '@tollgate/contracts';
 import type { Projection } from '@tollgate/event-sourcing';
+import type { KnownCharge } from './credit-account.decider';
 import { evolveCreditAccount, initialCreditAccount, type CreditAccountState } from './credit-account.events';
 
 interface AccountRow {
@@ -35,6 +36,16 @@ export async function readAccount(em: EntityManager, instanceId: string, forUpda
     [instanceId],
   );
   return accountFromRow(rows[0], instanceId);
+}
+
+/** What the ledger holds for these request ids of the instance (ids it has never seen are absent). */
+export async function readCharges(em: EntityManager, instanceId: string, requestIds: readonly string[]): Promise<Map<string, KnownCharge>> {
+  const rows: (KnownCharge & { request_id: string })[] = await em.query(
+    `SELECT request_id, cost, day, refunded_at IS NOT NULL AS refunded, closed
+       FROM credit_charges WHERE instance_id = $1 AND request_id = ANY($2::text[])`,
+    [instanceId, [...new Set(requestIds)]],
+  );
+  return new Map(rows.map(({ request_id, ...charge }) => [request_id, charge]));
 }
 
 interface ChargeRow {

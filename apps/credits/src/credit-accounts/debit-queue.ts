@@ -2,9 +2,10 @@ import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@tollgate/service-runtime';
-import { decideDebits, type DebitRequest, type DebitResult, type KnownCharge } from './credit-account.decider';
+import { decideDebits, type DebitRequest, type DebitResult } from './credit-account.decider';
 import type { CreditAccountState } from './credit-account.events';
 import { CreditAccountWriter, type ClaimOrder, type PreparedDebits } from './credit-account.writer';
+import { readCharges } from './credit-ledger.projection';
 
 interface Waiting {
   debits: DebitRequest[];
@@ -230,12 +231,7 @@ export class DebitQueue {
   private async locked(queue: InstanceQueue, instanceId: string, debits: DebitRequest[]): Promise<DebitResult[]> {
     queue.expected = undefined;
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const rows: { request_id: string; cost: number; day: string; refunded: boolean; closed: boolean }[] = await em.query(
-        `SELECT request_id, cost, day, refunded_at IS NOT NULL AS refunded, closed
-           FROM credit_charges WHERE instance_id = $1 AND request_id = ANY($2::text[])`,
-        [instanceId, [...new Set(debits.map((d) => d.requestId))]],
-      );
-      const known = new Map<string, KnownCharge>(rows.map((r) => [r.request_id, { cost: r.cost, day: r.day, refunded: r.refunded, closed: r.closed }]));
+      const known = await readCharges(em, instanceId, debits.map((d) => d.requestId));
       return decideDebits(state, debits, known, now);
     });
     this.count('locked');

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { callerInstance } from '../caller-access';
-import { decideRefund, type KnownCharge } from '../credit-account.decider';
+import { decideRefund } from '../credit-account.decider';
 import { CreditAccountWriter } from '../credit-account.writer';
+import { readCharges } from '../credit-ledger.projection';
 import { RefundDto } from './refund.dto';
 
 /**
@@ -22,11 +23,8 @@ export class RefundHttpController {
   ): Promise<{ remaining: number; refunded: boolean; voided: boolean }> {
     const instanceId = callerInstance(principal);
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const rows: KnownCharge[] = await em.query(
-        `SELECT cost, day, refunded_at IS NOT NULL AS refunded, closed FROM credit_charges WHERE instance_id = $1 AND request_id = $2`,
-        [instanceId, body.requestId],
-      );
-      return decideRefund(state, rows[0], body.requestId, now, body.final ?? false);
+      const known = await readCharges(em, instanceId, [body.requestId]);
+      return decideRefund(state, known.get(body.requestId), body.requestId, now, body.final ?? false);
     });
     return { remaining: written.state.remaining, ...written.result };
   }
