@@ -14,7 +14,7 @@ import {
   type GraphQLFieldConfigArgumentMap,
   type GraphQLOutputType,
 } from 'graphql';
-import { isDate, type FieldError, type FieldType, type TypedField } from '@tollgate/contracts';
+import { dayRangeErrors, type FieldError, type FieldType, type TypedField } from '@tollgate/contracts';
 
 /** What the schema needs of an entity type: its name and its own fields. */
 export interface EntityShape {
@@ -52,12 +52,7 @@ export function entityArgsErrors(args: EntityArgs): FieldError[] {
   if (args.limit !== undefined && args.limit !== null && (args.limit < 1 || args.limit > GRAPHQL_MAX_LIMIT)) {
     errors.push({ field: 'limit', message: `limit must be between 1 and ${GRAPHQL_MAX_LIMIT}` });
   }
-  for (const name of ['from', 'to'] as const) {
-    const value = args[name];
-    if (value !== undefined && value !== null && !isDate(value)) errors.push({ field: name, message: `${name} must be a date YYYY-MM-DD` });
-  }
-  if (isDate(args.from) && isDate(args.to) && args.from > args.to) errors.push({ field: 'from', message: 'from must not be after to' });
-  return errors;
+  return [...errors, ...dayRangeErrors(args)];
 }
 
 const JSON_SCALAR = new GraphQLScalarType({

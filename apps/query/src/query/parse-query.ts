@@ -1,4 +1,4 @@
-import { IDENTIFIER, isDate, MAX_ENTITIES_PER_QUERY, type FieldError } from '@tollgate/contracts';
+import { dayRangeErrors, IDENTIFIER, MAX_ENTITIES_PER_QUERY, type FieldError } from '@tollgate/contracts';
 import { QUERY_PARAMETERS, type QueryFormat, type QueryPlan, type QuerySort } from './query-plan';
 
 const FORMATS: QueryFormat[] = ['json', 'csv', 'xml'];
@@ -37,12 +37,7 @@ export function parseQuery(
   for (const e of entities) if (!IDENTIFIER.test(e)) errors.push({ field: 'entities', message: `${e} is not an entity name` });
   if (new Set(entities).size !== entities.length) errors.push({ field: 'entities', message: 'an entity is listed twice' });
 
-  for (const name of ['from', 'to'] as const) {
-    if (params[name] !== undefined && !isDate(params[name])) errors.push({ field: name, message: `${name} must be a date YYYY-MM-DD` });
-  }
-  if (params.from && params.to && isDate(params.from) && isDate(params.to) && params.from > params.to) {
-    errors.push({ field: 'from', message: 'from must not be after to' });
-  }
+  errors.push(...dayRangeErrors(params));
   const sort = (params.sort ?? 'created') as QuerySort;
   if (!SORTS.includes(sort)) errors.push({ field: 'sort', message: 'sort must be created, updated or alpha' });
   const order = params.order ?? 'desc';

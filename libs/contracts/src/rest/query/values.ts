@@ -1,3 +1,5 @@
+import type { FieldError } from '../../api-error';
+
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -15,4 +17,18 @@ export function parseDatetime(value: unknown): string | undefined {
   if (typeof value !== 'string' || !DATETIME.test(value) || !isDate(value.slice(0, 10))) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The `from` and `to` of a records query (inclusive days): each a real day, and not the wrong way
+ * round. The REST query and the GraphQL arguments are judged by this one rule.
+ */
+export function dayRangeErrors(range: { from?: unknown; to?: unknown }): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const name of ['from', 'to'] as const) {
+    const value = range[name];
+    if (value !== undefined && value !== null && !isDate(value)) errors.push({ field: name, message: `${name} must be a date YYYY-MM-DD` });
+  }
+  if (isDate(range.from) && isDate(range.to) && range.from > range.to) errors.push({ field: 'from', message: 'from must not be after to' });
+  return errors;
 }
