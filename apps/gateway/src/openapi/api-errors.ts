@@ -77,9 +77,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
  * Adds to every operation the errors any route of its kind can answer, where its decorators did
  * not: 400 when it takes parameters or a body, 413 when it takes a body, 404 when its path names a
  * thing, 500 always; `X-Request-Id` to every answer, and the balance headers to the successes of
- * `@Metered` routes. Route-specific
- * errors (401/403 from `@Authenticated`, 429/503/504 from `@Metered`) come from the routes' own
- * decorators.
+ * `@Metered` routes. Route-specific errors (401/403 from `@Authenticated`, 429/503/504 from
+ * `@Metered`) come from the routes' own decorators.
  */
 export function addCommonErrors(document: OpenAPIObject): OpenAPIObject {
   const schema = { $ref: getSchemaPath(ApiError) };

@@ -13,11 +13,10 @@ export function parseGraphql(query: string): DocumentNode {
 /**
  * The root fields a GraphQL request reads, as many times as it reads them (aliases included):
  * what the gateway refuses or charges for before anything runs. Introspection fields (`__schema`,
- * `__type`, `__typename`) are left out; they read no records. Syntax errors, mutations and an
- * ambiguous or unknown operation are refused here, at no cost.
+ * `__type`, `__typename`) are left out; they read no records. Mutations and an ambiguous or
+ * unknown operation are refused here, syntax errors by `parseGraphql`, at no cost.
  */
-export function graphqlRootFields(query: string | DocumentNode, operationName?: string): string[] {
-  const document = typeof query === 'string' ? parseGraphql(query) : query;
+export function graphqlRootFields(document: DocumentNode, operationName?: string): string[] {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) {

@@ -1,10 +1,12 @@
 import { ApiException } from '@tollgate/service-runtime';
-import { graphqlRootFields } from './graphql-root-fields';
+import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
+
+const rootFields = (query: string, operationName?: string) => graphqlRootFields(parseGraphql(query), operationName);
 
 /** The field errors a refused request answers with. */
 function refusal(query: string, operationName?: string): string[] {
   try {
-    graphqlRootFields(query, operationName);
+    rootFields(query, operationName);
   } catch (error) {
     if (error instanceof ApiException) return (error.options.errors ?? []).map((e) => e.message);
     throw error;
@@ -17,12 +19,12 @@ describe('graphqlRootFields', () => {
     const query = `
       query Q { a: actions { id } b: actions { id } ...More ... on Query { docs { id } } __typename __schema { types { name } } }
       fragment More on Query { graphs { id } ...More }`;
-    expect(graphqlRootFields(query)).toEqual(['actions', 'actions', 'graphs', 'docs']);
+    expect(rootFields(query)).toEqual(['actions', 'actions', 'graphs', 'docs']);
   });
 
   it('picks the named operation, and needs a name when there are several', () => {
     const two = 'query A { actions { id } } query B { graphs { id } }';
-    expect(graphqlRootFields(two, 'B')).toEqual(['graphs']);
+    expect(rootFields(two, 'B')).toEqual(['graphs']);
     expect(refusal(two)).toEqual(['operationName is required when the document has several operations']);
     expect(refusal(two, 'C')).toEqual(['no operation named C']);
   });
