@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     '',
     `Tollgate is ready (${seconds} s).`,
     '',
+    `  Console        ${platform.gatewayUrl}/console   (query builder and API keys; sign in with the demo login below)`,
     `  API            ${platform.gatewayUrl}/api/v1`,
     `  API docs       ${platform.gatewayUrl}/api/docs   (OpenAPI JSON: ${platform.gatewayUrl}/api/docs-json)`,
     `  Events         ${platform.gatewayUrl}/api/asyncapi.json   (AsyncAPI: every topic and event)`,

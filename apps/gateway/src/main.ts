@@ -4,6 +4,7 @@ import { runService } from '@tollgate/service-runtime';
 import { AppModule } from './app.module';
 import { gatewayConfigSchema } from './config/gateway.config';
 import { setUpOpenApi } from './openapi/openapi';
+import { serveConsole } from './console/console-assets';
 import { servePlaygroundAssets } from './query/graphql-playground';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
@@ -17,5 +18,6 @@ void runService({
   configure: async (app) => {
     setUpOpenApi(app);
     await servePlaygroundAssets(app);
+    await serveConsole(app);
   },
 });

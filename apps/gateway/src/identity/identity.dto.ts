@@ -106,6 +106,17 @@ export class TokenDto {
   @ApiProperty() expiresAt!: string;
 }
 
+/** Who a credential acts as: what a console or a client needs to know which calls it may make. */
+export class CallerDto {
+  @ApiProperty() instanceId!: string;
+  @ApiProperty({ enum: ['personal', 'organization', 'data', 'session'], description: 'A key kind, or a console session' }) kind!: string;
+  @ApiPropertyOptional({ description: 'The user it acts as (sessions and personal keys)' }) userId?: string;
+  @ApiPropertyOptional({ description: 'Keys only' }) keyId?: string;
+  @ApiProperty({ enum: KEY_SCOPES, isArray: true }) scopes!: string[];
+  @ApiPropertyOptional({ ...rolesSchema, description: "The user's role per module (sessions and personal keys)" }) roles?: ModuleRoles;
+  @ApiPropertyOptional({ type: [String], description: 'Data keys: the entities they may read' }) entities?: string[];
+}
+
 export class InstanceDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;

@@ -1,11 +1,12 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '@tollgate/auth';
+import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
+import { Authenticated } from '../auth/authenticated.decorator';
 import { KeysForwarder } from './keys-forwarder';
-import { LoginDto, TokenDto } from './identity.dto';
+import { CallerDto, LoginDto, TokenDto } from './identity.dto';
 
 const LOGIN: Principal = { instanceId: '', kind: 'system', scopes: [] };
 
@@ -29,5 +30,21 @@ export class LoginHttpController {
       if (error instanceof ApiException && error.status === 401) await this.limiter.recordFailure(request.ip);
       throw error;
     }
+  }
+
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({ summary: 'Who this key or session acts as: instance, user, scopes and module roles (free)' })
+  @ApiOkResponse({ type: CallerDto })
+  me(@CurrentPrincipal() p: Principal): CallerDto {
+    return {
+      instanceId: p.instanceId,
+      kind: p.kind,
+      ...(p.userId ? { userId: p.userId } : {}),
+      ...(p.keyId ? { keyId: p.keyId } : {}),
+      scopes: p.scopes,
+      ...(p.roles ? { roles: p.roles as CallerDto['roles'] } : {}),
+      ...(p.entities ? { entities: p.entities } : {}),
+    };
   }
 }

@@ -55,11 +55,13 @@ export class QueryForwarding {
   /**
    * Refuses a records query before anything is charged: what the parameters cannot mean for this
    * caller (`mine=true` without a personal key, a `timeout` above the query service's limit),
-   * then what `refuseUnservable` refuses.
+   * then what `refuseUnservable` refuses. `forUrl`: the query builder checks a URL its caller will
+   * send with a key of its own; a console session's user will send their personal key.
    */
-  async refuseQuery(principal: Principal, entities: string[], requestId: string, params: EntityQueryParamsDto): Promise<void> {
+  async refuseQuery(principal: Principal, entities: string[], requestId: string, params: EntityQueryParamsDto, forUrl = false): Promise<void> {
     const errors: FieldError[] = [];
-    if (params.mine === 'true' && principal.kind !== 'personal') errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
+    const userBound = principal.kind === 'personal' || (forUrl && principal.kind === 'session');
+    if (params.mine === 'true' && !userBound) errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
     if (params.timeout !== undefined && Number(params.timeout) > this.config.QUERY_TIMEOUT_MS) {
       errors.push({ field: 'timeout', message: `timeout must be between 1 and ${this.config.QUERY_TIMEOUT_MS} ms` });
     }

@@ -1,0 +1,81 @@
+// The console's only way to the platform: the public API, with the session of POST /api/v1/auth/login.
+import { h } from 'preact';
+import htm from 'htm';
+
+/** Preact templates without a build step. */
+export const html = htm.bind(h);
+
+const SESSION = 'tollgate.console.session';
+
+/** The signed-in session ({ token, instance, email, expiresAt }) for this browser tab, or null. */
+export function loadSession() {
+  try {
+    const session = JSON.parse(sessionStorage.getItem(SESSION) ?? 'null');
+    return session && Date.parse(session.expiresAt) > Date.now() ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session) {
+  sessionStorage.setItem(SESSION, JSON.stringify(session));
+}
+
+export function clearSession() {
+  sessionStorage.removeItem(SESSION);
+}
+
+/** An answer in the platform's error shape: { status: 'error', code, message, errors? }. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code;
+    this.errors = body?.errors ?? [];
+  }
+
+  /** The message with the fields it names, as a person would read it. */
+  get details() {
+    return this.errors.length ? this.errors.map((e) => `${e.field}: ${e.message}`).join('; ') : this.message;
+  }
+}
+
+let onSessionEnded = () => {};
+
+/** Called when the platform refuses the session (expired, or its user lost access). */
+export function whenSessionEnds(handler) {
+  onSessionEnded = handler;
+}
+
+export async function api(session, method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  let data;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = { message: text };
+  }
+  if (!response.ok) {
+    if (response.status === 401 && session) onSessionEnded();
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
+
+/** Copies text, with the older route for pages the Clipboard API refuses (plain http, no focus). */
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+}

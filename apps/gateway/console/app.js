@@ -1,0 +1,123 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, clearSession, html, loadSession, saveSession, whenSessionEnds } from './api.js';
+import { QueryBuilderPage } from './query-builder.js';
+import { KeysPage } from './keys.js';
+
+const PAGES = [
+  { id: 'query-builder', title: 'Query builder' },
+  { id: 'keys', title: 'API keys' },
+];
+
+function currentPage() {
+  const id = location.hash.replace(/^#\/?/, '');
+  return PAGES.some((p) => p.id === id) ? id : PAGES[0].id;
+}
+
+function Login({ onSignedIn, notice }) {
+  const [form, setForm] = useState({ instance: '', email: '', password: '' });
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const field = (name) => (event) => setForm({ ...form, [name]: event.currentTarget.value });
+
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const { token, expiresAt } = await api(null, 'POST', '/api/v1/auth/login', form);
+      onSignedIn({ token, expiresAt, instance: form.instance, email: form.email });
+    } catch (e) {
+      setError(e.status === 401 ? 'Wrong instance, email or password.' : e.details);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return html`
+    <main class="login">
+      <h1>Tollgate console</h1>
+      ${notice && html`<p class="notice">${notice}</p>`}
+      <form onSubmit=${submit}>
+        <label>Instance <input name="instance" required autocomplete="organization" value=${form.instance} onInput=${field('instance')} /></label>
+        <label>Email <input name="email" type="email" required autocomplete="username" value=${form.email} onInput=${field('email')} /></label>
+        <label>Password <input name="password" type="password" required autocomplete="current-password" value=${form.password} onInput=${field('password')} /></label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit" disabled=${busy}>Sign in</button>
+      </form>
+    </main>`;
+}
+
+/**
+ * The instance's pool, kept current: read once, then pushed by the live balance stream on every
+ * change, whoever spent the credits. EventSource cannot send headers, so the session goes in the URL.
+ */
+function useBalance(session) {
+  const [balance, setBalance] = useState(null);
+  useEffect(() => {
+    let open = true;
+    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), () => undefined);
+    const stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
+    stream.addEventListener('balance', (event) => setBalance(JSON.parse(event.data)));
+    return () => {
+      open = false;
+      stream.close();
+    };
+  }, [session.token]);
+  return balance;
+}
+
+function Shell({ session, caller, onSignOut }) {
+  const [page, setPage] = useState(currentPage);
+  const balance = useBalance(session);
+  useEffect(() => {
+    const follow = () => setPage(currentPage());
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+
+  return html`
+    <header>
+      <strong>Tollgate</strong>
+      <nav>
+        ${PAGES.map((p) => html`<a href=${`#/${p.id}`} aria-current=${p.id === page ? 'page' : undefined}>${p.title}</a>`)}
+      </nav>
+      <span class="credits" title=${balance ? `Resets at ${new Date(balance.resetsAt).toLocaleString()} (${balance.timezone})` : ''}>
+        Remaining credits: <output data-testid="remaining-credits">${balance ? balance.remaining.toLocaleString('en') : '…'}</output>
+        ${balance && html` / ${balance.dailyAllowance.toLocaleString('en')}`}
+      </span>
+      <span class="who">${session.email} · ${session.instance}</span>
+      <button type="button" class="link" onClick=${onSignOut}>Sign out</button>
+    </header>
+    <main>
+      ${page === 'keys' ? html`<${KeysPage} session=${session} caller=${caller} />` : html`<${QueryBuilderPage} session=${session} caller=${caller} balance=${balance} />`}
+    </main>`;
+}
+
+function App() {
+  const [session, setSession] = useState(loadSession);
+  const [caller, setCaller] = useState(null);
+  const [notice, setNotice] = useState('');
+
+  const signOut = useCallback((message = '') => {
+    clearSession();
+    setSession(null);
+    setCaller(null);
+    setNotice(message);
+  }, []);
+
+  useEffect(() => whenSessionEnds(() => signOut('Your session has ended. Sign in again.')), [signOut]);
+
+  useEffect(() => {
+    if (!session) return;
+    api(session, 'GET', '/api/v1/auth/me').then(setCaller, () => undefined);
+  }, [session]);
+
+  if (!session) {
+    return html`<${Login} notice=${notice} onSignedIn=${(s) => (saveSession(s), setNotice(''), setSession(s))} />`;
+  }
+  if (!caller) return html`<p class="loading">Loading…</p>`;
+  return html`<${Shell} session=${session} caller=${caller} onSignOut=${() => signOut()} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

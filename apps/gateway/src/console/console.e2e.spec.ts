@@ -1,0 +1,180 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { eventually, launchBrowser } from '@tollgate/testing';
+import { bearer, call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { as, defineAndLoad, remaining } from '../query/query-e2e.fixture';
+
+jest.setTimeout(90_000);
+
+/** Signs in on the console's page, as a person would. */
+async function signIn(page: Page, instance: string, email: string, password: string): Promise<void> {
+  await page.goto(url('/console'));
+  await page.getByLabel('Instance').fill(instance);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('the admin console (e2e, headless Chromium)', () => {
+  let t: TestInstance;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    t = await createInstance();
+    await defineAndLoad(t.orgKey, 'actions', [{ name: 'status', type: 'string' }], [
+      { id: 'a1', title: 'Write report', createdAt: '2026-01-01T09:00:00Z', status: 'open' },
+      { id: 'a2', title: 'Answer mail', createdAt: '2026-01-02T09:00:00Z', status: 'done' },
+    ]);
+    await defineAndLoad(t.orgKey, 'graphs', [{ name: 'kind', type: 'string' }], [{ id: 'g1', title: 'Process map', kind: 'flow' }]);
+    browser = await launchBrowser();
+  });
+
+  beforeEach(async () => {
+    page = await browser.newPage();
+    page.on('pageerror', (error) => problems.push(error.message));
+    // Everything the console loads comes from this gateway: no CDN, nothing from outside.
+    page.on('request', (request) => {
+      if (!request.url().startsWith(url('/'))) problems.push(`outside request: ${request.url()}`);
+    });
+  });
+
+  afterEach(async () => {
+    await page.close();
+    expect(problems.splice(0)).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('says who a credential acts as: GET /api/v1/auth/me', async () => {
+    const session = await call('GET', '/api/v1/auth/me', bearer(t.session));
+    expect(session.status).toBe(200);
+    expect(session.body).toEqual(
+      expect.objectContaining({ instanceId: t.instanceId, kind: 'session', userId: t.adminId, roles: { users: 'admin', query: 'admin' } }),
+    );
+    const org = await call('GET', '/api/v1/auth/me', { 'x-api-key': t.orgKey });
+    expect(org.body).toEqual(expect.objectContaining({ kind: 'organization', scopes: ['query', 'ingest', 'flows', 'admin'] }));
+    expect(org.body.userId).toBeUndefined();
+    const data = await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] });
+    expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': data.key })).body).toEqual(
+      expect.objectContaining({ kind: 'data', keyId: data.id, entities: ['graphs'] }),
+    );
+    const none = await call('GET', '/api/v1/auth/me', {});
+    expect([none.status, none.body.code]).toEqual([401, 'invalid_token']);
+  });
+
+  it('refuses a wrong password on the sign-in page and keeps the user there', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, 'not the password');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong instance, email or password');
+    expect(await page.getByRole('heading', { name: 'Query builder' }).count()).toBe(0);
+  });
+
+  it('builds the URL of a query as entities and filters are chosen, and that URL works with a key', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByLabel(/graphs/).check();
+    await page.getByLabel('Sort by').selectOption('alpha');
+    await page.getByLabel('Order').selectOption('asc');
+    await page.getByLabel('Maximum items per entity').fill('1');
+    await page.getByLabel('Format').selectOption('csv');
+    await expect(page.getByTestId('query-cost').textContent()).resolves.toBe('2');
+    const expected = url('/api/v1/query.csv?entities=actions,graphs&sort=alpha&order=asc&limit=1&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(expected));
+
+    const before = await remaining(t.orgKey);
+    const res = await fetch(expected.replace('YOUR_KEY_VALUE', t.orgKey));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-credits-cost')).toBe('2');
+    const rows = parseCsv(await res.text(), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.entity, r.id, r.title])).toEqual([
+      ['actions', 'a2', 'Answer mail'],
+      ['graphs', 'g1', 'Process map'],
+    ]);
+    // The header's balance follows the pool live: the query above was another client's.
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(String(before - 2)));
+  });
+
+  it('offers "only my items" to a session, for the URL its user will call with a personal key', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByLabel(/Only items where I hold a responsibility/).check();
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(url('/api/v1/query?entities=actions&mine=true&key=YOUR_KEY_VALUE')));
+    await expect(page.getByText('with an API key: your personal key').count()).resolves.toBe(1);
+  });
+
+  it('clears a query the pool can no longer pay for when another client spends the credits', async () => {
+    const poor = await createInstance();
+    await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], []);
+    await defineAndLoad(poor.orgKey, 'graphs', [{ name: 'kind', type: 'string' }], []);
+    expect((await call('PATCH', `/api/v1/operator/instances/${poor.instanceId}`, operator(), { dailyCredits: 3 })).status).toBe(200);
+    await signIn(page, poor.instanceId, poor.adminEmail, poor.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByLabel(/graphs/).check();
+    await page.getByLabel('Maximum items per entity').fill('10');
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe('3'));
+    await eventually(async () => expect(await page.getByTestId('query-url').count()).toBe(1));
+
+    expect((await as(poor.orgKey, 'GET', '/api/v1/query?entities=actions,graphs')).status).toBe(200);
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe('1'));
+    await page.getByText('This query needed 2 credits and 1 remain: its entities and filters were cleared.').waitFor();
+    expect(await page.getByLabel(/actions/).isChecked()).toBe(false);
+    expect(await page.getByLabel(/graphs/).isChecked()).toBe(false);
+    expect(await page.getByLabel('Maximum items per entity').inputValue()).toBe('');
+    expect(await page.getByTestId('query-url').count()).toBe(0);
+    // One credit left: one entity can still be chosen, a second cannot.
+    await page.getByLabel(/actions/).check();
+    expect(await page.getByLabel(/graphs/).isDisabled()).toBe(true);
+  });
+
+  it('issues a key for another admin, shows it once, and deletes keys so they stop working', async () => {
+    const owner = await createUser(t, { query: 'admin' });
+    const old = await issue(t, { kind: 'organization', description: 'old integration', scopes: ['query'] });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('combobox', { name: /^Owner/ }).selectOption(owner.id);
+    await page.getByLabel('Description').fill('Reporting for the query admin');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByTestId('issued-key').inputValue();
+    expect(key).toMatch(/^tg_\w+p$/);
+    const me = await call('GET', '/api/v1/auth/me', { 'x-api-key': key });
+    expect(me.body).toEqual(expect.objectContaining({ kind: 'personal', userId: owner.id }));
+
+    // A second personal key for the same user is refused with a message that says what to do.
+    await page.getByRole('combobox', { name: /^Owner/ }).selectOption(owner.id);
+    await page.getByLabel('Description').fill('another');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('already has an active personal key');
+
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByTestId('issued-key').count()).toBe(0);
+    const row = (id: string) => page.locator(`tr[data-key-id="${id}"]`);
+    await expect(row(me.body.keyId).textContent()).resolves.toContain(owner.email);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row(me.body.keyId).getByRole('checkbox').check();
+    await row(old.id).getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Delete (2)' }).click();
+    await eventually(async () => expect(await row(old.id).textContent()).toContain('revoked'));
+    await expect(row(me.body.keyId).textContent()).resolves.toContain('revoked');
+    expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': key })).status).toBe(401);
+    expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': old.key })).status).toBe(401);
+  });
+
+  it('shows each page only to the roles its API allows', async () => {
+    const queryAdmin = await createUser(t, { query: 'admin' });
+    await signIn(page, t.instanceId, queryAdmin.email, queryAdmin.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    expect(await page.getByLabel(/actions/).count()).toBe(1);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByText('Key administration needs the admin role of the Users module.').waitFor();
+
+    const reader = await createUser(t, { query: 'reader' });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, t.instanceId, reader.email, reader.password);
+    await page.getByRole('link', { name: 'Query builder' }).click();
+    await page.getByText('The query builder is for administrators of at least one module.').waitFor();
+  });
+});
