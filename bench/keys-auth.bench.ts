@@ -83,7 +83,7 @@ async function main() {
       [PRINCIPAL_HEADER]: await tokens.sign({ instanceId, kind: 'session', userId: admin.id, roles: { users: 'admin' }, scopes: ['admin'] }),
     });
     const keys = (p: string) => `${platform.urls.keys}${p}`;
-    const gatewayStatus = async (key: string) => (await fetch(`${gw}/api/v1/groups`, { headers: { 'x-api-key': key } })).status;
+    const gatewayStatus = async (key: string) => (await fetch(`${gw}/api/v1/auth/me`, { headers: { 'x-api-key': key } })).status;
     const until401 = async (key: string, t0: number) => {
       for (;;) {
         if ((await gatewayStatus(key)) === 401) return performance.now() - t0;

@@ -15,3 +15,14 @@ export interface Principal {
 }
 
 export const PRINCIPAL_HEADER = 'x-tollgate-principal';
+
+/**
+ * Flow administration (definitions, webhook tokens, runs and their data): a console session of a
+ * user who is admin or contributor of some module, or a personal or organization key with the
+ * `flows` or `admin` scope. A reader may trigger flows, not change them.
+ */
+export function mayManageFlows(principal: Principal): boolean {
+  if (principal.kind === 'session') return Object.values(principal.roles ?? {}).some((role) => role === 'admin' || role === 'contributor');
+  const keyKind = principal.kind === 'personal' || principal.kind === 'organization';
+  return keyKind && (principal.scopes.includes('flows') || principal.scopes.includes('admin'));
+}

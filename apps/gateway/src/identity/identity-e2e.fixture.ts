@@ -71,5 +71,5 @@ export async function issue(t: TestInstance, body: Record<string, unknown>): Pro
 
 /** Status of an authenticated call that any valid key of the instance may make. */
 export async function authStatus(headers: Record<string, string>, query = ''): Promise<number> {
-  return (await call('GET', `/api/v1/groups${query}`, headers)).status;
+  return (await call('GET', `/api/v1/auth/me${query}`, headers)).status;
 }

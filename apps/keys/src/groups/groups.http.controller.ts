@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ArrayUnique, IsArray, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { CurrentPrincipal, mayManageFlows, type Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { isUniqueViolation, requireUserAdmin, UUID } from '../identity/access';
@@ -25,6 +25,11 @@ const toView = (r: { id: string; name: string; members: string[]; created_at: Da
   members: r.members,
   createdAt: r.created_at.toISOString(),
 });
+
+/** Reading groups: user administrators, and flow administrators, who give flows to groups. */
+function requireGroupReader(principal: Principal): void {
+  if (!mayManageFlows(principal)) requireUserAdmin(principal);
+}
 
 /** Groups of users of one instance; flows grant their privileges to groups. */
 @Controller('groups')
@@ -54,6 +59,7 @@ export class GroupsHttpController {
 
   @Get()
   async list(@CurrentPrincipal() principal: Principal): Promise<{ groups: GroupView[] }> {
+    requireGroupReader(principal);
     const rows = await this.dataSource.query(`SELECT * FROM user_groups WHERE instance_id = $1 ORDER BY lower(name)`, [
       principal.instanceId,
     ]);
@@ -62,6 +68,7 @@ export class GroupsHttpController {
 
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<GroupView> {
+    requireGroupReader(principal);
     if (!UUID.test(id)) throw ApiException.notFound('No such group');
     const [row] = await this.dataSource.query(`SELECT * FROM user_groups WHERE instance_id = $1 AND id = $2`, [principal.instanceId, id]);
     if (!row) throw ApiException.notFound('No such group');

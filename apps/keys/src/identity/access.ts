@@ -2,11 +2,20 @@ import type { Principal } from '@tollgate/auth';
 import { KEY_SCOPES, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 
-/** User and key administration: a `users` module admin's session or personal key, or an `admin`-scoped key. */
+/**
+ * User, group and key administration: a `users` module admin's session; an `admin`-scoped
+ * organization key; or an `admin`-scoped personal key whose owner is a `users` module admin. A
+ * personal key acts as its user, so it never does more than that user may (a user who lost the
+ * role cannot give it back to themselves with their key), nor more than its scopes allow.
+ */
 export function requireUserAdmin(principal: Principal): void {
-  const userAdmin = (principal.kind === 'session' || principal.kind === 'personal') && principal.roles?.users === 'admin';
-  const adminKey = (principal.kind === 'personal' || principal.kind === 'organization') && principal.scopes.includes('admin');
-  if (!userAdmin && !adminKey) throw ApiException.forbidden('This needs the users module admin role or an admin-scoped key');
+  const usersAdmin = principal.roles?.users === 'admin';
+  const adminScope = principal.scopes.includes('admin');
+  const allowed =
+    (principal.kind === 'session' && usersAdmin) ||
+    (principal.kind === 'personal' && usersAdmin && adminScope) ||
+    (principal.kind === 'organization' && adminScope);
+  if (!allowed) throw ApiException.forbidden('This needs the users module admin role or an admin-scoped key');
 }
 
 export function requireOperator(principal: Principal): void {
