@@ -47,7 +47,7 @@ export class CredentialsService {
         WHERE u.instance_id = $1 AND lower(u.email) = lower($2) AND u.status = 'active'`,
       [instanceId, email],
     );
-    const ok = user?.hash ? await this.hashing.verifyPassword(user.hash, password) : false;
+    const ok = await this.hashing.verifyPasswordOrNone(user?.hash, password);
     if (!user || !ok) throw ApiException.invalidToken();
     const token = generateCredential('session');
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_MINUTES * 60_000);
