@@ -8,3 +8,5 @@ export * from './api-error';
 export * from './events';
 export * from './rest/query';
 export * from './asyncapi';
+export * from './rest/instant';
+export * from './rest/plan';

@@ -6,6 +6,8 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { ApiException } from './errors/api-exception';
+import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration } from './metrics/metrics';
 import { requestIdFor } from './request-id';
@@ -44,6 +46,13 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useGlobalPipes(apiValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('preValidation', async (request) => {
+    if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
+    if (typeof request.body === 'object' && request.body !== null) {
+      const errors = nulCharacterErrors(request.body);
+      if (errors.length) throw ApiException.validation(errors);
+    }
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -6,17 +6,17 @@ import {
   IsEmail,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   IsTimeZone,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   MinLength,
 } from 'class-validator';
-import { IsModuleRoles, KEY_KINDS, KEY_SCOPES, MODULE_ROLES, type KeyKind, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import { IsInstant, IsModuleRoles, KEY_KINDS, MAX_DAILY_CREDITS, KEY_SCOPES, MODULE_ROLES, type KeyKind, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 
 const rolesSchema: ApiPropertyOptions = {
   type: 'object',
@@ -35,14 +35,14 @@ export class CreateInstanceDto {
   @Matches(/^[a-z][a-z0-9-]{1,62}$/, { message: 'id must be 2-63 lowercase letters, digits or dashes, starting with a letter' })
   id!: string;
   @ApiProperty({ example: 'Acme Corp' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
-  @ApiProperty({ example: 10000, minimum: 0 }) @IsInt() @Min(0) dailyCredits!: number;
+  @ApiProperty({ example: 10000, minimum: 0, maximum: MAX_DAILY_CREDITS }) @IsInt() @Min(0) @Max(MAX_DAILY_CREDITS) dailyCredits!: number;
   @ApiProperty({ example: 'Europe/Paris', description: 'IANA time zone; the credit pool resets at local midnight' })
   @IsTimeZone()
   timezone!: string;
 }
 
 export class ChangePlanDto {
-  @ApiPropertyOptional({ minimum: 0 }) @IsOptional() @IsInt() @Min(0) dailyCredits?: number;
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_DAILY_CREDITS }) @IsOptional() @IsInt() @Min(0) @Max(MAX_DAILY_CREDITS) dailyCredits?: number;
   @ApiPropertyOptional({ example: 'America/New_York' }) @IsOptional() @IsTimeZone() timezone?: string;
 }
 
@@ -93,7 +93,7 @@ export class IssueKeyDto {
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9_]*$/, { each: true })
   entities?: string[];
-  @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z' }) @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
+  @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z' }) @IsOptional() @IsInstant() expiresAt?: string;
   @ApiPropertyOptional({ description: 'Owner user id (personal keys default to the caller)' }) @IsOptional() @IsUUID() ownerId?: string;
 }
 

@@ -39,12 +39,16 @@ describe('operator and identity', () => {
       { id: 'Bad Id', name: 'x', dailyCredits: 1, timezone: 'UTC' },
       { id: 'okid', name: 'x', dailyCredits: -1, timezone: 'UTC' },
       { id: 'okid', name: 'x', dailyCredits: 1, timezone: 'Mars/Olympus' },
+      // The pool is counted in 32-bit integers.
+      { id: 'okid', name: 'x', dailyCredits: 2_147_483_648, timezone: 'UTC' },
     ]) {
       const res = await call('POST', '/api/v1/operator/instances', operator(), body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('validation_failed');
     }
     expect((await call('POST', '/api/v1/operator/instances/nosuchinstance/users', operator(), { email: 'a@b.test', name: 'a', roles: {} })).status).toBe(404);
+    const tooMuch = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 3_000_000_000 });
+    expect([tooMuch.status, tooMuch.body.errors]).toEqual([400, [{ field: 'dailyCredits', message: 'dailyCredits must not be greater than 2147483647' }]]);
   });
 
   it('logs in with email and password; wrong ones get 401', async () => {
@@ -148,5 +152,53 @@ describe('operator and identity', () => {
     }
     const verify = await api('POST', `${urls.keys}/credentials/verify`, { body: { credential: t.orgKey } });
     expect(verify.status).toBe(401);
+  });
+
+  it('refuses the NUL character, which no database column can hold, naming where it is', async () => {
+    const user = await call('POST', '/api/v1/users', bearer(t.session), { email: 'nul@x.test', name: 'a\u0000b', roles: { query: 'reader' } });
+    expect([user.status, user.body.code, user.body.errors]).toEqual([400, 'validation_failed', [{ field: 'name', message: 'must not contain the NUL character (\\u0000)' }]]);
+    const key = await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'organization', description: 'x', scopes: ['query', 'a\u0000'] });
+    expect(key.body.errors).toEqual([{ field: 'scopes.1', message: 'must not contain the NUL character (\\u0000)' }]);
+    const loginAttempt = await call('POST', '/api/v1/auth/login', {}, { instance: 'de\u0000mo', email: 'a@x.test', password: 'password123' });
+    expect([loginAttempt.status, loginAttempt.body.code]).toEqual([400, 'validation_failed']);
+    const inPath = await call('GET', '/api/v1/users/a%00b', bearer(t.session));
+    expect([inPath.status, inPath.body.code, inPath.body.errors]).toEqual([400, 'validation_failed', [{ field: 'url', message: 'must not contain the NUL character (%00)' }]]);
+    const inQuery = await call('PATCH', '/api/v1/operator/instances/x%00y', operator(), { dailyCredits: 5 });
+    expect([inQuery.status, inQuery.body.code]).toEqual([400, 'validation_failed']);
+    expect((await call('GET', '/api/v1/users', bearer(t.session))).body.users.some((u: { email: string }) => u.email === 'nul@x.test')).toBe(false);
+  });
+
+  it('shows groups to user and flow administrators only', async () => {
+    const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: `readers ${randomUUID().slice(0, 6)}`, members: [] });
+    expect(group.status).toBe(201);
+    const reader = await createUser(t, { query: 'reader' });
+    const readerSession = await login(t.instanceId, reader.email, reader.password);
+    const dataKey = await issue(t, { kind: 'data', description: 'graphs', scopes: ['query'], entities: ['graphs'] });
+    const flowsKey = await issue(t, { kind: 'organization', description: 'flows', scopes: ['flows'] });
+    const contributor = await createUser(t, { flows: 'contributor' });
+    const contributorSession = await login(t.instanceId, contributor.email, contributor.password);
+    const status = async (headers: Record<string, string>) => (await call('GET', `/api/v1/groups/${group.body.id}`, headers)).status;
+    expect(await status(bearer(readerSession))).toBe(403);
+    expect(await status({ 'x-api-key': dataKey.key })).toBe(403);
+    expect((await call('GET', '/api/v1/groups', { 'x-api-key': dataKey.key })).status).toBe(403);
+    expect(await status({ 'x-api-key': flowsKey.key })).toBe(200);
+    expect(await status(bearer(contributorSession))).toBe(200);
+    expect(await status(bearer(t.session))).toBe(200);
+  });
+
+  it('lets a session change flows only when its user is admin or contributor of a module', async () => {
+    const flow = (name: string) => ({ app: 'Roles', name, description: 'x', mode: 'sync', steps: [{ type: 'response', body: '"ok"' }] });
+    const reader = await createUser(t, { query: 'reader' });
+    const readerSession = await login(t.instanceId, reader.email, reader.password);
+    const refused = await call('POST', '/api/v1/flows', bearer(readerSession), flow('by reader'));
+    expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
+    expect((await call('GET', '/api/v1/flows', bearer(readerSession))).status).toBe(403);
+
+    const contributor = await createUser(t, { flows: 'contributor' });
+    const contributorSession = await login(t.instanceId, contributor.email, contributor.password);
+    const created = await call('POST', '/api/v1/flows', bearer(contributorSession), flow(`by contributor ${randomUUID().slice(0, 6)}`));
+    expect(created.status).toBe(201);
+    expect((await call('DELETE', `/api/v1/flows/${created.body.id}`, bearer(readerSession))).status).toBe(403);
+    expect((await call('DELETE', `/api/v1/flows/${created.body.id}`, bearer(contributorSession))).status).toBe(204);
   });
 });

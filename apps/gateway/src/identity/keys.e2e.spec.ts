@@ -36,6 +36,10 @@ describe('API keys', () => {
       { kind: 'data', description: 'x' },
       { kind: 'data', description: 'x', entities: ['orders'], scopes: ['ingest'] },
       { kind: 'organization', description: 'x', expiresAt: '2001-01-01T00:00:00.000Z' },
+      // ISO 8601's compact and week forms, which a Date cannot read.
+      { kind: 'organization', description: 'x', expiresAt: '20270101T000000Z' },
+      { kind: 'organization', description: 'x', expiresAt: '2027-W01' },
+      { kind: 'organization', description: 'x', expiresAt: '2027-01-01T24:00:00Z' },
       { kind: 'organization', description: 'x', extra: 1 },
     ];
     for (const body of bad) {
@@ -181,5 +185,27 @@ describe('API keys', () => {
     const noAdmin = await issue(t, { kind: 'organization', description: 'no admin', scopes: ['query'] });
     expect((await call('POST', '/api/v1/keys', { 'x-api-key': noAdmin.key }, { kind: 'organization', description: 'x' })).status).toBe(403);
     expect((await call('POST', '/api/v1/keys', { 'x-api-key': t.orgKey }, { kind: 'organization', description: 'x' })).status).toBe(201);
+  });
+
+  it('a personal key does no more than its user may, nor more than its scopes allow', async () => {
+    // A users admin's key with the query scope only: no key administration.
+    const usersAdmin = await createUser(t, { users: 'admin' });
+    const queryOnly = await issue(t, { kind: 'personal', description: 'q', scopes: ['query'], ownerId: usersAdmin.id });
+    const minted = await call('POST', '/api/v1/keys', { 'x-api-key': queryOnly.key }, { kind: 'organization', description: 'minted' });
+    expect([minted.status, minted.body.code]).toEqual([403, 'forbidden']);
+
+    // A user who lost the users admin role cannot give it back to themselves with their admin-scoped key.
+    const demoted = await createUser(t, { users: 'admin', query: 'admin' });
+    const ownKey = await issue(t, { kind: 'personal', description: 'all scopes', ownerId: demoted.id });
+    const demote = await call('PATCH', `/api/v1/users/${demoted.id}`, bearer(t.session), { roles: { users: 'reader', query: 'admin' } });
+    expect(demote.status).toBe(200);
+    const again = await call('PATCH', `/api/v1/users/${demoted.id}`, { 'x-api-key': ownKey.key }, { roles: { users: 'admin', query: 'admin' } });
+    expect([again.status, again.body.code]).toEqual([403, 'forbidden']);
+    expect((await call('GET', `/api/v1/users/${demoted.id}`, bearer(t.session))).body.roles).toEqual({ users: 'reader', query: 'admin' });
+
+    // Still a users admin, and the key has the admin scope: allowed.
+    const admin = await createUser(t, { users: 'admin' });
+    const adminKey = await issue(t, { kind: 'personal', description: 'admin', scopes: ['admin'], ownerId: admin.id });
+    expect((await call('GET', '/api/v1/keys', { 'x-api-key': adminKey.key })).status).toBe(200);
   });
 });

@@ -1,12 +1,12 @@
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { KEY_KINDS, KEY_SCOPES, type KeyDeactivationReason, type KeyKind, type KeyScope } from '@tollgate/contracts';
+import { ArrayMinSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsInstant, KEY_KINDS, KEY_SCOPES, type KeyDeactivationReason, type KeyKind, type KeyScope } from '@tollgate/contracts';
 
 export class IssueKeyDto {
   @IsIn(KEY_KINDS) kind!: KeyKind;
   @IsString() @MaxLength(500) description!: string;
   @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @IsIn(KEY_SCOPES, { each: true }) scopes?: KeyScope[];
   @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @Matches(/^[a-z][a-z0-9_]*$/, { each: true }) entities?: string[];
-  @IsOptional() @IsISO8601({ strict: true }) expiresAt?: string;
+  @IsOptional() @IsInstant() expiresAt?: string;
   @IsOptional() @IsUUID() ownerId?: string;
 }
 

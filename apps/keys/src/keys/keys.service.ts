@@ -61,7 +61,7 @@ export class KeysService {
   async issue(principal: Principal, dto: IssueKeyDto): Promise<IssuedKeyView> {
     const instanceId = principal.instanceId;
     const now = new Date();
-    if (dto.expiresAt && Date.parse(dto.expiresAt) <= now.getTime()) {
+    if (dto.expiresAt && !(Date.parse(dto.expiresAt) > now.getTime())) {
       throw ApiException.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
     if (dto.kind === 'data') {
