@@ -1,13 +1,74 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import jsonata from 'jsonata';
 
 const MAX_CACHED = 2000;
 const compiled = new Map<string, jsonata.Expression>();
+
+/** Nesting deeper than this is a runaway recursion, not a real expression. */
+export const MAX_EXPRESSION_DEPTH = 2000;
+/** The abort signal is looked at every this many evaluation steps (a step is microseconds). */
+const CHECK_EVERY = 256;
+/** A run that has held the event loop this long lets timers and other runs go first. */
+const SLICE_MS = 10;
+/**
+ * The binding that carries an evaluation's limits to the evaluation hooks. Its name has a space,
+ * which no JSONata variable name can contain: expressions cannot read or replace it.
+ */
+const LIMITS_BINDING = 'evaluation limits';
+
+/**
+ * What bounds one run's expressions: its abort signal (a timeout, the caller going away, a stop).
+ * JSONata evaluates with promises only, so a timer never fires during a CPU-bound expression
+ * unless the evaluation itself gives the event loop a turn now and then: this does both.
+ */
+export class EvaluationBudget {
+  private steps = 0;
+  private lastTurn = Date.now();
+
+  constructor(readonly signal: AbortSignal) {}
+
+  /** Called on each evaluation step; throws the abort reason once the run is aborted. */
+  step(): Promise<void> | undefined {
+    if (++this.steps % CHECK_EVERY !== 0) return undefined;
+    this.signal.throwIfAborted();
+    if (Date.now() - this.lastTurn < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      this.lastTurn = Date.now();
+      this.signal.throwIfAborted();
+    });
+  }
+}
+
+/** One evaluation's place in its budget and its nesting depth. */
+class EvaluationLimits {
+  private depth = 0;
+
+  constructor(private readonly budget: EvaluationBudget) {}
+
+  enter(): Promise<void> | undefined {
+    if (++this.depth > MAX_EXPRESSION_DEPTH) {
+      throw new Error(`the expression nests deeper than ${MAX_EXPRESSION_DEPTH} levels (a recursion that does not end?)`);
+    }
+    return this.budget.step();
+  }
+
+  exit(): void {
+    this.depth--;
+  }
+}
+
+type Environment = { lookup(name: string): unknown };
+const limitsOf = (environment: Environment) => environment.lookup(LIMITS_BINDING) as EvaluationLimits | undefined;
 
 /** Compiles (once) a JSONata expression; throws the parser's error for a bad one. */
 export function compile(expression: string): jsonata.Expression {
   let found = compiled.get(expression);
   if (!found) {
     found = jsonata(expression);
+    // Hooks JSONata calls around every evaluation step (the mechanism of its own timebox tests).
+    const hook = found.assign.bind(found) as unknown as (name: symbol, value: unknown) => void;
+    hook(Symbol.for('jsonata.__evaluate_entry'), (_expr: unknown, _input: unknown, env: Environment) => limitsOf(env)?.enter());
+    hook(Symbol.for('jsonata.__evaluate_exit'), (_expr: unknown, _input: unknown, env: Environment) => limitsOf(env)?.exit());
     if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
     compiled.set(expression, found);
   }
@@ -31,6 +92,7 @@ export function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
-export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>): Promise<unknown> {
-  return plain(await compile(expression).evaluate(context, bindings));
+/** Evaluates within the run's budget: an aborted run stops its expression, however busy. */
+export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget): Promise<unknown> {
+  return plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
 }

@@ -1,8 +1,7 @@
 import { ErrorCode } from '@tollgate/contracts';
 import type { StepType } from '../flows/flow-definition';
 import type { RunResult } from '../flow-runs/run-message';
-import { evaluate } from './expressions';
-import { bindings, rootOf, StepFailure, stepLabel, type RunContext } from './run-context';
+import { evaluateOver, StepFailure, stepLabel, type RunContext } from './run-context';
 import type { StepExecutor } from './step-executor';
 
 /** An output that ran but produced no record: the caller gets 400 (API.md). */
@@ -25,7 +24,7 @@ export class FlowEngine {
     for (let index = 0; index < steps.length; index++) {
       const step = steps[index];
       ctx.signal.throwIfAborted();
-      if (step.when && !(await evaluate(step.when, rootOf(ctx), bindings(ctx)))) continue;
+      if (step.when && !(await evaluateOver(ctx, step.when))) continue;
       let result: unknown;
       try {
         result = await this.executors[step.type].run(step, ctx, index);

@@ -1,5 +1,6 @@
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { FlowInput, RunMessage, RunResult } from '../flow-runs/run-message';
+import { evaluate, type EvaluationBudget } from './expressions';
 
 /** Everything one run's steps share: its input, earlier results, outputs, console and abort signal. */
 export interface RunContext {
@@ -8,6 +9,8 @@ export interface RunContext {
   flow: FlowDefinition;
   input: FlowInput;
   signal: AbortSignal;
+  /** Bounds every expression of the run by its signal (see EvaluationBudget). */
+  budget: EvaluationBudget;
   steps: Record<string, unknown>;
   last: unknown;
   outputs: Record<string, unknown[]>;
@@ -38,3 +41,10 @@ export function bindings(ctx: RunContext, extra: Record<string, unknown> = {}): 
 export const rootOf = (ctx: RunContext) => ({ input: ctx.input, steps: ctx.steps, last: ctx.last });
 
 export const asList = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
+
+/** Evaluates a step's expression over the run (`$` is rootOf), within the run's budget. */
+export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> => evaluate(expression, rootOf(ctx), bindings(ctx), ctx.budget);
+
+/** Evaluates a per-record expression (`$` is the record, `$index` its position), within the run's budget. */
+export const evaluateOn = (ctx: RunContext, expression: string, record: unknown, index: number): Promise<unknown> =>
+  evaluate(expression, record, bindings(ctx, { index }), ctx.budget);

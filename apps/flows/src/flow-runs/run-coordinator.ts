@@ -5,6 +5,7 @@ import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
+import { EvaluationBudget } from '../engine/expressions';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
 import { StepFailure, type RunContext } from '../engine/run-context';
 import type { FlowDefinition } from '../flows/flow-definition';
@@ -103,6 +104,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       flow,
       input,
       signal: controller.signal,
+      budget: new EvaluationBudget(controller.signal),
       steps: {},
       last: undefined,
       outputs: {},

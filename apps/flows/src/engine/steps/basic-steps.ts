@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
-import { evaluate } from '../expressions';
-import { asList, bindings, rootOf, StepFailure, type RunContext } from '../run-context';
+import { asList, evaluateOn, evaluateOver, StepFailure, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 const YIELD_EVERY = 500;
@@ -12,7 +11,7 @@ export async function perRecord(ctx: RunContext, records: unknown[], expr: strin
   const out: unknown[] = [];
   for (let i = 0; i < records.length; i++) {
     if (i % YIELD_EVERY === 0) ctx.signal.throwIfAborted();
-    out.push(await evaluate(expr, records[i], bindings(ctx, { index: i })));
+    out.push(await evaluateOn(ctx, expr, records[i], i));
   }
   return out;
 }
@@ -22,20 +21,20 @@ const text = (value: unknown) => (typeof value === 'string' ? value : JSON.strin
 export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   map: {
     async run(step, ctx) {
-      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      const records = asList(await evaluateOver(ctx, step.from as string));
       return perRecord(ctx, records, step.expr as string);
     },
   },
   filter: {
     async run(step, ctx) {
-      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      const records = asList(await evaluateOver(ctx, step.from as string));
       const keep = await perRecord(ctx, records, step.expr as string);
       return records.filter((_, i) => Boolean(keep[i]));
     },
   },
   output: {
     async run(step, ctx) {
-      const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+      const records = asList(await evaluateOver(ctx, step.from as string));
       const name = step.name as string;
       ctx.outputs[name] = [...(ctx.outputs[name] ?? []), ...records];
       return records;
@@ -43,7 +42,7 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   },
   debug: {
     async run(step: Step, ctx) {
-      const value = await evaluate(step.expr as string, rootOf(ctx), bindings(ctx));
+      const value = await evaluateOver(ctx, step.expr as string);
       ctx.log('debug', value === undefined ? '(nothing)' : text(value), step.id, value);
       return value;
     },
@@ -61,11 +60,11 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   },
   response: {
     async run(step, ctx) {
-      const headers = step.headers ? await evaluate(step.headers as string, rootOf(ctx), bindings(ctx)) : {};
+      const headers = step.headers ? await evaluateOver(ctx, step.headers as string) : {};
       if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
         throw new Error('headers must evaluate to an object');
       }
-      const body = step.body ? await evaluate(step.body as string, rootOf(ctx), bindings(ctx)) : undefined;
+      const body = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
       ctx.response = {
         statusCode: (step.statusCode as number | undefined) ?? ctx.response?.statusCode ?? 200,
         headers: Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), text(v)])),

@@ -1,6 +1,5 @@
 import type { Step } from '../../flows/flow-definition';
-import { evaluate } from '../expressions';
-import { bindings, rootOf, type RunContext } from '../run-context';
+import { evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 export interface FlowEmitter {
@@ -12,7 +11,7 @@ export class EmitStep implements StepExecutor {
   constructor(private readonly emitter: FlowEmitter) {}
 
   async run(step: Step, ctx: RunContext): Promise<unknown> {
-    const value = await evaluate(step.data as string, rootOf(ctx), bindings(ctx));
+    const value = await evaluateOver(ctx, step.data as string);
     const payload = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { value: value ?? null };
     ctx.signal.throwIfAborted();
     await this.emitter.emit(ctx, step.event as string, payload);

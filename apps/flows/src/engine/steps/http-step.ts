@@ -1,9 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { Step } from '../../flows/flow-definition';
 import { isLiteralUrl } from '../../flows/step-schema';
-import { evaluate } from '../expressions';
 import type { OutboundHttp } from '../outbound/outbound-http';
-import { bindings, rootOf, type RunContext } from '../run-context';
+import { evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 /** An outbound HTTP call; its result is `{status, headers, body}` (body parsed when JSON). */
@@ -12,10 +11,10 @@ export class HttpStep implements StepExecutor {
 
   async run(step: Step, ctx: RunContext): Promise<unknown> {
     const rawUrl = step.url as string;
-    const url = isLiteralUrl(rawUrl) ? rawUrl : await evaluate(rawUrl, rootOf(ctx), bindings(ctx));
+    const url = isLiteralUrl(rawUrl) ? rawUrl : await evaluateOver(ctx, rawUrl);
     if (typeof url !== 'string') throw new Error('url must evaluate to a string');
-    const headers = step.headers ? ((await evaluate(step.headers as string, rootOf(ctx), bindings(ctx))) as Record<string, unknown>) : {};
-    const value = step.body ? await evaluate(step.body as string, rootOf(ctx), bindings(ctx)) : undefined;
+    const headers = step.headers ? ((await evaluateOver(ctx, step.headers as string)) as Record<string, unknown>) : {};
+    const value = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
     const outHeaders = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     let body: string | undefined;
     if (value !== undefined) {

@@ -1,7 +1,6 @@
 import { createEvent, type Attendee, type EventAttributes } from 'ics';
 import type { Step } from '../../flows/flow-definition';
-import { evaluate } from '../expressions';
-import { asList, bindings, rootOf, type RunContext } from '../run-context';
+import { asList, evaluateOn, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 export interface Invitation {
@@ -33,11 +32,11 @@ function attendeesOf(value: unknown): Attendee[] {
 /** iCalendar invitations (METHOD:REQUEST), one event per record, built with the `ics` library. */
 export class IcsStep implements StepExecutor {
   async run(step: Step, ctx: RunContext): Promise<Invitation[]> {
-    const records = asList(await evaluate(step.from as string, rootOf(ctx), bindings(ctx)));
+    const records = asList(await evaluateOver(ctx, step.from as string));
     const out: Invitation[] = [];
     for (let i = 0; i < records.length; i++) {
       ctx.signal.throwIfAborted();
-      const field = (name: string) => (step[name] ? evaluate(step[name] as string, records[i], bindings(ctx, { index: i })) : undefined);
+      const field = (name: string) => (step[name] ? evaluateOn(ctx, step[name] as string, records[i], i) : undefined);
       const title = String((await field('title')) ?? 'Untitled');
       const start = instant(await field('start'), 'start');
       const endValue = await field('end');
