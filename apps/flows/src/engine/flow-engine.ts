@@ -24,9 +24,9 @@ export class FlowEngine {
     for (let index = 0; index < steps.length; index++) {
       const step = steps[index];
       ctx.signal.throwIfAborted();
-      if (step.when && !(await evaluateOver(ctx, step.when))) continue;
       let result: unknown;
       try {
+        if (step.when && !(await evaluateOver(ctx, step.when))) continue;
         result = await this.executors[step.type].run(step, ctx, index);
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -51,4 +51,9 @@ describe('running a flow: expressions are bounded by the run', () => {
     const ctx = runOf([{ type: 'output', name: 'n', from: '[$sum([1..1000])]' }]);
     expect(await engine.run(ctx)).toEqual({ data: { n: [500500] } });
   });
+
+  it("fails a step whose `when` expression throws as flow_failed naming the step", async () => {
+    const ctx = runOf([{ type: 'output', id: 'guarded', name: 'n', from: '[1]', when: '$number("not a number")' }]);
+    await expect(engine.run(ctx)).rejects.toMatchObject({ httpStatus: 500, code: 'flow_failed', message: expect.stringMatching(/^step 1 "guarded" \(output\) failed: /) });
+  });
 });
