@@ -12,6 +12,7 @@ import { queryMigrations } from './migrations';
 import { QueryExecutor } from './query/query-executor';
 import { QueryHttpController } from './query/query.http.controller';
 import { RecordReader } from './query/record-reader';
+import { StreamSlots } from './query/stream-slots';
 import { RecordStatistics } from './records/record-statistics';
 
 @Module({})
@@ -24,7 +25,7 @@ export class AppModule {
         PrincipalAuthModule.forRoot(config.INTERNAL_SECRET),
       ],
       controllers: [EntityTypesHttpController, BatchHttpController, QueryHttpController, AggregateHttpController, GraphqlHttpController],
-      providers: [{ provide: QUERY_CONFIG, useValue: config }, EntityCatalog, BatchTasks, RecordReader, QueryExecutor, RecordStatistics],
+      providers: [{ provide: QUERY_CONFIG, useValue: config }, EntityCatalog, BatchTasks, RecordReader, StreamSlots, QueryExecutor, RecordStatistics],
     };
   }
 }

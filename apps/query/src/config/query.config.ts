@@ -7,8 +7,18 @@ export const queryConfigSchema = databaseServiceSchema.extend({
   PORT: port(8083),
   /** A query statement running longer is cancelled in the database and answered 504. */
   QUERY_TIMEOUT_MS: positiveInt(25_000),
-  /** Connections reserved for reading records (queries, exports, aggregates). */
+  /** Connections for reads answered in one round trip (limits up to 1,000, GraphQL, aggregates). */
   QUERY_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Connections for streamed reads (exports through a cursor), apart from QUERY_POOL_SIZE: a
+   * cursor holds its connection for the whole download, so slow downloads never take the
+   * connections small reads need. Also the most streams this process serves at once.
+   */
+  QUERY_STREAM_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(6),
+  /** Streams one instance may have open at once in this process; beyond it: 429 with Retry-After. */
+  QUERY_STREAMS_PER_INSTANCE: z.coerce.number().int().min(1).max(200).default(2),
+  /** A stream whose client has read nothing for this long is ended, and its cursor closed. */
+  QUERY_STREAM_STALL_MS: positiveInt(30_000),
   /** Largest request body accepted (batch ingest); beyond it: 413. */
   BATCH_MAX_BYTES: positiveInt(10 * 1024 * 1024),
   /** Most rows one batch call may carry, all operations together; beyond it: 413. */

@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
-import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
+import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayRead } from '../records/access';
 import { CsvWriter } from './csv-writer';
@@ -9,8 +10,10 @@ import type { FormatWriter, QueryMeta } from './format-writer';
 import { JsonWriter } from './json-writer';
 import { columnsOf, selectColumns, type OutputColumn } from './output-columns';
 import type { QueryPlan } from './query-plan';
-import { RecordReader, type RowSource } from './record-reader';
+import { isStreamed, RecordReader, type RowSource } from './record-reader';
 import { recordsSql } from './records-sql';
+import { stallGuardedReadable } from './stall-guarded-readable';
+import { StreamSlots } from './stream-slots';
 import { XmlWriter } from './xml-writer';
 
 interface EntityRead {
@@ -20,14 +23,14 @@ interface EntityRead {
 
 /** Chunks handed to the socket hold about this many characters: fewer, larger writes. */
 const FLUSH_AT = 64 * 1024;
-/** Limits up to this are read in one statement per entity (see RecordReader). */
-const SMALL_LIMIT = 1000;
 
 @Injectable()
 export class QueryExecutor {
   constructor(
     private readonly catalog: EntityCatalog,
     private readonly reader: RecordReader,
+    private readonly slots: StreamSlots,
+    @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
   ) {}
 
   /** Checks what the plan asks against the caller and the instance's entity types. */
@@ -52,7 +55,9 @@ export class QueryExecutor {
 
   /**
    * Opens the first entity's rows before answering, so a refused or timed-out statement still
-   * gets its status code; the rest streams as the client reads.
+   * gets its status code; the rest streams as the client reads. A streamed answer takes one of
+   * the instance's stream slots (429 when it has none left) until it ends, and ends early when
+   * its client stops reading (QUERY_STREAM_STALL_MS).
    */
   async execute(
     principal: Principal,
@@ -71,26 +76,36 @@ export class QueryExecutor {
         recordsSql(plan, { instanceId: principal.instanceId, entity: read.name, userId: principal.userId }, read.columns, writer.rowsAs),
         { timeoutMs: plan.timeoutMs, expectedRows: plan.limit, prepared: true },
       );
-    const first = await open(reads[0]);
-    if (plan.limit !== undefined && plan.limit <= SMALL_LIMIT) {
+    if (!isStreamed(plan.limit)) {
       // Small answers are built whole: a stream per tiny response costs more than it saves.
       let text = writer.begin();
-      for (const [i, read] of reads.entries()) {
-        const source = i === 0 ? first : await open(read);
+      for (const read of reads) {
+        const source = await open(read);
         text += writer.beginEntity(read.name, read.columns) + writer.rows(source.first) + writer.endEntity();
       }
       return { contentType: writer.contentType, body: text + writer.end(meta) };
     }
 
+    const giveBack = this.slots.take(principal.instanceId);
+    let source: RowSource | undefined;
+    const finish = () => {
+      source?.close();
+      giveBack();
+    };
+    try {
+      source = await open(reads[0]);
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
     async function* body(): AsyncGenerator<string> {
       let pending = writer.begin();
-      let source: RowSource | undefined = first;
       try {
         for (const [i, read] of reads.entries()) {
-          source = i === 0 ? first : await open(read);
+          if (i > 0) source = await open(read);
           pending += writer.beginEntity(read.name, read.columns);
-          pending += writer.rows(source.first);
-          for await (const rows of source.rest()) {
+          pending += writer.rows(source!.first);
+          for await (const rows of source!.rest()) {
             pending += writer.rows(rows);
             if (pending.length >= FLUSH_AT) {
               yield pending;
@@ -101,9 +116,11 @@ export class QueryExecutor {
         }
         yield pending + writer.end(meta);
       } finally {
-        source?.close();
+        finish();
       }
     }
-    return { contentType: writer.contentType, body: Readable.from(body(), { objectMode: false }) };
+    const stream = stallGuardedReadable(body(), this.config.QUERY_STREAM_STALL_MS);
+    stream.once('close', finish); // also when the stream is destroyed before it was ever read
+    return { contentType: writer.contentType, body: stream };
   }
 }

@@ -32,30 +32,56 @@ export function timeoutError(): ApiException {
   return new ApiException(ErrorCode.Timeout, 'The query took too long and was cancelled; narrow it (period, limit, entities)');
 }
 
+/** What node-postgres says when every connection of a pool stayed busy for connectionTimeoutMillis. */
+const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
+
 function translate(error: unknown): unknown {
   return (error as { code?: string }).code === QUERY_CANCELED ? timeoutError() : error;
 }
 
+function busyError(): ApiException {
+  return new ApiException(ErrorCode.Unavailable, 'The service is busy reading records just now; retry shortly', { headers: { 'Retry-After': '1' } });
+}
+
+/** Whether a read of this many rows goes through a cursor (undefined: as many as there are). */
+export function isStreamed(expectedRows: number | undefined): boolean {
+  return expectedRows === undefined || expectedRows > SMALL_RESULT;
+}
+
 /**
- * Reads records on a pool of its own whose sessions carry statement_timeout, so a runaway query
+ * Reads records on pools of their own whose sessions carry statement_timeout, so a runaway query
  * is cancelled by PostgreSQL itself and the connection stays usable. Large results go through a
  * server-side cursor and are pulled batch by batch as the client consumes them: memory stays flat.
+ * A cursor keeps its connection as long as its client takes to download, so cursors have a pool
+ * of their own: however many exports are under way, reads answered in one round trip find a
+ * connection.
  */
 @Injectable()
 export class RecordReader implements OnApplicationShutdown {
   private readonly pool: Pool;
+  private readonly streamPool: Pool;
   private readonly defaultTimeoutMs: number;
   private readonly statements = new StatementNames('records', PREPARED_SHAPES);
 
   constructor(@Inject(QUERY_CONFIG) config: QueryConfig) {
     this.defaultTimeoutMs = config.QUERY_TIMEOUT_MS;
-    this.pool = new Pool({
-      connectionString: config.DATABASE_URL,
-      max: config.QUERY_POOL_SIZE,
-      statement_timeout: config.QUERY_TIMEOUT_MS,
-      connectionTimeoutMillis: 5000,
-    });
-    this.pool.on('error', () => undefined); // an idle client lost its server; the pool replaces it
+    const poolOf = (max: number) => {
+      const pool = new Pool({ connectionString: config.DATABASE_URL, max, statement_timeout: config.QUERY_TIMEOUT_MS, connectionTimeoutMillis: 5000 });
+      pool.on('error', () => undefined); // an idle client lost its server; the pool replaces it
+      return pool;
+    };
+    this.pool = poolOf(config.QUERY_POOL_SIZE);
+    this.streamPool = poolOf(config.QUERY_STREAM_POOL_SIZE);
+  }
+
+  /** A connection of `pool`; waiting in vain for a busy pool is answered 503 busy, not "unreachable". */
+  private async connect(pool: Pool): Promise<PoolClient> {
+    try {
+      return await connectGuarded(pool);
+    } catch (error) {
+      if ((error as Error).message === POOL_WAIT_TIMEOUT) throw busyError();
+      throw error;
+    }
   }
 
   /**
@@ -66,7 +92,8 @@ export class RecordReader implements OnApplicationShutdown {
     sql: { text: string; values: unknown[] },
     options: { timeoutMs: number; expectedRows?: number; prepared?: boolean },
   ): Promise<RowSource> {
-    const client = await connectGuarded(this.pool);
+    const streamed = isStreamed(options.expectedRows);
+    const client = await this.connect(streamed ? this.streamPool : this.pool);
     const custom = options.timeoutMs !== this.defaultTimeoutMs;
     let released = false;
     const release = (broken?: boolean) => {
@@ -81,7 +108,7 @@ export class RecordReader implements OnApplicationShutdown {
     };
     try {
       if (custom) await client.query(`SET statement_timeout = ${Math.floor(options.timeoutMs)}`);
-      if (options.expectedRows !== undefined && options.expectedRows <= SMALL_RESULT) {
+      if (!streamed) {
         const name = options.prepared ? this.statements.nameOf(sql.text) : undefined;
         const result = await client.query({ name, text: sql.text, values: sql.values, rowMode: 'array' });
         release();
@@ -141,6 +168,6 @@ export class RecordReader implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.streamPool.end()]);
   }
 }
