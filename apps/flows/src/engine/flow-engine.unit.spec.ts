@@ -25,7 +25,8 @@ function runOf(steps: Step[], signal = new AbortController().signal): RunContext
   };
 }
 
-const BUSY = '$count($map([1..10000000], function($v){$v*2}))';
+// Ten million small steps (a few seconds of CPU) and no single long one.
+const BUSY = '$sum($map([1..100000], function($v){ $sum($map([1..100], function($w){ $w * $v })) }))';
 
 describe('running a flow: expressions are bounded by the run', () => {
   it('stops a CPU-bound expression when the run is aborted by its timer, and lets other timers run meanwhile', async () => {
@@ -55,5 +56,28 @@ describe('running a flow: expressions are bounded by the run', () => {
   it("fails a step whose `when` expression throws as flow_failed naming the step", async () => {
     const ctx = runOf([{ type: 'output', id: 'guarded', name: 'n', from: '[1]', when: '$number("not a number")' }]);
     await expect(engine.run(ctx)).rejects.toMatchObject({ httpStatus: 500, code: 'flow_failed', message: expect.stringMatching(/^step 1 "guarded" \(output\) failed: /) });
+  });
+});
+
+describe('running a flow: the raw answer of a response step', () => {
+  const answer = (step: Step, body: unknown = null) => engine.run({ ...runOf([step]), input: { body, headers: {}, contentType: '', url: '' } });
+
+  it('fails the run for a status from an expression outside 200-599, naming the step', async () => {
+    await expect(answer({ type: 'response', id: 'raw', statusCode: '$input.body.status' }, { status: 103 })).rejects.toMatchObject({
+      code: 'flow_failed',
+      message: 'step 1 "raw" (response) failed: statusCode must be an HTTP status from 200 to 599 (got 103)',
+    });
+    expect(await answer({ type: 'response', statusCode: '$input.body.status' }, { status: 202 })).toMatchObject({ response: { statusCode: 202 } });
+  });
+
+  it('fails the run for a header an HTTP answer cannot carry', async () => {
+    for (const headers of ['{"x-a": "one\\r\\nx-b: two"}', '{"bad name": "v"}', '{"content-length": "5"}']) {
+      await expect(answer({ type: 'response', headers, body: '"hello"' })).rejects.toMatchObject({ code: 'flow_failed', message: expect.stringContaining('header "') });
+    }
+  });
+
+  it('leaves out cookies and the headers the platform sets, and the body of a 204 or 304', async () => {
+    const result = await answer({ type: 'response', statusCode: 304, headers: '{"Set-Cookie": "a=1", "X-Credits-Cost": "0", "ETag": "\\"v1\\"", "Link": "<https://x.test>; rel=next"}', body: '"ignored"' });
+    expect(result.response).toEqual({ statusCode: 304, headers: { etag: '"v1"', link: '<https://x.test>; rel=next' } });
   });
 });
