@@ -48,8 +48,13 @@ export class GraphqlHttpController {
     const invalid = validate(schema, document);
     if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
     const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: principal });
-    const refused = result.errors?.map((e) => e.originalError).find((e): e is ApiException => e instanceof ApiException);
+    const causes = result.errors?.map((e) => e.originalError) ?? [];
+    const refused = causes.find((e): e is ApiException => e instanceof ApiException);
     if (refused) throw refused;
+    // A resolver's own failure (the database's): answered and logged as what it is, never as a
+    // request error that would show its SQL.
+    const fault = causes.find((e) => e !== undefined && !(e instanceof GraphQLError));
+    if (fault) throw fault;
     if (result.errors?.length && !result.data) {
       throw ApiException.validation(result.errors.map((e) => ({ field: 'query', message: e.message })));
     }

@@ -6,6 +6,8 @@ import type { QueryPlan } from './query-plan';
 // called `created_at`) are in scope beside them.
 const SORT_COLUMN = { created: 'records.created_at', updated: 'records.updated_at', alpha: 'lower(records.title)' } as const;
 
+const RECORD_ALIAS = '"Record"';
+
 function nextDay(date: string): string {
   const d = new Date(`${date}T00:00:00.000Z`);
   d.setUTCDate(d.getUTCDate() + 1);
@@ -39,10 +41,11 @@ export function recordsSql(
   }
   // JSON: each record one object, keys in output order, written compactly by row_to_json (about a
   // fifth cheaper than json_build_object, which also writes "key" : value). The lateral select
-  // only names the columns; PostgreSQL folds it into the scan.
+  // only names the columns; PostgreSQL folds it into the scan. Its alias must be a name no output
+  // column can have (field names are lower case), or row_to_json would be handed that column.
   const json = as === 'json' && columns.length > 0;
-  const select = json ? 'row_to_json(o)::text' : as === 'json' ? `'{}'` : columns.map((c) => c.text).join(', ');
-  const from = json ? `records CROSS JOIN LATERAL (SELECT ${columns.map((c) => `${c.json} AS "${c.name}"`).join(', ')}) o` : 'records';
+  const select = json ? `row_to_json(${RECORD_ALIAS})::text` : as === 'json' ? `'{}'` : columns.map((c) => c.text).join(', ');
+  const from = json ? `records CROSS JOIN LATERAL (SELECT ${columns.map((c) => `${c.json} AS "${c.name}"`).join(', ')}) ${RECORD_ALIAS}` : 'records';
   const dir = plan.order === 'asc' ? 'ASC' : 'DESC';
   let text = `SELECT ${select || 'NULL'} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${SORT_COLUMN[plan.sort]} ${dir}, records.pk ${dir}`;
   if (plan.limit !== undefined) {
