@@ -11,7 +11,8 @@ type FieldKind =
   | 'method'
   | 'eventName'
   | 'text'
-  | 'statusCode';
+  | 'statusCode'
+  | 'contentType';
 
 interface StepSchema {
   required: Record<string, FieldKind>;
@@ -38,7 +39,7 @@ export const STEP_SCHEMAS: Record<StepType, StepSchema> = {
   output: { required: { name: 'text', from: 'expression' }, optional: {} },
   response: {
     required: {},
-    optional: { statusCode: 'statusCode', headers: 'expression', contentType: 'text', body: 'expression' },
+    optional: { statusCode: 'statusCode', headers: 'expression', contentType: 'contentType', body: 'expression' },
   },
 };
 

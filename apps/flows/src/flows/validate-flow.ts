@@ -1,5 +1,7 @@
 import type { FieldError } from '@tollgate/contracts';
+import { validateHeaderValue } from 'node:http';
 import { expressionError } from '../engine/expressions';
+import { isResponseStatus } from '../engine/steps/response-step';
 import { STEP_TYPES, type FlowSpec, type StepType } from './flow-definition';
 import { isLiteralUrl, STEP_SCHEMAS } from './step-schema';
 
@@ -8,6 +10,15 @@ const ENTITY = /^[a-z][a-z0-9_]*$/;
 const EVENT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 const COMMON_FIELDS = ['type', 'id', 'when'];
+
+const isHeaderValue = (value: string) => {
+  try {
+    validateHeaderValue('content-type', value);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const isInt = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
@@ -34,7 +45,11 @@ function checkField(kind: string, value: unknown): string | undefined {
     case 'eventName':
       return typeof value === 'string' && EVENT_NAME.test(value) ? undefined : 'must match [A-Za-z0-9_.-]{1,100}';
     case 'statusCode':
-      return isInt(value, 100, 599) ? undefined : 'must be an HTTP status code';
+      if (typeof value === 'string') return checkField('expression', value);
+      return isResponseStatus(value) ? undefined : 'must be an HTTP status from 200 to 599 or a JSONata expression';
+    case 'contentType':
+      if (typeof value !== 'string' || !value) return 'must be a media type';
+      return isHeaderValue(value) ? undefined : 'must be a media type without control characters';
     default:
       return typeof value === 'string' && value.length > 0 ? undefined : 'must be a non-empty string';
   }

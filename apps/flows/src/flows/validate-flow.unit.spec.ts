@@ -33,4 +33,16 @@ describe('validating flow steps when a flow is saved', () => {
     expect(errors[0].message).toMatch(/^step 1 "shape" \(map\): expr bad JSONata expression/);
     expect(errors[1].message).toContain('unknown step type "warp"');
   });
+
+  it('takes a response status from 200 to 599 or an expression, and a content type fit for a header', () => {
+    expect(validateSteps([{ type: 'response', statusCode: 304 }, { type: 'response', statusCode: '$input.body.status' }])).toEqual([]);
+    const errors = validateSteps([
+      { type: 'response', statusCode: 101 },
+      { type: 'response', id: 'raw', statusCode: 199 },
+      { type: 'response', statusCode: 600 },
+      { type: 'response', contentType: 'text/plain\r\nx-injected: 1' },
+    ]);
+    expect(errors.map((e) => e.field)).toEqual(['steps.0.statusCode', 'steps.1.statusCode', 'steps.2.statusCode', 'steps.3.contentType']);
+    expect(errors[1].message).toBe('step 2 "raw" (response): statusCode must be an HTTP status from 200 to 599 or a JSONata expression');
+  });
 });

@@ -3,6 +3,7 @@ import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
 import { asList, evaluateOn, evaluateOver, StepFailure, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
+import { responseStep } from './response-step';
 
 const YIELD_EVERY = 500;
 
@@ -58,20 +59,5 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
       return step.ms;
     },
   },
-  response: {
-    async run(step, ctx) {
-      const headers = step.headers ? await evaluateOver(ctx, step.headers as string) : {};
-      if (headers !== undefined && (typeof headers !== 'object' || headers === null || Array.isArray(headers))) {
-        throw new Error('headers must evaluate to an object');
-      }
-      const body = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
-      ctx.response = {
-        statusCode: (step.statusCode as number | undefined) ?? ctx.response?.statusCode ?? 200,
-        headers: Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), text(v)])),
-        ...((step.contentType as string | undefined) ? { contentType: step.contentType as string } : {}),
-        ...(body !== undefined ? { body } : {}),
-      };
-      return ctx.response;
-    },
-  },
+  response: responseStep,
 };

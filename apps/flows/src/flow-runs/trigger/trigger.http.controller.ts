@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import type { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
+import { BODYLESS_STATUSES } from '../../engine/steps/response-step';
 import { RunStore } from '../run-store';
 import { flowInputOf } from './flow-input';
 import { TriggerAccess } from './trigger-access';
@@ -73,6 +74,7 @@ export class TriggerHttpController {
     const raw = outcome.result.response;
     if (!raw) return res.status(200).send({ status: 'success', processId: answer.processId, data: outcome.result.data });
     void res.status(raw.statusCode).headers(raw.headers);
+    if (BODYLESS_STATUSES.has(raw.statusCode)) return res.send();
     const body = raw.body;
     if (typeof body === 'string') return res.type(raw.contentType ?? 'text/plain; charset=utf-8').send(body);
     if (body === undefined) {

@@ -1,0 +1,68 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Step } from '../../flows/flow-definition';
+import { evaluateOver, type RunContext } from '../run-context';
+import type { StepExecutor } from '../step-executor';
+
+/** A flow answers with a final status: 1xx are interim answers that would leave the caller waiting. */
+export const isResponseStatus = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 200 && (value as number) <= 599;
+
+/** Statuses whose answer never has a body (RFC 9110 §15.3.5, §15.4.5). */
+export const BODYLESS_STATUSES = new Set([204, 304]);
+
+/** The HTTP layer frames the answer itself: a flow setting these would corrupt it. */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+
+/**
+ * Headers the platform sets (request id, credits, process id) and cookies, which the gateway's
+ * origin, shared by every instance, must not carry for one flow: left out, with a console message.
+ */
+const LEFT_OUT = /^(x-request-id|x-credits-[\w-]*|x-flow-process-id|x-tollgate-[\w-]*|set-cookie)$/;
+
+const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<string, string> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('headers must evaluate to an object');
+  const out: Record<string, string> = {};
+  for (const [rawName, rawValue] of Object.entries(value)) {
+    const name = rawName.toLowerCase();
+    const headerValue = text(rawValue);
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, headerValue);
+    } catch (error) {
+      throw new Error(`header ${JSON.stringify(rawName)}: ${(error as Error).message}`);
+    }
+    if (FRAMING.has(name)) throw new Error(`header ${JSON.stringify(rawName)} is set by the HTTP layer, not by a flow`);
+    if (LEFT_OUT.test(name)) {
+      ctx.log('info', `header ${rawName} left out: the platform sets it or, for cookies, the shared gateway origin does not carry them`, step.id);
+      continue;
+    }
+    out[name] = headerValue;
+  }
+  return out;
+}
+
+async function statusOf(step: Step, ctx: RunContext): Promise<number> {
+  if (step.statusCode === undefined) return ctx.response?.statusCode ?? 200;
+  const value = typeof step.statusCode === 'string' ? await evaluateOver(ctx, step.statusCode) : step.statusCode;
+  if (!isResponseStatus(value)) throw new Error(`statusCode must be an HTTP status from 200 to 599 (got ${JSON.stringify(value) ?? 'nothing'})`);
+  return value;
+}
+
+/** The raw answer of a sync run: status, headers, content type and body, each checked before the run succeeds. */
+export const responseStep: StepExecutor = {
+  async run(step, ctx) {
+    const statusCode = await statusOf(step, ctx);
+    const headers = checkedHeaders(step.headers ? await evaluateOver(ctx, step.headers as string) : undefined, ctx, step);
+    const contentType = step.contentType as string | undefined;
+    if (contentType !== undefined) validateHeaderValue('content-type', contentType);
+    let body = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
+    if (body !== undefined && BODYLESS_STATUSES.has(statusCode)) {
+      ctx.log('info', `body left out: a ${statusCode} answer has none`, step.id);
+      body = undefined;
+    }
+    ctx.response = { statusCode, headers, ...(contentType ? { contentType } : {}), ...(body !== undefined ? { body } : {}) };
+    return ctx.response;
+  },
+};
