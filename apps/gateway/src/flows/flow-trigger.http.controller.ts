@@ -11,8 +11,14 @@ import { ServiceClients } from '../downstream/service-clients';
 import { AcceptedRunDoc, PollDoc } from './flow.dto';
 import { forwardedHeaders, originalUrl, rawBodyOf } from './trigger-forwarding';
 
-const PASSED_BACK = /^(content-type|x-flow-process-id|retry-after|location|cache-control|content-disposition|etag|x-[\w-]+)$/i;
-const KEPT_AT_GATEWAY = /^(x-request-id|x-tollgate-[\w-]+)$/i;
+/**
+ * What the flows service's answer does not pass on: hop-by-hop headers, those the gateway sets
+ * itself (framing, date, request id, internal ones), and cookies, because the gateway's origin is
+ * shared by every instance. Everything else a `response` step set reaches the caller; X-Credits-*
+ * come from the flows service, which a `response` step cannot set them through.
+ */
+const NOT_PASSED_BACK = /^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length|date|x-request-id|x-tollgate-[\w-]+|set-cookie)$/i;
+const BODYLESS_STATUSES = new Set([204, 304]);
 
 /**
  * The incoming API. Anonymous calls get through authentication; whether the flow accepts them,
@@ -98,7 +104,11 @@ export class FlowTriggerHttpController {
       signal: abort.signal,
     });
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (value !== undefined && PASSED_BACK.test(name) && !KEPT_AT_GATEWAY.test(name)) void res.header(name, value);
+      if (value !== undefined && !NOT_PASSED_BACK.test(name)) void res.header(name, value);
+    }
+    if (BODYLESS_STATUSES.has(answer.status)) {
+      await answer.body.dump();
+      return res.status(answer.status).send();
     }
     return res.status(answer.status).send(answer.body);
   }

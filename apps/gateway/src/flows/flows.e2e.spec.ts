@@ -101,6 +101,48 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: 1 } })).status).toBe(200);
   });
 
+  it('answers with the status and headers of a response step (not cookies or platform headers), without a body for 204 and 304', async () => {
+    const raw = await defineFlow(t, {
+      name: `Headers ${randomUUID().slice(0, 6)}`,
+      steps: [
+        {
+          type: 'response',
+          statusCode: '$input.body.status',
+          headers: '{"X-Foo": "1", "Access-Control-Allow-Origin": "https://app.example", "Link": "<https://example.com/p2>; rel=next", "Set-Cookie": "s=1", "X-Request-Id": "mine", "X-Custom": $input.body.custom}',
+          body: '"hello"',
+        },
+      ],
+    });
+    const answer = (body: Record<string, unknown>) => trigger('Tests', raw.name, { headers: key(t.orgKey), body: { custom: 'c', ...body } });
+    const ok = await answer({ status: 200 });
+    expect([ok.status, ok.text]).toEqual([200, 'hello']);
+    expect(ok.headers.get('x-foo')).toBe('1');
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(ok.headers.get('link')).toBe('<https://example.com/p2>; rel=next');
+    expect(ok.headers.get('set-cookie')).toBeNull();
+    expect(ok.headers.get('x-request-id')).not.toBe('mine');
+    for (const status of [204, 304]) {
+      const started = Date.now();
+      const empty = await answer({ status });
+      expect([empty.status, empty.text, empty.headers.get('x-foo')]).toEqual([status, '', '1']);
+      expect(Date.now() - started).toBeLessThan(3000);
+    }
+
+    // What the caller gets and what the run records agree: a refused answer is a failed run.
+    for (const [body, message] of [
+      [{ status: 103 }, 'statusCode must be an HTTP status from 200 to 599 (got 103)'],
+      [{ status: 200, custom: 'a\r\nx-injected: 1' }, 'header "X-Custom"'],
+    ] as const) {
+      const refused = await answer(body);
+      expect([refused.status, refused.body.code]).toEqual([500, 'flow_failed']);
+      expect(refused.body.message).toContain(message);
+      expect((await run(t, refused.headers.get('x-flow-process-id')!)).body.status).toBe('failed');
+    }
+    const interim = await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name: `Interim ${randomUUID().slice(0, 6)}`, steps: [{ type: 'response', statusCode: 101 }] });
+    expect(interim.status).toBe(400);
+    expect(interim.body.errors).toEqual([expect.objectContaining({ field: 'steps.0.statusCode', message: expect.stringContaining('200 to 599') })]);
+  });
+
   it('times out with 504 from the URL timeout, then the flow timeout, and really stops the work', async () => {
     const marker = randomUUID();
     const slow = await defineFlow(t, { name: `Slow ${marker.slice(0, 6)}`, timeoutMs: 300, steps: [{ type: 'delay', ms: 1200 }, { type: 'emit', event: 'after.delay', data: '{"m": "x"}' }] });
