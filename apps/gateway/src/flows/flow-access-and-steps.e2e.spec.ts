@@ -73,6 +73,7 @@ describe('flows: who may run them, and every step type', () => {
       { ref: 'A1', title: 'Fix valve', due_date: '2020-01-10', status: 'open', owner_email: 'ann@example.com', responsibilities: [{ userId: 'u-ann', role: 'owner' }] },
       { ref: 'A2', title: 'Audit', due_date: '2099-01-10', status: 'open', owner_email: 'bob@example.com' },
       { ref: 'A3', title: 'Old, done', due_date: '2020-01-10', status: 'done', owner_email: 'cy@example.com' },
+      { ref: 'A4', title: 'Old, cancelled', due_date: '2020-01-10', status: 'cancelled', owner_email: 'di@example.com', responsibilities: [{ userId: 'u-di', role: 'owner' }] },
     ];
     const batch = await call('POST', '/api/v1/entities/actions/batch', key(t.orgKey), { operations: [{ action: 'insert', rows }] });
     expect(batch.status).toBe(200);
@@ -81,7 +82,7 @@ describe('flows: who may run them, and every step type', () => {
       const flow = await defineFlow(t, {
         name: `Steps ${randomUUID().slice(0, 6)}`,
         steps: [
-          { type: 'query', id: 'actions', entity: 'actions', where: "status != 'done'" },
+          { type: 'query', id: 'actions', entity: 'actions', where: "$not(status in ['done', 'cancelled'])" },
           { type: 'filter', id: 'overdue', from: '$steps.actions', expr: 'due_date < $substring($now(), 0, 10)' },
           { type: 'map', id: 'names', from: '$steps.overdue', expr: 'title' },
           { type: 'debug', expr: '"overdue: " & $count($steps.overdue)' },
