@@ -78,19 +78,31 @@ const SCALAR: Record<FieldType, GraphQLOutputType> = {
   json: JSON_SCALAR,
 };
 
-function typeName(entity: string): string {
-  return entity
+/** Names whose every part between single underscores starts with a letter: `order_item`, `v2_events`. */
+const PLAIN_NAME = /^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$/;
+
+/**
+ * The GraphQL type name of an entity's records, different for every entity name. Plain names
+ * become PascalCase (`order_item`: `OrderItemRecord`), where each capital marks an underscore, so
+ * the name can be read back. Others (`order__item`, `foo_`, `a_1b`) would meet a plain name's
+ * PascalCase, so they keep their name behind `Entity_`: an underscore no PascalCase name has.
+ * WARNING: clients write these names in fragments (`... on OrderItemRecord`); changing how they
+ * are made breaks their queries.
+ */
+export function recordTypeName(entity: string): string {
+  if (!PLAIN_NAME.test(entity)) return `Entity_${entity}Record`;
+  const pascal = entity
     .split('_')
-    .filter(Boolean)
     .map((part) => part[0].toUpperCase() + part.slice(1))
     .join('');
+  return `${pascal}Record`;
 }
 
 /**
  * The schema a caller sees: one root field per entity type it may read (a data key: only those on
  * its list), each with the REST query's parameters as arguments (`mine` only for personal keys).
- * Type names are the entity names in PascalCase with a `Record` suffix, so they never meet the
- * built-in types.
+ * Type names are the entity names in PascalCase with a `Record` suffix (`recordTypeName`), so
+ * they never meet each other or the built-in types.
  */
 export function buildSchema<E extends EntityShape, C>(types: readonly E[], options: { personal: boolean }, read: ReadRecords<E, C>): GraphQLSchema {
   const args: GraphQLFieldConfigArgumentMap = {
@@ -104,7 +116,7 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
   const fields: Record<string, GraphQLFieldConfig<unknown, C, EntityArgs>> = {};
   for (const entity of types) {
     const record = new GraphQLObjectType({
-      name: `${typeName(entity.name)}Record`,
+      name: recordTypeName(entity.name),
       fields: () => ({
         id: { type: new GraphQLNonNull(GraphQLID) },
         title: { type: GraphQLString },

@@ -1,0 +1,29 @@
+import { graphqlSync, validateSchema } from 'graphql';
+import { buildSchema, recordTypeName } from './graphql-schema';
+
+const NAMES = ['order_item', 'order__item', 'orderitem', 'foo', 'foo_', 'a1b', 'a_1b', 'a_1_b', 'x_y_z', 'x__y_z', 'x_y__z'];
+
+describe('GraphQL schema', () => {
+  it('gives entities the PascalCase type names clients already write', () => {
+    expect(['actions', 'order_item', 'v2_events', 'graphs'].map(recordTypeName)).toEqual(['ActionsRecord', 'OrderItemRecord', 'V2EventsRecord', 'GraphsRecord']);
+  });
+
+  it('gives every entity name a type name of its own', () => {
+    expect(new Set(NAMES.map(recordTypeName)).size).toBe(NAMES.length);
+  });
+
+  it('stays usable when entity names differ only in their underscores', () => {
+    const types = NAMES.map((name) => ({ name, fields: [{ name: 'kind', type: 'string' as const }] }));
+    const schema = buildSchema(types, { personal: false }, (entity) => [{ id: entity.name, title: '', createdAt: 'c', updatedAt: 'u', kind: entity.name, responsibilities: [] }]);
+    expect(validateSchema(schema)).toEqual([]);
+    expect(graphqlSync({ schema, source: '{ __typename }' })).toEqual({ data: { __typename: 'Query' } });
+    const result = graphqlSync({ schema, source: '{ order_item { __typename kind } order__item { __typename kind } foo_ { kind } }' });
+    expect(result).toEqual({
+      data: {
+        order_item: [{ __typename: 'OrderItemRecord', kind: 'order_item' }],
+        order__item: [{ __typename: 'Entity_order__itemRecord', kind: 'order__item' }],
+        foo_: [{ kind: 'foo_' }],
+      },
+    });
+  });
+});
