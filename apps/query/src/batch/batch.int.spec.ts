@@ -49,6 +49,37 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect(list.body.entities.find((e: any) => e.name === 'sales').recordCount).toBe(3);
   });
 
+  it('applies rows that repeat a key one after another, merging what each gives', async () => {
+    expect((await define('members', [{ name: 'status', type: 'string' }, { name: 'n', type: 'number' }])).status).toBe(201);
+    const owner = [{ userId: 'u1', role: 'owner' }];
+    const res = await batch('members', {
+      operations: [
+        { action: 'insertOrUpdate', rows: [
+          { id: 'm1', title: 'first', status: 'x', createdAt: '2026-01-01T00:00:00Z', responsibilities: owner },
+          { id: 'm1', n: 2 },
+          { id: 'm2', title: 'two' },
+          { id: 'm1', status: 'y' },
+        ] },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ inserted: 2, updated: 0 });
+    expect((await rows('members')).find((r: any) => r.id === 'm1')).toMatchObject({
+      title: 'first',
+      status: 'y',
+      n: 2,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      responsibilities: owner,
+    });
+
+    const twice = await batch('members', { operations: [{ action: 'insert', rows: [{ id: 'm3' }, { id: 'm3', title: 'again' }] }] });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors).toEqual([{ field: 'operations.0.rows.1.id', message: 'primary key m3 is also given in row 0' }]);
+    const removed = await batch('members', { operations: [{ action: 'delete', rows: ['m2', 'm2'] }] });
+    expect(removed.body).toMatchObject({ deleted: 1 });
+    expect((await rows('members')).map((r: any) => r.id)).toEqual(['m1']);
+  });
+
   it('refuses the whole call when one row is bad, naming the row and field, and writes nothing', async () => {
     const before = await rows('sales');
     for (const [row, field, message] of [

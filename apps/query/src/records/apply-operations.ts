@@ -67,13 +67,37 @@ async function insert(em: EntityManager, instanceId: string, entity: string, row
   return inserted;
 }
 
+/**
+ * One row per key, as if the rows were applied one after another (one statement may not touch a
+ * row twice): what a later row gives replaces what an earlier one gave, fields one by one, and
+ * what it leaves out stays.
+ */
+export function mergeByKey(rows: RecordRow[]): RecordRow[] {
+  const merged = new Map<string, RecordRow>();
+  for (const row of rows) {
+    const earlier = merged.get(row.pk);
+    if (!earlier) {
+      merged.set(row.pk, row);
+      continue;
+    }
+    merged.set(row.pk, {
+      pk: row.pk,
+      id: row.id ?? earlier.id,
+      title: row.has.title ? row.title : earlier.title,
+      created_at: row.created_at ?? earlier.created_at,
+      updated_at: row.updated_at ?? earlier.updated_at,
+      fields: { ...earlier.fields, ...row.fields },
+      responsibilities: row.has.responsibilities ? row.responsibilities : earlier.responsibilities,
+      has: { title: earlier.has.title || row.has.title, responsibilities: earlier.has.responsibilities || row.has.responsibilities },
+    });
+  }
+  return [...merged.values()];
+}
+
 async function upsert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], now: string) {
-  // In order: a later row for the same key wins, and one statement may not touch a row twice.
-  const last = new Map<string, RecordRow>();
-  for (const row of rows) last.set(row.pk, row);
   let inserted = 0;
   let updated = 0;
-  for (const chunk of chunks([...last.values()])) {
+  for (const chunk of chunks(mergeByKey(rows))) {
     const written: { fresh: boolean }[] = await em.query(
       `INSERT INTO records AS t (instance_id, entity, pk, id, title, created_at, updated_at, fields, responsibilities, responsible_users)
        SELECT $1, $2, r.pk, coalesce(r.id, gen_random_uuid()::text), coalesce(r.title, ''), r.created_at, r.updated_at,

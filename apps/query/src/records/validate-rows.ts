@@ -167,9 +167,17 @@ export function validateOperations(
       return;
     }
     const rows: RecordRow[] = [];
+    const rowOfKey = new Map<string, number>();
     op.rows.forEach((raw, j) => {
       const row = validateRow(type, raw, `operations.${i}.rows.${j}`, op.action, errors);
-      if (row) rows.push(row);
+      if (!row) return;
+      const earlier = rowOfKey.get(row.pk);
+      // insertOrUpdate applies repeated keys in turn; insert would refuse the second one anyway.
+      if (op.action === 'insert' && earlier !== undefined) {
+        errors.add(`operations.${i}.rows.${j}.${type.primaryKey}`, `primary key ${row.pk} is also given in row ${earlier}`);
+      }
+      rowOfKey.set(row.pk, j);
+      rows.push(row);
     });
     valid.push({ action: op.action, rows });
   });
