@@ -22,6 +22,13 @@ describe('aggregates (query service, real PostgreSQL)', () => {
   });
   afterAll(() => app.close());
 
+  it('refuses a where value PostgreSQL cannot take (U+0000), naming the entry', async () => {
+    for (const where of [{ name: 'country', op: '=', value: 'F\u0000' }, { name: 'country', op: 'in', value: ['FR', '\u0000'] }, { name: 'country', op: 'contains', value: '\u0000' }]) {
+      const res = await aggregate({ select: [{ name: 'id', agg: 'count' }], where: [where] });
+      expect([res.status, res.body.code, res.body.errors]).toEqual([400, 'validation_failed', [{ field: expect.stringMatching(/^where\.0\.value/), message: 'must not contain the NUL character (\\u0000)' }]]);
+    }
+  });
+
   it('groups, aggregates, filters and orders', async () => {
     const res = await aggregate({
       select: [{ name: 'country' }, { name: 'quantity', agg: 'sum' }, { name: 'quantity', agg: 'avg' }, { name: 'id', agg: 'count' }],

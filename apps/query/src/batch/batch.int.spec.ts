@@ -86,6 +86,10 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       [{ id: '9', colour: 'red' }, 'operations.1.rows.0.colour', /unknown field/],
       [{ id: '9', quantity: 'many' }, 'operations.1.rows.0.quantity', /number/],
       [{ id: '9', createdAt: '2026-02-30T10:00:00Z' }, 'operations.1.rows.0.createdAt', /ISO 8601/],
+      // PostgreSQL cannot store U+0000 in text or jsonb
+      [{ id: '9', title: '\u0000nul' }, 'operations.1.rows.0.title', /NUL character/],
+      [{ id: '9', country: 'F\u0000R' }, 'operations.1.rows.0.country', /NUL character/],
+      [{ id: '9\u0000' }, 'operations.1.rows.0.id', /NUL character/],
     ] as const) {
       const res = await batch('sales', {
         operations: [

@@ -45,4 +45,25 @@ describe('validateOperations', () => {
       'operations.1.primaryKey',
     ]);
   });
+
+  it('refuses U+0000 anywhere in a row, which PostgreSQL cannot store, naming the field', () => {
+    const result = validateOperations({ ...type, primaryKey: 'id' }, [
+      {
+        action: 'insertOrUpdate',
+        rows: [
+          { id: 'a', title: '\u0000nul' },
+          { id: 'b', extra: { list: ['ok', 'n\u0000'] } },
+          { id: 'c', extra: { 'k\u0000': 1 } },
+          { id: 'd', responsibilities: [{ userId: 'u\u0000', role: 'owner' }] },
+        ],
+      },
+      { action: 'delete', rows: ['e\u0000'] },
+    ]);
+    expect(!result.ok && result.errors).toEqual(
+      ['0.rows.0.title', '0.rows.1.extra', '0.rows.2.extra', '0.rows.3.responsibilities', '1.rows.0'].map((f) => ({
+        field: `operations.${f}`,
+        message: 'must not contain the NUL character (\\u0000)',
+      })),
+    );
+  });
 });

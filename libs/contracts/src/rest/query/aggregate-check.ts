@@ -68,6 +68,10 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
   (dto.where ?? []).forEach((w, i) => {
     const type = types.get(w.name);
     if (!type) return void errors.push({ field: `where.${i}.name`, message: `unknown field ${w.name}` });
+    // PostgreSQL cannot take U+0000 in a text value; no stored value holds it either.
+    if ([w.value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+      return void errors.push({ field: `where.${i}.value`, message: 'must not contain the NUL character (\\u0000)' });
+    }
     if (w.op === 'contains') {
       if (type !== 'string' || typeof w.value !== 'string') {
         errors.push({ field: `where.${i}.value`, message: 'contains needs a string field and a string value' });

@@ -46,4 +46,10 @@ describe('checkAggregate (unit)', () => {
       { field: 'order_by.0.name', message: 'amount_sum is not a selected column' },
     ]);
   });
+
+  it('refuses a where value holding U+0000, which PostgreSQL cannot take', () => {
+    const nul = 'F\u0000';
+    const { errors } = check({ select: [{ name: 'id', agg: 'count' }], where: [{ name: 'status', op: '=', value: nul }, { name: 'status', op: 'in', value: ['FR', nul] }, { name: 'status', op: 'contains', value: nul }] });
+    expect(errors).toEqual([0, 1, 2].map((i) => ({ field: `where.${i}.value`, message: 'must not contain the NUL character (\\u0000)' })));
+  });
 });
