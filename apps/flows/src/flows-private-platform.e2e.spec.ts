@@ -69,6 +69,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     FLOWS_HTTP_ALLOWLIST: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     FLOWS_DEFAULT_SYNC_TIMEOUT_MS: '1500',
     FLOWS_RUN_LEASE_MS: '1000',
+    FLOWS_ASYNC_RUN_MAX_MS: '10000',
     LOG_LEVEL: 'warn',
     TOLLGATE_PARENT_PID: String(process.pid),
   });
@@ -161,6 +162,21 @@ describe('flows with its own service process: http allow-list, default timeout, 
     expect(res.body.message).toContain('1500 ms');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     await eventually(() => expect(closed).toContain(marker));
+  });
+
+  it('aborts an async run after FLOWS_ASYNC_RUN_MAX_MS, however long its caller waited', async () => {
+    const flow = await define({ name: `Endless ${randomUUID().slice(0, 6)}`, mode: 'async', timeoutMs: 100, steps: [{ type: 'delay', ms: 60_000 }] });
+    const accepted = await trigger(flow.name);
+    expect([accepted.status, accepted.body.status]).toEqual([202, 'running']);
+    const aborted = await eventually(
+      async () => {
+        const res = await poll(flow.name, accepted.body.processId);
+        expect(res.body.status).toBe('aborted');
+        return res.body;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect(aborted.error).toMatchObject({ code: 'timeout', message: expect.stringContaining('10000 ms') });
   });
 
   it('resumes an async run after the flows process is killed in the middle of it', async () => {

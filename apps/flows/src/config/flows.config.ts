@@ -13,9 +13,11 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   GATEWAY_URL: serviceUrl('http://127.0.0.1:8080'),
   /** Sync flows without a `timeout` parameter or `timeoutMs` of their own. */
   FLOWS_DEFAULT_SYNC_TIMEOUT_MS: ms(60_000),
-  /** Upper bound for any timeout a caller or a flow asks for. */
+  /** How long an async trigger waits for its run before answering 202 with the process id, when neither the URL nor the flow says. */
+  FLOWS_DEFAULT_ASYNC_WAIT_MS: ms(500, 0),
+  /** Upper bound for how long a caller waits (any `timeout` or `timeoutMs`, either mode); the gateway's FLOWS_TRIGGER_TIMEOUT_MS exceeds it. */
   FLOWS_MAX_TIMEOUT_MS: ms(600_000),
-  /** Async runs are aborted after this long. */
+  /** Async runs are aborted after this long, however long their caller waited. */
   FLOWS_ASYNC_RUN_MAX_MS: ms(3_600_000),
   /** A running run whose owner stops renewing its lease is resumed by another (or the restarted) process. */
   FLOWS_RUN_LEASE_MS: ms(15_000, 200),

@@ -165,21 +165,39 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(record).toMatchObject({ status: 'aborted', error: { code: 'timeout' } });
   });
 
-  it('runs async flows: 202 with a process id at once, then poll running, success with data, failed, aborted; unknown ids 404', async () => {
-    const flow = await defineFlow(t, { name: `Async ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'delay', ms: 400 }, { type: 'error', message: 'asked to fail', when: '$input.body.fail' }, { type: 'output', name: 'out', from: '$input.body.items' }] });
-    const started = Date.now();
-    const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { items: [1, 2] } });
-    expect(Date.now() - started).toBeLessThan(500);
-    expect(accepted.status).toBe(202);
-    expect(accepted.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'running' });
-    const first = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/${accepted.body.processId}`, { headers: key(t.orgKey) });
+  it('runs async flows: 202 with the process id once the wait is over (the run goes on), or with the outcome of a run done by then; poll; unknown ids 404', async () => {
+    const flow = await defineFlow(t, {
+      name: `Async ${randomUUID().slice(0, 6)}`,
+      mode: 'async',
+      steps: [{ type: 'delay', ms: 1200, when: '$input.body.slow' }, { type: 'error', message: 'asked to fail', when: '$input.body.fail' }, { type: 'output', name: 'out', from: '$input.body.items' }],
+    });
+    const timed = async (query: string, body: Record<string, unknown>) => {
+      const started = Date.now();
+      const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), query, body });
+      return { res, ms: Date.now() - started };
+    };
+    const slow = await timed('', { slow: true, items: [1, 2] });
+    expect(slow.res.status).toBe(202);
+    expect(slow.res.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'running' });
+    expect(slow.ms).toBeGreaterThanOrEqual(450); // the default wait: 500 ms
+    expect(slow.ms).toBeLessThan(1100);
+    const first = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/${slow.res.body.processId}`, { headers: key(t.orgKey) });
     expect(first.body.status).toBe('running');
-    expect((await pollUntil(t, 'Tests', flow.name, accepted.body.processId, 'success')).data).toEqual({ out: [1, 2] });
+    expect((await pollUntil(t, 'Tests', flow.name, slow.res.body.processId, 'success')).data).toEqual({ out: [1, 2] });
 
-    const failing = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { fail: true } });
-    expect((await pollUntil(t, 'Tests', flow.name, failing.body.processId, 'failed')).error.message).toContain('asked to fail');
-    const aborted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=50', body: { items: [1] } });
-    expect((await pollUntil(t, 'Tests', flow.name, aborted.body.processId, 'aborted')).error.code).toBe('timeout');
+    // A short URL timeout answers sooner and does not stop the run.
+    const soon = await timed('?timeout=50', { slow: true, items: [3] });
+    expect([soon.res.status, soon.res.body.status]).toEqual([202, 'running']);
+    expect(soon.ms).toBeLessThan(450);
+    expect((await pollUntil(t, 'Tests', flow.name, soon.res.body.processId, 'success')).data).toEqual({ out: [3] });
+
+    const quick = await timed('', { items: [4] });
+    expect(quick.res.status).toBe(202);
+    expect(quick.res.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'success', data: { out: [4] } });
+    expect(quick.ms).toBeLessThan(450);
+    const failing = await timed('', { fail: true });
+    expect(failing.res.body).toMatchObject({ status: 'failed', error: { code: 'flow_failed', message: expect.stringContaining('asked to fail') } });
+    expect((await pollUntil(t, 'Tests', flow.name, failing.res.body.processId, 'failed')).error.message).toContain('asked to fail');
     const unknown = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/run_${randomUUID()}`, { headers: key(t.orgKey) });
     expect(unknown.status).toBe(404);
   });

@@ -66,7 +66,16 @@ export class TriggerHttpController {
       clientGone: (abort) => res.raw.once('close', () => !res.raw.writableFinished && abort()),
     });
     void res.header('x-flow-process-id', answer.processId);
-    if (answer.kind === 'accepted') return res.status(202).send({ processId: answer.processId, status: answer.status });
+    if (answer.kind === 'accepted') {
+      // The poll's answer at this moment: `running`, or the outcome of a run that finished while the caller waited.
+      const done = answer.outcome;
+      return res.status(202).send({
+        processId: answer.processId,
+        status: done?.status ?? 'running',
+        ...(done?.status === 'success' ? { data: done.result.data } : {}),
+        ...(done && done.status !== 'success' ? { error: { code: done.failure.code, message: done.failure.message } } : {}),
+      });
+    }
     const { outcome } = answer;
     if (outcome.status !== 'success') {
       throw new ApiException(outcome.failure.code as ErrorCode, outcome.failure.message, { status: outcome.failure.httpStatus });

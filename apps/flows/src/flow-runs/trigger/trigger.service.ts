@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
@@ -10,18 +11,32 @@ import type { RunOutcome } from '../run-outcome';
 import { AbortReason } from '../run-outcome';
 import { RunStore } from '../run-store';
 
-export type TriggerAnswer = { kind: 'accepted'; processId: string; status: string } | { kind: 'outcome'; processId: string; outcome: RunOutcome };
+/** Async: the run's outcome when it finished while the caller waited, else only its process id. */
+export type TriggerAnswer = { kind: 'accepted'; processId: string; outcome?: RunOutcome } | { kind: 'outcome'; processId: string; outcome: RunOutcome };
 
-/** Timeout order (API.md): the URL's `timeout`, then the flow's `timeoutMs`, then the default for its mode. */
-export function effectiveTimeout(config: FlowsConfig, flow: FlowDefinition, fromUrl?: string): number {
+/**
+ * How long the caller waits (API.md): the URL's `timeout`, then the flow's `timeoutMs`, then the
+ * mode's default. A sync run is aborted after it; an async call answers 202 by then.
+ */
+export function callerTimeout(config: FlowsConfig, flow: FlowDefinition, fromUrl?: string): number {
   let chosen: number | undefined;
   if (fromUrl !== undefined && fromUrl !== '') {
     const parsed = Number(fromUrl);
     if (!Number.isInteger(parsed) || parsed < 1) throw ApiException.validation([{ field: 'timeout', message: 'timeout must be a positive number of milliseconds' }]);
     chosen = parsed;
   }
-  chosen ??= flow.timeoutMs ?? (flow.mode === 'sync' ? config.FLOWS_DEFAULT_SYNC_TIMEOUT_MS : config.FLOWS_ASYNC_RUN_MAX_MS);
-  return Math.min(chosen, flow.mode === 'sync' ? config.FLOWS_MAX_TIMEOUT_MS : config.FLOWS_ASYNC_RUN_MAX_MS);
+  chosen ??= flow.timeoutMs ?? (flow.mode === 'sync' ? config.FLOWS_DEFAULT_SYNC_TIMEOUT_MS : config.FLOWS_DEFAULT_ASYNC_WAIT_MS);
+  return Math.min(chosen, config.FLOWS_MAX_TIMEOUT_MS);
+}
+
+/** The work's result if it comes within `ms`, else undefined (the work goes on). */
+async function within<T>(ms: number, work: Promise<T>): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(ms, undefined, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
 }
 
 /** Starts a run and answers as the flow's mode says: the outcome (sync) or the process id (async). */
@@ -46,36 +61,38 @@ export class TriggerService {
     if (req.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(req.idempotencyKey)) {
       throw ApiException.validation([{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]);
     }
-    const timeoutMs = effectiveTimeout(this.config, flow, req.timeout);
+    const waitMs = callerTimeout(this.config, flow, req.timeout);
     const started = await this.coordinator.start({
       flow,
       input: req.input,
       startedBy: req.startedBy,
-      timeoutMs,
+      // A sync run lasts as long as its caller waits; an async one runs on after the 202.
+      timeoutMs: flow.mode === 'sync' ? waitMs : this.config.FLOWS_ASYNC_RUN_MAX_MS,
       idempotencyKey: req.idempotencyKey,
       requestId: req.principal.requestId,
     });
+    const { processId, run } = started;
     if (flow.mode === 'async') {
-      const status = started.replayed ? ((await this.runs.get(flow.instanceId, started.processId))?.status ?? 'running') : 'running';
-      return { kind: 'accepted', processId: started.processId, status };
+      return { kind: 'accepted', processId, outcome: await within(waitMs, run ? run.done : this.storedOutcome(flow.instanceId, processId, waitMs)) };
     }
-    if (started.run) {
-      const run = started.run;
+    if (run) {
       if (!started.replayed) req.clientGone(() => run.controller.abort(new AbortReason('client-gone', 'The caller went away')));
-      return { kind: 'outcome', processId: started.processId, outcome: await run.done };
+      return { kind: 'outcome', processId, outcome: await run.done };
     }
-    return { kind: 'outcome', processId: started.processId, outcome: await this.awaitStored(flow.instanceId, started.processId, timeoutMs) };
+    const stored = await this.storedOutcome(flow.instanceId, processId, waitMs);
+    if (!stored) throw new ApiException(ErrorCode.Timeout, 'The earlier run with this Idempotency-Key is still running');
+    return { kind: 'outcome', processId, outcome: stored };
   }
 
-  /** A replayed sync call whose run another process executes: wait for its recorded outcome. */
-  private async awaitStored(instanceId: string, processId: string, timeoutMs: number): Promise<RunOutcome> {
-    const deadline = Date.now() + timeoutMs;
+  /** A replayed call whose run another process executes (or executed): its recorded outcome, once there is one within `waitMs`. */
+  private async storedOutcome(instanceId: string, processId: string, waitMs: number): Promise<RunOutcome | undefined> {
+    const deadline = Date.now() + waitMs;
     for (;;) {
       const run = await this.runs.get(instanceId, processId);
       if (run?.status === 'success' && run.result) return { status: 'success', result: run.result };
       if (run?.failure) return { status: run.failure.status, failure: run.failure };
-      if (Date.now() > deadline) throw new ApiException(ErrorCode.Timeout, 'The earlier run with this Idempotency-Key is still running');
-      await new Promise((r) => setTimeout(r, 100));
+      if (Date.now() >= deadline) return undefined;
+      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
     }
   }
 }
