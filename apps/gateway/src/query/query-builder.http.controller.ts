@@ -33,7 +33,7 @@ export class QueryBuilderHttpController {
   async build(@Body() body: QueryParamsDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest): Promise<BuiltQueryDto> {
     const entities = listOf(body.entities);
     if (new Set(entities).size !== entities.length) throw ApiException.validation([{ field: 'entities', message: 'an entity is listed twice' }]);
-    await this.forwarding.refuseQuery(principal, entities, String(request.id), body, true);
+    await this.forwarding.refuseQuery(principal, entities, String(request.id), body, { forUrl: true });
     // Entities first, as a person would write the URL.
     const { format, entities: listed, ...params } = body;
     const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];

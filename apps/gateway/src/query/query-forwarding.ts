@@ -56,9 +56,17 @@ export class QueryForwarding {
    * Refuses a records query before anything is charged: what the parameters cannot mean for this
    * caller (`mine=true` without a personal key, a `timeout` above the query service's limit),
    * then what `refuseUnservable` refuses. `forUrl`: the query builder checks a URL its caller will
-   * send with a key of its own; a console session's user will send their personal key.
+   * send with a key of its own; a console session's user will send their personal key. `asPath`:
+   * the entity is the URL's path, so an unknown one is not found (404).
    */
-  async refuseQuery(principal: Principal, entities: string[], requestId: string, params: EntityQueryParamsDto, forUrl = false): Promise<void> {
+  async refuseQuery(
+    principal: Principal,
+    entities: string[],
+    requestId: string,
+    params: EntityQueryParamsDto,
+    options: { forUrl?: boolean; asPath?: boolean } = {},
+  ): Promise<void> {
+    const forUrl = options.forUrl ?? false;
     const errors: FieldError[] = [];
     const userBound = principal.kind === 'personal' || (forUrl && principal.kind === 'session');
     if (params.mine === 'true' && !userBound) errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
@@ -66,7 +74,7 @@ export class QueryForwarding {
       errors.push({ field: 'timeout', message: `timeout must be between 1 and ${this.config.QUERY_TIMEOUT_MS} ms` });
     }
     if (errors.length) throw ApiException.validation(errors);
-    await this.refuseUnservable(principal, entities, requestId, { display: params.display });
+    await this.refuseUnservable(principal, entities, requestId, { display: params.display, asPath: options.asPath });
   }
 
   /**

@@ -90,6 +90,9 @@ describe('query through the gateway (e2e)', () => {
     const refusals: [string, string, number][] = [
       [key, '/api/v1/query?entities=actions&colour=red', 400],
       [key, '/api/v1/query?entities=ghosts', 400],
+      [key, '/api/v1/entities/ghosts', 404], // the path names no such thing in the instance
+      [key, '/api/v1/entities/ghosts.csv', 404],
+      [key, '/api/v1/entities/actions.txt', 404],
       [key, '/api/v1/query?entities=actions&limit=0', 400],
       [key, '/api/v1/query?entities=actions&display=nope', 400],
       [key, '/api/v1/query', 400],
@@ -296,5 +299,6 @@ describe('query through the gateway (e2e)', () => {
     expect(ids((await as(other.orgKey, 'GET', '/api/v1/query?entities=actions')).body.data.actions)).toEqual(['x1']);
     expect(ids((await as(key, 'GET', '/api/v1/query?entities=actions')).body.data.actions)).not.toContain('x1');
     expect((await as(other.orgKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(400);
+    expect((await as(other.orgKey, 'GET', '/api/v1/entities/graphs.xml')).status).toBe(404);
   });
 });

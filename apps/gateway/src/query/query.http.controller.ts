@@ -48,8 +48,8 @@ export class QueryHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const m = ENTITY_PATH.exec(name);
-    if (!m) throw ApiException.validation([{ field: 'entities', message: `${name} is not an entity name` }]);
-    await this.forwarding.refuseQuery(principal, [m[1]], String(request.id), params);
+    if (!m) throw ApiException.notFound(`No entity ${name}`);
+    await this.forwarding.refuseQuery(principal, [m[1]], String(request.id), params, { asPath: true });
     await this.forwarding.metered(request, reply, principal, [m[1]], { method: 'GET', path: `/api/v1/entities/${name}${queryString(params)}` });
   }
 }

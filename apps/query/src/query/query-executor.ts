@@ -33,14 +33,18 @@ export class QueryExecutor {
     @Inject(QUERY_CONFIG) private readonly config: QueryConfig,
   ) {}
 
-  /** Checks what the plan asks against the caller and the instance's entity types. */
-  async prepare(principal: Principal, plan: QueryPlan): Promise<EntityRead[]> {
+  /**
+   * Checks what the plan asks against the caller and the instance's entity types. `asPath`: the
+   * entity is the URL's path, so an unknown one is not found (404) rather than a bad parameter.
+   */
+  async prepare(principal: Principal, plan: QueryPlan, options: { asPath?: boolean } = {}): Promise<EntityRead[]> {
     assertMayRead(principal, plan.entities);
     if (plan.mine && (principal.kind !== 'personal' || !principal.userId)) {
       throw ApiException.validation([{ field: 'mine', message: 'mine=true needs a personal key' }]);
     }
     const types = await Promise.all(plan.entities.map((e) => this.catalog.get(principal.instanceId, e)));
     const unknown = plan.entities.filter((_, i) => !types[i]);
+    if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
     if (unknown.length) {
       throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
     }

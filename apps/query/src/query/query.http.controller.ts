@@ -48,7 +48,7 @@ export class QueryHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const target = splitExtension(name);
-    if (!target) throw ApiException.validation([{ field: 'entities', message: `${name} is not an entity name` }]);
+    if (!target) throw ApiException.notFound(`No entity ${name}`);
     await this.answer(params, target, principal, request, reply);
   }
 
@@ -61,7 +61,7 @@ export class QueryHttpController {
   ): Promise<void> {
     const parsed = parseQuery({ ...params }, { ...target, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
-    const reads = await this.executor.prepare(principal, parsed.plan);
+    const reads = await this.executor.prepare(principal, parsed.plan, { asPath: target.entity !== undefined });
     const { contentType, body } = await this.executor.execute(principal, parsed.plan, reads, metaOf(request, reads.length));
     await reply.status(200).header('content-type', contentType).send(body);
   }

@@ -91,7 +91,7 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(refused.body.errors).toEqual([{ field: 'mine', message: expect.any(String) }]);
   });
 
-  it('refuses unknown parameters, entities and fields (400) and entities outside a data key (403)', async () => {
+  it('refuses unknown parameters, entities and fields (400), unknown entities in the path (404) and entities outside a data key (403)', async () => {
     for (const path of [
       '/api/v1/query?entities=notes&colour=red',
       '/api/v1/query?entities=ghosts',
@@ -104,6 +104,10 @@ describe('queries (query service, real PostgreSQL)', () => {
     ]) {
       const res = await get(path);
       expect([path, res.status, res.body.code]).toEqual([path, 400, 'validation_failed']);
+    }
+    for (const path of ['/api/v1/entities/ghosts', '/api/v1/entities/ghosts.csv', '/api/v1/entities/notes.txt']) {
+      const res = await get(path);
+      expect([path, res.status, res.body.code]).toEqual([path, 404, 'not_found']);
     }
     const dataKey = principalOf('inst_q', { kind: 'data', scopes: ['query'], entities: ['links'] });
     expect((await get('/api/v1/query?entities=notes,links', dataKey)).status).toBe(403);
