@@ -6,7 +6,7 @@ import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
-import { assertMayWrite } from '../records/access';
+import { assertMayWrite, mayRead } from '../records/access';
 import { applyOperations } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
@@ -58,7 +58,9 @@ export class BatchHttpController {
   @Get('tasks/:taskId')
   async task(@Param('taskId') taskId: string, @CurrentPrincipal() principal: Principal) {
     const view = await this.tasks.view(principal.instanceId, taskId);
-    if (!view) throw ApiException.notFound(`No task ${taskId}`);
+    // A data key's view of the instance stops at its entities: another's task is as unknown to it
+    // as another instance's.
+    if (!view || !mayRead(principal, view.entity)) throw ApiException.notFound(`No task ${taskId}`);
     return view;
   }
 }

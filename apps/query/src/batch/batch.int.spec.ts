@@ -146,6 +146,10 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       }, { timeoutMs: 15_000 });
       const other = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: principalOf('someone_else') });
       expect(other.status).toBe(404);
+      const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });
+      const membersReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['members'] });
+      expect((await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: salesReader })).status).toBe(200);
+      expect((await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: membersReader })).status).toBe(404);
     } finally {
       await collector.stop();
     }

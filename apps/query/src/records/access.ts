@@ -12,10 +12,13 @@ export function assertMayWrite(principal: Principal): void {
   }
 }
 
+/** Whether the caller may see what concerns `entity`: a data key only the entities on its list. */
+export function mayRead(principal: Principal, entity: string): boolean {
+  return principal.kind !== 'data' || (principal.entities ?? []).includes(entity);
+}
+
 /** Reading records: a data key only the entities on its list. */
 export function assertMayRead(principal: Principal, entities: readonly string[]): void {
-  if (principal.kind !== 'data') return;
-  const allowed = new Set(principal.entities ?? []);
-  const refused = entities.filter((e) => !allowed.has(e));
+  const refused = entities.filter((e) => !mayRead(principal, e));
   if (refused.length) throw ApiException.forbidden(`This key may not read ${refused.join(', ')}`);
 }
