@@ -18,7 +18,8 @@ const FORMULA = /^[=+\-@\t\r]/;
 
 /**
  * RFC 4180 through csv-stringify. One header for the whole file: with several entities an
- * `entity` column comes first and the columns are the union of theirs, in order of appearance.
+ * `entity` column comes first and the columns are the union of theirs, in the order `display`
+ * gives, else in order of appearance.
  */
 export class CsvWriter implements FormatWriter {
   readonly contentType = 'text/csv; charset=utf-8';
@@ -31,11 +32,12 @@ export class CsvWriter implements FormatWriter {
   constructor(
     private readonly columnsByEntity: Map<string, OutputColumn[]>,
     private readonly delimiter: string,
+    display?: readonly string[],
   ) {
-    const several = columnsByEntity.size > 1;
-    const names: string[] = several ? ['entity'] : [];
+    const names: string[] = [];
     for (const columns of columnsByEntity.values()) for (const c of columns) if (!names.includes(c.name)) names.push(c.name);
-    this.header = names;
+    if (display) names.sort((a, b) => display.indexOf(a) - display.indexOf(b));
+    this.header = columnsByEntity.size > 1 ? ['entity', ...names] : names;
   }
 
   private line(records: unknown[][]): string {

@@ -37,4 +37,22 @@ describe('CsvWriter', () => {
       [`'-minus`, '4'],
     ]);
   });
+
+  it('keeps the column order display gives when several entities share one header', () => {
+    const things = [column('title', 'string'), column('status', 'string')];
+    const graphs = [column('title', 'string'), column('kind', 'string')];
+    const writer = new CsvWriter(new Map([['things', things], ['graphs', graphs]]), ',', ['title', 'kind', 'status']);
+    const text =
+      writer.begin() +
+      writer.beginEntity('things', things) +
+      writer.rows([['t', 'open']]) +
+      writer.beginEntity('graphs', graphs) +
+      writer.rows([['g', 'flow']]) +
+      writer.end();
+    expect(parse(text)).toEqual([
+      ['entity', 'title', 'kind', 'status'],
+      ['things', 't', '', 'open'],
+      ['graphs', 'g', 'flow', ''],
+    ]);
+  });
 });
