@@ -9,6 +9,25 @@ const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\u
 const clean = (value: string) => value.replace(NOT_XML, '');
 
 /**
+ * Characters an XML parser would not give back as written unless they are character references:
+ * a carriage return in any text becomes a line feed, and line breaks and tabs in an attribute
+ * become spaces. fast-xml-parser's builder has no option for that, so they are swapped for
+ * control characters `clean` has removed from every value (so these mark only them) and the
+ * references are written in after the build.
+ */
+const MARKS: Record<string, { mark: string; ref: string }> = {
+  '\r': { mark: '\u0001', ref: '&#13;' },
+  '\n': { mark: '\u0002', ref: '&#10;' },
+  '\t': { mark: '\u0003', ref: '&#9;' },
+};
+// eslint-disable-next-line no-control-regex
+const MARKED = /[\u0001-\u0003]/g;
+const REFS = Object.fromEntries(Object.values(MARKS).map(({ mark, ref }) => [mark, ref]));
+const textOf = (value: string) => clean(value).replace(/\r/g, MARKS['\r'].mark);
+const attributeOf = (value: string) => clean(value).replace(/[\r\n\t]/g, (c) => MARKS[c].mark);
+const referenced = (xml: string) => (xml.search(MARKED) === -1 ? xml : xml.replace(MARKED, (m) => REFS[m]));
+
+/**
  * `<response status="ok"><data><entity><record>…</record></entity></data><meta>…</meta></response>`.
  * Records and meta are serialised (and escaped) by fast-xml-parser's builder, a batch at a time;
  * the wrapper tags around them are fixed, and entity names are ^[a-z][a-z0-9_]*$ identifiers.
@@ -38,12 +57,12 @@ export class XmlWriter implements FormatWriter {
         const value = row[i];
         if (column.type === 'responsibilities') {
           const list = JSON.parse(String(value ?? '[]')) as { userId: string; role: string }[];
-          record.responsibilities = { responsibility: list.map((r) => ({ '@_userId': clean(r.userId), '@_role': clean(r.role) })) };
-        } else record[column.name] = value === null || value === undefined ? '' : clean(String(value));
+          record.responsibilities = { responsibility: list.map((r) => ({ '@_userId': attributeOf(r.userId), '@_role': attributeOf(r.role) })) };
+        } else record[column.name] = value === null || value === undefined ? '' : textOf(String(value));
       });
       return record;
     });
-    return this.builder.build({ record: records });
+    return referenced(this.builder.build({ record: records }));
   }
 
   endEntity(): string {
