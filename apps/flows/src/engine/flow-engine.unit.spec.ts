@@ -20,6 +20,7 @@ function runOf(steps: Step[], signal = new AbortController().signal): RunContext
     steps: {},
     last: undefined,
     outputs: {},
+    charges: [],
     messages,
     log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),
   };

@@ -14,9 +14,19 @@ export interface RunContext {
   steps: Record<string, unknown>;
   last: unknown;
   outputs: Record<string, unknown[]>;
+  /** The credits its steps were charged, in order: refunded when the run does not succeed. */
+  charges: Charge[];
   response?: NonNullable<RunResult['response']>;
   messages: RunMessage[];
   log(level: RunMessage['level'], text: string, step?: string, detail?: unknown): void;
+}
+
+/** One debit of the run's instance pool, by a request id the run always gives that step. */
+export interface Charge {
+  requestId: string;
+  cost: number;
+  /** The pool after this debit. */
+  remaining: number;
 }
 
 /** A step failed in a way the caller should see as such, e.g. an `error` step or exhausted credits. */

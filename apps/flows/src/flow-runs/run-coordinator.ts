@@ -8,10 +8,12 @@ import type { FlowEngine } from '../engine/flow-engine';
 import { EvaluationBudget } from '../engine/expressions';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
 import { StepFailure, type RunContext } from '../engine/run-context';
+import { queryRequestId } from '../engine/steps/query-step';
 import type { FlowDefinition } from '../flows/flow-definition';
 import { buildEngine } from './build-engine';
 import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
 import { flowRunsProjection } from './flow-runs.projection';
+import { RunCredits } from './run-credits';
 import type { FlowInput, RunFailure, RunMessage } from './run-message';
 import { AbortReason, type RunOutcome } from './run-outcome';
 import { RunStore } from './run-store';
@@ -44,6 +46,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   private readonly engine: FlowEngine;
   readonly http: OutboundHttp;
   private readonly active = new Map<string, ActiveRun>();
+  private readonly credits: RunCredits;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -54,6 +57,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   ) {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
+    this.credits = new RunCredits(clients.credits);
     this.engine = buildEngine(clients, this.http, { emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload }) });
   }
 
@@ -108,6 +112,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       steps: {},
       last: undefined,
       outputs: {},
+      charges: [],
       messages,
       log: (level, text, step, detail) => {
         messages.push({ at: new Date().toISOString(), level, text, ...(step ? { step } : {}), ...(detail !== undefined && typeof detail === 'object' ? { detail } : {}) });
@@ -128,7 +133,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       if (outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping' && flow.mode === 'async') {
         return outcome; // left running: the next process resumes it
       }
-      return this.finish(flow.instanceId, processId, outcome, messages, startedAt);
+      outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log);
+      return { ...(await this.finish(flow.instanceId, processId, outcome, messages, startedAt)), credits: outcome.credits };
     })();
     const run = { processId, controller, done };
     this.active.set(processId, run);
@@ -178,6 +184,13 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       if (stored?.failure) return { status: stored.failure.status, failure: stored.failure } as RunOutcome;
       return outcome;
     }
+  }
+
+  /** Refunds what a run that cannot go on was charged: its query steps' request ids are always the same. */
+  async refundSteps(flow: FlowDefinition, processId: string): Promise<void> {
+    const requestIds = flow.steps.flatMap((step, index) => (step.type === 'query' ? [queryRequestId(processId, index, step)] : []));
+    const { kept } = await this.credits.refund(flow.instanceId, requestIds);
+    if (kept.length) this.logger.warn({ processId, kept }, 'refunds of an interrupted run failed');
   }
 
   private async record(processId: string, instanceId: string, command: RunCommand): Promise<void> {

@@ -80,10 +80,10 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     const fail = (message: string) =>
       this.coordinator.finish(run.instanceId, run.processId, { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message } }, messages, run.startedAt.getTime());
     if (!flow) return void (await fail('Interrupted by a restart of the flows service; the flow no longer exists'));
-    if (run.mode === 'sync') return void (await fail('Interrupted by a restart of the flows service while the caller waited'));
     const resumes = run.attempts - 1;
-    if (resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
-      return void (await fail(`Interrupted by restarts of the flows service ${resumes} times; not resumed again`));
+    if (run.mode === 'sync' || resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
+      await this.coordinator.refundSteps(flow, run.processId);
+      return void (await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`));
     }
     messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service (attempt ${run.attempts})` });
     this.logger.log({ processId: run.processId }, 'resuming an interrupted run');

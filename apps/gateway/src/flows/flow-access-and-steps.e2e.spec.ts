@@ -96,6 +96,7 @@ describe('flows: who may run them, and every step type', () => {
       const before = (await call('GET', '/api/v1/credits', key(t.orgKey))).body.remaining;
       const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z' } });
       expect(res.status).toBe(200);
+      expect([res.headers.get('x-credits-cost'), res.headers.get('x-credits-remaining')]).toEqual(['1', String(before - 1)]);
       expect(res.body.data.titles).toEqual(['Fix valve']);
       const [invite] = res.body.data.invitations;
       expect(invite).toMatchObject({ title: 'Review: Fix valve', start: '2026-03-02T09:00:00.000Z', attendees: [{ email: 'ann@example.com' }] });
@@ -122,6 +123,24 @@ describe('flows: who may run them, and every step type', () => {
     const invites = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
     expect(invites.status).toBe(200);
     expect(invites.body.data.invitations).toEqual([expect.objectContaining({ title: 'Review overdue action: Fix valve', attendees: [expect.objectContaining({ email: 'ann@example.com' })] })]);
+  });
+
+  it('refunds what a run that fails or times out was charged, and says so in its credit headers', async () => {
+    const remaining = async () => (await call('GET', '/api/v1/credits', key(t.orgKey))).body.remaining as number;
+    const failing = await defineFlow(t, {
+      name: `Charged ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'query', id: 'rows', entity: 'actions' }, { type: 'delay', ms: 1000, when: '$input.body.slow' }, { type: 'error', message: 'no thanks', when: '$input.body.fail' }],
+    });
+    const before = await remaining();
+    for (const [query, body, status] of [['', { fail: true }, 500], ['?timeout=300', { slow: true }, 504]] as const) {
+      const res = await trigger('Tests', failing.name, { headers: key(t.orgKey), query, body });
+      expect(res.status).toBe(status);
+      expect([res.headers.get('x-credits-cost'), res.headers.get('x-credits-remaining')]).toEqual(['0', String(before)]);
+    }
+    expect(await remaining()).toBe(before);
+    const kept = await trigger('Tests', failing.name, { headers: key(t.orgKey), body: {} });
+    expect([kept.status, kept.headers.get('x-credits-cost')]).toEqual([200, '1']);
+    await eventually(async () => expect(await remaining()).toBe(before - 1));
   });
 
   it('refuses http calls to private and loopback addresses unless allow-listed', async () => {

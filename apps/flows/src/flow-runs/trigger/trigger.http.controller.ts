@@ -66,6 +66,8 @@ export class TriggerHttpController {
       clientGone: (abort) => res.raw.once('close', () => !res.raw.writableFinished && abort()),
     });
     void res.header('x-flow-process-id', answer.processId);
+    const credits = answer.outcome?.credits;
+    if (credits) void res.headers({ 'x-credits-cost': String(credits.cost), 'x-credits-remaining': String(credits.remaining) });
     if (answer.kind === 'accepted') {
       // The poll's answer at this moment: `running`, or the outcome of a run that finished while the caller waited.
       const done = answer.outcome;
