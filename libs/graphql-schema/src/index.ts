@@ -1,1 +1,2 @@
 export * from './graphql-schema';
+export * from './root-fields-read';

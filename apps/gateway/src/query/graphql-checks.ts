@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { executeSync, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '@tollgate/auth';
 import type { FieldError } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, schemaShapeOf, type EntityShape } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, rootFieldsRead, schemaShapeOf, type EntityShape } from '@tollgate/graphql-schema';
 import { EntityCatalogue, type KnownEntities } from './entity-catalogue';
 
 export interface GraphqlRequest {
@@ -34,8 +34,22 @@ export class GraphqlChecks {
 
   constructor(private readonly catalogue: EntityCatalogue) {}
 
-  errors(principal: Principal, request: GraphqlRequest, requestId: string): Promise<FieldError[]> {
-    return this.catalogue.check(principal.instanceId, requestId, (known) => this.find(this.schemaFor(principal, known), request));
+  /**
+   * What is wrong with the request, or else the entities its root fields read, once each as the
+   * query service will run them (`rootFieldsRead`): what it costs.
+   */
+  async check(principal: Principal, request: GraphqlRequest, requestId: string): Promise<{ errors: FieldError[]; entities: string[] }> {
+    let entities: string[] = [];
+    const errors = await this.catalogue.check(principal.instanceId, requestId, (known) => {
+      const schema = this.schemaFor(principal, known);
+      const found = this.find(schema, request);
+      if (found.length) return found;
+      const read = rootFieldsRead(schema, request);
+      if ('errors' in read) return read.errors.map((e) => ({ field: 'query', message: e.message }));
+      entities = read.entities;
+      return [];
+    });
+    return { errors, entities: errors.length ? [] : entities };
   }
 
   private find(schema: GraphQLSchema, request: GraphqlRequest): FieldError[] {

@@ -16,8 +16,8 @@ const data: Principal = { ...org, kind: 'data', entities: ['graphs'] } as Princi
 
 describe('GraphqlChecks', () => {
   const checks = new GraphqlChecks(catalogueOf({ actions: { status: 'string', priority: 'number' }, graphs: { kind: 'string' } }));
-  const errors = (principal: Principal, query: string, variables?: Record<string, unknown>, operationName?: string) =>
-    checks.errors(principal, { document: parse(query), variables, operationName }, 'req-1');
+  const errors = async (principal: Principal, query: string, variables?: Record<string, unknown>, operationName?: string) =>
+    (await checks.check(principal, { document: parse(query), variables, operationName }, 'req-1')).errors;
 
   it('passes what the query service would run', async () => {
     expect(await errors(org, '{ actions(sort: alpha, order: asc, limit: 5, from: "2026-01-01", to: "2026-01-31") { id title status priority responsibilities { userId role } } graphs { kind } }')).toEqual([]);
@@ -51,9 +51,19 @@ describe('GraphqlChecks', () => {
     const catalogue = { check: async (_i: string, _r: string, find: (k: KnownEntities) => unknown[]) => find(known()) } as unknown as EntityCatalogue;
     const growing = new GraphqlChecks(catalogue);
     const request = { document: parse('{ actions { owner_team } }') };
-    expect(await growing.errors(org, request, 'r')).toHaveLength(1);
+    expect((await growing.check(org, request, 'r')).errors).toHaveLength(1);
     fields.owner_team = 'string';
     revision++;
-    expect(await growing.errors(org, request, 'r')).toEqual([]);
+    expect((await growing.check(org, request, 'r')).errors).toEqual([]);
+  });
+
+  it('reads each response key once, and not the fields @skip or @include leave out', async () => {
+    const read = async (query: string, variables?: Record<string, unknown>) => (await checks.check(org, { document: parse(query), variables }, 'r')).entities;
+    expect(await read('{ graphs(limit: 1) { id } graphs(limit: 1) { kind } }')).toEqual(['graphs']);
+    expect(await read('{ a: graphs { id } b: graphs { id } actions { id } __typename }')).toEqual(['graphs', 'graphs', 'actions']);
+    expect(await read('{ graphs(limit: 1) @include(if: false) { id } }')).toEqual([]);
+    const conditional = 'query($all: Boolean = true) { graphs { id } actions @include(if: $all) { id } ... on Query @skip(if: $all) { other: graphs { id } } }';
+    expect(await read(conditional)).toEqual(['graphs', 'actions']);
+    expect(await read(conditional, { all: false })).toEqual(['graphs', 'graphs']);
   });
 });

@@ -11,8 +11,9 @@ export function parseGraphql(query: string): DocumentNode {
 }
 
 /**
- * The root fields a GraphQL request reads, as many times as it reads them (aliases included):
- * what the gateway refuses or charges for before anything runs. Introspection fields (`__schema`,
+ * The root fields a GraphQL request names, as many times as it names them (aliases included):
+ * what the gateway refuses before anything runs. What it charges is what runs of them
+ * (`rootFieldsRead` of `@tollgate/graphql-schema`, once the request is checked against the schema). Introspection fields (`__schema`,
  * `__type`, `__typename`) are left out; they read no records. Mutations and an ambiguous or
  * unknown operation are refused here, syntax errors by `parseGraphql`, at no cost.
  */

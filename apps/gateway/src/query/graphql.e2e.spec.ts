@@ -72,6 +72,20 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect((await gql(dataKey, '{ graphs { id } }')).body.data.graphs).toEqual([{ id: 'g1' }]);
   });
 
+  it('charges the reads it runs: one per response key, none for fields @skip or @include leave out', async () => {
+    for (const [query, variables, cost, data] of [
+      ['{ graphs(limit: 1) { id } graphs(limit: 1) { kind } }', undefined, 1, { graphs: [{ id: 'g1', kind: 'flow' }] }],
+      ['{ graphs(limit: 1) @include(if: false) { id } }', undefined, 0, {}],
+      ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 1) { id } }', { x: true }, 1, { a: [{ id: 'a3' }] }],
+    ] as const) {
+      const before = await remaining(key);
+      const res = await gql(key, query, { variables });
+      expect([query, res.status, res.body.data]).toEqual([query, 200, data]);
+      expect([res.headers.get('x-credits-cost'), res.body.extensions]).toEqual([String(cost), { cost, remaining: before - cost }]);
+      expect(await remaining(key)).toBe(before - cost);
+    }
+  });
+
   it('refuses bad requests in the documented error shape and charges nothing for them', async () => {
     const before = await remaining(key);
     const refusals: [string, string, number, string][] = [

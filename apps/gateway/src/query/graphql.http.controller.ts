@@ -33,16 +33,19 @@ export class GraphqlHttpController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const document = parseGraphql(body.query);
-    const entities = graphqlRootFields(document, body.operationName);
-    if (entities.length > MAX_ENTITIES_PER_QUERY) {
+    const named = graphqlRootFields(document, body.operationName);
+    if (named.length > MAX_ENTITIES_PER_QUERY) {
       throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);
     }
     const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
-    // Introspection alone reads no entity: it costs 0, and still says what remains.
-    if (entities.length) {
-      await this.forwarding.refuseUnservable(principal, [...new Set(entities)], String(request.id));
-      const errors = await this.checks.errors(principal, { document, operationName: body.operationName, variables: body.variables }, String(request.id));
-      if (errors.length) throw ApiException.validation(errors);
+    // Introspection alone reads no entity: it costs 0, and still says what remains. Otherwise the
+    // cost is what graphql-js will run: one read per response key, skipped fields left out.
+    let entities: string[] = [];
+    if (named.length) {
+      await this.forwarding.refuseUnservable(principal, [...new Set(named)], String(request.id));
+      const checked = await this.checks.check(principal, { document, operationName: body.operationName, variables: body.variables }, String(request.id));
+      if (checked.errors.length) throw ApiException.validation(checked.errors);
+      entities = checked.entities;
     }
     await this.forwarding.metered(request, reply, principal, entities, downstream);
   }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -58,12 +58,13 @@ export class GraphqlHttpController {
     if (result.errors?.length && !result.data) {
       throw ApiException.validation(result.errors.map((e) => ({ field: 'query', message: e.message })));
     }
-    const cost = Number(request.headers[CREDITS_COST_HEADER]);
+    // The gateway charged the reads this request ran (one per response key, `rootFieldsRead`);
+    // a caller that did not come through it is told that count.
+    const charged = Number(request.headers[CREDITS_COST_HEADER]);
+    const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
+    const cost = Number.isInteger(charged) ? charged : 'entities' in read ? read.entities.length : null;
     const remaining = Number(request.headers[CREDITS_REMAINING_HEADER]);
-    return {
-      ...result,
-      extensions: { cost: Number.isInteger(cost) ? cost : null, remaining: Number.isInteger(remaining) ? remaining : null },
-    };
+    return { ...result, extensions: { cost, remaining: Number.isInteger(remaining) ? remaining : null } };
   }
 
   /** The schema for the caller's shape (instance, personal or not, a data key's list); the caller itself comes with each request. */
