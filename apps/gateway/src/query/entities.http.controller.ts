@@ -7,6 +7,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
+import { nonFiniteNumberErrors } from './non-finite-numbers';
 import { QueryForwarding } from './query-forwarding';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -63,6 +64,8 @@ export class EntitiesHttpController {
   ): Promise<void> {
     assertWriter(principal);
     assertName(name);
+    const unwritable = nonFiniteNumberErrors(body.operations, 'operations');
+    if (unwritable.length) throw ApiException.validation(unwritable);
     await this.forwarding.free(request, reply, principal, { method: 'POST', path: `/api/v1/entities/${name}/batch`, body });
   }
 

@@ -256,6 +256,14 @@ describe('query through the gateway (e2e)', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'operations.1.rows.0.kind', message: expect.any(String) }]);
+    // 1e400 is valid JSON but no double: refused, not stored as null.
+    const huge = await fetch(url('/api/v1/entities/actions/batch'), {
+      method: 'POST',
+      headers: { ...withKey(key), 'content-type': 'application/json' },
+      body: '{"operations":[{"action":"insert","rows":[{"id":"big","priority":1e400}]}]}',
+    });
+    expect(huge.status).toBe(400);
+    expect(((await huge.json()) as { errors: unknown }).errors).toEqual([{ field: 'operations.0.rows.0.priority', message: 'must be a number a double can hold' }]);
     const graphs = (await as(key, 'GET', '/api/v1/entities/graphs')).body.data.graphs;
     expect(graphs.map((g: any) => [g.id, g.kind])).toEqual([['g1', 'map']]);
 
