@@ -9,7 +9,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import { AcceptedRunDoc, PollDoc } from './flow.dto';
-import { forwardedHeaders, originalUrl, rawBodyOf } from './trigger-forwarding';
+import { forwardedHeaders, getBodyOf, originalUrl, rawBodyOf } from './trigger-forwarding';
 
 /**
  * What the flows service's answer does not pass on: hop-by-hop headers, those the gateway sets
@@ -99,7 +99,7 @@ export class FlowTriggerHttpController {
       principal,
       requestId: String(req.id),
       headers: { ...forwardedHeaders(req), 'x-tollgate-original-url': originalUrl(req) },
-      rawBody: method === 'POST' || req.body !== undefined ? rawBodyOf(req) : undefined,
+      rawBody: method === 'GET' ? await getBodyOf(req, this.config.BODY_LIMIT_BYTES) : rawBodyOf(req),
       timeoutMs: this.config.FLOWS_TRIGGER_TIMEOUT_MS,
       signal: abort.signal,
     });

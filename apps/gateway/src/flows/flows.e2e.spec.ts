@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
 import { bearer, call, createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
@@ -70,6 +71,18 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(text.body.data.echo[0]).toMatchObject({ body: 'a;b\n1;2', contentType: 'text/csv' });
     const get = await trigger('Tests', name, { method: 'GET', headers: key(t.orgKey) });
     expect(get.status).toBe(200);
+    // A JSON body that is a JSON string stays that string.
+    for (const sent of ['"hello"', '"{\\"a\\":1}"']) {
+      const res = await trigger('Tests', name, { headers: { ...key(t.orgKey), 'content-type': 'application/json' }, rawBody: sent });
+      expect([res.status, res.body.data?.echo[0].body]).toEqual([200, JSON.parse(sent)]);
+    }
+    // GET carries a body and its content type like POST (fetch sends none with GET, undici does).
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(name)}/trigger`;
+    for (const [contentType, sent, seen] of [['application/json', '{"q":1}', { q: 1 }], ['text/csv', 'a;b', 'a;b']] as const) {
+      const res = await request(url, { method: 'GET', headers: { ...key(t.orgKey), 'content-type': contentType }, body: sent });
+      expect(res.statusCode).toBe(200);
+      expect(((await res.body.json()) as { data: { echo: unknown[] } }).data.echo[0]).toMatchObject({ body: seen, contentType });
+    }
     const legacy = await api('POST', `${e2ePlatform().gatewayUrl}/api/1/action/${encodeURIComponent(name)}/trigger`, { headers: key(t.orgKey), body: { b: 2 } });
     expect(legacy.status).toBe(200);
     expect(legacy.body.data.echo[0].body).toEqual({ b: 2 });

@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
@@ -19,15 +21,19 @@ export function originalUrl(request: FastifyRequest): string {
   return `${proto}://${request.headers.host ?? 'localhost'}${request.url.replace(SECRET_PARAMS, '$1[redacted]')}`;
 }
 
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+
 /**
- * The body as the caller sent it. Non-JSON bodies arrive untouched (the catch-all parser keeps the
- * bytes); JSON and form bodies were parsed for credential lookup and are serialised again.
+ * The body as the caller sent it. Bodies no parser claimed arrive untouched (the catch-all parser
+ * keeps the bytes), text as text; JSON and form bodies were parsed for credential lookup and are
+ * serialised again, whatever JSON value they hold (a JSON string too).
  */
 export function rawBodyOf(request: FastifyRequest): { contentType: string; payload: Buffer | string } | undefined {
   const contentType = String(request.headers['content-type'] ?? '');
   const body = request.body as unknown;
   if (body === undefined || body === null) return undefined;
-  if (Buffer.isBuffer(body) || typeof body === 'string') return { contentType: contentType || 'application/octet-stream', payload: body };
+  if (Buffer.isBuffer(body)) return { contentType: contentType || 'application/octet-stream', payload: body };
+  if (typeof body === 'string' && !JSON_TYPE.test(contentType)) return { contentType: contentType || 'text/plain', payload: body };
   if (/application\/x-www-form-urlencoded/i.test(contentType)) {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
@@ -37,4 +43,22 @@ export function rawBodyOf(request: FastifyRequest): { contentType: string; paylo
     return { contentType, payload: params.toString() };
   }
   return { contentType: contentType || 'application/json', payload: JSON.stringify(body) };
+}
+
+/**
+ * A GET trigger's body (seed 001: GET calls may carry data): Fastify parses no GET body, so it is
+ * read here, within the body limit, and passed on untouched with its content type.
+ */
+export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<{ contentType: string; payload: Buffer } | undefined> {
+  const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+  if (chunked === undefined && (length === undefined || length === '0')) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new ApiException(ErrorCode.PayloadTooLarge, `The body is larger than ${limitBytes} bytes`);
+    chunks.push(chunk);
+  }
+  if (!size) return undefined;
+  return { contentType: String(request.headers['content-type'] ?? '') || 'application/octet-stream', payload: Buffer.concat(chunks) };
 }

@@ -7,14 +7,13 @@ const HIDDEN = new Set([PRINCIPAL_HEADER, ORIGINAL_URL_HEADER, 'authorization', 
 
 
 /** The flow's fixed inputs: body (parsed when JSON), headers, contentType and the URL the caller used. */
-export function flowInputOf(request: FastifyRequest): FlowInput {
+export function flowInputOf(request: FastifyRequest, raw: unknown = request.body): FlowInput {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || HIDDEN.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  // JSON arrives parsed; any other content type as bytes (see raw-body-parsers).
-  const raw = request.body;
+  // JSON arrives parsed; any other content type as bytes (see raw-body-parsers and get-body).
   let body: unknown = raw ?? null;
   if (Buffer.isBuffer(raw)) body = raw.length ? raw.toString('utf8') : null;
   const original = request.headers[ORIGINAL_URL_HEADER];

@@ -1,11 +1,13 @@
-import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import type { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
+import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
 import { BODYLESS_STATUSES } from '../../engine/steps/response-step';
 import { RunStore } from '../run-store';
 import { flowInputOf } from './flow-input';
+import { getBodyOf } from './get-body';
 import { TriggerAccess } from './trigger-access';
 import { TriggerService } from './trigger.service';
 
@@ -22,11 +24,12 @@ export class TriggerHttpController {
     private readonly access: TriggerAccess,
     private readonly service: TriggerService,
     private readonly runs: RunStore,
+    @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
   ) {}
 
   @Get(':app/:flow/trigger')
-  getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
-    return this.trigger(p, { app, name: flow }, q, h, req, res);
+  async getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { app, name: flow }, q, h, req, res, await getBodyOf(req, this.config.FLOWS_BODY_LIMIT_BYTES));
   }
 
   @Post(':app/:flow/trigger')
@@ -35,8 +38,8 @@ export class TriggerHttpController {
   }
 
   @Get(':flow/trigger')
-  getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
-    return this.trigger(p, { name: flow }, q, h, req, res);
+  async getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    return this.trigger(p, { name: flow }, q, h, req, res, await getBodyOf(req, this.config.FLOWS_BODY_LIMIT_BYTES));
   }
 
   @Post(':flow/trigger')
@@ -54,13 +57,13 @@ export class TriggerHttpController {
     return this.pollRun(p, { name: flow }, processId, q, h);
   }
 
-  private async trigger(principal: Principal, target: { app?: string; name: string }, q: TriggerQuery, headers: Record<string, string>, req: FastifyRequest, res: FastifyReply) {
+  private async trigger(principal: Principal, target: { app?: string; name: string }, q: TriggerQuery, headers: Record<string, string>, req: FastifyRequest, res: FastifyReply, rawBody = req.body) {
     const { flow, startedBy } = await this.access.resolve(principal, { ...target, token: q.token, instance: q.instance ?? headers['x-tollgate-instance'] });
     const answer = await this.service.trigger({
       flow,
       principal,
       startedBy,
-      input: flowInputOf(req),
+      input: flowInputOf(req, rawBody),
       timeout: q.timeout,
       idempotencyKey: headers['idempotency-key'],
       clientGone: (abort) => res.raw.once('close', () => !res.raw.writableFinished && abort()),
