@@ -11,7 +11,8 @@ export interface EntityTypeState {
 
 export interface DefineEntityType {
   name: string;
-  primaryKey: string;
+  /** Left out: `id` for a new type, the type's own key when it adds fields to one. */
+  primaryKey?: string;
   fields: EntityField[];
 }
 
@@ -43,16 +44,18 @@ export const entityTypeDecider: Decider<EntityTypeState, DefineEntityType> = {
       if (seen.has(field.name)) throw invalid(`fields.${i}.name`, `${field.name} is listed twice`);
       seen.add(field.name);
     });
-    const keyField = command.fields.find((f) => f.name === command.primaryKey);
-    if (command.primaryKey !== 'id' && !keyField) {
+    const primaryKey = command.primaryKey ?? state.primaryKey ?? 'id';
+    if (state.defined && state.primaryKey !== primaryKey) {
+      throw new ApiException(ErrorCode.Conflict, `Entity ${command.name} already has primary key ${state.primaryKey}`);
+    }
+    // Adding fields to a type need not list its key field again.
+    const keyField = [...command.fields, ...state.fields].find((f) => f.name === primaryKey);
+    if (primaryKey !== 'id' && !keyField) {
       throw invalid('primaryKey', 'primaryKey must be id or one of the fields');
     }
     if (keyField && !KEY_TYPES.has(keyField.type)) throw invalid('primaryKey', 'the primary key must be a string or number field');
 
-    if (!state.defined) return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey: command.primaryKey, fields: command.fields })];
-    if (state.primaryKey !== command.primaryKey) {
-      throw new ApiException(ErrorCode.Conflict, `Entity ${command.name} already has primary key ${state.primaryKey}`);
-    }
+    if (!state.defined) return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey, fields: command.fields })];
     const previous = new Map(state.fields.map((f) => [f.name, f.type]));
     for (const field of command.fields) {
       const before = previous.get(field.name);
@@ -64,6 +67,6 @@ export const entityTypeDecider: Decider<EntityTypeState, DefineEntityType> = {
     if (added.length === 0) return [];
     // Fields are never dropped: records already hold them.
     const fields = [...state.fields, ...added];
-    return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey: command.primaryKey, fields })];
+    return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey, fields })];
   },
 };

@@ -28,4 +28,13 @@ describe('entity type decider', () => {
     expect(attempt({ name: 'x', primaryKey: 'id', fields: [{ name: 'createdat', type: 'string' }] }, given())).toThrow(ApiException);
     expect(attempt({ name: 'x', primaryKey: 'flag', fields: [{ name: 'flag', type: 'boolean' }] }, given())).toThrow(ApiException);
   });
+
+  it('adds fields to a type with a key of its own without the key being listed again', () => {
+    const state = given({ data: { entity: 'orders', primaryKey: 'code', fields: [{ name: 'code', type: 'string' }] } });
+    const grown = entityTypeDecider.decide({ name: 'orders', fields: [{ name: 'qty', type: 'number' }] }, state, now);
+    expect(grown.map((e) => e.data)).toEqual([{ entity: 'orders', primaryKey: 'code', fields: [{ name: 'code', type: 'string' }, { name: 'qty', type: 'number' }] }]);
+    expect(entityTypeDecider.decide({ name: 'orders', primaryKey: 'code', fields: [{ name: 'qty', type: 'number' }] }, given({ data: grown[0].data as Record<string, unknown> }), now)).toEqual([]);
+    expect(() => entityTypeDecider.decide({ name: 'orders', primaryKey: 'id', fields: [] }, state, now)).toThrow(/already has primary key code/);
+    expect(entityTypeDecider.decide({ name: 'fresh', fields: [] }, given(), now).map((e) => e.data)).toEqual([{ entity: 'fresh', primaryKey: 'id', fields: [] }]);
+  });
 });

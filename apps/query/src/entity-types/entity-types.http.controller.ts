@@ -30,11 +30,10 @@ export class EntityTypesHttpController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     assertMayWrite(principal);
-    const primaryKey = body.primaryKey ?? 'id';
     const { state, events } = await this.runner.run(entityTypeDecider, {
       streamId: entityTypeStreamId(principal.instanceId, body.name),
       instanceId: principal.instanceId,
-      command: { name: body.name, primaryKey, fields: body.fields.map((f) => ({ name: f.name, type: f.type })) },
+      command: { name: body.name, primaryKey: body.primaryKey, fields: body.fields.map((f) => ({ name: f.name, type: f.type })) },
       correlationId: String(reply.request.headers[REQUEST_ID_HEADER] ?? ''),
     });
     this.catalog.forget(principal.instanceId, body.name);
