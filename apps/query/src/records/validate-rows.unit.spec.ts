@@ -66,4 +66,10 @@ describe('validateOperations', () => {
       })),
     );
   });
+
+  it('refuses times of day that do not exist, such as hour 24, rather than reading the next day', () => {
+    const rows = ['2026-01-01T24:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T23:59:60Z'].map((at, i) => ({ code: `c${i}`, at }));
+    const result = validateOperations(type, [{ action: 'insert', rows: [...rows, { code: 'ok', at: '2026-01-01T23:59:59.999Z' }] }]);
+    expect(!result.ok && result.errors.map((e) => e.field)).toEqual(['operations.0.rows.0.at', 'operations.0.rows.1.at', 'operations.0.rows.2.at']);
+  });
 });
