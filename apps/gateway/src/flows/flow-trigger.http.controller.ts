@@ -85,6 +85,9 @@ export class FlowTriggerHttpController {
   @Get(':flow/poll/:processId')
   @ApiOperation({ summary: 'Older path: state of an async run' })
   legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    // `<app>/poll/trigger` is the trigger of a flow named "poll" (process ids start with run_), which
+    // this route's static `poll` segment would otherwise take; the flows service tells them apart alike.
+    if (processId === 'trigger') refuseHead(req, 'GET, POST');
     return this.forward(p, 'GET', `${seg(flow)}/poll/${seg(processId)}`, req, res);
   }
 

@@ -60,13 +60,14 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     await defineFlow(t, {
       name,
       steps: [
-        { type: 'map', id: 'inputs', from: '$input', expr: '{"body": body, "contentType": contentType, "hasUrl": $contains(url, "trigger"), "custom": headers."x-custom"}' },
+        { type: 'map', id: 'inputs', from: '$input', expr: '{"body": body, "contentType": contentType, "hasUrl": $contains(url, "trigger"), "custom": headers."x-custom", "host": headers.host}' },
         { type: 'output', name: 'echo', from: '$steps.inputs' },
       ],
     });
     const post = await trigger('Tests', name, { headers: { ...key(t.orgKey), 'x-custom': 'yes' }, body: { a: 1 } });
     expect(post.status).toBe(200);
     expect(post.body).toMatchObject({ status: 'success', data: { echo: [{ body: { a: 1 }, contentType: 'application/json', hasUrl: true, custom: 'yes' }] } });
+    expect(post.body.data.echo[0].host).toBe(new URL(e2ePlatform().gatewayUrl).host);
     const text = await trigger('Tests', name, { headers: { ...key(t.orgKey), 'content-type': 'text/csv' }, rawBody: 'a;b\n1;2' });
     expect(text.body.data.echo[0]).toMatchObject({ body: 'a;b\n1;2', contentType: 'text/csv' });
     const get = await trigger('Tests', name, { method: 'GET', headers: key(t.orgKey) });
@@ -237,5 +238,26 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await pollUntil(t, 'Tests', flow.name, a.body.processId, 'success')).data).toEqual({ n: [1] });
     const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
     expect(runs).toHaveLength(2);
+  });
+
+  it('runs a flow named "poll" from the trigger URL it is given, and refuses a repeated parameter with 400', async () => {
+    const flow = await defineFlow(t, { name: 'poll', steps: [{ type: 'output', name: 'ok', from: '[$input.body.n ? $input.body.n : 0]' }] });
+    expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/poll\/trigger$/);
+    const got = await api('GET', flow.urls.trigger, { headers: key(t.orgKey) });
+    expect([got.status, got.body.data]).toEqual([200, { ok: [0] }]);
+    const posted = await api('POST', flow.urls.trigger, { headers: key(t.orgKey), body: { n: 5 } });
+    expect(posted.body.data).toEqual({ ok: [5] });
+
+    const triggerPath = '/api/1/action/Tests/poll/trigger';
+    const pollPath = `/api/1/action/Tests/poll/poll/run_${randomUUID()}`;
+    for (const [path, query, field] of [
+      [triggerPath, '?token=a&token=b', 'token'],
+      [triggerPath, '?timeout=5&timeout=6', 'timeout'],
+      [pollPath, '?token=a&token=b', 'token'],
+      [pollPath, '?instance=x&instance=y', 'instance'],
+    ]) {
+      const res = await api('GET', `${e2ePlatform().gatewayUrl}${path}${query}`, { headers: key(t.orgKey) });
+      expect([path, query, res.status, res.body.code, res.body.errors?.[0].field]).toEqual([path, query, 400, 'validation_failed', field]);
+    }
   });
 });

@@ -17,10 +17,9 @@ export function flowInputOf(request: FastifyRequest, raw: unknown = request.body
   let body: unknown = raw ?? null;
   if (Buffer.isBuffer(raw)) body = raw.length ? raw.toString('utf8') : null;
   const original = request.headers[ORIGINAL_URL_HEADER];
-  return {
-    body,
-    headers,
-    contentType: String(request.headers['content-type'] ?? ''),
-    url: typeof original === 'string' && original ? original : request.url,
-  };
+  const url = typeof original === 'string' && original ? original : request.url;
+  // The caller's Host, not this service's internal address the gateway called.
+  const callerHost = URL.canParse(url) ? new URL(url).host : undefined;
+  if (callerHost) headers.host = callerHost;
+  return { body, headers, contentType: String(request.headers['content-type'] ?? ''), url };
 }

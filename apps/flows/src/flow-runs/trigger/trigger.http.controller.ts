@@ -11,10 +11,18 @@ import { getBodyOf } from './get-body';
 import { TriggerAccess } from './trigger-access';
 import { TriggerService } from './trigger.service';
 
+/** A repeated parameter arrives as an array: see `once`. */
 interface TriggerQuery {
-  timeout?: string;
-  token?: string;
-  instance?: string;
+  timeout?: string | string[];
+  token?: string | string[];
+  instance?: string | string[];
+}
+
+/** A query parameter the caller gave at most once; `?token=a&token=b` says two things, so 400 naming it. */
+function once(q: TriggerQuery, name: keyof TriggerQuery): string | undefined {
+  const value = q[name];
+  if (Array.isArray(value)) throw ApiException.validation([{ field: name, message: `${name} must be given once` }], `The ${name} parameter must be given once`);
+  return value;
 }
 
 /** The incoming API: `/api/1/action/<app>/<flow>/trigger` (and the older `/api/1/action/<flow>/trigger`), and polling. */
@@ -53,18 +61,21 @@ export class TriggerHttpController {
   }
 
   @Get(':flow/poll/:processId')
-  legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>) {
-    return this.pollRun(p, { name: flow }, processId, q, h);
+  async legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Query() q: TriggerQuery, @Headers() h: Record<string, string>, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
+    // `<app>/poll/trigger` is the trigger of a flow named "poll" (process ids start with run_), which
+    // this route's static `poll` segment would otherwise take.
+    if (processId === 'trigger') return this.trigger(p, { app: flow, name: 'poll' }, q, h, req, res, await getBodyOf(req, this.config.FLOWS_BODY_LIMIT_BYTES));
+    return res.send(await this.pollRun(p, { name: flow }, processId, q, h));
   }
 
   private async trigger(principal: Principal, target: { app?: string; name: string }, q: TriggerQuery, headers: Record<string, string>, req: FastifyRequest, res: FastifyReply, rawBody = req.body) {
-    const { flow, startedBy } = await this.access.resolve(principal, { ...target, token: q.token, instance: q.instance ?? headers['x-tollgate-instance'] });
+    const { flow, startedBy } = await this.access.resolve(principal, { ...target, token: once(q, 'token'), instance: once(q, 'instance') ?? headers['x-tollgate-instance'] });
     const answer = await this.service.trigger({
       flow,
       principal,
       startedBy,
       input: flowInputOf(req, rawBody),
-      timeout: q.timeout,
+      timeout: once(q, 'timeout'),
       idempotencyKey: headers['idempotency-key'],
       clientGone: (abort) => res.raw.once('close', () => !res.raw.writableFinished && abort()),
     });
@@ -99,7 +110,7 @@ export class TriggerHttpController {
   }
 
   private async pollRun(principal: Principal, target: { app?: string; name: string }, processId: string, q: TriggerQuery, headers: Record<string, string>) {
-    const { flow } = await this.access.resolve(principal, { ...target, token: q.token, instance: q.instance ?? headers['x-tollgate-instance'] });
+    const { flow } = await this.access.resolve(principal, { ...target, token: once(q, 'token'), instance: once(q, 'instance') ?? headers['x-tollgate-instance'] });
     const run = await this.runs.get(flow.instanceId, processId);
     if (!run || run.flowId !== flow.flowId) throw ApiException.notFound('No such process');
     return {
