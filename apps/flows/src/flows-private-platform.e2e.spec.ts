@@ -181,11 +181,19 @@ describe('flows with its own service process: http allow-list, default timeout, 
 
   it('resumes an async run after the flows process is killed in the middle of it', async () => {
     const flow = await define({ name: `Long ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
+    const waiting = await define({ name: `Waiting ${randomUUID().slice(0, 6)}`, timeoutMs: 10_000, steps: [{ type: 'delay', ms: 5000 }] });
     const accepted = await trigger(flow.name, '', { n: 7 });
     expect(accepted.status).toBe(202);
     const { processId } = accepted.body;
     expect((await poll(flow.name, processId)).body.status).toBe('running');
+    const syncCall = trigger(waiting.name);
+    const syncRun = await eventually(async () => {
+      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${waiting.id}/runs`, { headers: { 'x-api-key': orgKey } });
+      expect(runs.body.runs).toHaveLength(1);
+      return runs.body.runs[0].processId as string;
+    });
     await stop(flows, 'SIGKILL');
+    expect((await syncCall).status).toBeGreaterThanOrEqual(500);
     await startFlows();
     const done = await eventually(
       async () => {
@@ -198,5 +206,12 @@ describe('flows with its own service process: http allow-list, default timeout, 
     expect(done.data).toEqual({ done: [7] });
     const record = await api('GET', `${GATEWAY_URL}/api/v1/runs/${processId}`, { headers: { 'x-api-key': orgKey } });
     expect(record.body.messages.map((m: { text: string }) => m.text).join('\n')).toContain('Resumed');
+    // The sync run, whose caller is gone, is failed with the reason, and keeps its whole console.
+    const failed = await eventually(async () => {
+      const res = await api('GET', `${GATEWAY_URL}/api/v1/runs/${syncRun}`, { headers: { 'x-api-key': orgKey } });
+      expect(res.body.status).toBe('failed');
+      return res.body;
+    });
+    expect(failed.messages.map((m: { text: string }) => m.text)).toEqual([expect.stringMatching(/^Run started by /), expect.stringContaining('while the caller waited')]);
   });
 });

@@ -24,6 +24,8 @@ export interface StartRequest {
   startedBy: string;
   timeoutMs: number;
   idempotencyKey?: string;
+  /** Who calls (key, user, `webhook` or `anonymous`): an Idempotency-Key is one caller's. */
+  caller: string;
   requestId?: string;
 }
 
@@ -69,9 +71,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   async start(req: StartRequest): Promise<{ processId: string; replayed: boolean; run?: ActiveRun }> {
     const processId = `run_${randomUUID()}`;
     const { flow } = req;
+    const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
     const replay = await this.dataSource.transaction(async (em) => {
       if (req.idempotencyKey) {
-        const earlier = await this.runs.claimIdempotencyKey(em, flow.instanceId, flow.flowId, req.idempotencyKey, processId);
+        const earlier = await this.runs.claimIdempotencyKey(em, flow.instanceId, flow.flowId, req.caller, req.idempotencyKey, processId);
         if (earlier) return earlier;
       }
       await this.runs.create(em, {
@@ -82,6 +85,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
         timeoutMs: req.timeoutMs,
         owner: this.owner,
         leaseMs: this.config.FLOWS_RUN_LEASE_MS,
+        messages,
       });
       await this.runner.run(flowRunDecider, {
         streamId: processId,
@@ -93,7 +97,6 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       return undefined;
     });
     if (replay) return { processId: replay, replayed: true, run: this.active.get(replay) };
-    const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
     return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages) };
   }
 

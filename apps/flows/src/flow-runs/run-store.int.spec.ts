@@ -40,18 +40,21 @@ describe('run leases (real PostgreSQL)', () => {
   it('forgets idempotency keys past their day, batch by batch, and keeps the others', async () => {
     await db.dataSource.query(
       `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id, created_at)
-       SELECT 'acme', 'flow_1', 'key-' || g, 'run_' || g, now() - CASE WHEN g <= 7 THEN interval '25 hours' ELSE interval '23 hours' END
+       SELECT 'acme', 'flow_1', 'key_a key-' || g, 'run_' || g, now() - CASE WHEN g <= 7 THEN interval '25 hours' ELSE interval '23 hours' END
          FROM generate_series(1, 10) g`,
     );
     expect(await store.forgetExpiredIdempotencyKeys(5)).toBe(5);
     expect(await store.forgetExpiredIdempotencyKeys(5)).toBe(2);
     expect(await store.forgetExpiredIdempotencyKeys(5)).toBe(0);
     const left: { idem_key: string }[] = await db.dataSource.query(`SELECT idem_key FROM run_idempotency ORDER BY idem_key`);
-    expect(left.map((r) => r.idem_key)).toEqual(['key-10', 'key-8', 'key-9']);
-    // A key still within its day answers with its run; a forgotten one starts a new run.
+    expect(left.map((r) => r.idem_key)).toEqual(['key_a key-10', 'key_a key-8', 'key_a key-9']);
+    // A key still within its day answers with its run; a forgotten one starts a new run; so does
+    // another caller's same key.
     await db.dataSource.transaction(async (em) => {
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key-8', 'run_new')).toBe('run_8');
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key-1', 'run_new')).toBeUndefined();
+      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key_a', 'key-8', 'run_new')).toBe('run_8');
+      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key_a', 'key-1', 'run_new')).toBeUndefined();
+      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'anonymous', 'key-8', 'run_other')).toBeUndefined();
+      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'anonymous', 'key-8', 'run_again')).toBe('run_other');
     });
   });
 

@@ -66,8 +66,14 @@ function toRecord(r: Record<string, any>): RunRecord {
 export class RunStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The process that already answers to this key (within IDEMPOTENCY_KEY_TTL), or undefined after claiming it for `processId`. */
-  async claimIdempotencyKey(em: EntityManager, instanceId: string, flowId: string, key: string, processId: string): Promise<string | undefined> {
+  /**
+   * The process that already answers to this caller's key (within IDEMPOTENCY_KEY_TTL), or undefined
+   * after claiming it for `processId`. Keys are the caller's own: another caller's same key is
+   * another run. WARNING: the stored key is `<caller> <key>` (keys have no spaces); changing that
+   * forgets the keys of the last day.
+   */
+  async claimIdempotencyKey(em: EntityManager, instanceId: string, flowId: string, caller: string, idempotencyKey: string, processId: string): Promise<string | undefined> {
+    const key = `${caller} ${idempotencyKey}`;
     const claimed: unknown[] = await em.query(
       `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (instance_id, flow_id, idem_key) DO UPDATE SET process_id = excluded.process_id, created_at = now()
@@ -97,12 +103,15 @@ export class RunStore {
     return count as number;
   }
 
-  async create(em: EntityManager, run: { processId: string; instanceId: string; mode: string; input: FlowInput; timeoutMs: number; owner: string; leaseMs: number }): Promise<void> {
+  async create(
+    em: EntityManager,
+    run: { processId: string; instanceId: string; mode: string; input: FlowInput; timeoutMs: number; owner: string; leaseMs: number; messages: RunMessage[] },
+  ): Promise<void> {
     await queryPrepared(
       em,
-      `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + ($7 || ' milliseconds')::interval)`,
-      [run.processId, run.instanceId, run.mode, JSON.stringify(run.input), run.timeoutMs, run.owner, String(run.leaseMs)],
+      `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until, messages)
+       VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + ($7 || ' milliseconds')::interval, $8)`,
+      [run.processId, run.instanceId, run.mode, JSON.stringify(run.input), run.timeoutMs, run.owner, String(run.leaseMs), JSON.stringify(run.messages)],
     );
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
-import { bearer, call, createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, issue, type TestInstance } from '../identity/identity-e2e.fixture';
 import { defineFlow, enc, key, pollUntil, run, trigger } from './flows-e2e.fixture';
 
 jest.setTimeout(60_000);
@@ -238,6 +238,12 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await pollUntil(t, 'Tests', flow.name, a.body.processId, 'success')).data).toEqual({ n: [1] });
     const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
     expect(runs).toHaveLength(2);
+
+    // The key is the caller's own: another caller sending it starts its own run and sees only that.
+    const otherKey = await issue(t, { kind: 'organization', description: 'other caller', scopes: ['flows'] });
+    const other = await trigger('Tests', flow.name, { headers: { ...key(otherKey.key), 'idempotency-key': headers['idempotency-key'] }, body: { n: 4 } });
+    expect(other.body.processId).not.toBe(a.body.processId);
+    expect((await pollUntil(t, 'Tests', flow.name, other.body.processId, 'success')).data).toEqual({ n: [4] });
   });
 
   it('runs a flow named "poll" from the trigger URL it is given, and refuses a repeated parameter with 400', async () => {

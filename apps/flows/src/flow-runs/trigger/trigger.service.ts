@@ -69,6 +69,7 @@ export class TriggerService {
       // A sync run lasts as long as its caller waits; an async one runs on after the 202.
       timeoutMs: flow.mode === 'sync' ? waitMs : this.config.FLOWS_ASYNC_RUN_MAX_MS,
       idempotencyKey: req.idempotencyKey,
+      caller: req.startedBy === 'webhook' || req.startedBy === 'anonymous' ? req.startedBy : (req.principal.keyId ?? req.principal.userId ?? req.startedBy),
       requestId: req.principal.requestId,
     });
     const { processId, run } = started;
