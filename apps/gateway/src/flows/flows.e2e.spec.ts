@@ -179,6 +179,22 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(record).toMatchObject({ status: 'aborted', error: { code: 'timeout' } });
   });
 
+  it('stops a busy expression at the timeout while other flows are served', async () => {
+    const busy = await defineFlow(t, { name: `Busy ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', expr: '$count($map([1..10000000], function($v){$v*2}))' }] });
+    const quick = await defineFlow(t, { name: `Quick ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const started = Date.now();
+    const answers: string[] = [];
+    const stopped = trigger('Tests', busy.name, { headers: key(t.orgKey), query: '?timeout=300' }).then((res) => (answers.push('busy'), res));
+    await new Promise((r) => setTimeout(r, 50));
+    const served = await trigger('Tests', quick.name, { headers: key(t.orgKey) });
+    answers.push('quick');
+    expect(served.status).toBe(200);
+    const res = await stopped;
+    expect([res.status, res.body.code]).toEqual([504, 'timeout']);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(answers).toEqual(['quick', 'busy']);
+  });
+
   it('runs async flows: 202 with the process id once the wait is over (the run goes on), or with the outcome of a run done by then; poll; unknown ids 404', async () => {
     const flow = await defineFlow(t, {
       name: `Async ${randomUUID().slice(0, 6)}`,
