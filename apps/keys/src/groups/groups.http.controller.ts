@@ -26,9 +26,12 @@ const toView = (r: { id: string; name: string; members: string[]; created_at: Da
   createdAt: r.created_at.toISOString(),
 });
 
-/** Reading groups: user administrators, and flow administrators, who give flows to groups. */
+/**
+ * Reading groups: user administrators, flow administrators (who give flows to groups), and the
+ * services themselves (flows checks a caller's membership).
+ */
 function requireGroupReader(principal: Principal): void {
-  if (!mayManageFlows(principal)) requireUserAdmin(principal);
+  if (principal.kind !== 'system' && !mayManageFlows(principal)) requireUserAdmin(principal);
 }
 
 /** Groups of users of one instance; flows grant their privileges to groups. */
