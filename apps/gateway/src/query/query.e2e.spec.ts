@@ -207,7 +207,7 @@ describe('query through the gateway (e2e)', () => {
            FROM generate_series(1, $2::int) g`,
         [t.instanceId, ROWS],
       );
-    });
+    }, 60_000); // 200,000 rows: seconds on a busy machine
     afterAll(() => db.end());
 
     /** Starts the export and returns once its first bytes have arrived. */

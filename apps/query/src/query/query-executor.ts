@@ -59,9 +59,9 @@ export class QueryExecutor {
 
   /**
    * Opens the first entity's rows before answering, so a refused or timed-out statement still
-   * gets its status code; the rest streams as the client reads. A streamed answer takes one of
-   * the instance's stream slots (429 when it has none left) until it ends, and ends early when
-   * its client stops reading (QUERY_STREAM_STALL_MS).
+   * gets its status code; the rest streams as the client reads. An answer that goes on reading
+   * past its first batch takes one of the instance's stream slots (429 when it has none left)
+   * until it ends, and ends early when its client stops reading (QUERY_STREAM_STALL_MS).
    */
   async execute(
     principal: Principal,
@@ -90,18 +90,23 @@ export class QueryExecutor {
       return { contentType: writer.contentType, body: text + writer.end(meta) };
     }
 
-    const giveBack = this.slots.take(principal.instanceId);
-    let source: RowSource | undefined;
+    let source: RowSource | undefined = await open(reads[0]);
+    // A slot is an answer still reading from the database after its first batch (rows of the first
+    // entity remain, or more entities follow): a query without a limit that finds a few records is
+    // answered at once and takes none.
+    let giveBack = () => {};
+    if (source.more || reads.length > 1) {
+      try {
+        giveBack = this.slots.take(principal.instanceId);
+      } catch (error) {
+        source.close();
+        throw error;
+      }
+    }
     const finish = () => {
       source?.close();
       giveBack();
     };
-    try {
-      source = await open(reads[0]);
-    } catch (error) {
-      giveBack();
-      throw error;
-    }
     async function* body(): AsyncGenerator<string> {
       let pending = writer.begin();
       try {

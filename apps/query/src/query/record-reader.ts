@@ -24,6 +24,8 @@ export type Row = unknown[];
 /** Rows of one statement: the first batch already read (errors surface before any byte is sent). */
 export interface RowSource {
   first: Row[];
+  /** Whether rows remain after `first`: the cursor, and its connection, stay open for them. */
+  more: boolean;
   rest(): AsyncGenerator<Row[]>;
   close(): void;
 }
@@ -112,7 +114,7 @@ export class RecordReader implements OnApplicationShutdown {
         const name = options.prepared ? this.statements.nameOf(sql.text) : undefined;
         const result = await client.query({ name, text: sql.text, values: sql.values, rowMode: 'array' });
         release();
-        return { first: result.rows, rest: async function* () {}, close: () => undefined };
+        return { first: result.rows, more: false, rest: async function* () {}, close: () => undefined };
       }
       return await this.stream(client, sql, release);
     } catch (error) {
@@ -149,6 +151,7 @@ export class RecordReader implements OnApplicationShutdown {
     const first = await nextBatch();
     return {
       first,
+      more: !done,
       async *rest() {
         ahead = nextBatch();
         while (ahead) {

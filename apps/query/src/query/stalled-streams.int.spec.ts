@@ -68,6 +68,14 @@ describe('streamed reads whose clients stop reading (query service, real Postgre
     await app?.close();
   });
 
+  it('takes no stream slot for an unlimited query whose records fit its first batch', async () => {
+    // API.md's default is no limit: a client asking that of a small entity, many times at once, is
+    // answered every time (the cursor is done after its first batch and holds nothing).
+    const answers = await Promise.all(Array.from({ length: 8 }, () => app.call('GET', '/api/v1/entities/bulk.csv', { principal: neighbour })));
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+    expect(answers.every((a) => String(a.body).includes('n1,mine'))).toBe(true);
+  });
+
   it('serves other instances while one instance stalls its exports, refuses it more than its share, and ends the stalled ones', async () => {
     const stalled = [await stall('/api/v1/entities/bulk.csv'), await stall('/api/v1/entities/bulk.csv')];
     expect(stalled.map((d) => d.status)).toEqual([200, 200]);
