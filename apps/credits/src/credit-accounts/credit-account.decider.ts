@@ -1,7 +1,7 @@
 import { ChargeVoided, CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged } from '@tollgate/contracts';
 import { pendingEvent, type PendingEvent } from '@tollgate/event-sourcing';
 import type { CreditAccountState } from './credit-account.events';
-import { endOfLocalDay, isValidTimezone, localDay, secondsUntil } from './credit-period';
+import { endOfLocalDay, isValidTimezone, localDay, nextDay, poolEndsAt, secondsUntil } from './credit-period';
 
 export interface DebitRequest {
   requestId: string;
@@ -49,10 +49,14 @@ export interface Decision<R> {
   result: R;
 }
 
-/** A pool past its local midnight is refilled before anything else is decided. */
+/**
+ * A pool past its local midnight is refilled before anything else is decided. The new pool's day
+ * is always later than the old one's: the ledger, usage and the check of a day know one pool per day.
+ */
 export function decideReset(state: CreditAccountState, now: Date): Decision<boolean> {
   if (!state.exists || now < state.resetsAt) return { events: [], state, result: false };
-  const day = localDay(now, state.timezone);
+  const today = localDay(now, state.timezone);
+  const day = today > state.day ? today : nextDay(state.day);
   const next = { ...state, day, remaining: state.dailyAllowance, resetsAt: endOfLocalDay(day, state.timezone) };
   return {
     events: [pendingEvent(CreditsReset, { day, allowance: state.dailyAllowance, remaining: state.dailyAllowance })],
@@ -88,7 +92,7 @@ export function decideChangePlan(
     remaining,
   });
   const day = state.exists ? state.day : localDay(now, plan.timezone);
-  const resetsAt = state.exists && state.timezone === plan.timezone ? state.resetsAt : endOfLocalDay(localDay(now, plan.timezone), plan.timezone);
+  const resetsAt = state.exists && state.timezone === plan.timezone ? state.resetsAt : poolEndsAt(day, now, plan.timezone);
   return {
     events: [...reset.events, changed],
     state: { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt },

@@ -49,6 +49,27 @@ describe('credit account decider', () => {
     expect(state.resetsAt.toISOString()).toBe('2026-11-02T05:00:00.000Z');
   });
 
+  it('keeps a pool until its day is over in a new timezone behind the old one, so no day gets two pools', () => {
+    // 10:30 UTC is 00:30 on the 27th in Kiritimati (UTC+14), 22:30 on the 26th in Fiji (UTC+12).
+    const state = given(
+      [plan(10, 'Pacific/Kiritimati'), '2026-11-26T10:30:00Z'],
+      [debits(d('a', 3)), '2026-11-26T10:35:00Z'],
+      [plan(10, 'Pacific/Fiji'), '2026-11-26T10:40:00Z'],
+    );
+    expect([state.day, state.remaining, state.resetsAt.toISOString()]).toEqual(['2026-11-27', 7, '2026-11-27T12:00:00.000Z']);
+    // Fiji's midnight into the 27th: the 27th's pool is the current one already.
+    expect(decideReset(state, at('2026-11-26T12:00:00Z')).events).toEqual([]);
+    const reset = decideReset(state, at('2026-11-27T12:00:00Z'));
+    expect(reset.events.map((e) => e.data)).toEqual([{ day: '2026-11-28', allowance: 10, remaining: 10 }]);
+  });
+
+  it('never starts a pool on a day that had one, even from a pool that ends early', () => {
+    const early = { ...given([plan(10, 'Pacific/Fiji'), '2026-11-26T10:40:00Z']), day: '2026-11-27', resetsAt: at('2026-11-26T12:00:00Z') };
+    expect(decideReset(early, at('2026-11-26T12:00:00Z')).events.map((e) => e.data)).toEqual([
+      { day: '2026-11-28', allowance: 10, remaining: 10 },
+    ]);
+  });
+
   it('refuses a debit the pool cannot cover, whole, with the seconds to the reset', () => {
     const state = given([plan(3), '2026-03-28T22:00:00Z']);
     const { result, events } = decideDebits(state, [d('a', 2), d('b', 2), d('c', 1)], new Map(), at('2026-03-28T22:00:00Z'));

@@ -6,7 +6,7 @@ import {
   type EventData,
   type EventEnvelope,
 } from '@tollgate/contracts';
-import { endOfLocalDay, localDay } from './credit-period';
+import { endOfLocalDay, localDay, poolEndsAt } from './credit-period';
 
 /** One instance's pool, as folded from its stream (and stored as the `credit_accounts` snapshot). */
 export interface CreditAccountState {
@@ -45,8 +45,7 @@ export function evolveCreditAccount(state: CreditAccountState, event: EventEnvel
       const at = new Date(event.occurredAt);
       // A new account's first pool is today's; a new timezone moves the next reset, not the pool.
       const day = state.exists ? state.day : localDay(at, data.timezone);
-      const resetsAt =
-        state.exists && data.timezone === state.timezone ? state.resetsAt : endOfLocalDay(localDay(at, data.timezone), data.timezone);
+      const resetsAt = state.exists && data.timezone === state.timezone ? state.resetsAt : poolEndsAt(day, at, data.timezone);
       return { ...next, exists: true, dailyAllowance: data.dailyCredits, timezone: data.timezone, remaining: data.remaining, day, resetsAt };
     }
     case CreditsReset.type: {

@@ -56,7 +56,8 @@ export class LedgerAuditor {
       allowance: s.type === 'CreditsReset' ? s.data.allowance! : s.data.dailyCredits!,
     }));
     const target = day ?? periods[periods.length - 1].day;
-    const index = periods.findIndex((p) => p.day === target);
+    // Pools written before days were kept from repeating can share one: the day's own is the last.
+    const index = periods.findLastIndex((p) => p.day === target);
     if (index < 0) throw ApiException.notFound(`No credit pool for ${target}`);
     const start = periods[index];
     const end = index + 1 < periods.length ? periods[index + 1].version : 2_147_483_647;

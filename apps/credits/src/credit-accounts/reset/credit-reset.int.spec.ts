@@ -60,6 +60,36 @@ describe('daily reset at local midnight (injected clock, real PostgreSQL and Kaf
     expect(await audit('2026-03-29')).toMatchObject({ allowance: 10, consumed: 1, remaining: 9, balanced: true });
   });
 
+  it('gives every pool a day of its own when the timezone moves behind the pool, and counts today in usage', async () => {
+    const id = uniqueInstance();
+    const as = systemFor(id);
+    // 00:30 on the 27th in Kiritimati (UTC+14); 22:30 on the 26th in Fiji (UTC+12).
+    credits.clock.set('2026-11-26T10:30:00Z');
+    await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 10, timezone: 'Pacific/Kiritimati' });
+    await credits.call('POST', '/debits', as, { requestId: 'k1', cost: 3, entities: ['actions'] });
+    await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 10, timezone: 'Pacific/Fiji' });
+    await credits.call('POST', '/debits', as, { requestId: 'f1', cost: 1, entities: ['actions'] });
+    expect((await credits.call('GET', '/usage', as)).body).toMatchObject({ to: '2026-11-27', total: { credits: 4, requests: 2 } });
+
+    // Fiji's midnight into the 27th: the 27th already has its pool, which lasts until the 27th ends there.
+    credits.clock.set('2026-11-26T12:00:00Z');
+    await credits.resetDue();
+    expect((await credits.call('GET', '/balance', as)).body).toMatchObject({ remaining: 6, resetsAt: '2026-11-27T12:00:00.000Z' });
+    credits.clock.set('2026-11-27T12:00:00Z');
+    expect(await credits.resetDue()).toBeGreaterThanOrEqual(1);
+    await credits.call('POST', '/debits', as, { requestId: 'f2', cost: 2, entities: ['actions'] });
+
+    await eventually(() => {
+      const resets = collector.messages
+        .map((m) => JSON.parse(m.value) as EventEnvelope)
+        .filter((e) => e.instanceId === id && e.type === 'CreditsReset');
+      expect(resets.map((e) => e.data)).toEqual([{ day: '2026-11-28', allowance: 10, remaining: 10 }]);
+    });
+    const audit = async (day = '') => (await credits.call('GET', `/accounts/${id}/audit${day && `?day=${day}`}`, as)).body;
+    expect(await audit('2026-11-27')).toMatchObject({ consumed: 4, remaining: 6, balanced: true });
+    expect(await audit()).toMatchObject({ day: '2026-11-28', consumed: 2, remaining: 8, balanced: true });
+  });
+
   it('answers Retry-After with the seconds left until the local midnight', async () => {
     const id = uniqueInstance();
     const as = systemFor(id);

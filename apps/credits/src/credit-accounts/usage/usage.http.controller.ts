@@ -30,7 +30,9 @@ export class UsageHttpController {
   async usage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto) {
     const instanceId = callerInstance(principal);
     const account = await readAccount(this.dataSource.manager, instanceId);
-    const to = query.to ?? localDay(this.clock.now(), account.timezone);
+    // After a move to a zone behind the pool's, the current pool's day is ahead of the local date.
+    const today = localDay(this.clock.now(), account.timezone);
+    const to = query.to ?? (account.exists && account.day > today ? account.day : today);
     const from = query.from ?? DateTime.fromISO(to).minus({ days: 29 }).toISODate()!;
     const [fromDate, toDate] = [DateTime.fromISO(from), DateTime.fromISO(to)];
     if (!fromDate.isValid) throw ApiException.validation([{ field: 'from', message: 'from is not a valid date' }]);
