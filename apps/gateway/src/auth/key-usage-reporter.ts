@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
-import { KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
+import { keyAggregateId, KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
@@ -65,12 +65,12 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
         type: KeyUsed.type,
         version: KeyUsed.version,
         instanceId: usage.instanceId,
-        aggregateId: keyId,
+        aggregateId: keyAggregateId(keyId),
         sequence: 0,
         occurredAt: new Date().toISOString(),
         data,
       };
-      return { topic: KeyUsed.topic, key: keyId, value: JSON.stringify(envelope) };
+      return { topic: KeyUsed.topic, key: envelope.aggregateId, value: JSON.stringify(envelope) };
     });
     try {
       await this.bus.publish(messages);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@tollgate/contracts';
-import { eventually, produceRaw, testBrokers } from '@tollgate/testing';
+import { collectMessages, eventually, produceRaw, testBrokers } from '@tollgate/testing';
 import { authStatus, bearer, call, createInstance, createUser, issue, login, type TestInstance } from './identity-e2e.fixture';
 
 const keyOf = async (t: TestInstance, id: string) =>
@@ -207,5 +207,24 @@ describe('API keys', () => {
     const admin = await createUser(t, { users: 'admin' });
     const adminKey = await issue(t, { kind: 'personal', description: 'admin', scopes: ['admin'], ownerId: admin.id });
     expect((await call('GET', '/api/v1/keys', { 'x-api-key': adminKey.key })).status).toBe(200);
+  });
+
+  it('publishes every event of a key, its use by the gateway included, under the key\'s own message key', async () => {
+    const collector = await collectMessages(testBrokers(), [TOPICS.keys]);
+    try {
+      const issued = await issue(t, { kind: 'organization', description: 'followed', scopes: ['query'] });
+      expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': issued.key })).status).toBe(200);
+      await eventually(
+        async () => {
+          const mine = collector.messages.map((m) => ({ ...m, event: JSON.parse(m.value) })).filter((m) => m.event.data?.keyId === issued.id);
+          expect(mine.map((m) => m.event.type)).toEqual(expect.arrayContaining(['KeyIssued', 'KeyUsed']));
+          // One aggregate, one partition: a subscriber never sees a key's use before its issue.
+          expect(new Set(mine.map((m) => [m.key, m.event.aggregateId, m.partition].join(' ')))).toEqual(new Set([`key:${issued.id} key:${issued.id} ${mine[0].partition}`]));
+        },
+        { timeoutMs: 15_000 },
+      );
+    } finally {
+      await collector.stop();
+    }
   });
 });

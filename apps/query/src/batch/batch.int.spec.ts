@@ -1,6 +1,7 @@
 import { BatchTaskCompleted, RecordsChanged, TOPICS } from '@tollgate/contracts';
 import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
 import { randomBytes } from 'node:crypto';
+import { entityTypeStreamId } from '../entity-types/entity-type';
 import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
 
 jest.setTimeout(30_000);
@@ -144,6 +145,13 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
           ]),
         );
       }, { timeoutMs: 15_000 });
+      // Keyed like the entity type's own events (EntityTypeDefined), so one partition keeps a type's
+      // definition and its records' changes in order.
+      const changed = collector.messages.find((m) => {
+        const e = JSON.parse(m.value);
+        return e.type === RecordsChanged.type && e.data.taskId === taskId;
+      })!;
+      expect([changed.key, JSON.parse(changed.value).aggregateId]).toEqual([entityTypeStreamId(INSTANCE, 'sales'), entityTypeStreamId(INSTANCE, 'sales')]);
       const other = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: principalOf('someone_else') });
       expect(other.status).toBe(404);
       const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { RecordsChanged, type EventEnvelope } from '@tollgate/contracts';
 import { writeOutbox } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
+import { entityTypeStreamId } from '../entity-types/entity-type';
 import type { RecordRow, ValidOperation } from './record-row';
 
 export interface BatchCounts {
@@ -176,7 +177,7 @@ export async function applyOperations(
     type: RecordsChanged.type,
     version: RecordsChanged.version,
     instanceId,
-    aggregateId: `${instanceId}:${entity}`,
+    aggregateId: entityTypeStreamId(instanceId, entity),
     sequence: 0,
     occurredAt: now,
     ...(target.requestId ? { correlationId: target.requestId } : {}),
