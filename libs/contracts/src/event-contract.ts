@@ -8,6 +8,12 @@ export interface EventContract<D = unknown> {
   readonly version: number;
   readonly topic: Topic;
   readonly dataClass: DataClass<D>;
+  /**
+   * What subscribers receive of the data, when it differs from what the owning service stores:
+   * the event store keeps the whole event (its read models are rebuilt from it), Kafka gets this.
+   * Events never carry secrets; a definition that may hold some says here what it leaves out.
+   */
+  readonly published?: (data: D) => D;
 }
 
 /** Plain data of an event: the class's own fields, without methods. */
@@ -18,6 +24,7 @@ export function defineEvent<D>(
   version: number,
   topic: Topic,
   dataClass: DataClass<D>,
+  options: { published?: (data: D) => D } = {},
 ): EventContract<D> {
-  return Object.freeze({ type, version, topic, dataClass });
+  return Object.freeze({ type, version, topic, dataClass, ...options });
 }

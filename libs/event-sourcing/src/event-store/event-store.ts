@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import type { EventEnvelope } from '@tollgate/contracts';
+import type { EventContract, EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError } from './concurrency-error';
 import { queryPrepared } from './prepared-query';
 import type { PendingEvent } from './pending-event';
@@ -161,10 +161,19 @@ function insertEvents(envelopes: EventEnvelope[], first: number): Statement {
  * Events appended to a stream are in the events table, so their rows carry no payload: the relay
  * reads the event itself. Only events without a stream carry their envelope.
  */
-function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: number, stored: boolean): Statement {
+function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: number, stored: boolean, contracts: EventContract[] = []): Statement {
   const p = (i: number) => `$${first + i}`;
   const ids = envelopes.map((e) => e.id);
   const keys = envelopes.map((e) => e.aggregateId);
+  // A stored event whose contract publishes less than it stores travels with its published form.
+  const published = contracts.map((c, i) => (stored && c.published ? JSON.stringify({ ...envelopes[i], data: c.published(envelopes[i].data) }) : null));
+  if (published.some((payload) => payload !== null)) {
+    return {
+      sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
+            SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[])`,
+      params: [ids, topics, keys, published],
+    };
+  }
   if (stored) {
     return {
       sql: `INSERT INTO outbox (event_id, topic, message_key) SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[])`,
@@ -199,7 +208,13 @@ export function splitAppend(request: AppendRequest, firstParam = 1): SplitAppend
   return {
     envelopes,
     events,
-    outbox: insertOutbox(envelopes, request.events.map((e) => e.contract.topic), firstParam + events.params.length, true),
+    outbox: insertOutbox(
+      envelopes,
+      request.events.map((e) => e.contract.topic),
+      firstParam + events.params.length,
+      true,
+      request.events.map((e) => e.contract),
+    ),
   };
 }
 
