@@ -4,6 +4,7 @@ import { REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 
 export interface InternalAnswer<T> {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: T;
 }
 
@@ -41,7 +42,7 @@ export class InternalClient {
     } catch {
       // not JSON: keep the text for the error message
     }
-    return { status: res.statusCode, body: body as T };
+    return { status: res.statusCode, headers: res.headers, body: body as T };
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ export interface RunContext {
   outputs: Record<string, unknown[]>;
   /** The credits its steps were charged, in order: refunded when the run does not succeed. */
   charges: Charge[];
+  /** The key and user that triggered the run, named on its charges (usage by key or user). */
+  payer?: { keyId?: string; userId?: string };
   response?: NonNullable<RunResult['response']>;
   messages: RunMessage[];
   log(level: RunMessage['level'], text: string, step?: string, detail?: unknown): void;
@@ -35,6 +37,8 @@ export class StepFailure extends Error {
     readonly httpStatus: number,
     readonly code: string,
     message: string,
+    /** For an empty credit pool: when to try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'StepFailure';

@@ -27,6 +27,8 @@ export interface StartRequest {
   /** Who calls (key, user, `webhook` or `anonymous`): an Idempotency-Key is one caller's. */
   caller: string;
   requestId?: string;
+  /** The key and user the run's charges are made in the name of. */
+  payer?: RunContext['payer'];
 }
 
 export interface ActiveRun {
@@ -97,11 +99,14 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       return undefined;
     });
     if (replay) return { processId: replay, replayed: true, run: this.active.get(replay) };
-    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages) };
+    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, req.payer) };
   }
 
-  /** Executes a run this process owns, from its first step. */
-  execute(flow: FlowDefinition, processId: string, input: FlowInput, timeoutMs: number, startedAt: number, messages: RunMessage[]): ActiveRun {
+  /**
+   * Executes a run this process owns, from its first step. A run resumed after a restart has no
+   * payer: its charges name no key or user.
+   */
+  execute(flow: FlowDefinition, processId: string, input: FlowInput, timeoutMs: number, startedAt: number, messages: RunMessage[], payer?: RunContext['payer']): ActiveRun {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AbortReason('timeout', `The flow did not finish within ${timeoutMs} ms`)), Math.max(0, timeoutMs - (Date.now() - startedAt)));
     let saving: Promise<void> = Promise.resolve();
@@ -116,6 +121,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       last: undefined,
       outputs: {},
       charges: [],
+      ...(payer ? { payer } : {}),
       messages,
       log: (level, text, step, detail) => {
         messages.push({ at: new Date().toISOString(), level, text, ...(step ? { step } : {}), ...(detail !== undefined && typeof detail === 'object' ? { detail } : {}) });
@@ -155,7 +161,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       return { status: 'aborted', failure: { status: 'aborted', httpStatus: 409, code: 'conflict', message: error.message } };
     }
     if (error instanceof StepFailure) {
-      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message } };
+      const retry = error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {};
+      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
     }
     this.logger.error({ err: error }, 'flow run crashed');
     return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };

@@ -18,6 +18,8 @@ export interface RunFailure {
   httpStatus: number;
   code: string;
   message: string;
+  /** An empty credit pool: seconds until it is refilled, for the caller's Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 export interface FlowInput {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
-import { bearer, call, createInstance, createUser, issue, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, createUser, issue, operator, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineAndLoad } from '../query/query-e2e.fixture';
 import { defineFlow, key, run, trigger } from './flows-e2e.fixture';
 
 jest.setTimeout(60_000);
@@ -141,6 +142,22 @@ describe('flows: who may run them, and every step type', () => {
     const kept = await trigger('Tests', failing.name, { headers: key(t.orgKey), body: {} });
     expect([kept.status, kept.headers.get('x-credits-cost')]).toEqual([200, '1']);
     await eventually(async () => expect(await remaining()).toBe(before - 1));
+  });
+
+  it('charges a run’s queries to the key that triggered it, and answers an empty pool with 429 and Retry-After', async () => {
+    const own = await createInstance();
+    await defineAndLoad(own.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'a1', title: 'One', status: 'open' }]);
+    expect((await call('PATCH', `/api/v1/operator/instances/${own.instanceId}`, operator(), { dailyCredits: 1 })).status).toBe(200);
+    const flow = await defineFlow(own, { name: `Metered ${randomUUID().slice(0, 6)}`, steps: [{ type: 'query', entity: 'actions' }, { type: 'output', name: 'rows', from: '$last' }] });
+    const served = await trigger('Tests', flow.name, { headers: key(own.orgKey) });
+    expect([served.status, served.headers.get('x-credits-cost')]).toEqual([200, '1']);
+    const { keyId } = (await call('GET', '/api/v1/auth/me', key(own.orgKey))).body;
+    const usage = await call('GET', '/api/v1/credits/usage?groupBy=key', key(own.orgKey));
+    expect(usage.body.usage).toEqual([{ keyId, credits: 1, requests: 1 }]);
+
+    const refused = await trigger('Tests', flow.name, { headers: key(own.orgKey) });
+    expect([refused.status, refused.body.code]).toEqual([429, 'credits_exhausted']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('refuses http calls to private and loopback addresses unless allow-listed', async () => {

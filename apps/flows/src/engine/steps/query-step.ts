@@ -28,9 +28,12 @@ export class QueryStep implements StepExecutor {
       path: '/debits',
       instanceId: ctx.instanceId,
       requestId,
-      body: { requestId, cost: 1, entities: [entity] },
+      body: { requestId, cost: 1, entities: [entity], ...ctx.payer },
     });
-    if (debit.status === 429) throw new StepFailure(429, 'credits_exhausted', debit.body?.message ?? 'Not enough credits');
+    if (debit.status === 429) {
+      const retryAfter = Number(debit.headers['retry-after']);
+      throw new StepFailure(429, 'credits_exhausted', debit.body?.message ?? 'Not enough credits', Number.isFinite(retryAfter) ? retryAfter : undefined);
+    }
     if (debit.status >= 300) throw new Error(`the credits service answered ${debit.status}`);
     ctx.charges.push({ requestId, cost: debit.body?.cost ?? 1, remaining: debit.body?.remaining ?? 0 });
     const params = new URLSearchParams({ entities: entity });

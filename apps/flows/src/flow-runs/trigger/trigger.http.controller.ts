@@ -94,7 +94,11 @@ export class TriggerHttpController {
     }
     const { outcome } = answer;
     if (outcome.status !== 'success') {
-      throw new ApiException(outcome.failure.code as ErrorCode, outcome.failure.message, { status: outcome.failure.httpStatus });
+      const { retryAfterSeconds } = outcome.failure;
+      throw new ApiException(outcome.failure.code as ErrorCode, outcome.failure.message, {
+        status: outcome.failure.httpStatus,
+        ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
+      });
     }
     const raw = outcome.result.response;
     if (!raw) return res.status(200).send({ status: 'success', processId: answer.processId, data: outcome.result.data });

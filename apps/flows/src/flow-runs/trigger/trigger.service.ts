@@ -71,6 +71,7 @@ export class TriggerService {
       idempotencyKey: req.idempotencyKey,
       caller: req.startedBy === 'webhook' || req.startedBy === 'anonymous' ? req.startedBy : (req.principal.keyId ?? req.principal.userId ?? req.startedBy),
       requestId: req.principal.requestId,
+      payer: { ...(req.principal.keyId ? { keyId: req.principal.keyId } : {}), ...(req.principal.userId ? { userId: req.principal.userId } : {}) },
     });
     const { processId, run } = started;
     if (flow.mode === 'async') {
