@@ -152,6 +152,10 @@ describe('credits through the gateway', () => {
     expect(audit.status).toBe(200);
     expect(audit.body).toMatchObject({ allowance: 1000, adjustments: -950, consumed: 52, refunded: 2, remaining: 0, balanced: true });
     expect((await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, { 'x-api-key': t.orgKey })).status).toBe(401);
+    for (const day of ['2026-02-30', '2026-13-01']) {
+      const impossible = await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit?day=${day}`, operator());
+      expect([impossible.status, impossible.body.code]).toEqual([400, 'validation_failed']);
+    }
   });
 
   it('keeps a browser page\'s live balance current over EventSource, the session token in the URL', async () => {

@@ -1,5 +1,8 @@
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional, ValidateBy } from 'class-validator';
+import { isDate } from '@tollgate/contracts';
 
 export class AuditQueryDto {
-  @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'day must be a date YYYY-MM-DD' }) day?: string;
+  @IsOptional()
+  @ValidateBy({ name: 'isDay', validator: { validate: (value) => isDate(value), defaultMessage: () => 'day must be a date YYYY-MM-DD' } })
+  day?: string;
 }
