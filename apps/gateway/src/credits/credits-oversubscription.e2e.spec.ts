@@ -29,6 +29,7 @@ describe('credit pool under 3x oversubscription through GET /api/v1/query', () =
     for (const a of refused) {
       expect(a.body.code).toBe('credits_exhausted');
       expect(Number(a.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect([a.headers.get('x-credits-cost'), a.headers.get('x-credits-remaining')]).toEqual(['0', '0']);
     }
     expect(await remaining(t.orgKey)).toBe(0);
 

@@ -23,7 +23,7 @@ export interface ChargeInput {
 export const CREDITS_COST_HEADER = 'x-credits-cost';
 export const CREDITS_REMAINING_HEADER = 'x-credits-remaining';
 
-export function creditHeaders(charge: Charge): Record<string, string> {
+export function creditHeaders(charge: Pick<Charge, 'cost' | 'remaining'>): Record<string, string> {
   return { [CREDITS_COST_HEADER]: String(charge.cost), [CREDITS_REMAINING_HEADER]: String(charge.remaining) };
 }
 
@@ -67,7 +67,13 @@ export class MeteringService {
       throw new ApiException(
         ErrorCode.CreditsExhausted,
         `Not enough credits: this request costs ${input.cost}, ${result.remaining} remaining`,
-        { headers: { 'retry-after': String(result.retryAfterSeconds ?? 60) } },
+        {
+          headers: {
+            'retry-after': String(result.retryAfterSeconds ?? 60),
+            // A metered answer, refused: it cost nothing, and says what is left.
+            ...creditHeaders({ cost: 0, remaining: result.remaining }),
+          },
+        },
       );
     }
     let refunded: Promise<void> | undefined;
