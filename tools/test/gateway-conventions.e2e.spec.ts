@@ -65,6 +65,19 @@ describe('gateway conventions (API.md)', () => {
     expect([res.status, res.body.errors]).toEqual([400, [{ field: 'colour', message: 'unknown parameter colour' }]]);
   });
 
+  it('refuses a parameter a route does not take, but not a credential or a flow trigger\'s input', async () => {
+    const t = await createInstance();
+    const typo = await as(t.orgKey, 'GET', '/api/v1/keys?status=active');
+    expect([typo.status, typo.body.code, typo.body.errors]).toEqual([400, 'validation_failed', [{ field: 'status', message: 'unknown parameter status' }]]);
+    expect((await api('GET', `${e2ePlatform().gatewayUrl}/api/v1/keys?access_token=${t.orgKey}`)).status).toBe(200);
+    expect((await as(t.orgKey, 'GET', '/api/v1/credits?x=1')).status).toBe(400);
+    const flow = await as(t.orgKey, 'POST', '/api/v1/flows', { app: 'Conv', name: 'echo', description: '', mode: 'sync', steps: [{ type: 'output', name: 'url', from: '[$input.url]' }] });
+    expect(flow.status).toBe(201);
+    const triggered = await as(t.orgKey, 'GET', '/api/1/action/Conv/echo/trigger?customer=42');
+    expect(triggered.status).toBe(200);
+    expect(triggered.body.data.url[0]).toContain('customer=42');
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);

@@ -10,6 +10,7 @@ import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import { AcceptedRunDoc, PollDoc } from './flow.dto';
 import { forwardedHeaders, getBodyOf, originalUrl, rawBodyOf } from './trigger-forwarding';
+import { AnyQueryParameters } from '../conventions/undeclared-parameters.interceptor';
 
 /**
  * What the flows service's answer does not pass on: hop-by-hop headers, those the gateway sets
@@ -39,6 +40,7 @@ const TriggerDocs = () =>
 @ApiTags('flows')
 @Controller('api/1/action')
 @Authenticated({ anonymous: true })
+@AnyQueryParameters() // the query string is the flow's input (its `url`), passed on whole
 export class FlowTriggerHttpController {
   constructor(
     private readonly clients: ServiceClients,

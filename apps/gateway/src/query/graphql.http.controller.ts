@@ -10,6 +10,7 @@ import { GraphqlChecks } from './graphql-checks';
 import { PLAYGROUND_PAGE } from './graphql-playground';
 import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
+import { AnyQueryParameters } from '../conventions/undeclared-parameters.interceptor';
 
 @ApiTags('query')
 @Controller('graphql')
@@ -51,6 +52,7 @@ export class GraphqlHttpController {
   }
 
   @Get()
+  @AnyQueryParameters() // a page, not an API call: whatever a browser adds to its URL is no error
   @ApiOperation({ summary: 'GraphiQL playground (put a key in its headers editor)' })
   @ApiProduces('text/html')
   playground(@Res() reply: FastifyReply): void {

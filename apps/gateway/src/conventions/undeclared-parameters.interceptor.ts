@@ -1,0 +1,47 @@
+import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
+import { ApiException } from '@tollgate/service-runtime';
+
+const ANY_QUERY_PARAMETERS = 'tollgate:any-query-parameters';
+
+/** A route whose query string is data (a flow trigger's): any parameter is accepted and passed on. */
+export const AnyQueryParameters = () => SetMetadata(ANY_QUERY_PARAMETERS, true);
+
+/**
+ * API.md: unknown parameters are a 400. Routes with a query DTO have their parameters checked by
+ * validation; this refuses any parameter sent to a route that declares none (`GET /api/v1/keys?status=x`
+ * would otherwise answer as if it filtered). Runs after authentication, which has taken the
+ * credential parameters (`access_token`, `key`) out of the query.
+ */
+@Injectable()
+export class UndeclaredParametersInterceptor implements NestInterceptor {
+  private readonly takesParameters = new WeakMap<object, boolean>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() === 'http' && !this.takesQuery(context)) {
+      const query = context.switchToHttp().getRequest<FastifyRequest>().query;
+      const names = query && typeof query === 'object' ? Object.keys(query) : [];
+      if (names.length) throw ApiException.validation(names.map((name) => ({ field: name, message: `unknown parameter ${name}` })));
+    }
+    return next.handle();
+  }
+
+  private takesQuery(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let takes = this.takesParameters.get(handler);
+    if (takes === undefined) {
+      const args: Record<string, unknown> = Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {};
+      takes =
+        Object.keys(args).some((key) => key.split(':')[0] === String(RouteParamtypes.QUERY)) ||
+        this.reflector.getAllAndOverride<boolean>(ANY_QUERY_PARAMETERS, [handler, context.getClass()]) === true;
+      this.takesParameters.set(handler, takes);
+    }
+    return takes;
+  }
+}
