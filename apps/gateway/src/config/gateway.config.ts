@@ -41,6 +41,8 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
    * after the last one closed (so a reloaded console does not rejoin Kafka).
    */
   BALANCE_FEED_LINGER_MS: z.coerce.number().int().min(0).default(60_000),
+  /** An open balance stream gets a comment line this often, so idle proxies (nginx: 60 s) keep it. */
+  BALANCE_STREAM_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
   /** Flow triggers: the flows service enforces each run's own timeout; this only bounds the wait. */
   FLOWS_TRIGGER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(615_000),
 });

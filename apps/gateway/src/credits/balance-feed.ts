@@ -13,7 +13,8 @@ import { systemPrincipal } from '../metering/debit-batcher';
 import { publicBalance, type BalanceDto, type VersionedBalance } from './balance.dto';
 
 interface Watched {
-  consoles: Set<Subscriber<BalanceDto>>;
+  /** Each open console, with the version of the last balance it was sent. */
+  consoles: Map<Subscriber<BalanceDto>, { sent?: number }>;
   latest?: VersionedBalance;
 }
 
@@ -51,7 +52,7 @@ export class BalanceFeed implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const w of this.watched.values()) for (const c of w.consoles) c.complete();
+    for (const w of this.watched.values()) for (const c of w.consoles.keys()) c.complete();
     clearTimeout(this.lingerTimer);
     await this.unfollow();
   }
@@ -66,14 +67,14 @@ export class BalanceFeed implements OnApplicationShutdown {
     const instanceId = principal.instanceId;
     return new Observable<BalanceDto>((console) => {
       let w = this.watched.get(instanceId);
-      if (!w) this.watched.set(instanceId, (w = { consoles: new Set() }));
+      if (!w) this.watched.set(instanceId, (w = { consoles: new Map() }));
       const watched = w;
-      watched.consoles.add(console);
+      watched.consoles.set(console, {});
       this.follow();
       void this.balance(principal, requestId).then(
         (current) => {
           this.offer(watched, current);
-          if (watched.latest) console.next(publicBalance(watched.latest));
+          if (watched.latest) this.send(watched, console, watched.latest);
         },
         (error: unknown) => console.error(error),
       );
@@ -147,6 +148,14 @@ export class BalanceFeed implements OnApplicationShutdown {
   private offer(watched: Watched, balance: VersionedBalance, broadcast = false): void {
     if (watched.latest && (balance.version ?? 0) < (watched.latest.version ?? 0)) return;
     watched.latest = balance;
-    if (broadcast) for (const c of watched.consoles) c.next(publicBalance(balance));
+    if (broadcast) for (const c of watched.consoles.keys()) this.send(watched, c, balance);
+  }
+
+  /** A console is sent only what is newer than what it was last sent: a refresh may read what an event already showed. */
+  private send(watched: Watched, console: Subscriber<BalanceDto>, balance: VersionedBalance): void {
+    const state = watched.consoles.get(console);
+    if (!state || (state.sent !== undefined && (balance.version ?? 0) <= state.sent)) return;
+    state.sent = balance.version ?? 0;
+    console.next(publicBalance(balance));
   }
 }

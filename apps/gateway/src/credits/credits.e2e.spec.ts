@@ -14,6 +14,8 @@ async function openStream(headers: Record<string, string>) {
   const abort = new AbortController();
   const res = await fetch(url('/api/v1/credits/stream'), { headers: { ...headers, accept: 'text/event-stream' }, signal: abort.signal });
   const seen: { event: string; data: any }[] = [];
+  /** Comment lines (`: …`), which clients ignore and idle proxies count as traffic. */
+  const comments: string[] = [];
   const decoder = new TextDecoder();
   let buffer = '';
   void (async () => {
@@ -31,13 +33,14 @@ async function openStream(headers: Record<string, string>) {
               .map((l) => l.slice(name.length + 1).trim())
               .join('\n');
           if (field('data')) seen.push({ event: field('event'), data: JSON.parse(field('data')) });
+          for (const line of block.split('\n')) if (line.startsWith(':')) comments.push(line.slice(1).trim());
         }
       }
     } catch {
       // aborted
     }
   })();
-  return { res, seen, close: () => abort.abort() };
+  return { res, seen, comments, close: () => abort.abort() };
 }
 
 describe('credits through the gateway', () => {
@@ -99,6 +102,22 @@ describe('credits through the gateway', () => {
     await eventually(() => expect(consoleStream.seen.at(-1)?.data).toEqual(expect.objectContaining({ remaining: charge.remaining + 1 })));
     consoleStream.close();
     await eventually(async () => expect(await followed()).toBe(0));
+  });
+
+  it('keeps an idle stream alive with comment lines, names its request, and never repeats a balance', async () => {
+    const followed = async () => Number(/^tollgate_gateway_balance_feed_following (\d+)$/m.exec(await (await fetch(url('/metrics'))).text())?.[1]);
+    await eventually(async () => expect(await followed()).toBe(0));
+    const own = await createInstance();
+    // The first console of a gateway: its balance is read again once the gateway follows the topic.
+    const consoleStream = await openStream({ ...bearer(own.session), 'x-request-id': 'req_console_e2e' });
+    expect(consoleStream.res.headers.get('x-request-id')).toBe('req_console_e2e');
+    // Nothing changes for a while: the stream still sends something (every 15 s by default).
+    await eventually(() => expect(consoleStream.comments.length).toBeGreaterThan(0), { timeoutMs: 25_000 });
+    const ownKey: Principal = { ...principal(), instanceId: own.instanceId };
+    await metering.charge({ principal: ownKey, requestId: randomUUID(), cost: 1, entities: ['actions'] });
+    await eventually(() => expect(consoleStream.seen.at(-1)?.data.remaining).toBe(999));
+    expect(consoleStream.seen.map((e) => e.data.remaining)).toEqual([1000, 999]);
+    consoleStream.close();
   });
 
   it('refunds once, however often the refund is asked', async () => {

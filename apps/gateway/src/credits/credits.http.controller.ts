@@ -1,10 +1,11 @@
-import { Controller, Get, Param, Query, Req, Sse, type MessageEvent } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
-import { map, type Observable } from 'rxjs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { interval, map, merge, type Observable } from 'rxjs';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 import { BalanceFeed } from './balance-feed';
@@ -22,6 +23,7 @@ export class CreditsHttpController {
   constructor(
     private readonly feed: BalanceFeed,
     private readonly clients: ServiceClients,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Get('api/v1/credits')
@@ -34,10 +36,22 @@ export class CreditsHttpController {
 
   @Sse('api/v1/credits/stream')
   @Authenticated()
-  @ApiOperation({ summary: 'Server-Sent Events: `event: balance` with the balance now and after every change' })
+  @ApiOperation({
+    summary:
+      'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle.',
+  })
   @ApiProduces('text/event-stream')
-  stream(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest): Observable<MessageEvent> {
-    return this.feed.stream(principal, String(req.id)).pipe(map((data): MessageEvent => ({ type: 'balance', data })));
+  stream(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Observable<MessageEvent> {
+    const requestId = String(req.id);
+    // Nest writes an event stream's head itself, on the Node response, past the hook that stamps every other answer.
+    reply.raw.setHeader(REQUEST_ID_HEADER, requestId);
+    const balances = this.feed.stream(principal, requestId).pipe(map((data): MessageEvent => ({ type: 'balance', data })));
+    const keepAlive = interval(this.config.BALANCE_STREAM_KEEPALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
+    return merge(balances, keepAlive);
   }
 
   @Get('api/v1/credits/usage')
