@@ -4,6 +4,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter';
 import { CacheEvictionSubscriber } from './cache-eviction.subscriber';
 import { CredentialGuard } from './credential.guard';
 import { CredentialVerifier } from './credential-verifier';
+import { CredentialWatch } from './credential-watch';
 import { KeyUsageReporter } from './key-usage-reporter';
 import { TRANSPORT_STRATEGY_PROVIDERS } from './strategies/transport.strategy';
 
@@ -13,12 +14,13 @@ import { TRANSPORT_STRATEGY_PROVIDERS } from './strategies/transport.strategy';
   imports: [PassportModule.register({ session: false })],
   providers: [
     CredentialVerifier,
+    CredentialWatch,
     KeyUsageReporter,
     AuthFailureLimiter,
     CredentialGuard,
     CacheEvictionSubscriber,
     ...TRANSPORT_STRATEGY_PROVIDERS,
   ],
-  exports: [CredentialVerifier, CredentialGuard, AuthFailureLimiter, KeyUsageReporter],
+  exports: [CredentialVerifier, CredentialWatch, CredentialGuard, AuthFailureLimiter, KeyUsageReporter],
 })
 export class AuthModule {}

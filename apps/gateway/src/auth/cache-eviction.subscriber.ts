@@ -3,20 +3,28 @@ import { KeyDeactivated, KeyRevoked, TOPICS, UserDeactivated, UserDowngraded, Us
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ProcessSubscription } from '../events/process-subscription';
 import { CredentialVerifier } from './credential-verifier';
+import { CredentialWatch } from './credential-watch';
 
 const KEY_EVENTS = new Set([KeyRevoked.type, KeyDeactivated.type]);
 const USER_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type, UserRolesChanged.type]);
+/** Roles change what a user may do, not whether they may still be signed in. */
+const USER_ENDED_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type]);
 
 /**
- * Evicts cached verifications when a key dies or its user changes. The consumer group is unique
- * to this process: every gateway must see every eviction, not share them with its peers.
+ * Evicts cached verifications when a key dies or its user changes, and ends the open answers
+ * (live balances) of a dead key or user. The consumer group is unique to this process: every
+ * gateway must see every eviction, not share them with its peers.
  */
 @Injectable()
 export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CacheEvictionSubscriber.name);
   private readonly subscription: ProcessSubscription;
 
-  constructor(bus: KafkaBus, private readonly verifier: CredentialVerifier) {
+  constructor(
+    bus: KafkaBus,
+    private readonly verifier: CredentialVerifier,
+    private readonly watch: CredentialWatch,
+  ) {
     this.subscription = new ProcessSubscription(bus, {
       name: 'auth',
       topics: [TOPICS.keys, TOPICS.identity],
@@ -41,6 +49,8 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
     const data = event.data as { keyId?: string; userId?: string };
     if (KEY_EVENTS.has(event.type) && data.keyId) this.verifier.cache.evictKey(data.keyId);
     if (USER_EVENTS.has(event.type)) this.verifier.cache.evictUser(data.userId ?? event.aggregateId);
+    if (KEY_EVENTS.has(event.type) && data.keyId) this.watch.keyEnded(data.keyId);
+    if (USER_ENDED_EVENTS.has(event.type)) this.watch.userEnded(data.userId ?? event.aggregateId);
     if (KEY_EVENTS.has(event.type) || USER_EVENTS.has(event.type)) {
       this.logger.debug({ type: event.type, keyId: data.keyId, userId: data.userId, eventId: event.id }, 'verification cache evicted');
     }

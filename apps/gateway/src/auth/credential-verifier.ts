@@ -33,13 +33,14 @@ export class CredentialVerifier {
     this.operatorToken = Buffer.from(config.OPERATOR_TOKEN);
   }
 
-  async verify(credential: string, options: { operator: boolean; requestId: string }): Promise<Principal | undefined> {
+  /** `fresh`: ask keys even if the cache knows the credential (a check that must not trust it for another TTL). */
+  async verify(credential: string, options: { operator: boolean; requestId: string; fresh?: boolean }): Promise<Principal | undefined> {
     if (options.operator && this.isOperatorToken(credential)) {
       return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
     }
     // A cached digest was verified before, so its checksum need not be checked again.
     const digest = hash('sha256', credential, 'base64url');
-    let principal = this.cache.get(digest);
+    let principal = options.fresh ? undefined : this.cache.get(digest);
     if (!principal) {
       if (!parseCredential(credential)) return undefined;
       const since = Date.now();

@@ -3,7 +3,7 @@ import type { Principal } from '@tollgate/auth';
 import { e2ePlatform, eventually, launchBrowser } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
 import type { ServiceClients } from '../downstream/service-clients';
-import { bearer, call, createInstance, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { gatewayMetering } from '../metering/metering.fixture';
 import { creditHeaders, type MeteringService } from '../metering/metering.service';
 
@@ -16,6 +16,7 @@ async function openStream(headers: Record<string, string>) {
   const seen: { event: string; data: any }[] = [];
   /** Comment lines (`: …`), which clients ignore and idle proxies count as traffic. */
   const comments: string[] = [];
+  let ended = false;
   const decoder = new TextDecoder();
   let buffer = '';
   void (async () => {
@@ -36,11 +37,12 @@ async function openStream(headers: Record<string, string>) {
           for (const line of block.split('\n')) if (line.startsWith(':')) comments.push(line.slice(1).trim());
         }
       }
+      ended = true;
     } catch {
       // aborted
     }
   })();
-  return { res, seen, comments, close: () => abort.abort() };
+  return { res, seen, comments, ended: () => ended, close: () => abort.abort() };
 }
 
 describe('credits through the gateway', () => {
@@ -118,6 +120,21 @@ describe('credits through the gateway', () => {
     await eventually(() => expect(consoleStream.seen.at(-1)?.data.remaining).toBe(999));
     expect(consoleStream.seen.map((e) => e.data.remaining)).toEqual([1000, 999]);
     consoleStream.close();
+  });
+
+  it("ends the stream of a key once it is revoked, and only that one", async () => {
+    const own = await createInstance();
+    const revoked = await issue(own, { kind: 'organization', description: 'console on a wall' });
+    const keyStream = await openStream({ 'x-api-key': revoked.key });
+    const sessionStream = await openStream(bearer(own.session));
+    await eventually(() => expect([keyStream.seen.length, sessionStream.seen.length]).toEqual([1, 1]));
+
+    expect((await call('DELETE', `/api/v1/keys/${revoked.id}`, bearer(own.session))).status).toBe(204);
+    expect((await call('GET', '/api/v1/credits', { 'x-api-key': revoked.key })).status).toBe(401);
+    await eventually(() => expect(keyStream.ended()).toBe(true), { timeoutMs: 5000 });
+    // The session was not revoked: its stream goes on.
+    expect(sessionStream.ended()).toBe(false);
+    sessionStream.close();
   });
 
   it('refunds once, however often the refund is asked', async () => {

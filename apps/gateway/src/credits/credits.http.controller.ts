@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Param, Query, Req, Res, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { interval, map, merge, type Observable } from 'rxjs';
+import { EMPTY, interval, map, merge, takeUntil, type Observable } from 'rxjs';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException, REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { CredentialWatch } from '../auth/credential-watch';
+import { presentedCredential } from '../auth/strategies/transport.strategy';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
@@ -23,6 +25,7 @@ export class CreditsHttpController {
   constructor(
     private readonly feed: BalanceFeed,
     private readonly clients: ServiceClients,
+    private readonly watch: CredentialWatch,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -38,7 +41,8 @@ export class CreditsHttpController {
   @Authenticated()
   @ApiOperation({
     summary:
-      'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle.',
+      'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle. ' +
+      'Ends when the credential is revoked or expires.',
   })
   @ApiProduces('text/event-stream')
   stream(
@@ -49,9 +53,11 @@ export class CreditsHttpController {
     const requestId = String(req.id);
     // Nest writes an event stream's head itself, on the Node response, past the hook that stamps every other answer.
     reply.raw.setHeader(REQUEST_ID_HEADER, requestId);
+    const credential = presentedCredential(req);
     const balances = this.feed.stream(principal, requestId).pipe(map((data): MessageEvent => ({ type: 'balance', data })));
     const keepAlive = interval(this.config.BALANCE_STREAM_KEEPALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
-    return merge(balances, keepAlive);
+    const refused = credential ? this.watch.refusal(principal, credential, requestId) : EMPTY;
+    return merge(balances, keepAlive).pipe(takeUntil(refused));
   }
 
   @Get('api/v1/credits/usage')

@@ -12,6 +12,14 @@ export const INVALID = 'invalid';
 
 export type AuthRequest = FastifyRequest & { principal?: Principal; tollgateAuth?: AuthOptions };
 
+/** The credential each request was authenticated with; off the request object, so nothing logs it. */
+const presented = new WeakMap<FastifyRequest, string>();
+
+/** The credential that authenticated `request`, for answers that outlive it and must check it again. */
+export function presentedCredential(request: FastifyRequest): string | undefined {
+  return presented.get(request);
+}
+
 /** One passport strategy per transport: it finds the credential where its transport puts it, and verifies it. */
 function transportStrategy(name: string): Type<unknown> {
   const extract = CREDENTIAL_TRANSPORTS[name];
@@ -29,7 +37,9 @@ function transportStrategy(name: string): Type<unknown> {
         operator: request.tollgateAuth?.operator ?? false,
         requestId: String(request.id),
       });
-      return principal ? [principal] : [false, INVALID];
+      if (!principal) return [false, INVALID];
+      presented.set(request, credential);
+      return [principal];
     }
   }
   Object.defineProperty(TransportStrategy, 'name', { value: `${name}-strategy` });
