@@ -11,6 +11,15 @@ export interface DebitRequest {
   userId?: string;
 }
 
+/**
+ * The request a batch's events answer: its debit's, when it holds one. The event store gives all of
+ * an append's events one correlation id, so a batch of several requests' debits carries none rather
+ * than one request's id on the others' events; each CreditsConsumed names its request in its data.
+ */
+export function correlationOf(debits: readonly DebitRequest[]): string | undefined {
+  return debits.length === 1 ? debits[0].requestId : undefined;
+}
+
 /** `voided`: the request id was closed by a final refund; nothing is charged under it again. */
 export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted' | 'voided';
 

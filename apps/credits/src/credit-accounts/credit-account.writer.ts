@@ -6,7 +6,7 @@ import { CreditsConsumed, type EventData, type EventEnvelope } from '@tollgate/c
 import { ConcurrencyError, EventStore, outboxCommitted, splitAppend } from '@tollgate/event-sourcing';
 import { connectGuarded } from '@tollgate/service-runtime';
 import { Clock } from '../clock';
-import { decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
+import { correlationOf, decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
 import { creditAccountStream, type CreditAccountState } from './credit-account.events';
 import { CreditLedgerProjection, readAccount } from './credit-ledger.projection';
 
@@ -118,6 +118,7 @@ export class CreditAccountWriter {
       instanceId: known.instanceId,
       expectedVersion: known.version,
       events: decision.events,
+      correlationId: correlationOf(debits),
       now,
     };
     const { envelopes, events, outbox } = splitAppend(request);

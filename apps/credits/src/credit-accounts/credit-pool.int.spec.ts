@@ -87,6 +87,12 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
       const refunded = eventsOf(id).filter((e) => e.type === 'CreditsRefunded');
       expect(refunded.map((e) => e.data)).toEqual([{ requestId, amount: 4, remaining: 10 }]);
     });
+    // Subscribers find the request behind each event in the envelope, as for a plan change.
+    const correlated = eventsOf(id).filter((e) => e.type === 'CreditsConsumed' || e.type === 'CreditsRefunded');
+    expect(correlated.map((e) => [e.type, e.correlationId])).toEqual([
+      ['CreditsConsumed', requestId],
+      ['CreditsRefunded', requestId],
+    ]);
   });
 
   it('voids a request id on a final refund: a debit arriving later charges nothing; a plain refund leaves it chargeable', async () => {

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@tollgate/service-runtime';
-import { decideDebits, type DebitRequest, type DebitResult } from './credit-account.decider';
+import { correlationOf, decideDebits, type DebitRequest, type DebitResult } from './credit-account.decider';
 import type { CreditAccountState } from './credit-account.events';
 import { CreditAccountWriter, type ClaimOrder, type PreparedDebits } from './credit-account.writer';
 import { readCharges } from './credit-ledger.projection';
@@ -230,10 +230,14 @@ export class DebitQueue {
    */
   private async locked(queue: InstanceQueue, instanceId: string, debits: DebitRequest[]): Promise<DebitResult[]> {
     queue.expected = undefined;
-    const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const known = await readCharges(em, instanceId, debits.map((d) => d.requestId));
-      return decideDebits(state, debits, known, now);
-    });
+    const written = await this.writer.execute(
+      instanceId,
+      async (state, em, now) => {
+        const known = await readCharges(em, instanceId, debits.map((d) => d.requestId));
+        return decideDebits(state, debits, known, now);
+      },
+      correlationOf(debits),
+    );
     this.count('locked');
     if (queue.inFlight <= 1) queue.expected = written.state;
     return written.result;

@@ -25,7 +25,7 @@ export class RefundHttpController {
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
       const known = await readCharges(em, instanceId, [body.requestId]);
       return decideRefund(state, known.get(body.requestId), body.requestId, now, body.final ?? false);
-    });
+    }, body.requestId);
     return { remaining: written.state.remaining, ...written.result };
   }
 }
