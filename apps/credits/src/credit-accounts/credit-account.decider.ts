@@ -136,14 +136,19 @@ export function decideDebits(
     remaining -= debit.cost;
     chargedNow.set(debit.requestId, debit.cost);
     events.push(
-      pendingEvent(CreditsConsumed, {
-        requestId: debit.requestId,
-        ...(debit.keyId ? { keyId: debit.keyId } : {}),
-        ...(debit.userId ? { userId: debit.userId } : {}),
-        entities: debit.entities,
-        cost: debit.cost,
-        remaining,
-      }),
+      pendingEvent(
+        CreditsConsumed,
+        {
+          requestId: debit.requestId,
+          ...(debit.keyId ? { keyId: debit.keyId } : {}),
+          ...(debit.userId ? { userId: debit.userId } : {}),
+          entities: debit.entities,
+          cost: debit.cost,
+          remaining,
+        },
+        // A batch holds many requests' debits: each event names its own.
+        { correlationId: debit.requestId },
+      ),
     );
     return { requestId: debit.requestId, outcome: 'charged', cost: debit.cost, remaining };
   });

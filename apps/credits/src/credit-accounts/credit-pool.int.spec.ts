@@ -59,6 +59,18 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     await eventually(() => expect(eventsOf(id).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(60));
   });
 
+  it('names each debit\'s own request in its event, also when one batch commits several', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const batch = await credits.call('POST', '/debits/batch', systemFor(id), { debits: ids.map((requestId) => ({ requestId, cost: 1, entities: ['actions'] })) });
+    expect(batch.status).toBe(200);
+    await eventually(() => {
+      const consumed = eventsOf(id).filter((e) => e.type === 'CreditsConsumed');
+      expect(consumed.map((e) => [e.data.requestId, e.correlationId])).toEqual(ids.map((requestId) => [requestId, requestId]));
+    });
+  });
+
   it('charges a retried request id once, even when the retries race', async () => {
     const id = uniqueInstance();
     await plan(id, 10);

@@ -116,18 +116,22 @@ const appendSql = (eventsSql: string, outboxSql: string, stream: number): string
 /** The envelopes `request` appends: fresh ids, consecutive sequences after the expected version. */
 export function envelopesFor(request: AppendRequest): EventEnvelope[] {
   const occurredAt = (request.now ?? new Date()).toISOString();
-  return request.events.map((event, i) => ({
-    id: randomUUID(),
-    type: event.contract.type,
-    version: event.contract.version,
-    instanceId: request.instanceId,
-    aggregateId: request.streamId,
-    sequence: request.expectedVersion + i + 1,
-    occurredAt,
-    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-    ...(request.causationId ? { causationId: request.causationId } : {}),
-    data: event.data as Record<string, unknown>,
-  }));
+  return request.events.map((event, i) => {
+    // An event of one request among several in the append names its own; the others the append's.
+    const correlationId = event.correlationId ?? request.correlationId;
+    return {
+      id: randomUUID(),
+      type: event.contract.type,
+      version: event.contract.version,
+      instanceId: request.instanceId,
+      aggregateId: request.streamId,
+      sequence: request.expectedVersion + i + 1,
+      occurredAt,
+      ...(correlationId ? { correlationId } : {}),
+      ...(request.causationId ? { causationId: request.causationId } : {}),
+      data: event.data as Record<string, unknown>,
+    };
+  });
 }
 
 export interface Statement {
