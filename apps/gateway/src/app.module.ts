@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { PrincipalTokens } from '@tollgate/auth';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { kafkaCheck, KafkaBusModule, ServiceCoreModule } from '@tollgate/service-runtime';
@@ -8,7 +8,7 @@ import { ServiceClients } from './downstream/service-clients';
 import { PlatformHealthController } from './health/platform-health.controller';
 import { AsyncApiHttpController } from './openapi/asyncapi.http.controller';
 import { AuthModule } from './auth/auth.module';
-import { UndeclaredParametersInterceptor } from './conventions/undeclared-parameters.interceptor';
+import { UndeclaredParametersGuard } from './conventions/undeclared-parameters.guard';
 import { IdentityModule } from './identity/identity.module';
 import { MeteringModule } from './metering/metering.module';
 import { CreditsModule } from './credits/credits.module';
@@ -40,7 +40,7 @@ export class AppModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: PrincipalTokens, useValue: new PrincipalTokens(config.INTERNAL_SECRET) },
         ServiceClients,
-        { provide: APP_INTERCEPTOR, useClass: UndeclaredParametersInterceptor },
+        { provide: APP_GUARD, useClass: UndeclaredParametersGuard },
       ],
       exports: [GATEWAY_CONFIG, PrincipalTokens, ServiceClients],
     };

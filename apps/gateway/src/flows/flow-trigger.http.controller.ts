@@ -10,7 +10,7 @@ import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import { AcceptedRunDoc, PollDoc } from './flow.dto';
 import { forwardedHeaders, getBodyOf, originalUrl, rawBodyOf } from './trigger-forwarding';
-import { AnyQueryParameters } from '../conventions/undeclared-parameters.interceptor';
+import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
 
 /**
  * What the flows service's answer does not pass on: hop-by-hop headers, those the gateway sets

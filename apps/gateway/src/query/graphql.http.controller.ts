@@ -10,7 +10,7 @@ import { GraphqlChecks } from './graphql-checks';
 import { PLAYGROUND_PAGE } from './graphql-playground';
 import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
-import { AnyQueryParameters } from '../conventions/undeclared-parameters.interceptor';
+import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
 
 @ApiTags('query')
 @Controller('graphql')

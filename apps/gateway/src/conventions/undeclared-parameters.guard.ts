@@ -1,12 +1,13 @@
-import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import { ApiException } from '@tollgate/service-runtime';
 
 const ANY_QUERY_PARAMETERS = 'tollgate:any-query-parameters';
+/** Credentials may come in the query string of any route (API.md); they are not parameters. */
+const CREDENTIAL_PARAMETERS = new Set(['access_token', 'key']);
 
 /** A route whose query string is data (a flow trigger's): any parameter is accepted and passed on. */
 export const AnyQueryParameters = () => SetMetadata(ANY_QUERY_PARAMETERS, true);
@@ -14,22 +15,21 @@ export const AnyQueryParameters = () => SetMetadata(ANY_QUERY_PARAMETERS, true);
 /**
  * API.md: unknown parameters are a 400. Routes with a query DTO have their parameters checked by
  * validation; this refuses any parameter sent to a route that declares none (`GET /api/v1/keys?status=x`
- * would otherwise answer as if it filtered). Runs after authentication, which has taken the
- * credential parameters (`access_token`, `key`) out of the query.
+ * would otherwise answer as if it filtered). A guard, not an interceptor: it costs a map look-up on
+ * the hot path, not a stream of its own.
  */
 @Injectable()
-export class UndeclaredParametersInterceptor implements NestInterceptor {
+export class UndeclaredParametersGuard implements CanActivate {
   private readonly takesParameters = new WeakMap<object, boolean>();
 
   constructor(private readonly reflector: Reflector) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'http' && !this.takesQuery(context)) {
-      const query = context.switchToHttp().getRequest<FastifyRequest>().query;
-      const names = query && typeof query === 'object' ? Object.keys(query) : [];
-      if (names.length) throw ApiException.validation(names.map((name) => ({ field: name, message: `unknown parameter ${name}` })));
-    }
-    return next.handle();
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http' || this.takesQuery(context)) return true;
+    const query = context.switchToHttp().getRequest<FastifyRequest>().query;
+    const names = query && typeof query === 'object' ? Object.keys(query).filter((name) => !CREDENTIAL_PARAMETERS.has(name)) : [];
+    if (names.length) throw ApiException.validation(names.map((name) => ({ field: name, message: `unknown parameter ${name}` })));
+    return true;
   }
 
   private takesQuery(context: ExecutionContext): boolean {
