@@ -57,11 +57,11 @@ runBench(async () => {
     console.log(`${'batch'.padStart(5)} ${'debits/s'.padStart(9)} ${names.map((n) => n.slice(0, 8).padStart(8)).join(' ')}    total`);
     for (const size of SIZES) {
       await run(size, 2000); // warm-up
-      const before = cpuSecondsByGroup(groups);
+      const before = cpuSecondsByGroup(platformProcesses(platform.distDir));
       const started = performance.now();
       const debits = await run(size, SECONDS * 1000);
       const seconds = (performance.now() - started) / 1000;
-      const after = cpuSecondsByGroup(groups);
+      const after = cpuSecondsByGroup(platformProcesses(platform.distDir));
       const perDebit = names.map((n) => ((after[n] - before[n]) * 1e6) / debits);
       console.log(
         `${String(size).padStart(5)} ${(debits / seconds).toFixed(0).padStart(9)} ${perDebit.map((us) => us.toFixed(0).padStart(8)).join(' ')} ${perDebit

@@ -14,13 +14,16 @@ async function main(): Promise<void> {
   const platform = await startBenchPlatform('idle', 18470);
   try {
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
-    const { nginx: _none, ...groups } = platformProcesses(platform.distDir);
-    const before = cpuSecondsByGroup(groups);
+    const groups = () => {
+      const { nginx: _none, ...measured } = platformProcesses(platform.distDir);
+      return measured;
+    };
+    const before = cpuSecondsByGroup(groups());
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const after = cpuSecondsByGroup(groups);
+    const after = cpuSecondsByGroup(groups());
     console.log(`idle platform, ${SECONDS} s after ${SETTLE_SECONDS} s to settle: CPU as % of one core`);
     let total = 0;
-    for (const name of Object.keys(groups)) {
+    for (const name of Object.keys(before)) {
       const share = ((after[name] - before[name]) / SECONDS) * 100;
       total += share;
       console.log(`  ${name.padEnd(26)} ${share.toFixed(1).padStart(5)} %`);

@@ -25,17 +25,25 @@ export function rssOf(pid: number): number {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+/**
+ * CPU seconds (user + system) a process has used so far, with that of its children that have
+ * ended (PostgreSQL's backends, once the postmaster has reaped them); 0 once it is gone.
+ */
 export function cpuSeconds(pid: number): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+    // utime, stime, cutime, cstime, in clock ticks
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
   } catch {
     return 0;
   }
 }
 
-/** CPU seconds each named group of processes has used so far. */
+/**
+ * CPU seconds each named group of processes has used so far. Take the groups afresh for each
+ * reading: a backend that starts between two readings counts only if the second one sees it, and
+ * one that ends in between is counted by its parent (see cpuSeconds).
+ */
 export function cpuSecondsByGroup(groups: Record<string, number[]>): Record<string, number> {
   return Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)]));
 }

@@ -137,12 +137,12 @@ async function cannon(platform: RunningPlatform, name: string, url: string, head
   await run(url, headers, 5); // warm-up: the hot path is compiled and pools are full before measuring
   const measured = run(url, headers, SECONDS);
   await new Promise((r) => setTimeout(r, 100)); // wrk has started
-  const groups = processGroups(platform.distDir, WRK ? 'wrk' : 'autocannon');
-  const before = cpuSecondsByGroup(groups);
+  const groups = () => processGroups(platform.distDir, WRK ? 'wrk' : 'autocannon');
+  const before = cpuSecondsByGroup(groups());
   const result = await measured;
-  const after = cpuSecondsByGroup(groups);
+  const after = cpuSecondsByGroup(groups());
   const requests = result.rps * SECONDS;
-  const cpu = Object.fromEntries(Object.keys(groups).map((g) => [g, ((after[g] - before[g]) * 1000) / requests]));
+  const cpu = Object.fromEntries(Object.keys(before).map((g) => [g, ((after[g] - before[g]) * 1000) / requests]));
   return { name, ...result, cpu };
 }
 
