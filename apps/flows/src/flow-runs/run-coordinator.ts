@@ -142,7 +142,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       if (outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping' && flow.mode === 'async') {
         return outcome; // left running: the next process resumes it
       }
-      outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log);
+      outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log, ctx.refusedAtRemaining);
       return { ...(await this.finish(flow.instanceId, processId, outcome, messages, startedAt)), credits: outcome.credits };
     })();
     const run = { processId, controller, done };

@@ -16,8 +16,15 @@ export interface CreditsUsed {
 export class RunCredits {
   constructor(private readonly credits: InternalClient) {}
 
-  async settle(instanceId: string, charges: Charge[], succeeded: boolean, log: (message: RunMessage['level'], text: string) => void): Promise<CreditsUsed | undefined> {
-    if (!charges.length) return undefined;
+  /** `refusedAtRemaining`: a debit of the run was refused for want of credits, leaving this many. */
+  async settle(
+    instanceId: string,
+    charges: Charge[],
+    succeeded: boolean,
+    log: (message: RunMessage['level'], text: string) => void,
+    refusedAtRemaining?: number,
+  ): Promise<CreditsUsed | undefined> {
+    if (!charges.length) return refusedAtRemaining === undefined ? undefined : { cost: 0, remaining: refusedAtRemaining };
     const last = charges[charges.length - 1];
     const charged = charges.reduce((sum, c) => sum + c.cost, 0);
     if (succeeded) return { cost: charged, remaining: last.remaining };

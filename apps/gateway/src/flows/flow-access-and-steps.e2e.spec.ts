@@ -158,6 +158,7 @@ describe('flows: who may run them, and every step type', () => {
     const refused = await trigger('Tests', flow.name, { headers: key(own.orgKey) });
     expect([refused.status, refused.body.code]).toEqual([429, 'credits_exhausted']);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect([refused.headers.get('x-credits-cost'), refused.headers.get('x-credits-remaining')]).toEqual(['0', '0']);
   });
 
   it('refuses http calls to private and loopback addresses unless allow-listed', async () => {

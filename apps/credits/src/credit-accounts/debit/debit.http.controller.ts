@@ -26,7 +26,7 @@ export class DebitHttpController {
     const [result] = await this.queue.debit(callerInstance(principal), [toRequest(body, principal)]);
     if (result.outcome === 'exhausted') {
       throw new ApiException(ErrorCode.CreditsExhausted, `Not enough credits: this request costs ${result.cost}, ${result.remaining} remaining`, {
-        headers: { 'retry-after': String(result.retryAfterSeconds) },
+        headers: { 'retry-after': String(result.retryAfterSeconds), 'x-credits-remaining': String(result.remaining) },
       });
     }
     if (result.outcome === 'voided') throw new ApiException(ErrorCode.Conflict, `Request ${body.requestId} was voided by a final refund; it is never charged`);

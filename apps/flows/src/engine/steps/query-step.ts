@@ -31,6 +31,8 @@ export class QueryStep implements StepExecutor {
       body: { requestId, cost: 1, entities: [entity], ...ctx.payer },
     });
     if (debit.status === 429) {
+      const left = Number(debit.headers['x-credits-remaining']);
+      if (Number.isFinite(left)) ctx.refusedAtRemaining = left;
       const retryAfter = Number(debit.headers['retry-after']);
       throw new StepFailure(429, 'credits_exhausted', debit.body?.message ?? 'Not enough credits', Number.isFinite(retryAfter) ? retryAfter : undefined);
     }
