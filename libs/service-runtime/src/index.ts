@@ -1,6 +1,7 @@
 export * from './bootstrap';
 export * from './public-route';
 export * from './request-id';
+export * from './request-body';
 export * from './logging';
 export * from './errors/api-exception';
 export * from './errors/api-exception.filter';

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { readUnparsedBody } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
@@ -50,15 +49,7 @@ export function rawBodyOf(request: FastifyRequest): { contentType: string; paylo
  * read here, within the body limit, and passed on untouched with its content type.
  */
 export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<{ contentType: string; payload: Buffer } | undefined> {
-  const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
-  if (chunked === undefined && (length === undefined || length === '0')) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new ApiException(ErrorCode.PayloadTooLarge, `The body is larger than ${limitBytes} bytes`);
-    chunks.push(chunk);
-  }
-  if (!size) return undefined;
-  return { contentType: String(request.headers['content-type'] ?? '') || 'application/octet-stream', payload: Buffer.concat(chunks) };
+  const payload = await readUnparsedBody(request, limitBytes);
+  if (!payload?.length) return undefined;
+  return { contentType: String(request.headers['content-type'] ?? '') || 'application/octet-stream', payload };
 }

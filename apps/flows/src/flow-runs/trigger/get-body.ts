@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, readUnparsedBody } from '@tollgate/service-runtime';
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
@@ -9,16 +8,8 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
  * within the body limit; JSON is parsed, anything else stays bytes (see raw-body-parsers).
  */
 export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<unknown> {
-  const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
-  if (chunked === undefined && (length === undefined || length === '0')) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) throw new ApiException(ErrorCode.PayloadTooLarge, `The body is larger than ${limitBytes} bytes`);
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readUnparsedBody(request, limitBytes);
+  if (bytes === undefined) return undefined;
   if (!bytes.length || !JSON_TYPE.test(String(request.headers['content-type'] ?? ''))) return bytes;
   try {
     return JSON.parse(bytes.toString('utf8'));
