@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serveFiles, staticPlugin } from '../static-files';
 
 /** Where the admin console is served. */
 export const CONSOLE_PATH = '/console/';
@@ -25,15 +25,12 @@ const VENDOR: Record<string, string> = {
   'htm.mjs': path.join(path.dirname(require.resolve('htm')), 'htm.mjs'),
 };
 
-type StaticPlugin = Parameters<NestFastifyApplication['register']>[0];
-
 /**
  * Serves the admin console under CONSOLE_PATH (`/console` redirects there) and its libraries under
  * `vendor/`. The console talks to the public API only, with a session from `POST /api/v1/auth/login`.
  */
 export async function serveConsole(app: NestFastifyApplication): Promise<void> {
-  // The plugin is typed against the root fastify package, Nest's adapter against its own copy of it.
-  await app.register(fastifyStatic as unknown as StaticPlugin, {
+  await app.register(staticPlugin, {
     root: consoleDirectory(),
     prefix: CONSOLE_PATH,
     redirect: true,
@@ -41,16 +38,5 @@ export async function serveConsole(app: NestFastifyApplication): Promise<void> {
     decorateReply: false,
     cacheControl: false,
   });
-  const vendorRoots = [...new Set(Object.values(VENDOR).map((file) => path.dirname(file)))];
-  await app.register(fastifyStatic as unknown as StaticPlugin, {
-    root: vendorRoots,
-    prefix: `${CONSOLE_PATH}vendor/`,
-    decorateReply: false,
-    wildcard: false,
-    maxAge: '1d',
-    allowedPath: (pathName: string, root: string | undefined) => {
-      const name = pathName.replace(/^\//, '');
-      return VENDOR[name] !== undefined && root !== undefined && path.dirname(VENDOR[name]) === path.resolve(root);
-    },
-  });
+  await serveFiles(app, `${CONSOLE_PATH}vendor/`, VENDOR);
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { serveFiles } from '../static-files';
 
 /** Where the playground's page loads its scripts and styles from: this gateway, never a CDN. */
 export const PLAYGROUND_ASSETS = '/graphql/assets/';
@@ -19,19 +19,7 @@ const ASSETS: Record<string, string> = {
 
 /** Serves the playground's assets (and nothing else of those packages) under PLAYGROUND_ASSETS. */
 export async function servePlaygroundAssets(app: NestFastifyApplication): Promise<void> {
-  const roots = [...new Set(Object.values(ASSETS).map((file) => path.dirname(file)))];
-  // The plugin is typed against the root fastify package, Nest's adapter against its own copy of it.
-  await app.register(fastifyStatic as unknown as Parameters<NestFastifyApplication['register']>[0], {
-    root: roots,
-    prefix: PLAYGROUND_ASSETS,
-    decorateReply: false,
-    wildcard: false,
-    maxAge: '1d',
-    allowedPath: (pathName: string, root: string | undefined) => {
-      const name = pathName.replace(/^\//, '');
-      return ASSETS[name] !== undefined && root !== undefined && path.dirname(ASSETS[name]) === path.resolve(root);
-    },
-  });
+  await serveFiles(app, PLAYGROUND_ASSETS, ASSETS);
 }
 
 /** The page: GraphiQL with a headers editor, where the caller puts its key. */
