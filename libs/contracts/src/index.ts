@@ -10,3 +10,4 @@ export * from './rest/query';
 export * from './asyncapi';
 export * from './rest/instant';
 export * from './rest/plan';
+export * from './rest/nul-character';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isDate, parseDatetime, type FieldError } from '@tollgate/contracts';
+import { holdsNulCharacter, isDate, NUL_CHARACTER_MESSAGE, parseDatetime, type FieldError } from '@tollgate/contracts';
 import type { EntityField, EntityType } from '../entity-types/entity-type';
 import type { BatchAction, RecordRow, ValidOperation } from './record-row';
 
@@ -11,20 +11,10 @@ export interface OperationInput {
   rows: unknown[];
 }
 
-const NUL_MESSAGE = 'must not contain the NUL character (\\u0000)';
-
-/** Whether a string anywhere in `value` (a JSON value's keys too) holds U+0000, which PostgreSQL cannot store. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v));
-  return false;
-}
-
 /** The stored value of one typed field, or an error message. */
 function typed(field: EntityField, value: unknown): { value: unknown } | { error: string } {
   if (value === null) return { value: null };
-  if (holdsNul(value)) return { error: NUL_MESSAGE };
+  if (holdsNulCharacter(value)) return { error: NUL_CHARACTER_MESSAGE };
   switch (field.type) {
     case 'string':
       return typeof value === 'string' ? { value } : { error: 'must be a string' };
@@ -91,14 +81,14 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
     switch (name) {
       case 'id': {
         const id = keyOf(value);
-        if (holdsNul(value)) errors.add(where, NUL_MESSAGE);
+        if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else if (id === undefined) errors.add(where, 'must be a non-empty string or a number');
         else row.id = id;
         break;
       }
       case 'title':
         if (typeof value !== 'string') errors.add(where, 'must be a string');
-        else if (holdsNul(value)) errors.add(where, NUL_MESSAGE);
+        else if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else {
           row.title = value;
           row.has.title = true;
@@ -114,7 +104,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       }
       case 'responsibilities': {
         const list = responsibilitiesOf(value);
-        if (holdsNul(value)) errors.add(where, NUL_MESSAGE);
+        if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else if (list === undefined) errors.add(where, 'must be a list of {"userId","role"}');
         else {
           row.responsibilities = list;
@@ -174,7 +164,7 @@ export function validateOperations(
       op.rows.forEach((raw, j) => {
         const value = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)[type.primaryKey] : raw;
         const key = keyOf(value);
-        if (holdsNul(value)) errors.add(`operations.${i}.rows.${j}`, NUL_MESSAGE);
+        if (holdsNulCharacter(value)) errors.add(`operations.${i}.rows.${j}`, NUL_CHARACTER_MESSAGE);
         else if (key === undefined) errors.add(`operations.${i}.rows.${j}`, `must be a value of the primary key ${type.primaryKey}`);
         else keys.push(key);
       });

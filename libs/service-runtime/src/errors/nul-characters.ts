@@ -1,8 +1,7 @@
-import type { FieldError } from '@tollgate/contracts';
+import { NUL_CHARACTER_MESSAGE as MESSAGE, type FieldError } from '@tollgate/contracts';
 
 const MAX_REPORTED = 10;
 const NUL = '\u0000';
-const MESSAGE = 'must not contain the NUL character (\\u0000)';
 
 /**
  * Where a parsed JSON body holds the NUL character, as field paths (`operations.0.rows.3.title`).

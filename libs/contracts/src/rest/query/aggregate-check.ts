@@ -3,6 +3,7 @@ import type { FieldType } from '../../events/query/entity-type-defined.v1';
 import type { AggregateDto } from './aggregate.dto';
 import { BUILT_IN_FIELDS } from './record-fields';
 import { isDate, parseDatetime } from './values';
+import { NUL_CHARACTER_MESSAGE } from '../nul-character';
 
 /** A field of an entity's records, with its type. */
 export interface TypedField {
@@ -70,7 +71,7 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
     if (!type) return void errors.push({ field: `where.${i}.name`, message: `unknown field ${w.name}` });
     // PostgreSQL cannot take U+0000 in a text value; no stored value holds it either.
     if ([w.value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
-      return void errors.push({ field: `where.${i}.value`, message: 'must not contain the NUL character (\\u0000)' });
+      return void errors.push({ field: `where.${i}.value`, message: NUL_CHARACTER_MESSAGE });
     }
     if (w.op === 'contains') {
       if (type !== 'string' || typeof w.value !== 'string') {
