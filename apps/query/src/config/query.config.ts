@@ -15,6 +15,11 @@ export const queryConfigSchema = databaseServiceSchema.extend({
    * connections small reads need. Also the most streams this process serves at once.
    */
   QUERY_STREAM_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(6),
+  /**
+   * How long a read waits for a connection of its pool when every one is busy; then it is
+   * answered 503 `unavailable` with Retry-After, and the gateway refunds it.
+   */
+  QUERY_POOL_WAIT_MS: positiveInt(5_000),
   /** Streams one instance may have open at once in this process; beyond it: 429 with Retry-After. */
   QUERY_STREAMS_PER_INSTANCE: z.coerce.number().int().min(1).max(200).default(2),
   /** A stream whose client has read nothing for this long is ended, and its cursor closed. */

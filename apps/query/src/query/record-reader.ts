@@ -34,7 +34,7 @@ export function timeoutError(): ApiException {
   return new ApiException(ErrorCode.Timeout, 'The query took too long and was cancelled; narrow it (period, limit, entities)');
 }
 
-/** What node-postgres says when every connection of a pool stayed busy for connectionTimeoutMillis. */
+/** What node-postgres says when every connection of a pool stayed busy for connectionTimeoutMillis (QUERY_POOL_WAIT_MS). */
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 
 function translate(error: unknown): unknown {
@@ -68,7 +68,7 @@ export class RecordReader implements OnApplicationShutdown {
   constructor(@Inject(QUERY_CONFIG) config: QueryConfig) {
     this.defaultTimeoutMs = config.QUERY_TIMEOUT_MS;
     const poolOf = (max: number) => {
-      const pool = new Pool({ connectionString: config.DATABASE_URL, max, statement_timeout: config.QUERY_TIMEOUT_MS, connectionTimeoutMillis: 5000 });
+      const pool = new Pool({ connectionString: config.DATABASE_URL, max, statement_timeout: config.QUERY_TIMEOUT_MS, connectionTimeoutMillis: config.QUERY_POOL_WAIT_MS });
       pool.on('error', () => undefined); // an idle client lost its server; the pool replaces it
       return pool;
     };
