@@ -10,4 +10,5 @@ export * from './rest/query';
 export * from './asyncapi';
 export * from './rest/instant';
 export * from './rest/plan';
+export * from './rest/credits/debits';
 export * from './rest/nul-character';

@@ -1,15 +1,7 @@
-import { ChargeVoided, CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged } from '@tollgate/contracts';
+import { ChargeVoided, CreditsConsumed, CreditsRefunded, CreditsReset, PlanChanged, type DebitRequest, type DebitResult } from '@tollgate/contracts';
 import { pendingEvent, type PendingEvent } from '@tollgate/event-sourcing';
 import type { CreditAccountState } from './credit-account.events';
 import { endOfLocalDay, isValidTimezone, localDay, nextDay, poolEndsAt, secondsUntil } from './credit-period';
-
-export interface DebitRequest {
-  requestId: string;
-  cost: number;
-  entities: string[];
-  keyId?: string;
-  userId?: string;
-}
 
 /**
  * The request a batch's events answer: its debit's, when it holds one. The event store gives all of
@@ -18,18 +10,6 @@ export interface DebitRequest {
  */
 export function correlationOf(debits: readonly DebitRequest[]): string | undefined {
   return debits.length === 1 ? debits[0].requestId : undefined;
-}
-
-/** `voided`: the request id was closed by a final refund; nothing is charged under it again. */
-export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted' | 'voided';
-
-export interface DebitResult {
-  requestId: string;
-  outcome: DebitOutcome;
-  cost: number;
-  remaining: number;
-  /** Exhausted only: seconds until the pool resets. */
-  retryAfterSeconds?: number;
 }
 
 /** What the ledger already holds for a request id. */

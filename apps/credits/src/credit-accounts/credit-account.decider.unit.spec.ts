@@ -1,6 +1,6 @@
-import type { EventEnvelope } from '@tollgate/contracts';
+import type { DebitRequest, EventEnvelope } from '@tollgate/contracts';
 import type { PendingEvent } from '@tollgate/event-sourcing';
-import { decideChangePlan, decideDebits, decideRefund, decideReset, type DebitRequest } from './credit-account.decider';
+import { decideChangePlan, decideDebits, decideRefund, decideReset } from './credit-account.decider';
 import { evolveCreditAccount, initialCreditAccount, type CreditAccountState } from './credit-account.events';
 
 const at = (iso: string) => new Date(iso);

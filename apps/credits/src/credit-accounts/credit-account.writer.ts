@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { CreditsConsumed, type EventData, type EventEnvelope } from '@tollgate/contracts';
+import { CreditsConsumed, type DebitRequest, type DebitResult, type EventData, type EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError, EventStore, outboxCommitted, splitAppend } from '@tollgate/event-sourcing';
 import { connectGuarded } from '@tollgate/service-runtime';
 import { Clock } from '../clock';
-import { correlationOf, decideDebits, type Decision, type DebitRequest, type DebitResult } from './credit-account.decider';
+import { correlationOf, decideDebits, type Decision } from './credit-account.decider';
 import { creditAccountStream, type CreditAccountState } from './credit-account.events';
 import { CreditLedgerProjection, readAccount } from './credit-ledger.projection';
 

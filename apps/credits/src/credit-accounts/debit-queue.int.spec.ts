@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, peekOutbox } from '@tollgate/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import type { DebitResult } from '@tollgate/contracts';
 import { SystemClock } from '../clock';
 import { creditsMigrations } from '../migrations';
 import { LedgerAuditor } from './audit/ledger-audit';
-import { decideChangePlan, decideRefund, type DebitResult } from './credit-account.decider';
+import { decideChangePlan, decideRefund } from './credit-account.decider';
 import { CreditAccountWriter } from './credit-account.writer';
 import { CreditLedgerProjection } from './credit-ledger.projection';
 import { DebitQueue } from './debit-queue';

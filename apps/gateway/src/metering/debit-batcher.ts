@@ -1,26 +1,9 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
-import { ErrorCode } from '@tollgate/contracts';
+import { ErrorCode, type DebitRequest, type DebitResult } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
-
-export interface DebitRequest {
-  requestId: string;
-  cost: number;
-  entities: string[];
-  keyId?: string;
-  userId?: string;
-}
-
-export interface DebitResult {
-  requestId: string;
-  /** `voided`: the id was closed by this gateway's final refund; only a call it gave up on can meet that. */
-  outcome: 'charged' | 'duplicate' | 'exhausted' | 'voided';
-  cost: number;
-  remaining: number;
-  retryAfterSeconds?: number;
-}
 
 interface Waiting {
   debit: DebitRequest;

@@ -1,8 +1,8 @@
 import type { GatewayConfig } from '../config/gateway.config';
 import type { ServiceClients } from '../downstream/service-clients';
-import { ErrorCode } from '@tollgate/contracts';
+import { ErrorCode, type DebitRequest, type DebitResult } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
-import { DebitBatcher, type DebitRequest, type DebitResult } from './debit-batcher';
+import { DebitBatcher } from './debit-batcher';
 
 /** The credits service's side of the calls: each call waits until the test answers it. */
 function creditsService() {

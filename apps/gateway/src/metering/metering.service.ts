@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { ErrorCode } from '@tollgate/contracts';
+import { ErrorCode, type DebitResult } from '@tollgate/contracts';
 import { ApiException, requestIdChosenByClient } from '@tollgate/service-runtime';
-import { DebitBatcher, type DebitResult } from './debit-batcher';
+import { DebitBatcher } from './debit-batcher';
 
 export interface Charge {
   cost: number;

@@ -1,9 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { ErrorCode } from '@tollgate/contracts';
+import { ErrorCode, type DebitRequest, type DebitResult } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { callerInstance } from '../caller-access';
-import type { DebitRequest, DebitResult } from '../credit-account.decider';
 import { DebitQueue } from '../debit-queue';
 import { DebitBatchDto, DebitDto } from './debit.dto';
 
