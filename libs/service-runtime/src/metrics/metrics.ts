@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../with-timeout';
 
 /** One registry per process; every module adds its series here. */
 export const metricsRegistry = new Registry();
@@ -25,13 +26,24 @@ export const outboxLag = new Histogram({
   registers: [metricsRegistry],
 });
 
+const GAUGE_COLLECT_TIMEOUT_MS = 1000;
+
+/**
+ * A gauge read from a dependency at each scrape. When the dependency fails or hangs, the gauge
+ * has no sample for that scrape (readiness says what is down) and every other series is still
+ * served: a database outage must not cost the operator the metrics that show it.
+ */
 export function registerGauge(name: string, help: string, collect: () => Promise<number>): Gauge {
   return new Gauge({
     name,
     help,
     registers: [metricsRegistry],
     async collect() {
-      this.set(await collect());
+      try {
+        this.set(await withTimeout(collect(), GAUGE_COLLECT_TIMEOUT_MS));
+      } catch {
+        this.remove();
+      }
     },
   });
 }
