@@ -4,7 +4,34 @@ import pino, { type Logger } from 'pino';
 /** The process's one pino logger: Nest's logger (nestjs-pino) and the request log both write to it. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-const SECRET_QUERY = /([?&](?:key|access_token|token)=)[^&]*/gi;
+/** Query parameters that carry credentials: API keys (`key`, `access_token`) and webhook tokens (`token`). */
+const SECRET_PARAMETERS = new Set(['key', 'access_token', 'token']);
+/** An API key anywhere else in the URL (a mistyped path, an unknown parameter) is still a key. */
+const KEY_SHAPED = /tg_[A-Za-z0-9]{20,}/g;
+
+/** The name as the query parser reads it: `k%65y` is `key`. */
+function parameterName(raw: string): string {
+  if (!/[%+]/.test(raw)) return raw;
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+function redactedUrl(url: string): string {
+  const masked = url.replace(KEY_SHAPED, 'tg_[redacted]');
+  const start = masked.indexOf('?');
+  if (start < 0) return masked;
+  const parameters = masked
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq >= 0 && SECRET_PARAMETERS.has(parameterName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    });
+  return `${masked.slice(0, start + 1)}${parameters.join('&')}`;
+}
 const NOT_LOGGED = /^\/(health|metrics)/;
 
 export function createRootLogger(service: string, level: string): Logger {
@@ -35,7 +62,7 @@ export function requestLogger(
     const failed = reply.statusCode >= 500;
     if ((!failed && !info) || NOT_LOGGED.test(request.url)) return;
     const line = {
-      req: { id: request.id, method: request.method, url: request.url.replace(SECRET_QUERY, '$1[redacted]') },
+      req: { id: request.id, method: request.method, url: redactedUrl(request.url) },
       res: { statusCode: reply.statusCode },
       responseTime: Math.round(reply.elapsedTime),
     };

@@ -31,6 +31,23 @@ describe('request log', () => {
     expect(JSON.stringify(lines[0])).not.toContain('tg_secret');
   });
 
+  it('redacts credentials however the URL spells their parameter, and keys anywhere in it', async () => {
+    const { lines, log } = capture('info');
+    const key = 'tg_3yVtWZ8MpQf2LkR9sXcB7nJhD4aGuE1oT6iYwK0vNmPqS5rZ8xCbLfo';
+    log({ id: 'req_7', method: 'GET', url: `/api/v1/query?entities=a&k%65y=${key}&limit=3` }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_8', method: 'GET', url: `/api/v1/query?access%5Ftoken=${key}` }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_9', method: 'GET', url: '/api/1/action/App/flow/trigger?instance=demo&%74oken=wh_secret' }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_10', method: 'GET', url: `/api/v1/query.json;key=${key}?entities=a` }, { statusCode: 404, elapsedTime: 1 });
+    await flush();
+    expect(lines.map((l) => l.req.url)).toEqual([
+      '/api/v1/query?entities=a&k%65y=[redacted]&limit=3',
+      '/api/v1/query?access%5Ftoken=[redacted]',
+      '/api/1/action/App/flow/trigger?instance=demo&%74oken=[redacted]',
+      '/api/v1/query.json;key=tg_[redacted]?entities=a',
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret/);
+  });
+
   it('writes server errors as warnings and leaves health and metrics probes out', async () => {
     const { lines, log } = capture('info');
     log({ id: 'req_2', method: 'POST', url: '/api/v1/flows/x/trigger' }, { statusCode: 503, elapsedTime: 1 });
