@@ -19,6 +19,18 @@ export const outboxPublished = new Counter({
   registers: [metricsRegistry],
 });
 
+const eventsDeadLettered = new Counter({
+  name: 'tollgate_events_dead_lettered_total',
+  help: 'Messages this process\'s consumers moved to <topic>.dlq (invalid, or refused for good by their handler), by original topic',
+  labelNames: ['topic'] as const,
+  registers: [metricsRegistry],
+});
+
+/** For consumers' `onDeadLettered`. */
+export function countDeadLettered(topic: string): void {
+  eventsDeadLettered.inc({ topic });
+}
+
 export const outboxLag = new Histogram({
   name: 'tollgate_outbox_commit_to_publish_seconds',
   help: 'Time from an outbox row being written to its batch being acknowledged by Kafka (oldest row of each batch)',
