@@ -304,4 +304,23 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
       expect([path, query, res.status, res.body.code, res.body.errors?.[0].field]).toEqual([path, query, 400, 'validation_failed', field]);
     }
   });
+
+  it('counts finished runs by status and error code on the flows service\'s metrics', async () => {
+    const counts = async () => {
+      const text = (await api('GET', `${e2ePlatform().urls.flows}/metrics`)).text;
+      const value = (labels: string) => Number(new RegExp(`^tollgate_flow_runs_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return [value('status="success",code=""'), value('status="failed",code="flow_failed"'), value('status="aborted",code="timeout"')];
+    };
+    const flow = await defineFlow(t, {
+      name: `Counted ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'delay', ms: 2000, when: '$input.body.slow' }, { type: 'error', message: 'no', when: '$input.body.fail' }, { type: 'output', name: 'ok', from: '[1]' }],
+    });
+    const before = await counts();
+    const statuses = [];
+    for (const [query, body] of [['', {}], ['', {}], ['', { fail: true }], ['?timeout=200', { slow: true }]] as const) {
+      statuses.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), query, body })).status);
+    }
+    expect(statuses).toEqual([200, 200, 500, 504]);
+    await eventually(async () => expect((await counts()).map((n, i) => n - before[i])).toEqual([2, 1, 1]));
+  });
 });
