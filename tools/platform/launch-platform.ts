@@ -5,6 +5,7 @@ import { ALL_TOPICS } from '../../libs/contracts/src/topics';
 import { DATABASE_SERVICES, dropServiceDatabase, migrateService, serviceDatabaseUrl } from '../db/databases';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
 import { resolvePostgres } from '../db/local-postgres';
+import { assertPortsFree } from './free-ports';
 import { resolveSecrets, type PlatformSecrets } from './secrets';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -98,6 +99,8 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   const logDir = options.logDir ?? path.join(REPO_ROOT, '.data', 'logs');
   const distDir = options.distDir ?? path.join(REPO_ROOT, 'dist');
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const host = process.env.HOST ?? '127.0.0.1';
+  await assertPortsFree(host, Object.fromEntries(SERVICES.map((s) => [s, basePort + OFFSET[s]])));
   fs.mkdirSync(logDir, { recursive: true });
 
   const kafka = await resolveKafka();
@@ -124,7 +127,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     ...options.env,
     KAFKA_BROKERS: kafka.brokers,
     PORT: String(basePort + OFFSET[service]),
-    HOST: process.env.HOST ?? '127.0.0.1',
+    HOST: host,
     TOLLGATE_PARENT_PID: String(process.pid),
     KEYS_URL: urls.keys,
     CREDITS_URL: urls.credits,
