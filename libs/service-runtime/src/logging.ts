@@ -34,8 +34,14 @@ function redactedUrl(url: string): string {
 }
 const NOT_LOGGED = /^\/(health|metrics)/;
 
+const roots = new Map<string, Logger>();
+
+/** The process's logger for this service at this level: the same instance on every call. */
 export function createRootLogger(service: string, level: string): Logger {
-  return pino({
+  const key = `${service}:${level}`;
+  const known = roots.get(key);
+  if (known) return known;
+  const root = pino({
     name: service,
     level,
     base: { pid: process.pid, hostname: hostname(), service },
@@ -45,6 +51,8 @@ export function createRootLogger(service: string, level: string): Logger {
       censor: '[redacted]',
     },
   });
+  roots.set(key, root);
+  return root;
 }
 
 /**
