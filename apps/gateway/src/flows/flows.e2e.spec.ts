@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { request } from 'undici';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
@@ -322,5 +324,19 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     }
     expect(statuses).toEqual([200, 200, 500, 504]);
     await eventually(async () => expect((await counts()).map((n, i) => n - before[i])).toEqual([2, 1, 1]));
+  });
+
+  it('logs a run its own logic failed as one request line, not as a platform error', async () => {
+    const flow = await defineFlow(t, { name: `Refuses ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'order not found' }] });
+    const failed = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: {} });
+    expect([failed.status, failed.body.code]).toEqual([500, 'flow_failed']);
+    const linesOf = () =>
+      fs.readFileSync(path.join(process.env.E2E_LOG_DIR!, 'flows.log'), 'utf8').split('\n').filter((l) => l.includes(failed.body.requestId));
+    const lines = await eventually(async () => {
+      const found = linesOf();
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    });
+    expect(lines.map((l) => [JSON.parse(l).level, JSON.parse(l).msg])).toEqual([[40, 'request failed']]);
   });
 });

@@ -44,7 +44,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { status, body, headers } = this.describe(exception, String(request.id));
-    if (status >= 500 && status !== 503 && status !== 504) {
+    // An ApiException is an answer someone chose (a flow's own failure is flow_failed): the request
+    // line records it. Only faults nobody answered on purpose are errors for the operator.
+    const chosen = exception instanceof ApiException && exception.code !== ErrorCode.Internal;
+    if (status >= 500 && status !== 503 && status !== 504 && !chosen) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     } else if (status === 503 && !(exception instanceof ApiException) && !(exception instanceof HttpException)) {
       this.logger.warn({ err: (exception as Error).message, requestId: request.id }, 'request failed: database unavailable');
