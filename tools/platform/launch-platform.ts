@@ -59,11 +59,15 @@ export interface RunningPlatform {
   stop(options?: { dropDatabases?: boolean }): Promise<void>;
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+/**
+ * Waits until the service answers ready. When it exits first, the error quotes the end of what this
+ * start wrote to its log (from `logOffset`), not the end of a file older runs appended to.
+ */
+export async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logFile: string, logOffset = 0): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      const tail = fs.readFileSync(logFile).subarray(logOffset).toString('utf8').trimEnd().split('\n').slice(-15).join('\n');
       throw new Error(`${url} exited with code ${child.exitCode} before it was ready:\n${tail}`);
     }
     try {
@@ -141,6 +145,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   const startService = async (service: PlatformService) => {
     const logFile = path.join(logDir, `${service}.log`);
     const out = fs.openSync(logFile, 'a');
+    const logOffset = fs.fstatSync(out).size;
     const flags = [...(options.sourceMaps === false ? [] : ['--enable-source-maps']), ...SERVICE_NODE_FLAGS[service], ...nodeArgs()];
     const child = spawn(process.execPath, [...flags, path.join(distDir, 'apps', service, 'src', 'main.js')], {
       env: envFor(service),
@@ -148,7 +153,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     });
     fs.closeSync(out);
     children.set(service, child);
-    await waitReady(urls[service], child, readyTimeoutMs, logFile);
+    await waitReady(urls[service], child, readyTimeoutMs, logFile, logOffset);
   };
   const stopService = async (service: PlatformService, o: { kill?: boolean } = {}) => {
     const child = children.get(service);
