@@ -6,8 +6,11 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /** Query parameters that carry credentials: API keys (`key`, `access_token`) and webhook tokens (`token`). */
 const SECRET_PARAMETERS = new Set(['key', 'access_token', 'token']);
-/** An API key anywhere else in the URL (a mistyped path, an unknown parameter) is still a key. */
-const KEY_SHAPED = /tg_[A-Za-z0-9]{20,}/g;
+/**
+ * A credential anywhere else in the URL (a mistyped path, an unknown parameter) is still one: API
+ * keys (`tg_`), console sessions (`tgs_`), webhook tokens (`wh_`).
+ */
+const CREDENTIAL_SHAPED = /\b(tg|tgs|wh)_[A-Za-z0-9]{20,}/g;
 
 /** The name as the query parser reads it: `k%65y` is `key`. */
 function parameterName(raw: string): string {
@@ -20,7 +23,7 @@ function parameterName(raw: string): string {
 }
 
 function redactedUrl(url: string): string {
-  const masked = url.replace(KEY_SHAPED, 'tg_[redacted]');
+  const masked = url.replace(CREDENTIAL_SHAPED, '$1_[redacted]');
   const start = masked.indexOf('?');
   if (start < 0) return masked;
   const parameters = masked
