@@ -9,9 +9,9 @@ import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
-import { httpRequestDuration } from './metrics/metrics';
+import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
-import { createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
+import { abortedRequestLogger, createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
 
 export interface ServiceOptions {
   name: string;
@@ -69,6 +69,11 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
       .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
     logRequest(request, reply);
+  });
+  const logAborted = abortedRequestLogger(app.get<PinoInstance>(ROOT_LOGGER));
+  fastify.addHook('onRequestAbort', async (request) => {
+    httpRequestsAborted.labels(request.method, request.routeOptions.url ?? 'unmatched').inc();
+    logAborted(request);
   });
 
   await options.configure?.(app);

@@ -81,3 +81,15 @@ export function requestLogger(
     else logger.info(line, 'request completed');
   };
 }
+
+/**
+ * The line of a request its client gave up on before any answer was sent (no response hook runs
+ * for it): without it, a request that started a flow run or a charge leaves no trace of its own.
+ */
+export function abortedRequestLogger(logger: Logger): (request: { id: string; method: string; url: string }) => void {
+  const info = logger.isLevelEnabled('info');
+  return (request) => {
+    if (!info || NOT_LOGGED.test(request.url)) return;
+    logger.info({ req: { id: request.id, method: request.method, url: redactedUrl(request.url) } }, 'request aborted by the client');
+  };
+}

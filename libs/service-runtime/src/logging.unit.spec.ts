@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { requestLogger } from './logging';
+import { abortedRequestLogger, requestLogger } from './logging';
 
 function capture(level: string) {
   const lines: Record<string, any>[] = [];
@@ -57,6 +57,23 @@ describe('request log', () => {
     log({ id: 'req_4', method: 'GET', url: '/metrics' }, { statusCode: 200, elapsedTime: 1 });
     await flush();
     expect(lines.map((l) => [l.req.id, l.level, l.msg])).toEqual([['req_2', 40, 'request failed']]);
+  });
+
+  it('writes a line for a request its client gave up on, credentials redacted', async () => {
+    const lines: Record<string, any>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const log = abortedRequestLogger(pino({ level: 'info' }, stream));
+    log({ id: 'req_12', method: 'POST', url: '/api/1/action/App/slow/trigger?token=wh_secret' });
+    log({ id: 'req_13', method: 'GET', url: '/health/ready' });
+    await flush();
+    expect(lines.map((l) => [l.level, l.msg, l.req])).toEqual([
+      [30, 'request aborted by the client', { id: 'req_12', method: 'POST', url: '/api/1/action/App/slow/trigger?token=[redacted]' }],
+    ]);
   });
 
   it('writes only server errors when the level is warn', async () => {

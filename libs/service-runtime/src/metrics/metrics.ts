@@ -13,6 +13,13 @@ export const httpRequestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
+export const httpRequestsAborted = new Counter({
+  name: 'http_requests_aborted_total',
+  help: 'Requests whose client closed the connection before any answer was sent, by route',
+  labelNames: ['method', 'route'] as const,
+  registers: [metricsRegistry],
+});
+
 export const outboxPublished = new Counter({
   name: 'tollgate_outbox_published_total',
   help: 'Events published from the outbox to Kafka',
