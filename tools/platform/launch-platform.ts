@@ -5,6 +5,7 @@ import { ALL_TOPICS } from '../../libs/contracts/src/topics';
 import { DATABASE_SERVICES, dropServiceDatabase, migrateService, serviceDatabaseUrl } from '../db/databases';
 import { ensureTopics, resolveKafka } from '../kafka/local-kafka';
 import { resolvePostgres } from '../db/local-postgres';
+import { assertPortsFree } from './free-ports';
 import { resolveSecrets, type PlatformSecrets } from './secrets';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -58,11 +59,15 @@ export interface RunningPlatform {
   stop(options?: { dropDatabases?: boolean }): Promise<void>;
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+/**
+ * Waits until the service answers ready. When it exits first, the error quotes the end of what this
+ * start wrote to its log (from `logOffset`), not the end of a file older runs appended to.
+ */
+export async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logFile: string, logOffset = 0): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      const tail = fs.readFileSync(logFile).subarray(logOffset).toString('utf8').trimEnd().split('\n').slice(-15).join('\n');
       throw new Error(`${url} exited with code ${child.exitCode} before it was ready:\n${tail}`);
     }
     try {
@@ -98,6 +103,8 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   const logDir = options.logDir ?? path.join(REPO_ROOT, '.data', 'logs');
   const distDir = options.distDir ?? path.join(REPO_ROOT, 'dist');
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const host = process.env.HOST ?? '127.0.0.1';
+  await assertPortsFree(host, Object.fromEntries(SERVICES.map((s) => [s, basePort + OFFSET[s]])));
   fs.mkdirSync(logDir, { recursive: true });
 
   const kafka = await resolveKafka();
@@ -124,7 +131,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     ...options.env,
     KAFKA_BROKERS: kafka.brokers,
     PORT: String(basePort + OFFSET[service]),
-    HOST: process.env.HOST ?? '127.0.0.1',
+    HOST: host,
     TOLLGATE_PARENT_PID: String(process.pid),
     KEYS_URL: urls.keys,
     CREDITS_URL: urls.credits,
@@ -138,6 +145,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   const startService = async (service: PlatformService) => {
     const logFile = path.join(logDir, `${service}.log`);
     const out = fs.openSync(logFile, 'a');
+    const logOffset = fs.fstatSync(out).size;
     const flags = [...(options.sourceMaps === false ? [] : ['--enable-source-maps']), ...SERVICE_NODE_FLAGS[service], ...nodeArgs()];
     const child = spawn(process.execPath, [...flags, path.join(distDir, 'apps', service, 'src', 'main.js')], {
       env: envFor(service),
@@ -145,7 +153,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     });
     fs.closeSync(out);
     children.set(service, child);
-    await waitReady(urls[service], child, readyTimeoutMs, logFile);
+    await waitReady(urls[service], child, readyTimeoutMs, logFile, logOffset);
   };
   const stopService = async (service: PlatformService, o: { kill?: boolean } = {}) => {
     const child = children.get(service);

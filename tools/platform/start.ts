@@ -1,14 +1,22 @@
 import * as path from 'node:path';
+import { z } from 'zod';
+import { parseConfig } from '../../libs/config/src';
 import { launchPlatform } from './launch-platform';
 import { seedDemoData } from './demo-data';
 
+const startConfigSchema = z.object({
+  // The gateway's port; the services take the next four.
+  PORT: z.coerce.number().int().min(1).max(65531, 'must leave the next four ports for the services (at most 65531)').default(8080),
+});
+
 /** `npm start`: the whole platform with demo data, until Ctrl-C. */
 async function main(): Promise<void> {
+  const config = parseConfig(startConfigSchema);
   const started = Date.now();
   process.stdout.write('Starting Tollgate: Kafka, databases, migrations, five services...\n');
   // The databases outlive a run, so the secrets that protect what is in them must too.
   const secretsFile = path.resolve(__dirname, '..', '..', '.data', 'secrets.json');
-  const platform = await launchPlatform({ basePort: Number(process.env.PORT ?? 8080), secretsFile });
+  const platform = await launchPlatform({ basePort: config.PORT, secretsFile });
   const demo = await seedDemoData(platform);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
 

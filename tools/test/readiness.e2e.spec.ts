@@ -62,6 +62,12 @@ describe('readiness follows the database and Kafka', () => {
           return r;
         }, { timeoutMs: 20_000 });
         expect(body.details?.database?.status).toBe('down');
+        // The metrics that show the outage are still served; only the backlog, read from the database, is missing.
+        const metrics = await fetch(`${platform.urls[s]}/metrics`, { signal: AbortSignal.timeout(5000) });
+        expect(metrics.status).toBe(200);
+        const text = await metrics.text();
+        expect(text).toMatch(/^http_request_duration_seconds_count\{/m);
+        expect(text).not.toMatch(/^tollgate_outbox_backlog /m);
       } finally {
         await reopenDatabase(platform.databaseUrls[s]);
       }

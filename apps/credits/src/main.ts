@@ -10,5 +10,6 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  logLevel: config.LOG_LEVEL,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
 });

@@ -11,6 +11,7 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.FLOWS_BODY_LIMIT_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: (app) => registerRawBodyParsers(app, config.FLOWS_BODY_LIMIT_BYTES),

@@ -13,6 +13,7 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: async (app) => {

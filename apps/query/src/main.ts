@@ -10,6 +10,7 @@ void runService({
   module: AppModule.forRoot(config),
   host: config.HOST,
   port: config.PORT,
+  logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BATCH_MAX_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
 });

@@ -1,4 +1,5 @@
 export * from './kafka/kafka-bus';
+export * from './kafka/repeat-limited-logger';
 export * from './schema';
 export * from './event-store/concurrency-error';
 export * from './event-store/pending-event';

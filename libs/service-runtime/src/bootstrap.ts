@@ -3,21 +3,27 @@ import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
-import { httpRequestDuration } from './metrics/metrics';
+import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
-import { requestLogger, ROOT_LOGGER } from './logging';
+import { abortedRequestLogger, createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
 
 export interface ServiceOptions {
   name: string;
   module: Type<unknown> | DynamicModule;
   host: string;
   port: number;
+  /**
+   * When given, Nest writes to the service's JSON log from the first moment: what goes wrong while
+   * the application starts (a database that does not answer, retried for 30 s) is logged as it
+   * happens, not held back and then printed as plain text.
+   */
+  logLevel?: string;
   bodyLimitBytes?: number;
   shutdownGraceMs?: number;
   /** Extra set-up before listening (OpenAPI, content parsers, CORS...). */
@@ -36,7 +42,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
+  const startupLogger = options.logLevel ? nestLoggerOver(createRootLogger(options.name, options.logLevel)) : undefined;
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, startupLogger ? { logger: startupLogger } : { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
@@ -63,6 +70,11 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
       .observe(reply.elapsedTime / 1000);
     logRequest(request, reply);
   });
+  const logAborted = abortedRequestLogger(app.get<PinoInstance>(ROOT_LOGGER));
+  fastify.addHook('onRequestAbort', async (request) => {
+    httpRequestsAborted.labels(request.method, request.routeOptions.url ?? 'unmatched').inc();
+    logAborted(request);
+  });
 
   await options.configure?.(app);
   return app;
@@ -87,10 +99,22 @@ export async function closeGracefully(app: NestFastifyApplication): Promise<void
   await app.close();
 }
 
-export async function runService(options: ServiceOptions): Promise<NestFastifyApplication> {
-  const app = await createService(options);
-  await app.listen(options.port, options.host);
-  const logger = app.get<PinoInstance>(ROOT_LOGGER);
+function nestLoggerOver(root: PinoInstance): Logger {
+  const params = { pinoHttp: { logger: root } };
+  return new Logger(new PinoLogger(params), params);
+}
+
+export async function runService(options: ServiceOptions & { logLevel: string }): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(options.name, options.logLevel);
+  let app: NestFastifyApplication;
+  try {
+    app = await createService(options);
+    await app.listen(options.port, options.host);
+  } catch (error) {
+    // One line that says why, in the same JSON log as everything else (a port taken, say).
+    logger.fatal({ err: error }, `${options.name} could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
   logger.info({ url: await app.getUrl() }, `${options.name} listening`);
 
   let stopping = false;

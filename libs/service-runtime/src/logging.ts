@@ -4,11 +4,47 @@ import pino, { type Logger } from 'pino';
 /** The process's one pino logger: Nest's logger (nestjs-pino) and the request log both write to it. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-const SECRET_QUERY = /([?&](?:key|access_token|token)=)[^&]*/gi;
+/** Query parameters that carry credentials: API keys (`key`, `access_token`) and webhook tokens (`token`). */
+const SECRET_PARAMETERS = new Set(['key', 'access_token', 'token']);
+/**
+ * A credential anywhere else in the URL (a mistyped path, an unknown parameter) is still one: API
+ * keys (`tg_`), console sessions (`tgs_`), webhook tokens (`wh_`).
+ */
+const CREDENTIAL_SHAPED = /\b(tg|tgs|wh)_[A-Za-z0-9]{20,}/g;
+
+/** The name as the query parser reads it: `k%65y` is `key`. */
+function parameterName(raw: string): string {
+  if (!/[%+]/.test(raw)) return raw;
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+function redactedUrl(url: string): string {
+  const masked = url.replace(CREDENTIAL_SHAPED, '$1_[redacted]');
+  const start = masked.indexOf('?');
+  if (start < 0) return masked;
+  const parameters = masked
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq >= 0 && SECRET_PARAMETERS.has(parameterName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    });
+  return `${masked.slice(0, start + 1)}${parameters.join('&')}`;
+}
 const NOT_LOGGED = /^\/(health|metrics)/;
 
+const roots = new Map<string, Logger>();
+
+/** The process's logger for this service at this level: the same instance on every call. */
 export function createRootLogger(service: string, level: string): Logger {
-  return pino({
+  const key = `${service}:${level}`;
+  const known = roots.get(key);
+  if (known) return known;
+  const root = pino({
     name: service,
     level,
     base: { pid: process.pid, hostname: hostname(), service },
@@ -18,6 +54,8 @@ export function createRootLogger(service: string, level: string): Logger {
       censor: '[redacted]',
     },
   });
+  roots.set(key, root);
+  return root;
 }
 
 /**
@@ -35,11 +73,23 @@ export function requestLogger(
     const failed = reply.statusCode >= 500;
     if ((!failed && !info) || NOT_LOGGED.test(request.url)) return;
     const line = {
-      req: { id: request.id, method: request.method, url: request.url.replace(SECRET_QUERY, '$1[redacted]') },
+      req: { id: request.id, method: request.method, url: redactedUrl(request.url) },
       res: { statusCode: reply.statusCode },
       responseTime: Math.round(reply.elapsedTime),
     };
     if (failed) logger.warn(line, 'request failed');
     else logger.info(line, 'request completed');
+  };
+}
+
+/**
+ * The line of a request its client gave up on before any answer was sent (no response hook runs
+ * for it): without it, a request that started a flow run or a charge leaves no trace of its own.
+ */
+export function abortedRequestLogger(logger: Logger): (request: { id: string; method: string; url: string }) => void {
+  const info = logger.isLevelEnabled('info');
+  return (request) => {
+    if (!info || NOT_LOGGED.test(request.url)) return;
+    logger.info({ req: { id: request.id, method: request.method, url: redactedUrl(request.url) } }, 'request aborted by the client');
   };
 }

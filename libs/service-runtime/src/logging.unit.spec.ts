@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { requestLogger } from './logging';
+import { abortedRequestLogger, requestLogger } from './logging';
 
 function capture(level: string) {
   const lines: Record<string, any>[] = [];
@@ -31,6 +31,25 @@ describe('request log', () => {
     expect(JSON.stringify(lines[0])).not.toContain('tg_secret');
   });
 
+  it('redacts credentials however the URL spells their parameter, and keys anywhere in it', async () => {
+    const { lines, log } = capture('info');
+    const key = 'tg_3yVtWZ8MpQf2LkR9sXcB7nJhD4aGuE1oT6iYwK0vNmPqS5rZ8xCbLfo';
+    log({ id: 'req_7', method: 'GET', url: `/api/v1/query?entities=a&k%65y=${key}&limit=3` }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_8', method: 'GET', url: `/api/v1/query?access%5Ftoken=${key}` }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_9', method: 'GET', url: '/api/1/action/App/flow/trigger?instance=demo&%74oken=wh_secret' }, { statusCode: 200, elapsedTime: 1 });
+    log({ id: 'req_10', method: 'GET', url: `/api/v1/query.json;key=${key}?entities=a` }, { statusCode: 404, elapsedTime: 1 });
+    log({ id: 'req_11', method: 'GET', url: '/api/v1/credits/tgs_PLh6KX1GLAFc5JRqT2zopHoGgNbp9aLClFdpA4LQ96d1aw9ZM?a=wh_CKmJoBK7fF7eUZR7LVxTpXj9FZUx6jUL' }, { statusCode: 404, elapsedTime: 1 });
+    await flush();
+    expect(lines.map((l) => l.req.url)).toEqual([
+      '/api/v1/query?entities=a&k%65y=[redacted]&limit=3',
+      '/api/v1/query?access%5Ftoken=[redacted]',
+      '/api/1/action/App/flow/trigger?instance=demo&%74oken=[redacted]',
+      '/api/v1/query.json;key=tg_[redacted]?entities=a',
+      '/api/v1/credits/tgs_[redacted]?a=wh_[redacted]',
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret|tgs_PLh6|wh_CKmJ/);
+  });
+
   it('writes server errors as warnings and leaves health and metrics probes out', async () => {
     const { lines, log } = capture('info');
     log({ id: 'req_2', method: 'POST', url: '/api/v1/flows/x/trigger' }, { statusCode: 503, elapsedTime: 1 });
@@ -38,6 +57,23 @@ describe('request log', () => {
     log({ id: 'req_4', method: 'GET', url: '/metrics' }, { statusCode: 200, elapsedTime: 1 });
     await flush();
     expect(lines.map((l) => [l.req.id, l.level, l.msg])).toEqual([['req_2', 40, 'request failed']]);
+  });
+
+  it('writes a line for a request its client gave up on, credentials redacted', async () => {
+    const lines: Record<string, any>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()));
+        done();
+      },
+    });
+    const log = abortedRequestLogger(pino({ level: 'info' }, stream));
+    log({ id: 'req_12', method: 'POST', url: '/api/1/action/App/slow/trigger?token=wh_secret' });
+    log({ id: 'req_13', method: 'GET', url: '/health/ready' });
+    await flush();
+    expect(lines.map((l) => [l.level, l.msg, l.req])).toEqual([
+      [30, 'request aborted by the client', { id: 'req_12', method: 'POST', url: '/api/1/action/App/slow/trigger?token=[redacted]' }],
+    ]);
   });
 
   it('writes only server errors when the level is warn', async () => {

@@ -14,6 +14,7 @@ import { buildEngine } from './build-engine';
 import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
 import { flowRunsProjection } from './flow-runs.projection';
 import { RunCredits } from './run-credits';
+import { countRunFinished } from './run-metrics';
 import type { FlowInput, RunFailure, RunMessage } from './run-message';
 import { AbortReason, type RunOutcome } from './run-outcome';
 import { RunStore } from './run-store';
@@ -177,15 +178,17 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       text: failure ? `Response ${failure.httpStatus}: ${failure.message}` : `Response ${outcome.status === 'success' ? (outcome.result.response?.statusCode ?? 200) : ''}: success`,
     });
     try {
+      const durationMs = Date.now() - startedAt;
       await this.dataSource.transaction(async (em) => {
         await this.runner.run(flowRunDecider, {
           streamId: processId,
           instanceId,
-          command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs: Date.now() - startedAt },
+          command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs },
           em,
         });
         await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
       });
+      countRunFinished(outcome, durationMs);
       return outcome;
     } catch (error) {
       if (!(error instanceof RunAlreadyFinished)) throw error;

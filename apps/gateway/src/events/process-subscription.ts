@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '@nestjs/common';
 import { tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
 import { EventSubscriber, type KafkaBus } from '@tollgate/event-sourcing';
+import { countDeadLettered } from '@tollgate/service-runtime';
 
 export interface ProcessSubscriptionOptions {
   /** Names the consumer group, e.g. `auth` → `tollgate-gateway-auth-<host>-<pid>-<random>`. */
@@ -37,6 +38,7 @@ export class ProcessSubscription {
       logger: options.logger as never,
       onEvent: async (event) => options.onEvent(event),
       accepts: options.accepts,
+      onDeadLettered: countDeadLettered,
     });
   }
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { request } from 'undici';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
@@ -303,5 +305,38 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
       const res = await api('GET', `${e2ePlatform().gatewayUrl}${path}${query}`, { headers: key(t.orgKey) });
       expect([path, query, res.status, res.body.code, res.body.errors?.[0].field]).toEqual([path, query, 400, 'validation_failed', field]);
     }
+  });
+
+  it('counts finished runs by status and error code on the flows service\'s metrics', async () => {
+    const counts = async () => {
+      const text = (await api('GET', `${e2ePlatform().urls.flows}/metrics`)).text;
+      const value = (labels: string) => Number(new RegExp(`^tollgate_flow_runs_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return [value('status="success",code=""'), value('status="failed",code="flow_failed"'), value('status="aborted",code="timeout"')];
+    };
+    const flow = await defineFlow(t, {
+      name: `Counted ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'delay', ms: 2000, when: '$input.body.slow' }, { type: 'error', message: 'no', when: '$input.body.fail' }, { type: 'output', name: 'ok', from: '[1]' }],
+    });
+    const before = await counts();
+    const statuses = [];
+    for (const [query, body] of [['', {}], ['', {}], ['', { fail: true }], ['?timeout=200', { slow: true }]] as const) {
+      statuses.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), query, body })).status);
+    }
+    expect(statuses).toEqual([200, 200, 500, 504]);
+    await eventually(async () => expect((await counts()).map((n, i) => n - before[i])).toEqual([2, 1, 1]));
+  });
+
+  it('logs a run its own logic failed as one request line, not as a platform error', async () => {
+    const flow = await defineFlow(t, { name: `Refuses ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'order not found' }] });
+    const failed = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: {} });
+    expect([failed.status, failed.body.code]).toEqual([500, 'flow_failed']);
+    const linesOf = () =>
+      fs.readFileSync(path.join(process.env.E2E_LOG_DIR!, 'flows.log'), 'utf8').split('\n').filter((l) => l.includes(failed.body.requestId));
+    const lines = await eventually(async () => {
+      const found = linesOf();
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    });
+    expect(lines.map((l) => [JSON.parse(l).level, JSON.parse(l).msg])).toEqual([[40, 'request failed']]);
   });
 });

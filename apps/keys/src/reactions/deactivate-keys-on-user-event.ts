@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { TOPICS, tollgateCatalog, type KeyDeactivationReason } from '@tollgate/contracts';
 import { IdempotentConsumer, type KafkaBus } from '@tollgate/event-sourcing';
+import { countDeadLettered } from '@tollgate/service-runtime';
 import { UUID } from '../identity/access';
 import type { KeyDeactivation } from '../keys/key-deactivation';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
@@ -35,6 +36,7 @@ export abstract class DeactivateKeysOnUserEvent extends ConsumerLifecycle {
       groupId: `${groupPrefix}.${reaction.group}`,
       topics: [TOPICS.identity],
       logger: busLogger(new Logger(this.constructor.name)),
+      onDeadLettered: countDeadLettered,
       handlers: {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };

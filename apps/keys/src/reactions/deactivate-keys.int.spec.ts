@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { generateCredential } from '@tollgate/auth';
 import { TOPICS } from '@tollgate/contracts';
 import { EventStore, KafkaBus, peekOutbox } from '@tollgate/event-sourcing';
+import { metricsRegistry } from '@tollgate/service-runtime';
 import { createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
 import type { KeysConfig } from '../config/keys.config';
 import { CredentialsService } from '../credentials/credentials.service';
@@ -131,6 +132,17 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     ]);
     await eventually(async () => expect((await status(markerKey.id)).status).toBe('deactivated'), { timeoutMs: 20_000 });
     expect((await status(key.id)).status).toBe('active');
+  });
+
+  it('moves a malformed outside event to the dead-letter topic and counts it on the metrics', async () => {
+    const deadLettered = async () =>
+      Number(/^tollgate_events_dead_lettered_total\{topic="tollgate\.identity"\} (\d+)$/m.exec(await metricsRegistry.metrics())?.[1] ?? 0);
+    const before = await deadLettered();
+    const userId = randomUUID();
+    const malformed = JSON.stringify({ id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), data: {} });
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: userId, value: malformed }]);
+    // Both reactions read the topic, each in its own group: each moves it aside once.
+    await eventually(async () => expect((await deadLettered()) - before).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000 });
   });
 
   it('allows one active personal key per user even under a race', async () => {

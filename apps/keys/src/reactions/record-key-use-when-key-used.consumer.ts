@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { KeyUsed, TOPICS, tollgateCatalog, type EventData } from '@tollgate/contracts';
 import { IdempotentConsumer, KafkaBus } from '@tollgate/event-sourcing';
+import { countDeadLettered } from '@tollgate/service-runtime';
 import { UUID } from '../identity/access';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
 
@@ -22,6 +23,7 @@ export class RecordKeyUseWhenKeyUsed extends ConsumerLifecycle {
       // Use is a latest-wins signal: a new group starts from now rather than replaying the topic's history.
       fromBeginning: false,
       logger: busLogger(new Logger(RecordKeyUseWhenKeyUsed.name)),
+      onDeadLettered: countDeadLettered,
       handlers: {
         [KeyUsed.type]: async (em, event) => {
           const { keyId, lastUsedAt, count } = event.data as EventData<typeof KeyUsed>;

@@ -169,6 +169,9 @@ describe('queries (query service, real PostgreSQL)', () => {
   });
 
   it('cancels a query over its time limit in the database and answers 504', async () => {
+    const timeouts = async () => Number(/^tollgate_query_timeouts_total (\d+)$/m.exec((await app.call('GET', '/metrics')).text)?.[1]);
+    const timeoutsBefore = await timeouts();
+    expect(timeoutsBefore).toBeGreaterThanOrEqual(0);
     const blocker = new Client({ connectionString: app.db.url });
     await blocker.connect();
     try {
@@ -181,6 +184,7 @@ describe('queries (query service, real PostgreSQL)', () => {
       expect(Date.now() - started).toBeLessThan(5000);
       const csv = await get('/api/v1/query.csv?entities=notes&timeout=300');
       expect(csv.status).toBe(504);
+      expect(await timeouts()).toBe(timeoutsBefore + 2);
     } finally {
       await blocker.query('ROLLBACK');
       await blocker.end();

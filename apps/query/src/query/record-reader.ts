@@ -5,6 +5,7 @@ import { ErrorCode } from '@tollgate/contracts';
 import { StatementNames } from '@tollgate/event-sourcing';
 import { ApiException, connectGuarded } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
+import { readsRefusedBusy, readsTimedOut } from './read-metrics';
 
 const QUERY_CANCELED = '57014';
 /** Up to this many rows are fetched in one round trip; beyond it, a cursor streams them. */
@@ -38,10 +39,13 @@ export function timeoutError(): ApiException {
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 
 function translate(error: unknown): unknown {
-  return (error as { code?: string }).code === QUERY_CANCELED ? timeoutError() : error;
+  if ((error as { code?: string }).code !== QUERY_CANCELED) return error;
+  readsTimedOut.inc();
+  return timeoutError();
 }
 
 function busyError(): ApiException {
+  readsRefusedBusy.inc();
   return new ApiException(ErrorCode.Unavailable, 'The service is busy reading records just now; retry shortly', { headers: { 'Retry-After': '1' } });
 }
 

@@ -16,6 +16,8 @@ export interface EventSubscriberOptions {
    * dead-lettered. Validating an event costs far more than reading its type.
    */
   accepts?(envelope: { type?: unknown; instanceId?: unknown }): boolean;
+  /** Told of each message moved to the dead-letter topic (once it is there), for the operators' metrics. */
+  onDeadLettered?(topic: string): void;
 }
 
 export const DLQ_HEADERS = {
@@ -110,5 +112,6 @@ export class EventSubscriber {
         },
       },
     ]);
+    this.options.onDeadLettered?.(message.topic);
   }
 }

@@ -12,6 +12,7 @@ export interface IdempotentConsumerOptions {
   handlers: Record<string, EventHandler>;
   fromBeginning?: boolean;
   logger?: BusLogger;
+  onDeadLettered?(topic: string): void;
 }
 
 /**
@@ -33,6 +34,7 @@ export class IdempotentConsumer {
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
       logger: options.logger,
+      onDeadLettered: options.onDeadLettered,
       onEvent: async (event) => {
         await this.apply(event);
       },

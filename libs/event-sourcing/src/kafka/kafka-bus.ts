@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type ICustomPartitioner, type LogEntry, type Producer } from 'kafkajs';
 import './request-queue-timer';
+import { repeatLimited } from './repeat-limited-logger';
 
 export interface BusLogger {
   debug(obj: object, msg?: string): void;
@@ -66,7 +67,7 @@ export class KafkaBus {
   private readonly consumers = new Set<Consumer>();
 
   constructor(options: KafkaBusOptions) {
-    this.logger = options.logger ?? silent;
+    this.logger = repeatLimited(options.logger ?? silent);
     const logger = this.logger;
     this.kafka = new Kafka({
       clientId: options.clientId,

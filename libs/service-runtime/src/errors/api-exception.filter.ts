@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
+import { repeatLimited } from '@tollgate/event-sourcing';
 import { ApiException } from './api-exception';
 import { isUnavailableDependency } from './unavailable-dependency';
 
@@ -38,16 +39,26 @@ function fastifyError(error: unknown): { statusCode: number; code: string; messa
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('errors');
+  /** While the database is away every request says so: the first says it, then one a window with the count. */
+  private readonly outageLogger = repeatLimited({
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (obj, msg) => this.logger.warn(obj, msg),
+    error: (obj, msg) => this.logger.error(obj, msg),
+  });
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { status, body, headers } = this.describe(exception, String(request.id));
-    if (status >= 500 && status !== 503 && status !== 504) {
+    // An ApiException is an answer someone chose (a flow's own failure is flow_failed): the request
+    // line records it. Only faults nobody answered on purpose are errors for the operator.
+    const chosen = exception instanceof ApiException && exception.code !== ErrorCode.Internal;
+    if (status >= 500 && status !== 503 && status !== 504 && !chosen) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     } else if (status === 503 && !(exception instanceof ApiException) && !(exception instanceof HttpException)) {
-      this.logger.warn({ err: (exception as Error).message, requestId: request.id }, 'request failed: database unavailable');
+      this.outageLogger.warn({ requestId: request.id }, `requests failing: database unavailable (${(exception as Error).message})`);
     }
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../with-timeout';
 
 /** One registry per process; every module adds its series here. */
 export const metricsRegistry = new Registry();
@@ -12,11 +13,30 @@ export const httpRequestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
+export const httpRequestsAborted = new Counter({
+  name: 'http_requests_aborted_total',
+  help: 'Requests whose client closed the connection before any answer was sent, by route',
+  labelNames: ['method', 'route'] as const,
+  registers: [metricsRegistry],
+});
+
 export const outboxPublished = new Counter({
   name: 'tollgate_outbox_published_total',
   help: 'Events published from the outbox to Kafka',
   registers: [metricsRegistry],
 });
+
+const eventsDeadLettered = new Counter({
+  name: 'tollgate_events_dead_lettered_total',
+  help: 'Messages this process\'s consumers moved to <topic>.dlq (invalid, or refused for good by their handler), by original topic',
+  labelNames: ['topic'] as const,
+  registers: [metricsRegistry],
+});
+
+/** For consumers' `onDeadLettered`. */
+export function countDeadLettered(topic: string): void {
+  eventsDeadLettered.inc({ topic });
+}
 
 export const outboxLag = new Histogram({
   name: 'tollgate_outbox_commit_to_publish_seconds',
@@ -25,13 +45,24 @@ export const outboxLag = new Histogram({
   registers: [metricsRegistry],
 });
 
+const GAUGE_COLLECT_TIMEOUT_MS = 1000;
+
+/**
+ * A gauge read from a dependency at each scrape. When the dependency fails or hangs, the gauge
+ * has no sample for that scrape (readiness says what is down) and every other series is still
+ * served: a database outage must not cost the operator the metrics that show it.
+ */
 export function registerGauge(name: string, help: string, collect: () => Promise<number>): Gauge {
   return new Gauge({
     name,
     help,
     registers: [metricsRegistry],
     async collect() {
-      this.set(await collect());
+      try {
+        this.set(await withTimeout(collect(), GAUGE_COLLECT_TIMEOUT_MS));
+      } catch {
+        this.remove();
+      }
     },
   });
 }

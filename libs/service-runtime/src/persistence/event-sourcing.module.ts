@@ -9,7 +9,7 @@ import {
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource, type MixedList } from 'typeorm';
-import { EventStore, KafkaBus, OutboxRelay } from '@tollgate/event-sourcing';
+import { EventStore, KafkaBus, OutboxRelay, repeatLimited } from '@tollgate/event-sourcing';
 import { outboxLag, outboxPublished, registerGauge } from '../metrics/metrics';
 import { ROOT_LOGGER } from '../logging';
 import { KafkaBusModule } from './kafka-bus.module';
@@ -81,7 +81,8 @@ export class EventSourcingModule {
               databaseUrl: o.databaseUrl,
               pollIntervalMs: o.outboxPollMs,
               idlePollIntervalMs: o.outboxIdlePollMs,
-              logger: { debug() {}, info() {}, warn: (obj, msg) => logger.warn(obj, msg), error: (obj, msg) => logger.error(obj, msg) },
+              // Retried every few seconds while Kafka or the database is away: said once a window, with the count.
+              logger: repeatLimited({ debug() {}, info() {}, warn: (obj, msg) => logger.warn(obj, msg), error: (obj, msg) => logger.error(obj, msg) }),
               onPublished: (count, oldest) => {
                 outboxPublished.inc(count);
                 outboxLag.observe(Math.max(0, Date.now() - oldest.getTime()) / 1000);

@@ -3,6 +3,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ErrorCode, type DebitRequest, type DebitResult } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { callerInstance } from '../caller-access';
+import { countDebits } from '../credit-metrics';
 import { DebitQueue } from '../debit-queue';
 import { DebitBatchDto, DebitDto } from './debit.dto';
 
@@ -23,6 +24,7 @@ export class DebitHttpController {
   @HttpCode(200)
   async debit(@CurrentPrincipal() principal: Principal, @Body() body: DebitDto): Promise<{ cost: number; remaining: number }> {
     const [result] = await this.queue.debit(callerInstance(principal), [toRequest(body, principal)]);
+    countDebits([result]);
     if (result.outcome === 'exhausted') {
       throw new ApiException(ErrorCode.CreditsExhausted, `Not enough credits: this request costs ${result.cost}, ${result.remaining} remaining`, {
         headers: { 'retry-after': String(result.retryAfterSeconds), 'x-credits-remaining': String(result.remaining) },
@@ -40,6 +42,7 @@ export class DebitHttpController {
       callerInstance(principal),
       body.debits.map((d) => toRequest(d, principal)),
     );
+    countDebits(results);
     return { results };
   }
 }

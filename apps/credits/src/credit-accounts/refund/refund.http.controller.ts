@@ -4,6 +4,7 @@ import { callerInstance } from '../caller-access';
 import { decideRefund } from '../credit-account.decider';
 import { CreditAccountWriter } from '../credit-account.writer';
 import { readCharges } from '../credit-ledger.projection';
+import { countRefund } from '../credit-metrics';
 import { RefundDto } from './refund.dto';
 
 /**
@@ -22,10 +23,13 @@ export class RefundHttpController {
     @Body() body: RefundDto,
   ): Promise<{ remaining: number; refunded: boolean; voided: boolean }> {
     const instanceId = callerInstance(principal);
+    let charged = 0;
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
-      const known = await readCharges(em, instanceId, [body.requestId]);
-      return decideRefund(state, known.get(body.requestId), body.requestId, now, body.final ?? false);
+      const charge = (await readCharges(em, instanceId, [body.requestId])).get(body.requestId);
+      charged = charge?.cost ?? 0;
+      return decideRefund(state, charge, body.requestId, now, body.final ?? false);
     }, body.requestId);
+    if (written.result.refunded) countRefund(charged);
     return { remaining: written.state.remaining, ...written.result };
   }
 }
