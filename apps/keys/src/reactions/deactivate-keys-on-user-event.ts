@@ -15,8 +15,9 @@ export interface UserEventReaction {
 }
 
 /**
- * A user event that takes a user's keys away, whether keys itself or the host product published
- * it. External events name the Tollgate instance (envelope instanceId) and the Tollgate user id
+ * A user event that takes a user's keys away, as the host product publishes it. (When keys itself
+ * downgrades or deactivates a user, it deactivates the keys in the same transaction: this
+ * reaction then finds none left.) External events name the Tollgate instance (envelope instanceId) and the Tollgate user id
  * (data.userId); an id that is not one of ours is ignored.
  */
 export abstract class DeactivateKeysOnUserEvent extends ConsumerLifecycle {
@@ -38,7 +39,9 @@ export abstract class DeactivateKeysOnUserEvent extends ConsumerLifecycle {
       handlers: {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };
-          if (UUID.test(userId)) await deactivation.ownedBy(em, event.instanceId, userId, reaction.reason, event.id);
+          if (UUID.test(userId)) {
+            await deactivation.ownedBy(em, event.instanceId, userId, reaction.reason, { correlationId: event.correlationId, causationId: event.id });
+          }
         },
       },
     });
