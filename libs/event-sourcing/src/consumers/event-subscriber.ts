@@ -7,7 +7,10 @@ export interface EventSubscriberOptions {
   topics: string[];
   fromBeginning?: boolean;
   logger?: BusLogger;
-  /** Longest pause between retries of a transiently failing event. */
+  /**
+   * Longest pause between retries of a transiently failing event (default 2 s). The retry loop
+   * heartbeats after each pause, so it stays well inside the group session (6 s, see KafkaBus).
+   */
   maxBackoffMs?: number;
   onEvent(event: EventEnvelope, contract: EventContract): Promise<void>;
   /**
@@ -80,7 +83,7 @@ export class EventSubscriber {
       } catch (error) {
         if (error instanceof PermanentEventError) return this.deadLetter(message, error.message);
         if (this.stopping) throw error; // leave the offset uncommitted: redelivered after restart
-        const delay = Math.min(this.options.maxBackoffMs ?? 5000, 50 * 2 ** Math.min(attempt, 8));
+        const delay = Math.min(this.options.maxBackoffMs ?? 2000, 50 * 2 ** Math.min(attempt, 8));
         this.options.logger?.warn(
           { err: (error as Error).message, eventId: result.event.id, type: result.event.type, attempt },
           'event handler failed; retrying',
