@@ -5,6 +5,11 @@ import { endOfLocalDay, isValidTimezone, localDay, nextDay, poolEndsAt, secondsU
 
 export interface DebitRequest {
   requestId: string;
+  /**
+   * The request id its client saw (X-Request-Id), when the charge's own id differs from it: the
+   * events' correlation id, by which subscribers find the request.
+   */
+  correlationId?: string;
   cost: number;
   entities: string[];
   keyId?: string;
@@ -17,8 +22,11 @@ export interface DebitRequest {
  * than one request's id on the others' events; each CreditsConsumed names its request in its data.
  */
 export function correlationOf(debits: readonly DebitRequest[]): string | undefined {
-  return debits.length === 1 ? debits[0].requestId : undefined;
+  return debits.length === 1 ? correlationIdOf(debits[0]) : undefined;
 }
+
+/** The correlation id of a debit's events: the request its client saw. */
+export const correlationIdOf = (debit: Pick<DebitRequest, 'requestId' | 'correlationId'>): string => debit.correlationId ?? debit.requestId;
 
 /** `voided`: the request id was closed by a final refund; nothing is charged under it again. */
 export type DebitOutcome = 'charged' | 'duplicate' | 'exhausted' | 'voided';
@@ -147,7 +155,7 @@ export function decideDebits(
           remaining,
         },
         // A batch holds many requests' debits: each event names its own.
-        { correlationId: debit.requestId },
+        { correlationId: correlationIdOf(debit) },
       ),
     );
     return { requestId: debit.requestId, outcome: 'charged', cost: debit.cost, remaining };

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { callerInstance } from '../caller-access';
-import { decideRefund } from '../credit-account.decider';
+import { correlationIdOf, decideRefund } from '../credit-account.decider';
 import { CreditAccountWriter } from '../credit-account.writer';
 import { readCharges } from '../credit-ledger.projection';
 import { RefundDto } from './refund.dto';
@@ -25,7 +25,7 @@ export class RefundHttpController {
     const written = await this.writer.execute(instanceId, async (state, em, now) => {
       const known = await readCharges(em, instanceId, [body.requestId]);
       return decideRefund(state, known.get(body.requestId), body.requestId, now, body.final ?? false);
-    }, body.requestId);
+    }, correlationIdOf(body));
     return { remaining: written.state.remaining, ...written.result };
   }
 }
