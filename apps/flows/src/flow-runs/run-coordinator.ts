@@ -182,6 +182,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
           streamId: processId,
           instanceId,
           command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs: Date.now() - startedAt },
+          // The outcome answers the trigger request, also when another process finishes the run.
+          inheritCorrelation: true,
           em,
         });
         await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
@@ -204,7 +206,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   }
 
   private async record(processId: string, instanceId: string, command: RunCommand): Promise<void> {
-    await this.runner.run(flowRunDecider, { streamId: processId, instanceId, command });
+    await this.runner.run(flowRunDecider, { streamId: processId, instanceId, command, inheritCorrelation: true });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

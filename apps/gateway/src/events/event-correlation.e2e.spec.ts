@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
 import { createInstance, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow, key } from '../flows/flows-e2e.fixture';
 import { defineAndLoad, withKey } from '../query/query-e2e.fixture';
 
 jest.setTimeout(60_000);
@@ -13,7 +14,7 @@ describe('events name the request that caused them (e2e, as a subscriber sees th
   let kafka: Awaited<ReturnType<typeof collectMessages>>;
   beforeAll(async () => {
     t = await createInstance();
-    kafka = await collectMessages(testBrokers(), [TOPICS.credits]);
+    kafka = await collectMessages(testBrokers(), [TOPICS.credits, TOPICS.flows]);
     await defineAndLoad(t.orgKey, 'notes', [{ name: 'text', type: 'string' }], [{ id: 'n1', title: 'one', text: 'a' }]);
   });
   afterAll(() => kafka.stop());
@@ -48,5 +49,19 @@ describe('events name the request that caused them (e2e, as a subscriber sees th
     }
     const events = await correlated(refunded, 3);
     expect(events.map((e) => e.type)).toEqual(['CreditsConsumed', 'CreditsRefunded', 'ChargeVoided']);
+  });
+
+  it('gives every event of a flow run the trigger’s request id, whether the run succeeds or fails', async () => {
+    const name = `corr ${randomBytes(3).toString('hex')}`;
+    await defineFlow(t, { name, mode: 'sync', steps: [{ type: 'emit', event: 'note.seen', data: '{"n": 1}' }, { type: 'output', name: 'out', from: '[1]' }] });
+    await defineFlow(t, { name: `${name} fails`, mode: 'sync', steps: [{ type: 'error', message: '"no"' }] });
+    const succeeded = trace();
+    const ok = await api('POST', url(`/api/1/action/Tests/${encodeURIComponent(name)}/trigger`), { headers: { ...key(t.orgKey), 'x-request-id': succeeded }, body: {} });
+    expect(ok.status).toBe(200);
+    const failed = trace();
+    const ko = await api('POST', url(`/api/1/action/Tests/${encodeURIComponent(`${name} fails`)}/trigger`), { headers: { ...key(t.orgKey), 'x-request-id': failed }, body: {} });
+    expect(ko.status).toBe(500);
+    expect((await correlated(succeeded, 3)).map((e) => e.type)).toEqual(['FlowRunStarted', 'FlowEmitted', 'FlowRunSucceeded']);
+    expect((await correlated(failed, 2)).map((e) => e.type)).toEqual(['FlowRunStarted', 'FlowRunFailed']);
   });
 });
