@@ -27,8 +27,9 @@ describe('dead-letter topic (real Kafka)', () => {
     const keyId = `key_${randomUUID()}`; // one key: every message lands in the same partition, in order
     const applied: string[] = [];
     const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.keys)]);
+    const groupId = `dlq-${randomUUID()}`;
     const subscriber = new EventSubscriber(bus, tollgateCatalog, {
-      groupId: `dlq-${randomUUID()}`,
+      groupId,
       topics: [TOPICS.keys],
       fromBeginning: false, // the topic is shared: skip other tests' history
       onEvent: async (event) => {
@@ -53,7 +54,8 @@ describe('dead-letter topic (real Kafka)', () => {
       // count each original message once.
       const dead = await eventually(() => {
         const byOffset = new Map(
-          dlq.messages.filter((m) => m.key === keyId).map((m) => [m.headers[DLQ_HEADERS.offset], m] as const),
+          // Every consumer group of the shared topic sets aside its own copy, and says whose it is.
+          dlq.messages.filter((m) => m.key === keyId && m.headers[DLQ_HEADERS.consumerGroup] === groupId).map((m) => [m.headers[DLQ_HEADERS.offset], m] as const),
         );
         expect(byOffset.size).toBe(3);
         return [...byOffset.values()].sort((a, b) => Number(a.headers[DLQ_HEADERS.offset]) - Number(b.headers[DLQ_HEADERS.offset]));

@@ -1,4 +1,4 @@
-import { deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
 import type { BusLogger, IncomingMessage, KafkaBus, Subscription } from '../kafka/kafka-bus';
 import { PermanentEventError } from './permanent-event-error';
 
@@ -21,12 +21,7 @@ export interface EventSubscriberOptions {
   accepts?(envelope: { type?: unknown; instanceId?: unknown }): boolean;
 }
 
-export const DLQ_HEADERS = {
-  reason: 'x-dlq-reason',
-  topic: 'x-dlq-original-topic',
-  partition: 'x-dlq-original-partition',
-  offset: 'x-dlq-original-offset',
-} as const;
+export const DLQ_HEADERS = DEAD_LETTER_HEADERS;
 
 /**
  * Consumes topics, validating every message against the catalogue. What fails validation is moved
@@ -107,6 +102,8 @@ export class EventSubscriber {
         headers: {
           ...message.headers,
           [DLQ_HEADERS.reason]: reason,
+          // Each consumer group sets aside its own copy: this says whose it is.
+          [DLQ_HEADERS.consumerGroup]: this.options.groupId,
           [DLQ_HEADERS.topic]: message.topic,
           [DLQ_HEADERS.partition]: String(message.partition),
           [DLQ_HEADERS.offset]: message.offset,
