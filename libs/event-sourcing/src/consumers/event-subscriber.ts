@@ -69,7 +69,7 @@ export class EventSubscriber {
       }
       if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !this.options.accepts(value as { type?: unknown })) return;
     }
-    const result = this.catalog.validate(value);
+    const result = this.catalog.validate(value, message.topic);
     if (!result.ok) return this.deadLetter(message, result.reason);
     for (let attempt = 1; ; attempt++) {
       try {
