@@ -29,6 +29,9 @@ export const asyncApiMessageId = (event: Pick<EventContract, 'type' | 'version'>
 
 const DEAD_LETTER = 'DeadLetter';
 
+const OUTSIDE_STREAM =
+  'Published outside its aggregate’s event stream: `sequence` is 0. Its aggregate’s other events may share the message key and partition; order by partition offset.';
+
 /** A dead letter as its topic holds it: the original message, with headers saying why and whence. */
 const deadLetterMessage: Schema = {
   name: DEAD_LETTER,
@@ -102,6 +105,7 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
     messages[asyncApiMessageId(event)] = {
       name: event.type,
       title: `${event.type} v${event.version}`,
+      ...(event.outsideStream ? { description: OUTSIDE_STREAM } : {}),
       contentType: 'application/json',
       payload: {
         type: 'object',

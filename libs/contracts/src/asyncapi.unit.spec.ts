@@ -35,6 +35,15 @@ describe('AsyncAPI document of the event catalogue (unit)', () => {
     expect(Object.keys(headers.properties).sort()).toEqual(Object.values(DEAD_LETTER_HEADERS).sort());
   });
 
+  it('says how to read the envelope, and which events are published outside any stream (sequence 0)', () => {
+    const payload = document.components.messages['KeyIssued.v1'].payload;
+    expect(payload.properties.sequence.description).toContain('without gaps');
+    expect(payload.properties.correlationId.description).toContain('X-Request-Id');
+    expect(payload.properties.aggregateId.description).toContain('message key');
+    const outside = Object.entries<any>(document.components.messages).filter(([, m]) => m.description?.includes('`sequence` is 0')).map(([id]) => id);
+    expect(outside.sort()).toEqual(['BatchTaskCompleted.v1', 'KeyUsed.v1', 'RecordsChanged.v1']);
+  });
+
   it('tells a host product what to send when it publishes identity events', () => {
     const said = document.channels[TOPICS.identity].description;
     for (const part of ['UserDowngraded', 'UserDeactivated', '`instanceId`', '`data.userId`', 'fresh UUID', 'message key']) expect(said).toContain(part);
