@@ -62,7 +62,9 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
     this.credits = new RunCredits(clients.credits);
-    this.engine = buildEngine(clients, this.http, { emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload }) });
+    this.engine = buildEngine(clients, this.http, {
+      emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload, ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
+    });
   }
 
   localRun(processId: string): ActiveRun | undefined {
