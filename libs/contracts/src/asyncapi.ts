@@ -62,7 +62,8 @@ const TOPIC_NOTES: Partial<Record<string, string>> = {
     'after a keys process was killed, within its consumer group’s 6 s session). Send the envelope as documented: `instanceId` the Tollgate instance, ' +
     '`data.userId` the Tollgate user id, `id` a fresh UUID for every event (a consumer applies an id once and ignores it after), ' +
     '`aggregateId` your own id for the user (also the message key), `sequence` your own counter (0 or more), `occurredAt` in ISO 8601 UTC. ' +
-    'Events for another instance or an unknown user change nothing; invalid ones go to tollgate.identity.dlq.',
+    'Events for another instance or an unknown user change nothing; invalid ones go to tollgate.identity.dlq. ' +
+    'A host’s UserDeactivated also deactivates the user in Tollgate, which then publishes its own UserDeactivated with the host’s event as causationId.',
 };
 
 /** The names of the schemas `schema` refers to, at any depth. */

@@ -47,7 +47,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
       instanceId,
       command: { type: 'create', name: 'Int', dailyCredits: 10, timezone: 'UTC' },
     });
-    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, deactivation)];
+    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, users)];
     reactions.forEach((r) => r.onApplicationBootstrap());
   });
 
@@ -114,8 +114,9 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     ]);
   });
 
-  it('applies an outside system’s UserDeactivated once, however often it is delivered', async () => {
-    const user = await users.register(instanceId, { email: 'c@int.test', name: 'C', roles: { flows: 'admin' } });
+  it('applies an outside system’s UserDeactivated once, however often it is delivered: the user is deactivated here too', async () => {
+    const user = await users.register(instanceId, { email: 'c@int.test', name: 'C', password: 'pw-of-c-123456', roles: { flows: 'admin' } });
+    const session = await credentials.login(instanceId, 'c@int.test', 'pw-of-c-123456');
     const personal = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'p', ownerId: user.id });
     const owned = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'o', ownerId: user.id });
     const other = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'unowned' });
@@ -139,6 +140,28 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     }, { timeoutMs: 20_000 });
     expect(await eventTypes(`key:${personal.id}`)).toEqual(['KeyIssued', 'KeyDeactivated']);
     expect((await status(other.id)).status).toBe('active');
+    // Not only the keys: no session, login or fresh key either, and subscribers learn it from Tollgate too.
+    expect((await users.get(instanceId, user.id)).status).toBe('deactivated');
+    expect(await credentials.verify(session.token)).toBeUndefined();
+    await expect(credentials.login(instanceId, 'c@int.test', 'pw-of-c-123456')).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'again', ownerId: user.id })).rejects.toMatchObject({ status: 400 });
+    const ours = (await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated');
+    expect(ours).toEqual([expect.objectContaining({ causationId: JSON.parse(envelope).id })]);
+  });
+
+  it('leaves alone what came after one of its own user events, however late that event is applied', async () => {
+    const user = await users.register(instanceId, { email: 'h@int.test', name: 'H', roles: { query: 'admin' } });
+    await users.update(instanceId, user.id, { status: 'deactivated' });
+    await users.update(instanceId, user.id, { status: 'active' });
+    const fresh = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'after', ownerId: user.id });
+    const deactivated = (await published(`user:${user.id}`)).find((e) => e.type === 'UserDeactivated');
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: JSON.stringify(deactivated) }]);
+    await eventually(
+      async () => expect(await ds.query(`SELECT 1 FROM processed_events WHERE event_id = $1 AND consumer_group LIKE '%deactivated'`, [deactivated.id])).toHaveLength(1),
+      { timeoutMs: 20_000 },
+    );
+    expect(await status(fresh.id)).toEqual({ status: 'active', deactivation_reason: null });
+    expect((await users.get(instanceId, user.id)).status).toBe('active');
   });
 
   it('ignores an outside event for another instance', async () => {

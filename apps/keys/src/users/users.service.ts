@@ -134,12 +134,25 @@ export class UsersService {
    * to its event: a reaction runs late when the service restarts (its consumer group waits out the
    * dead member), and a user reactivated or made admin again meanwhile would get the keys back.
    */
-  private async run(em: EntityManager, instanceId: string, command: UserCommand, correlationId?: string) {
-    const result = await this.commands.run(userDecider, { streamId: userStream(command.userId), instanceId, command, em, correlationId });
+  private async run(em: EntityManager, instanceId: string, command: UserCommand, correlationId?: string, causationId?: string) {
+    const result = await this.commands.run(userDecider, { streamId: userStream(command.userId), instanceId, command, em, correlationId, causationId });
     for (const event of result.events) {
       const reason = KEY_ENDING_EVENTS[event.type];
       if (reason) await this.deactivation.ownedBy(em, instanceId, command.userId, reason, { correlationId, causationId: event.id });
     }
     return result;
+  }
+
+  /**
+   * The host product deactivated one of the instance's users (its own UserDeactivated event, which
+   * `cause` names): the user is deactivated here as by an admin, so their sessions, keys and logins
+   * end, and a fresh key cannot be issued to them. The host's word stands even for the last users
+   * admin (the operator can add another). An id that is not one of the instance's users changes nothing.
+   */
+  async deactivateAtHostsWord(em: EntityManager, instanceId: string, userId: string, cause: { correlationId?: string; causationId: string }): Promise<void> {
+    const [user] = await em.query(`SELECT 1 FROM users WHERE instance_id = $1 AND id = $2`, [instanceId, userId]);
+    if (!user) return;
+    await this.run(em, instanceId, { type: 'deactivate', userId }, cause.correlationId, cause.causationId);
+    await em.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
   }
 }
