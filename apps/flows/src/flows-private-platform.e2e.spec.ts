@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { api, createTestDatabase, e2ePlatform, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { api, collectMessages, createTestDatabase, e2ePlatform, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
 import { flowsMigrations } from './migrations';
 
 jest.setTimeout(90_000);
@@ -213,5 +214,37 @@ describe('flows with its own service process: http allow-list, default timeout, 
       return res.body;
     });
     expect(failed.messages.map((m: { text: string }) => m.text)).toEqual([expect.stringMatching(/^Run started by /), expect.stringContaining('while the caller waited')]);
+  });
+
+  it('publishes each emit step of a run once, even when the run is resumed after a kill', async () => {
+    const kafka = await collectMessages(testBrokers(), [TOPICS.flows]);
+    try {
+      const flow = await define({
+        name: `Emits once ${randomUUID().slice(0, 6)}`,
+        mode: 'async',
+        steps: [{ type: 'emit', event: 'invitations.sent', data: '{"to": "ann"}' }, { type: 'delay', ms: 1500 }, { type: 'emit', event: 'run.done', data: '{}' }],
+      });
+      const { processId } = (await trigger(flow.name)).body;
+      const ofRun = () => kafka.messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.aggregateId === processId);
+      // The first emit is out (a subscriber may already have sent the invitations) when the process dies.
+      await eventually(() => expect(ofRun().map((e) => e.type)).toEqual(['FlowRunStarted', 'FlowEmitted']), { intervalMs: 20 });
+      await stop(flows, 'SIGKILL');
+      await startFlows();
+      await eventually(async () => expect((await poll(flow.name, processId)).body.status).toBe('success'), { timeoutMs: 20_000, intervalMs: 100 });
+      const events = await eventually(() => {
+        const seen = ofRun();
+        expect(seen.map((e) => e.type)).toContain('FlowRunSucceeded');
+        return seen;
+      });
+      expect(events.map((e) => [e.type, e.type === 'FlowEmitted' ? (e.data as { event: string }).event : ''])).toEqual([
+        ['FlowRunStarted', ''],
+        ['FlowEmitted', 'invitations.sent'],
+        ['FlowEmitted', 'run.done'],
+        ['FlowRunSucceeded', ''],
+      ]);
+      expect(events.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await kafka.stop();
+    }
   });
 });

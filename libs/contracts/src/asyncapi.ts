@@ -5,7 +5,7 @@ import { ALL_EVENTS } from './catalog';
 import { EventEnvelopeSchema } from './envelope';
 import type { EventContract } from './event-contract';
 import { MODULE_NAME, MODULE_ROLES } from './events/identity/module-roles';
-import { TOPICS } from './topics';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS } from './topics';
 
 type Schema = Record<string, unknown>;
 
@@ -26,6 +26,45 @@ const CUSTOM_VALIDATORS = {
 
 /** A message's id in the document: its type and version (`CreditsConsumed.v1`). */
 export const asyncApiMessageId = (event: Pick<EventContract, 'type' | 'version'>) => `${event.type}.v${event.version}`;
+
+const DEAD_LETTER = 'DeadLetter';
+
+const OUTSIDE_STREAM =
+  'Published outside its aggregate’s event stream: `sequence` is 0. Its aggregate’s other events may share the message key and partition; order by partition offset.';
+
+/** A dead letter as its topic holds it: the original message, with headers saying why and whence. */
+const deadLetterMessage: Schema = {
+  name: DEAD_LETTER,
+  title: 'A message a consumer set aside',
+  summary: 'The original message (key and value unchanged, possibly not JSON) that a consumer group could not validate or apply.',
+  description:
+    'Each consumer group that refuses a message sets aside a copy of its own, so one message may appear once per group. ' +
+    'Fix what the reason names, then publish a corrected message to the original topic.',
+  headers: {
+    type: 'object',
+    properties: {
+      [DEAD_LETTER_HEADERS.reason]: { type: 'string', description: 'why it was refused, e.g. `unknown event KeyRevoked version 9` or the fields that failed validation' },
+      [DEAD_LETTER_HEADERS.consumerGroup]: { type: 'string', description: 'the consumer group that refused it' },
+      [DEAD_LETTER_HEADERS.topic]: { type: 'string', description: 'the topic it was read from' },
+      [DEAD_LETTER_HEADERS.partition]: { type: 'string', description: 'its partition there (decimal)' },
+      [DEAD_LETTER_HEADERS.offset]: { type: 'string', description: 'its offset there (decimal)' },
+    },
+    required: Object.values(DEAD_LETTER_HEADERS),
+  },
+  payload: { description: 'the original message value, byte for byte' },
+  bindings: { kafka: { key: { type: 'string', description: 'the original message key' } } },
+};
+
+/** What a topic carries beyond its list of events: who may publish there and what they must send. */
+const TOPIC_NOTES: Partial<Record<string, string>> = {
+  [TOPICS.identity]:
+    'The host product may publish UserDowngraded and UserDeactivated here to end a Tollgate user’s keys (within milliseconds; ' +
+    'after a keys process was killed, within its consumer group’s 6 s session). Send the envelope as documented: `instanceId` the Tollgate instance, ' +
+    '`data.userId` the Tollgate user id, `id` a fresh UUID for every event (a consumer applies an id once and ignores it after), ' +
+    '`aggregateId` your own id for the user (also the message key), `sequence` your own counter (0 or more), `occurredAt` in ISO 8601 UTC. ' +
+    'Events for another instance or an unknown user change nothing; invalid ones go to tollgate.identity.dlq. ' +
+    'A host’s UserDeactivated also deactivates the user in Tollgate, which then publishes its own UserDeactivated with the host’s event as causationId.',
+};
 
 /** The names of the schemas `schema` refers to, at any depth. */
 function refsOf(schema: unknown, found = new Set<string>()): Set<string> {
@@ -67,6 +106,7 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
     messages[asyncApiMessageId(event)] = {
       name: event.type,
       title: `${event.type} v${event.version}`,
+      ...(event.outsideStream ? { description: OUTSIDE_STREAM } : {}),
       contentType: 'application/json',
       payload: {
         type: 'object',
@@ -86,15 +126,26 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
   const operations: Record<string, Schema> = {};
   for (const topic of Object.values(TOPICS)) {
     const ids = ALL_EVENTS.filter((e) => e.topic === topic).map(asyncApiMessageId);
+    const dlq = deadLetterTopic(topic);
     channels[topic] = {
       address: topic,
-      description: `Dead letters of its consumers go to ${topic}.dlq.`,
+      description: [`Dead letters of its consumers go to ${dlq}.`, TOPIC_NOTES[topic]].filter(Boolean).join(' '),
       messages: Object.fromEntries(ids.map((id) => [id, { $ref: `#/components/messages/${id}` }])),
     };
     operations[`receive.${topic}`] = {
       action: 'receive',
       channel: { $ref: `#/channels/${topic}` },
       messages: ids.map((id) => ({ $ref: `#/channels/${topic}/messages/${id}` })),
+    };
+    channels[dlq] = {
+      address: dlq,
+      description: `Messages of ${topic} that one of its consumer groups could not validate or apply, set aside with the reason.`,
+      messages: { [DEAD_LETTER]: { $ref: `#/components/messages/${DEAD_LETTER}` } },
+    };
+    operations[`receive.${dlq}`] = {
+      action: 'receive',
+      channel: { $ref: `#/channels/${dlq}` },
+      messages: [{ $ref: `#/channels/${dlq}/messages/${DEAD_LETTER}` }],
     };
   }
 
@@ -112,7 +163,7 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
     channels,
     operations,
     components: {
-      messages,
+      messages: { ...messages, [DEAD_LETTER]: deadLetterMessage },
       schemas: Object.fromEntries([...wanted].sort().map((name) => [name, all[name]])),
     },
   };

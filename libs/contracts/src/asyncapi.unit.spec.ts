@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Parser } from '@asyncapi/parser';
 import { ALL_EVENTS } from './catalog';
 import { asyncApiDocument, asyncApiMessageId } from './asyncapi';
-import { TOPICS } from './topics';
+import { ALL_TOPICS, DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS } from './topics';
 
 describe('AsyncAPI document of the event catalogue (unit)', () => {
   const document = asyncApiDocument({ brokers: 'kafka.internal:9092' }) as any;
@@ -15,12 +15,38 @@ describe('AsyncAPI document of the event catalogue (unit)', () => {
   });
 
   it('lists every event type and version on the channel of its topic, and no other', () => {
-    expect(Object.keys(document.channels).sort()).toEqual(Object.values(TOPICS).sort());
+    expect(Object.keys(document.channels).sort()).toEqual(ALL_TOPICS.sort());
     for (const event of ALL_EVENTS) {
       expect(Object.keys(document.channels[event.topic].messages)).toContain(asyncApiMessageId(event));
     }
-    const listed = Object.values(document.channels).flatMap((c: any) => Object.keys(c.messages));
+    const listed = Object.values(TOPICS).flatMap((topic) => Object.keys(document.channels[topic].messages));
     expect(listed.sort()).toEqual(ALL_EVENTS.map(asyncApiMessageId).sort());
+  });
+
+  it('names each topic’s dead-letter topic, and the headers that say why and whence a message was set aside', () => {
+    for (const topic of Object.values(TOPICS)) {
+      const channel = document.channels[deadLetterTopic(topic)];
+      expect(channel.address).toBe(deadLetterTopic(topic));
+      expect(Object.keys(channel.messages)).toEqual(['DeadLetter']);
+      expect(document.operations[`receive.${deadLetterTopic(topic)}`].action).toBe('receive');
+    }
+    const headers = document.components.messages.DeadLetter.headers;
+    expect(headers.required.sort()).toEqual(Object.values(DEAD_LETTER_HEADERS).sort());
+    expect(Object.keys(headers.properties).sort()).toEqual(Object.values(DEAD_LETTER_HEADERS).sort());
+  });
+
+  it('says how to read the envelope, and which events are published outside any stream (sequence 0)', () => {
+    const payload = document.components.messages['KeyIssued.v1'].payload;
+    expect(payload.properties.sequence.description).toContain('without gaps');
+    expect(payload.properties.correlationId.description).toContain('X-Request-Id');
+    expect(payload.properties.aggregateId.description).toContain('message key');
+    const outside = Object.entries<any>(document.components.messages).filter(([, m]) => m.description?.includes('`sequence` is 0')).map(([id]) => id);
+    expect(outside.sort()).toEqual(['BatchTaskCompleted.v1', 'KeyUsed.v1', 'RecordsChanged.v1']);
+  });
+
+  it('tells a host product what to send when it publishes identity events', () => {
+    const said = document.channels[TOPICS.identity].description;
+    for (const part of ['UserDowngraded', 'UserDeactivated', '`instanceId`', '`data.userId`', 'fresh UUID', 'message key']) expect(said).toContain(part);
   });
 
   it('describes each message as the envelope around its data, with the data class’s fields and rules', () => {

@@ -35,8 +35,12 @@ export class EventCatalog {
     return this.byKey.get(`${type}@${version}`);
   }
 
-  /** Parses and validates a message value (string, Buffer or object); never throws. */
-  validate(raw: unknown): CatalogResult {
+  /**
+   * Parses and validates a message value (string, Buffer or object); never throws. Given the topic
+   * it was read from, an event of another topic is refused too: its consumers read elsewhere, and a
+   * publisher that chose the wrong topic would otherwise never learn why nothing happened.
+   */
+  validate(raw: unknown, topic?: string): CatalogResult {
     let value: unknown = raw;
     if (Buffer.isBuffer(value)) value = value.toString('utf8');
     if (typeof value === 'string') {
@@ -57,6 +61,9 @@ export class EventCatalog {
     const contract = this.find(envelope.type, envelope.version);
     if (!contract) {
       return { ok: false, reason: `unknown event ${envelope.type} version ${envelope.version}` };
+    }
+    if (topic !== undefined && contract.topic !== topic) {
+      return { ok: false, reason: `${contract.type} belongs on ${contract.topic}, not ${topic}` };
     }
     const data = plainToInstance(contract.dataClass as new () => object, envelope.data);
     const dataErrors = validateSync(data, { forbidUnknownValues: true });

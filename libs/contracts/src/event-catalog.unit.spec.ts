@@ -35,6 +35,12 @@ describe('the event catalogue', () => {
     }
   });
 
+  it('refuses an event read from a topic other than its own, naming both', () => {
+    const text = JSON.stringify(envelope());
+    expect(tollgateCatalog.validate(text, TOPICS.keys).ok).toBe(true);
+    expect(tollgateCatalog.validate(text, TOPICS.identity)).toEqual({ ok: false, reason: 'KeyRevoked belongs on tollgate.keys, not tollgate.identity' });
+  });
+
   it.each([
     ['not JSON', '{oops', 'not valid JSON'],
     ['an array', '[]', 'not a JSON object'],

@@ -14,6 +14,11 @@ export interface EventContract<D = unknown> {
    * Events never carry secrets; a definition that may hold some says here what it leaves out.
    */
   readonly published?: (data: D) => D;
+  /**
+   * Published straight to the outbox, outside any event stream (a notice, not history): its
+   * `sequence` is 0. Said so in the AsyncAPI document.
+   */
+  readonly outsideStream?: boolean;
 }
 
 /** Plain data of an event: the class's own fields, without methods. */
@@ -24,7 +29,7 @@ export function defineEvent<D>(
   version: number,
   topic: Topic,
   dataClass: DataClass<D>,
-  options: { published?: (data: D) => D } = {},
+  options: { published?: (data: D) => D; outsideStream?: boolean } = {},
 ): EventContract<D> {
   return Object.freeze({ type, version, topic, dataClass, ...options });
 }

@@ -11,5 +11,17 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
+/**
+ * Headers of a dead letter, which is otherwise the original message (key and value) as it was read:
+ * why it was set aside, by which consumer group, and where it came from.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-dlq-reason',
+  consumerGroup: 'x-dlq-consumer-group',
+  topic: 'x-dlq-original-topic',
+  partition: 'x-dlq-original-partition',
+  offset: 'x-dlq-original-offset',
+} as const;
+
 /** Every topic the platform needs to exist before producers and consumers start. */
 export const ALL_TOPICS: string[] = Object.values(TOPICS).flatMap((t) => [t, deadLetterTopic(t)]);

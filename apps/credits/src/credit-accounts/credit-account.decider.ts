@@ -9,8 +9,11 @@ import { endOfLocalDay, isValidTimezone, localDay, nextDay, poolEndsAt, secondsU
  * than one request's id on the others' events; each CreditsConsumed names its request in its data.
  */
 export function correlationOf(debits: readonly DebitRequest[]): string | undefined {
-  return debits.length === 1 ? debits[0].requestId : undefined;
+  return debits.length === 1 ? correlationIdOf(debits[0]) : undefined;
 }
+
+/** The correlation id of a debit's events: the request its client saw. */
+export const correlationIdOf = (debit: Pick<DebitRequest, 'requestId' | 'correlationId'>): string => debit.correlationId ?? debit.requestId;
 
 /** What the ledger already holds for a request id. */
 export interface KnownCharge {
@@ -127,7 +130,7 @@ export function decideDebits(
           remaining,
         },
         // A batch holds many requests' debits: each event names its own.
-        { correlationId: debit.requestId },
+        { correlationId: correlationIdOf(debit) },
       ),
     );
     return { requestId: debit.requestId, outcome: 'charged', cost: debit.cost, remaining };

@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@tollgate/service-runtime';
-import type { DebitResult } from './credit-account.decider';
+import type { DebitResult } from '@tollgate/contracts';
 
 const debits = new Counter({
   name: 'tollgate_credits_debits_total',

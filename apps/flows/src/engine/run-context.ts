@@ -16,6 +16,8 @@ export interface RunContext {
   outputs: Record<string, unknown[]>;
   /** The credits its steps were charged, in order: refunded when the run does not succeed. */
   charges: Charge[];
+  /** How many emit steps this execution of the run has reached (see the run decider's `emit`). */
+  emitted?: number;
   /** The pool as a debit refused for want of credits found it: what the caller is told remains. */
   refusedAtRemaining?: number;
   /** The key and user that triggered the run, named on its charges (usage by key or user). */

@@ -13,11 +13,18 @@ export interface RunState {
   status: RunStatus | 'none';
   processId?: string;
   flowId?: string;
+  /** FlowEmitted events the run has published, over all its attempts. */
+  emitted: number;
 }
 
 export type RunCommand =
   | { kind: 'start'; processId: string; flowId: string; startedBy: string }
-  | { kind: 'emit'; event: string; payload: Record<string, unknown> }
+  /**
+   * `ordinal`: this is the n-th emit step the current attempt reached. Steps run in order without
+   * branches, so a resumed run reaches the same emits again: those an earlier attempt published
+   * are not published twice.
+   */
+  | { kind: 'emit'; event: string; payload: Record<string, unknown>; ordinal: number }
   | { kind: 'finish'; status: 'success' | 'failed' | 'aborted'; reason?: string; durationMs: number };
 
 /** The run was already finished (by a timeout, a completion or a recovery) when another outcome arrived. */
@@ -28,14 +35,16 @@ export class RunAlreadyFinished extends Error {
   }
 }
 
-/** One run of a flow: started once, any number of emits while running, finished once. */
+/** One run of a flow: started once, each emit step published once while running, finished once. */
 export const flowRunDecider: Decider<RunState, RunCommand> = {
-  initialState: () => ({ status: 'none' }),
+  initialState: () => ({ status: 'none', emitted: 0 }),
 
   evolve(state: RunState, event: EventEnvelope): RunState {
     switch (event.type) {
       case FlowRunStarted.type:
-        return { status: 'running', ...(event.data as { processId: string; flowId: string }) };
+        return { ...state, status: 'running', ...(event.data as { processId: string; flowId: string }) };
+      case FlowEmitted.type:
+        return { ...state, emitted: state.emitted + 1 };
       case FlowRunSucceeded.type:
         return { ...state, status: 'success' };
       case FlowRunFailed.type:
@@ -53,6 +62,7 @@ export const flowRunDecider: Decider<RunState, RunCommand> = {
     if (state.status !== 'running') throw new RunAlreadyFinished(state.status);
     const processId = state.processId!;
     if (command.kind === 'emit') {
+      if (command.ordinal <= state.emitted) return [];
       return [pendingEvent(FlowEmitted, { processId, flowId: state.flowId!, event: command.event, payload: command.payload })];
     }
     const durationMs = Math.max(0, Math.round(command.durationMs));

@@ -63,7 +63,9 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
     this.credits = new RunCredits(clients.credits);
-    this.engine = buildEngine(clients, this.http, { emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload }) });
+    this.engine = buildEngine(clients, this.http, {
+      emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload, ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
+    });
   }
 
   localRun(processId: string): ActiveRun | undefined {
@@ -184,6 +186,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
           streamId: processId,
           instanceId,
           command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs },
+          // The outcome answers the trigger request, also when another process finishes the run.
+          inheritCorrelation: true,
           em,
         });
         await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
@@ -207,7 +211,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   }
 
   private async record(processId: string, instanceId: string, command: RunCommand): Promise<void> {
-    await this.runner.run(flowRunDecider, { streamId: processId, instanceId, command });
+    await this.runner.run(flowRunDecider, { streamId: processId, instanceId, command, inheritCorrelation: true });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -5,6 +5,13 @@ import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
 
+/** The debits of an unanswered call whose final refund credits has not acknowledged yet: charge id → correlation id. */
+interface Unsettled {
+  instanceId: string;
+  pending: Map<string, string | undefined>;
+  timers: NodeJS.Timeout[];
+}
+
 interface Waiting {
   debit: DebitRequest;
   resolve(result: DebitResult): void;
@@ -45,7 +52,7 @@ export class DebitBatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DebitBatcher.name);
   private readonly queues = new Map<string, InstanceQueue>();
   /** Request ids of unanswered calls whose final refund credits has not acknowledged yet. */
-  private readonly unsettled = new Set<{ instanceId: string; pending: Set<string>; timers: NodeJS.Timeout[] }>();
+  private readonly unsettled = new Set<Unsettled>();
 
   constructor(
     private readonly clients: ServiceClients,
@@ -84,13 +91,13 @@ export class DebitBatcher implements BeforeApplicationShutdown {
    * Gives a charge back and closes its request id for good (a final refund): the gateway never
    * reuses a charge id, and a debit of it that arrives after the refund must not charge again.
    */
-  async refund(instanceId: string, requestId: string): Promise<void> {
+  async refund(instanceId: string, requestId: string, correlationId?: string): Promise<void> {
     await this.clients.credits.json({
       method: 'POST',
       path: '/refunds',
       principal: systemPrincipal(instanceId),
       requestId,
-      body: { requestId, final: true },
+      body: { requestId, final: true, ...(correlationId ? { correlationId } : {}) },
       timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
     });
   }
@@ -130,7 +137,7 @@ export class DebitBatcher implements BeforeApplicationShutdown {
       }
     } catch (error) {
       for (const w of batch) w.reject(error);
-      if (isTransient(error)) this.settle(instanceId, batch.map((w) => w.debit.requestId));
+      if (isTransient(error)) this.settle(instanceId, batch.map((w) => w.debit));
     }
   }
 
@@ -139,9 +146,9 @@ export class DebitBatcher implements BeforeApplicationShutdown {
    * (or its retry) charges nothing if it reaches credits later. One acknowledged refund settles an
    * id; those credits does not acknowledge are tried again at each later delay.
    */
-  private settle(instanceId: string, requestIds: string[]): void {
-    this.logger.warn({ instanceId, debits: requestIds.length }, 'debit call unanswered: refunding and voiding what it may have charged');
-    const entry = { instanceId, pending: new Set(requestIds), timers: [] as NodeJS.Timeout[] };
+  private settle(instanceId: string, debits: DebitRequest[]): void {
+    this.logger.warn({ instanceId, debits: debits.length }, 'debit call unanswered: refunding and voiding what it may have charged');
+    const entry: Unsettled = { instanceId, pending: new Map(debits.map((d) => [d.requestId, d.correlationId])), timers: [] };
     this.unsettled.add(entry);
     SETTLE_AFTER_MS.forEach((delay, round) => {
       const timer = setTimeout(() => {
@@ -158,10 +165,10 @@ export class DebitBatcher implements BeforeApplicationShutdown {
     });
   }
 
-  private async refundPending(entry: { instanceId: string; pending: Set<string> }): Promise<void> {
+  private async refundPending(entry: Unsettled): Promise<void> {
     await Promise.all(
-      [...entry.pending].map((id) =>
-        this.refund(entry.instanceId, id).then(
+      [...entry.pending].map(([id, correlationId]) =>
+        this.refund(entry.instanceId, id, correlationId).then(
           () => entry.pending.delete(id),
           () => undefined,
         ),

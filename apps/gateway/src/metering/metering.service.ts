@@ -15,7 +15,10 @@ export interface Charge {
 
 export interface ChargeInput {
   principal: Principal;
+  /** The charge's idempotency key (see `chargeIdFor`). */
   requestId: string;
+  /** The request id the client saw (X-Request-Id): the charge's events correlate to it. */
+  correlationId?: string;
   cost: number;
   entities: string[];
 }
@@ -31,7 +34,8 @@ export function creditHeaders(charge: Pick<Charge, 'cost' | 'remaining'>): Recor
  * The idempotency key of a request's charge. A request id the gateway made up is unique and serves
  * as it is. A client's own X-Request-Id does not: a client may send the same one on every call, and
  * keyed by it, every repeat would be served on the first call's charge. Such an id gets a unique
- * suffix, so the charge (in usage and `CreditsConsumed`) still shows which request it was.
+ * suffix, so the charge (in usage and `CreditsConsumed`) still shows which request it was; the
+ * charge's events carry the id itself as their correlation id.
  */
 export function chargeIdFor(request: FastifyRequest): string {
   const id = String(request.id);
@@ -49,6 +53,7 @@ export class MeteringService {
 
   async charge(input: ChargeInput): Promise<Charge> {
     const { principal, requestId } = input;
+    const correlationId = input.correlationId !== undefined && input.correlationId !== requestId ? input.correlationId : undefined;
     if (!Number.isInteger(input.cost) || input.cost < 0) throw new Error(`A charge costs a whole number of credits, not ${input.cost}`);
     if (input.cost === 0) {
       const remaining = await this.batcher.remaining(principal.instanceId, requestId);
@@ -56,6 +61,7 @@ export class MeteringService {
     }
     const result: DebitResult = await this.batcher.debit(principal.instanceId, {
       requestId,
+      ...(correlationId ? { correlationId } : {}),
       cost: input.cost,
       entities: input.entities,
       ...(principal.keyId ? { keyId: principal.keyId } : {}),
@@ -81,7 +87,7 @@ export class MeteringService {
       cost: result.cost,
       remaining: result.remaining,
       refund: () =>
-        (refunded ??= this.batcher.refund(principal.instanceId, requestId).catch((error: unknown) => {
+        (refunded ??= this.batcher.refund(principal.instanceId, requestId, correlationId).catch((error: unknown) => {
           refunded = undefined;
           throw error;
         })),

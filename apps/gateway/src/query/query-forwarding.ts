@@ -115,7 +115,13 @@ export class QueryForwarding {
   ): Promise<void> {
     refuseHead(request, downstream.method);
     const requestId = String(request.id);
-    const charge = await this.metering.charge({ principal, requestId: chargeIdFor(request), cost: entities.length, entities });
+    const charge = await this.metering.charge({
+      principal,
+      requestId: chargeIdFor(request),
+      correlationId: String(request.id),
+      cost: entities.length,
+      entities,
+    });
     let res;
     try {
       res = await this.clients.query.request({

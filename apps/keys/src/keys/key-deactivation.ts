@@ -5,27 +5,36 @@ import { IdentityCommands } from '../identity/identity-commands';
 import { keyStream } from '../identity/stream-ids';
 import { keyDecider } from './key.decider';
 
+/** What led to a deactivation, for the envelopes of its KeyDeactivated events. */
+export interface KeyDeactivationCause {
+  /** The request behind it, when a request caused it. */
+  correlationId?: string;
+  /** The event it reacts to (UserDowngraded, UserDeactivated). */
+  causationId?: string;
+}
+
 /** Deactivates keys in the caller's transaction, one KeyDeactivated each; already inactive keys are left alone. */
 @Injectable()
 export class KeyDeactivation {
   constructor(private readonly commands: IdentityCommands) {}
 
-  async ownedBy(em: EntityManager, instanceId: string, userId: string, reason: KeyDeactivationReason, causationId?: string) {
+  async ownedBy(em: EntityManager, instanceId: string, userId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
     const keys: { id: string }[] = await em.query(
       `SELECT id FROM api_keys WHERE instance_id = $1 AND owner_id = $2 AND status = 'active' ORDER BY id`,
       [instanceId, userId],
     );
-    for (const { id } of keys) await this.one(em, instanceId, id, reason, causationId);
+    for (const { id } of keys) await this.one(em, instanceId, id, reason, cause);
     return keys.length;
   }
 
-  one(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, causationId?: string) {
+  one(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
     return this.commands.run(keyDecider, {
       streamId: keyStream(keyId),
       instanceId,
       command: { type: 'deactivate', keyId, reason },
       em,
-      causationId,
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
     });
   }
 }

@@ -1,10 +1,9 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import { TOPICS, tollgateCatalog, type KeyDeactivationReason } from '@tollgate/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
 import { IdempotentConsumer, type KafkaBus } from '@tollgate/event-sourcing';
 import { countDeadLettered } from '@tollgate/service-runtime';
 import { UUID } from '../identity/access';
-import type { KeyDeactivation } from '../keys/key-deactivation';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
 
 export interface UserEventReaction {
@@ -12,26 +11,28 @@ export interface UserEventReaction {
   group: string;
   /** An identity event whose data names the user (`userId`). */
   eventType: string;
-  reason: KeyDeactivationReason;
+  /** What the host product's event does here, in the consumer's transaction. */
+  apply(em: EntityManager, event: EventEnvelope, userId: string): Promise<void>;
 }
 
 /**
- * A user event that takes a user's keys away, whether keys itself or the host product published
- * it. External events name the Tollgate instance (envelope instanceId) and the Tollgate user id
- * (data.userId); an id that is not one of ours is ignored.
+ * A user event of the host product that takes a user's access away. External events name the
+ * Tollgate instance (envelope instanceId) and the Tollgate user id (data.userId); an id that is not
+ * one of ours changes nothing. Keys' own events of the same type are skipped: their effects
+ * committed with them, and applied late (after a user was reactivated, say) they would end what
+ * came after.
  */
-export abstract class DeactivateKeysOnUserEvent extends ConsumerLifecycle {
+export abstract class ReactToHostUserEvent extends ConsumerLifecycle {
   protected constructor(
     dataSource: DataSource,
     private readonly bus: KafkaBus,
-    private readonly deactivation: KeyDeactivation,
     private readonly reaction: UserEventReaction,
   ) {
     super(dataSource);
   }
 
   protected create(groupPrefix: string): IdempotentConsumer {
-    const { deactivation, reaction } = this;
+    const { reaction } = this;
     return new IdempotentConsumer(this.dataSource, this.bus, tollgateCatalog, {
       groupId: `${groupPrefix}.${reaction.group}`,
       topics: [TOPICS.identity],
@@ -40,7 +41,9 @@ export abstract class DeactivateKeysOnUserEvent extends ConsumerLifecycle {
       handlers: {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };
-          if (UUID.test(userId)) await deactivation.ownedBy(em, event.instanceId, userId, reaction.reason, event.id);
+          if (!UUID.test(userId)) return;
+          const own = await em.query(`SELECT 1 FROM events WHERE event_id = $1`, [event.id]);
+          if (own.length === 0) await reaction.apply(em, event, userId);
         },
       },
     });

@@ -2,15 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { UserDeactivated } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
-import { KeyDeactivation } from '../keys/key-deactivation';
-import { DeactivateKeysOnUserEvent } from './deactivate-keys-on-user-event';
+import { UsersService } from '../users/users.service';
+import { ReactToHostUserEvent } from './deactivate-keys-on-user-event';
 
 export const DEACTIVATION_GROUP = 'keys.deactivate-keys-when-user-deactivated';
 
-/** A deactivated user loses their keys. */
+/** A user the host product deactivated is deactivated here too: no login, session or key of theirs works. */
 @Injectable()
-export class DeactivateKeysWhenUserDeactivated extends DeactivateKeysOnUserEvent {
-  constructor(dataSource: DataSource, bus: KafkaBus, deactivation: KeyDeactivation) {
-    super(dataSource, bus, deactivation, { group: DEACTIVATION_GROUP, eventType: UserDeactivated.type, reason: 'owner_deactivated' });
+export class DeactivateKeysWhenUserDeactivated extends ReactToHostUserEvent {
+  constructor(dataSource: DataSource, bus: KafkaBus, users: UsersService) {
+    super(dataSource, bus, {
+      group: DEACTIVATION_GROUP,
+      eventType: UserDeactivated.type,
+      apply: (em, event, userId) => users.deactivateAtHostsWord(em, event.instanceId, userId, { correlationId: event.correlationId, causationId: event.id }),
+    });
   }
 }

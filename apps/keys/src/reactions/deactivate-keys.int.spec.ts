@@ -39,16 +39,16 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     bus = new KafkaBus({ brokers: testBrokers(), clientId: 'keys-int' });
     const commands = new IdentityCommands(ds, new EventStore());
     const hashing = new Hashing(config);
-    users = new UsersService(ds, commands, hashing);
+    const deactivation = new KeyDeactivation(commands);
+    users = new UsersService(ds, commands, hashing, deactivation);
     keys = new KeysService(ds, commands, hashing);
     credentials = new CredentialsService(ds, hashing, config);
-    const deactivation = new KeyDeactivation(commands);
     await commands.run(instanceDecider, {
       streamId: instanceStream(instanceId),
       instanceId,
       command: { type: 'create', name: 'Int', dailyCredits: 10, timezone: 'UTC' },
     });
-    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, deactivation)];
+    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, users)];
     reactions.forEach((r) => r.onApplicationBootstrap());
   });
 
@@ -74,26 +74,50 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect(await credentials.verify(generateCredential('personal'))).toBeUndefined();
   });
 
-  it('records the downgrade, and the reaction deactivates the keys; re-upgrading revives nothing', async () => {
+  const published = async (streamId: string) =>
+    (await peekOutbox(ds, 10_000)).filter((m) => m.key === streamId).map((m) => JSON.parse(m.value));
+
+  it('ends the keys with the downgrade itself, published right after it; being made admin again revives nothing', async () => {
     const user = await users.register(instanceId, { email: 'b@int.test', name: 'B', roles: { query: 'admin' } });
     const key = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'x', ownerId: user.id });
-    await users.update(instanceId, user.id, { roles: { query: 'reader' } });
+    await users.update(instanceId, user.id, { roles: { query: 'reader' } }, 'req-downgrade');
     expect(await eventTypes(`user:${user.id}`)).toEqual(['UserRegistered', 'UserRolesChanged', 'UserDowngraded']);
-    // Refused from the commit on, before the reaction runs.
-    expect(await credentials.verify(key.key)).toBeUndefined();
-    // The outbox row reaches Kafka through the relay in the service; here it is produced as the relay would.
-    const downgraded = (await peekOutbox(ds, 10_000)).find((m) => m.key === `user:${user.id}` && JSON.parse(m.value).type === 'UserDowngraded');
-    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: downgraded!.value }]);
-    await eventually(async () => expect(await status(key.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_downgraded' }), {
-      timeoutMs: 20_000,
+    // In the same commit: no reaction has run (the event is not even on Kafka yet).
+    expect(await status(key.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_downgraded' });
+    const downgraded = (await published(`user:${user.id}`)).find((e) => e.type === 'UserDowngraded');
+    expect((await published(`key:${key.id}`)).find((e) => e.type === 'KeyDeactivated')).toMatchObject({
+      correlationId: 'req-downgrade',
+      causationId: downgraded.id,
+      data: { keyId: key.id, reason: 'owner_downgraded' },
     });
     await users.update(instanceId, user.id, { roles: { query: 'admin' } });
     expect(await credentials.verify(key.key)).toBeUndefined();
+    // The reaction to keys' own event, once delivered, finds nothing left to do.
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: JSON.stringify(downgraded) }]);
+    await eventually(
+      async () => expect(await ds.query(`SELECT 1 FROM processed_events WHERE event_id = $1 AND consumer_group LIKE '%downgraded'`, [downgraded.id])).toHaveLength(1),
+      { timeoutMs: 20_000 },
+    );
     expect(await eventTypes(`key:${key.id}`)).toEqual(['KeyIssued', 'KeyDeactivated']);
   });
 
-  it('applies an outside system’s UserDeactivated once, however often it is delivered', async () => {
-    const user = await users.register(instanceId, { email: 'c@int.test', name: 'C', roles: { flows: 'admin' } });
+  it('ends the keys with the deactivation itself: a user reactivated at once gets none back', async () => {
+    const user = await users.register(instanceId, { email: 'g@int.test', name: 'G', roles: { flows: 'admin' } });
+    const key = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'g', ownerId: user.id });
+    await users.update(instanceId, user.id, { status: 'deactivated' }, 'req-deactivate');
+    await users.update(instanceId, user.id, { status: 'active' });
+    expect(await credentials.verify(key.key)).toBeUndefined();
+    expect(await status(key.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_deactivated' });
+    const deactivated = (await published(`user:${user.id}`)).find((e) => e.type === 'UserDeactivated');
+    expect((await published(`key:${key.id}`)).map((e) => [e.type, e.correlationId, e.causationId])).toEqual([
+      ['KeyIssued', undefined, undefined],
+      ['KeyDeactivated', 'req-deactivate', deactivated.id],
+    ]);
+  });
+
+  it('applies an outside system’s UserDeactivated once, however often it is delivered: the user is deactivated here too', async () => {
+    const user = await users.register(instanceId, { email: 'c@int.test', name: 'C', password: 'pw-of-c-123456', roles: { flows: 'admin' } });
+    const session = await credentials.login(instanceId, 'c@int.test', 'pw-of-c-123456');
     const personal = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'p', ownerId: user.id });
     const owned = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'o', ownerId: user.id });
     const other = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'organization', description: 'unowned' });
@@ -117,6 +141,28 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     }, { timeoutMs: 20_000 });
     expect(await eventTypes(`key:${personal.id}`)).toEqual(['KeyIssued', 'KeyDeactivated']);
     expect((await status(other.id)).status).toBe('active');
+    // Not only the keys: no session, login or fresh key either, and subscribers learn it from Tollgate too.
+    expect((await users.get(instanceId, user.id)).status).toBe('deactivated');
+    expect(await credentials.verify(session.token)).toBeUndefined();
+    await expect(credentials.login(instanceId, 'c@int.test', 'pw-of-c-123456')).rejects.toMatchObject({ code: 'invalid_token' });
+    await expect(keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'again', ownerId: user.id })).rejects.toMatchObject({ status: 400 });
+    const ours = (await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated');
+    expect(ours).toEqual([expect.objectContaining({ causationId: JSON.parse(envelope).id })]);
+  });
+
+  it('leaves alone what came after one of its own user events, however late that event is applied', async () => {
+    const user = await users.register(instanceId, { email: 'h@int.test', name: 'H', roles: { query: 'admin' } });
+    await users.update(instanceId, user.id, { status: 'deactivated' });
+    await users.update(instanceId, user.id, { status: 'active' });
+    const fresh = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'after', ownerId: user.id });
+    const deactivated = (await published(`user:${user.id}`)).find((e) => e.type === 'UserDeactivated');
+    await produceRaw(testBrokers(), TOPICS.identity, [{ key: `user:${user.id}`, value: JSON.stringify(deactivated) }]);
+    await eventually(
+      async () => expect(await ds.query(`SELECT 1 FROM processed_events WHERE event_id = $1 AND consumer_group LIKE '%deactivated'`, [deactivated.id])).toHaveLength(1),
+      { timeoutMs: 20_000 },
+    );
+    expect(await status(fresh.id)).toEqual({ status: 'active', deactivation_reason: null });
+    expect((await users.get(instanceId, user.id)).status).toBe('active');
   });
 
   it('ignores an outside event for another instance', async () => {

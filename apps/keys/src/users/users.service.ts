@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, type ModuleRoles } from '@tollgate/contracts';
+import { ErrorCode, UserDeactivated, UserDowngraded, type KeyDeactivationReason, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { isUniqueViolation, UUID } from '../identity/access';
 import { Hashing } from '../identity/hashing';
 import { IdentityCommands } from '../identity/identity-commands';
+import { KeyDeactivation } from '../keys/key-deactivation';
 import { userStream } from '../identity/stream-ids';
 import { userDecider, type UserCommand } from './user.decider';
 import type { CreateUserDto, UpdateUserDto, UserView } from './user.dto';
@@ -36,12 +37,19 @@ const USER_SELECT = `SELECT u.id, u.email, u.name, u.roles, u.status, u.created_
 
 const LAST_ADMIN = 'An instance must keep at least one active users admin';
 
+/** The user events that take their keys away for good, and the reason the keys then give. */
+const KEY_ENDING_EVENTS: Record<string, KeyDeactivationReason> = {
+  [UserDowngraded.type]: 'owner_downgraded',
+  [UserDeactivated.type]: 'owner_deactivated',
+};
+
 @Injectable()
 export class UsersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly commands: IdentityCommands,
     private readonly hashing: Hashing,
+    private readonly deactivation: KeyDeactivation,
   ) {}
 
   async register(instanceId: string, dto: CreateUserDto, requestId?: string): Promise<UserView> {
@@ -121,7 +129,30 @@ export class UsersService {
     );
   }
 
-  private run(em: EntityManager, instanceId: string, command: UserCommand, correlationId?: string) {
-    return this.commands.run(userDecider, { streamId: userStream(command.userId), instanceId, command, em, correlationId });
+  /**
+   * A downgrade or a deactivation ends the user's keys in the same transaction, not in a reaction
+   * to its event: a reaction runs late when the service restarts (its consumer group waits out the
+   * dead member), and a user reactivated or made admin again meanwhile would get the keys back.
+   */
+  private async run(em: EntityManager, instanceId: string, command: UserCommand, correlationId?: string, causationId?: string) {
+    const result = await this.commands.run(userDecider, { streamId: userStream(command.userId), instanceId, command, em, correlationId, causationId });
+    for (const event of result.events) {
+      const reason = KEY_ENDING_EVENTS[event.type];
+      if (reason) await this.deactivation.ownedBy(em, instanceId, command.userId, reason, { correlationId, causationId: event.id });
+    }
+    return result;
+  }
+
+  /**
+   * The host product deactivated one of the instance's users (its own UserDeactivated event, which
+   * `cause` names): the user is deactivated here as by an admin, so their sessions, keys and logins
+   * end, and a fresh key cannot be issued to them. The host's word stands even for the last users
+   * admin (the operator can add another). An id that is not one of the instance's users changes nothing.
+   */
+  async deactivateAtHostsWord(em: EntityManager, instanceId: string, userId: string, cause: { correlationId?: string; causationId: string }): Promise<void> {
+    const [user] = await em.query(`SELECT 1 FROM users WHERE instance_id = $1 AND id = $2`, [instanceId, userId]);
+    if (!user) return;
+    await this.run(em, instanceId, { type: 'deactivate', userId }, cause.correlationId, cause.causationId);
+    await em.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
   }
 }

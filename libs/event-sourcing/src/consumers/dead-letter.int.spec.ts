@@ -27,8 +27,9 @@ describe('dead-letter topic (real Kafka)', () => {
     const keyId = `key_${randomUUID()}`; // one key: every message lands in the same partition, in order
     const applied: string[] = [];
     const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.keys)]);
+    const groupId = `dlq-${randomUUID()}`;
     const subscriber = new EventSubscriber(bus, tollgateCatalog, {
-      groupId: `dlq-${randomUUID()}`,
+      groupId,
       topics: [TOPICS.keys],
       fromBeginning: false, // the topic is shared: skip other tests' history
       onEvent: async (event) => {
@@ -45,6 +46,8 @@ describe('dead-letter topic (real Kafka)', () => {
         { key: keyId, value: '{"type":"KeyRevoked","data":{}}' },
         { key: keyId, value: 'not json at all' },
         { key: keyId, value: revoked(`${keyId}!`).replace(`"aggregateId":"${keyId}!"`, `"aggregateId":"${keyId}"`) },
+        // Valid, but published on the wrong topic (a host product's mistake): its consumers read tollgate.identity.
+        { key: keyId, value: JSON.stringify({ ...JSON.parse(revoked(keyId)), type: 'UserDeactivated', data: { userId: 'u1' } }) },
         { key: keyId, value: good },
       ]);
 
@@ -53,14 +56,16 @@ describe('dead-letter topic (real Kafka)', () => {
       // count each original message once.
       const dead = await eventually(() => {
         const byOffset = new Map(
-          dlq.messages.filter((m) => m.key === keyId).map((m) => [m.headers[DLQ_HEADERS.offset], m] as const),
+          // Every consumer group of the shared topic sets aside its own copy, and says whose it is.
+          dlq.messages.filter((m) => m.key === keyId && m.headers[DLQ_HEADERS.consumerGroup] === groupId).map((m) => [m.headers[DLQ_HEADERS.offset], m] as const),
         );
-        expect(byOffset.size).toBe(3);
+        expect(byOffset.size).toBe(4);
         return [...byOffset.values()].sort((a, b) => Number(a.headers[DLQ_HEADERS.offset]) - Number(b.headers[DLQ_HEADERS.offset]));
       });
       expect(dead[0].headers[DLQ_HEADERS.reason]).toContain('invalid envelope');
       expect(dead[1].headers[DLQ_HEADERS.reason]).toBe('message is not valid JSON');
       expect(dead[2].headers[DLQ_HEADERS.reason]).toBe('refused by handler');
+      expect(dead[3].headers[DLQ_HEADERS.reason]).toBe('UserDeactivated belongs on tollgate.identity, not tollgate.keys');
       expect(dead.every((m) => m.headers[DLQ_HEADERS.topic] === TOPICS.keys)).toBe(true);
       expect(dead[1].value).toBe('not json at all');
     } finally {

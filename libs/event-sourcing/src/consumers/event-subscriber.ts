@@ -1,4 +1,4 @@
-import { deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
 import type { BusLogger, IncomingMessage, KafkaBus, Subscription } from '../kafka/kafka-bus';
 import { PermanentEventError } from './permanent-event-error';
 
@@ -7,7 +7,10 @@ export interface EventSubscriberOptions {
   topics: string[];
   fromBeginning?: boolean;
   logger?: BusLogger;
-  /** Longest pause between retries of a transiently failing event. */
+  /**
+   * Longest pause between retries of a transiently failing event (default 2 s). The retry loop
+   * heartbeats after each pause, so it stays well inside the group session (6 s, see KafkaBus).
+   */
   maxBackoffMs?: number;
   onEvent(event: EventEnvelope, contract: EventContract): Promise<void>;
   /**
@@ -20,12 +23,7 @@ export interface EventSubscriberOptions {
   onDeadLettered?(topic: string): void;
 }
 
-export const DLQ_HEADERS = {
-  reason: 'x-dlq-reason',
-  topic: 'x-dlq-original-topic',
-  partition: 'x-dlq-original-partition',
-  offset: 'x-dlq-original-offset',
-} as const;
+export const DLQ_HEADERS = DEAD_LETTER_HEADERS;
 
 /**
  * Consumes topics, validating every message against the catalogue. What fails validation is moved
@@ -73,7 +71,7 @@ export class EventSubscriber {
       }
       if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !this.options.accepts(value as { type?: unknown })) return;
     }
-    const result = this.catalog.validate(value);
+    const result = this.catalog.validate(value, message.topic);
     if (!result.ok) return this.deadLetter(message, result.reason);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -82,7 +80,7 @@ export class EventSubscriber {
       } catch (error) {
         if (error instanceof PermanentEventError) return this.deadLetter(message, error.message);
         if (this.stopping) throw error; // leave the offset uncommitted: redelivered after restart
-        const delay = Math.min(this.options.maxBackoffMs ?? 5000, 50 * 2 ** Math.min(attempt, 8));
+        const delay = Math.min(this.options.maxBackoffMs ?? 2000, 50 * 2 ** Math.min(attempt, 8));
         this.options.logger?.warn(
           { err: (error as Error).message, eventId: result.event.id, type: result.event.type, attempt },
           'event handler failed; retrying',
@@ -106,6 +104,8 @@ export class EventSubscriber {
         headers: {
           ...message.headers,
           [DLQ_HEADERS.reason]: reason,
+          // Each consumer group sets aside its own copy: this says whose it is.
+          [DLQ_HEADERS.consumerGroup]: this.options.groupId,
           [DLQ_HEADERS.topic]: message.topic,
           [DLQ_HEADERS.partition]: String(message.partition),
           [DLQ_HEADERS.offset]: message.offset,

@@ -17,6 +17,11 @@ export interface RunRequest<Command> {
   instanceId: string;
   command: Command;
   correlationId?: string;
+  /**
+   * For streams that one request starts and whose later events still answer it (a flow run): new
+   * events without a correlationId of their own take the stream's first event's.
+   */
+  inheritCorrelation?: boolean;
   causationId?: string;
   now?: Date;
   /** Runs inside the same transaction, e.g. for a consumer that must record the event it applied. */
@@ -66,7 +71,7 @@ export class CommandRunner {
       instanceId: request.instanceId,
       expectedVersion: past.length,
       events: decided,
-      correlationId: request.correlationId,
+      correlationId: request.correlationId ?? (request.inheritCorrelation ? past[0]?.correlationId : undefined),
       causationId: request.causationId,
       now,
     });

@@ -45,6 +45,8 @@ export interface KafkaBusOptions {
   logger?: BusLogger;
 }
 
+const SESSION_TIMEOUT_MS = 6000;
+
 const silent: BusLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
@@ -105,8 +107,12 @@ export class KafkaBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      // A member that dies without leaving (kill -9, a crashed host) holds its partitions until its
+      // session times out, and a restarted process of the same group waits that long to rejoin:
+      // keys' reactions, which end a user's keys, must not stall for long. 6 s is the broker's
+      // lowest accepted (group.min.session.timeout.ms); handlers that retry heartbeat meanwhile.
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: SESSION_TIMEOUT_MS / 3,
       maxWaitTimeInMs: 1000,
       retry: {
         initialRetryTime: 200,

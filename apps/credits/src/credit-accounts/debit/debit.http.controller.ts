@@ -9,6 +9,7 @@ import { DebitBatchDto, DebitDto } from './debit.dto';
 
 const toRequest = (d: DebitDto, principal: Principal): DebitRequest => ({
   requestId: d.requestId,
+  ...(d.correlationId ? { correlationId: d.correlationId } : {}),
   cost: d.cost,
   entities: d.entities,
   ...((d.keyId ?? principal.keyId) ? { keyId: d.keyId ?? principal.keyId } : {}),

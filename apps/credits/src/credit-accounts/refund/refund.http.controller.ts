@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { callerInstance } from '../caller-access';
-import { decideRefund } from '../credit-account.decider';
+import { correlationIdOf, decideRefund } from '../credit-account.decider';
 import { CreditAccountWriter } from '../credit-account.writer';
 import { readCharges } from '../credit-ledger.projection';
 import { countRefund } from '../credit-metrics';
@@ -28,7 +28,7 @@ export class RefundHttpController {
       const charge = (await readCharges(em, instanceId, [body.requestId])).get(body.requestId);
       charged = charge?.cost ?? 0;
       return decideRefund(state, charge, body.requestId, now, body.final ?? false);
-    }, body.requestId);
+    }, correlationIdOf(body));
     if (written.result.refunded) countRefund(charged);
     return { remaining: written.state.remaining, ...written.result };
   }

@@ -9,4 +9,5 @@ export class KeyUsedV1 {
   @IsInt() @Min(1) count!: number;
 }
 
-export const KeyUsed = defineEvent('KeyUsed', 1, TOPICS.keys, KeyUsedV1);
+/** Gateways publish it directly, so it is in no stream of the key's. */
+export const KeyUsed = defineEvent('KeyUsed', 1, TOPICS.keys, KeyUsedV1, { outsideStream: true });

@@ -9,4 +9,4 @@ export class BatchTaskCompletedV1 {
   @IsOptional() @IsString() error?: string;
 }
 
-export const BatchTaskCompleted = defineEvent('BatchTaskCompleted', 1, TOPICS.query, BatchTaskCompletedV1);
+export const BatchTaskCompleted = defineEvent('BatchTaskCompleted', 1, TOPICS.query, BatchTaskCompletedV1, { outsideStream: true });

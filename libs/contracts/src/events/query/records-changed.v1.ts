@@ -11,4 +11,4 @@ export class RecordsChangedV1 {
   @IsOptional() @IsString() taskId?: string;
 }
 
-export const RecordsChanged = defineEvent('RecordsChanged', 1, TOPICS.query, RecordsChangedV1);
+export const RecordsChanged = defineEvent('RecordsChanged', 1, TOPICS.query, RecordsChangedV1, { outsideStream: true });

@@ -3,8 +3,13 @@
  * `POST /debits/batch`): what the gateway asks per metered request, and what credits answers.
  */
 export interface DebitRequest {
-  /** Idempotency key: the gateway's request id. A debit repeated under it charges once. */
+  /** Idempotency key of the charge. A debit repeated under it charges once. */
   requestId: string;
+  /**
+   * The request id the client saw (X-Request-Id), when the charge's own id differs from it: the
+   * events' correlation id, by which subscribers find the request.
+   */
+  correlationId?: string;
   cost: number;
   entities: string[];
   keyId?: string;
