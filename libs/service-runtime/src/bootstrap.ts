@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
+import { answerClientError, answerRouterError } from './errors/framework-errors';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration } from './metrics/metrics';
@@ -27,7 +28,7 @@ export interface ServiceOptions {
 /**
  * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
  * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
- * bodies, unknown routes), request metrics, and a graceful stop on SIGTERM/SIGINT.
+ * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request metrics, and a graceful stop on SIGTERM/SIGINT.
  */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -35,6 +36,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: answerRouterError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
