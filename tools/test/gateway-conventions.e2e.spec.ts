@@ -153,6 +153,58 @@ describe('gateway conventions (API.md)', () => {
     }
   });
 
+  it('documents a usable success answer for every API operation, and real answers match it', async () => {
+    const doc = (await api('GET', `${gatewayUrl}/api/docs-json`)).body;
+    const gaps: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      if (!path.startsWith('/api/') && !path.startsWith('/graphql')) continue;
+      for (const [method, operation] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const successes = Object.entries(operation.responses as Record<string, any>).filter(([status]) => /^2/.test(status));
+        if (!successes.length) gaps.push(`${name}: no success answer`);
+        for (const [status, response] of successes) {
+          if (status !== '204' && !Object.values(response.content ?? {}).some((c: any) => c.schema)) gaps.push(`${name} ${status}: no content schema`);
+        }
+        for (const parameter of operation.parameters ?? []) if (!parameter.schema?.type) gaps.push(`${name}: parameter ${parameter.name} has no type`);
+      }
+    }
+    expect(gaps).toEqual([]);
+    // A POST trigger takes any body; a client generated from the document must be able to send one.
+    expect(Object.keys(doc.paths['/api/1/action/{app}/{flow}/trigger'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json']));
+
+    const ajv = addFormats(new Ajv({ strict: false }));
+    ajv.addSchema(doc, 'openapi');
+    const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+    const check = (path: string, method: string, res: { status: number; body: unknown; headers: Headers }) => {
+      const type = res.headers.get('content-type')?.split(';')[0] ?? '';
+      const valid = ajv.validate({ $ref: `openapi#/${pointer('paths', path, method, 'responses', String(res.status), 'content', type, 'schema')}` }, res.body);
+      return [path, method, res.status, valid, ajv.errorsText()];
+    };
+    const t = await createInstance();
+    const answers = [
+      check('/api/v1/entities', 'post', await as(t.orgKey, 'POST', '/api/v1/entities', { name: 'tickets', primaryKey: 'id', fields: [{ name: 'open', type: 'boolean' }] })),
+      check('/api/v1/entities/{name}/batch', 'post', await as(t.orgKey, 'POST', '/api/v1/entities/tickets/batch', { operations: [{ action: 'insert', rows: [{ id: 'k1', title: 'One', open: true }] }] })),
+    ];
+    const accepted = await as(t.orgKey, 'POST', '/api/v1/entities/tickets/batch', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'k2', title: 'Two', open: false }] }] });
+    answers.push(check('/api/v1/entities/{name}/batch', 'post', accepted));
+    await eventually(async () => expect((await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)).body.status).toBe('ok'));
+    answers.push(
+      check('/api/v1/tasks/{taskId}', 'get', await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)),
+      check('/api/v1/entities', 'get', await as(t.orgKey, 'GET', '/api/v1/entities')),
+      check('/api/v1/query', 'get', await as(t.orgKey, 'GET', '/api/v1/query?entities=tickets')),
+      check('/api/v1/entities/{name}/aggregate', 'post', await as(t.orgKey, 'POST', '/api/v1/entities/tickets/aggregate', { select: [{ name: 'open' }, { name: 'id', agg: 'count' }], group_by: ['open'] })),
+      check('/graphql', 'post', await as(t.orgKey, 'POST', '/graphql', { query: '{ tickets { id open } }' })),
+      check('/api/v1/credits/usage', 'get', await as(t.orgKey, 'GET', '/api/v1/credits/usage?groupBy=key')),
+    );
+    const flow = await as(t.orgKey, 'POST', '/api/v1/flows', { app: 'Docs', name: 'echo', description: '', mode: 'sync', steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    answers.push(
+      check('/api/1/action/{app}/{flow}/trigger', 'post', await as(t.orgKey, 'POST', '/api/1/action/Docs/echo/trigger', { hello: 'world' })),
+      check('/api/v1/flows', 'get', await as(t.orgKey, 'GET', '/api/v1/flows')),
+      check('/api/v1/flows/{id}/runs', 'get', await as(t.orgKey, 'GET', `/api/v1/flows/${flow.body.id}/runs`)),
+    );
+    for (const answer of answers) expect(answer).toEqual([answer[0], answer[1], answer[2], true, 'No errors']);
+  });
+
   it('publishes the event catalogue as AsyncAPI 3.0, and the events on Kafka match it', async () => {
     const doc = await api('GET', `${gatewayUrl}/api/asyncapi.json`);
     expect(doc.status).toBe(200);

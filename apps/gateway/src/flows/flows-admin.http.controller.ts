@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
-import { FlowBodyDoc, FlowDoc, RunDoc } from './flow.dto';
+import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
 
 const id = (value: string) => encodeURIComponent(value);
 
@@ -30,6 +30,7 @@ export class FlowsAdminHttpController {
 
   @Get('flows')
   @ApiOperation({ summary: "The instance's flows (optionally of one app)" })
+  @ApiOkResponse({ type: FlowListDoc })
   list(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Query('app') app?: string) {
     return this.call(req, p, 'GET', `/api/v1/flows${app ? `?app=${id(app)}` : ''}`);
   }
@@ -64,6 +65,7 @@ export class FlowsAdminHttpController {
 
   @Get('flows/:id/runs')
   @ApiOperation({ summary: "A flow's runs, most recent first" })
+  @ApiOkResponse({ type: RunListDoc })
   runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query('limit') limit?: string) {
     return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${id(limit)}` : ''}`);
   }
