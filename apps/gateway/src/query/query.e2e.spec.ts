@@ -274,6 +274,16 @@ describe('query through the gateway (e2e)', () => {
     expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
   });
 
+  it('refuses an entity name too long to appear in a URL, and serves the longest allowed one at every path', async () => {
+    const tooLong = await as(key, 'POST', '/api/v1/entities', { name: `e${'x'.repeat(63)}`, fields: [] });
+    expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'name', message: 'name must be at most 63 characters' }]]);
+    const longest = `e${'x'.repeat(62)}`;
+    await defineAndLoad(key, longest, [{ name: 'n', type: 'number' }], [{ id: 'l1', title: 'Long', n: 1 }]);
+    expect((await as(key, 'GET', `/api/v1/entities/${longest}.json`)).body.data[longest]).toHaveLength(1);
+    const aggregated = await as(key, 'POST', `/api/v1/entities/${longest}/aggregate`, { select: [{ name: 'n', agg: 'sum' }] });
+    expect([aggregated.status, aggregated.body.rows]).toEqual([200, [[1]]]);
+  });
+
   it('aggregates for one credit', async () => {
     const before = await remaining(key);
     const res = await as(key, 'POST', '/api/v1/entities/actions/aggregate', {
