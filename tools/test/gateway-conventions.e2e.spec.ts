@@ -78,6 +78,34 @@ describe('gateway conventions (API.md)', () => {
     expect(triggered.body.data.url[0]).toContain('customer=42');
   });
 
+  it('refuses a body nested too deeply on every route family, with 400 and nothing run', async () => {
+    const t = await createInstance();
+    await defineAndLoad(t.orgKey, 'notes', [{ name: 'body', type: 'string' }], [{ id: 'n1', title: 'First', body: 'hello' }]);
+    const flow = await as(t.orgKey, 'POST', '/api/v1/flows', { app: 'Deep', name: 'echo', description: '', mode: 'sync', steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    const deep = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const routes = ['/api/v1/keys', '/api/v1/entities/notes/batch', '/api/v1/entities/notes/aggregate', '/api/v1/query-builder', '/graphql', '/api/v1/flows', '/api/1/action/Deep/echo/trigger', '/api/v1/auth/login'];
+    for (const route of routes) {
+      for (const body of [deep(5000), `{"x":${'['.repeat(65)}${']'.repeat(65)}}`]) {
+        const res = await api('POST', `${gatewayUrl}${route}`, { rawBody: body, headers: { 'content-type': 'application/json', 'x-api-key': t.orgKey } });
+        expect({ route, status: res.status, body: res.body }).toEqual({
+          route,
+          status: 400,
+          body: {
+            status: 'error',
+            code: 'validation_failed',
+            message: 'The body is nested too deeply',
+            requestId: res.headers.get('x-request-id'),
+            errors: [{ field: 'body', message: 'must not nest arrays and objects more than 64 levels deep' }],
+          },
+        });
+      }
+    }
+    expect((await as(t.orgKey, 'GET', `/api/v1/flows/${flow.body.id}/runs`)).body.runs).toEqual([]);
+    // Nesting up to the limit is a body like any other.
+    const allowed = await as(t.orgKey, 'POST', '/api/1/action/Deep/echo/trigger', JSON.parse(deep(63)));
+    expect(allowed.status).toBe(200);
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);

@@ -8,6 +8,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
+import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration } from './metrics/metrics';
@@ -52,6 +53,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
     if (typeof request.body === 'object' && request.body !== null) {
+      // First: every later step walks the body recursively.
+      if (nestsDeeperThan(request.body)) throw ApiException.validation([JSON_DEPTH_ERROR], 'The body is nested too deeply');
       const errors = nulCharacterErrors(request.body);
       if (errors.length) throw ApiException.validation(errors);
     }
