@@ -11,3 +11,4 @@ export * from './asyncapi';
 export * from './rest/instant';
 export * from './rest/plan';
 export * from './rest/nul-character';
+export * from './rest/as-sent';

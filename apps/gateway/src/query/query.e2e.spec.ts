@@ -242,6 +242,13 @@ describe('query through the gateway (e2e)', () => {
     });
   });
 
+  it('stores records as sent, whatever their fields are named: constructor, toString', async () => {
+    const sent = { id: 'o1', title: 'Object words', constructor: 'builder', detail: { toString: 'text', hasOwnProperty: true, constructor: { name: 'x' } } };
+    await defineAndLoad(key, 'object_words', [{ name: 'constructor', type: 'string' }, { name: 'detail', type: 'json' }], [sent]);
+    const [stored] = (await as(key, 'GET', '/api/v1/entities/object_words.json')).body.data.object_words;
+    expect(stored).toMatchObject({ constructor: 'builder', detail: sent.detail });
+  });
+
   it('applies batches in order, all or nothing, and runs async batches as tasks', async () => {
     const ok = await as(key, 'POST', '/api/v1/entities/graphs/batch', {
       operations: [
