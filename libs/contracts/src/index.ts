@@ -7,6 +7,7 @@ export * from './catalog';
 export * from './api-error';
 export * from './events';
 export * from './rest/query';
+export * from './rest/flows';
 export * from './asyncapi';
 export * from './rest/instant';
 export * from './rest/plan';

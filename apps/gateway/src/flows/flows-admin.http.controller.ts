@@ -3,6 +3,7 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } fro
 import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
 import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
@@ -31,7 +32,7 @@ export class FlowsAdminHttpController {
   @Get('flows')
   @ApiOperation({ summary: "The instance's flows (optionally of one app)" })
   @ApiOkResponse({ type: FlowListDoc })
-  list(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Query('app') app?: string) {
+  list(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Query() { app }: ListFlowsQueryDto) {
     return this.call(req, p, 'GET', `/api/v1/flows${app ? `?app=${id(app)}` : ''}`);
   }
 
@@ -66,8 +67,8 @@ export class FlowsAdminHttpController {
   @Get('flows/:id/runs')
   @ApiOperation({ summary: "A flow's runs, most recent first" })
   @ApiOkResponse({ type: RunListDoc })
-  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query('limit') limit?: string) {
-    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${id(limit)}` : ''}`);
+  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit }: ListRunsQueryDto) {
+    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${limit}` : ''}`);
   }
 
   @Get('runs/:processId')
