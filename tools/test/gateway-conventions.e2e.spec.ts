@@ -106,6 +106,33 @@ describe('gateway conventions (API.md)', () => {
     expect(allowed.status).toBe(200);
   });
 
+  it('refuses a JSON body that is not UTF-8, storing nothing, rather than replacing what it cannot read', async () => {
+    const t = await createInstance();
+    await defineAndLoad(t.orgKey, 'cafes', [{ name: 'name', type: 'string' }], []);
+    const latin1 = Buffer.from('{"operations":[{"action":"insert","rows":[{"id":"c1","title":"Caf\xe9","name":"Caf\xe9"}]}]}', 'latin1');
+    const res = await fetch(`${gatewayUrl}/api/v1/entities/cafes/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': t.orgKey },
+      body: latin1,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      status: 'error',
+      code: 'validation_failed',
+      message: 'The body is not valid UTF-8',
+      requestId: res.headers.get('x-request-id'),
+      errors: [{ field: 'body', message: 'must be JSON encoded as UTF-8 (RFC 8259)' }],
+    });
+    expect((await as(t.orgKey, 'GET', '/api/v1/query?entities=cafes')).body.data.cafes).toEqual([]);
+    // The same text in UTF-8, with a charset said or not, is stored as sent.
+    const utf8 = await api('POST', `${gatewayUrl}/api/v1/entities/cafes/batch`, {
+      rawBody: latin1.toString('latin1'),
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-api-key': t.orgKey },
+    });
+    expect(utf8.status).toBe(200);
+    expect((await as(t.orgKey, 'GET', '/api/v1/query?entities=cafes')).body.data.cafes[0].name).toBe('Café');
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);

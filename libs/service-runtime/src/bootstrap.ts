@@ -8,6 +8,7 @@ import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
+import { registerBodyParsers } from './errors/body-parsers';
 import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
@@ -29,7 +30,8 @@ export interface ServiceOptions {
 /**
  * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
  * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
- * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request metrics, and a graceful stop on SIGTERM/SIGINT.
+ * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
+ * metrics, and a graceful stop on SIGTERM/SIGINT.
  */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -40,7 +42,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     frameworkErrors: answerRouterError,
     clientErrorHandler: answerClientError,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true });
+  // Nest's body parsers decode JSON with replacement; ours (registerBodyParsers) refuse what is not UTF-8.
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
@@ -50,6 +53,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useGlobalPipes(apiValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(app);
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
     if (typeof request.body === 'object' && request.body !== null) {
