@@ -224,6 +224,9 @@ describe('gateway conventions (API.md)', () => {
       }
     }
     expect(gaps).toEqual([]);
+    // Numbers and flags typed as such, for the query string and the query builder's body alike.
+    const queryParameter = (name: string) => doc.paths['/api/v1/query'].get.parameters.find((p: { name: string }) => p.name === name).schema.type;
+    expect(['limit', 'timeout', 'mine'].map(queryParameter)).toEqual(['integer', 'integer', 'boolean']);
     // A POST trigger takes any body; a client generated from the document must be able to send one.
     expect(Object.keys(doc.paths['/api/1/action/{app}/{flow}/trigger'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json']));
 
@@ -242,6 +245,8 @@ describe('gateway conventions (API.md)', () => {
     ];
     const accepted = await as(t.orgKey, 'POST', '/api/v1/entities/tickets/batch', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'k2', title: 'Two', open: false }] }] });
     answers.push(check('/api/v1/entities/{name}/batch', 'post', accepted));
+    const built = await as(t.orgKey, 'POST', '/api/v1/query-builder', { entities: 'tickets', limit: 5, mine: false });
+    expect([built.status, built.body.url]).toEqual([200, expect.stringContaining('limit=5')]);
     await eventually(async () => expect((await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)).body.status).toBe('ok'));
     answers.push(
       check('/api/v1/tasks/{taskId}', 'get', await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)),
