@@ -33,6 +33,11 @@ describe('gateway authentication', () => {
     expect(unauthenticatedForm.status).toBe(401);
   });
 
+  it('names the scheme on every 401, a failed login\'s too', async () => {
+    const login = await call('POST', '/api/v1/auth/login', {}, { instance: t.instanceId, email: t.adminEmail, password: 'not it' });
+    expect([login.status, login.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="tollgate"']);
+  });
+
   it('accepts a console session as a Bearer token', async () => {
     expect(await authStatus(bearer(t.session))).toBe(200);
   });

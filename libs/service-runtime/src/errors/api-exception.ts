@@ -26,8 +26,7 @@ export class ApiException extends Error {
     return new ApiException(ErrorCode.Forbidden, message);
   }
 
-  /** RFC 9110: a 401 names the scheme that would be accepted; the same for every cause (API.md). */
   static invalidToken(): ApiException {
-    return new ApiException(ErrorCode.InvalidToken, 'Invalid token', { headers: { 'www-authenticate': 'Bearer realm="tollgate"' } });
+    return new ApiException(ErrorCode.InvalidToken, 'Invalid token');
   }
 }
