@@ -195,6 +195,7 @@ describe('gateway conventions (API.md)', () => {
     expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining', 'X-Request-Id']);
     expect(Object.keys(query.responses['400'].headers)).toEqual(['X-Request-Id']);
     expect(query.security.map((s: object) => Object.keys(s)[0]).sort()).toEqual(['accessToken', 'apiKey', 'bearer', 'keyParameter']);
+    expect(components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' });
     expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
     expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
     expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);
