@@ -78,6 +78,61 @@ describe('gateway conventions (API.md)', () => {
     expect(triggered.body.data.url[0]).toContain('customer=42');
   });
 
+  it('refuses a body nested too deeply on every route family, with 400 and nothing run', async () => {
+    const t = await createInstance();
+    await defineAndLoad(t.orgKey, 'notes', [{ name: 'body', type: 'string' }], [{ id: 'n1', title: 'First', body: 'hello' }]);
+    const flow = await as(t.orgKey, 'POST', '/api/v1/flows', { app: 'Deep', name: 'echo', description: '', mode: 'sync', steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    const deep = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+    const routes = ['/api/v1/keys', '/api/v1/entities/notes/batch', '/api/v1/entities/notes/aggregate', '/api/v1/query-builder', '/graphql', '/api/v1/flows', '/api/1/action/Deep/echo/trigger', '/api/v1/auth/login'];
+    for (const route of routes) {
+      for (const body of [deep(5000), `{"x":${'['.repeat(65)}${']'.repeat(65)}}`]) {
+        const res = await api('POST', `${gatewayUrl}${route}`, { rawBody: body, headers: { 'content-type': 'application/json', 'x-api-key': t.orgKey } });
+        expect({ route, status: res.status, body: res.body }).toEqual({
+          route,
+          status: 400,
+          body: {
+            status: 'error',
+            code: 'validation_failed',
+            message: 'The body is nested too deeply',
+            requestId: res.headers.get('x-request-id'),
+            errors: [{ field: 'body', message: 'must not nest arrays and objects more than 64 levels deep' }],
+          },
+        });
+      }
+    }
+    expect((await as(t.orgKey, 'GET', `/api/v1/flows/${flow.body.id}/runs`)).body.runs).toEqual([]);
+    // Nesting up to the limit is a body like any other.
+    const allowed = await as(t.orgKey, 'POST', '/api/1/action/Deep/echo/trigger', JSON.parse(deep(63)));
+    expect(allowed.status).toBe(200);
+  });
+
+  it('refuses a JSON body that is not UTF-8, storing nothing, rather than replacing what it cannot read', async () => {
+    const t = await createInstance();
+    await defineAndLoad(t.orgKey, 'cafes', [{ name: 'name', type: 'string' }], []);
+    const latin1 = Buffer.from('{"operations":[{"action":"insert","rows":[{"id":"c1","title":"Caf\xe9","name":"Caf\xe9"}]}]}', 'latin1');
+    const res = await fetch(`${gatewayUrl}/api/v1/entities/cafes/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': t.orgKey },
+      body: latin1,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      status: 'error',
+      code: 'validation_failed',
+      message: 'The body is not valid UTF-8',
+      requestId: res.headers.get('x-request-id'),
+      errors: [{ field: 'body', message: 'must be JSON encoded as UTF-8 (RFC 8259)' }],
+    });
+    expect((await as(t.orgKey, 'GET', '/api/v1/query?entities=cafes')).body.data.cafes).toEqual([]);
+    // The same text in UTF-8, with a charset said or not, is stored as sent.
+    const utf8 = await api('POST', `${gatewayUrl}/api/v1/entities/cafes/batch`, {
+      rawBody: latin1.toString('latin1'),
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-api-key': t.orgKey },
+    });
+    expect(utf8.status).toBe(200);
+    expect((await as(t.orgKey, 'GET', '/api/v1/query?entities=cafes')).body.data.cafes[0].name).toBe('Café');
+  });
+
   it('answers an oversized body with 413 payload_too_large', async () => {
     const res = await postEarlyAnswered(`${gatewayUrl}/api/v1/anything`, JSON.stringify({ blob: 'x'.repeat(11 * 1024 * 1024) }));
     expect(res.status).toBe(413);
@@ -140,6 +195,7 @@ describe('gateway conventions (API.md)', () => {
     expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining', 'X-Request-Id']);
     expect(Object.keys(query.responses['400'].headers)).toEqual(['X-Request-Id']);
     expect(query.security.map((s: object) => Object.keys(s)[0]).sort()).toEqual(['accessToken', 'apiKey', 'bearer', 'keyParameter']);
+    expect(components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' });
     expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
     expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
     expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);
@@ -151,6 +207,63 @@ describe('gateway conventions (API.md)', () => {
     for (const [path, method] of [['/api/1/action/{app}/{flow}/trigger', 'post'], ['/api/1/action/{flow}/trigger', 'get']]) {
       expect(statuses(path, method)).toEqual(expect.arrayContaining(['200', '202', '504']));
     }
+  });
+
+  it('documents a usable success answer for every API operation, and real answers match it', async () => {
+    const doc = (await api('GET', `${gatewayUrl}/api/docs-json`)).body;
+    const gaps: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      if (!path.startsWith('/api/') && !path.startsWith('/graphql')) continue;
+      for (const [method, operation] of Object.entries(item)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        const successes = Object.entries(operation.responses as Record<string, any>).filter(([status]) => /^2/.test(status));
+        if (!successes.length) gaps.push(`${name}: no success answer`);
+        for (const [status, response] of successes) {
+          if (status !== '204' && !Object.values(response.content ?? {}).some((c: any) => c.schema)) gaps.push(`${name} ${status}: no content schema`);
+        }
+        for (const parameter of operation.parameters ?? []) if (!parameter.schema?.type) gaps.push(`${name}: parameter ${parameter.name} has no type`);
+      }
+    }
+    expect(gaps).toEqual([]);
+    // Numbers and flags typed as such, for the query string and the query builder's body alike.
+    const queryParameter = (name: string) => doc.paths['/api/v1/query'].get.parameters.find((p: { name: string }) => p.name === name).schema.type;
+    expect(['limit', 'timeout', 'mine'].map(queryParameter)).toEqual(['integer', 'integer', 'boolean']);
+    // A POST trigger takes any body; a client generated from the document must be able to send one.
+    expect(Object.keys(doc.paths['/api/1/action/{app}/{flow}/trigger'].post.requestBody.content)).toEqual(expect.arrayContaining(['application/json']));
+
+    const ajv = addFormats(new Ajv({ strict: false }));
+    ajv.addSchema(doc, 'openapi');
+    const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+    const check = (path: string, method: string, res: { status: number; body: unknown; headers: Headers }) => {
+      const type = res.headers.get('content-type')?.split(';')[0] ?? '';
+      const valid = ajv.validate({ $ref: `openapi#/${pointer('paths', path, method, 'responses', String(res.status), 'content', type, 'schema')}` }, res.body);
+      return [path, method, res.status, valid, ajv.errorsText()];
+    };
+    const t = await createInstance();
+    const answers = [
+      check('/api/v1/entities', 'post', await as(t.orgKey, 'POST', '/api/v1/entities', { name: 'tickets', primaryKey: 'id', fields: [{ name: 'open', type: 'boolean' }] })),
+      check('/api/v1/entities/{name}/batch', 'post', await as(t.orgKey, 'POST', '/api/v1/entities/tickets/batch', { operations: [{ action: 'insert', rows: [{ id: 'k1', title: 'One', open: true }] }] })),
+    ];
+    const accepted = await as(t.orgKey, 'POST', '/api/v1/entities/tickets/batch', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'k2', title: 'Two', open: false }] }] });
+    answers.push(check('/api/v1/entities/{name}/batch', 'post', accepted));
+    const built = await as(t.orgKey, 'POST', '/api/v1/query-builder', { entities: 'tickets', limit: 5, mine: false });
+    expect([built.status, built.body.url]).toEqual([200, expect.stringContaining('limit=5')]);
+    await eventually(async () => expect((await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)).body.status).toBe('ok'));
+    answers.push(
+      check('/api/v1/tasks/{taskId}', 'get', await as(t.orgKey, 'GET', `/api/v1/tasks/${accepted.body.taskId}`)),
+      check('/api/v1/entities', 'get', await as(t.orgKey, 'GET', '/api/v1/entities')),
+      check('/api/v1/query', 'get', await as(t.orgKey, 'GET', '/api/v1/query?entities=tickets')),
+      check('/api/v1/entities/{name}/aggregate', 'post', await as(t.orgKey, 'POST', '/api/v1/entities/tickets/aggregate', { select: [{ name: 'open' }, { name: 'id', agg: 'count' }], group_by: ['open'] })),
+      check('/graphql', 'post', await as(t.orgKey, 'POST', '/graphql', { query: '{ tickets { id open } }' })),
+      check('/api/v1/credits/usage', 'get', await as(t.orgKey, 'GET', '/api/v1/credits/usage?groupBy=key')),
+    );
+    const flow = await as(t.orgKey, 'POST', '/api/v1/flows', { app: 'Docs', name: 'echo', description: '', mode: 'sync', steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    answers.push(
+      check('/api/1/action/{app}/{flow}/trigger', 'post', await as(t.orgKey, 'POST', '/api/1/action/Docs/echo/trigger', { hello: 'world' })),
+      check('/api/v1/flows', 'get', await as(t.orgKey, 'GET', '/api/v1/flows')),
+      check('/api/v1/flows/{id}/runs', 'get', await as(t.orgKey, 'GET', `/api/v1/flows/${flow.body.id}/runs`)),
+    );
+    for (const answer of answers) expect(answer).toEqual([answer[0], answer[1], answer[2], true, 'No errors']);
   });
 
   it('publishes the event catalogue as AsyncAPI 3.0, and the events on Kafka match it', async () => {

@@ -7,6 +7,9 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
+import { answerClientError, answerRouterError } from './errors/framework-errors';
+import { registerBodyParsers } from './errors/body-parsers';
+import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
@@ -33,7 +36,8 @@ export interface ServiceOptions {
 /**
  * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
  * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
- * bodies, unknown routes), request metrics, and a graceful stop on SIGTERM/SIGINT.
+ * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
+ * metrics, and a graceful stop on SIGTERM/SIGINT.
  */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -41,9 +45,15 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: answerRouterError,
+    clientErrorHandler: answerClientError,
   });
   const startupLogger = options.logLevel ? nestLoggerOver(createRootLogger(options.name, options.logLevel)) : undefined;
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, startupLogger ? { logger: startupLogger } : { bufferLogs: true });
+  // Nest's body parsers decode JSON with replacement; ours (registerBodyParsers) refuse what is not UTF-8.
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
+    bodyParser: false,
+    ...(startupLogger ? { logger: startupLogger } : { bufferLogs: true }),
+  });
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
@@ -53,9 +63,12 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useGlobalPipes(apiValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  registerBodyParsers(app);
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
     if (typeof request.body === 'object' && request.body !== null) {
+      // First: every later step walks the body recursively.
+      if (nestsDeeperThan(request.body)) throw ApiException.validation([JSON_DEPTH_ERROR], 'The body is nested too deeply');
       const errors = nulCharacterErrors(request.body);
       if (errors.length) throw ApiException.validation(errors);
     }

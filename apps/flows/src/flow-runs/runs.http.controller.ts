@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ListRunsQueryDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { assertCanManage } from '../flows/manage-flows/assert-can-manage';
 import { FlowsService } from '../flows/manage-flows/flows.service';
@@ -31,10 +32,9 @@ export class RunsHttpController {
   }
 
   @Get('flows/:id/runs')
-  async list(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query('limit') limit?: string) {
+  async list(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: ListRunsQueryDto) {
     assertCanManage(principal);
     await this.flows.mustFind(principal, id);
-    const n = Math.min(Math.max(Number(limit) || 50, 1), 500);
-    return { runs: (await this.runs.listForFlow(principal.instanceId, id, n)).map(view) };
+    return { runs: (await this.runs.listForFlow(principal.instanceId, id, query.limit ?? 50)).map(view) };
   }
 }

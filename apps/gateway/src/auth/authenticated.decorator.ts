@@ -11,6 +11,8 @@ export interface AuthOptions {
   sessions?: boolean;
   /** The operator token allowed; default false. */
   operator?: boolean;
+  /** Only the operator token (implies `operator`): anything else is the same 401 as a bad credential; default false. */
+  operatorOnly?: boolean;
   /** No credential gives an `anonymous` principal with instanceId '' instead of 401; default false. */
   anonymous?: boolean;
 }

@@ -33,6 +33,11 @@ describe('gateway authentication', () => {
     expect(unauthenticatedForm.status).toBe(401);
   });
 
+  it('names the scheme on every 401, a failed login\'s too', async () => {
+    const login = await call('POST', '/api/v1/auth/login', {}, { instance: t.instanceId, email: t.adminEmail, password: 'not it' });
+    expect([login.status, login.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="tollgate"']);
+  });
+
   it('accepts a console session as a Bearer token', async () => {
     expect(await authStatus(bearer(t.session))).toBe(200);
   });
@@ -56,10 +61,11 @@ describe('gateway authentication', () => {
     };
     for (const [cause, headers] of Object.entries(cases)) {
       const res = await call('GET', '/api/v1/groups', headers);
-      expect({ cause, status: res.status, body: { ...res.body, requestId: undefined } }).toEqual({
+      expect({ cause, status: res.status, body: { ...res.body, requestId: undefined }, challenge: res.headers.get('www-authenticate') }).toEqual({
         cause,
         status: 401,
         body: { ...INVALID, requestId: undefined },
+        challenge: 'Bearer realm="tollgate"',
       });
     }
     await eventually(async () => expect(await authStatus(bearer(expiring.key))).toBe(401), { timeoutMs: 5000 });
@@ -70,6 +76,33 @@ describe('gateway authentication', () => {
     expect((await call('POST', '/api/v1/operator/instances', { 'x-api-key': t.orgKey }, body)).status).toBe(401);
     expect((await call('POST', '/api/v1/operator/instances', bearer(t.session), body)).status).toBe(401);
     expect((await call('GET', '/api/v1/keys', operator())).status).toBe(401);
+    // Refused before the body or parameters are looked at: a key learns nothing of what they take.
+    const refusals = [
+      await call('POST', '/api/v1/operator/instances', { 'x-api-key': t.orgKey }, {}),
+      await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, { 'x-api-key': t.orgKey }, { dailyCredits: -1 }),
+      await call('POST', `/api/v1/operator/instances/${t.instanceId}/users`, bearer(t.session), { colour: 'red' }),
+      await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit?day=not-a-day`, { 'x-api-key': t.orgKey }),
+    ];
+    expect(refusals.map((r) => [r.status, r.body.code])).toEqual(Array(4).fill([401, 'invalid_token']));
+  });
+
+  it('refuses a request whose credentials disagree, whichever of them is valid', async () => {
+    const other = await issue(t, { kind: 'organization', description: 'second key' });
+    const revoked = await issue(t, { kind: 'organization', description: 'revoked beside a valid one' });
+    expect((await call('DELETE', `/api/v1/keys/${revoked.id}`, bearer(t.session))).status).toBe(204);
+    const disagreeing: Array<[Record<string, string>, string]> = [
+      [{ 'x-api-key': t.orgKey, ...bearer(other.key) }, ''],
+      [{ 'x-api-key': t.orgKey }, `?key=${revoked.key}`],
+      [{ 'x-api-key': revoked.key }, `?access_token=${t.orgKey}`],
+      [bearer(t.session), `?key=${t.orgKey}`],
+      [{}, `?access_token=${t.orgKey}&key=${other.key}`],
+    ];
+    for (const [headers, query] of disagreeing) {
+      const res = await call('GET', `/api/v1/auth/me${query}`, headers);
+      expect({ headers, query, status: res.status, code: res.body.code }).toEqual({ headers, query, status: 401, code: 'invalid_token' });
+    }
+    // The same credential in two places is no disagreement.
+    expect(await authStatus({ 'x-api-key': t.orgKey, ...bearer(t.orgKey) }, `?key=${t.orgKey}`)).toBe(200);
   });
 
   it('rate-limits an address that keeps failing, with Retry-After', async () => {

@@ -6,6 +6,9 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 const field = (source: unknown, name: string): string | undefined =>
   source && typeof source === 'object' && !Array.isArray(source) ? text((source as Record<string, unknown>)[name]) : undefined;
 
+const accessTokenParameter: Extractor = (request) => field(request.query, 'access_token');
+const keyParameter: Extractor = (request) => field(request.query, 'key');
+
 /** Where a credential may travel, one passport strategy each (API.md, Authentication). */
 export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
   'api-key-header': (request) => text(request.headers['x-api-key']),
@@ -14,8 +17,18 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     return match?.[1] ?? (header ? header : undefined);
   },
-  'query-token': (request) => field(request.query, 'access_token') ?? field(request.query, 'key'),
+  'query-token': (request) => accessTokenParameter(request) ?? keyParameter(request),
   'body-token': (request) => field(request.body, 'access_token'),
 };
+
+/** The distinct credentials a request carries, wherever each travels. */
+export function presentedCredentials(request: FastifyRequest): Set<string> {
+  const found = new Set<string>();
+  for (const extract of [...Object.values(CREDENTIAL_TRANSPORTS), keyParameter]) {
+    const credential = extract(request);
+    if (credential !== undefined) found.add(credential);
+  }
+  return found;
+}
 
 export const TRANSPORT_STRATEGIES = Object.keys(CREDENTIAL_TRANSPORTS);

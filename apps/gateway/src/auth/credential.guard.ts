@@ -5,7 +5,7 @@ import type { Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
-import { TRANSPORT_STRATEGIES } from './credential-transports';
+import { presentedCredentials, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
@@ -27,6 +27,15 @@ class PassportCredentialGuard extends AuthGuard(TRANSPORT_STRATEGIES) {
 
 const presentedInvalid = (request: AuthRequest & { authInfo?: unknown }) =>
   (Array.isArray(request.authInfo) ? request.authInfo : [request.authInfo]).includes(INVALID);
+
+/**
+ * Two different credentials in one request (a header and a query parameter that disagree, say):
+ * which one acts and pays would depend on the order transports are tried in, and a revoked key
+ * would pass beside a valid one. Such a request is refused like any bad credential.
+ */
+function presentsConflictingCredentials(request: AuthRequest): boolean {
+  return presentedCredentials(request).size > 1;
+}
 
 /** Credentials are not parameters: DTOs that forbid unknown fields never see them. */
 function stripCredentials(request: AuthRequest): void {
@@ -58,6 +67,7 @@ export class CredentialGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     request.tollgateAuth = options;
     await this.limiter.assertAllowed(request.ip);
+    if (presentsConflictingCredentials(request)) throw ApiException.invalidToken();
     try {
       await this.passport.canActivate(context);
     } catch (error) {
@@ -68,6 +78,8 @@ export class CredentialGuard implements CanActivate {
     }
     const principal = request.principal as Principal;
     if (principal.kind === 'session' && options.sessions === false) throw ApiException.invalidToken();
+    // Before the body is validated: what an operator route takes is none of a key's business.
+    if (options.operatorOnly && principal.kind !== 'operator') throw ApiException.invalidToken();
     if (options.scopes?.length && principal.kind !== 'anonymous' && !options.scopes.some((s) => principal.scopes.includes(s))) {
       throw ApiException.forbidden(`This needs one of the scopes: ${options.scopes.join(', ')}`);
     }

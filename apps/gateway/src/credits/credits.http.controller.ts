@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Param, Query, Req, Res, Sse, type MessageEvent } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EMPTY, interval, map, merge, takeUntil, type Observable } from 'rxjs';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { ApiException, REQUEST_ID_HEADER } from '@tollgate/service-runtime';
+import { REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialWatch } from '../auth/credential-watch';
 import { presentedCredential } from '../auth/strategies/transport.strategy';
@@ -11,7 +11,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 import { BalanceFeed } from './balance-feed';
-import { BalanceDto, publicBalance } from './balance.dto';
+import { BalanceDto, LedgerAuditDoc, publicBalance, UsageDoc } from './balance.dto';
 import { AuditQueryDto, UsageQueryDto } from './usage.dto';
 
 const query = (params: Record<string, string | undefined>) => {
@@ -44,7 +44,10 @@ export class CreditsHttpController {
       'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle. ' +
       'Ends when the credential is revoked or expires.',
   })
-  @ApiProduces('text/event-stream')
+  @ApiOkResponse({
+    description: 'the event stream',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'event: balance\ndata: {"dailyAllowance":500,"remaining":312,"resetsAt":"2026-03-01T23:00:00.000Z","timezone":"Europe/Paris"}\n\n' } } },
+  })
   stream(
     @CurrentPrincipal() principal: Principal,
     @Req() req: FastifyRequest,
@@ -63,6 +66,7 @@ export class CreditsHttpController {
   @Get('api/v1/credits/usage')
   @Authenticated()
   @ApiOperation({ summary: 'Credits consumed (refunds excluded), grouped by local day, key, user or entity' })
+  @ApiOkResponse({ type: UsageDoc })
   async usage(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Query() q: UsageQueryDto): Promise<unknown> {
     const { body } = await this.clients.credits.json({
       method: 'GET',
@@ -74,17 +78,15 @@ export class CreditsHttpController {
   }
 
   @Get('api/v1/operator/instances/:id/credits/audit')
-  @Authenticated({ operator: true, sessions: false })
+  @Authenticated({ operatorOnly: true })
   @ApiTags('operator')
   @ApiOperation({ summary: 'Ledger check for one instance and local day: allowance + adjustments - consumed + refunded = remaining' })
+  @ApiOkResponse({ type: LedgerAuditDoc })
   async audit(
-    @CurrentPrincipal() principal: Principal,
     @Param('id') instanceId: string,
     @Req() req: FastifyRequest,
     @Query() q: AuditQueryDto,
   ): Promise<unknown> {
-    // As every operator route: a key is no operator token, so the answer is the same 401.
-    if (principal.kind !== 'operator') throw ApiException.invalidToken();
     const { body } = await this.clients.credits.json({
       method: 'GET',
       path: `/accounts/${encodeURIComponent(instanceId)}/audit${query({ day: q.day })}`,

@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
@@ -8,7 +8,7 @@ import { ApiErrors } from '../openapi/api-errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
-import { AcceptedRunDoc, PollDoc } from './flow.dto';
+import { AcceptedRunDoc, PollDoc, TriggerResultDoc } from './flow.dto';
 import { forwardedHeaders, getBodyOf, originalUrl, rawBodyOf } from './trigger-forwarding';
 import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
 
@@ -28,13 +28,20 @@ const BODYLESS_STATUSES = new Set([204, 304]);
 /** What every trigger route takes and answers (both paths, GET and POST). */
 const TriggerDocs = () =>
   applyDecorators(
-    ApiQuery({ name: 'timeout', required: false, description: 'ms; overrides the flow timeout' }),
-    ApiQuery({ name: 'token', required: false, description: "The flow's webhook token" }),
-    ApiQuery({ name: 'instance', required: false, description: 'Anonymous calls: the instance the flow belongs to' }),
+    ApiQuery({ name: 'timeout', required: false, type: 'integer', description: 'ms; overrides the flow timeout' }),
+    ApiQuery({ name: 'token', required: false, type: String, description: "The flow's webhook token" }),
+    ApiQuery({ name: 'instance', required: false, type: String, description: 'Anonymous calls: the instance the flow belongs to' }),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key within 24 h answers with the same run' }),
-    ApiOkResponse({ description: 'sync: `{"status":"success","data":{"<output>":[…]}}` or the raw answer of a `response` step' }),
+    ApiOkResponse({ type: TriggerResultDoc, description: 'sync: the outputs, unless a `response` step set its own answer (any type)' }),
     ApiAcceptedResponse({ type: AcceptedRunDoc, description: 'async: the run started' }),
     ApiErrors(504),
+  );
+
+/** A POST trigger takes any body: JSON is parsed into the flow's `$input.body`, anything else is passed as sent. */
+const AnyBody = () =>
+  applyDecorators(
+    ApiConsumes('application/json', 'application/x-www-form-urlencoded', '*/*'),
+    ApiBody({ required: false, schema: {}, description: "the flow's `$input.body`" }),
   );
 
 @ApiTags('flows')
@@ -57,6 +64,7 @@ export class FlowTriggerHttpController {
 
   @Post(':app/:flow/trigger')
   @TriggerDocs()
+  @AnyBody()
   @ApiOperation({ summary: 'Run a flow (POST, any body). Sync: waits for the result; async: 202 with a process id' })
   postTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'POST', `${seg(app)}/${seg(flow)}/trigger`, req, res);
@@ -72,6 +80,7 @@ export class FlowTriggerHttpController {
 
   @Post(':flow/trigger')
   @TriggerDocs()
+  @AnyBody()
   @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (POST)' })
   postLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'POST', `${seg(flow)}/trigger`, req, res);
@@ -86,6 +95,7 @@ export class FlowTriggerHttpController {
 
   @Get(':flow/poll/:processId')
   @ApiOperation({ summary: 'Older path: state of an async run' })
+  @ApiOkResponse({ type: PollDoc })
   legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     // `<app>/poll/trigger` is the trigger of a flow named "poll" (process ids start with run_), which
     // this route's static `poll` segment would otherwise take; the flows service tells them apart alike.

@@ -68,3 +68,24 @@ export class AcceptedRunDoc {
   @ApiProperty() processId!: string;
   @ApiProperty({ example: 'running' }) status!: string;
 }
+
+export class FlowListDoc {
+  @ApiProperty({ type: [FlowDoc] }) flows!: FlowDoc[];
+}
+
+export class RunListDoc {
+  @ApiProperty({ type: [RunDoc] }) runs!: RunDoc[];
+}
+
+/** A sync run's answer, unless a `response` step chose its own status, headers, type and body. */
+export class TriggerResultDoc {
+  @ApiProperty({ enum: ['success'] }) status!: string;
+  @ApiProperty() processId!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: {} },
+    description: 'each `output` step\'s records, by its name',
+    example: { invitations: [{ title: 'Overdue: Action 12' }] },
+  })
+  data!: Record<string, unknown[]>;
+}

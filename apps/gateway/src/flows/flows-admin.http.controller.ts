@@ -3,9 +3,10 @@ import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } fro
 import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
-import { FlowBodyDoc, FlowDoc, RunDoc } from './flow.dto';
+import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
 
 const id = (value: string) => encodeURIComponent(value);
 
@@ -30,7 +31,8 @@ export class FlowsAdminHttpController {
 
   @Get('flows')
   @ApiOperation({ summary: "The instance's flows (optionally of one app)" })
-  list(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Query('app') app?: string) {
+  @ApiOkResponse({ type: FlowListDoc })
+  list(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Query() { app }: ListFlowsQueryDto) {
     return this.call(req, p, 'GET', `/api/v1/flows${app ? `?app=${id(app)}` : ''}`);
   }
 
@@ -64,8 +66,9 @@ export class FlowsAdminHttpController {
 
   @Get('flows/:id/runs')
   @ApiOperation({ summary: "A flow's runs, most recent first" })
-  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query('limit') limit?: string) {
-    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${id(limit)}` : ''}`);
+  @ApiOkResponse({ type: RunListDoc })
+  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit }: ListRunsQueryDto) {
+    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${limit}` : ''}`);
   }
 
   @Get('runs/:processId')

@@ -267,6 +267,20 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('lists the most recent runs up to the limit asked, and refuses a limit that is not one', async () => {
+    const flow = await defineFlow(t, { name: `Listed ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const started: string[] = [];
+    for (const n of [1, 2, 3]) started.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { n } })).body.processId);
+    const listed = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=2`, key(t.orgKey));
+    expect(listed.body.runs.map((r: { processId: string }) => r.processId)).toEqual([started[2], started[1]]);
+    for (const limit of ['abc', '0', '-1', '1.5', '501', '1&limit=2']) {
+      const res = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=${limit}`, key(t.orgKey));
+      expect({ limit, status: res.status, errors: res.body.errors }).toEqual({ limit, status: 400, errors: [{ field: 'limit', message: 'limit must be a whole number from 1 to 500' }] });
+    }
+    const twoApps = await call('GET', '/api/v1/flows?app=Tests&app=Other', key(t.orgKey));
+    expect([twoApps.status, twoApps.body.errors]).toEqual([400, [{ field: 'app', message: 'app must be given once' }]]);
+  });
+
   it('returns the same process for the same Idempotency-Key', async () => {
     const flow = await defineFlow(t, { name: `Idem ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
     const headers = { ...key(t.orgKey), 'idempotency-key': randomUUID() };

@@ -2,19 +2,14 @@ import { Body, Controller, Param, Patch, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
 import { ChangePlanDto, CreateInstanceDto, CreateUserDto, InstanceDto, UserDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
 
-const requireOperator = (principal: Principal) => {
-  if (principal.kind !== 'operator') throw ApiException.invalidToken();
-};
-
 @ApiTags('operator')
 @Controller('api/v1/operator/instances')
-@Authenticated({ operator: true, sessions: false })
+@Authenticated({ operatorOnly: true })
 export class OperatorInstancesHttpController {
   constructor(
     private readonly keys: KeysForwarder,
@@ -25,7 +20,6 @@ export class OperatorInstancesHttpController {
   @ApiOperation({ summary: 'Create an instance and its credit account' })
   @ApiCreatedResponse({ type: InstanceDto })
   async create(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Body() dto: CreateInstanceDto): Promise<InstanceDto> {
-    requireOperator(principal);
     const instance = await this.keys.call<InstanceDto>(request, principal, 'POST', '/instances', dto);
     await this.syncCreditAccount(request, instance);
     return instance;
@@ -40,7 +34,6 @@ export class OperatorInstancesHttpController {
     @Param('id') id: string,
     @Body() dto: ChangePlanDto,
   ): Promise<InstanceDto> {
-    requireOperator(principal);
     const instance = await this.keys.call<InstanceDto>(request, principal, 'PATCH', `/instances/${encodeURIComponent(id)}`, dto);
     // Also when nothing changed: a PATCH repairs an account a failed creation left behind.
     await this.syncCreditAccount(request, instance);
@@ -56,7 +49,6 @@ export class OperatorInstancesHttpController {
     @Param('id') id: string,
     @Body() dto: CreateUserDto,
   ): Promise<UserDto> {
-    requireOperator(principal);
     return this.keys.call<UserDto>(request, principal, 'POST', `/instances/${encodeURIComponent(id)}/users`, dto);
   }
 

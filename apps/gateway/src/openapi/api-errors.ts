@@ -3,7 +3,7 @@ import { ApiExtension, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaP
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { ErrorCode, statusForCode } from '@tollgate/contracts';
 
-class FieldErrorDoc {
+export class FieldErrorDoc {
   @ApiProperty({ example: 'limit' }) field!: string;
   @ApiProperty({ example: 'limit must be a whole number of at least 1' }) message!: string;
 }

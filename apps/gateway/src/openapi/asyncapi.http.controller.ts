@@ -15,7 +15,7 @@ export class AsyncApiHttpController {
   @Public()
   @Get('asyncapi.json')
   @ApiOperation({ summary: 'AsyncAPI 3.0 document of every event on Kafka: topics, event types and versions, payload schemas' })
-  @ApiOkResponse({ description: 'the document' })
+  @ApiOkResponse({ description: 'the document', schema: { type: 'object', additionalProperties: true } })
   asyncApi(): Record<string, unknown> {
     return (this.document ??= asyncApiDocument({ brokers: this.config.KAFKA_BROKERS[0] }));
   }

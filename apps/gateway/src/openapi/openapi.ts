@@ -9,7 +9,8 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .setDescription('API keys, metered data queries, batch ingest and flow endpoints.')
     .setVersion('1')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'apiKey')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key, console session or operator token' }, 'bearer')
+    // Not JWTs (the default format said so): keys, sessions and the operator token are opaque strings.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'API key, console session or operator token' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'access_token' }, 'accessToken')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'keyParameter')
     .build();

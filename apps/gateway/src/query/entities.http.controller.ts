@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
@@ -9,6 +9,7 @@ import { Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { nonFiniteNumberErrors } from './non-finite-numbers';
 import { QueryForwarding } from './query-forwarding';
+import { AggregateAnswerDoc, BatchAcceptedDoc, BatchDoneDoc, DefinedEntityTypeDoc, EntityListDoc, TaskDoc } from './query-answers.doc';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -31,6 +32,7 @@ export class EntitiesHttpController {
   @Get('entities')
   @Authenticated()
   @ApiOperation({ summary: 'Entity types with their fields and record counts (free)' })
+  @ApiOkResponse({ type: EntityListDoc })
   async list(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.forwarding.free(request, reply, principal, { method: 'GET', path: '/api/v1/entities' });
   }
@@ -38,6 +40,8 @@ export class EntitiesHttpController {
   @Post('entities')
   @Authenticated({ scopes: ['ingest', 'admin'] })
   @ApiOperation({ summary: 'Defines an entity type, or adds fields to one (201 when new, 200 otherwise)' })
+  @ApiCreatedResponse({ type: DefinedEntityTypeDoc, description: 'a new entity type' })
+  @ApiOkResponse({ type: DefinedEntityTypeDoc, description: 'fields added to an existing one' })
   async define(
     @Body() body: DefineEntityTypeDto,
     @CurrentPrincipal() principal: Principal,
@@ -53,8 +57,8 @@ export class EntitiesHttpController {
   @Post('entities/:name/batch')
   @Authenticated({ scopes: ['ingest', 'admin'] })
   @ApiOperation({ summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id' })
-  @ApiOkResponse({ description: '`{"status":"ok","inserted","updated","deleted"}`' })
-  @ApiAcceptedResponse({ description: '`{"status":"ok","taskId"}`' })
+  @ApiOkResponse({ type: BatchDoneDoc, description: 'applied: what changed' })
+  @ApiAcceptedResponse({ type: BatchAcceptedDoc, description: '`async: true`: see `GET /api/v1/tasks/{taskId}`' })
   async batch(
     @Param('name') name: string,
     @Body() body: BatchDto,
@@ -72,6 +76,7 @@ export class EntitiesHttpController {
   @Get('tasks/:taskId')
   @Authenticated()
   @ApiOperation({ summary: 'Status of an asynchronous batch: pending, ok (with counts) or error (with details)' })
+  @ApiOkResponse({ type: TaskDoc })
   async task(
     @Param('taskId') taskId: string,
     @CurrentPrincipal() principal: Principal,
@@ -86,7 +91,7 @@ export class EntitiesHttpController {
   @Authenticated({ scopes: ['query'] })
   @Metered('1')
   @ApiOperation({ summary: 'select / group_by / where / order_by / limit over one entity; at most 20,000 rows (capped); one credit' })
-  @ApiOkResponse({ description: '`{"status":"ok","columns":[{"name","type"}],"rows":[…],"capped":bool}`' })
+  @ApiOkResponse({ type: AggregateAnswerDoc })
   async aggregate(
     @Param('name') name: string,
     @Body() body: AggregateDto,

@@ -49,6 +49,11 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 3);
   });
 
+  it('passes variables as sent, whatever they are named', async () => {
+    const res = await gql(key, 'query ($constructor: Int) { actions(limit: $constructor, sort: alpha, order: asc) { id } }', { variables: { constructor: 1 } });
+    expect([res.status, res.body.data]).toEqual([200, { actions: [{ id: 'a3' }] }]);
+  });
+
   it('gives each key kind its schema: a data key sees only its entities, only personal keys get mine', async () => {
     const typesOf = async (k: string) =>
       ((await gql(k, '{ __schema { queryType { fields { name args { name } } } } }')).body.data.__schema.queryType.fields as {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto, MAX_ENTITIES_PER_QUERY } from '@tollgate/contracts';
@@ -10,6 +10,7 @@ import { GraphqlChecks } from './graphql-checks';
 import { PLAYGROUND_PAGE } from './graphql-playground';
 import { graphqlRootFields, parseGraphql } from './graphql-root-fields';
 import { QueryForwarding } from './query-forwarding';
+import { GraphqlAnswerDoc } from './query-answers.doc';
 import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
 
 @ApiTags('query')
@@ -26,7 +27,7 @@ export class GraphqlHttpController {
   @ApiOperation({
     summary: 'GraphQL over the records: one root field per entity type the key may read; one credit per root field read',
   })
-  @ApiOkResponse({ description: '`{"data":{…},"errors"?:[…],"extensions":{"cost","remaining"}}`' })
+  @ApiOkResponse({ type: GraphqlAnswerDoc })
   async query(
     @Body() body: GraphqlRequestDto,
     @CurrentPrincipal() principal: Principal,
@@ -54,7 +55,7 @@ export class GraphqlHttpController {
   @Get()
   @AnyQueryParameters() // a page, not an API call: whatever a browser adds to its URL is no error
   @ApiOperation({ summary: 'GraphiQL playground (put a key in its headers editor)' })
-  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'the playground page', content: { 'text/html': { schema: { type: 'string' } } } })
   playground(@Res() reply: FastifyReply): void {
     void reply.type('text/html; charset=utf-8').send(PLAYGROUND_PAGE);
   }

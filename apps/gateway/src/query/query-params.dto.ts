@@ -34,13 +34,13 @@ export class EntityQueryParamsDto {
   @IsIn(['asc', 'desc'])
   order?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'only records the caller holds a responsibility in (personal keys)' })
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'only records the caller holds a responsibility in (personal keys)' })
   @IsOptional()
   @IsIn(['true', 'false'])
   @Transform(asParameter)
   mine?: string;
 
-  @ApiPropertyOptional({ example: '100', description: 'max records per entity; default: all' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 100, description: 'max records per entity; default: all' })
   @IsOptional()
   @Matches(/^[1-9]\d{0,8}$/, { message: 'limit must be a whole number of at least 1' })
   @Transform(asParameter)
@@ -62,7 +62,7 @@ export class EntityQueryParamsDto {
   @IsIn([',', ';', '|', '\t'])
   delimiter?: string;
 
-  @ApiPropertyOptional({ example: '5000', description: 'ms; lower than the server limit (25 s by default) only' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 5000, description: 'ms; lower than the server limit (25 s by default) only' })
   @IsOptional()
   @Matches(/^[1-9]\d{0,8}$/, { message: 'timeout must be a whole number of milliseconds' })
   @Transform(asParameter)

@@ -242,6 +242,13 @@ describe('query through the gateway (e2e)', () => {
     });
   });
 
+  it('stores records as sent, whatever their fields are named: constructor, toString', async () => {
+    const sent = { id: 'o1', title: 'Object words', constructor: 'builder', detail: { toString: 'text', hasOwnProperty: true, constructor: { name: 'x' } } };
+    await defineAndLoad(key, 'object_words', [{ name: 'constructor', type: 'string' }, { name: 'detail', type: 'json' }], [sent]);
+    const [stored] = (await as(key, 'GET', '/api/v1/entities/object_words.json')).body.data.object_words;
+    expect(stored).toMatchObject({ constructor: 'builder', detail: sent.detail });
+  });
+
   it('applies batches in order, all or nothing, and runs async batches as tasks', async () => {
     const ok = await as(key, 'POST', '/api/v1/entities/graphs/batch', {
       operations: [
@@ -272,6 +279,16 @@ describe('query through the gateway (e2e)', () => {
     await eventually(async () => expect((await as(key, 'GET', `/api/v1/tasks/${queued.body.taskId}`)).body.status).toBe('ok'));
     const dataKey = (await issue(t, { kind: 'data', description: 'reader', scopes: ['query'], entities: ['graphs'] })).key;
     expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
+  });
+
+  it('refuses an entity name too long to appear in a URL, and serves the longest allowed one at every path', async () => {
+    const tooLong = await as(key, 'POST', '/api/v1/entities', { name: `e${'x'.repeat(63)}`, fields: [] });
+    expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'name', message: 'name must be at most 63 characters' }]]);
+    const longest = `e${'x'.repeat(62)}`;
+    await defineAndLoad(key, longest, [{ name: 'n', type: 'number' }], [{ id: 'l1', title: 'Long', n: 1 }]);
+    expect((await as(key, 'GET', `/api/v1/entities/${longest}.json`)).body.data[longest]).toHaveLength(1);
+    const aggregated = await as(key, 'POST', `/api/v1/entities/${longest}/aggregate`, { select: [{ name: 'n', agg: 'sum' }] });
+    expect([aggregated.status, aggregated.body.rows]).toEqual([200, [[1]]]);
   });
 
   it('aggregates for one credit', async () => {

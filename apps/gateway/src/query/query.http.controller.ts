@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
@@ -7,10 +7,12 @@ import { Authenticated } from '../auth/authenticated.decorator';
 import { Metered } from '../openapi/api-errors';
 import { EntityQueryParamsDto, listOf, QueryParamsDto } from './query-params.dto';
 import { QueryForwarding, queryString } from './query-forwarding';
+import { QUERY_ANSWER_CONTENT, QueryAnswerDoc } from './query-answers.doc';
 
 const ENTITY_PATH = /^([a-z][a-z0-9_]*)(\.(json|csv|xml))?$/;
 
 @ApiTags('query')
+@ApiExtraModels(QueryAnswerDoc)
 @Controller('api/v1')
 export class QueryHttpController {
   constructor(private readonly forwarding: QueryForwarding) {}
@@ -19,8 +21,7 @@ export class QueryHttpController {
   @Authenticated({ scopes: ['query'] })
   @Metered('one credit per entity')
   @ApiOperation({ summary: 'Records of one or more entities (one credit per entity); JSON, CSV or XML by extension or format' })
-  @ApiProduces('application/json', 'text/csv', 'application/xml')
-  @ApiOkResponse({ description: '`{"status":"ok","data":{"<entity>":[records]},"meta":{"cost","remaining"}}`, streamed' })
+  @ApiOkResponse({ description: 'the records, streamed', content: QUERY_ANSWER_CONTENT })
   async query(
     @Query() params: QueryParamsDto,
     @CurrentPrincipal() principal: Principal,
@@ -39,7 +40,7 @@ export class QueryHttpController {
   @Metered('1')
   @ApiOperation({ summary: 'Records of one entity (one credit), as the query endpoint' })
   @ApiParam({ name: 'name', example: 'actions.csv', description: 'entity name, optionally with .json, .csv or .xml' })
-  @ApiProduces('application/json', 'text/csv', 'application/xml')
+  @ApiOkResponse({ description: 'the records, streamed', content: QUERY_ANSWER_CONTENT })
   async entity(
     @Param('name') name: string,
     @Query() params: EntityQueryParamsDto,

@@ -61,6 +61,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.outageLogger.warn({ requestId: request.id }, `requests failing: database unavailable (${(exception as Error).message})`);
     }
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    // RFC 9110: a 401 names the scheme that would be accepted, whichever step refused (a relayed one too).
+    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="tollgate"');
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

@@ -1,6 +1,7 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
+import { setAsideValuesAsSent } from './values-as-sent';
 
 /** class-validator's name for the rule an unknown property breaks under `forbidNonWhitelisted`. */
 const UNKNOWN_PROPERTY = 'whitelistValidation';
@@ -76,6 +77,16 @@ export class ApiValidationPipe extends ValidationPipe {
     const notAnObject = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
     if (metadata.type === 'body' && this.toValidate(metadata) && notAnObject) {
       throw ApiException.validation([{ field: 'body', message: 'must be a JSON object' }], 'The body must be a JSON object');
+    }
+    if (metadata.type === 'body' && this.toValidate(metadata) && metadata.metatype) {
+      const putBack = setAsideValuesAsSent(metadata.metatype, value);
+      let validated: unknown;
+      try {
+        validated = await super.transform(value, metadata);
+        return validated;
+      } finally {
+        putBack(validated);
+      }
     }
     if (metadata.type !== 'query') return super.transform(value, metadata);
     try {

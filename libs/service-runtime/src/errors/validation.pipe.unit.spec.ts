@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
+import { BatchDto, BatchOperationDto, GraphqlRequestDto } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
 import { ApiValidationPipe } from './validation.pipe';
 
@@ -86,5 +87,28 @@ describe('ApiValidationPipe', () => {
       expect(error.message).toBe('The body must be JSON');
       expect(error.options.errors).toEqual([{ field: 'body', message: expect.stringContaining('application/json') }]);
     }
+  });
+});
+
+describe('ApiValidationPipe and values kept as sent', () => {
+  const body = (metatype: Function) => ({ type: 'body' as const, metatype: metatype as never });
+  const words = () => ({ constructor: 'builder', prototype: 'draft', nested: { constructor: { name: 'x' }, toString: 'text' } });
+
+  it('keeps the records of a batch and GraphQL variables whole, whatever their keys are named', async () => {
+    const pipe = new ApiValidationPipe();
+    const batch = (await pipe.transform({ operations: [{ action: 'insert', rows: [{ id: 'r1', ...words() }] }] }, body(BatchDto))) as BatchDto;
+    expect(batch).toBeInstanceOf(BatchDto);
+    expect(batch.operations[0]).toBeInstanceOf(BatchOperationDto);
+    expect(batch.operations[0].rows).toEqual([{ id: 'r1', ...words() }]);
+    const graphql = (await pipe.transform({ query: '{ a }', variables: words() }, body(GraphqlRequestDto))) as GraphqlRequestDto;
+    expect(graphql.variables).toEqual(words());
+  });
+
+  it('still validates around them, and still strips such keys from the DTOs themselves', async () => {
+    const pipe = new ApiValidationPipe();
+    const error = await pipe.transform({ operations: [{ action: 'insert', rows: 'r1' }] }, body(BatchDto)).catch((e: unknown) => e);
+    expect((error as ApiException).options.errors).toEqual([{ field: 'operations.0.rows', message: 'rows must be an array' }]);
+    const named = await pipe.transform({ name: 'ok', constructor: 'x' }, body(Named));
+    expect(Object.keys(named as object)).toEqual(['name']);
   });
 });

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ListFlowsQueryDto } from '@tollgate/contracts';
 import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
 import { FlowRepository } from '../flow-repository';
 import { flowView } from '../flow-view';
@@ -22,9 +23,9 @@ export class FlowsHttpController {
   }
 
   @Get()
-  async list(@CurrentPrincipal() principal: Principal, @Query('app') app?: string) {
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: ListFlowsQueryDto) {
     assertCanManage(principal);
-    const flows = await this.flows.list(principal.instanceId, app);
+    const flows = await this.flows.list(principal.instanceId, query.app);
     return { flows: flows.map((f) => flowView(this.config.GATEWAY_URL, f)) };
   }
 

@@ -34,7 +34,7 @@ function transportStrategy(name: string): Type<unknown> {
       const credential = extract(request);
       if (credential === undefined) return [false, MISSING];
       const principal = await this.verifier.verify(credential, {
-        operator: request.tollgateAuth?.operator ?? false,
+        operator: Boolean(request.tollgateAuth?.operator || request.tollgateAuth?.operatorOnly),
         requestId: String(request.id),
       });
       if (!principal) return [false, INVALID];

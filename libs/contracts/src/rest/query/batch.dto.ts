@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { AsSent } from '../as-sent';
 export type BatchAction = 'insert' | 'insertOrUpdate' | 'delete';
 
 export const BATCH_ACTIONS: BatchAction[] = ['insert', 'insertOrUpdate', 'delete'];
@@ -17,6 +18,7 @@ export class BatchOperationDto {
 
   @ApiProperty({ type: 'array', items: {}, description: 'records (insert, insertOrUpdate) or primary key values (delete)' })
   @IsArray()
+  @AsSent()
   rows!: unknown[];
 }
 

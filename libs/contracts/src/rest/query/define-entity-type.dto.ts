@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { FIELD_TYPES, IDENTIFIER, type FieldType } from '../../events/query/entity-type-defined.v1';
 
 const NAME_RULE = { message: '$property must match ^[a-z][a-z0-9_]*$' };
@@ -16,10 +16,17 @@ export class EntityFieldDto {
   type!: FieldType;
 }
 
+/**
+ * An entity's name is a path segment (`/api/v1/entities/<name>.csv`), and HTTP routers refuse
+ * segments past 100 characters: a longer name could be defined but never read or written.
+ */
+export const MAX_ENTITY_NAME_LENGTH = 63;
+
 export class DefineEntityTypeDto {
-  @ApiProperty({ example: 'actions', pattern: IDENTIFIER.source })
+  @ApiProperty({ example: 'actions', pattern: IDENTIFIER.source, maxLength: MAX_ENTITY_NAME_LENGTH })
   @IsString()
   @Matches(IDENTIFIER, NAME_RULE)
+  @MaxLength(MAX_ENTITY_NAME_LENGTH, { message: `name must be at most ${MAX_ENTITY_NAME_LENGTH} characters` })
   name!: string;
 
   @ApiProperty({ required: false, default: 'id', description: '`id` or one of the fields (string or number)' })

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { AsSent } from '../as-sent';
 
 /** A GraphQL request over HTTP (`POST /graphql`): the document, its variables and which operation to run. */
 export class GraphqlRequestDto {
@@ -12,6 +13,7 @@ export class GraphqlRequestDto {
   @ApiProperty({ required: false, type: Object })
   @IsOptional()
   @IsObject()
+  @AsSent()
   variables?: Record<string, unknown>;
 
   @ApiProperty({ required: false })

@@ -1,0 +1,23 @@
+import { parse as parseForm } from 'node:querystring';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { jsonBodyText } from './strict-utf8';
+
+/**
+ * The bodies every service reads: JSON, decoded strictly and parsed by Fastify's own parser
+ * (prototype-poisoning checks included), and HTML forms (which carry `access_token` too).
+ */
+export function registerBodyParsers(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = jsonBodyText(Buffer.isBuffer(body) ? body : Buffer.from(body));
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, parseForm(body.toString())));
+}

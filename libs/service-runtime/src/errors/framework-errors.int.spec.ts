@@ -1,0 +1,89 @@
+import * as net from 'node:net';
+import { Controller, Get, Module, Param, type INestApplication } from '@nestjs/common';
+import { createService } from '../bootstrap';
+import { ServiceCoreModule } from '../service-core.module';
+
+@Controller('things')
+class ThingsController {
+  @Get(':id')
+  thing(@Param('id') id: string) {
+    return { id };
+  }
+}
+
+@Module({
+  imports: [ServiceCoreModule.forRoot({ name: 'router-errors-test', logLevel: 'silent', readiness: { useValue: [] } })],
+  controllers: [ThingsController],
+})
+class TestModule {}
+
+/** Sends raw bytes (a client may send what fetch would refuse to) and returns the whole answer. */
+function rawRequest(port: number, request: string): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const [head, body] = text.split('\r\n\r\n');
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) });
+    });
+  });
+}
+
+describe('answers the HTTP layer gives before any route runs', () => {
+  let app: INestApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await createService({ name: 'router-errors-test', module: TestModule, host: '127.0.0.1', port: 0 });
+    await app.listen(0, '127.0.0.1');
+    port = Number(new URL(await app.getUrl()).port);
+  });
+  afterAll(() => app.close());
+
+  const get = (path: string, headers = '') => rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headers}\r\n`);
+
+  it.each(['/things/%ZZ', '/things/%C3%28', '/no-route/%E0%A4%A'])('a path that is not percent-encoded UTF-8 (%s) is a 400 in the API shape', async (path) => {
+    const res = await get(path, 'X-Request-Id: client-7\r\n');
+    expect(res.status).toBe(400);
+    expect(res.headers['x-request-id']).toBe('client-7');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toEqual({
+      status: 'error',
+      code: 'validation_failed',
+      message: 'The URL path is not valid percent-encoded UTF-8',
+      requestId: 'client-7',
+      errors: [{ field: 'path', message: 'must be valid percent-encoded UTF-8' }],
+    });
+  });
+
+  it('a path segment longer than any name is a 404 in the API shape, and a valid one still answers', async () => {
+    const res = await get(`/things/${'a'.repeat(101)}`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ status: 'error', code: 'not_found', message: 'Not found', requestId: res.headers['x-request-id'] });
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+    expect((await get(`/things/${'a'.repeat(100)}`)).status).toBe(200);
+  });
+
+  it('headers over the size limit are a 431 in the API shape, with a request id', async () => {
+    const res = await get('/things/1', `X-Padding: ${'p'.repeat(20_000)}\r\n`);
+    expect(res.status).toBe(431);
+    expect(res.body).toEqual({
+      status: 'error',
+      code: 'validation_failed',
+      message: 'The request line and headers are too large',
+      requestId: res.headers['x-request-id'],
+    });
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+  });
+
+  it('a request that is not HTTP at all is a 400 in the API shape', async () => {
+    const res = await rawRequest(port, 'GARBAGE\r\n\r\n');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ status: 'error', code: 'validation_failed', message: 'Malformed HTTP request' });
+  });
+});
