@@ -66,6 +66,28 @@ const TOPIC_NOTES: Partial<Record<string, string>> = {
     'A host’s UserDeactivated also deactivates the user in Tollgate, which then publishes its own UserDeactivated with the host’s event as causationId.',
 };
 
+/** A message as the host product publishes it (see TOPIC_NOTES): the example of its message. */
+const fromHostProduct = (type: string): Schema => ({
+  name: 'fromHostProduct',
+  summary: 'Published by the host product for a Tollgate user it deactivated or downgraded',
+  payload: {
+    id: '0f8b6c1e-3d4a-4e5b-9c7d-2a1b3c4d5e6f',
+    type,
+    version: 1,
+    instanceId: 'demo',
+    aggregateId: 'host-user-4711',
+    sequence: 12,
+    occurredAt: '2026-03-01T09:30:00.000Z',
+    correlationId: 'host-request-8812',
+    data: { userId: '5ff9267a-aa7c-4bae-88b4-cb01af8e5486' },
+  },
+});
+
+const EXAMPLES: Partial<Record<string, Schema[]>> = {
+  'UserDeactivated.v1': [fromHostProduct('UserDeactivated')],
+  'UserDowngraded.v1': [fromHostProduct('UserDowngraded')],
+};
+
 /** The names of the schemas `schema` refers to, at any depth. */
 function refsOf(schema: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(schema)) schema.forEach((s) => refsOf(s, found));
@@ -107,6 +129,7 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
       name: event.type,
       title: `${event.type} v${event.version}`,
       ...(event.outsideStream ? { description: OUTSIDE_STREAM } : {}),
+      ...(EXAMPLES[asyncApiMessageId(event)] ? { examples: EXAMPLES[asyncApiMessageId(event)] } : {}),
       contentType: 'application/json',
       payload: {
         type: 'object',

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Parser } from '@asyncapi/parser';
-import { ALL_EVENTS } from './catalog';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { ALL_EVENTS, tollgateCatalog } from './catalog';
 import { asyncApiDocument, asyncApiMessageId } from './asyncapi';
 import { ALL_TOPICS, DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS } from './topics';
 
@@ -44,9 +46,23 @@ describe('AsyncAPI document of the event catalogue (unit)', () => {
     expect(outside.sort()).toEqual(['BatchTaskCompleted.v1', 'KeyUsed.v1', 'RecordsChanged.v1']);
   });
 
-  it('tells a host product what to send when it publishes identity events', () => {
+  it('tells a host product what to send when it publishes identity events, with an example of each', () => {
     const said = document.channels[TOPICS.identity].description;
     for (const part of ['UserDowngraded', 'UserDeactivated', '`instanceId`', '`data.userId`', 'fresh UUID', 'message key']) expect(said).toContain(part);
+    for (const id of ['UserDowngraded.v1', 'UserDeactivated.v1']) expect(document.components.messages[id].examples).toHaveLength(1);
+  });
+
+  it('gives examples that its own schemas accept, and that Tollgate’s consumers accept too', () => {
+    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+    ajv.addSchema(document, 'asyncapi');
+    const examples = Object.entries<any>(document.components.messages).flatMap(([id, m]) => (m.examples ?? []).map((e: any) => [id, e.payload] as const));
+    expect(examples.length).toBeGreaterThan(0);
+    for (const [id, payload] of examples) {
+      const valid = ajv.validate({ $ref: `asyncapi#/components/messages/${id}/payload` }, payload);
+      expect([id, valid, ajv.errorsText()]).toEqual([id, true, 'No errors']);
+      const topic = ALL_EVENTS.find((e) => asyncApiMessageId(e) === id)!.topic;
+      expect(tollgateCatalog.validate(JSON.stringify(payload), topic)).toMatchObject({ ok: true });
+    }
   });
 
   it('describes each message as the envelope around its data, with the data class’s fields and rules', () => {
