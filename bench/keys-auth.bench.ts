@@ -118,7 +118,7 @@ async function main() {
       results.downgrade.push(await until401(personal.key, t0));
       await call(keys(`/users/${user.id}`), 'PATCH', await asAdmin(), { roles: { query: 'admin' } });
 
-      // The downgraded key is deactivated by keys' reaction shortly after; until then it still counts as the active one.
+      // The downgrade deactivated the user's key in its own commit; a fresh one can be issued at once.
       let external: { key: string } | undefined;
       while (!external) {
         external = await call(keys('/keys'), 'POST', await asAdmin(), { kind: 'personal', description: `external ${i}`, ownerId: user.id }).catch(

@@ -3,13 +3,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
 import { IdempotentConsumer, type KafkaBus } from '@tollgate/event-sourcing';
 import { countDeadLettered } from '@tollgate/service-runtime';
-import { UUID } from '../identity/access';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
 
 export interface UserEventReaction {
   /** Consumer group (after the database prefix). WARNING: renaming it strands its offsets. */
   group: string;
-  /** An identity event whose data names the user (`userId`). */
+  /** An identity event whose data names the user (`userId`, a UUID: the contract refuses anything else). */
   eventType: string;
   /** What the host product's event does here, in the consumer's transaction. */
   apply(em: EntityManager, event: EventEnvelope, userId: string): Promise<void>;
@@ -41,7 +40,6 @@ export abstract class ReactToHostUserEvent extends ConsumerLifecycle {
       handlers: {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };
-          if (!UUID.test(userId)) return;
           const own = await em.query(`SELECT 1 FROM events WHERE event_id = $1`, [event.id]);
           if (own.length === 0) await reaction.apply(em, event, userId);
         },

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateCredential } from '@tollgate/auth';
-import { TOPICS } from '@tollgate/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS } from '@tollgate/contracts';
 import { EventStore, KafkaBus, peekOutbox } from '@tollgate/event-sourcing';
 import { metricsRegistry } from '@tollgate/service-runtime';
-import { createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { collectMessages, createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
 import type { KeysConfig } from '../config/keys.config';
 import { CredentialsService } from '../credentials/credentials.service';
 import { Hashing } from '../identity/hashing';
@@ -15,7 +15,7 @@ import { KeyDeactivation } from '../keys/key-deactivation';
 import { KeysService } from '../keys/keys.service';
 import { keysMigrations } from '../migrations';
 import { UsersService } from '../users/users.service';
-import { DeactivateKeysWhenUserDeactivated } from './deactivate-keys-when-user-deactivated.consumer';
+import { DEACTIVATION_GROUP, DeactivateKeysWhenUserDeactivated } from './deactivate-keys-when-user-deactivated.consumer';
 import { DeactivateKeysWhenUserDowngraded } from './deactivate-keys-when-user-downgraded.consumer';
 
 jest.setTimeout(60_000);
@@ -163,6 +163,23 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     );
     expect(await status(fresh.id)).toEqual({ status: 'active', deactivation_reason: null });
     expect((await users.get(instanceId, user.id)).status).toBe('active');
+  });
+
+  it('sets aside, with the reason, an outside event naming a user by an id that cannot be a Tollgate user id', async () => {
+    const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.identity)]);
+    try {
+      const messageKey = `host-user-${randomUUID()}`;
+      const envelope = { id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: messageKey, sequence: 1, occurredAt: new Date().toISOString(), data: { userId: 'u-4711' } };
+      await produceRaw(testBrokers(), TOPICS.identity, [{ key: messageKey, value: JSON.stringify(envelope) }]);
+      const dead = await eventually(() => {
+        const ours = dlq.messages.find((m) => m.key === messageKey && m.headers[DEAD_LETTER_HEADERS.consumerGroup].endsWith(DEACTIVATION_GROUP));
+        expect(ours).toBeDefined();
+        return ours!;
+      }, { timeoutMs: 20_000 });
+      expect(dead.headers[DEAD_LETTER_HEADERS.reason]).toBe('invalid UserDeactivated.v1 data: userId: userId must be a UUID');
+    } finally {
+      await dlq.stop();
+    }
   });
 
   it('ignores an outside event for another instance', async () => {

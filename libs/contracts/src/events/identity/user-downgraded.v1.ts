@@ -1,9 +1,10 @@
-import { IsString, MinLength } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import { defineEvent } from '../../event-contract';
 import { TOPICS } from '../../topics';
 
 export class UserDowngradedV1 {
-  @IsString() @MinLength(1) userId!: string;
+  /** The Tollgate user id (a UUID), also when the host product publishes the event. */
+  @IsUUID() userId!: string;
 }
 
 export const UserDowngraded = defineEvent('UserDowngraded', 1, TOPICS.identity, UserDowngradedV1);

@@ -1,10 +1,11 @@
-import { IsString, MinLength } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import { defineEvent } from '../../event-contract';
 import { TOPICS } from '../../topics';
 import { IsModuleRoles, type ModuleRoles } from './module-roles';
 
 export class UserRolesChangedV1 {
-  @IsString() @MinLength(1) userId!: string;
+  /** The Tollgate user id (a UUID), also when the host product publishes the event. */
+  @IsUUID() userId!: string;
   @IsModuleRoles() roles!: ModuleRoles;
 }
 
