@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { eventually } from '@tollgate/testing';
+import { e2ePlatform, eventually } from '@tollgate/testing';
 import { generateCredential } from '@tollgate/auth';
 import { authStatus, bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 
@@ -84,6 +84,20 @@ describe('gateway authentication', () => {
       await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit?day=not-a-day`, { 'x-api-key': t.orgKey }),
     ];
     expect(refusals.map((r) => [r.status, r.body.code])).toEqual(Array(4).fill([401, 'invalid_token']));
+  });
+
+  it('takes the operator token only from the Authorization header', async () => {
+    const token = e2ePlatform().operatorToken;
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date()); // the instance's day
+    const audit = `/api/v1/operator/instances/${t.instanceId}/credits/audit?day=${today}`;
+    expect((await call('GET', audit, operator())).status).toBe(200);
+    const elsewhere = [
+      await call('GET', `${audit}&key=${token}`, {}),
+      await call('GET', `${audit}&access_token=${token}`, {}),
+      await call('GET', audit, { 'x-api-key': token }),
+      await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, { 'content-type': 'application/json' }, { access_token: token, dailyCredits: 5 }),
+    ];
+    expect(elsewhere.map((r) => [r.status, r.body.code])).toEqual(Array(4).fill([401, 'invalid_token']));
   });
 
   it('refuses a request whose credentials disagree, whichever of them is valid', async () => {

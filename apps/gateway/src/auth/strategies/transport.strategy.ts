@@ -34,7 +34,9 @@ function transportStrategy(name: string): Type<unknown> {
       const credential = extract(request);
       if (credential === undefined) return [false, MISSING];
       const principal = await this.verifier.verify(credential, {
-        operator: Boolean(request.tollgateAuth?.operator || request.tollgateAuth?.operatorOnly),
+        // The operator token travels only in the Authorization header: in a URL or a form it
+        // would end up in browser histories, proxy logs and referrers.
+        operator: name === 'bearer' && Boolean(request.tollgateAuth?.operator || request.tollgateAuth?.operatorOnly),
         requestId: String(request.id),
       });
       if (!principal) return [false, INVALID];
