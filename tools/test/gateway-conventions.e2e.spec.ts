@@ -196,6 +196,11 @@ describe('gateway conventions (API.md)', () => {
     expect(Object.keys(query.responses['400'].headers)).toEqual(['X-Request-Id']);
     expect(query.security.map((s: object) => Object.keys(s)[0]).sort()).toEqual(['accessToken', 'apiKey', 'bearer', 'keyParameter']);
     expect(components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' });
+    // A flow may allow anonymous calls: its trigger and poll routes take a credential, or none.
+    for (const [path, method] of [['/api/1/action/{app}/{flow}/trigger', 'post'], ['/api/1/action/{flow}/poll/{processId}', 'get']]) {
+      expect(paths[path][method].security).toContainEqual({});
+    }
+    expect(query.security).not.toContainEqual({});
     expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
     expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
     expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { KeyScope } from '@tollgate/contracts';
-import { ApiErrors } from '../openapi/api-errors';
+import { ApiErrors, CredentialOptional } from '../openapi/api-errors';
 import { CredentialGuard } from './credential.guard';
 
 export interface AuthOptions {
@@ -34,5 +34,6 @@ export function Authenticated(options: AuthOptions = {}): MethodDecorator & Clas
     ApiSecurity('keyParameter'),
     // Anonymous-capable routes too: a credential that is sent must be a valid one.
     ApiErrors(401, 403),
+    ...(options.anonymous ? [CredentialOptional()] : []),
   );
 }

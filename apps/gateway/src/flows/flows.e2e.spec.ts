@@ -267,6 +267,13 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(runs).toHaveLength(1);
   });
 
+  it('hands a flow every field of a form body, past the thousandth', async () => {
+    const flow = await defineFlow(t, { name: `Form ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[$input.body.f1500, $input.body.f1]' }] });
+    const form = new URLSearchParams(Array.from({ length: 1500 }, (_, i): [string, string] => [`f${i + 1}`, `v${i + 1}`])).toString();
+    const res = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'content-type': 'application/x-www-form-urlencoded' }, rawBody: form });
+    expect([res.status, res.body.data]).toEqual([200, { got: ['v1500', 'v1'] }]);
+  });
+
   it('lists the most recent runs up to the limit asked, and refuses a limit that is not one', async () => {
     const flow = await defineFlow(t, { name: `Listed ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
     const started: string[] = [];

@@ -50,6 +50,13 @@ export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorat
   return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ApiError, ...errorResponse(status) })));
 }
 
+/** Marks a route that also answers without a credential; see `addCommonErrors`. */
+const OPTIONAL_CREDENTIAL_EXTENSION = 'x-tollgate-credential-optional';
+
+export function CredentialOptional(): MethodDecorator & ClassDecorator {
+  return ApiExtension(OPTIONAL_CREDENTIAL_EXTENSION, true);
+}
+
 /** Marks a route that charges credits (`x-tollgate-cost` says how many); see `addCommonErrors`. */
 const COST_EXTENSION = 'x-tollgate-cost';
 
@@ -76,8 +83,8 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as 
 /**
  * Adds to every operation the errors any route of its kind can answer, where its decorators did
  * not: 400 when it takes parameters or a body, 413 when it takes a body, 404 when its path names a
- * thing, 500 always; `X-Request-Id` to every answer, and the balance headers to the successes of
- * `@Metered` routes. Route-specific errors (401/403 from `@Authenticated`, 429/503/504 from
+ * thing, 500 always; `X-Request-Id` to every answer, the balance headers to the successes of
+ * `@Metered` routes, and the empty security requirement to routes that take no credential too. Route-specific errors (401/403 from `@Authenticated`, 429/503/504 from
  * `@Metered`) come from the routes' own decorators.
  */
 export function addCommonErrors(document: OpenAPIObject): OpenAPIObject {
@@ -92,6 +99,11 @@ export function addCommonErrors(document: OpenAPIObject): OpenAPIObject {
       if (path.includes('{')) statuses.push(404);
       for (const status of statuses) {
         operation.responses[status] ??= { ...errorResponse(status), content: { 'application/json': { schema } } };
+      }
+      // OpenAPI says "no credential at all" with an empty requirement beside the others.
+      if (OPTIONAL_CREDENTIAL_EXTENSION in operation) {
+        operation.security = [...(operation.security ?? []), {}];
+        delete (operation as Record<string, unknown>)[OPTIONAL_CREDENTIAL_EXTENSION];
       }
       const metered = COST_EXTENSION in operation;
       for (const [status, response] of Object.entries(operation.responses)) {

@@ -19,5 +19,6 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
     }
     parseJson(request, text, done);
   });
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, parseForm(body.toString())));
+  // Every field (Node's parser would keep the first 1,000 only): the body limit bounds them.
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, parseForm(body.toString(), undefined, undefined, { maxKeys: 0 })));
 }
