@@ -37,7 +37,7 @@ function Login({ onSignedIn, notice }) {
   return html`
     <main class="login">
       <h1>Tollgate console</h1>
-      ${notice && html`<p class="notice">${notice}</p>`}
+      ${notice && html`<p class="notice" role="status">${notice}</p>`}
       <form onSubmit=${submit}>
         <label>Instance <input name="instance" required autocomplete="organization" value=${form.instance} onInput=${field('instance')} /></label>
         <label>Email <input name="email" type="email" required autocomplete="username" value=${form.email} onInput=${field('email')} /></label>
@@ -108,13 +108,25 @@ function App() {
 
   useEffect(() => whenSessionEnds(() => signOut('Your session has ended. Sign in again.')), [signOut]);
 
+  const [callerError, setCallerError] = useState('');
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (!session) return;
-    api(session, 'GET', '/api/v1/auth/me').then(setCaller, () => undefined);
-  }, [session]);
+    setCallerError('');
+    // A 401 signs out (api() reports it); any other failure is said, with a way to try again.
+    api(session, 'GET', '/api/v1/auth/me').then(setCaller, (e) => e.status !== 401 && setCallerError(e.details));
+  }, [session, attempt]);
 
   if (!session) {
     return html`<${Login} notice=${notice} onSignedIn=${(s) => (saveSession(s), setNotice(''), setSession(s))} />`;
+  }
+  if (callerError) {
+    return html`
+      <main>
+        <p class="error" role="alert">The console could not load: ${callerError}</p>
+        <button type="button" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
+        <button type="button" class="secondary" onClick=${() => signOut()}>Sign out</button>
+      </main>`;
   }
   if (!caller) return html`<p class="loading">Loading…</p>`;
   return html`<${Shell} session=${session} caller=${caller} onSignOut=${() => signOut()} />`;

@@ -34,6 +34,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
   beforeEach(async () => {
     page = await browser.newPage();
     page.on('pageerror', (error) => problems.push(error.message));
+    // The browser logs every refused request itself (a wrong password is one); anything else is the console's.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
     // Everything the console loads comes from this gateway: no CDN, nothing from outside.
     page.on('request', (request) => {
       if (!request.url().startsWith(url('/'))) problems.push(`outside request: ${request.url()}`);
@@ -70,6 +74,24 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await signIn(page, t.instanceId, t.adminEmail, 'not the password');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong instance, email or password');
     expect(await page.getByRole('heading', { name: 'Query builder' }).count()).toBe(0);
+  });
+
+  it('says so when the platform cannot be reached at sign-in, instead of doing nothing', async () => {
+    await page.route('**/api/v1/auth/login', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The platform cannot be reached');
+    await page.unroute('**/api/v1/auth/login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+  });
+
+  it('offers to try again when the console cannot load, rather than loading forever', async () => {
+    await page.route('**/api/v1/auth/me', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The console could not load');
+    await page.unroute('**/api/v1/auth/me');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
   });
 
   it('builds the URL of a query as entities and filters are chosen, and that URL works with a key', async () => {
