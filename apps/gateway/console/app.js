@@ -48,28 +48,54 @@ function Login({ onSignedIn, notice }) {
     </main>`;
 }
 
+/** How long to wait before opening the balance stream again after it failed n times in a row. */
+const retryDelay = (failures) => Math.min(15_000, 1000 * 2 ** failures);
+
 /**
  * The instance's pool, kept current: read once, then pushed by the live balance stream on every
  * change, whoever spent the credits. EventSource cannot send headers, so the session goes in the URL.
+ * The stream ends when the session is refused, and EventSource gives up for good on an answer that
+ * is not a stream (401, 503): each failure asks the API why, so an ended session signs out
+ * (api() reports the 401), and anything else is said and retried until the stream is back.
  */
 function useBalance(session) {
   const [balance, setBalance] = useState(null);
+  const [problem, setProblem] = useState('');
   useEffect(() => {
     let open = true;
-    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), () => undefined);
-    const stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
-    stream.addEventListener('balance', (event) => setBalance(JSON.parse(event.data)));
+    let stream;
+    let timer;
+    let failures = 0;
+    const failed = (e) => open && e.status !== 401 && setProblem(`Remaining credits cannot be read: ${e.details}`);
+    const connect = () => {
+      stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
+      stream.addEventListener('balance', (event) => {
+        failures = 0;
+        setProblem('');
+        setBalance(JSON.parse(event.data));
+      });
+      stream.addEventListener('error', () => {
+        const closed = stream.readyState === EventSource.CLOSED;
+        api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+        if (!closed || !open) return;
+        if (failures > 0) setProblem((p) => p || 'The live credit balance is interrupted; reconnecting…');
+        timer = setTimeout(connect, retryDelay(failures++));
+      });
+    };
+    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+    connect();
     return () => {
       open = false;
+      clearTimeout(timer);
       stream.close();
     };
   }, [session.token]);
-  return balance;
+  return { balance, problem };
 }
 
 function Shell({ session, caller, onSignOut }) {
   const [page, setPage] = useState(currentPage);
-  const balance = useBalance(session);
+  const { balance, problem } = useBalance(session);
   useEffect(() => {
     const follow = () => setPage(currentPage());
     addEventListener('hashchange', follow);
@@ -86,6 +112,7 @@ function Shell({ session, caller, onSignOut }) {
         Remaining credits: <output data-testid="remaining-credits">${balance ? balance.remaining.toLocaleString('en') : '…'}</output>
         ${balance && html` / ${balance.dailyAllowance.toLocaleString('en')}`}
       </span>
+      ${problem && html`<span class="error" role="alert" data-testid="credits-problem">${problem}</span>`}
       <span class="who">${session.email} · ${session.instance}</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>
     </header>

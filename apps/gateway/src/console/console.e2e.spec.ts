@@ -85,6 +85,31 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByRole('heading', { name: 'Query builder' }).waitFor();
   });
 
+  it('signs out with a message, unasked, when the session is revoked while the page is open', async () => {
+    const other = await createUser(t, { users: 'admin', query: 'admin' });
+    await signIn(page, t.instanceId, other.email, other.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toMatch(/\d/));
+    expect((await call('PATCH', `/api/v1/users/${other.id}`, bearer(t.session), { status: 'deactivated' })).status).toBe(200);
+    // No click, no typing: the live balance stream ending is what tells the page.
+    await page.getByText('Your session has ended. Sign in again.').waitFor({ timeout: 15_000 });
+    expect(await page.getByLabel('Password').count()).toBe(1);
+    expect(await page.getByTestId('remaining-credits').count()).toBe(0);
+  });
+
+  it('says when the credit balance cannot be read, and shows it again once it can', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    await page.route('**/api/v1/credits**', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await expect(page.getByTestId('credits-problem').textContent()).resolves.toContain('Remaining credits cannot be read');
+    expect(await page.getByTestId('remaining-credits').textContent()).toBe('…');
+    await page.unroute('**/api/v1/credits**');
+    const now = await remaining(t.orgKey);
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(now.toLocaleString('en')), { timeoutMs: 20_000 });
+    expect(await page.getByTestId('credits-problem').count()).toBe(0);
+  });
+
   it('offers to try again when the console cannot load, rather than loading forever', async () => {
     await page.route('**/api/v1/auth/me', (route) => route.abort('connectionrefused'));
     await signIn(page, t.instanceId, t.adminEmail, t.password);
