@@ -42,6 +42,13 @@ export function QueryBuilderPage({ session, caller, balance }) {
       setError('');
       return;
     }
+    // The query refuses a period that ends before it starts: no URL for it, and say why.
+    if (params.from && params.to && params.from > params.to) {
+      ++asked.current;
+      setBuilt(null);
+      setError('The period ends before it starts: choose a "To" date on or after the "From" date.');
+      return;
+    }
     const ask = ++asked.current;
     const timer = setTimeout(() => {
       api(session, 'POST', '/api/v1/query-builder', builderBody(selected, params)).then(
@@ -98,8 +105,8 @@ export function QueryBuilderPage({ session, caller, balance }) {
         <h2>Parameters</h2>
         <fieldset>
           <legend>Period (days the records were created)</legend>
-          <label>From <input type="date" value=${params.from} onInput=${input('from')} /></label>
-          <label>To <input type="date" value=${params.to} onInput=${input('to')} /></label>
+          <label>From <input type="date" value=${params.from} max=${params.to || undefined} onInput=${input('from')} /></label>
+          <label>To <input type="date" value=${params.to} min=${params.from || undefined} onInput=${input('to')} /></label>
         </fieldset>
         <label>Sort by
           <select value=${params.sort} onChange=${input('sort')}>

@@ -119,6 +119,23 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByRole('heading', { name: 'Query builder' }).waitFor();
   });
 
+  it('explains a period that ends before it starts instead of building a URL the query refuses', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByLabel('From').fill('2026-01-02');
+    await page.getByLabel('To').fill('2026-01-01');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The period ends before it starts');
+    expect(await page.getByTestId('query-url').count()).toBe(0);
+
+    await page.getByLabel('To').fill('2026-01-02');
+    const built = url('/api/v1/query?entities=actions&from=2026-01-02&to=2026-01-02&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(built));
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const res = await fetch(built.replace('YOUR_KEY_VALUE', t.orgKey));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { actions: { id: string }[] } }).data.actions.map((a) => a.id)).toEqual(['a2']);
+  });
+
   it('builds the URL of a query as entities and filters are chosen, and that URL works with a key', async () => {
     await signIn(page, t.instanceId, t.adminEmail, t.password);
     await page.getByLabel(/actions/).check();
