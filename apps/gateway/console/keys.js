@@ -152,31 +152,33 @@ export function KeysPage({ session, caller }) {
         <button type="button" class="danger" disabled=${picked.length === 0} onClick=${deleteKeys}>Delete${picked.length ? ` (${picked.length})` : ''}</button>
       </div>
       ${error && html`<p class="error" role="alert">${error}</p>`}
-      <table class="keys">
-        <thead>
-          <tr><th></th><th>Key</th><th>Kind</th><th>Owner</th><th>Description</th><th>Scopes</th><th>Status</th><th>Last used</th><th>Created</th></tr>
-        </thead>
-        <tbody>
-          ${keys.map(
-            (key) => html`
-              <tr data-key-id=${key.id} class=${key.status}>
-                <td>
-                  ${key.status !== 'revoked' &&
-                  html`<input type="checkbox" aria-label=${`Select ${key.prefix}`} checked=${picked.includes(key.id)}
-                    onChange=${() => setPicked((p) => (p.includes(key.id) ? p.filter((id) => id !== key.id) : [...p, key.id]))} />`}
-                </td>
-                <td><code>${key.prefix}</code></td>
-                <td>${key.kind}${key.entities ? html`<br /><span class="hint">${key.entities.join(', ')}</span>` : ''}</td>
-                <td>${owner(key)}</td>
-                <td>${key.description}</td>
-                <td>${key.scopes.join(', ')}</td>
-                <td>${key.status}${key.deactivationReason ? html`<br /><span class="hint">${key.deactivationReason.replace(/_/g, ' ')}</span>` : ''}</td>
-                <td>${when(key.lastUsedAt)}</td>
-                <td>${when(key.createdAt)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      <div class="table-scroll" role="region" aria-label="Key list" tabindex="0">
+        <table class="keys">
+          <thead>
+            <tr><th></th><th>Key</th><th>Kind</th><th>Owner</th><th>Description</th><th>Scopes</th><th>Status</th><th>Last used</th><th>Created</th></tr>
+          </thead>
+          <tbody>
+            ${keys.map(
+              (key) => html`
+                <tr data-key-id=${key.id} class=${key.status}>
+                  <td>
+                    ${key.status !== 'revoked' &&
+                    html`<input type="checkbox" aria-label=${`Select ${key.prefix}`} checked=${picked.includes(key.id)}
+                      onChange=${() => setPicked((p) => (p.includes(key.id) ? p.filter((id) => id !== key.id) : [...p, key.id]))} />`}
+                  </td>
+                  <td><code>${key.prefix}</code></td>
+                  <td>${key.kind}${key.entities ? html`<br /><span class="hint">${key.entities.join(', ')}</span>` : ''}</td>
+                  <td>${owner(key)}</td>
+                  <td>${key.description}</td>
+                  <td>${key.scopes.join(', ')}</td>
+                  <td>${key.status}${key.deactivationReason ? html`<br /><span class="hint">${key.deactivationReason.replace(/_/g, ' ')}</span>` : ''}</td>
+                  <td>${when(key.lastUsedAt)}</td>
+                  <td>${when(key.createdAt)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
       ${keys.length === 0 && html`<p>No keys yet.</p>`}
     </section>
     <${CreateKey} session=${session} caller=${caller} users=${users} entities=${entities} onIssued=${(k) => (setIssued(k), load())} />`;
