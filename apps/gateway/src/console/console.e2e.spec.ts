@@ -203,6 +203,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = await page.getByTestId('issued-key').inputValue();
     expect(key).toMatch(/^tg_\w+p$/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
     const me = await call('GET', '/api/v1/auth/me', { 'x-api-key': key });
     expect(me.body).toEqual(expect.objectContaining({ kind: 'personal', userId: owner.id }));
 
@@ -225,6 +229,24 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await expect(row(me.body.keyId).textContent()).resolves.toContain('revoked');
     expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': key })).status).toBe(401);
     expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': old.key })).status).toBe(401);
+  });
+
+  it('shows a key whose owner lost the admin role as deactivated, with the reason', async () => {
+    const owner = await createUser(t, { query: 'admin' });
+    const key = await issue(t, { kind: 'personal', ownerId: owner.id, description: 'until the downgrade', scopes: ['query'] });
+    expect((await call('PATCH', `/api/v1/users/${owner.id}`, bearer(t.session), { roles: { query: 'reader' } })).status).toBe(200);
+    // The deactivation follows the downgrade event: wait for the API to say so before opening the page.
+    await eventually(async () => {
+      const { body } = await call('GET', '/api/v1/keys', bearer(t.session));
+      expect(body.keys.find((k: { id: string }) => k.id === key.id).status).toBe('deactivated');
+    });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const row = page.locator(`tr[data-key-id="${key.id}"]`);
+    await row.waitFor();
+    expect((await row.innerText()).replace(/\s+/g, ' ')).toContain('deactivated owner downgraded');
+    // Still listed and selectable, so it can be deleted.
+    expect(await row.getByRole('checkbox').isEnabled()).toBe(true);
   });
 
   it('fits a phone screen: no page-wide horizontal scrolling on either page', async () => {
