@@ -231,6 +231,21 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': old.key })).status).toBe(401);
   });
 
+  it('issues and copies a key with the keyboard alone', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('link', { name: 'API keys' }).press('Enter');
+    await page.getByLabel('Kind').selectOption('organization');
+    await page.getByLabel('Description').fill('keyboard only');
+    await page.getByLabel('Description').press('Enter');
+    const issued = page.getByTestId('issued-key');
+    await eventually(async () => expect(await issued.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true));
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await issued.inputValue());
+  });
+
   it('shows a key whose owner lost the admin role as deactivated, with the reason', async () => {
     const owner = await createUser(t, { query: 'admin' });
     const key = await issue(t, { kind: 'personal', ownerId: owner.id, description: 'until the downgrade', scopes: ['query'] });
