@@ -30,7 +30,7 @@ function IssuedKey({ issued, onDone }) {
     </section>`;
 }
 
-function CreateKey({ session, caller, users, entities, onIssued }) {
+function CreateKey({ session, caller, users, entities, entitiesError, onRetryEntities, onIssued }) {
   const admins = users.filter(isAdmin);
   const [kind, setKind] = useState('personal');
   const [ownerId, setOwnerId] = useState(caller.userId ?? '');
@@ -94,6 +94,9 @@ function CreateKey({ session, caller, users, entities, onIssued }) {
       ${kind === 'data' &&
       html`<fieldset>
         <legend>Entities it may read</legend>
+        ${entitiesError &&
+        html`<p class="error" role="alert">The entity list cannot be read: ${entitiesError}</p>
+          <button type="button" class="secondary" onClick=${onRetryEntities}>Try again</button>`}
         ${entities.map(
           (name) => html`<label class="inline"><input type="checkbox" checked=${chosen.includes(name)} onChange=${() => setChosen(flip(chosen, name))} /> ${name}</label>`,
         )}
@@ -109,20 +112,29 @@ export function KeysPage({ session, caller }) {
   const [keys, setKeys] = useState(null);
   const [users, setUsers] = useState([]);
   const [entities, setEntities] = useState([]);
+  const [entitiesError, setEntitiesError] = useState('');
   const [picked, setPicked] = useState([]);
   const [issued, setIssued] = useState(null);
   const [error, setError] = useState('');
 
-  const load = () =>
-    Promise.all([api(session, 'GET', '/api/v1/keys'), api(session, 'GET', '/api/v1/users'), api(session, 'GET', '/api/v1/entities')]).then(
-      ([k, u, e]) => {
+  // The entity list only serves data keys (another service answers it): without it, keys are still listed, issued and deleted.
+  const loadEntities = () =>
+    api(session, 'GET', '/api/v1/entities').then(
+      (e) => (setEntities(e.entities.map((x) => x.name)), setEntitiesError('')),
+      (e) => setEntitiesError(e.details),
+    );
+  const load = () => {
+    void loadEntities();
+    return Promise.all([api(session, 'GET', '/api/v1/keys'), api(session, 'GET', '/api/v1/users')]).then(
+      ([k, u]) => {
         setKeys(k.keys);
         setUsers(u.users);
-        setEntities(e.entities.map((x) => x.name));
         setPicked((p) => p.filter((id) => k.keys.some((key) => key.id === id && key.status !== 'revoked')));
       },
       (e) => setError(e.details),
     );
+  };
+  const retry = () => (setError(''), load());
 
   useEffect(() => {
     if (allowed) void load();
@@ -131,7 +143,14 @@ export function KeysPage({ session, caller }) {
   if (!allowed) {
     return html`<section><h1>API keys</h1><p class="notice">Key administration needs the admin role of the Users module.</p></section>`;
   }
-  if (!keys) return error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="loading">Loading…</p>`;
+  if (!keys && !error) return html`<p class="loading">Loading…</p>`;
+  if (!keys) {
+    return html`<section>
+      <h1>API keys</h1>
+      <p class="error" role="alert">The keys cannot be listed: ${error}</p>
+      <button type="button" onClick=${retry}>Try again</button>
+    </section>`;
+  }
 
   const owner = (key) => {
     if (!key.ownerId) return 'the instance';
@@ -188,5 +207,6 @@ export function KeysPage({ session, caller }) {
       </div>
       ${keys.length === 0 && html`<p>No keys yet.</p>`}
     </section>
-    <${CreateKey} session=${session} caller=${caller} users=${users} entities=${entities} onIssued=${(k) => (setIssued(k), load())} />`;
+    <${CreateKey} session=${session} caller=${caller} users=${users} entities=${entities} entitiesError=${entitiesError}
+      onRetryEntities=${loadEntities} onIssued=${(k) => (setIssued(k), load())} />`;
 }

@@ -22,6 +22,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const isAdmin = Object.values(caller.roles ?? {}).includes('admin');
   const [catalogue, setCatalogue] = useState(null);
   const [loadError, setLoadError] = useState('');
+  const [attempt, setAttempt] = useState(0);
   const [selected, setSelected] = useState([]);
   const [params, setParams] = useState(DEFAULTS);
   const [built, setBuilt] = useState(null);
@@ -31,8 +32,10 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const asked = useRef(0);
 
   useEffect(() => {
-    if (isAdmin) api(session, 'GET', '/api/v1/entities').then((r) => setCatalogue(r.entities), (e) => setLoadError(e.details));
-  }, [session.token, isAdmin]);
+    if (!isAdmin) return;
+    setLoadError('');
+    api(session, 'GET', '/api/v1/entities').then((r) => setCatalogue(r.entities), (e) => setLoadError(e.details));
+  }, [session.token, isAdmin, attempt]);
 
   // The URL follows every change at once; an answer to an older change is dropped.
   useEffect(() => {
@@ -71,7 +74,13 @@ export function QueryBuilderPage({ session, caller, balance }) {
   if (!isAdmin) {
     return html`<section><h1>Query builder</h1><p class="notice">The query builder is for administrators of at least one module.</p></section>`;
   }
-  if (loadError) return html`<section><h1>Query builder</h1><p class="error" role="alert">${loadError}</p></section>`;
+  if (loadError) {
+    return html`<section>
+      <h1>Query builder</h1>
+      <p class="error" role="alert">The entity types cannot be listed: ${loadError}</p>
+      <button type="button" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
+    </section>`;
+  }
   if (!catalogue) return html`<p class="loading">Loading…</p>`;
 
   const toggle = (name) => {

@@ -246,6 +246,36 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await issued.inputValue());
   });
 
+  it('lists, issues and deletes keys while the entity types cannot be read, and both pages recover', async () => {
+    const doomed = await issue(t, { kind: 'organization', description: 'leaked', scopes: ['query'] });
+    await page.route('**/api/v1/entities', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity types cannot be listed');
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const row = page.locator(`tr[data-key-id="${doomed.id}"]`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Delete (1)' }).click();
+    await eventually(async () => expect(await row.textContent()).toContain('revoked'));
+    expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': doomed.key })).status).toBe(401);
+    // Only a data key needs the entity list, and it says so.
+    await page.getByLabel('Kind').selectOption('data');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity list cannot be read');
+
+    await page.unroute('**/api/v1/entities');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('group', { name: 'Entities it may read' }).getByLabel('graphs').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    await page.route('**/api/v1/entities', (route) => route.abort('connectionrefused'));
+    await page.getByRole('link', { name: 'Query builder' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity types cannot be listed');
+    await page.unroute('**/api/v1/entities');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByLabel(/actions/).waitFor();
+  });
+
   it('shows a key whose owner lost the admin role as deactivated, with the reason', async () => {
     const owner = await createUser(t, { query: 'admin' });
     const key = await issue(t, { kind: 'personal', ownerId: owner.id, description: 'until the downgrade', scopes: ['query'] });
