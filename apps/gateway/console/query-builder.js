@@ -90,6 +90,8 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const set = (name, value) => setParams((p) => ({ ...p, [name]: value }));
   const input = (name) => (event) => set(name, event.currentTarget.value);
   const canAfford = (name) => selected.includes(name) || remaining === undefined || selected.length < remaining;
+  // A disabled box says nothing by itself (a title shows only on hover): say why, in the page.
+  const limited = catalogue.some((e) => !canAfford(e.name));
 
   return html`
     <h1>Query builder</h1>
@@ -98,12 +100,22 @@ export function QueryBuilderPage({ session, caller, balance }) {
         <h2>Query content</h2>
         <p class="hint">1 entity = 1 credit; filters do not change the cost.</p>
         ${catalogue.length === 0 && html`<p>This instance has no entity types yet.</p>`}
+        ${limited &&
+        html`<p class="notice" id="credits-limit">
+          ${remaining === 1 ? '1 credit remains' : `${remaining} credits remain`} today: no more entities can be added until the pool resets.
+        </p>`}
         <ul class="entities">
           ${catalogue.map(
             (e) => html`
               <li>
                 <label title=${canAfford(e.name) ? '' : 'Not enough credits left'}>
-                  <input type="checkbox" checked=${selected.includes(e.name)} disabled=${!canAfford(e.name)} onChange=${() => toggle(e.name)} />
+                  <input
+                    type="checkbox"
+                    checked=${selected.includes(e.name)}
+                    disabled=${!canAfford(e.name)}
+                    aria-describedby=${canAfford(e.name) ? undefined : 'credits-limit'}
+                    onChange=${() => toggle(e.name)}
+                  />
                   ${e.name} <span class="count">${e.recordCount.toLocaleString('en')} records</span>
                 </label>
               </li>`,

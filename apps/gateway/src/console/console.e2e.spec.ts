@@ -191,6 +191,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
     // One credit left: one entity can still be chosen, a second cannot.
     await page.getByLabel(/actions/).check();
     expect(await page.getByLabel(/graphs/).isDisabled()).toBe(true);
+    // ...and the page says why, where the boxes are, not only in a tooltip.
+    const why = '1 credit remains today: no more entities can be added until the pool resets.';
+    await page.getByText(why).waitFor();
+    expect(await page.getByLabel(/graphs/).getAttribute('aria-describedby').then((id) => page.locator(`#${id}`).textContent())).toContain(why);
   });
 
   it('issues a key for another admin, shows it once, and deletes keys so they stop working', async () => {
