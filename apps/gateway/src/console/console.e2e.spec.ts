@@ -161,6 +161,30 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(String(before - 2)));
   });
 
+  it('builds and copies a query URL with the keyboard alone', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await page.goto(url('/console'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.instanceId);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.adminEmail);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.password);
+    await page.keyboard.press('Enter');
+    await page.getByLabel(/actions/).waitFor();
+    // Header links and Sign out come first, then the entities.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    await page.getByLabel('Format').focus();
+    await page.keyboard.press('ArrowDown');
+    const expected = url('/api/v1/query.csv?entities=actions&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(expected));
+    await page.getByRole('button', { name: 'Copy' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(expected);
+  });
+
   it('offers "only my items" to a session, for the URL its user will call with a personal key', async () => {
     await signIn(page, t.instanceId, t.adminEmail, t.password);
     await page.getByLabel(/actions/).check();
