@@ -125,18 +125,19 @@ function App() {
   const [session, setSession] = useState(loadSession);
   const [caller, setCaller] = useState(null);
   const [notice, setNotice] = useState('');
+  const [callerError, setCallerError] = useState('');
+  const [attempt, setAttempt] = useState(0);
 
   const signOut = useCallback((message = '') => {
     clearSession();
     setSession(null);
     setCaller(null);
+    setCallerError('');
     setNotice(message);
   }, []);
 
   useEffect(() => whenSessionEnds(() => signOut('Your session has ended. Sign in again.')), [signOut]);
 
-  const [callerError, setCallerError] = useState('');
-  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     if (!session) return;
     setCallerError('');
