@@ -51,7 +51,13 @@ export async function api(session, method, path, body) {
   const headers = { accept: 'application/json' };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    // fetch only throws when no answer came at all: say so in the same shape as any other failure.
+    throw new ApiError(0, { message: 'The platform cannot be reached. Check the connection and try again.' });
+  }
   const text = await response.text();
   let data;
   try {

@@ -37,7 +37,7 @@ function Login({ onSignedIn, notice }) {
   return html`
     <main class="login">
       <h1>Tollgate console</h1>
-      ${notice && html`<p class="notice">${notice}</p>`}
+      ${notice && html`<p class="notice" role="status">${notice}</p>`}
       <form onSubmit=${submit}>
         <label>Instance <input name="instance" required autocomplete="organization" value=${form.instance} onInput=${field('instance')} /></label>
         <label>Email <input name="email" type="email" required autocomplete="username" value=${form.email} onInput=${field('email')} /></label>
@@ -48,28 +48,54 @@ function Login({ onSignedIn, notice }) {
     </main>`;
 }
 
+/** How long to wait before opening the balance stream again after it failed n times in a row. */
+const retryDelay = (failures) => Math.min(15_000, 1000 * 2 ** failures);
+
 /**
  * The instance's pool, kept current: read once, then pushed by the live balance stream on every
  * change, whoever spent the credits. EventSource cannot send headers, so the session goes in the URL.
+ * The stream ends when the session is refused, and EventSource gives up for good on an answer that
+ * is not a stream (401, 503): each failure asks the API why, so an ended session signs out
+ * (api() reports the 401), and anything else is said and retried until the stream is back.
  */
 function useBalance(session) {
   const [balance, setBalance] = useState(null);
+  const [problem, setProblem] = useState('');
   useEffect(() => {
     let open = true;
-    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), () => undefined);
-    const stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
-    stream.addEventListener('balance', (event) => setBalance(JSON.parse(event.data)));
+    let stream;
+    let timer;
+    let failures = 0;
+    const failed = (e) => open && e.status !== 401 && setProblem(`Remaining credits cannot be read: ${e.details}`);
+    const connect = () => {
+      stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
+      stream.addEventListener('balance', (event) => {
+        failures = 0;
+        setProblem('');
+        setBalance(JSON.parse(event.data));
+      });
+      stream.addEventListener('error', () => {
+        const closed = stream.readyState === EventSource.CLOSED;
+        api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+        if (!closed || !open) return;
+        if (failures > 0) setProblem((p) => p || 'The live credit balance is interrupted; reconnecting…');
+        timer = setTimeout(connect, retryDelay(failures++));
+      });
+    };
+    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+    connect();
     return () => {
       open = false;
+      clearTimeout(timer);
       stream.close();
     };
   }, [session.token]);
-  return balance;
+  return { balance, problem };
 }
 
 function Shell({ session, caller, onSignOut }) {
   const [page, setPage] = useState(currentPage);
-  const balance = useBalance(session);
+  const { balance, problem } = useBalance(session);
   useEffect(() => {
     const follow = () => setPage(currentPage());
     addEventListener('hashchange', follow);
@@ -86,6 +112,7 @@ function Shell({ session, caller, onSignOut }) {
         Remaining credits: <output data-testid="remaining-credits">${balance ? balance.remaining.toLocaleString('en') : '…'}</output>
         ${balance && html` / ${balance.dailyAllowance.toLocaleString('en')}`}
       </span>
+      ${problem && html`<span class="error" role="alert" data-testid="credits-problem">${problem}</span>`}
       <span class="who">${session.email} · ${session.instance}</span>
       <button type="button" class="link" onClick=${onSignOut}>Sign out</button>
     </header>
@@ -98,11 +125,14 @@ function App() {
   const [session, setSession] = useState(loadSession);
   const [caller, setCaller] = useState(null);
   const [notice, setNotice] = useState('');
+  const [callerError, setCallerError] = useState('');
+  const [attempt, setAttempt] = useState(0);
 
   const signOut = useCallback((message = '') => {
     clearSession();
     setSession(null);
     setCaller(null);
+    setCallerError('');
     setNotice(message);
   }, []);
 
@@ -110,11 +140,21 @@ function App() {
 
   useEffect(() => {
     if (!session) return;
-    api(session, 'GET', '/api/v1/auth/me').then(setCaller, () => undefined);
-  }, [session]);
+    setCallerError('');
+    // A 401 signs out (api() reports it); any other failure is said, with a way to try again.
+    api(session, 'GET', '/api/v1/auth/me').then(setCaller, (e) => e.status !== 401 && setCallerError(e.details));
+  }, [session, attempt]);
 
   if (!session) {
     return html`<${Login} notice=${notice} onSignedIn=${(s) => (saveSession(s), setNotice(''), setSession(s))} />`;
+  }
+  if (callerError) {
+    return html`
+      <main>
+        <p class="error" role="alert">The console could not load: ${callerError}</p>
+        <button type="button" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
+        <button type="button" class="secondary" onClick=${() => signOut()}>Sign out</button>
+      </main>`;
   }
   if (!caller) return html`<p class="loading">Loading…</p>`;
   return html`<${Shell} session=${session} caller=${caller} onSignOut=${() => signOut()} />`;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, copyText, html } from './api.js';
 
 const SCOPES = ['query', 'ingest', 'flows', 'admin'];
@@ -13,17 +13,24 @@ function when(iso) {
 /** The key just issued: shown this once, never again. */
 function IssuedKey({ issued, onDone }) {
   const [copied, setCopied] = useState(false);
+  const field = useRef(null);
+  // The key appears above the form that asked for it: take the focus there, so the keyboard can copy it at once.
+  useEffect(() => {
+    setCopied(false);
+    field.current?.focus();
+    field.current?.select();
+  }, [issued.key]);
   return html`
     <section class="panel issued" role="status">
       <h2>Key created</h2>
       <p><strong>Copy it now: this is the only time it is shown.</strong> A lost key cannot be recovered; delete it and create another.</p>
-      <label>Key <input readonly data-testid="issued-key" value=${issued.key} /></label>
+      <label>Key <input readonly ref=${field} data-testid="issued-key" value=${issued.key} /></label>
       <button type="button" onClick=${() => copyText(issued.key).then(() => setCopied(true))}>${copied ? 'Copied' : 'Copy'}</button>
       <button type="button" class="secondary" onClick=${onDone}>Done</button>
     </section>`;
 }
 
-function CreateKey({ session, caller, users, entities, onIssued }) {
+function CreateKey({ session, caller, users, entities, entitiesError, onRetryEntities, onIssued }) {
   const admins = users.filter(isAdmin);
   const [kind, setKind] = useState('personal');
   const [ownerId, setOwnerId] = useState(caller.userId ?? '');
@@ -87,6 +94,9 @@ function CreateKey({ session, caller, users, entities, onIssued }) {
       ${kind === 'data' &&
       html`<fieldset>
         <legend>Entities it may read</legend>
+        ${entitiesError &&
+        html`<p class="error" role="alert">The entity list cannot be read: ${entitiesError}</p>
+          <button type="button" class="secondary" onClick=${onRetryEntities}>Try again</button>`}
         ${entities.map(
           (name) => html`<label class="inline"><input type="checkbox" checked=${chosen.includes(name)} onChange=${() => setChosen(flip(chosen, name))} /> ${name}</label>`,
         )}
@@ -102,20 +112,29 @@ export function KeysPage({ session, caller }) {
   const [keys, setKeys] = useState(null);
   const [users, setUsers] = useState([]);
   const [entities, setEntities] = useState([]);
+  const [entitiesError, setEntitiesError] = useState('');
   const [picked, setPicked] = useState([]);
   const [issued, setIssued] = useState(null);
   const [error, setError] = useState('');
 
-  const load = () =>
-    Promise.all([api(session, 'GET', '/api/v1/keys'), api(session, 'GET', '/api/v1/users'), api(session, 'GET', '/api/v1/entities')]).then(
-      ([k, u, e]) => {
+  // The entity list only serves data keys (another service answers it): without it, keys are still listed, issued and deleted.
+  const loadEntities = () =>
+    api(session, 'GET', '/api/v1/entities').then(
+      (e) => (setEntities(e.entities.map((x) => x.name)), setEntitiesError('')),
+      (e) => setEntitiesError(e.details),
+    );
+  const load = () => {
+    void loadEntities();
+    return Promise.all([api(session, 'GET', '/api/v1/keys'), api(session, 'GET', '/api/v1/users')]).then(
+      ([k, u]) => {
         setKeys(k.keys);
         setUsers(u.users);
-        setEntities(e.entities.map((x) => x.name));
         setPicked((p) => p.filter((id) => k.keys.some((key) => key.id === id && key.status !== 'revoked')));
       },
       (e) => setError(e.details),
     );
+  };
+  const retry = () => (setError(''), load());
 
   useEffect(() => {
     if (allowed) void load();
@@ -124,7 +143,14 @@ export function KeysPage({ session, caller }) {
   if (!allowed) {
     return html`<section><h1>API keys</h1><p class="notice">Key administration needs the admin role of the Users module.</p></section>`;
   }
-  if (!keys) return error ? html`<p class="error" role="alert">${error}</p>` : html`<p class="loading">Loading…</p>`;
+  if (!keys && !error) return html`<p class="loading">Loading…</p>`;
+  if (!keys) {
+    return html`<section>
+      <h1>API keys</h1>
+      <p class="error" role="alert">The keys cannot be listed: ${error}</p>
+      <button type="button" onClick=${retry}>Try again</button>
+    </section>`;
+  }
 
   const owner = (key) => {
     if (!key.ownerId) return 'the instance';
@@ -152,32 +178,35 @@ export function KeysPage({ session, caller }) {
         <button type="button" class="danger" disabled=${picked.length === 0} onClick=${deleteKeys}>Delete${picked.length ? ` (${picked.length})` : ''}</button>
       </div>
       ${error && html`<p class="error" role="alert">${error}</p>`}
-      <table class="keys">
-        <thead>
-          <tr><th></th><th>Key</th><th>Kind</th><th>Owner</th><th>Description</th><th>Scopes</th><th>Status</th><th>Last used</th><th>Created</th></tr>
-        </thead>
-        <tbody>
-          ${keys.map(
-            (key) => html`
-              <tr data-key-id=${key.id} class=${key.status}>
-                <td>
-                  ${key.status !== 'revoked' &&
-                  html`<input type="checkbox" aria-label=${`Select ${key.prefix}`} checked=${picked.includes(key.id)}
-                    onChange=${() => setPicked((p) => (p.includes(key.id) ? p.filter((id) => id !== key.id) : [...p, key.id]))} />`}
-                </td>
-                <td><code>${key.prefix}</code></td>
-                <td>${key.kind}${key.entities ? html`<br /><span class="hint">${key.entities.join(', ')}</span>` : ''}</td>
-                <td>${owner(key)}</td>
-                <td>${key.description}</td>
-                <td>${key.scopes.join(', ')}</td>
-                <td>${key.status}${key.deactivationReason ? html`<br /><span class="hint">${key.deactivationReason.replace(/_/g, ' ')}</span>` : ''}</td>
-                <td>${when(key.lastUsedAt)}</td>
-                <td>${when(key.createdAt)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      <div class="table-scroll" role="region" aria-label="Key list" tabindex="0">
+        <table class="keys">
+          <thead>
+            <tr><th></th><th>Key</th><th>Kind</th><th>Owner</th><th>Description</th><th>Scopes</th><th>Status</th><th>Last used</th><th>Created</th></tr>
+          </thead>
+          <tbody>
+            ${keys.map(
+              (key) => html`
+                <tr data-key-id=${key.id} class=${key.status}>
+                  <td>
+                    ${key.status !== 'revoked' &&
+                    html`<input type="checkbox" aria-label=${`Select ${key.prefix}`} checked=${picked.includes(key.id)}
+                      onChange=${() => setPicked((p) => (p.includes(key.id) ? p.filter((id) => id !== key.id) : [...p, key.id]))} />`}
+                  </td>
+                  <td><code>${key.prefix}</code></td>
+                  <td>${key.kind}${key.entities ? html`<br /><span class="hint">${key.entities.join(', ')}</span>` : ''}</td>
+                  <td>${owner(key)}</td>
+                  <td>${key.description}</td>
+                  <td>${key.scopes.join(', ')}</td>
+                  <td>${key.status}${key.deactivationReason ? html`<br /><span class="hint">${key.deactivationReason.replace(/_/g, ' ')}</span>` : ''}</td>
+                  <td>${when(key.lastUsedAt)}</td>
+                  <td>${when(key.createdAt)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
       ${keys.length === 0 && html`<p>No keys yet.</p>`}
     </section>
-    <${CreateKey} session=${session} caller=${caller} users=${users} entities=${entities} onIssued=${(k) => (setIssued(k), load())} />`;
+    <${CreateKey} session=${session} caller=${caller} users=${users} entities=${entities} entitiesError=${entitiesError}
+      onRetryEntities=${loadEntities} onIssued=${(k) => (setIssued(k), load())} />`;
 }

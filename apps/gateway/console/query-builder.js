@@ -22,6 +22,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const isAdmin = Object.values(caller.roles ?? {}).includes('admin');
   const [catalogue, setCatalogue] = useState(null);
   const [loadError, setLoadError] = useState('');
+  const [attempt, setAttempt] = useState(0);
   const [selected, setSelected] = useState([]);
   const [params, setParams] = useState(DEFAULTS);
   const [built, setBuilt] = useState(null);
@@ -31,8 +32,10 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const asked = useRef(0);
 
   useEffect(() => {
-    if (isAdmin) api(session, 'GET', '/api/v1/entities').then((r) => setCatalogue(r.entities), (e) => setLoadError(e.details));
-  }, [session.token, isAdmin]);
+    if (!isAdmin) return;
+    setLoadError('');
+    api(session, 'GET', '/api/v1/entities').then((r) => setCatalogue(r.entities), (e) => setLoadError(e.details));
+  }, [session.token, isAdmin, attempt]);
 
   // The URL follows every change at once; an answer to an older change is dropped.
   useEffect(() => {
@@ -40,6 +43,13 @@ export function QueryBuilderPage({ session, caller, balance }) {
     if (selected.length === 0) {
       setBuilt(null);
       setError('');
+      return;
+    }
+    // The query refuses a period that ends before it starts: no URL for it, and say why.
+    if (params.from && params.to && params.from > params.to) {
+      ++asked.current;
+      setBuilt(null);
+      setError('The period ends before it starts: choose a "To" date on or after the "From" date.');
       return;
     }
     const ask = ++asked.current;
@@ -64,7 +74,13 @@ export function QueryBuilderPage({ session, caller, balance }) {
   if (!isAdmin) {
     return html`<section><h1>Query builder</h1><p class="notice">The query builder is for administrators of at least one module.</p></section>`;
   }
-  if (loadError) return html`<section><h1>Query builder</h1><p class="error" role="alert">${loadError}</p></section>`;
+  if (loadError) {
+    return html`<section>
+      <h1>Query builder</h1>
+      <p class="error" role="alert">The entity types cannot be listed: ${loadError}</p>
+      <button type="button" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
+    </section>`;
+  }
   if (!catalogue) return html`<p class="loading">Loading…</p>`;
 
   const toggle = (name) => {
@@ -74,6 +90,8 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const set = (name, value) => setParams((p) => ({ ...p, [name]: value }));
   const input = (name) => (event) => set(name, event.currentTarget.value);
   const canAfford = (name) => selected.includes(name) || remaining === undefined || selected.length < remaining;
+  // A disabled box says nothing by itself (a title shows only on hover): say why, in the page.
+  const limited = catalogue.some((e) => !canAfford(e.name));
 
   return html`
     <h1>Query builder</h1>
@@ -82,12 +100,22 @@ export function QueryBuilderPage({ session, caller, balance }) {
         <h2>Query content</h2>
         <p class="hint">1 entity = 1 credit; filters do not change the cost.</p>
         ${catalogue.length === 0 && html`<p>This instance has no entity types yet.</p>`}
+        ${limited &&
+        html`<p class="notice" id="credits-limit">
+          ${remaining === 1 ? '1 credit remains' : `${remaining} credits remain`} today: no more entities can be added until the pool resets.
+        </p>`}
         <ul class="entities">
           ${catalogue.map(
             (e) => html`
               <li>
                 <label title=${canAfford(e.name) ? '' : 'Not enough credits left'}>
-                  <input type="checkbox" checked=${selected.includes(e.name)} disabled=${!canAfford(e.name)} onChange=${() => toggle(e.name)} />
+                  <input
+                    type="checkbox"
+                    checked=${selected.includes(e.name)}
+                    disabled=${!canAfford(e.name)}
+                    aria-describedby=${canAfford(e.name) ? undefined : 'credits-limit'}
+                    onChange=${() => toggle(e.name)}
+                  />
                   ${e.name} <span class="count">${e.recordCount.toLocaleString('en')} records</span>
                 </label>
               </li>`,
@@ -98,8 +126,8 @@ export function QueryBuilderPage({ session, caller, balance }) {
         <h2>Parameters</h2>
         <fieldset>
           <legend>Period (days the records were created)</legend>
-          <label>From <input type="date" value=${params.from} onInput=${input('from')} /></label>
-          <label>To <input type="date" value=${params.to} onInput=${input('to')} /></label>
+          <label>From <input type="date" value=${params.from} max=${params.to || undefined} onInput=${input('from')} /></label>
+          <label>To <input type="date" value=${params.to} min=${params.from || undefined} onInput=${input('to')} /></label>
         </fieldset>
         <label>Sort by
           <select value=${params.sort} onChange=${input('sort')}>

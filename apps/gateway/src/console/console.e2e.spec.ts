@@ -34,6 +34,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
   beforeEach(async () => {
     page = await browser.newPage();
     page.on('pageerror', (error) => problems.push(error.message));
+    // The browser logs every refused request itself (a wrong password is one); anything else is the console's.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
     // Everything the console loads comes from this gateway: no CDN, nothing from outside.
     page.on('request', (request) => {
       if (!request.url().startsWith(url('/'))) problems.push(`outside request: ${request.url()}`);
@@ -72,6 +76,66 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect(await page.getByRole('heading', { name: 'Query builder' }).count()).toBe(0);
   });
 
+  it('says so when the platform cannot be reached at sign-in, instead of doing nothing', async () => {
+    await page.route('**/api/v1/auth/login', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The platform cannot be reached');
+    await page.unroute('**/api/v1/auth/login');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+  });
+
+  it('signs out with a message, unasked, when the session is revoked while the page is open', async () => {
+    const other = await createUser(t, { users: 'admin', query: 'admin' });
+    await signIn(page, t.instanceId, other.email, other.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toMatch(/\d/));
+    expect((await call('PATCH', `/api/v1/users/${other.id}`, bearer(t.session), { status: 'deactivated' })).status).toBe(200);
+    // No click, no typing: the live balance stream ending is what tells the page.
+    await page.getByText('Your session has ended. Sign in again.').waitFor({ timeout: 15_000 });
+    expect(await page.getByLabel('Password').count()).toBe(1);
+    expect(await page.getByTestId('remaining-credits').count()).toBe(0);
+  });
+
+  it('says when the credit balance cannot be read, and shows it again once it can', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    await page.route('**/api/v1/credits**', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await expect(page.getByTestId('credits-problem').textContent()).resolves.toContain('Remaining credits cannot be read');
+    expect(await page.getByTestId('remaining-credits').textContent()).toBe('…');
+    await page.unroute('**/api/v1/credits**');
+    const now = await remaining(t.orgKey);
+    await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(now.toLocaleString('en')), { timeoutMs: 20_000 });
+    expect(await page.getByTestId('credits-problem').count()).toBe(0);
+  });
+
+  it('offers to try again when the console cannot load, rather than loading forever', async () => {
+    await page.route('**/api/v1/auth/me', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The console could not load');
+    await page.unroute('**/api/v1/auth/me');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+  });
+
+  it('explains a period that ends before it starts instead of building a URL the query refuses', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByLabel('From').fill('2026-01-02');
+    await page.getByLabel('To').fill('2026-01-01');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The period ends before it starts');
+    expect(await page.getByTestId('query-url').count()).toBe(0);
+
+    await page.getByLabel('To').fill('2026-01-02');
+    const built = url('/api/v1/query?entities=actions&from=2026-01-02&to=2026-01-02&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(built));
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const res = await fetch(built.replace('YOUR_KEY_VALUE', t.orgKey));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { actions: { id: string }[] } }).data.actions.map((a) => a.id)).toEqual(['a2']);
+  });
+
   it('builds the URL of a query as entities and filters are chosen, and that URL works with a key', async () => {
     await signIn(page, t.instanceId, t.adminEmail, t.password);
     await page.getByLabel(/actions/).check();
@@ -95,6 +159,30 @@ describe('the admin console (e2e, headless Chromium)', () => {
     ]);
     // The header's balance follows the pool live: the query above was another client's.
     await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(String(before - 2)));
+  });
+
+  it('builds and copies a query URL with the keyboard alone', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await page.goto(url('/console'));
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.instanceId);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.adminEmail);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(t.password);
+    await page.keyboard.press('Enter');
+    await page.getByLabel(/actions/).waitFor();
+    // Header links and Sign out come first, then the entities.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    await page.getByLabel('Format').focus();
+    await page.keyboard.press('ArrowDown');
+    const expected = url('/api/v1/query.csv?entities=actions&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(expected));
+    await page.getByRole('button', { name: 'Copy' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(expected);
   });
 
   it('offers "only my items" to a session, for the URL its user will call with a personal key', async () => {
@@ -127,6 +215,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
     // One credit left: one entity can still be chosen, a second cannot.
     await page.getByLabel(/actions/).check();
     expect(await page.getByLabel(/graphs/).isDisabled()).toBe(true);
+    // ...and the page says why, where the boxes are, not only in a tooltip.
+    const why = '1 credit remains today: no more entities can be added until the pool resets.';
+    await page.getByText(why).waitFor();
+    expect(await page.getByLabel(/graphs/).getAttribute('aria-describedby').then((id) => page.locator(`#${id}`).textContent())).toContain(why);
   });
 
   it('issues a key for another admin, shows it once, and deletes keys so they stop working', async () => {
@@ -139,6 +231,10 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = await page.getByTestId('issued-key').inputValue();
     expect(key).toMatch(/^tg_\w+p$/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
     const me = await call('GET', '/api/v1/auth/me', { 'x-api-key': key });
     expect(me.body).toEqual(expect.objectContaining({ kind: 'personal', userId: owner.id }));
 
@@ -161,6 +257,85 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await expect(row(me.body.keyId).textContent()).resolves.toContain('revoked');
     expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': key })).status).toBe(401);
     expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': old.key })).status).toBe(401);
+  });
+
+  it('issues and copies a key with the keyboard alone', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('link', { name: 'API keys' }).press('Enter');
+    await page.getByLabel('Kind').selectOption('organization');
+    await page.getByLabel('Description').fill('keyboard only');
+    await page.getByLabel('Description').press('Enter');
+    const issued = page.getByTestId('issued-key');
+    await eventually(async () => expect(await issued.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true));
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await issued.inputValue());
+  });
+
+  it('lists, issues and deletes keys while the entity types cannot be read, and both pages recover', async () => {
+    const doomed = await issue(t, { kind: 'organization', description: 'leaked', scopes: ['query'] });
+    await page.route('**/api/v1/entities', (route) => route.abort('connectionrefused'));
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity types cannot be listed');
+
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const row = page.locator(`tr[data-key-id="${doomed.id}"]`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Delete (1)' }).click();
+    await eventually(async () => expect(await row.textContent()).toContain('revoked'));
+    expect((await call('GET', '/api/v1/auth/me', { 'x-api-key': doomed.key })).status).toBe(401);
+    // Only a data key needs the entity list, and it says so.
+    await page.getByLabel('Kind').selectOption('data');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity list cannot be read');
+
+    await page.unroute('**/api/v1/entities');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByRole('group', { name: 'Entities it may read' }).getByLabel('graphs').waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    await page.route('**/api/v1/entities', (route) => route.abort('connectionrefused'));
+    await page.getByRole('link', { name: 'Query builder' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('The entity types cannot be listed');
+    await page.unroute('**/api/v1/entities');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.getByLabel(/actions/).waitFor();
+  });
+
+  it('shows a key whose owner lost the admin role as deactivated, with the reason', async () => {
+    const owner = await createUser(t, { query: 'admin' });
+    const key = await issue(t, { kind: 'personal', ownerId: owner.id, description: 'until the downgrade', scopes: ['query'] });
+    expect((await call('PATCH', `/api/v1/users/${owner.id}`, bearer(t.session), { roles: { query: 'reader' } })).status).toBe(200);
+    // The deactivation follows the downgrade event: wait for the API to say so before opening the page.
+    await eventually(async () => {
+      const { body } = await call('GET', '/api/v1/keys', bearer(t.session));
+      expect(body.keys.find((k: { id: string }) => k.id === key.id).status).toBe('deactivated');
+    });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const row = page.locator(`tr[data-key-id="${key.id}"]`);
+    await row.waitFor();
+    expect((await row.innerText()).replace(/\s+/g, ' ')).toContain('deactivated owner downgraded');
+    // Still listed and selectable, so it can be deleted.
+    expect(await row.getByRole('checkbox').isEnabled()).toBe(true);
+  });
+
+  it('fits a phone screen: no page-wide horizontal scrolling on either page', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByRole('heading', { name: 'Query builder' }).waitFor();
+    const pageWidth = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(await pageWidth()).toBeLessThanOrEqual(360);
+    await page.getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.locator('table.keys tbody tr').first().waitFor();
+    expect(await pageWidth()).toBeLessThanOrEqual(360);
+    // The key table scrolls in its own box, which the keyboard can reach.
+    const list = page.getByRole('region', { name: 'Key list' });
+    expect(await list.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    expect(await list.getAttribute('tabindex')).toBe('0');
   });
 
   it('shows each page only to the roles its API allows', async () => {
