@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { ErrorCode, type AggregateDto, type FieldError } from '@tollgate/contracts';
+import { dayRangeErrors, ErrorCode, type AggregateDto, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
@@ -73,6 +73,7 @@ export class QueryForwarding {
     if (params.timeout !== undefined && Number(params.timeout) > this.config.QUERY_TIMEOUT_MS) {
       errors.push({ field: 'timeout', message: `timeout must be between 1 and ${this.config.QUERY_TIMEOUT_MS} ms` });
     }
+    errors.push(...dayRangeErrors(params)); // a period the wrong way round, which the DTO cannot see
     if (errors.length) throw ApiException.validation(errors);
     await this.refuseUnservable(principal, entities, requestId, { display: params.display, asPath: options.asPath });
   }

@@ -108,7 +108,7 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
-  it('refuses unknown display fields, a timeout above the limit and aggregates that do not fit before charging: 400, even from an empty pool', async () => {
+  it('refuses unknown display fields, a timeout above the limit, a period the wrong way round and aggregates that do not fit before charging: 400, even from an empty pool', async () => {
     const poor = await createInstance();
     await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
     expect((await call('PATCH', `/api/v1/operator/instances/${poor.instanceId}`, operator(), { dailyCredits: 1 })).status).toBe(200);
@@ -121,6 +121,11 @@ describe('query through the gateway (e2e)', () => {
     expect((await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', display: 'nope' })).status).toBe(400);
     const tooLong = await as(poor.orgKey, 'GET', '/api/v1/entities/actions.csv?timeout=25001');
     expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'timeout', message: 'timeout must be between 1 and 25000 ms' }]]);
+    const backwards = { field: 'from', message: 'from must not be after to' };
+    const backwardsRead = await as(poor.orgKey, 'GET', '/api/v1/query?entities=actions&from=2026-02-01&to=2026-01-01');
+    expect([backwardsRead.status, backwardsRead.body.errors]).toEqual([400, [backwards]]);
+    const backwardsUrl = await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', from: '2026-02-01', to: '2026-01-01' });
+    expect([backwardsUrl.status, backwardsUrl.body.errors]).toEqual([400, [backwards]]);
     const notPersonal = await as(poor.orgKey, 'POST', '/api/v1/query-builder', { entities: 'actions', mine: 'true' });
     expect([notPersonal.status, notPersonal.body.errors]).toEqual([400, [{ field: 'mine', message: 'mine=true needs a personal key' }]]);
     const aggregate = (body: unknown) => as(poor.orgKey, 'POST', '/api/v1/entities/actions/aggregate', body);
