@@ -78,7 +78,11 @@ export class CreateGroupDto {
 
 export class IssueKeyDto {
   @ApiProperty({ enum: KEY_KINDS }) @IsIn(KEY_KINDS) kind!: KeyKind;
-  @ApiProperty({ example: 'Reporting dashboard' }) @IsString() @MaxLength(500) description!: string;
+  @ApiProperty({ example: 'Reporting dashboard', description: 'How admins tell the key apart in lists; not blank' })
+  @IsString()
+  @Matches(/\S/, { message: 'description must not be blank' })
+  @MaxLength(500)
+  description!: string;
   @ApiPropertyOptional({ enum: KEY_SCOPES, isArray: true, description: 'Default: all scopes (personal, organization), query (data)' })
   @IsOptional()
   @IsArray()

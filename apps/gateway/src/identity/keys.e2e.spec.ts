@@ -41,6 +41,9 @@ describe('API keys', () => {
       { kind: 'organization', description: 'x', expiresAt: '2027-W01' },
       { kind: 'organization', description: 'x', expiresAt: '2027-01-01T24:00:00Z' },
       { kind: 'organization', description: 'x', extra: 1 },
+      // A key is told apart in the list by its description.
+      { kind: 'organization', description: '' },
+      { kind: 'organization', description: '   ' },
     ];
     for (const body of bad) {
       const res = await call('POST', '/api/v1/keys', bearer(t.session), body);

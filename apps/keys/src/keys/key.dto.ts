@@ -3,7 +3,7 @@ import { IsInstant, KEY_KINDS, KEY_SCOPES, type KeyDeactivationReason, type KeyK
 
 export class IssueKeyDto {
   @IsIn(KEY_KINDS) kind!: KeyKind;
-  @IsString() @MaxLength(500) description!: string;
+  @IsString() @Matches(/\S/, { message: 'description must not be blank' }) @MaxLength(500) description!: string;
   @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @IsIn(KEY_SCOPES, { each: true }) scopes?: KeyScope[];
   @IsOptional() @IsArray() @ArrayMinSize(1, { message: '$property must not be empty' }) @ArrayUnique() @Matches(/^[a-z][a-z0-9_]*$/, { each: true }) entities?: string[];
   @IsOptional() @IsInstant() expiresAt?: string;
