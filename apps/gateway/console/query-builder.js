@@ -41,6 +41,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
   useEffect(() => {
     setCopied(false);
     if (selected.length === 0) {
+      ++asked.current; // an answer still on its way belongs to the query that was cleared
       setBuilt(null);
       setError('');
       return;

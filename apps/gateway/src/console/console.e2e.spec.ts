@@ -211,7 +211,7 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect(await page.getByLabel(/actions/).isChecked()).toBe(false);
     expect(await page.getByLabel(/graphs/).isChecked()).toBe(false);
     expect(await page.getByLabel('Maximum items per entity').inputValue()).toBe('');
-    expect(await page.getByTestId('query-url').count()).toBe(0);
+    await eventually(async () => expect(await page.getByTestId('query-url').count()).toBe(0));
     // One credit left: one entity can still be chosen, a second cannot.
     await page.getByLabel(/actions/).check();
     expect(await page.getByLabel(/graphs/).isDisabled()).toBe(true);
