@@ -136,6 +136,13 @@ function App() {
     setNotice(message);
   }, []);
 
+  // Signing out ends the session on the platform too, so a copied token stops working; when the
+  // platform cannot be reached, the page still forgets it and the session expires on its own.
+  const signOutByUser = useCallback(() => {
+    if (session) api(session, 'POST', '/api/v1/auth/logout').catch(() => undefined);
+    signOut();
+  }, [session, signOut]);
+
   useEffect(() => whenSessionEnds(() => signOut('Your session has ended. Sign in again.')), [signOut]);
 
   useEffect(() => {
@@ -153,11 +160,11 @@ function App() {
       <main>
         <p class="error" role="alert">The console could not load: ${callerError}</p>
         <button type="button" onClick=${() => setAttempt((n) => n + 1)}>Try again</button>
-        <button type="button" class="secondary" onClick=${() => signOut()}>Sign out</button>
+        <button type="button" class="secondary" onClick=${signOutByUser}>Sign out</button>
       </main>`;
   }
   if (!caller) return html`<p class="loading">Loading…</p>`;
-  return html`<${Shell} session=${session} caller=${caller} onSignOut=${() => signOut()} />`;
+  return html`<${Shell} session=${session} caller=${caller} onSignOut=${signOutByUser} />`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

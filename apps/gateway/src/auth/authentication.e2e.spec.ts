@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { e2ePlatform, eventually } from '@tollgate/testing';
 import { generateCredential } from '@tollgate/auth';
-import { authStatus, bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 
 const INVALID = { status: 'error', code: 'invalid_token', message: 'Invalid token' };
 
@@ -69,6 +69,19 @@ describe('gateway authentication', () => {
       });
     }
     await eventually(async () => expect(await authStatus(bearer(expiring.key))).toBe(401), { timeoutMs: 5000 });
+  });
+
+  it('signs a console session out: refused from then on, also where it was cached; keys are not signed out', async () => {
+    const session = await login(t.instanceId, t.adminEmail, t.password);
+    expect(await authStatus(bearer(session))).toBe(200); // now cached by the gateway
+    const out = await call('POST', '/api/v1/auth/logout', bearer(session));
+    expect(out.status).toBe(204);
+    expect(await authStatus(bearer(session))).toBe(401);
+    expect((await call('POST', '/api/v1/auth/logout', bearer(session))).status).toBe(401);
+    const withKey = await call('POST', '/api/v1/auth/logout', { 'x-api-key': t.orgKey });
+    expect([withKey.status, withKey.body.code]).toEqual([403, 'forbidden']);
+    expect(await authStatus({ 'x-api-key': t.orgKey })).toBe(200);
+    expect(await authStatus(bearer(t.session))).toBe(200); // the user's other sessions go on
   });
 
   it('refuses API keys and sessions on operator routes, and the operator token elsewhere', async () => {

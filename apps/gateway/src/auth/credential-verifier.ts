@@ -53,6 +53,11 @@ export class CredentialVerifier {
     return principal;
   }
 
+  /** Drops what this gateway remembers of a credential, so its next use is checked with keys. */
+  forget(credential: string): void {
+    this.cache.forget(hash('sha256', credential, 'base64url'));
+  }
+
   private isOperatorToken(credential: string): boolean {
     const presented = Buffer.from(credential);
     return presented.length === this.operatorToken.length && timingSafeEqual(presented, this.operatorToken);

@@ -62,6 +62,11 @@ export class VerificationCache {
     if (principal.userId) this.index(this.byUser, principal.userId, digest);
   }
 
+  /** One credential no longer stands (its session was ended here): asked again next time it shows up. */
+  forget(digest: string): void {
+    this.remove(digest);
+  }
+
   evictKey(keyId: string): void {
     this.evict(this.byKey, keyId, `key:${keyId}`);
   }

@@ -338,7 +338,7 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect(await list.getAttribute('tabindex')).toBe('0');
   });
 
-  it('shows each page only to the roles its API allows', async () => {
+  it('shows each page only to the roles its API allows, and signing out ends the session', async () => {
     const queryAdmin = await createUser(t, { query: 'admin' });
     await signIn(page, t.instanceId, queryAdmin.email, queryAdmin.password);
     await page.getByRole('heading', { name: 'Query builder' }).waitFor();
@@ -347,7 +347,11 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByText('Key administration needs the admin role of the Users module.').waitFor();
 
     const reader = await createUser(t, { query: 'reader' });
+    // Signing out ends the session on the platform, not only in the page.
+    const token = String(await page.evaluate("JSON.parse(sessionStorage.getItem('tollgate.console.session')).token"));
+    expect((await call('GET', '/api/v1/auth/me', bearer(token))).status).toBe(200);
     await page.getByRole('button', { name: 'Sign out' }).click();
+    await eventually(async () => expect((await call('GET', '/api/v1/auth/me', bearer(token))).status).toBe(401));
     await signIn(page, t.instanceId, reader.email, reader.password);
     await page.getByRole('link', { name: 'Query builder' }).click();
     await page.getByText('The query builder is for administrators of at least one module.').waitFor();

@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { CredentialVerifier } from '../auth/credential-verifier';
+import { presentedCredential } from '../auth/strategies/transport.strategy';
 import { KeysForwarder } from './keys-forwarder';
 import { CallerDto, LoginDto, TokenDto } from './identity.dto';
 
@@ -16,6 +18,7 @@ export class LoginHttpController {
   constructor(
     private readonly keys: KeysForwarder,
     private readonly limiter: AuthFailureLimiter,
+    private readonly verifier: CredentialVerifier,
   ) {}
 
   @Post('login')
@@ -30,6 +33,20 @@ export class LoginHttpController {
       if (error instanceof ApiException && error.status === 401) await this.limiter.recordFailure(request.ip);
       throw error;
     }
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Authenticated()
+  @ApiOperation({ summary: 'Console sign-out: ends the session this request is made with; it is refused from then on' })
+  @ApiNoContentResponse()
+  async logout(@Req() request: FastifyRequest, @CurrentPrincipal() principal: Principal): Promise<void> {
+    const credential = presentedCredential(request);
+    if (principal.kind !== 'session' || !credential) {
+      throw ApiException.forbidden('Only a console session signs out; an API key is ended with DELETE /api/v1/keys/:id');
+    }
+    await this.keys.call(request, { ...LOGIN, instanceId: principal.instanceId }, 'POST', '/sessions/end', { credential });
+    this.verifier.forget(credential);
   }
 
   @Get('me')

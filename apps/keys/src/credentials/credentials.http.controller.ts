@@ -15,7 +15,7 @@ class LoginDto {
   @IsString() @MaxLength(200) password!: string;
 }
 
-/** Called by the gateway only (system principal): credential checks on cache misses, and console logins. */
+/** Called by the gateway only (system principal): credential checks on cache misses, console logins and sign-outs. */
 @Controller()
 export class CredentialsHttpController {
   constructor(private readonly credentials: CredentialsService) {}
@@ -27,6 +27,13 @@ export class CredentialsHttpController {
     const verified = await this.credentials.verify(dto.credential);
     if (!verified) throw ApiException.invalidToken();
     return verified;
+  }
+
+  @Post('sessions/end')
+  @HttpCode(204)
+  async endSession(@CurrentPrincipal() principal: Principal, @Body() dto: VerifyCredentialDto): Promise<void> {
+    requireSystem(principal);
+    await this.credentials.endSession(dto.credential);
   }
 
   @Post('sessions')

@@ -60,6 +60,12 @@ export class CredentialsService {
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
+  /** Ends a console session (sign-out). Ending one that is unknown or already over changes nothing. */
+  async endSession(credential: string): Promise<void> {
+    if (parseCredential(credential) !== 'session') return;
+    await this.dataSource.query(`DELETE FROM sessions WHERE hash = $1`, [this.hashing.credential(credential)]);
+  }
+
   private async verifySession(hash: Buffer): Promise<VerifiedCredential | undefined> {
     const [row]: { user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date }[] = await this.dataSource.query(
       `SELECT s.user_id, s.instance_id, u.roles, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
