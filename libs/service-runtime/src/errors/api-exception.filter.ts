@@ -58,7 +58,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (status >= 500 && status !== 503 && status !== 504 && !chosen) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     } else if (status === 503 && !(exception instanceof ApiException) && !(exception instanceof HttpException)) {
-      this.outageLogger.warn({ requestId: request.id }, `requests failing: database unavailable (${(exception as Error).message})`);
+      // The driver's reason varies (a connection cut mid-use, then new ones refused); it is detail,
+      // not part of the message, so the outage is said once a window whichever way it shows.
+      this.outageLogger.warn({ requestId: request.id, reason: (exception as Error).message }, 'requests failing: database unavailable');
     }
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     // RFC 9110: a 401 names the scheme that would be accepted, whichever step refused (a relayed one too).
