@@ -26,6 +26,7 @@ export class AppModule {
         ServiceCoreModule.forRoot({
           name: 'gateway',
           logLevel: config.LOG_LEVEL,
+          metricsToken: config.METRICS_TOKEN,
           readiness: { inject: [KafkaBus], useFactory: (bus: KafkaBus) => [kafkaCheck(bus)] },
         }),
         AuthModule,

@@ -32,6 +32,8 @@ export const serviceBaseSchema = z.object({
   INTERNAL_SECRET: secret(32),
   KAFKA_BROKERS: brokers,
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** When set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (set it where the port is reachable from outside: the gateway). */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 /** Services that own a database. */

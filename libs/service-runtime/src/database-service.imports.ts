@@ -27,6 +27,7 @@ export function databaseServiceImports(options: {
     ServiceCoreModule.forRoot({
       name: options.name,
       logLevel: config.LOG_LEVEL,
+      metricsToken: config.METRICS_TOKEN,
       readiness: {
         inject: [DataSource, KafkaBus, OutboxRelay],
         useFactory: (ds: DataSource, bus: KafkaBus, relay: OutboxRelay) => [

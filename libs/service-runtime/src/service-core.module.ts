@@ -3,12 +3,14 @@ import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health/health.controller';
 import { READINESS_CHECKS } from './health/readiness-check';
-import { MetricsController } from './metrics/metrics.controller';
+import { METRICS_TOKEN, MetricsController } from './metrics/metrics.controller';
 import { createRootLogger, ROOT_LOGGER } from './logging';
 
 export interface ServiceCoreOptions {
   name: string;
   logLevel: string;
+  /** When set, /metrics needs it as a Bearer token (METRICS_TOKEN). */
+  metricsToken?: string;
   /** Provides READINESS_CHECKS: what /health/ready consults. */
   readiness: Omit<Provider, 'provide'> & ({ useFactory: (...args: any[]) => unknown; inject?: any[] } | { useValue: unknown });
 }
@@ -29,7 +31,11 @@ export class ServiceCoreModule {
         LoggerModule.forRoot({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: READINESS_CHECKS, ...options.readiness } as Provider, { provide: ROOT_LOGGER, useValue: root }],
+      providers: [
+        { provide: READINESS_CHECKS, ...options.readiness } as Provider,
+        { provide: ROOT_LOGGER, useValue: root },
+        { provide: METRICS_TOKEN, useValue: options.metricsToken },
+      ],
       exports: [ROOT_LOGGER],
     };
   }
