@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterTopic, TOPICS, tollgateCatalog } from '@tollgate/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS, tollgateCatalog } from '@tollgate/contracts';
 import { collectMessages, eventually, produceRaw, testBrokers } from '@tollgate/testing';
 import { KafkaBus } from '../kafka/kafka-bus';
-import { DLQ_HEADERS, EventSubscriber } from './event-subscriber';
+import { EventSubscriber } from './event-subscriber';
 import { PermanentEventError } from './permanent-event-error';
 
 jest.setTimeout(60_000);
@@ -57,16 +57,16 @@ describe('dead-letter topic (real Kafka)', () => {
       const dead = await eventually(() => {
         const byOffset = new Map(
           // Every consumer group of the shared topic sets aside its own copy, and says whose it is.
-          dlq.messages.filter((m) => m.key === keyId && m.headers[DLQ_HEADERS.consumerGroup] === groupId).map((m) => [m.headers[DLQ_HEADERS.offset], m] as const),
+          dlq.messages.filter((m) => m.key === keyId && m.headers[DEAD_LETTER_HEADERS.consumerGroup] === groupId).map((m) => [m.headers[DEAD_LETTER_HEADERS.offset], m] as const),
         );
         expect(byOffset.size).toBe(4);
-        return [...byOffset.values()].sort((a, b) => Number(a.headers[DLQ_HEADERS.offset]) - Number(b.headers[DLQ_HEADERS.offset]));
+        return [...byOffset.values()].sort((a, b) => Number(a.headers[DEAD_LETTER_HEADERS.offset]) - Number(b.headers[DEAD_LETTER_HEADERS.offset]));
       });
-      expect(dead[0].headers[DLQ_HEADERS.reason]).toContain('invalid envelope');
-      expect(dead[1].headers[DLQ_HEADERS.reason]).toBe('message is not valid JSON');
-      expect(dead[2].headers[DLQ_HEADERS.reason]).toBe('refused by handler');
-      expect(dead[3].headers[DLQ_HEADERS.reason]).toBe('UserDeactivated belongs on tollgate.identity, not tollgate.keys');
-      expect(dead.every((m) => m.headers[DLQ_HEADERS.topic] === TOPICS.keys)).toBe(true);
+      expect(dead[0].headers[DEAD_LETTER_HEADERS.reason]).toContain('invalid envelope');
+      expect(dead[1].headers[DEAD_LETTER_HEADERS.reason]).toBe('message is not valid JSON');
+      expect(dead[2].headers[DEAD_LETTER_HEADERS.reason]).toBe('refused by handler');
+      expect(dead[3].headers[DEAD_LETTER_HEADERS.reason]).toBe('UserDeactivated belongs on tollgate.identity, not tollgate.keys');
+      expect(dead.every((m) => m.headers[DEAD_LETTER_HEADERS.topic] === TOPICS.keys)).toBe(true);
       expect(dead[1].value).toBe('not json at all');
     } finally {
       await subscriber.stop();
@@ -83,7 +83,7 @@ describe('dead-letter topic (real Kafka)', () => {
     const deadLettered = new Map<string, string>();
     const publish = ownBus.publish.bind(ownBus);
     jest.spyOn(ownBus, 'publish').mockImplementation(async (messages) => {
-      for (const m of messages) if (m.key === keyId) deadLettered.set(m.headers![DLQ_HEADERS.offset], m.headers![DLQ_HEADERS.reason]);
+      for (const m of messages) if (m.key === keyId) deadLettered.set(m.headers![DEAD_LETTER_HEADERS.offset], m.headers![DEAD_LETTER_HEADERS.reason]);
       return publish(messages);
     });
     const subscriber = new EventSubscriber(ownBus, tollgateCatalog, {

@@ -23,7 +23,6 @@ export interface EventSubscriberOptions {
   onDeadLettered?(topic: string): void;
 }
 
-export const DLQ_HEADERS = DEAD_LETTER_HEADERS;
 
 /**
  * Consumes topics, validating every message against the catalogue. What fails validation is moved
@@ -103,12 +102,12 @@ export class EventSubscriber {
         value: message.value?.toString('utf8') ?? '',
         headers: {
           ...message.headers,
-          [DLQ_HEADERS.reason]: reason,
+          [DEAD_LETTER_HEADERS.reason]: reason,
           // Each consumer group sets aside its own copy: this says whose it is.
-          [DLQ_HEADERS.consumerGroup]: this.options.groupId,
-          [DLQ_HEADERS.topic]: message.topic,
-          [DLQ_HEADERS.partition]: String(message.partition),
-          [DLQ_HEADERS.offset]: message.offset,
+          [DEAD_LETTER_HEADERS.consumerGroup]: this.options.groupId,
+          [DEAD_LETTER_HEADERS.topic]: message.topic,
+          [DEAD_LETTER_HEADERS.partition]: String(message.partition),
+          [DEAD_LETTER_HEADERS.offset]: message.offset,
         },
       },
     ]);
