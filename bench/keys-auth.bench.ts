@@ -16,7 +16,7 @@ import { generateCredential, PRINCIPAL_HEADER, PrincipalTokens, type Principal }
 import { TOPICS } from '@tollgate/contracts';
 import type { KafkaBus } from '@tollgate/event-sourcing';
 import { Kafka, logLevel } from 'kafkajs';
-import { CredentialVerifier } from '../apps/gateway/src/auth/credential-verifier';
+import { credentialDigest, CredentialVerifier } from '../apps/gateway/src/auth/credential-verifier';
 import { KeyUsageReporter } from '../apps/gateway/src/auth/key-usage-reporter';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import type { ServiceClients } from '../apps/gateway/src/downstream/service-clients';
@@ -37,9 +37,8 @@ async function cacheHitCost(): Promise<string> {
   const verifier = new CredentialVerifier(config, noNetwork, usage);
   const key = generateCredential('organization');
   const principal: Principal = { instanceId: 'bench', kind: 'organization', keyId: randomUUID(), scopes: ['query'] };
-  const { createHash } = await import('node:crypto');
   verifier.cache.setActive(true);
-  verifier.cache.set(createHash('sha256').update(key).digest('base64url'), principal, Date.now());
+  verifier.cache.set(credentialDigest(key), principal, Date.now());
   const samples: number[] = [];
   for (let i = 0; i < 110_000; i++) {
     const t = process.hrtime.bigint();

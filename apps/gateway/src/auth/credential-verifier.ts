@@ -15,6 +15,9 @@ export interface VerifiedCredential {
 
 const VERIFIER: Principal = { instanceId: '', kind: 'system', scopes: [] };
 
+/** A credential's key in the verification cache: the cache never holds a credential itself. */
+export const credentialDigest = (credential: string): string => hash('sha256', credential, 'base64url');
+
 /**
  * Turns a presented credential into a principal. Malformed credentials and bad checksums are
  * refused locally; known ones come from the cache; only the rest cost a call to keys.
@@ -39,7 +42,7 @@ export class CredentialVerifier {
       return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
     }
     // A cached digest was verified before, so its checksum need not be checked again.
-    const digest = hash('sha256', credential, 'base64url');
+    const digest = credentialDigest(credential);
     let principal = options.fresh ? undefined : this.cache.get(digest);
     if (!principal) {
       if (!parseCredential(credential)) return undefined;
@@ -55,7 +58,7 @@ export class CredentialVerifier {
 
   /** Drops what this gateway remembers of a credential, so its next use is checked with keys. */
   forget(credential: string): void {
-    this.cache.forget(hash('sha256', credential, 'base64url'));
+    this.cache.forget(credentialDigest(credential));
   }
 
   private isOperatorToken(credential: string): boolean {
