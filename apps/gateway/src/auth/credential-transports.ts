@@ -21,10 +21,13 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
   'body-token': (request) => field(request.body, 'access_token'),
 };
 
+/** Every place a credential may be found: `query-token` reads `key` only without `access_token`, so `key` once more on its own. */
+const EVERY_PLACE: Extractor[] = [...Object.values(CREDENTIAL_TRANSPORTS), keyParameter];
+
 /** The distinct credentials a request carries, wherever each travels. */
 export function presentedCredentials(request: FastifyRequest): Set<string> {
   const found = new Set<string>();
-  for (const extract of [...Object.values(CREDENTIAL_TRANSPORTS), keyParameter]) {
+  for (const extract of EVERY_PLACE) {
     const credential = extract(request);
     if (credential !== undefined) found.add(credential);
   }
