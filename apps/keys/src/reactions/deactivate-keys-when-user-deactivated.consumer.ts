@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { UserDeactivated } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { UsersService } from '../users/users.service';
-import { ReactToHostUserEvent } from './deactivate-keys-on-user-event';
+import { ReactToHostUserEvent } from './react-to-host-user-event';
 
 export const DEACTIVATION_GROUP = 'keys.deactivate-keys-when-user-deactivated';
 

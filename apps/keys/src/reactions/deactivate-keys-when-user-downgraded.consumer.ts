@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { UserDowngraded } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { KeyDeactivation } from '../keys/key-deactivation';
-import { ReactToHostUserEvent } from './deactivate-keys-on-user-event';
+import { ReactToHostUserEvent } from './react-to-host-user-event';
 
 export const DOWNGRADE_GROUP = 'keys.deactivate-keys-when-user-downgraded';
 
