@@ -67,6 +67,13 @@ function useBalance(session) {
     let timer;
     let failures = 0;
     const failed = (e) => open && e.status !== 401 && setProblem(`Remaining credits cannot be read: ${e.details}`);
+    // A balance that could be read is no longer a problem, whichever way it came.
+    const read = () =>
+      api(session, 'GET', '/api/v1/credits').then((b) => {
+        if (!open) return;
+        setProblem('');
+        setBalance(b);
+      }, failed);
     const connect = () => {
       stream = new EventSource(`/api/v1/credits/stream?access_token=${encodeURIComponent(session.token)}`);
       stream.addEventListener('balance', (event) => {
@@ -76,13 +83,13 @@ function useBalance(session) {
       });
       stream.addEventListener('error', () => {
         const closed = stream.readyState === EventSource.CLOSED;
-        api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+        read();
         if (!closed || !open) return;
         if (failures > 0) setProblem((p) => p || 'The live credit balance is interrupted; reconnecting…');
         timer = setTimeout(connect, retryDelay(failures++));
       });
     };
-    api(session, 'GET', '/api/v1/credits').then((b) => open && setBalance(b), failed);
+    read();
     connect();
     return () => {
       open = false;
