@@ -22,6 +22,25 @@ describe('gateway conventions (API.md)', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
+  it('answers a known path asked with a method it does not take with 405 and the methods it takes', async () => {
+    const cases: [string, string, string][] = [
+      ['DELETE', '/api/v1/query.csv', 'GET'], // HEAD is not offered: it would charge for an answer with no body
+      ['PUT', '/api/v1/entities/actions', 'GET'],
+      ['DELETE', '/api/1/action/crm/sync/trigger', 'GET, POST'],
+      ['GET', '/api/v1/auth/logout', 'POST'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await api(method, `${gatewayUrl}${path}`);
+      expect([method, path, res.status, res.headers.get('allow')]).toEqual([method, path, 405, allow]);
+      expect(res.body).toEqual({
+        status: 'error',
+        code: 'method_not_allowed',
+        message: `${method} is not allowed here; use ${allow}`,
+        requestId: res.headers.get('x-request-id'),
+      });
+    }
+  });
+
   it('echoes the client request id', async () => {
     const res = await api('GET', `${gatewayUrl}/health`, { headers: { 'x-request-id': 'client-chosen.42' } });
     expect(res.headers.get('x-request-id')).toBe('client-chosen.42');

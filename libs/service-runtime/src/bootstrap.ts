@@ -11,6 +11,7 @@ import { answerClientError, answerRouterError } from './errors/framework-errors'
 import { registerBodyParsers } from './errors/body-parsers';
 import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
 import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
+import { RouteMethods } from './errors/route-methods';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
@@ -57,12 +58,16 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
+  const fastify = app.getHttpAdapter().getInstance();
+  // Nest registers its routes when the app initialises, after this hook: every one is recorded.
+  const routes = new RouteMethods();
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url, route.config as never));
+
   // Nest's own Fastify error handler (set when the app initialises) passes Fastify's errors too
   // (malformed JSON, oversized bodies) to this filter, so every failure gets the API's shape.
-  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useGlobalFilters(new ApiExceptionFilter(routes));
   app.useGlobalPipes(apiValidationPipe());
 
-  const fastify = app.getHttpAdapter().getInstance();
   registerBodyParsers(app);
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');

@@ -5,6 +5,7 @@ export * from './request-body';
 export * from './logging';
 export * from './errors/api-exception';
 export * from './errors/api-exception.filter';
+export { RefusesHead } from './errors/route-methods';
 export * from './errors/validation.pipe';
 export * from './metrics/metrics';
 export * from './health/readiness-check';

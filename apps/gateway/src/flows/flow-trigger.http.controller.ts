@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, Ap
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { RefusesHead } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors } from '../openapi/api-errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -55,6 +56,7 @@ export class FlowTriggerHttpController {
   ) {}
 
   @Get(':app/:flow/trigger')
+  @RefusesHead()
   @TriggerDocs()
   @ApiOperation({ summary: 'Run a flow (GET). Sync: waits for the result; async: 202 with a process id' })
   getTrigger(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
@@ -71,6 +73,7 @@ export class FlowTriggerHttpController {
   }
 
   @Get(':flow/trigger')
+  @RefusesHead()
   @TriggerDocs()
   @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET)' })
   getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, RefusesHead } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { Metered } from '../openapi/api-errors';
 import { EntityQueryParamsDto, listOf, QueryParamsDto } from './query-params.dto';
@@ -18,6 +18,7 @@ export class QueryHttpController {
   constructor(private readonly forwarding: QueryForwarding) {}
 
   @Get(['query', 'query.json', 'query.csv', 'query.xml'])
+  @RefusesHead()
   @Authenticated({ scopes: ['query'] })
   @Metered('one credit per entity')
   @ApiOperation({ summary: 'Records of one or more entities (one credit per entity); JSON, CSV or XML by extension or format' })
@@ -36,6 +37,7 @@ export class QueryHttpController {
   }
 
   @Get('entities/:name')
+  @RefusesHead()
   @Authenticated({ scopes: ['query'] })
   @Metered('1')
   @ApiOperation({ summary: 'Records of one entity (one credit), as the query endpoint' })

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
 import { repeatLimited } from '@tollgate/event-sourcing';
 import { ApiException } from './api-exception';
+import type { RouteMethods } from './route-methods';
 import { isUnavailableDependency } from './unavailable-dependency';
 
 const BY_STATUS: Record<number, ErrorCode> = {
@@ -10,7 +11,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
   401: ErrorCode.InvalidToken,
   403: ErrorCode.Forbidden,
   404: ErrorCode.NotFound,
-  405: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
   409: ErrorCode.Conflict,
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.ValidationFailed,
@@ -47,11 +48,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     error: (obj, msg) => this.logger.error(obj, msg),
   });
 
+  /** `routes`: the service's routes, so that a known path asked with the wrong method is a 405, not a 404. */
+  constructor(private readonly routes?: RouteMethods) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { status, body, headers } = this.describe(exception, String(request.id));
+    const { status, body, headers } = request.is404 ? this.unrouted(request, exception) : this.describe(exception, String(request.id));
     // An ApiException is an answer someone chose (a flow's own failure is flow_failed): the request
     // line records it. Only faults nobody answered on purpose are errors for the operator.
     const chosen = exception instanceof ApiException && exception.code !== ErrorCode.Internal;
@@ -66,6 +70,26 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // RFC 9110: a 401 names the scheme that would be accepted, whichever step refused (a relayed one too).
     if (status === 401) void reply.header('www-authenticate', 'Bearer realm="tollgate"');
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  /**
+   * A request no route took. When the path exists under other methods, the client has the right
+   * address and the wrong verb: 405 with `Allow` (RFC 9110) says which verbs, where a 404 would
+   * say the address is wrong.
+   */
+  private unrouted(request: FastifyRequest, exception: unknown): ReturnType<ApiExceptionFilter['describe']> {
+    const allowed = this.routes?.allowed(request.url) ?? [];
+    if (allowed.length === 0) return this.describe(exception, String(request.id));
+    return {
+      status: 405,
+      headers: { allow: allowed.join(', ') },
+      body: {
+        status: 'error',
+        code: ErrorCode.MethodNotAllowed,
+        message: `${request.method} is not allowed here; use ${allowed.join(', ')}`,
+        requestId: String(request.id),
+      },
+    };
   }
 
   describe(exception: unknown, requestId: string): { status: number; body: ApiErrorBody; headers: Record<string, string> } {

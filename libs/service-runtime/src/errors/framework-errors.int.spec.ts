@@ -1,13 +1,30 @@
 import * as net from 'node:net';
-import { Controller, Get, Module, Param, type INestApplication } from '@nestjs/common';
+import { Controller, Delete, Get, Module, Param, Post, type INestApplication } from '@nestjs/common';
 import { createService } from '../bootstrap';
 import { ServiceCoreModule } from '../service-core.module';
+import { RefusesHead } from './route-methods';
 
 @Controller('things')
 class ThingsController {
   @Get(':id')
   thing(@Param('id') id: string) {
     return { id };
+  }
+
+  @Delete(':id')
+  remove() {
+    return {};
+  }
+
+  @Post()
+  create() {
+    return {};
+  }
+
+  @Get(':id/charge')
+  @RefusesHead()
+  charge() {
+    return {};
   }
 }
 
@@ -79,6 +96,29 @@ describe('answers the HTTP layer gives before any route runs', () => {
       requestId: res.headers['x-request-id'],
     });
     expect(res.headers['x-request-id']).toMatch(/^req_/);
+  });
+
+  const send = (method: string, path: string) => rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+
+  it('a known path asked with a method it does not take is a 405 naming the methods it takes', async () => {
+    const res = await send('PUT', '/things/7?x=1');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD, DELETE');
+    expect(res.body).toEqual({
+      status: 'error',
+      code: 'method_not_allowed',
+      message: 'PUT is not allowed here; use GET, HEAD, DELETE',
+      requestId: res.headers['x-request-id'],
+    });
+    expect((await send('DELETE', '/things')).headers.allow).toBe('POST');
+  });
+
+  it("a route that refuses HEAD is not offered with it, and an unknown path stays a 404", async () => {
+    const res = await send('POST', '/things/7/charge');
+    expect([res.status, res.headers.allow]).toEqual([405, 'GET']);
+    const unknown = await send('PUT', '/nothing/here');
+    expect([unknown.status, unknown.headers.allow]).toEqual([404, undefined]);
+    expect(unknown.body).toMatchObject({ code: 'not_found' });
   });
 
   it('a request that is not HTTP at all is a 400 in the API shape', async () => {
