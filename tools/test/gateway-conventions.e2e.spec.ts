@@ -326,6 +326,9 @@ describe('gateway conventions (API.md)', () => {
       expect(res.status).toBe(200);
       expect(res.text).toContain('http_request_duration_seconds');
     }
+    // The gateway follows key deactivations on Kafka; how far behind it is shows from the broker's offsets.
+    const gateway = await api('GET', `${gatewayUrl}/metrics`);
+    expect(gateway.text).toMatch(new RegExp(`^tollgate_consumer_lag_messages\\{group="[^"]+",topic="${TOPICS.keys}"\\} \\d+$`, 'm'));
   });
 });
 

@@ -39,6 +39,14 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/** How far one consumer group of this process is behind on one topic. */
+export interface ConsumerLag {
+  groupId: string;
+  topic: string;
+  /** Messages on the topic's partitions after the group's committed offsets. */
+  messages: number;
+}
+
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
@@ -67,6 +75,11 @@ export class KafkaBus {
   private producer?: Promise<Producer>;
   private admin?: Promise<Admin>;
   private readonly consumers = new Set<Consumer>();
+  /**
+   * What this process's consumers read: the groups whose lag `consumerLag` reports, with the first
+   * offset each partition handed this process (`topic:partition`), where the group started it.
+   */
+  private readonly subscriptions = new Map<Consumer, { groupId: string; topics: string[]; started: Map<string, bigint> }>();
 
   constructor(options: KafkaBusOptions) {
     this.logger = repeatLimited(options.logger ?? silent);
@@ -125,6 +138,8 @@ export class KafkaBus {
       },
     });
     this.consumers.add(consumer);
+    const started = new Map<string, bigint>();
+    this.subscriptions.set(consumer, { groupId: options.groupId, topics: options.topics, started });
     const ready = new Promise<void>((resolve) => {
       // FETCH fires after a completed fetch, so a new group's starting offsets are resolved by then.
       const off = consumer.on(consumer.events.FETCH, () => {
@@ -132,11 +147,24 @@ export class KafkaBus {
         resolve();
       });
     });
+    // Where the group starts the partitions it has no committed offset on (best effort: read just
+    // after it positioned itself), until it is handed a message there or commits.
+    void ready
+      .then(() => this.getAdmin())
+      .then((admin) => Promise.all(options.topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))))
+      .then((topics) => {
+        for (const { topic, offsets } of topics) {
+          for (const p of offsets) if (!started.has(`${topic}:${p.partition}`)) started.set(`${topic}:${p.partition}`, BigInt(options.fromBeginning ? p.low : p.high));
+        }
+      })
+      .catch(() => undefined);
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
     await consumer.run({
       autoCommit: true,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        const at = `${topic}:${partition}`;
+        if (!started.has(at)) started.set(at, BigInt(message.offset)); // handed before the start was read
         await options.handle(
           {
             topic,
@@ -154,6 +182,7 @@ export class KafkaBus {
       ready,
       stop: async () => {
         this.consumers.delete(consumer);
+        this.subscriptions.delete(consumer);
         await consumer.disconnect();
       },
     };
@@ -175,9 +204,45 @@ export class KafkaBus {
     }
   }
 
+  /**
+   * For each group and topic this process consumes: the messages published and not yet consumed,
+   * from the group's committed offsets to the partitions' ends (what the broker itself knows, so a
+   * stuck or crashed consumer shows, not only a slow one). On a partition the group has not
+   * committed on yet, it is behind from where it started (see `subscribe`).
+   */
+  async consumerLag(): Promise<ConsumerLag[]> {
+    if (this.subscriptions.size === 0) return [];
+    const admin = await this.getAdmin();
+    const ends = new Map<string, Promise<Map<number, bigint>>>();
+    const endsOf = (topic: string) => {
+      let end = ends.get(topic);
+      if (!end) ends.set(topic, (end = admin.fetchTopicOffsets(topic).then((ps) => new Map(ps.map((p) => [p.partition, BigInt(p.high)])))));
+      return end;
+    };
+    const lags = await Promise.all(
+      [...this.subscriptions.values()].map(async ({ groupId, topics, started }) => {
+        const committed = await admin.fetchOffsets({ groupId, topics });
+        return Promise.all(
+          committed.map(async ({ topic, partitions }) => {
+            const end = await endsOf(topic);
+            let behind = 0n;
+            for (const { partition, offset } of partitions) {
+              const committed = BigInt(offset);
+              const at = committed >= 0n ? committed : started.get(`${topic}:${partition}`);
+              if (at !== undefined) behind += (end.get(partition) ?? at) - at;
+            }
+            return { groupId, topic, messages: Number(behind) };
+          }),
+        );
+      }),
+    );
+    return lags.flat();
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
+    this.subscriptions.clear();
     const [producer, admin] = [this.producer, this.admin];
     this.producer = undefined;
     this.admin = undefined;

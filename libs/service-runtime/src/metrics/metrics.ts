@@ -47,6 +47,38 @@ export const outboxLag = new Histogram({
 
 const GAUGE_COLLECT_TIMEOUT_MS = 1000;
 
+/** One reading of how far a consumer group is behind on a topic. */
+export interface LagReading {
+  groupId: string;
+  topic: string;
+  messages: number;
+}
+
+const lagSources = new Set<() => Promise<LagReading[]>>();
+
+new Gauge({
+  name: 'tollgate_consumer_lag_messages',
+  help: 'Messages on a topic that a consumer group of this process has not consumed yet (log end minus committed offset), by group and topic',
+  labelNames: ['group', 'topic'] as const,
+  registers: [metricsRegistry],
+  async collect() {
+    this.reset();
+    for (const source of lagSources) {
+      try {
+        for (const { groupId, topic, messages } of await withTimeout(source(), GAUGE_COLLECT_TIMEOUT_MS)) this.set({ group: groupId, topic }, messages);
+      } catch {
+        // Kafka away or slow: no samples this scrape (readiness says what is down), the rest is served.
+      }
+    }
+  },
+});
+
+/** Adds a process's consumer groups to `tollgate_consumer_lag_messages`; returns the way to take them off. */
+export function reportConsumerLag(source: () => Promise<LagReading[]>): () => void {
+  lagSources.add(source);
+  return () => lagSources.delete(source);
+}
+
 /**
  * A gauge read from a dependency at each scrape. When the dependency fails or hangs, the gauge
  * has no sample for that scrape (readiness says what is down) and every other series is still

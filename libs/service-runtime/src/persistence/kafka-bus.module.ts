@@ -2,15 +2,23 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import type { Logger } from 'pino';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ROOT_LOGGER } from '../logging';
+import { reportConsumerLag } from '../metrics/metrics';
 
 export interface KafkaBusModuleOptions {
   brokers: string[];
   clientId: string;
 }
 
-class KafkaBusCloser implements OnApplicationShutdown {
-  constructor(@Inject(KafkaBus) private readonly bus: KafkaBus) {}
+/** Reports the bus's consumer lag in the metrics while it is open, and closes it last. */
+class KafkaBusLifecycle implements OnApplicationShutdown {
+  private readonly stopReporting: () => void;
+
+  constructor(@Inject(KafkaBus) private readonly bus: KafkaBus) {
+    this.stopReporting = reportConsumerLag(() => bus.consumerLag());
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.stopReporting();
     await this.bus.close();
   }
 }
@@ -37,7 +45,7 @@ export class KafkaBusModule {
               },
             }),
         },
-        KafkaBusCloser,
+        KafkaBusLifecycle,
       ],
       exports: [KafkaBus],
     };
