@@ -60,8 +60,8 @@ export function servicePids(distDir: string): Record<string, number> {
 }
 
 /**
- * The platform's processes in groups: each service started from distDir, PostgreSQL (every
- * backend, whichever database), Kafka, and nginx when it runs.
+ * The platform's processes in groups: each service started from distDir, PostgreSQL (the
+ * postmaster and every backend, whichever database), Kafka, and nginx when it runs.
  */
 export function platformProcesses(distDir: string): Record<string, number[]> {
   const groups: Record<string, number[]> = Object.fromEntries(Object.entries(servicePids(distDir)).map(([name, pid]) => [name, [pid]]));
@@ -69,7 +69,9 @@ export function platformProcesses(distDir: string): Record<string, number[]> {
   groups.kafka = [];
   groups.nginx = [];
   for (const [pid, cmd] of commandLines()) {
-    if (cmd.startsWith('postgres')) groups.postgres.push(pid);
+    // Backends name themselves `postgres: …`; the postmaster runs as `…/bin/postgres`, and must be
+    // counted: a backend that ends between two readings leaves its CPU time only in the postmaster's.
+    if (cmd.startsWith('postgres') || cmd.split('\0')[0].endsWith('/postgres')) groups.postgres.push(pid);
     else if (cmd.includes('kafka.Kafka')) groups.kafka.push(pid);
     else if (cmd.startsWith('nginx')) groups.nginx.push(pid);
   }

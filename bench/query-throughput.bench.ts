@@ -7,7 +7,8 @@
  *   - through nginx as a plain reverse proxy in front of the query service, when nginx is installed;
  * and, first, an export of the 1,000,000 rows as CSV, through the gateway and straight from the
  * query service: rows/s and peak RSS of every process involved. Each rate run also prints the CPU time
- * every process spent per request, which shows where a request's cost goes. Run with
+ * every process spent per request, which shows where a request's cost goes, and a bare Node HTTP
+ * server's rate as the machine's yardstick. Run with
  *   npx tsx bench/query-throughput.bench.ts        (BENCH_SECONDS, BENCH_ROWS, BENCH_PORT to change;
  *                                                  BENCH_ONLY=export or BENCH_ONLY=rate for one part)
  */
@@ -146,6 +147,30 @@ async function cannon(platform: RunningPlatform, name: string, url: string, head
   return { name, ...result, cpu };
 }
 
+/**
+ * The machine's own yardstick: a bare Node HTTP server (one process, a fixed small JSON answer)
+ * under the same client and connections. Rates from two machines compare through it, where the
+ * absolute figures do not (the same code has run at a quarter of its usual rate on a slower host).
+ */
+async function bareNodeRate(port: number): Promise<number> {
+  const server = spawn(
+    process.execPath,
+    ['-e', `require('node:http').createServer((q, s) => s.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}')).listen(${port}, '127.0.0.1', () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stdout!.once('data', () => resolve());
+      server.once('exit', (code) => reject(new Error(`the reference server exited (${code})`)));
+    });
+    const run = WRK ? loadWithWrk : loadWithAutocannon;
+    await run(`http://127.0.0.1:${port}/`, {}, 3);
+    return (await run(`http://127.0.0.1:${port}/`, {}, SECONDS)).rps;
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
 function startNginx(upstreamPort: number, port: number): ChildProcess | undefined {
   if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return undefined;
   const dir = path.join(ROOT, '.data', 'bench-nginx');
@@ -242,6 +267,9 @@ async function main(): Promise<void> {
         console.log(`${r.name.padEnd(26)} ${groups.map((g) => r.cpu[g].toFixed(2).padStart(9)).join(' ')} ${total.toFixed(2).padStart(9)}`);
       }
       if (!nginx) console.log('(nginx not installed: `apt-get install -y nginx` adds the reverse-proxy baseline)');
+      const reference = await bareNodeRate(BASE_PORT + 10);
+      console.log(`\nThis machine's yardstick: a bare Node HTTP server answers ${reference.toFixed(0)} req/s under the same load;`);
+      console.log(`the metered query runs at ${((runs[0].rps / reference) * 100).toFixed(1)}% of that, the direct one at ${((direct / reference) * 100).toFixed(1)}%.`);
       const rss = Object.entries(servicePids(platform.distDir)).map(([name, pid]) => `${name} ${(rssOf(pid) / 1e6).toFixed(0)} MB`);
       console.log(`\nRSS after the runs (V8 keeps the heap a load grew for a while): ${rss.join(', ')}`);
     }
