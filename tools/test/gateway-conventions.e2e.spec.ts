@@ -67,7 +67,10 @@ describe('gateway conventions (API.md)', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ code: 'validation_failed', message: 'The body must be JSON', errors: [{ field: 'body', message: expect.stringMatching(/application\/json/) }] });
+    expect(res.body).toMatchObject({ code: 'validation_failed', message: 'The body must be a JSON object', errors: [{ field: 'body', message: expect.stringMatching(/application\/json/) }] });
+    // A JSON string is JSON, just not the object expected: the answer must not say otherwise.
+    const jsonString = await api('POST', `${gatewayUrl}/api/v1/auth/login`, { rawBody: '"demo"', headers: { 'content-type': 'application/json' } });
+    expect([jsonString.status, jsonString.body.message]).toEqual([400, 'The body must be a JSON object']);
   });
 
   it('says which field is missing, which is unknown, and when the body is not an object at all', async () => {

@@ -64,11 +64,12 @@ export class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // A body the server kept as text or bytes (a content type other than JSON or a form, accepted
     // because flow triggers take any body) where a JSON document is expected: say so, rather than
-    // list every field as missing.
+    // list every field as missing. A JSON string (`"text"`) arrives here too, indistinguishable, so
+    // the message holds for both: it is not the object expected.
     if (metadata.type === 'body' && this.toValidate(metadata) && (typeof value === 'string' || Buffer.isBuffer(value))) {
       throw ApiException.validation(
         [{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }],
-        'The body must be JSON',
+        'The body must be a JSON object',
       );
     }
     // JSON, but a list or a bare value where an object's fields are expected: one error, not one

@@ -79,12 +79,12 @@ describe('ApiValidationPipe', () => {
     }
   });
 
-  it('says the body must be JSON when it arrived as text or bytes', async () => {
+  it('says the body must be a JSON object, sent as JSON, when it arrived as text or bytes', async () => {
     const pipe = new ApiValidationPipe();
     for (const raw of ['entities=actions', Buffer.from('{"entities":"actions"}')]) {
       const error = (await pipe.transform(raw, { type: 'body', metatype: ListParams }).catch((e: unknown) => e)) as ApiException;
       expect(error).toBeInstanceOf(ApiException);
-      expect(error.message).toBe('The body must be JSON');
+      expect(error.message).toBe('The body must be a JSON object');
       expect(error.options.errors).toEqual([{ field: 'body', message: expect.stringContaining('application/json') }]);
     }
   });
