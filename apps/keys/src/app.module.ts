@@ -13,7 +13,7 @@ import { KeyDeactivation } from './keys/key-deactivation';
 import { KeysHttpController } from './keys/keys.http.controller';
 import { KeysService } from './keys/keys.service';
 import { keysMigrations } from './migrations';
-import { DeactivateKeysWhenUserDeactivated } from './reactions/deactivate-keys-when-user-deactivated.consumer';
+import { DeactivateUserWhenHostDeactivates } from './reactions/deactivate-user-when-host-deactivates.consumer';
 import { DeactivateKeysWhenUserDowngraded } from './reactions/deactivate-keys-when-user-downgraded.consumer';
 import { RecordKeyUseWhenKeyUsed } from './reactions/record-key-use-when-key-used.consumer';
 import { UsersHttpController } from './users/users.http.controller';
@@ -45,7 +45,7 @@ export class AppModule {
         CredentialsService,
         ExpireKeysJob,
         DeactivateKeysWhenUserDowngraded,
-        DeactivateKeysWhenUserDeactivated,
+        DeactivateUserWhenHostDeactivates,
         RecordKeyUseWhenKeyUsed,
       ],
     };

@@ -15,7 +15,7 @@ import { KeyDeactivation } from '../keys/key-deactivation';
 import { KeysService } from '../keys/keys.service';
 import { keysMigrations } from '../migrations';
 import { UsersService } from '../users/users.service';
-import { DEACTIVATION_GROUP, DeactivateKeysWhenUserDeactivated } from './deactivate-keys-when-user-deactivated.consumer';
+import { DEACTIVATION_GROUP, DeactivateUserWhenHostDeactivates } from './deactivate-user-when-host-deactivates.consumer';
 import { DeactivateKeysWhenUserDowngraded } from './deactivate-keys-when-user-downgraded.consumer';
 
 jest.setTimeout(60_000);
@@ -29,7 +29,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
   let users: UsersService;
   let keys: KeysService;
   let credentials: CredentialsService;
-  let reactions: (DeactivateKeysWhenUserDowngraded | DeactivateKeysWhenUserDeactivated)[];
+  let reactions: (DeactivateKeysWhenUserDowngraded | DeactivateUserWhenHostDeactivates)[];
   const instanceId = 'int-keys';
   const admin = () => ({ instanceId, kind: 'organization' as const, scopes: ['admin'] });
 
@@ -48,7 +48,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
       instanceId,
       command: { type: 'create', name: 'Int', dailyCredits: 10, timezone: 'UTC' },
     });
-    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateKeysWhenUserDeactivated(ds, bus, users)];
+    reactions = [new DeactivateKeysWhenUserDowngraded(ds, bus, deactivation), new DeactivateUserWhenHostDeactivates(ds, bus, users)];
     reactions.forEach((r) => r.onApplicationBootstrap());
   });
 

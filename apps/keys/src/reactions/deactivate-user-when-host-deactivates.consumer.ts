@@ -5,11 +5,15 @@ import { KafkaBus } from '@tollgate/event-sourcing';
 import { UsersService } from '../users/users.service';
 import { ReactToHostUserEvent } from './react-to-host-user-event';
 
+/**
+ * Named for what the reaction first did (end the user's keys). A group's committed offsets live
+ * under its name: renamed, it would read its topic again from where a new group starts.
+ */
 export const DEACTIVATION_GROUP = 'keys.deactivate-keys-when-user-deactivated';
 
 /** A user the host product deactivated is deactivated here too: no login, session or key of theirs works. */
 @Injectable()
-export class DeactivateKeysWhenUserDeactivated extends ReactToHostUserEvent {
+export class DeactivateUserWhenHostDeactivates extends ReactToHostUserEvent {
   constructor(dataSource: DataSource, bus: KafkaBus, users: UsersService) {
     super(dataSource, bus, {
       group: DEACTIVATION_GROUP,
