@@ -79,7 +79,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
    */
   private unrouted(request: FastifyRequest, exception: unknown): ReturnType<ApiExceptionFilter['describe']> {
     const allowed = this.routes?.allowed(request.url) ?? [];
-    if (allowed.length === 0) return this.describe(exception, String(request.id));
+    // A route of this very method that sent its request on to not-found (a static file outside
+    // the list served) found nothing at this address: that is a 404, whatever else the path takes.
+    if (allowed.length === 0 || allowed.includes(request.method)) return this.describe(exception, String(request.id));
     return {
       status: 405,
       headers: { allow: allowed.join(', ') },

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import { Controller, Delete, Get, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import { Controller, Delete, Get, Module, Param, Post, Res, type INestApplication } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { createService } from '../bootstrap';
 import { ServiceCoreModule } from '../service-core.module';
 import { RefusesHead } from './route-methods';
@@ -25,6 +26,12 @@ class ThingsController {
   @RefusesHead()
   charge() {
     return {};
+  }
+
+  /** As a static-file route does for a file outside the list it serves. */
+  @Get(':id/hidden')
+  hidden(@Res() reply: FastifyReply) {
+    reply.callNotFound();
   }
 }
 
@@ -119,6 +126,11 @@ describe('answers the HTTP layer gives before any route runs', () => {
     const unknown = await send('PUT', '/nothing/here');
     expect([unknown.status, unknown.headers.allow]).toEqual([404, undefined]);
     expect(unknown.body).toMatchObject({ code: 'not_found' });
+  });
+
+  it('a route that sends its own method on to not-found is a 404, not a 405 offering that method', async () => {
+    const res = await send('GET', '/things/7/hidden');
+    expect([res.status, res.headers.allow, (res.body as { code: string }).code]).toEqual([404, undefined, 'not_found']);
   });
 
   it('a request that is not HTTP at all is a 400 in the API shape', async () => {
