@@ -307,6 +307,34 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await pollUntil(t, 'Tests', flow.name, other.body.processId, 'success')).data).toEqual({ n: [4] });
   });
 
+  it('aborts a sync run whose caller hangs up, unless the caller sent an Idempotency-Key: its retry gets the outcome', async () => {
+    const flow = await defineFlow(t, { name: `Retried ${randomUUID().slice(0, 6)}`, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const runs = async () => (await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs as { processId: string; status: string; error?: { message: string } }[];
+    /** Starts the run, hangs up once it is running, and gives its process id. */
+    const hangUp = async (headers: Record<string, string>, n: number, before: number) => {
+      const caller = new AbortController();
+      const call = fetch(url, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json', ...headers }, body: JSON.stringify({ n }), signal: caller.signal }).catch(() => undefined);
+      const started = await eventually(async () => {
+        const listed = await runs();
+        expect(listed).toHaveLength(before + 1);
+        return listed[0].processId;
+      });
+      caller.abort();
+      await call;
+      return started;
+    };
+
+    const gone = await hangUp({}, 1, 0);
+    await eventually(async () => expect((await run(t, gone)).body).toMatchObject({ status: 'aborted', error: { message: 'The caller went away' } }));
+
+    const idempotencyKey = randomUUID();
+    const kept = await hangUp({ 'idempotency-key': idempotencyKey }, 2, 1);
+    const retry = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': idempotencyKey }, body: { n: 2 } });
+    expect([retry.status, retry.body.processId, retry.body.data]).toEqual([200, kept, { n: [2] }]);
+    expect((await runs()).map((r) => r.status)).toEqual(['success', 'aborted']);
+  });
+
   it('runs a flow named "poll" from the trigger URL it is given, and refuses a repeated parameter with 400', async () => {
     const flow = await defineFlow(t, { name: 'poll', steps: [{ type: 'output', name: 'ok', from: '[$input.body.n ? $input.body.n : 0]' }] });
     expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/poll\/trigger$/);
