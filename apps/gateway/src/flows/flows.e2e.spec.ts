@@ -111,6 +111,28 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(legacy.body.data.echo[0].body).toEqual({ b: 2 });
   });
 
+  it('hands a flow the same parsed body for GET and POST: JSON, JSON-based types (+json), forms, anything else as sent', async () => {
+    const flow = await defineFlow(t, { name: `Bodies ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const cases = [
+      ['application/json', '{"a":1}', { a: 1 }],
+      ['application/json', 'null', null],
+      ['application/cloudevents+json; charset=utf-8', '{"specversion":"1.0"}', { specversion: '1.0' }],
+      ['application/vnd.api+json', '[1,2]', [1, 2]],
+      ['application/x-www-form-urlencoded', 'a=1&b=2&b=3', { a: '1', b: ['2', '3'] }],
+      ['application/xml', '<a>1</a>', '<a>1</a>'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, body] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { data?: { got: unknown[] } };
+        expect({ method, type, status: res.statusCode, got: answer.data?.got }).toEqual({ method, type, status: 200, got: [{ body, type }] });
+      }
+      const malformed = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/vnd.api+json' }, body: '{"a":' });
+      expect({ method, status: malformed.statusCode, code: ((await malformed.body.json()) as { code: string }).code }).toEqual({ method, status: 400, code: 'validation_failed' });
+    }
+  });
+
   it('answers 400 when a connected output produced no record, raw attributes through a response step, and an error step message without a stack', async () => {
     const empty = await defineFlow(t, { name: `Empty ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'rows', from: '$input.body.rows' }] });
     const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });

@@ -30,7 +30,9 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 export function rawBodyOf(request: FastifyRequest): { contentType: string; payload: Buffer | string } | undefined {
   const contentType = String(request.headers['content-type'] ?? '');
   const body = request.body as unknown;
-  if (body === undefined || body === null) return undefined;
+  if (body === undefined) return undefined;
+  // A JSON `null` is a body like any other JSON value; a null otherwise means none was sent.
+  if (body === null) return JSON_TYPE.test(contentType) ? { contentType, payload: 'null' } : undefined;
   if (Buffer.isBuffer(body)) return { contentType: contentType || 'application/octet-stream', payload: body };
   if (typeof body === 'string' && !JSON_TYPE.test(contentType)) return { contentType: contentType || 'text/plain', payload: body };
   if (/application\/x-www-form-urlencoded/i.test(contentType)) {
