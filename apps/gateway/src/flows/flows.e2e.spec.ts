@@ -278,6 +278,15 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("answers 202 for an async run done within the wait with what its poll says, a response step's answer included", async () => {
+    const flow = await defineFlow(t, { name: `Async raw ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'response', statusCode: 201, contentType: 'application/xml', body: '"<ok/>"' }] });
+    const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=10000' });
+    const polled = await pollUntil(t, 'Tests', flow.name, accepted.body.processId, 'success');
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ processId: polled.processId, status: 'success', data: polled.data, response: polled.response });
+    expect(polled.response).toEqual({ statusCode: 201, headers: {}, contentType: 'application/xml', body: '<ok/>' });
+  });
+
   it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
     const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
     for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {
