@@ -285,6 +285,11 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body).toEqual({ processId: polled.processId, status: 'success', data: polled.data, response: polled.response });
     expect(polled.response).toEqual({ statusCode: 201, headers: {}, contentType: 'application/xml', body: '<ok/>' });
+    // The API docs describe both answers with the fields they have.
+    const { schemas } = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body.components;
+    const fields = (name: string) => Object.keys(schemas[name].properties).sort();
+    expect(fields('AcceptedRunDoc')).toEqual(Object.keys(accepted.body).concat('error').sort());
+    expect(fields('PollDoc')).toEqual(expect.arrayContaining(Object.keys(polled)));
   });
 
   it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
