@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { Client } from 'pg';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { api, collectMessages, createTestDatabase, e2ePlatform, eventually, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { api, collectMessages, createTestDatabase, e2ePlatform, eventually, serverUrl, testBrokers, type TestDatabase } from '@tollgate/testing';
 import { flowsMigrations } from './migrations';
 
 jest.setTimeout(90_000);
@@ -33,8 +34,10 @@ async function ready(url: string, child: ChildProcess): Promise<void> {
   );
 }
 
+const logOf = (app: 'flows' | 'gateway') => path.join(REPO, '.data', `e2e-private-${app}-${BASE}.log`);
+
 function start(app: 'flows' | 'gateway', env: Record<string, string>): ChildProcess {
-  const log = fs.openSync(path.join(REPO, '.data', `e2e-private-${app}-${BASE}.log`), 'a');
+  const log = fs.openSync(logOf(app), 'a');
   const child = spawn(process.execPath, [path.join(DIST, 'apps', app, 'src', 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   return child;
@@ -46,6 +49,18 @@ const stop = (child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+
+/** The database refuses connections and its open ones are ended, as while it restarts (`allow` false); then takes them again. */
+async function allowConnections(database: string, allow: boolean): Promise<void> {
+  const admin = new Client({ connectionString: serverUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE "${database}" ALLOW_CONNECTIONS ${allow}`);
+    if (!allow) await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
+  } finally {
+    await admin.end();
+  }
+}
 
 describe('flows with its own service process: http allow-list, default timeout, restart during a run', () => {
   const platform = e2ePlatform();
@@ -246,5 +261,49 @@ describe('flows with its own service process: http allow-list, default timeout, 
     } finally {
       await kafka.stop();
     }
+  });
+  it('records and answers runs whose values hold characters the database cannot keep, and serves on', async () => {
+    const nul = '$base64decode("AA==")';
+    const flow = await define({
+      name: `Unstorable ${randomUUID().slice(0, 6)}`,
+      steps: [
+        { type: 'debug', expr: nul },
+        { type: 'map', from: '[1]', expr: `$error("refused " & ${nul})`, when: '$input.body.fail' },
+        { type: 'output', name: 'text', from: `["a" & ${nul} & "b", $input.body.s]` },
+      ],
+    });
+    const ok = await trigger(flow.name, '', { s: 'lone \ud800' });
+    expect([ok.status, ok.body.data]).toEqual([200, { text: ['a\ufffdb', 'lone \ufffd'] }]);
+    const record = await api('GET', `${GATEWAY_URL}/api/v1/runs/${ok.body.processId}`, { headers: { 'x-api-key': orgKey } });
+    expect(record.body).toMatchObject({ status: 'success', data: { text: ['a\ufffdb', 'lone \ufffd'] } });
+    expect(record.body.messages.map((m: { text: string }) => m.text)).toContain('\ufffd');
+
+    const failed = await trigger(flow.name, '', { fail: true });
+    expect([failed.status, failed.body.code, failed.body.message]).toEqual([500, 'flow_failed', expect.stringContaining('refused \ufffd')]);
+    const failedRecord = await api('GET', `${GATEWAY_URL}/api/v1/runs/${failed.headers.get('x-flow-process-id')}`, { headers: { 'x-api-key': orgKey } });
+    expect(failedRecord.body).toMatchObject({ status: 'failed', error: { code: 'flow_failed', message: expect.stringContaining('refused \ufffd') } });
+    expect(flows?.exitCode).toBeNull();
+  });
+
+  it('records the outcome of a run that ended while its database was gone once it is back, and answers its caller', async () => {
+    const flow = await define({ name: `Outage ${randomUUID().slice(0, 6)}`, timeoutMs: 30_000, steps: [{ type: 'delay', ms: 1000 }, { type: 'output', name: 'done', from: '[1]' }] });
+    const answer = trigger(flow.name);
+    const processId = await eventually(async () => {
+      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${flow.id}/runs`, { headers: { 'x-api-key': orgKey } });
+      expect(runs.body.runs).toHaveLength(1);
+      return runs.body.runs[0].processId as string;
+    });
+    await allowConnections(db.name, false);
+    try {
+      const retried = (line: string) => line.includes(processId) && line.includes('recording the outcome of a run failed');
+      await eventually(() => expect(fs.readFileSync(logOf('flows'), 'utf8').split('\n').some(retried)).toBe(true), { timeoutMs: 15_000, intervalMs: 100 });
+    } finally {
+      await allowConnections(db.name, true);
+    }
+    const res = await answer;
+    expect([res.status, res.body.processId, res.body.data]).toEqual([200, processId, { done: [1] }]);
+    expect(flows?.exitCode).toBeNull();
+    const record = await api('GET', `${GATEWAY_URL}/api/v1/runs/${processId}`, { headers: { 'x-api-key': orgKey } });
+    expect(record.body.status).toBe('success');
   });
 });

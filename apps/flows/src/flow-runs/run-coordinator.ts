@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
@@ -17,7 +18,7 @@ import { RunCredits } from './run-credits';
 import { countRunFinished } from './run-metrics';
 import type { FlowInput, RunFailure, RunMessage } from './run-message';
 import { AbortReason, type RunOutcome } from './run-outcome';
-import { RunStore } from './run-store';
+import { RunStore, storable } from './run-store';
 
 export interface StartRequest {
   flow: FlowDefinition;
@@ -52,6 +53,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   readonly http: OutboundHttp;
   private readonly active = new Map<string, ActiveRun>();
   private readonly credits: RunCredits;
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,7 +66,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
     this.credits = new RunCredits(clients.credits);
     this.engine = buildEngine(clients, this.http, {
-      emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload, ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
+      emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload: storable(payload), ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
     });
   }
 
@@ -150,7 +152,9 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     })();
     const run = { processId, controller, done };
     this.active.set(processId, run);
-    void done.finally(() => this.active.delete(processId));
+    // Handled here: a run nobody waits for any more (an async one after its 202) must not take the process down.
+    const forget = () => void this.active.delete(processId);
+    done.then(forget, forget);
     return run;
   }
 
@@ -171,35 +175,47 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };
   }
 
-  /** Writes the outcome with its event; when another writer finished the run first, its outcome stands. */
-  async finish(instanceId: string, processId: string, outcome: RunOutcome, messages: RunMessage[], startedAt: number): Promise<RunOutcome> {
+  /**
+   * Writes the outcome with its event; when another writer finished the run first, its outcome
+   * stands. While the database cannot take it, it tries again (until the process stops), so that
+   * no run stays `running` because its end came during an outage. What is recorded is what the
+   * caller is told (see `storable`).
+   */
+  async finish(instanceId: string, processId: string, ended: RunOutcome, messages: RunMessage[], startedAt: number): Promise<RunOutcome> {
+    const outcome = storable(ended);
     const failure: RunFailure | undefined = outcome.status === 'success' ? undefined : outcome.failure;
     messages.push({
       at: new Date().toISOString(),
       level: failure ? 'error' : 'info',
       text: failure ? `Response ${failure.httpStatus}: ${failure.message}` : `Response ${outcome.status === 'success' ? (outcome.result.response?.statusCode ?? 200) : ''}: success`,
     });
-    try {
-      const durationMs = Date.now() - startedAt;
-      await this.dataSource.transaction(async (em) => {
-        await this.runner.run(flowRunDecider, {
-          streamId: processId,
-          instanceId,
-          command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs },
-          // The outcome answers the trigger request, also when another process finishes the run.
-          inheritCorrelation: true,
-          em,
+    const durationMs = Date.now() - startedAt;
+    for (let retryMs = 250; ; retryMs = Math.min(retryMs * 2, 5_000)) {
+      try {
+        await this.dataSource.transaction(async (em) => {
+          await this.runner.run(flowRunDecider, {
+            streamId: processId,
+            instanceId,
+            command: { kind: 'finish', status: outcome.status, reason: failure?.message, durationMs },
+            // The outcome answers the trigger request, also when another process finishes the run.
+            inheritCorrelation: true,
+            em,
+          });
+          await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
         });
-        await this.runs.finish(em, processId, { ...(outcome.status === 'success' ? { result: outcome.result } : { failure }), messages });
-      });
-      countRunFinished(outcome, durationMs);
-      return outcome;
-    } catch (error) {
-      if (!(error instanceof RunAlreadyFinished)) throw error;
-      const stored = await this.runs.get(instanceId, processId);
-      if (stored?.status === 'success' && stored.result) return { status: 'success', result: stored.result };
-      if (stored?.failure) return { status: stored.failure.status, failure: stored.failure } as RunOutcome;
-      return outcome;
+        countRunFinished(outcome, durationMs);
+        return outcome;
+      } catch (error) {
+        if (error instanceof RunAlreadyFinished) {
+          const stored = await this.runs.get(instanceId, processId);
+          if (stored?.status === 'success' && stored.result) return { status: 'success', result: stored.result };
+          if (stored?.failure) return { status: stored.failure.status, failure: stored.failure } as RunOutcome;
+          return outcome;
+        }
+        if (this.stopping) throw error;
+        this.logger.warn({ processId, err: (error as Error).message, retryInMs: retryMs }, 'recording the outcome of a run failed; trying again');
+        await sleep(retryMs);
+      }
     }
   }
 
@@ -215,6 +231,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     const running = [...this.active.values()];
     for (const run of running) run.controller.abort(new AbortReason('stopping', 'The flows service is stopping'));
     await Promise.allSettled(running.map((r) => r.done));

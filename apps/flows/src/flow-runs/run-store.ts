@@ -32,6 +32,21 @@ export interface ClaimedRun {
   attempts: number;
 }
 
+/** A JSON escape: an escaped backslash (kept), the NUL character, or a lone UTF-16 surrogate. */
+const ESCAPES_JSONB_REFUSES = /\\(\\|u0000|ud[89a-f][0-9a-f]{2})/gi;
+
+/**
+ * The value as JSON that PostgreSQL's jsonb accepts. A flow can produce the NUL character or a
+ * lone surrogate (`$base64decode("AA==")`, an http step's answer), which jsonb refuses: they are
+ * kept as U+FFFD, so that a run's input, outcome and console are always recorded.
+ */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value).replace(ESCAPES_JSONB_REFUSES, (escape, what: string) => (what === '\\' ? escape : '\\ufffd'));
+}
+
+/** The value as the run store will give it back (see storableJson). */
+export const storable = <T>(value: T): T => JSON.parse(storableJson(value)) as T;
+
 /** How long a trigger's Idempotency-Key answers with the run it started (a PostgreSQL interval). */
 export const IDEMPOTENCY_KEY_TTL = '24 hours';
 
@@ -111,7 +126,7 @@ export class RunStore {
       em,
       `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until, messages)
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp() + ($7 || ' milliseconds')::interval, $8)`,
-      [run.processId, run.instanceId, run.mode, JSON.stringify(run.input), run.timeoutMs, run.owner, String(run.leaseMs), JSON.stringify(run.messages)],
+      [run.processId, run.instanceId, run.mode, storableJson(run.input), run.timeoutMs, run.owner, String(run.leaseMs), storableJson(run.messages)],
     );
   }
 
@@ -119,12 +134,12 @@ export class RunStore {
     await queryPrepared(
       em,
       `UPDATE run_details SET result = $2, failure = $3, messages = $4, owner = NULL, lease_until = NULL WHERE process_id = $1`,
-      [processId, outcome.result ? JSON.stringify(outcome.result) : null, outcome.failure ? JSON.stringify(outcome.failure) : null, JSON.stringify(outcome.messages)],
+      [processId, outcome.result ? storableJson(outcome.result) : null, outcome.failure ? storableJson(outcome.failure) : null, storableJson(outcome.messages)],
     );
   }
 
   async saveMessages(processId: string, messages: RunMessage[]): Promise<void> {
-    await this.dataSource.query(`UPDATE run_details SET messages = $2 WHERE process_id = $1`, [processId, JSON.stringify(messages)]);
+    await this.dataSource.query(`UPDATE run_details SET messages = $2 WHERE process_id = $1`, [processId, storableJson(messages)]);
   }
 
   async get(instanceId: string, processId: string): Promise<RunRecord | undefined> {

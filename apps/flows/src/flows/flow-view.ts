@@ -16,7 +16,8 @@ export function flowUrls(gatewayUrl: string, flow: FlowDefinition, webhookToken?
   return {
     trigger: `${base}/${app}/${name}/trigger${flow.allowAnonymous ? `?${instance}` : ''}`,
     legacyTrigger: `${base}/${name}/trigger${flow.allowAnonymous ? `?${instance}` : ''}`,
-    poll: `${base}/${app}/${name}/poll/{processId}`,
+    // Anonymous callers poll as they trigger: naming the instance.
+    poll: `${base}/${app}/${name}/poll/{processId}${flow.allowAnonymous ? `?${instance}` : ''}`,
     ...(webhookToken ? { webhook: `${base}/${app}/${name}/trigger?${instance}&token=${encodeURIComponent(webhookToken)}` } : {}),
   };
 }

@@ -28,6 +28,26 @@ describe('flows: who may run them, and every step type', () => {
     expect((await trigger('Tests', closed.name, { headers: key('tg_not_a_real_key') })).status).toBe(401);
   });
 
+  it('gives anonymous callers a poll URL they can use, and never hands a flow the webhook token it was called with', async () => {
+    const form = await defineFlow(t, { name: `Signup ${randomUUID().slice(0, 6)}`, mode: 'async', allowAnonymous: true, steps: [{ type: 'output', name: 'url', from: '[$input.url]' }] });
+    const polled = async (processId: string) =>
+      eventually(async () => {
+        const res = await api('GET', form.urls.poll.replace('{processId}', processId), {});
+        expect([res.status, res.body.status]).toEqual([200, 'success']);
+        return res.body.data.url[0] as string;
+      });
+    const anonymous = await api('POST', form.urls.trigger, { body: { email: 'ann@example.com' } });
+    expect(anonymous.status).toBe(202);
+    expect(await polled(anonymous.body.processId)).toBe(form.urls.trigger);
+
+    const hooked = await api('POST', `${form.urls.trigger}&token=${form.webhookToken}&order=7`, { body: {} });
+    expect(hooked.status).toBe(202);
+    expect((await run(t, hooked.body.processId)).body.startedBy).toBe('webhook');
+    const seen = await polled(hooked.body.processId);
+    expect(seen).toBe(`${form.urls.trigger}&token=[redacted]&order=7`);
+    expect(JSON.stringify((await run(t, hooked.body.processId)).body)).not.toContain(form.webhookToken);
+  });
+
   it('needs the flows scope and, for personal keys, membership of one of the flow groups', async () => {
     const member = await createUser(t, { query: 'admin' });
     const outsider = await createUser(t, { query: 'admin' });

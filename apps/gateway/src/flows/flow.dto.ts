@@ -57,16 +57,27 @@ export class RunDoc {
   @ApiProperty({ type: [RunMessageDoc] }) messages!: RunMessageDoc[];
 }
 
-export class PollDoc {
+/** The answer a `response` step set: status, headers, content type and body. */
+export class RawResponseDoc {
+  @ApiProperty() statusCode!: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
+  @ApiPropertyOptional() contentType?: string;
+  @ApiPropertyOptional({ description: 'any JSON value' }) body?: unknown;
+}
+
+/** An async run when its 202 is sent: `running`, or the outcome of a run that finished within the wait. */
+export class AcceptedRunDoc {
   @ApiProperty() processId!: string;
-  @ApiProperty({ enum: ['running', 'success', 'failed', 'aborted'] }) status!: string;
+  @ApiProperty({ enum: ['running', 'success', 'failed', 'aborted'], example: 'running' }) status!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) data?: Record<string, unknown[]>;
+  @ApiPropertyOptional({ type: RawResponseDoc, description: 'when a `response` step ran' }) response?: RawResponseDoc;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) error?: { code: string; message: string };
 }
 
-export class AcceptedRunDoc {
-  @ApiProperty() processId!: string;
-  @ApiProperty({ example: 'running' }) status!: string;
+export class PollDoc extends AcceptedRunDoc {
+  @ApiProperty() startedAt!: string;
+  @ApiPropertyOptional() finishedAt?: string;
+  @ApiPropertyOptional() durationMs?: number;
 }
 
 export class FlowListDoc {

@@ -111,6 +111,28 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(legacy.body.data.echo[0].body).toEqual({ b: 2 });
   });
 
+  it('hands a flow the same parsed body for GET and POST: JSON, JSON-based types (+json), forms, anything else as sent', async () => {
+    const flow = await defineFlow(t, { name: `Bodies ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const cases = [
+      ['application/json', '{"a":1}', { a: 1 }],
+      ['application/json', 'null', null],
+      ['application/cloudevents+json; charset=utf-8', '{"specversion":"1.0"}', { specversion: '1.0' }],
+      ['application/vnd.api+json', '[1,2]', [1, 2]],
+      ['application/x-www-form-urlencoded', 'a=1&b=2&b=3', { a: '1', b: ['2', '3'] }],
+      ['application/xml', '<a>1</a>', '<a>1</a>'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, body] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { data?: { got: unknown[] } };
+        expect({ method, type, status: res.statusCode, got: answer.data?.got }).toEqual({ method, type, status: 200, got: [{ body, type }] });
+      }
+      const malformed = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/vnd.api+json' }, body: '{"a":' });
+      expect({ method, status: malformed.statusCode, code: ((await malformed.body.json()) as { code: string }).code }).toEqual({ method, status: 400, code: 'validation_failed' });
+    }
+  });
+
   it('answers 400 when a connected output produced no record, raw attributes through a response step, and an error step message without a stack', async () => {
     const empty = await defineFlow(t, { name: `Empty ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'rows', from: '$input.body.rows' }] });
     const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });
@@ -256,6 +278,20 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("answers 202 for an async run done within the wait with what its poll says, a response step's answer included", async () => {
+    const flow = await defineFlow(t, { name: `Async raw ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'response', statusCode: 201, contentType: 'application/xml', body: '"<ok/>"' }] });
+    const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=10000' });
+    const polled = await pollUntil(t, 'Tests', flow.name, accepted.body.processId, 'success');
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ processId: polled.processId, status: 'success', data: polled.data, response: polled.response });
+    expect(polled.response).toEqual({ statusCode: 201, headers: {}, contentType: 'application/xml', body: '<ok/>' });
+    // The API docs describe both answers with the fields they have.
+    const { schemas } = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body.components;
+    const fields = (name: string) => Object.keys(schemas[name].properties).sort();
+    expect(fields('AcceptedRunDoc')).toEqual(Object.keys(accepted.body).concat('error').sort());
+    expect(fields('PollDoc')).toEqual(expect.arrayContaining(Object.keys(polled)));
+  });
+
   it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
     const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
     for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {
@@ -305,6 +341,34 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const other = await trigger('Tests', flow.name, { headers: { ...key(otherKey.key), 'idempotency-key': headers['idempotency-key'] }, body: { n: 4 } });
     expect(other.body.processId).not.toBe(a.body.processId);
     expect((await pollUntil(t, 'Tests', flow.name, other.body.processId, 'success')).data).toEqual({ n: [4] });
+  });
+
+  it('aborts a sync run whose caller hangs up, unless the caller sent an Idempotency-Key: its retry gets the outcome', async () => {
+    const flow = await defineFlow(t, { name: `Retried ${randomUUID().slice(0, 6)}`, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const runs = async () => (await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs as { processId: string; status: string; error?: { message: string } }[];
+    /** Starts the run, hangs up once it is running, and gives its process id. */
+    const hangUp = async (headers: Record<string, string>, n: number, before: number) => {
+      const caller = new AbortController();
+      const call = fetch(url, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json', ...headers }, body: JSON.stringify({ n }), signal: caller.signal }).catch(() => undefined);
+      const started = await eventually(async () => {
+        const listed = await runs();
+        expect(listed).toHaveLength(before + 1);
+        return listed[0].processId;
+      });
+      caller.abort();
+      await call;
+      return started;
+    };
+
+    const gone = await hangUp({}, 1, 0);
+    await eventually(async () => expect((await run(t, gone)).body).toMatchObject({ status: 'aborted', error: { message: 'The caller went away' } }));
+
+    const idempotencyKey = randomUUID();
+    const kept = await hangUp({ 'idempotency-key': idempotencyKey }, 2, 1);
+    const retry = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': idempotencyKey }, body: { n: 2 } });
+    expect([retry.status, retry.body.processId, retry.body.data]).toEqual([200, kept, { n: [2] }]);
+    expect((await runs()).map((r) => r.status)).toEqual(['success', 'aborted']);
   });
 
   it('runs a flow named "poll" from the trigger URL it is given, and refuses a repeated parameter with 400', async () => {

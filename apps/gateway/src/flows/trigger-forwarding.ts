@@ -3,7 +3,8 @@ import { readUnparsedBody } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
-const SECRET_PARAMS = /([?&](?:key|access_token)=)[^&]*/gi;
+/** Keys, and the flow's webhook token: credentials the flow's `url` input (stored with the run, passed to its steps) must not carry. */
+const SECRET_PARAMS = /([?&](?:key|access_token|token)=)[^&]*/gi;
 
 export function forwardedHeaders(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -14,7 +15,7 @@ export function forwardedHeaders(request: FastifyRequest): Record<string, string
   return out;
 }
 
-/** The URL as the caller used it, with any key in the query string masked. */
+/** The URL as the caller used it, with any key or webhook token in the query string masked. */
 export function originalUrl(request: FastifyRequest): string {
   const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
   return `${proto}://${request.headers.host ?? 'localhost'}${request.url.replace(SECRET_PARAMS, '$1[redacted]')}`;
@@ -30,7 +31,9 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 export function rawBodyOf(request: FastifyRequest): { contentType: string; payload: Buffer | string } | undefined {
   const contentType = String(request.headers['content-type'] ?? '');
   const body = request.body as unknown;
-  if (body === undefined || body === null) return undefined;
+  if (body === undefined) return undefined;
+  // A JSON `null` is a body like any other JSON value; a null otherwise means none was sent.
+  if (body === null) return JSON_TYPE.test(contentType) ? { contentType, payload: 'null' } : undefined;
   if (Buffer.isBuffer(body)) return { contentType: contentType || 'application/octet-stream', payload: body };
   if (typeof body === 'string' && !JSON_TYPE.test(contentType)) return { contentType: contentType || 'text/plain', payload: body };
   if (/application\/x-www-form-urlencoded/i.test(contentType)) {

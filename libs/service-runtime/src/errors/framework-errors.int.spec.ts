@@ -133,6 +133,13 @@ describe('answers the HTTP layer gives before any route runs', () => {
     expect([res.status, res.headers.allow, (res.body as { code: string }).code]).toEqual([404, undefined, 'not_found']);
   });
 
+  it('a path with an empty segment is a 404, never a 405 offering the method asked', async () => {
+    for (const [method, path] of [['GET', '/things/'], ['GET', '/things//charge'], ['POST', '/things//charge']]) {
+      const res = await send(method, path);
+      expect([method, path, res.status, res.headers.allow, (res.body as { code: string }).code]).toEqual([method, path, 404, undefined, 'not_found']);
+    }
+  });
+
   it('a request that is not HTTP at all is a 400 in the API shape', async () => {
     const res = await rawRequest(port, 'GARBAGE\r\n\r\n');
     expect(res.status).toBe(400);

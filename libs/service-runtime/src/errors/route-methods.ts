@@ -34,6 +34,9 @@ export class RouteMethods {
   /** The methods some route answers on this URL's path, in a fixed order; none when the path is unknown. */
   allowed(url: string): string[] {
     const path = url.split('?', 1)[0];
+    // The service's routes take no empty segment (`/runs/`, `/a//trigger`) for a parameter, where
+    // this record would: such a path has no route under any method (a 404, not a 405 offering GET to a GET).
+    if (/\/\/|.\/$/.test(path)) return [];
     return METHODS.filter((method) => this.router.find(method, path) !== null);
   }
 }

@@ -1,19 +1,29 @@
+import { parse as parseForm } from 'node:querystring';
 import type { FastifyRequest } from 'fastify';
 import { ApiException, readUnparsedBody } from '@tollgate/service-runtime';
 
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+/** `application/json` and the JSON-based types (`application/cloudevents+json`, `application/vnd.api+json`, …). */
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A GET trigger's body, as a POST's would arrive: Fastify parses no GET body, so it is read here
- * within the body limit; JSON is parsed, anything else stays bytes (see raw-body-parsers).
+ * A trigger body as the flow's `$input.body` holds it, whatever the method: JSON parsed, a form
+ * parsed into its fields (every one of them), anything else as the bytes sent (see flow-input).
  */
-export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<unknown> {
-  const bytes = await readUnparsedBody(request, limitBytes);
-  if (bytes === undefined) return undefined;
-  if (!bytes.length || !JSON_TYPE.test(String(request.headers['content-type'] ?? ''))) return bytes;
+export function decodeBody(bytes: Buffer, contentType: string): unknown {
+  if (!bytes.length) return bytes;
+  if (FORM_TYPE.test(contentType)) return parseForm(bytes.toString('utf8'), undefined, undefined, { maxKeys: 0 });
+  if (!JSON_TYPE.test(contentType)) return bytes;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(UTF8.decode(bytes));
   } catch {
     throw ApiException.validation([{ field: 'body', message: 'Malformed JSON body' }], 'Malformed JSON body');
   }
+}
+
+/** A GET trigger's body, as a POST's would arrive: Fastify parses no GET body, so it is read here within the body limit. */
+export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<unknown> {
+  const bytes = await readUnparsedBody(request, limitBytes);
+  return bytes === undefined ? undefined : decodeBody(bytes, String(request.headers['content-type'] ?? ''));
 }

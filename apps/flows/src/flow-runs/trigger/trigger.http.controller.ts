@@ -88,7 +88,7 @@ export class TriggerHttpController {
       return res.status(202).send({
         processId: answer.processId,
         status: done?.status ?? 'running',
-        ...(done?.status === 'success' ? { data: done.result.data } : {}),
+        ...(done?.status === 'success' ? { data: done.result.data, ...(done.result.response ? { response: done.result.response } : {}) } : {}),
         ...(done && done.status !== 'success' ? { error: { code: done.failure.code, message: done.failure.message } } : {}),
       });
     }

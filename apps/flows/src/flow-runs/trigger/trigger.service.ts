@@ -78,7 +78,9 @@ export class TriggerService {
       return { kind: 'accepted', processId, outcome: await within(waitMs, run ? run.done : this.storedOutcome(flow.instanceId, processId, waitMs)) };
     }
     if (run) {
-      if (!started.replayed) req.clientGone(() => run.controller.abort(new AbortReason('client-gone', 'The caller went away')));
+      // A caller that sent an Idempotency-Key may hang up and ask again with it: the run goes on
+      // (within its timeout) so that the retry gets its outcome, not an abort nobody asked for.
+      if (!started.replayed && req.idempotencyKey === undefined) req.clientGone(() => run.controller.abort(new AbortReason('client-gone', 'The caller went away')));
       return { kind: 'outcome', processId, outcome: await run.done };
     }
     const stored = await this.storedOutcome(flow.instanceId, processId, waitMs);
