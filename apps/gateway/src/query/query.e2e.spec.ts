@@ -108,6 +108,22 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
+  it('says which parameter was given twice, rather than that its value is wrong, and charges nothing', async () => {
+    const before = await remaining(key);
+    for (const [query, name] of [
+      ['entities=actions&limit=2&limit=3', 'limit'],
+      ['entities=actions&sort=alpha&sort=alpha', 'sort'],
+      ['entities=actions&from=2026-01-01&from=2026-01-02', 'from'],
+      ['entities=actions&entities=graphs', 'entities'],
+    ]) {
+      const res = await as(key, 'GET', `/api/v1/query?${query}`);
+      expect([query, res.status, res.body.errors]).toEqual([query, 400, [{ field: name, message: `${name} must be given once` }]]);
+    }
+    const res = await as(key, 'GET', '/api/v1/entities/actions.csv?display=id&display=title');
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'display', message: 'display must be given once' }]]);
+    expect(await remaining(key)).toBe(before);
+  });
+
   it('refuses unknown display fields, a timeout above the limit, a period the wrong way round and aggregates that do not fit before charging: 400, even from an empty pool', async () => {
     const poor = await createInstance();
     await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
