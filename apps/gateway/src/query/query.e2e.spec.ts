@@ -108,6 +108,16 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
+  it('takes the first and last days of the calendar as open-ended bounds, in every format and in GraphQL', async () => {
+    for (const path of ['/api/v1/query?entities=actions&to=9999-12-31', '/api/v1/entities/actions.csv?from=0001-01-01&to=9999-12-31', '/api/v1/query.xml?entities=actions&from=0001-01-01']) {
+      const res = await as(key, 'GET', path);
+      expect([path, res.status]).toEqual([path, 200]);
+      expect(res.text).toContain('a1');
+    }
+    const graphql = await as(key, 'POST', '/graphql', { query: '{ actions(from: "0001-01-01", to: "9999-12-31", order: asc) { id } }' });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { actions: [{ id: 'a1' }, { id: 'a2' }, { id: 'a3' }] }]);
+  });
+
   it('says which parameter was given twice, rather than that its value is wrong, and charges nothing', async () => {
     const before = await remaining(key);
     for (const [query, name] of [

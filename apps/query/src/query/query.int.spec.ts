@@ -69,6 +69,15 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(ids((await get('/api/v1/query?entities=notes&to=2026-01-01')).body.data.notes)).toEqual(['n1']);
   });
 
+  it('takes the first and last days of the calendar as open-ended bounds', async () => {
+    for (const period of ['to=9999-12-31', 'from=0001-01-01', 'from=0001-01-01&to=9999-12-31']) {
+      const res = await get(`/api/v1/query?entities=notes&${period}`);
+      expect([period, res.status, res.body.data && ids(res.body.data.notes)]).toEqual([period, 200, ['n4', 'n3', 'n2', 'n1']]);
+    }
+    const graphql = await app.call('POST', '/api/v1/graphql', { principal: org, body: { query: '{ notes(from: "0001-01-01", to: "9999-12-31") { id } }' } });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { notes: [{ id: 'n4' }, { id: 'n3' }, { id: 'n2' }, { id: 'n1' }] }]);
+  });
+
   it('sorts by creation, update or title, either way', async () => {
     expect(ids((await get('/api/v1/query?entities=notes&order=asc')).body.data.notes)).toEqual(['n1', 'n2', 'n3', 'n4']);
     expect(ids((await get('/api/v1/query?entities=notes&sort=updated')).body.data.notes)).toEqual(['n1', 'n4', 'n3', 'n2']);
