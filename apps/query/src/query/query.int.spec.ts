@@ -151,6 +151,30 @@ describe('queries (query service, real PostgreSQL)', () => {
     ]);
   });
 
+  it('writes a field set to null as an empty cell or element, whatever its type, as one never set', async () => {
+    const nulls = principalOf('inst_nulls');
+    await app.call('POST', '/api/v1/entities', {
+      principal: nulls,
+      body: { name: 'facts', fields: [{ name: 'label', type: 'string' }, { name: 'size', type: 'number' }, { name: 'extra', type: 'json' }] },
+    });
+    const rows = [
+      { id: 'f1', title: 'set to null', createdAt: '2026-01-01T00:00:00Z', label: null, size: null, extra: null },
+      { id: 'f2', title: 'never set', createdAt: '2026-01-02T00:00:00Z' },
+      { id: 'f3', title: 'nulls inside', createdAt: '2026-01-03T00:00:00Z', extra: { a: null } },
+    ];
+    await app.call('POST', '/api/v1/entities/facts/batch', { principal: nulls, body: { operations: [{ action: 'insert', rows }] } });
+    const csv = parseCsv((await get('/api/v1/query.csv?entities=facts&order=asc&display=id,label,size,extra', nulls)).text, { columns: true }) as any[];
+    expect(csv).toEqual([
+      { id: 'f1', label: '', size: '', extra: '' },
+      { id: 'f2', label: '', size: '', extra: '' },
+      { id: 'f3', label: '', size: '', extra: '{"a": null}' },
+    ]);
+    const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'record' }).parse(
+      (await get('/api/v1/query.xml?entities=facts&order=asc&display=id,extra', nulls)).text,
+    );
+    expect(xml.response.data.facts.record.map((r: any) => r.extra)).toEqual(['', '', '{"a": null}']);
+  });
+
   it('writes well-formed XML that parses back to the same records', async () => {
     const res = await get('/api/v1/query.xml?entities=notes,links&order=asc');
     expect(res.headers.get('content-type')).toMatch(/application\/xml/);
