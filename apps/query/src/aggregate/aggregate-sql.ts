@@ -32,7 +32,9 @@ function sourcesOf(type: EntityType): Map<string, Source> {
   for (const f of type.fields) {
     map.set(f.name, {
       type: f.type,
-      sql: f.type === 'json' ? `(fields->'${f.name}')` : `((fields->>'${f.name}')::${CAST[f.type]})`,
+      // A json field set to null is a SQL NULL, as `->>` makes of a null of any other type: counted
+      // as no value and grouped with the records that never had one.
+      sql: f.type === 'json' ? `nullif(fields->'${f.name}', 'null'::jsonb)` : `((fields->>'${f.name}')::${CAST[f.type]})`,
       ...(f.type === 'number' ? { exact: `((fields->>'${f.name}')::numeric)` } : {}),
     });
   }

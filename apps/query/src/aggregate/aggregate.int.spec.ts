@@ -97,6 +97,17 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect([tooBig.status, tooBig.body.code, tooBig.body.errors]).toEqual([400, 'validation_failed', [{ field: 'select', message: expect.stringContaining('beyond the range of a number') }]]);
   });
 
+  it('counts and groups a json field set to null as a null, like a field never set', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'profiles', fields: [{ name: 'prefs', type: 'json' }, { name: 'nick', type: 'string' }] } });
+    const rows = [{ id: 'p1', prefs: null, nick: null }, { id: 'p2' }, { id: 'p3', prefs: { dark: true }, nick: 'x' }];
+    await app.call('POST', '/api/v1/entities/profiles/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const ask = (body: unknown) => app.call('POST', '/api/v1/entities/profiles/aggregate', { principal: org, body });
+    const counts = await ask({ select: [{ name: 'prefs', agg: 'count' }, { name: 'prefs', agg: 'count_distinct' }, { name: 'nick', agg: 'count' }] });
+    expect(counts.body.rows).toEqual([[1, 1, 1]]);
+    const groups = await ask({ select: [{ name: 'prefs' }, { name: 'id', agg: 'count' }], group_by: ['prefs'], order_by: [{ name: 'id_count', direction: 'desc' }] });
+    expect(groups.body.rows).toEqual([[null, 2], [{ dark: true }, 1]]);
+  });
+
   it('answers only the columns with only_headers', async () => {
     const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });
