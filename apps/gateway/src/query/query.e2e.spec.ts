@@ -118,6 +118,16 @@ describe('query through the gateway (e2e)', () => {
     expect([graphql.status, graphql.body.data]).toEqual([200, { actions: [{ id: 'a1' }, { id: 'a2' }, { id: 'a3' }] }]);
   });
 
+  it('refuses half of a surrogate pair in a batch or a GraphQL variable, naming where it is, and charges nothing', async () => {
+    const before = await remaining(key);
+    const batch = await as(key, 'POST', '/api/v1/entities/actions/batch', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'a9', title: 'broken \ud83d emoji' }] }] });
+    expect([batch.status, batch.body.errors]).toEqual([400, [{ field: 'operations.0.rows.0.title', message: expect.stringContaining('lone surrogate') }]]);
+    const graphql = await as(key, 'POST', '/graphql', { query: 'query($day: String) { actions(from: $day) { id } }', variables: { day: '\udc00' } });
+    expect([graphql.status, graphql.body.errors]).toEqual([400, [{ field: 'variables.day', message: expect.stringContaining('lone surrogate') }]]);
+    expect((await as(key, 'GET', '/api/v1/query?entities=actions')).body.data.actions.map((r: { id: string }) => r.id)).not.toContain('a9');
+    expect(await remaining(key)).toBe(before - 1);
+  });
+
   it('says which parameter was given twice, rather than that its value is wrong, and charges nothing', async () => {
     const before = await remaining(key);
     for (const [query, name] of [
