@@ -178,6 +178,8 @@ describe('query through the gateway (e2e)', () => {
     for (const name of many) expect((await as(poor.orgKey, 'POST', '/api/v1/entities', { name, primaryKey: 'id', fields: [] })).status).toBe(201);
     const tooMany = await as(poor.orgKey, 'GET', `/api/v1/query.csv?entities=${many.join(',')}`);
     expect([tooMany.status, tooMany.body.errors]).toEqual([400, [{ field: 'entities', message: 'at most 50 entities' }]]);
+    const twice = await as(poor.orgKey, 'GET', '/api/v1/entities/actions.csv?display=title,status,title');
+    expect([twice.status, twice.body.errors]).toEqual([400, [{ field: 'display', message: 'a field is listed twice' }]]);
     expect((await as(poor.orgKey, 'GET', '/api/v1/entities/actions?display=title')).status).toBe(429);
 
     // A field defined through the gateway is queryable at once, without waiting for its event.
