@@ -199,6 +199,16 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(parseCsv((await get('/api/v1/query.csv?entities=items', bulk)).text, { columns: true })).toHaveLength(5000);
     const xml = new XMLParser().parse((await get('/api/v1/query.xml?entities=items&limit=1500', bulk)).text);
     expect(xml.response.data.items.record).toHaveLength(1500);
+
+    // Small entities around a large one: each whole, in the order asked.
+    for (const name of ['before', 'after']) {
+      await app.call('POST', '/api/v1/entities', { principal: bulk, body: { name, fields: [] } });
+      await app.call('POST', `/api/v1/entities/${name}/batch`, { principal: bulk, body: { operations: [{ action: 'insert', rows: [{ id: `${name}1` }, { id: `${name}2` }] }] } });
+    }
+    const json = (await get('/api/v1/query?entities=before,items,after&order=asc', bulk)).body.data;
+    expect([Object.keys(json), json.before.length, json.items.length, ids(json.after)]).toEqual([['before', 'items', 'after'], 2, 5000, ['after1', 'after2']]);
+    const csv = parseCsv((await get('/api/v1/query.csv?entities=before,items,after', bulk)).text, { columns: true }) as any[];
+    expect([csv.length, csv[0].entity, csv[2].entity, csv[5002].entity]).toEqual([5004, 'before', 'items', 'after']);
   });
 
   it('cancels a query over its time limit in the database and answers 504', async () => {
