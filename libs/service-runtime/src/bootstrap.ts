@@ -10,7 +10,7 @@ import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
 import { registerBodyParsers } from './errors/body-parsers';
 import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
-import { nulCharacterErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
+import { unstorableTextErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { RouteMethods } from './errors/route-methods';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
@@ -74,7 +74,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     if (typeof request.body === 'object' && request.body !== null) {
       // First: every later step walks the body recursively.
       if (nestsDeeperThan(request.body)) throw ApiException.validation([JSON_DEPTH_ERROR], 'The body is nested too deeply');
-      const errors = nulCharacterErrors(request.body);
+      const errors = unstorableTextErrors(request.body);
       if (errors.length) throw ApiException.validation(errors);
     }
   });

@@ -316,10 +316,12 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     for (const n of [1, 2, 3]) started.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { n } })).body.processId);
     const listed = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=2`, key(t.orgKey));
     expect(listed.body.runs.map((r: { processId: string }) => r.processId)).toEqual([started[2], started[1]]);
-    for (const limit of ['abc', '0', '-1', '1.5', '501', '1&limit=2']) {
+    for (const limit of ['abc', '0', '-1', '1.5', '501']) {
       const res = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=${limit}`, key(t.orgKey));
       expect({ limit, status: res.status, errors: res.body.errors }).toEqual({ limit, status: 400, errors: [{ field: 'limit', message: 'limit must be a whole number from 1 to 500' }] });
     }
+    const twoLimits = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=1&limit=2`, key(t.orgKey));
+    expect([twoLimits.status, twoLimits.body.errors]).toEqual([400, [{ field: 'limit', message: 'limit must be given once' }]]);
     const twoApps = await call('GET', '/api/v1/flows?app=Tests&app=Other', key(t.orgKey));
     expect([twoApps.status, twoApps.body.errors]).toEqual([400, [{ field: 'app', message: 'app must be given once' }]]);
   });

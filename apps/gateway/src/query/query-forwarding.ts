@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { dayRangeErrors, ErrorCode, type AggregateDto, type FieldError } from '@tollgate/contracts';
+import { dayRangeErrors, ErrorCode, MAX_ENTITIES_PER_QUERY, type AggregateDto, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
@@ -53,9 +53,10 @@ export class QueryForwarding {
   ) {}
 
   /**
-   * Refuses a records query before anything is charged: what the parameters cannot mean for this
-   * caller (`mine=true` without a personal key, a `timeout` above the query service's limit),
-   * then what `refuseUnservable` refuses. `forUrl`: the query builder checks a URL its caller will
+   * Refuses a records query before anything is charged: more entities than one query may read, a
+   * field `display` lists twice, what the parameters cannot mean for this caller (`mine=true`
+   * without a personal key, a `timeout` above the query service's limit), then what
+   * `refuseUnservable` refuses. `forUrl`: the query builder checks a URL its caller will
    * send with a key of its own; a console session's user will send their personal key. `asPath`:
    * the entity is the URL's path, so an unknown one is not found (404).
    */
@@ -68,6 +69,10 @@ export class QueryForwarding {
   ): Promise<void> {
     const forUrl = options.forUrl ?? false;
     const errors: FieldError[] = [];
+    // Said before charging: an instance whose pool cannot pay for 51 entities would hear 429.
+    if (entities.length > MAX_ENTITIES_PER_QUERY) errors.push({ field: 'entities', message: `at most ${MAX_ENTITIES_PER_QUERY} entities` });
+    const display = params.display === undefined ? [] : listOf(params.display);
+    if (new Set(display).size !== display.length) errors.push({ field: 'display', message: 'a field is listed twice' });
     const userBound = principal.kind === 'personal' || (forUrl && principal.kind === 'session');
     if (params.mine === 'true' && !userBound) errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
     if (params.timeout !== undefined && Number(params.timeout) > this.config.QUERY_TIMEOUT_MS) {

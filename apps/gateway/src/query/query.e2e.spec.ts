@@ -108,6 +108,42 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
+  it('takes the first and last days of the calendar as open-ended bounds, in every format and in GraphQL', async () => {
+    for (const path of ['/api/v1/query?entities=actions&to=9999-12-31', '/api/v1/entities/actions.csv?from=0001-01-01&to=9999-12-31', '/api/v1/query.xml?entities=actions&from=0001-01-01']) {
+      const res = await as(key, 'GET', path);
+      expect([path, res.status]).toEqual([path, 200]);
+      expect(res.text).toContain('a1');
+    }
+    const graphql = await as(key, 'POST', '/graphql', { query: '{ actions(from: "0001-01-01", to: "9999-12-31", order: asc) { id } }' });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { actions: [{ id: 'a1' }, { id: 'a2' }, { id: 'a3' }] }]);
+  });
+
+  it('refuses half of a surrogate pair in a batch or a GraphQL variable, naming where it is, and charges nothing', async () => {
+    const before = await remaining(key);
+    const batch = await as(key, 'POST', '/api/v1/entities/actions/batch', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'a9', title: 'broken \ud83d emoji' }] }] });
+    expect([batch.status, batch.body.errors]).toEqual([400, [{ field: 'operations.0.rows.0.title', message: expect.stringContaining('lone surrogate') }]]);
+    const graphql = await as(key, 'POST', '/graphql', { query: 'query($day: String) { actions(from: $day) { id } }', variables: { day: '\udc00' } });
+    expect([graphql.status, graphql.body.errors]).toEqual([400, [{ field: 'variables.day', message: expect.stringContaining('lone surrogate') }]]);
+    expect((await as(key, 'GET', '/api/v1/query?entities=actions')).body.data.actions.map((r: { id: string }) => r.id)).not.toContain('a9');
+    expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('says which parameter was given twice, rather than that its value is wrong, and charges nothing', async () => {
+    const before = await remaining(key);
+    for (const [query, name] of [
+      ['entities=actions&limit=2&limit=3', 'limit'],
+      ['entities=actions&sort=alpha&sort=alpha', 'sort'],
+      ['entities=actions&from=2026-01-01&from=2026-01-02', 'from'],
+      ['entities=actions&entities=graphs', 'entities'],
+    ]) {
+      const res = await as(key, 'GET', `/api/v1/query?${query}`);
+      expect([query, res.status, res.body.errors]).toEqual([query, 400, [{ field: name, message: `${name} must be given once` }]]);
+    }
+    const res = await as(key, 'GET', '/api/v1/entities/actions.csv?display=id&display=title');
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'display', message: 'display must be given once' }]]);
+    expect(await remaining(key)).toBe(before);
+  });
+
   it('refuses unknown display fields, a timeout above the limit, a period the wrong way round and aggregates that do not fit before charging: 400, even from an empty pool', async () => {
     const poor = await createInstance();
     await defineAndLoad(poor.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'p1', title: 'Only one', status: 'open' }]);
@@ -138,6 +174,12 @@ describe('query through the gateway (e2e)', () => {
       const res = await aggregate(body);
       expect([res.status, res.body.errors]).toEqual([400, [error]]);
     }
+    const many = Array.from({ length: 51 }, (_, i) => `part_${i}`);
+    for (const name of many) expect((await as(poor.orgKey, 'POST', '/api/v1/entities', { name, primaryKey: 'id', fields: [] })).status).toBe(201);
+    const tooMany = await as(poor.orgKey, 'GET', `/api/v1/query.csv?entities=${many.join(',')}`);
+    expect([tooMany.status, tooMany.body.errors]).toEqual([400, [{ field: 'entities', message: 'at most 50 entities' }]]);
+    const twice = await as(poor.orgKey, 'GET', '/api/v1/entities/actions.csv?display=title,status,title');
+    expect([twice.status, twice.body.errors]).toEqual([400, [{ field: 'display', message: 'a field is listed twice' }]]);
     expect((await as(poor.orgKey, 'GET', '/api/v1/entities/actions?display=title')).status).toBe(429);
 
     // A field defined through the gateway is queryable at once, without waiting for its event.

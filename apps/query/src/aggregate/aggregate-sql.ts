@@ -5,6 +5,11 @@ interface Source {
   type: FieldType;
   /** Typed SQL expression; names are identifiers checked when the type was defined. */
   sql: string;
+  /**
+   * Numbers as the exact decimals they are stored as, for sums and averages: added up as float8,
+   * ten times 0.1 makes 0.9999999999999999, and an average of values near 1e308 overflows.
+   */
+  exact?: string;
 }
 
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -25,7 +30,13 @@ function sourcesOf(type: EntityType): Map<string, Source> {
     ['updatedAt', { type: 'datetime', sql: 'updated_at' }],
   ]);
   for (const f of type.fields) {
-    map.set(f.name, { type: f.type, sql: f.type === 'json' ? `(fields->'${f.name}')` : `((fields->>'${f.name}')::${CAST[f.type]})` });
+    map.set(f.name, {
+      type: f.type,
+      // A json field set to null is a SQL NULL, as `->>` makes of a null of any other type: counted
+      // as no value and grouped with the records that never had one.
+      sql: f.type === 'json' ? `nullif(fields->'${f.name}', 'null'::jsonb)` : `((fields->>'${f.name}')::${CAST[f.type]})`,
+      ...(f.type === 'number' ? { exact: `((fields->>'${f.name}')::numeric)` } : {}),
+    });
   }
   return map;
 }
@@ -65,7 +76,7 @@ export function aggregateSql(
   };
 
   const selectSql = dto.select.map(({ name, agg }) => {
-    const { type: fieldType, sql } = source(name);
+    const { type: fieldType, sql, exact } = source(name);
     switch (agg) {
       case undefined:
         return output(fieldType, sql);
@@ -75,7 +86,8 @@ export function aggregateSql(
         return `count(DISTINCT ${sql})::int`;
       case 'sum':
       case 'avg':
-        return `${agg}(${sql})::float8`;
+        // Added up exactly, then rounded once to the nearest number a JSON reader gets.
+        return `${agg}(${exact ?? sql})::float8`;
       case 'min':
       case 'max':
         return output(fieldType, `${agg}(${sql})`);

@@ -8,6 +8,9 @@ import { RecordReader } from '../query/record-reader';
 import { AggregateDto } from '@tollgate/contracts';
 import { aggregateSql } from './aggregate-sql';
 
+/** PostgreSQL's numeric_value_out_of_range: a sum whose result no float8 (no JSON reader's number) holds. */
+const NUMERIC_OUT_OF_RANGE = '22003';
+
 @Controller('api/v1/entities')
 export class AggregateHttpController {
   constructor(
@@ -26,7 +29,10 @@ export class AggregateHttpController {
     if (!built.ok) throw ApiException.validation(built.errors);
     const { columns, text, values, limit } = built.query;
     if (body.only_headers) return { status: 'ok', columns };
-    const source = await this.reader.open({ text, values }, { timeoutMs: this.config.QUERY_TIMEOUT_MS, expectedRows: 0 });
+    const source = await this.reader.open({ text, values }, { timeoutMs: this.config.QUERY_TIMEOUT_MS, expectedRows: 0 }).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== NUMERIC_OUT_OF_RANGE) throw error;
+      throw ApiException.validation([{ field: 'select', message: 'a sum or average is beyond the range of a number (about ±1.8e308); narrow it with where' }]);
+    });
     const rows = source.first;
     return { status: 'ok', columns, rows: rows.slice(0, limit), capped: rows.length > limit };
   }

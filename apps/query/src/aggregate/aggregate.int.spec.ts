@@ -70,6 +70,44 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect(capped.body).toMatchObject({ rows: [['s2', 1], ['s1', 2]], capped: true });
   });
 
+  it('sums and averages decimals exactly, as a spreadsheet would', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'payments', fields: [{ name: 'amount', type: 'number' }] } });
+    const amounts = [...Array(10).fill(0.1), 0.2, 19.99, 5.01, 1.1];
+    const rows = amounts.map((amount, i) => ({ id: `p${i}`, amount }));
+    await app.call('POST', '/api/v1/entities/payments/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const sums = async (ids: string[]) =>
+      (
+        await app.call('POST', '/api/v1/entities/payments/aggregate', {
+          principal: org,
+          body: { select: [{ name: 'amount', agg: 'sum' }, { name: 'amount', agg: 'avg' }], where: [{ name: 'id', op: 'in', value: ids }] },
+        })
+      ).body.rows[0];
+    expect(await sums(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9'])).toEqual([1, 0.1]);
+    expect(await sums(['p0', 'p10'])).toEqual([0.3, 0.15]);
+    expect(await sums(['p11', 'p12', 'p13'])).toEqual([26.1, 8.7]);
+  });
+
+  it('averages numbers at the edge of the range, and refuses a sum beyond it without an internal error', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'extremes', fields: [{ name: 'value', type: 'number' }] } });
+    const rows = [1e308, 1e308, -5].map((value, i) => ({ id: `e${i}`, value }));
+    await app.call('POST', '/api/v1/entities/extremes/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const ask = (select: unknown) => app.call('POST', '/api/v1/entities/extremes/aggregate', { principal: org, body: { select } });
+    expect((await ask([{ name: 'value', agg: 'avg' }, { name: 'value', agg: 'max' }])).body.rows).toEqual([[6.666666666666666e307, 1e308]]);
+    const tooBig = await ask([{ name: 'value', agg: 'sum' }]);
+    expect([tooBig.status, tooBig.body.code, tooBig.body.errors]).toEqual([400, 'validation_failed', [{ field: 'select', message: expect.stringContaining('beyond the range of a number') }]]);
+  });
+
+  it('counts and groups a json field set to null as a null, like a field never set', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'profiles', fields: [{ name: 'prefs', type: 'json' }, { name: 'nick', type: 'string' }] } });
+    const rows = [{ id: 'p1', prefs: null, nick: null }, { id: 'p2' }, { id: 'p3', prefs: { dark: true }, nick: 'x' }];
+    await app.call('POST', '/api/v1/entities/profiles/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const ask = (body: unknown) => app.call('POST', '/api/v1/entities/profiles/aggregate', { principal: org, body });
+    const counts = await ask({ select: [{ name: 'prefs', agg: 'count' }, { name: 'prefs', agg: 'count_distinct' }, { name: 'nick', agg: 'count' }] });
+    expect(counts.body.rows).toEqual([[1, 1, 1]]);
+    const groups = await ask({ select: [{ name: 'prefs' }, { name: 'id', agg: 'count' }], group_by: ['prefs'], order_by: [{ name: 'id_count', direction: 'desc' }] });
+    expect(groups.body.rows).toEqual([[null, 2], [{ dark: true }, 1]]);
+  });
+
   it('answers only the columns with only_headers', async () => {
     const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });

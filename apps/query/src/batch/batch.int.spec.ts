@@ -91,6 +91,9 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       [{ id: '9', title: '\u0000nul' }, 'operations.1.rows.0.title', /NUL character/],
       [{ id: '9', country: 'F\u0000R' }, 'operations.1.rows.0.country', /NUL character/],
       [{ id: '9\u0000' }, 'operations.1.rows.0.id', /NUL character/],
+      // nor half of a surrogate pair, which JSON can escape (\ud800) but no UTF-8 text holds
+      [{ id: '9', title: 'broken \ud83d emoji' }, 'operations.1.rows.0.title', /lone surrogate/],
+      [{ id: '9', country: '\udc00' }, 'operations.1.rows.0.country', /lone surrogate/],
     ] as const) {
       const res = await batch('sales', {
         operations: [

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -86,7 +86,8 @@ export class GraphqlHttpController {
     if (wrong.length) throw ApiException.validation(wrong);
     const raw: Record<string, string> = {};
     for (const name of ['from', 'to', 'sort', 'order'] as const) if (args[name] !== undefined && args[name] !== null) raw[name] = String(args[name]);
-    if (args.limit !== undefined) raw.limit = String(args.limit);
+    // A limit given as null (an optional variable left unset) reads the default, as other null arguments do.
+    raw.limit = String(args.limit ?? GRAPHQL_DEFAULT_LIMIT);
     if (args.mine) raw.mine = 'true';
     const parsed = parseQuery(raw, { entity: entity.name, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
     if (!parsed.ok) throw ApiException.validation(parsed.errors);

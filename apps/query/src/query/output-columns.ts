@@ -36,7 +36,9 @@ export function columnsOf(type: EntityType): OutputColumn[] {
     name: f.name,
     type: f.type,
     json: `fields->'${f.name}'`,
-    text: f.type === 'json' ? `(fields->'${f.name}')::text` : `fields->>'${f.name}'`,
+    // A json field set to null is written as an empty cell, as a null of any other type (and as
+    // one never set) is: `->>` reads those as SQL NULL, jsonb's own text would say `null`.
+    text: f.type === 'json' ? `nullif(fields->'${f.name}', 'null'::jsonb)::text` : `fields->>'${f.name}'`,
   }));
   return [
     ...BUILT_IN,

@@ -10,7 +10,7 @@ import type { FormatWriter, QueryMeta } from './format-writer';
 import { JsonWriter } from './json-writer';
 import { columnsOf, selectColumns, type OutputColumn } from './output-columns';
 import type { QueryPlan } from './query-plan';
-import { isStreamed, RecordReader, type RowSource } from './record-reader';
+import { isStreamed, RecordReader, SMALL_RESULT, type RowSource } from './record-reader';
 import { recordsSql } from './records-sql';
 import { stallGuardedReadable } from './stall-guarded-readable';
 import { StreamSlots } from './stream-slots';
@@ -90,12 +90,20 @@ export class QueryExecutor {
       return { contentType: writer.contentType, body: text + writer.end(meta) };
     }
 
-    let source: RowSource | undefined = await open(reads[0]);
-    // A slot is an answer still reading from the database after its first batch (rows of the first
-    // entity remain, or more entities follow): a query without a limit that finds a few records is
-    // answered at once and takes none.
+    // Entities are opened in turn while each one's records all came in its first batch (its cursor
+    // is closed already), up to a batch's worth of rows in all: a query without a limit that finds
+    // a few records, in one entity or several, is answered at once.
+    const opened: RowSource[] = [await open(reads[0])];
+    let rowsRead = opened[0].first.length;
+    while (opened.length < reads.length && !opened[opened.length - 1].more && rowsRead < SMALL_RESULT) {
+      opened.push(await open(reads[opened.length]));
+      rowsRead += opened[opened.length - 1].first.length;
+    }
+    let source: RowSource | undefined = opened[opened.length - 1];
+    // A slot is an answer still reading from the database after that: rows of an opened entity
+    // remain, or entities not yet opened follow.
     let giveBack = () => {};
-    if (source.more || reads.length > 1) {
+    if (source.more || opened.length < reads.length) {
       try {
         giveBack = this.slots.take(principal.instanceId);
       } catch (error) {
@@ -104,6 +112,8 @@ export class QueryExecutor {
       }
     }
     const finish = () => {
+      // The last entity opened ahead may still hold its cursor while an earlier one is written.
+      for (const ahead of opened) ahead.close();
       source?.close();
       giveBack();
     };
@@ -111,7 +121,7 @@ export class QueryExecutor {
       let pending = writer.begin();
       try {
         for (const [i, read] of reads.entries()) {
-          if (i > 0) source = await open(read);
+          source = i < opened.length ? opened[i] : await open(read);
           pending += writer.beginEntity(read.name, read.columns);
           pending += writer.rows(source!.first);
           for await (const rows of source!.rest()) {

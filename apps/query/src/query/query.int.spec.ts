@@ -69,6 +69,15 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(ids((await get('/api/v1/query?entities=notes&to=2026-01-01')).body.data.notes)).toEqual(['n1']);
   });
 
+  it('takes the first and last days of the calendar as open-ended bounds', async () => {
+    for (const period of ['to=9999-12-31', 'from=0001-01-01', 'from=0001-01-01&to=9999-12-31']) {
+      const res = await get(`/api/v1/query?entities=notes&${period}`);
+      expect([period, res.status, res.body.data && ids(res.body.data.notes)]).toEqual([period, 200, ['n4', 'n3', 'n2', 'n1']]);
+    }
+    const graphql = await app.call('POST', '/api/v1/graphql', { principal: org, body: { query: '{ notes(from: "0001-01-01", to: "9999-12-31") { id } }' } });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { notes: [{ id: 'n4' }, { id: 'n3' }, { id: 'n2' }, { id: 'n1' }] }]);
+  });
+
   it('sorts by creation, update or title, either way', async () => {
     expect(ids((await get('/api/v1/query?entities=notes&order=asc')).body.data.notes)).toEqual(['n1', 'n2', 'n3', 'n4']);
     expect(ids((await get('/api/v1/query?entities=notes&sort=updated')).body.data.notes)).toEqual(['n1', 'n4', 'n3', 'n2']);
@@ -142,6 +151,30 @@ describe('queries (query service, real PostgreSQL)', () => {
     ]);
   });
 
+  it('writes a field set to null as an empty cell or element, whatever its type, as one never set', async () => {
+    const nulls = principalOf('inst_nulls');
+    await app.call('POST', '/api/v1/entities', {
+      principal: nulls,
+      body: { name: 'facts', fields: [{ name: 'label', type: 'string' }, { name: 'size', type: 'number' }, { name: 'extra', type: 'json' }] },
+    });
+    const rows = [
+      { id: 'f1', title: 'set to null', createdAt: '2026-01-01T00:00:00Z', label: null, size: null, extra: null },
+      { id: 'f2', title: 'never set', createdAt: '2026-01-02T00:00:00Z' },
+      { id: 'f3', title: 'nulls inside', createdAt: '2026-01-03T00:00:00Z', extra: { a: null } },
+    ];
+    await app.call('POST', '/api/v1/entities/facts/batch', { principal: nulls, body: { operations: [{ action: 'insert', rows }] } });
+    const csv = parseCsv((await get('/api/v1/query.csv?entities=facts&order=asc&display=id,label,size,extra', nulls)).text, { columns: true }) as any[];
+    expect(csv).toEqual([
+      { id: 'f1', label: '', size: '', extra: '' },
+      { id: 'f2', label: '', size: '', extra: '' },
+      { id: 'f3', label: '', size: '', extra: '{"a": null}' },
+    ]);
+    const xml = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'record' }).parse(
+      (await get('/api/v1/query.xml?entities=facts&order=asc&display=id,extra', nulls)).text,
+    );
+    expect(xml.response.data.facts.record.map((r: any) => r.extra)).toEqual(['', '', '{"a": null}']);
+  });
+
   it('writes well-formed XML that parses back to the same records', async () => {
     const res = await get('/api/v1/query.xml?entities=notes,links&order=asc');
     expect(res.headers.get('content-type')).toMatch(/application\/xml/);
@@ -166,6 +199,16 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(parseCsv((await get('/api/v1/query.csv?entities=items', bulk)).text, { columns: true })).toHaveLength(5000);
     const xml = new XMLParser().parse((await get('/api/v1/query.xml?entities=items&limit=1500', bulk)).text);
     expect(xml.response.data.items.record).toHaveLength(1500);
+
+    // Small entities around a large one: each whole, in the order asked.
+    for (const name of ['before', 'after']) {
+      await app.call('POST', '/api/v1/entities', { principal: bulk, body: { name, fields: [] } });
+      await app.call('POST', `/api/v1/entities/${name}/batch`, { principal: bulk, body: { operations: [{ action: 'insert', rows: [{ id: `${name}1` }, { id: `${name}2` }] }] } });
+    }
+    const json = (await get('/api/v1/query?entities=before,items,after&order=asc', bulk)).body.data;
+    expect([Object.keys(json), json.before.length, json.items.length, ids(json.after)]).toEqual([['before', 'items', 'after'], 2, 5000, ['after1', 'after2']]);
+    const csv = parseCsv((await get('/api/v1/query.csv?entities=before,items,after', bulk)).text, { columns: true }) as any[];
+    expect([csv.length, csv[0].entity, csv[2].entity, csv[5002].entity]).toEqual([5004, 'before', 'items', 'after']);
   });
 
   it('cancels a query over its time limit in the database and answers 504', async () => {

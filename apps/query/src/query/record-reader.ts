@@ -9,7 +9,7 @@ import { readsRefusedBusy, readsTimedOut } from './read-metrics';
 
 const QUERY_CANCELED = '57014';
 /** Up to this many rows are fetched in one round trip; beyond it, a cursor streams them. */
-const SMALL_RESULT = 1000;
+export const SMALL_RESULT = 1000;
 const BATCH = 1000;
 /**
  * How many statement shapes are kept prepared on each connection. A shape is the SQL text of one

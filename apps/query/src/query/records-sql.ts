@@ -8,12 +8,6 @@ const SORT_COLUMN = { created: 'records.created_at', updated: 'records.updated_a
 
 const RECORD_ALIAS = '"Record"';
 
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
-
 /**
  * The statement reading one entity's records for a plan. Everything the client sent is a bound
  * parameter; the ORDER BY matches one of the (instance_id, entity, <sort>, pk) indexes, so a
@@ -32,8 +26,10 @@ export function recordsSql(
     where.push(`records.created_at >= $${values.length}::timestamptz`);
   }
   if (plan.to) {
-    values.push(nextDay(plan.to));
-    where.push(`records.created_at < $${values.length}::timestamptz`);
+    // The next day's midnight in UTC, counted by PostgreSQL: after 9999-12-31 comes a year that
+    // no ISO string of four digits writes.
+    values.push(plan.to);
+    where.push(`records.created_at < ($${values.length}::date + 1)::timestamp AT TIME ZONE 'UTC'`);
   }
   if (plan.mine) {
     values.push([target.userId ?? '']);

@@ -76,6 +76,17 @@ describe('streamed reads whose clients stop reading (query service, real Postgre
     expect(answers.every((a) => String(a.body).includes('n1,mine'))).toBe(true);
   });
 
+  it('takes no stream slot for several entities whose records all fit one batch, in every format', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: neighbour, body: { name: 'notes', primaryKey: 'id', fields: [] } });
+    await app.call('POST', '/api/v1/entities/notes/batch', { principal: neighbour, body: { operations: [{ action: 'insert', rows: [{ id: 'o1', title: 'note' }] }] } });
+    for (const format of ['json', 'csv', 'xml']) {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => app.call('GET', `/api/v1/query.${format}?entities=bulk,notes`, { principal: neighbour })));
+      expect([format, answers.map((a) => a.status)]).toEqual([format, Array(8).fill(200)]);
+      const text = format === 'json' ? JSON.stringify(answers[7].body) : String(answers[7].body);
+      expect([format, text.includes('n1'), text.includes('o1')]).toEqual([format, true, true]);
+    }
+  });
+
   it('serves other instances while one instance stalls its exports, refuses it more than its share, and ends the stalled ones', async () => {
     const stalled = [await stall('/api/v1/entities/bulk.csv'), await stall('/api/v1/entities/bulk.csv')];
     expect(stalled.map((d) => d.status)).toEqual([200, 200]);

@@ -3,13 +3,20 @@ import type { FieldError } from '../../api-error';
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-/** A calendar day written YYYY-MM-DD that exists (no 2026-02-30). */
+/**
+ * A calendar day written YYYY-MM-DD that exists (no 2026-02-30), from 0001-01-01 (PostgreSQL has
+ * no year 0) to 9999-12-31.
+ */
 export function isDate(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const m = DATE.exec(value);
   if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1) return false;
+  // setUTCFullYear, not Date.UTC, which reads the years 0-99 as 1900-1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
 /** ISO 8601 with a time and a zone, normalised to UTC; undefined when it is not one. */
