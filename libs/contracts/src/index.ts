@@ -9,6 +9,7 @@ export * from './events';
 export * from './rest/query';
 export * from './rest/flows';
 export * from './asyncapi';
+export * from './rest/day';
 export * from './rest/instant';
 export * from './rest/plan';
 export * from './rest/credits/debits';

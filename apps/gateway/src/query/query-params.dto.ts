@@ -1,19 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
-import { isDate } from '@tollgate/contracts';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsDay } from '@tollgate/contracts';
 
 const LIST = /^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$/;
 /** JSON bodies (query builder) may use lists, numbers and booleans where a URL has strings. */
 const asParameter = ({ value }: { value: unknown }) =>
   Array.isArray(value) ? value.join(',') : typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
-
-/**
- * A day of the calendar written YYYY-MM-DD, by the rule the query service applies: 0001-01-01 and
- * 9999-12-31 are days (open-ended bounds), 2026-02-30 is not.
- */
-const IsDay = (field: string) =>
-  ValidateBy({ name: 'isDay', validator: { validate: (value) => isDate(value), defaultMessage: () => `${field} must be a date YYYY-MM-DD` } });
 
 const FIELDS = /^[A-Za-z][A-Za-z0-9_]*(,[A-Za-z][A-Za-z0-9_]*)*$/;
 
@@ -21,12 +14,12 @@ const FIELDS = /^[A-Za-z][A-Za-z0-9_]*(,[A-Za-z][A-Za-z0-9_]*)*$/;
 export class EntityQueryParamsDto {
   @ApiPropertyOptional({ example: '2026-01-01', description: 'only records created on or after this day (UTC)' })
   @IsOptional()
-  @IsDay('from')
+  @IsDay()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-01-31', description: 'only records created on or before this day (UTC)' })
   @IsOptional()
-  @IsDay('to')
+  @IsDay()
   to?: string;
 
   @ApiPropertyOptional({ enum: ['created', 'updated', 'alpha'], default: 'created' })
