@@ -1,3 +1,4 @@
+import { parse as parseForm, type ParsedUrlQuery } from 'node:querystring';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from './errors/api-exception';
@@ -17,4 +18,9 @@ export async function readUnparsedBody(request: FastifyRequest, limitBytes: numb
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** An HTML form body's fields, every one of them (Node's parser would keep the first 1,000 only): the body limit bounds them. */
+export function formFields(body: Buffer | string): ParsedUrlQuery {
+  return parseForm(body.toString(), undefined, undefined, { maxKeys: 0 });
 }

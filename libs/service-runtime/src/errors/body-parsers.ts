@@ -1,5 +1,5 @@
-import { parse as parseForm } from 'node:querystring';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { formFields } from '../request-body';
 import { jsonBodyText } from './strict-utf8';
 
 /**
@@ -19,6 +19,5 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
     }
     parseJson(request, text, done);
   });
-  // Every field (Node's parser would keep the first 1,000 only): the body limit bounds them.
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, parseForm(body.toString(), undefined, undefined, { maxKeys: 0 })));
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, formFields(body)));
 }

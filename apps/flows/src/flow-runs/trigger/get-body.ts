@@ -1,6 +1,5 @@
-import { parse as parseForm } from 'node:querystring';
 import type { FastifyRequest } from 'fastify';
-import { ApiException, readUnparsedBody } from '@tollgate/service-runtime';
+import { ApiException, formFields, readUnparsedBody } from '@tollgate/service-runtime';
 
 /** `application/json` and the JSON-based types (`application/cloudevents+json`, `application/vnd.api+json`, …). */
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
@@ -13,7 +12,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeBody(bytes: Buffer, contentType: string): unknown {
   if (!bytes.length) return bytes;
-  if (FORM_TYPE.test(contentType)) return parseForm(bytes.toString('utf8'), undefined, undefined, { maxKeys: 0 });
+  if (FORM_TYPE.test(contentType)) return formFields(bytes);
   if (!JSON_TYPE.test(contentType)) return bytes;
   try {
     return JSON.parse(UTF8.decode(bytes));
