@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConsumerLag } from '@tollgate/event-sourcing';
 import { withTimeout } from '../with-timeout';
 
 /** One registry per process; every module adds its series here. */
@@ -47,14 +48,7 @@ export const outboxLag = new Histogram({
 
 const GAUGE_COLLECT_TIMEOUT_MS = 1000;
 
-/** One reading of how far a consumer group is behind on a topic. */
-export interface LagReading {
-  groupId: string;
-  topic: string;
-  messages: number;
-}
-
-const lagSources = new Set<() => Promise<LagReading[]>>();
+const lagSources = new Set<() => Promise<ConsumerLag[]>>();
 
 new Gauge({
   name: 'tollgate_consumer_lag_messages',
@@ -74,7 +68,7 @@ new Gauge({
 });
 
 /** Adds a process's consumer groups to `tollgate_consumer_lag_messages`; returns the way to take them off. */
-export function reportConsumerLag(source: () => Promise<LagReading[]>): () => void {
+export function reportConsumerLag(source: () => Promise<ConsumerLag[]>): () => void {
   lagSources.add(source);
   return () => lagSources.delete(source);
 }
