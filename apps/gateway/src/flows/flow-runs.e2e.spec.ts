@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { api, e2ePlatform, eventually } from '@tollgate/testing';
+import { bearer, call, createInstance, issue, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow, enc, key, pollUntil, run, trigger } from './flows-e2e.fixture';
+
+jest.setTimeout(60_000);
+
+describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, metrics and logs', () => {
+  let t: TestInstance;
+  beforeAll(async () => {
+    t = await createInstance();
+  });
+
+  it('runs async flows: 202 with the process id once the wait is over (the run goes on), or with the outcome of a run done by then; poll; unknown ids 404', async () => {
+    const flow = await defineFlow(t, {
+      name: `Async ${randomUUID().slice(0, 6)}`,
+      mode: 'async',
+      steps: [{ type: 'delay', ms: 1200, when: '$input.body.slow' }, { type: 'error', message: 'asked to fail', when: '$input.body.fail' }, { type: 'output', name: 'out', from: '$input.body.items' }],
+    });
+    const timed = async (query: string, body: Record<string, unknown>) => {
+      const started = Date.now();
+      const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), query, body });
+      return { res, ms: Date.now() - started };
+    };
+    const slow = await timed('', { slow: true, items: [1, 2] });
+    expect(slow.res.status).toBe(202);
+    expect(slow.res.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'running' });
+    expect(slow.ms).toBeGreaterThanOrEqual(450); // the default wait: 500 ms
+    expect(slow.ms).toBeLessThan(1100);
+    const first = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/${slow.res.body.processId}`, { headers: key(t.orgKey) });
+    expect(first.body.status).toBe('running');
+    expect((await pollUntil(t, 'Tests', flow.name, slow.res.body.processId, 'success')).data).toEqual({ out: [1, 2] });
+
+    // A short URL timeout answers sooner and does not stop the run.
+    const soon = await timed('?timeout=50', { slow: true, items: [3] });
+    expect([soon.res.status, soon.res.body.status]).toEqual([202, 'running']);
+    expect(soon.ms).toBeLessThan(450);
+    expect((await pollUntil(t, 'Tests', flow.name, soon.res.body.processId, 'success')).data).toEqual({ out: [3] });
+
+    const quick = await timed('', { items: [4] });
+    expect(quick.res.status).toBe(202);
+    expect(quick.res.body).toEqual({ processId: expect.stringMatching(/^run_/), status: 'success', data: { out: [4] } });
+    expect(quick.ms).toBeLessThan(450);
+    const failing = await timed('', { fail: true });
+    expect(failing.res.body).toMatchObject({ status: 'failed', error: { code: 'flow_failed', message: expect.stringContaining('asked to fail') } });
+    expect((await pollUntil(t, 'Tests', flow.name, failing.res.body.processId, 'failed')).error.message).toContain('asked to fail');
+    const unknown = await api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(flow.name)}/poll/run_${randomUUID()}`, { headers: key(t.orgKey) });
+    expect(unknown.status).toBe(404);
+  });
+
+  it("answers 202 for an async run done within the wait with what its poll says, a response step's answer included", async () => {
+    const flow = await defineFlow(t, { name: `Async raw ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'response', statusCode: 201, contentType: 'application/xml', body: '"<ok/>"' }] });
+    const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=10000' });
+    const polled = await pollUntil(t, 'Tests', flow.name, accepted.body.processId, 'success');
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ processId: polled.processId, status: 'success', data: polled.data, response: polled.response });
+    expect(polled.response).toEqual({ statusCode: 201, headers: {}, contentType: 'application/xml', body: '<ok/>' });
+    // The API docs describe both answers with the fields they have.
+    const { schemas } = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body.components;
+    const fields = (name: string) => Object.keys(schemas[name].properties).sort();
+    expect(fields('AcceptedRunDoc')).toEqual(Object.keys(accepted.body).concat('error').sort());
+    expect(fields('PollDoc')).toEqual(expect.arrayContaining(Object.keys(polled)));
+  });
+
+  it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
+    const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
+    for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {
+      const head = await api('HEAD', `${e2ePlatform().gatewayUrl}${path}`, { headers: key(t.orgKey) });
+      expect([path, head.status, head.headers.get('allow'), head.headers.get('x-flow-process-id')]).toEqual([path, 405, 'GET, POST', null]);
+    }
+    expect((await trigger('Tests', flow.name, { method: 'GET', headers: key(t.orgKey) })).status).toBe(200);
+    const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
+    expect(runs).toHaveLength(1);
+  });
+
+  it('hands a flow every field of a form body, past the thousandth', async () => {
+    const flow = await defineFlow(t, { name: `Form ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[$input.body.f1500, $input.body.f1]' }] });
+    const form = new URLSearchParams(Array.from({ length: 1500 }, (_, i): [string, string] => [`f${i + 1}`, `v${i + 1}`])).toString();
+    const res = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'content-type': 'application/x-www-form-urlencoded' }, rawBody: form });
+    expect([res.status, res.body.data]).toEqual([200, { got: ['v1500', 'v1'] }]);
+  });
+
+  it('lists the most recent runs up to the limit asked, and refuses a limit that is not one', async () => {
+    const flow = await defineFlow(t, { name: `Listed ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const started: string[] = [];
+    for (const n of [1, 2, 3]) started.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { n } })).body.processId);
+    const listed = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=2`, key(t.orgKey));
+    expect(listed.body.runs.map((r: { processId: string }) => r.processId)).toEqual([started[2], started[1]]);
+    for (const limit of ['abc', '0', '-1', '1.5', '501']) {
+      const res = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=${limit}`, key(t.orgKey));
+      expect({ limit, status: res.status, errors: res.body.errors }).toEqual({ limit, status: 400, errors: [{ field: 'limit', message: 'limit must be a whole number from 1 to 500' }] });
+    }
+    const twoLimits = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=1&limit=2`, key(t.orgKey));
+    expect([twoLimits.status, twoLimits.body.errors]).toEqual([400, [{ field: 'limit', message: 'limit must be given once' }]]);
+    const twoApps = await call('GET', '/api/v1/flows?app=Tests&app=Other', key(t.orgKey));
+    expect([twoApps.status, twoApps.body.errors]).toEqual([400, [{ field: 'app', message: 'app must be given once' }]]);
+  });
+
+  it('returns the same process for the same Idempotency-Key', async () => {
+    const flow = await defineFlow(t, { name: `Idem ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const headers = { ...key(t.orgKey), 'idempotency-key': randomUUID() };
+    const a = await trigger('Tests', flow.name, { headers, body: { n: 1 } });
+    const b = await trigger('Tests', flow.name, { headers, body: { n: 2 } });
+    expect(b.body.processId).toBe(a.body.processId);
+    const c = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': randomUUID() }, body: { n: 3 } });
+    expect(c.body.processId).not.toBe(a.body.processId);
+    expect((await pollUntil(t, 'Tests', flow.name, a.body.processId, 'success')).data).toEqual({ n: [1] });
+    const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
+    expect(runs).toHaveLength(2);
+
+    // The key is the caller's own: another caller sending it starts its own run and sees only that.
+    const otherKey = await issue(t, { kind: 'organization', description: 'other caller', scopes: ['flows'] });
+    const other = await trigger('Tests', flow.name, { headers: { ...key(otherKey.key), 'idempotency-key': headers['idempotency-key'] }, body: { n: 4 } });
+    expect(other.body.processId).not.toBe(a.body.processId);
+    expect((await pollUntil(t, 'Tests', flow.name, other.body.processId, 'success')).data).toEqual({ n: [4] });
+  });
+
+  it('aborts a sync run whose caller hangs up, unless the caller sent an Idempotency-Key: its retry gets the outcome', async () => {
+    const flow = await defineFlow(t, { name: `Retried ${randomUUID().slice(0, 6)}`, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const runs = async () => (await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs as { processId: string; status: string; error?: { message: string } }[];
+    /** Starts the run, hangs up once it is running, and gives its process id. */
+    const hangUp = async (headers: Record<string, string>, n: number, before: number) => {
+      const caller = new AbortController();
+      const call = fetch(url, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json', ...headers }, body: JSON.stringify({ n }), signal: caller.signal }).catch(() => undefined);
+      const started = await eventually(async () => {
+        const listed = await runs();
+        expect(listed).toHaveLength(before + 1);
+        return listed[0].processId;
+      });
+      caller.abort();
+      await call;
+      return started;
+    };
+
+    const gone = await hangUp({}, 1, 0);
+    await eventually(async () => expect((await run(t, gone)).body).toMatchObject({ status: 'aborted', error: { message: 'The caller went away' } }));
+
+    const idempotencyKey = randomUUID();
+    const kept = await hangUp({ 'idempotency-key': idempotencyKey }, 2, 1);
+    const retry = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': idempotencyKey }, body: { n: 2 } });
+    expect([retry.status, retry.body.processId, retry.body.data]).toEqual([200, kept, { n: [2] }]);
+    expect((await runs()).map((r) => r.status)).toEqual(['success', 'aborted']);
+  });
+
+  it('runs a flow named "poll" from the trigger URL it is given, and refuses a repeated parameter with 400', async () => {
+    const flow = await defineFlow(t, { name: 'poll', steps: [{ type: 'output', name: 'ok', from: '[$input.body.n ? $input.body.n : 0]' }] });
+    expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/poll\/trigger$/);
+    const got = await api('GET', flow.urls.trigger, { headers: key(t.orgKey) });
+    expect([got.status, got.body.data]).toEqual([200, { ok: [0] }]);
+    const posted = await api('POST', flow.urls.trigger, { headers: key(t.orgKey), body: { n: 5 } });
+    expect(posted.body.data).toEqual({ ok: [5] });
+
+    const triggerPath = '/api/1/action/Tests/poll/trigger';
+    const pollPath = `/api/1/action/Tests/poll/poll/run_${randomUUID()}`;
+    for (const [path, query, field] of [
+      [triggerPath, '?token=a&token=b', 'token'],
+      [triggerPath, '?timeout=5&timeout=6', 'timeout'],
+      [pollPath, '?token=a&token=b', 'token'],
+      [pollPath, '?instance=x&instance=y', 'instance'],
+    ]) {
+      const res = await api('GET', `${e2ePlatform().gatewayUrl}${path}${query}`, { headers: key(t.orgKey) });
+      expect([path, query, res.status, res.body.code, res.body.errors?.[0].field]).toEqual([path, query, 400, 'validation_failed', field]);
+    }
+  });
+
+  it('counts finished runs by status and error code on the flows service\'s metrics', async () => {
+    const counts = async () => {
+      const text = (await api('GET', `${e2ePlatform().urls.flows}/metrics`)).text;
+      const value = (labels: string) => Number(new RegExp(`^tollgate_flow_runs_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return [value('status="success",code=""'), value('status="failed",code="flow_failed"'), value('status="aborted",code="timeout"')];
+    };
+    const flow = await defineFlow(t, {
+      name: `Counted ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'delay', ms: 2000, when: '$input.body.slow' }, { type: 'error', message: 'no', when: '$input.body.fail' }, { type: 'output', name: 'ok', from: '[1]' }],
+    });
+    const before = await counts();
+    const statuses = [];
+    for (const [query, body] of [['', {}], ['', {}], ['', { fail: true }], ['?timeout=200', { slow: true }]] as const) {
+      statuses.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), query, body })).status);
+    }
+    expect(statuses).toEqual([200, 200, 500, 504]);
+    await eventually(async () => expect((await counts()).map((n, i) => n - before[i])).toEqual([2, 1, 1]));
+  });
+
+  it('logs a run its own logic failed as one request line, not as a platform error', async () => {
+    const flow = await defineFlow(t, { name: `Refuses ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'order not found' }] });
+    const failed = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: {} });
+    expect([failed.status, failed.body.code]).toEqual([500, 'flow_failed']);
+    const linesOf = () =>
+      fs.readFileSync(path.join(process.env.E2E_LOG_DIR!, 'flows.log'), 'utf8').split('\n').filter((l) => l.includes(failed.body.requestId));
+    const lines = await eventually(async () => {
+      const found = linesOf();
+      expect(found.length).toBeGreaterThan(0);
+      return found;
+    });
+    expect(lines.map((l) => [JSON.parse(l).level, JSON.parse(l).msg])).toEqual([[40, 'request failed']]);
+  });
+});
