@@ -2,6 +2,7 @@ import './register-paths';
 import { buildServices } from '../platform/build-services';
 import * as path from 'node:path';
 import { launchPlatform, type RunningPlatform } from '../platform/launch-platform';
+import { e2eCorsOrigin } from '../../libs/testing/src/platform';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,7 +25,7 @@ export default async function platformGlobalSetup(): Promise<void> {
     logDir: path.join(REPO_ROOT, '.data', `e2e-logs-${basePort}`),
     // The gateway stops following credit events a second after the last console closes (a minute
     // by default), so the suite can see it let go.
-    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info', BALANCE_FEED_LINGER_MS: '1000' },
+    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info', BALANCE_FEED_LINGER_MS: '1000', CORS_ORIGINS: e2eCorsOrigin() },
   });
   (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;
   process.env.E2E_GATEWAY_URL = platform.gatewayUrl;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfigOrExit } from '@tollgate/config';
 import { runService } from '@tollgate/service-runtime';
 import { AppModule } from './app.module';
+import { allowCrossOrigin } from './cors/cross-origin';
 import { gatewayConfigSchema } from './config/gateway.config';
 import { setUpOpenApi } from './openapi/openapi';
 import { serveConsole } from './console/console-assets';
@@ -17,6 +18,7 @@ void runService({
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: async (app) => {
+    allowCrossOrigin(app, config.CORS_ORIGINS);
     setUpOpenApi(app);
     await servePlaygroundAssets(app);
     await serveConsole(app);

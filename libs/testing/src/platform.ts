@@ -7,6 +7,13 @@ export interface E2ePlatform {
   databaseUrls: Record<'keys' | 'credits' | 'query' | 'flows', string>;
 }
 
+/**
+ * The one web origin the end-to-end platform's gateway lets browser pages call it from
+ * (CORS_ORIGINS). On loopback, as the gateway is: Chromium refuses a page from any other address
+ * space a request to loopback, whatever the CORS headers say.
+ */
+export const e2eCorsOrigin = (): string => `http://127.0.0.1:${Number(process.env.E2E_BASE_PORT ?? 18080) + 50}`;
+
 export function e2ePlatform(): E2ePlatform {
   const gatewayUrl = process.env.E2E_GATEWAY_URL;
   if (!gatewayUrl) throw new Error('E2E_GATEWAY_URL is not set: run end-to-end tests through the test command');

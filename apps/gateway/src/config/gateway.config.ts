@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { port, secret, serviceBaseSchema } from '@tollgate/config';
+import { corsOrigins } from '../cors/cors-origins.schema';
 
 const serviceUrl = (fallback: string) => z.string().url().default(fallback);
 
@@ -45,6 +46,8 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
   BALANCE_STREAM_KEEPALIVE_MS: z.coerce.number().int().min(1_000).default(15_000),
   /** Flow triggers: the flows service enforces each run's own timeout; this only bounds the wait. */
   FLOWS_TRIGGER_TIMEOUT_MS: z.coerce.number().int().min(1000).default(615_000),
+  /** Web origins whose pages may call the API from a browser (see `allowCrossOrigin`). */
+  CORS_ORIGINS: corsOrigins,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

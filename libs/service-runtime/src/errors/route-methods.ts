@@ -25,6 +25,9 @@ export class RouteMethods {
   private readonly router = FindMyWay({ ignoreTrailingSlash: false });
 
   add(method: string | string[], url: string, config?: HeadRefusal): void {
+    // A catch-all (the gateway's CORS preflight answers OPTIONS on any path) says nothing about
+    // which paths exist: recorded, it would make every unknown path a 405.
+    if (url === '*' || url === '/*') return;
     const methods = (Array.isArray(method) ? method : [method]).filter(
       (m): m is HTTPMethod => METHODS.includes(m as HTTPMethod) && !(m === 'HEAD' && config?.refusesHead),
     );
