@@ -24,3 +24,10 @@ export async function readUnparsedBody(request: FastifyRequest, limitBytes: numb
 export function formFields(body: Buffer | string): ParsedUrlQuery {
   return parseForm(body.toString(), undefined, undefined, { maxKeys: 0 });
 }
+
+/** `application/json` and the JSON-based types (`application/cloudevents+json`, `application/vnd.api+json`, …), with or without parameters. */
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
+export function isJsonMediaType(contentType: string): boolean {
+  return JSON_MEDIA_TYPE.test(contentType);
+}

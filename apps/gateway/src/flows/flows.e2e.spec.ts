@@ -128,6 +128,13 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
       }
       const malformed = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/vnd.api+json' }, body: '{"a":' });
       expect({ method, status: malformed.statusCode, code: ((await malformed.body.json()) as { code: string }).code }).toEqual({ method, status: 400, code: 'validation_failed' });
+      // Text that is not UTF-8 is told so, in the same words as a plain JSON POST anywhere.
+      const latin1 = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/vnd.api+json' }, body: Buffer.from('{"a":"Caf\xe9"}', 'latin1') });
+      expect({ method, status: latin1.statusCode, answer: await latin1.body.json() }).toEqual({
+        method,
+        status: 400,
+        answer: expect.objectContaining({ message: 'The body is not valid UTF-8', errors: [{ field: 'body', message: 'must be JSON encoded as UTF-8 (RFC 8259)' }] }),
+      });
     }
   });
 

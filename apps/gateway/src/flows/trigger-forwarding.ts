@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { readUnparsedBody } from '@tollgate/service-runtime';
+import { isJsonMediaType, readUnparsedBody } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
@@ -21,8 +21,6 @@ export function originalUrl(request: FastifyRequest): string {
   return `${proto}://${request.headers.host ?? 'localhost'}${request.url.replace(SECRET_PARAMS, '$1[redacted]')}`;
 }
 
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
-
 /**
  * The body as the caller sent it. Bodies no parser claimed arrive untouched (the catch-all parser
  * keeps the bytes), text as text; JSON and form bodies were parsed for credential lookup and are
@@ -33,9 +31,9 @@ export function rawBodyOf(request: FastifyRequest): { contentType: string; paylo
   const body = request.body as unknown;
   if (body === undefined) return undefined;
   // A JSON `null` is a body like any other JSON value; a null otherwise means none was sent.
-  if (body === null) return JSON_TYPE.test(contentType) ? { contentType, payload: 'null' } : undefined;
+  if (body === null) return isJsonMediaType(contentType) ? { contentType, payload: 'null' } : undefined;
   if (Buffer.isBuffer(body)) return { contentType: contentType || 'application/octet-stream', payload: body };
-  if (typeof body === 'string' && !JSON_TYPE.test(contentType)) return { contentType: contentType || 'text/plain', payload: body };
+  if (typeof body === 'string' && !isJsonMediaType(contentType)) return { contentType: contentType || 'text/plain', payload: body };
   if (/application\/x-www-form-urlencoded/i.test(contentType)) {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {

@@ -1,10 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiException, formFields, readUnparsedBody } from '@tollgate/service-runtime';
+import { ApiException, formFields, isJsonMediaType, jsonBodyText, readUnparsedBody } from '@tollgate/service-runtime';
 
-/** `application/json` and the JSON-based types (`application/cloudevents+json`, `application/vnd.api+json`, …). */
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A trigger body as the flow's `$input.body` holds it, whatever the method: JSON parsed, a form
@@ -13,9 +10,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function decodeBody(bytes: Buffer, contentType: string): unknown {
   if (!bytes.length) return bytes;
   if (FORM_TYPE.test(contentType)) return formFields(bytes);
-  if (!JSON_TYPE.test(contentType)) return bytes;
+  if (!isJsonMediaType(contentType)) return bytes;
+  const text = jsonBodyText(bytes);
   try {
-    return JSON.parse(UTF8.decode(bytes));
+    return JSON.parse(text);
   } catch {
     throw ApiException.validation([{ field: 'body', message: 'Malformed JSON body' }], 'Malformed JSON body');
   }
