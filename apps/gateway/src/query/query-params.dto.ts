@@ -60,6 +60,12 @@ export class EntityQueryParamsDto {
   @IsIn([',', ';', '|', '\t'])
   delimiter?: string;
 
+  @ApiPropertyOptional({ type: 'boolean', default: false, description: 'CSV only: start the file with a UTF-8 byte order mark, so that Excel shows accents right' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  @Transform(asParameter)
+  bom?: string;
+
   @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 5000, description: 'ms; lower than the server limit (25 s by default) only' })
   @IsOptional()
   @Matches(/^[1-9]\d{0,8}$/, { message: 'timeout must be a whole number of milliseconds' })

@@ -78,6 +78,16 @@ describe('query through the gateway (e2e)', () => {
     expect(doc.response.data.actions.record.map((r: any) => r.title)).toEqual(['Write report', TRICKY, 'answer mail']);
   });
 
+  it('starts a CSV with a byte order mark on request (bom=true), so that Excel reads it as UTF-8', async () => {
+    const res = await fetch(url('/api/v1/entities/actions.csv?order=asc&bom=true'), { headers: withKey(key) });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect([res.status, [...bytes.subarray(0, 3)]]).toEqual([200, [0xef, 0xbb, 0xbf]]);
+    const rows = parseCsv(bytes, { columns: true, bom: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.id)).toEqual(['a1', 'a2', 'a3']);
+    const plain = Buffer.from(await (await fetch(url('/api/v1/entities/actions.csv?order=asc'), { headers: withKey(key) })).arrayBuffer());
+    expect(plain.subarray(0, 3).toString()).toBe('id,');
+  });
+
   it('keeps to the caller\'s responsibilities with mine=true, for personal keys only', async () => {
     const mine = await as(personalKey, 'GET', '/api/v1/query?entities=actions&mine=true');
     expect(ids(mine.body.data.actions)).toEqual(['a2']);
@@ -95,6 +105,7 @@ describe('query through the gateway (e2e)', () => {
       [key, '/api/v1/entities/actions.txt', 404],
       [key, '/api/v1/query?entities=actions&limit=0', 400],
       [key, '/api/v1/query?entities=actions&display=nope', 400],
+      [key, '/api/v1/entities/actions.csv?bom=yes', 400],
       [key, '/api/v1/query', 400],
       [dataKey, '/api/v1/query?entities=actions', 403],
       ['tg_organization_not_a_key_o', '/api/v1/query?entities=actions', 401],

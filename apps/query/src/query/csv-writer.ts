@@ -33,6 +33,7 @@ export class CsvWriter implements FormatWriter {
     private readonly columnsByEntity: Map<string, OutputColumn[]>,
     private readonly delimiter: string,
     display?: readonly string[],
+    private readonly bom = false,
   ) {
     const names: string[] = [];
     for (const columns of columnsByEntity.values()) for (const c of columns) if (!names.includes(c.name)) names.push(c.name);
@@ -44,8 +45,9 @@ export class CsvWriter implements FormatWriter {
     return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows', cast: CAST });
   }
 
+  /** With `bom`, the byte order mark spreadsheets (Excel) need to read the file as UTF-8 rather than their locale's code page. */
   begin(): string {
-    return this.line([this.header]);
+    return stringify([this.header], { delimiter: this.delimiter, record_delimiter: 'windows', cast: CAST, bom: this.bom });
   }
 
   beginEntity(entity: string, columns: OutputColumn[]): string {

@@ -23,6 +23,13 @@ describe('CsvWriter', () => {
     expect(unquoted.split(/\r\n|\n|\r/).filter(Boolean)).toHaveLength(4);
   });
 
+  it('starts with a byte order mark only when asked, once, before the header', () => {
+    const marked = new CsvWriter(new Map([['actions', columns]]), ';', undefined, true);
+    const text = marked.begin() + marked.beginEntity('actions', columns) + marked.rows([['a1', 'Café', '1']]);
+    expect(text).toBe('\uFEFFid;title;amount\r\na1;Café;1\r\n');
+    expect(csv([['a1', 'Café', '1']]).startsWith('id,')).toBe(true);
+  });
+
   it('round-trips commas, quotes, markup and the chosen delimiter through a real parser', () => {
     const tricky = 'a, "b"; <c> & d';
     const text = csv([['a1', tricky, '7']], ';');

@@ -60,6 +60,8 @@ export function parseQuery(
   if (!FORMATS.includes(requested as QueryFormat)) errors.push({ field: 'format', message: 'format must be json, csv or xml' });
   const delimiter = params.delimiter ?? ',';
   if (!DELIMITERS.includes(delimiter)) errors.push({ field: 'delimiter', message: 'delimiter must be , ; | or a tab' });
+  const bom = params.bom ?? 'false';
+  if (bom !== 'true' && bom !== 'false') errors.push({ field: 'bom', message: 'bom must be true or false' });
   let timeoutMs = options.maxTimeoutMs;
   if (params.timeout !== undefined) {
     const t = /^\d{1,9}$/.test(params.timeout) ? Number(params.timeout) : NaN;
@@ -82,6 +84,7 @@ export function parseQuery(
       ...(display ? { display } : {}),
       format: options.extension ?? (requested as QueryFormat),
       delimiter,
+      bom: bom === 'true',
       timeoutMs,
     },
   };

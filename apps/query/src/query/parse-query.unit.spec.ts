@@ -6,7 +6,7 @@ describe('parseQuery', () => {
   it('applies the documented defaults', () => {
     expect(parse({ entities: 'actions,graphs' })).toEqual({
       ok: true,
-      plan: { entities: ['actions', 'graphs'], sort: 'created', order: 'desc', mine: false, format: 'json', delimiter: ',', timeoutMs: 25_000 },
+      plan: { entities: ['actions', 'graphs'], sort: 'created', order: 'desc', mine: false, format: 'json', delimiter: ',', bom: false, timeoutMs: 25_000 },
     });
   });
 
@@ -16,10 +16,10 @@ describe('parseQuery', () => {
   });
 
   it('names every bad parameter', () => {
-    const result = parse({ entities: 'a,a', from: '2026-02-30', to: '2026-01-01', sort: 'x', order: 'up', mine: 'yes', limit: '0', format: 'pdf', delimiter: '#', timeout: '99999', extra: '1' });
+    const result = parse({ entities: 'a,a', from: '2026-02-30', to: '2026-01-01', sort: 'x', order: 'up', mine: 'yes', limit: '0', format: 'pdf', delimiter: '#', bom: 'yes', timeout: '99999', extra: '1' });
     expect(result.ok).toBe(false);
     const fields = !result.ok ? result.errors.map((e) => e.field).sort() : [];
-    expect(fields).toEqual(['delimiter', 'entities', 'extra', 'format', 'from', 'limit', 'mine', 'order', 'sort', 'timeout']);
+    expect(fields).toEqual(['bom', 'delimiter', 'entities', 'extra', 'format', 'from', 'limit', 'mine', 'order', 'sort', 'timeout']);
   });
 
   it('splits an entity path from its extension', () => {

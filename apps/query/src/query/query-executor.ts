@@ -71,7 +71,7 @@ export class QueryExecutor {
   ): Promise<{ contentType: string; body: Readable | string }> {
     const writer: FormatWriter =
       plan.format === 'csv'
-        ? new CsvWriter(new Map(reads.map((r) => [r.name, r.columns])), plan.delimiter, plan.display)
+        ? new CsvWriter(new Map(reads.map((r) => [r.name, r.columns])), plan.delimiter, plan.display, plan.bom)
         : plan.format === 'xml'
           ? new XmlWriter()
           : new JsonWriter();

@@ -13,6 +13,8 @@ export interface QueryPlan {
   display?: string[];
   format: QueryFormat;
   delimiter: string;
+  /** CSV only: the file starts with a UTF-8 byte order mark. */
+  bom: boolean;
   timeoutMs: number;
 }
 
@@ -27,5 +29,6 @@ export const QUERY_PARAMETERS = [
   'display',
   'format',
   'delimiter',
+  'bom',
   'timeout',
 ] as const;
