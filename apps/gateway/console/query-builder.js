@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, copyText, html } from './api.js';
 
 /** What the generated query does when nothing is changed: API.md's defaults. */
-const DEFAULTS = { from: '', to: '', sort: 'created', order: 'desc', mine: false, limit: '', display: '', format: 'json' };
+const DEFAULTS = { from: '', to: '', sort: 'created', order: 'desc', mine: false, limit: '', display: '', format: 'json', delimiter: ',', bom: false };
 
 /** The builder's body: only what differs from the defaults, so the URL says no more than it must. */
 function builderBody(entities, p) {
@@ -15,6 +15,9 @@ function builderBody(entities, p) {
   if (p.limit !== '') body.limit = p.limit;
   if (p.display.trim()) body.display = p.display.replace(/\s+/g, '');
   if (p.format !== DEFAULTS.format) body.format = p.format;
+  // CSV's own options, kept while another format is shown but not part of its URL.
+  if (p.format === 'csv' && p.delimiter !== DEFAULTS.delimiter) body.delimiter = p.delimiter;
+  if (p.format === 'csv' && p.bom) body.bom = 'true';
   return body;
 }
 
@@ -156,6 +159,19 @@ export function QueryBuilderPage({ session, caller, balance }) {
             <option value="xml">XML</option>
           </select>
         </label>
+        ${params.format === 'csv' &&
+        html`<label>Delimiter
+            <select value=${params.delimiter} onChange=${input('delimiter')}>
+              <option value=",">Comma</option>
+              <option value=";">Semicolon (Excel in many European locales)</option>
+              <option value="\t">Tab</option>
+              <option value="|">Vertical bar</option>
+            </select>
+          </label>
+          <label class="inline">
+            <input type="checkbox" checked=${params.bom} onChange=${(e) => set('bom', e.currentTarget.checked)} />
+            For Excel: mark the file as UTF-8, so that accents show right
+          </label>`}
       </section>
     </div>
     <section class="panel result">

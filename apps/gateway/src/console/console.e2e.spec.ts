@@ -161,6 +161,23 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await eventually(async () => expect(await page.getByTestId('remaining-credits').textContent()).toBe(String(before - 2)));
   });
 
+  it('offers CSV its delimiter and a mark for Excel, and the URL gives such a file', async () => {
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    expect(await page.getByLabel('Delimiter').count()).toBe(0);
+    await page.getByLabel('Format').selectOption('csv');
+    await page.getByLabel('Delimiter').selectOption(';');
+    await page.getByLabel(/For Excel/).check();
+    const expected = url('/api/v1/query.csv?entities=actions&delimiter=%3B&bom=true&key=YOUR_KEY_VALUE');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(expected));
+    const bytes = Buffer.from(await (await fetch(expected.replace('YOUR_KEY_VALUE', t.orgKey))).arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect((parseCsv(bytes, { columns: true, bom: true, delimiter: ';' }) as Record<string, string>[]).map((r) => r.id)).toEqual(['a2', 'a1']);
+    // Back to JSON: the CSV options leave the URL.
+    await page.getByLabel('Format').selectOption('json');
+    await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(url('/api/v1/query?entities=actions&key=YOUR_KEY_VALUE')));
+  });
+
   it('builds and copies a query URL with the keyboard alone', async () => {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
     await page.goto(url('/console'));
