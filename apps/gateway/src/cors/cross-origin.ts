@@ -18,9 +18,14 @@ export function allowCrossOrigin(app: NestFastifyApplication, origins: readonly 
   if (origins.length === 0) return;
   const any = origins.includes('*');
   const listed = new Set(origins);
+  /** The Access-Control-Allow-Origin to answer with; false: CORS stays out of this request. */
+  const allowOrigin = (origin: string | undefined): string | false => {
+    if (origin === undefined) return false;
+    if (any) return '*';
+    return listed.has(origin) ? origin : false;
+  };
   app.enableCors({
-    origin: (origin: string | undefined, answer: (error: Error | null, allow: string | boolean) => void) =>
-      answer(null, origin !== undefined && (any || listed.has(origin)) ? (any ? '*' : origin) : false),
+    origin: (origin: string | undefined, answer: (error: Error | null, allow: string | false) => void) => answer(null, allowOrigin(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_S,
