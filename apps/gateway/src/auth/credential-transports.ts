@@ -6,6 +6,9 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 const field = (source: unknown, name: string): string | undefined =>
   source && typeof source === 'object' && !Array.isArray(source) ? text((source as Record<string, unknown>)[name]) : undefined;
 
+/** `<scheme> <anything>`: an RFC 9110 auth-scheme (a token) and a space. */
+const OTHER_SCHEME = /^[!#$%&'*+.^`|~\w-]+ /;
+
 const accessTokenParameter: Extractor = (request) => field(request.query, 'access_token');
 const keyParameter: Extractor = (request) => field(request.query, 'key');
 
@@ -14,8 +17,13 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
   'api-key-header': (request) => text(request.headers['x-api-key']),
   bearer: (request) => {
     const header = text(request.headers.authorization);
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    return match?.[1] ?? (header ? header : undefined);
+    if (!header) return undefined;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (match) return match[1];
+    // Another scheme (Basic, Digest…) carries no Tollgate credential: a webhook sender configured
+    // with one still reaches an anonymous flow, and a protected route answers 401 as for none.
+    // A bare value, without a scheme, is tried as a key.
+    return OTHER_SCHEME.test(header) ? undefined : header;
   },
   'query-token': (request) => accessTokenParameter(request) ?? keyParameter(request),
   'body-token': (request) => field(request.body, 'access_token'),

@@ -22,6 +22,8 @@ describe('flows: who may run them, and every step type', () => {
     expect(open.urls.trigger).toContain(`?instance=${t.instanceId}`);
     const anonymous = await api('POST', open.urls.trigger, {});
     expect(anonymous.status).toBe(200);
+    // A webhook sender set up with Basic credentials of its own still reaches a flow open to anyone.
+    expect((await api('POST', open.urls.trigger, { headers: { authorization: 'Basic dXNlcjpwYXNz' } })).status).toBe(200);
     const record = await run(t, anonymous.headers.get('x-flow-process-id')!);
     expect(record.body.startedBy).toBe('anonymous');
     expect((await trigger('Tests', closed.name, { query: `?instance=${t.instanceId}` })).status).toBe(401);
