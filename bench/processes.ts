@@ -61,19 +61,22 @@ export function servicePids(distDir: string): Record<string, number> {
 
 /**
  * The platform's processes in groups: each service started from distDir, PostgreSQL (the
- * postmaster and every backend, whichever database), Kafka, and nginx when it runs.
+ * postmaster and every backend, whichever database), Kafka, and the reference proxies (nginx,
+ * bench/node-proxy.ts) when they run.
  */
 export function platformProcesses(distDir: string): Record<string, number[]> {
   const groups: Record<string, number[]> = Object.fromEntries(Object.entries(servicePids(distDir)).map(([name, pid]) => [name, [pid]]));
   groups.postgres = [];
   groups.kafka = [];
   groups.nginx = [];
+  groups['node proxy'] = [];
   for (const [pid, cmd] of commandLines()) {
     // Backends name themselves `postgres: …`; the postmaster runs as `…/bin/postgres`, and must be
     // counted: a backend that ends between two readings leaves its CPU time only in the postmaster's.
     if (cmd.startsWith('postgres') || cmd.split('\0')[0].endsWith('/postgres')) groups.postgres.push(pid);
     else if (cmd.includes('kafka.Kafka')) groups.kafka.push(pid);
     else if (cmd.startsWith('nginx')) groups.nginx.push(pid);
+    else if (cmd.includes('bench/node-proxy.ts')) groups['node proxy'].push(pid);
   }
   return groups;
 }

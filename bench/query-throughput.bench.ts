@@ -5,6 +5,8 @@
  *   - a metered 1-entity `limit=10` query through the gateway (key check, credit debit, forward);
  *   - the same query sent straight to the query service (signed principal, no metering);
  *   - through nginx as a plain reverse proxy in front of the query service, when nginx is installed;
+ *   - through the barest Node.js proxy (bench/node-proxy.ts: Fastify and undici, as the gateway, but
+ *     nothing else), which shows what a Node.js hop costs by itself on this machine;
  * and, first, an export of the 1,000,000 rows as CSV, through the gateway and straight from the
  * query service: rows/s and peak RSS of every process involved. Each rate run also prints the CPU time
  * every process spent per request, which shows where a request's cost goes, and a bare Node HTTP
@@ -171,6 +173,20 @@ async function bareNodeRate(port: number): Promise<number> {
   }
 }
 
+/** bench/node-proxy.ts on `port`, forwarding to `upstream`; resolves once it listens. */
+async function startNodeProxy(upstream: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'node-proxy.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), UPSTREAM: upstream },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the node proxy exited (${code})`)));
+  });
+  return child;
+}
+
 function startNginx(upstreamPort: number, port: number): ChildProcess | undefined {
   if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return undefined;
   const dir = path.join(ROOT, '.data', 'bench-nginx');
@@ -222,6 +238,7 @@ async function exportCsv(platform: RunningPlatform, url: string, headers: Record
 async function main(): Promise<void> {
   const platform = await startBenchPlatform('query', BASE_PORT);
   let nginx: ChildProcess | undefined;
+  let nodeProxy: ChildProcess | undefined;
   try {
     const { instanceId, key } = await setUpInstance(platform);
     console.log(`loading ${ROWS.toLocaleString()} records …`);
@@ -251,6 +268,8 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
         runs.push(await cannon(platform, 'nginx -> query service', `http://127.0.0.1:${BASE_PORT + 9}${path10}`, { [PRINCIPAL_HEADER]: signed }));
       }
+      nodeProxy = await startNodeProxy(platform.urls.query, BASE_PORT + 11);
+      runs.push(await cannon(platform, 'node proxy -> query', `http://127.0.0.1:${BASE_PORT + 11}${path10}`, { [PRINCIPAL_HEADER]: signed }));
       const direct = runs[1].rps;
       console.log(`\n1-entity limit=10 query, 64 connections, ${SECONDS} s each (${ROWS.toLocaleString()} records in the table)`);
       console.log('path                       req/s     p50 ms  p99 ms  errors  vs direct');
@@ -275,6 +294,7 @@ async function main(): Promise<void> {
     }
   } finally {
     nginx?.kill('SIGTERM');
+    nodeProxy?.kill('SIGTERM');
     await platform.stop({ dropDatabases: true });
   }
 }
