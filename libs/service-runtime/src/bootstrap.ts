@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { DynamicModule, Type } from '@nestjs/common';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
+import { Draining } from './draining';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
@@ -101,11 +102,13 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
 /**
  * Stops taking requests and lets in-flight ones finish, then runs the shutdown hooks (consumers
  * stop, the outbox is flushed, connections close). Nest's own close() alone would run the hooks
- * while HTTP still accepts work.
+ * while HTTP still accepts work. Answers that would never finish (event streams) are ended through
+ * `Draining` once no new one can start.
  */
 export async function closeGracefully(app: NestFastifyApplication): Promise<void> {
   const server = app.getHttpServer() as Server;
   const closing = app.getHttpAdapter().getInstance().close();
+  drainingOf(app)?.begin();
   // A keep-alive connection whose request finishes after close() began would otherwise hold the
   // server open until its keep-alive timeout: close connections as soon as they fall idle.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
@@ -115,6 +118,15 @@ export async function closeGracefully(app: NestFastifyApplication): Promise<void
     clearInterval(sweep);
   }
   await app.close();
+}
+
+/** The app's Draining, when its modules include ServiceCoreModule. */
+function drainingOf(app: NestFastifyApplication): Draining | undefined {
+  try {
+    return app.get(Draining, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function nestLoggerOver(root: PinoInstance): Logger {
