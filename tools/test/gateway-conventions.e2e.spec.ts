@@ -324,10 +324,13 @@ describe('gateway conventions (API.md)', () => {
   });
 
   it('serves Prometheus metrics on every service', async () => {
-    for (const url of Object.values(e2ePlatform().urls)) {
+    for (const [service, url] of Object.entries(e2ePlatform().urls)) {
       const res = await api('GET', `${url}/metrics`);
       expect(res.status).toBe(200);
       expect(res.text).toContain('http_request_duration_seconds');
+      // The outbox's series are the services' that have one: on the gateway a published count stuck at 0 would read as a stalled relay.
+      const outboxSeries = res.text.match(/^tollgate_outbox_(backlog|published_total|commit_to_publish_seconds_count) /gm) ?? [];
+      expect([service, outboxSeries.length]).toEqual([service, service === 'gateway' ? 0 : 3]);
     }
     // The gateway follows key deactivations on Kafka; how far behind it is shows from the broker's offsets.
     const gateway = await api('GET', `${gatewayUrl}/metrics`);

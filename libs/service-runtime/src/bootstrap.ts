@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { DynamicModule, Type } from '@nestjs/common';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
+import { Draining } from './draining';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
@@ -101,20 +102,43 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
 /**
  * Stops taking requests and lets in-flight ones finish, then runs the shutdown hooks (consumers
  * stop, the outbox is flushed, connections close). Nest's own close() alone would run the hooks
- * while HTTP still accepts work.
+ * while HTTP still accepts work. Answers that would never finish (event streams) are ended through
+ * `Draining` once no new one can start. Requests still running after `requestsMs` (a long sync
+ * flow, say) have their connections closed, so the hooks still run within the process's grace.
  */
-export async function closeGracefully(app: NestFastifyApplication): Promise<void> {
+export async function closeGracefully(app: NestFastifyApplication, options: { requestsMs?: number; onCut?(): void } = {}): Promise<void> {
   const server = app.getHttpServer() as Server;
   const closing = app.getHttpAdapter().getInstance().close();
+  drainingOf(app)?.begin();
   // A keep-alive connection whose request finishes after close() began would otherwise hold the
   // server open until its keep-alive timeout: close connections as soon as they fall idle.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  const cut =
+    options.requestsMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          options.onCut?.();
+          server.closeAllConnections();
+        }, options.requestsMs);
   try {
     await closing;
   } finally {
     clearInterval(sweep);
+    clearTimeout(cut);
   }
   await app.close();
+}
+
+/** The part of the grace that in-flight requests may take: the rest (at most 5 s) is the shutdown hooks'. */
+export const requestsShareOfGrace = (graceMs: number): number => Math.max(graceMs / 2, graceMs - 5_000);
+
+/** The app's Draining, when its modules include ServiceCoreModule. */
+function drainingOf(app: NestFastifyApplication): Draining | undefined {
+  try {
+    return app.get(Draining, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function nestLoggerOver(root: PinoInstance): Logger {
@@ -140,10 +164,15 @@ export async function runService(options: ServiceOptions & { logLevel: string })
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, `${options.name} stopping`);
-    const force = setTimeout(() => process.exit(1), options.shutdownGraceMs ?? 10_000);
+    const graceMs = options.shutdownGraceMs ?? 10_000;
+    const force = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown did not finish within its grace; exiting');
+      process.exit(1);
+    }, graceMs);
     force.unref();
+    const requestsMs = requestsShareOfGrace(graceMs);
     try {
-      await closeGracefully(app);
+      await closeGracefully(app, { requestsMs, onCut: () => logger.warn({ requestsMs }, 'requests still running: their connections are closed so the shutdown work can run') });
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'unclean shutdown');

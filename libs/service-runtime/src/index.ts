@@ -1,4 +1,5 @@
 export * from './bootstrap';
+export * from './draining';
 export * from './public-route';
 export * from './request-id';
 export * from './request-body';

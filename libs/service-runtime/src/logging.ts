@@ -8,9 +8,10 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 const SECRET_PARAMETERS = new Set(['key', 'access_token', 'token']);
 /**
  * A credential anywhere else in the URL (a mistyped path, an unknown parameter) is still one: API
- * keys (`tg_`), console sessions (`tgs_`), webhook tokens (`wh_`).
+ * keys (`tg_`), console sessions (`tgs_`), webhook tokens (`wh_`). Webhook tokens are base64url:
+ * most hold a `-` or `_`, which must not end the match and leave the rest of the token behind.
  */
-const CREDENTIAL_SHAPED = /\b(tg|tgs|wh)_[A-Za-z0-9]{20,}/g;
+const CREDENTIAL_SHAPED = /\b(tg|tgs|wh)_[A-Za-z0-9_-]{20,}/g;
 
 /** The name as the query parser reads it: `k%65y` is `key`. */
 function parameterName(raw: string): string {

@@ -39,6 +39,7 @@ describe('request log', () => {
     log({ id: 'req_9', method: 'GET', url: '/api/1/action/App/flow/trigger?instance=demo&%74oken=wh_secret' }, { statusCode: 200, elapsedTime: 1 });
     log({ id: 'req_10', method: 'GET', url: `/api/v1/query.json;key=${key}?entities=a` }, { statusCode: 404, elapsedTime: 1 });
     log({ id: 'req_11', method: 'GET', url: '/api/v1/credits/tgs_PLh6KX1GLAFc5JRqT2zopHoGgNbp9aLClFdpA4LQ96d1aw9ZM?a=wh_CKmJoBK7fF7eUZR7LVxTpXj9FZUx6jUL' }, { statusCode: 404, elapsedTime: 1 });
+    log({ id: 'req_12', method: 'GET', url: '/api/1/action/App/wh_GDPG39RF0EB-Zsnl5l1_-eVFPCkF1EAR?tokn=wh_fzGlsZiRqqncxt1_pdrCf4DIDV_yrOjd' }, { statusCode: 404, elapsedTime: 1 });
     await flush();
     expect(lines.map((l) => l.req.url)).toEqual([
       '/api/v1/query?entities=a&k%65y=[redacted]&limit=3',
@@ -46,8 +47,9 @@ describe('request log', () => {
       '/api/1/action/App/flow/trigger?instance=demo&%74oken=[redacted]',
       '/api/v1/query.json;key=tg_[redacted]?entities=a',
       '/api/v1/credits/tgs_[redacted]?a=wh_[redacted]',
+      '/api/1/action/App/wh_[redacted]?tokn=wh_[redacted]',
     ]);
-    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret|tgs_PLh6|wh_CKmJ/);
+    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret|tgs_PLh6|wh_CKmJ|eVFPCkF1EAR|pdrCf4DIDV_yrOjd/);
   });
 
   it('writes server errors as warnings and leaves health and metrics probes out', async () => {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { Draining } from './draining';
 import { HealthController } from './health/health.controller';
 import { READINESS_CHECKS } from './health/readiness-check';
 import { METRICS_TOKEN, MetricsController } from './metrics/metrics.controller';
@@ -35,8 +36,9 @@ export class ServiceCoreModule {
         { provide: READINESS_CHECKS, ...options.readiness } as Provider,
         { provide: ROOT_LOGGER, useValue: root },
         { provide: METRICS_TOKEN, useValue: options.metricsToken },
+        Draining,
       ],
-      exports: [ROOT_LOGGER],
+      exports: [ROOT_LOGGER, Draining],
     };
   }
 }

@@ -70,7 +70,7 @@ export class CredentialWatch {
       if (!(await this.verifier.verify(credential, { operator: false, requestId, fresh: true }))) watched.refuse();
     } catch (error) {
       // Keys unavailable: not a refusal. The next check, or an eviction event, decides.
-      this.logger.warn({ err: (error as Error).message }, 'credential recheck failed; the answer stays open');
+      this.logger.warn({ err: (error as Error).message, requestId }, 'credential recheck failed; the answer stays open');
     }
   }
 }

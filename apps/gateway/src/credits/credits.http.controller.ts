@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EMPTY, interval, map, merge, takeUntil, type Observable } from 'rxjs';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { REQUEST_ID_HEADER } from '@tollgate/service-runtime';
+import { Draining, REQUEST_ID_HEADER } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialWatch } from '../auth/credential-watch';
 import { presentedCredential } from '../auth/strategies/transport.strategy';
@@ -27,6 +27,7 @@ export class CreditsHttpController {
     private readonly clients: ServiceClients,
     private readonly watch: CredentialWatch,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly draining: Draining,
   ) {}
 
   @Get('api/v1/credits')
@@ -42,7 +43,7 @@ export class CreditsHttpController {
   @ApiOperation({
     summary:
       'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle. ' +
-      'Ends when the credential is revoked or expires.',
+      'Ends when the credential is revoked or expires, or when the gateway stops (reconnect).',
   })
   @ApiOkResponse({
     description: 'the event stream',
@@ -60,7 +61,8 @@ export class CreditsHttpController {
     const balances = this.feed.stream(principal, requestId).pipe(map((data): MessageEvent => ({ type: 'balance', data })));
     const keepAlive = interval(this.config.BALANCE_STREAM_KEEPALIVE_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
     const refused = credential ? this.watch.refusal(principal, credential, requestId) : EMPTY;
-    return merge(balances, keepAlive).pipe(takeUntil(refused));
+    // The stream never ends by itself: a stopping gateway ends it, or its shutdown would wait for it.
+    return merge(balances, keepAlive).pipe(takeUntil(merge(refused, this.draining.drained())));
   }
 
   @Get('api/v1/credits/usage')

@@ -21,12 +21,6 @@ export const httpRequestsAborted = new Counter({
   registers: [metricsRegistry],
 });
 
-export const outboxPublished = new Counter({
-  name: 'tollgate_outbox_published_total',
-  help: 'Events published from the outbox to Kafka',
-  registers: [metricsRegistry],
-});
-
 const eventsDeadLettered = new Counter({
   name: 'tollgate_events_dead_lettered_total',
   help: 'Messages this process\'s consumers moved to <topic>.dlq (invalid, or refused for good by their handler), by original topic',
@@ -39,12 +33,28 @@ export function countDeadLettered(topic: string): void {
   eventsDeadLettered.inc({ topic });
 }
 
-export const outboxLag = new Histogram({
-  name: 'tollgate_outbox_commit_to_publish_seconds',
-  help: 'Time from an outbox row being written to its batch being acknowledged by Kafka (oldest row of each batch)',
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
-  registers: [metricsRegistry],
-});
+let outbox: { published: Counter; lag: Histogram } | undefined;
+
+/**
+ * The outbox relay's series, registered by the first relay of the process: a process without an
+ * outbox (the gateway) shows none, rather than a count that stays 0 and reads as a stuck relay.
+ */
+export function outboxMetrics(): { published: Counter; lag: Histogram } {
+  outbox ??= {
+    published: new Counter({
+      name: 'tollgate_outbox_published_total',
+      help: 'Events published from the outbox to Kafka',
+      registers: [metricsRegistry],
+    }),
+    lag: new Histogram({
+      name: 'tollgate_outbox_commit_to_publish_seconds',
+      help: 'Time from an outbox row being written to its batch being acknowledged by Kafka (oldest row of each batch)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+      registers: [metricsRegistry],
+    }),
+  };
+  return outbox;
+}
 
 const GAUGE_COLLECT_TIMEOUT_MS = 1000;
 

@@ -10,7 +10,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource, type MixedList } from 'typeorm';
 import { EventStore, KafkaBus, OutboxRelay, repeatLimited } from '@tollgate/event-sourcing';
-import { outboxLag, outboxPublished, registerGauge } from '../metrics/metrics';
+import { outboxMetrics, registerGauge } from '../metrics/metrics';
 import { ROOT_LOGGER } from '../logging';
 import { KafkaBusModule } from './kafka-bus.module';
 
@@ -77,6 +77,7 @@ export class EventSourcingModule {
           provide: OutboxRelay,
           inject: [DataSource, KafkaBus, ROOT_LOGGER, OPTIONS],
           useFactory: (ds: DataSource, bus: KafkaBus, logger: Logger, o: EventSourcingModuleOptions) => {
+            const metrics = outboxMetrics();
             const relay = new OutboxRelay(ds, bus, {
               databaseUrl: o.databaseUrl,
               pollIntervalMs: o.outboxPollMs,
@@ -84,8 +85,8 @@ export class EventSourcingModule {
               // Retried every few seconds while Kafka or the database is away: said once a window, with the count.
               logger: repeatLimited({ debug() {}, info() {}, warn: (obj, msg) => logger.warn(obj, msg), error: (obj, msg) => logger.error(obj, msg) }),
               onPublished: (count, oldest) => {
-                outboxPublished.inc(count);
-                outboxLag.observe(Math.max(0, Date.now() - oldest.getTime()) / 1000);
+                metrics.published.inc(count);
+                metrics.lag.observe(Math.max(0, Date.now() - oldest.getTime()) / 1000);
               },
             });
             registerGauge('tollgate_outbox_backlog', 'Outbox rows not yet published', async () => (await relay.backlog()).count);

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { createInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow } from './flows-e2e.fixture';
+
+jest.setTimeout(90_000);
+
+/** A gateway of this file's own, beside the shared platform's services, stopped while a sync flow runs. */
+const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+const DIST = process.env.E2E_DIST_DIR ?? path.join(REPO, 'dist');
+const PORT = Number(process.env.E2E_BASE_PORT ?? 18080) + 33;
+const GATEWAY_URL = `http://127.0.0.1:${PORT}`;
+const GRACE_MS = 2000;
+
+function startGateway(): ChildProcess {
+  const platform = e2ePlatform();
+  const log = fs.openSync(path.join(REPO, '.data', `e2e-stop-during-flow-gateway-${PORT}.log`), 'a');
+  const gateway = spawn(process.execPath, [path.join(DIST, 'apps', 'gateway', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: testBrokers().join(','),
+      INTERNAL_SECRET: platform.internalSecret,
+      OPERATOR_TOKEN: platform.operatorToken,
+      KEYS_URL: platform.urls.keys,
+      CREDITS_URL: platform.urls.credits,
+      QUERY_URL: platform.urls.query,
+      FLOWS_URL: platform.urls.flows,
+      // Key use is reported only at the flush on shutdown.
+      KEY_USAGE_FLUSH_MS: '600000',
+      SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      LOG_LEVEL: 'warn',
+      TOLLGATE_PARENT_PID: String(process.pid),
+    },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  return gateway;
+}
+
+describe('stopping a gateway while a request runs longer than the shutdown grace', () => {
+  let gateway: ChildProcess | undefined;
+  afterAll(() => {
+    if (gateway?.exitCode === null) gateway.kill('SIGKILL');
+  });
+
+  it('still does its shutdown work (key usage reported) within the grace, and exits 0', async () => {
+    const t = await createInstance();
+    const name = `Long ${randomBytes(4).toString('hex')}`;
+    await defineFlow(t, { name, mode: 'sync', timeoutMs: 20_000, steps: [{ type: 'delay', ms: 8000 }] });
+    gateway = startGateway();
+    await eventually(async () => expect((await fetch(`${GATEWAY_URL}/health/ready`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
+    const kafka = await collectMessages(testBrokers(), [TOPICS.keys]);
+    try {
+      const running = api('POST', `${GATEWAY_URL}/api/1/action/Tests/${encodeURIComponent(name)}/trigger`, { headers: { 'x-api-key': t.orgKey }, body: {} }).catch(
+        (error: Error) => error,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      const started = Date.now();
+      const exitCode = await new Promise<number | null>((resolve) => {
+        gateway!.once('exit', (code) => resolve(code));
+        gateway!.kill('SIGTERM');
+      });
+      expect({ exitCode, withinGrace: Date.now() - started < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
+      expect(await running).toHaveProperty('message', 'fetch failed'); // its connection was closed: the caller may retry elsewhere
+
+      await eventually(() => {
+        const used = kafka.messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.instanceId === t.instanceId && e.type === 'KeyUsed');
+        expect(used.map((e) => e.data)).toEqual([expect.objectContaining({ count: 1 })]);
+      });
+    } finally {
+      await kafka.stop();
+    }
+  });
+});
