@@ -28,9 +28,12 @@ type ComposeService = {
   depends_on?: Record<string, { condition: string }>;
 };
 
-// What `docker compose` would substitute from the operator's environment.
+// What `docker compose` would substitute from the operator's environment: a value for a required
+// variable (`${X}`, `${X:?message}`), the default of an optional one left unset (`${X:-default}`).
 const interpolate = (value: string | number) =>
-  String(value).replace(/\$\{([A-Z_]+)(:\?[^}]*)?\}/g, (_m, name: string) => `${name.toLowerCase()}-`.padEnd(40, 'x'));
+  String(value).replace(/\$\{([A-Z_]+)(?::\?[^}]*|:-([^}]*))?\}/g, (_m, name: string, fallback?: string) =>
+    fallback !== undefined ? fallback : `${name.toLowerCase()}-`.padEnd(40, 'x'),
+  );
 
 describe('docker-compose.yml (cannot run here: checked against the code instead)', () => {
   const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
