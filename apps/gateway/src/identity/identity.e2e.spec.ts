@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, e2ePlatform } from '@tollgate/testing';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
-import { bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
 
 jest.setTimeout(30_000);
 
@@ -93,6 +93,25 @@ describe('operator and identity', () => {
     expect((await call('GET', `/api/v1/users/${id}`, bearer(t.session))).body.status).toBe('deactivated');
     expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'active' })).body.status).toBe('active');
     expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'gone' })).status).toBe(400);
+  });
+
+  it('takes the ids it gave out in capitals too, as GET already does', async () => {
+    const user = await createUser(t, { query: 'admin' });
+    const upper = user.id.toUpperCase();
+    expect((await call('GET', `/api/v1/users/${upper}`, bearer(t.session))).status).toBe(200);
+    const changed = await call('PATCH', `/api/v1/users/${upper}`, bearer(t.session), { roles: { query: 'admin', flows: 'reader' } });
+    expect([changed.status, changed.body.id]).toEqual([200, user.id]);
+    const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'capitals', members: [upper] });
+    expect([group.status, group.body.members]).toEqual([201, [user.id]]);
+    const key = await issue(t, { kind: 'personal', description: 'capitals', ownerId: upper });
+    expect(key).toMatchObject({ ownerId: user.id });
+    expect((await call('DELETE', `/api/v1/keys/${key.id.toUpperCase()}`, bearer(t.session))).status).toBe(204);
+    expect(await authStatus({ 'x-api-key': key.key })).toBe(401);
+    const [a, b] = await Promise.all([1, 2].map((i) => issue(t, { kind: 'organization', description: `capitals ${i}` })));
+    expect((await call('DELETE', '/api/v1/keys', bearer(t.session), { ids: [a.id.toUpperCase(), a.id, b.id.toUpperCase()] })).status).toBe(204);
+    expect([await authStatus({ 'x-api-key': a.key }), await authStatus({ 'x-api-key': b.key })]).toEqual([401, 401]);
+    expect((await call('DELETE', `/api/v1/users/${upper}`, bearer(t.session))).status).toBe(204);
+    expect((await call('GET', `/api/v1/users/${user.id}`, bearer(t.session))).body.status).toBe('deactivated');
   });
 
   it('always keeps one active users admin', async () => {

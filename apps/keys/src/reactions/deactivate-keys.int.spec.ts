@@ -150,6 +150,25 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect(ours).toEqual([expect.objectContaining({ causationId: JSON.parse(envelope).id })]);
   });
 
+  it('deactivates a user the host names by their id in capitals, and goes on with the events after it', async () => {
+    const user = await users.register(instanceId, { email: 'i@int.test', name: 'I', roles: { flows: 'admin' } });
+    const personal = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'i', ownerId: user.id });
+    const next = await users.register(instanceId, { email: 'j@int.test', name: 'J', roles: { flows: 'admin' } });
+    const hostEvent = (userId: string) =>
+      JSON.stringify({ id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), data: { userId } });
+    await produceRaw(testBrokers(), TOPICS.identity, [
+      { key: 'host-users', value: hostEvent(user.id.toUpperCase()) },
+      { key: 'host-users', value: hostEvent(next.id) },
+    ]);
+    await eventually(async () => {
+      expect((await users.get(instanceId, user.id)).status).toBe('deactivated');
+      expect((await users.get(instanceId, next.id)).status).toBe('deactivated');
+    }, { timeoutMs: 20_000 });
+    expect(await status(personal.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_deactivated' });
+    // Subscribers (the gateways' caches) know the user by the id Tollgate gave it.
+    expect((await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated').map((e) => e.data.userId)).toEqual([user.id]);
+  });
+
   it('leaves alone what came after one of its own user events, however late that event is applied', async () => {
     const user = await users.register(instanceId, { email: 'h@int.test', name: 'H', roles: { query: 'admin' } });
     await users.update(instanceId, user.id, { status: 'deactivated' });
