@@ -3,7 +3,7 @@ import type { Principal } from '@tollgate/auth';
 import { e2ePlatform, eventually, launchBrowser } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
 import type { ServiceClients } from '../downstream/service-clients';
-import { bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { gatewayMetering } from '../metering/metering.fixture';
 import { creditHeaders, type MeteringService } from '../metering/metering.service';
 
@@ -135,6 +135,19 @@ describe('credits through the gateway', () => {
     // The session was not revoked: its stream goes on.
     expect(sessionStream.ended()).toBe(false);
     sessionStream.close();
+  });
+
+  it('ends the stream of a session once it signs out, and not the streams of its other sessions', async () => {
+    const own = await createInstance();
+    const other = await login(own.instanceId, own.adminEmail, own.password);
+    const signedOut = await openStream(bearer(own.session));
+    const stays = await openStream(bearer(other));
+    await eventually(() => expect([signedOut.seen.length, stays.seen.length]).toEqual([1, 1]));
+    expect((await call('POST', '/api/v1/auth/logout', bearer(own.session))).status).toBe(204);
+    // Well within the cache TTL (30 s), after which a recheck would end it anyway.
+    await eventually(() => expect(signedOut.ended()).toBe(true), { timeoutMs: 5000 });
+    expect(stays.ended()).toBe(false);
+    stays.close();
   });
 
   it('refunds once, however often the refund is asked', async () => {
