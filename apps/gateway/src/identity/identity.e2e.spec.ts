@@ -34,6 +34,19 @@ describe('operator and identity', () => {
     expect(credits.body).toMatchObject({ dailyAllowance: 800, timezone: 'Europe/Paris' });
   });
 
+  it('spells a time zone given in any case the IANA way, in its answers and its credit account', async () => {
+    const id = `i${randomUUID().slice(0, 8)}`;
+    const created = await call('POST', '/api/v1/operator/instances', operator(), { id, name: 'Zone', dailyCredits: 5, timezone: 'america/new_york' });
+    expect([created.status, created.body.timezone]).toEqual([201, 'America/New_York']);
+    const same = await call('PATCH', `/api/v1/operator/instances/${id}`, operator(), { timezone: 'AMERICA/NEW_YORK' });
+    expect([same.status, same.body.timezone]).toEqual([200, 'America/New_York']);
+    await call('POST', `/api/v1/operator/instances/${id}/users`, operator(), { email: 'z@zone.test', name: 'Z', password: 'zone-password', roles: { users: 'admin' } });
+    const credits = await call('GET', '/api/v1/credits', bearer(await login(id, 'z@zone.test', 'zone-password')));
+    expect(credits.body.timezone).toBe('America/New_York');
+    const moved = await call('PATCH', `/api/v1/operator/instances/${id}`, operator(), { timezone: 'utc' });
+    expect(moved.body.timezone).toBe('UTC');
+  });
+
   it('validates operator input', async () => {
     for (const body of [
       { id: 'Bad Id', name: 'x', dailyCredits: 1, timezone: 'UTC' },
