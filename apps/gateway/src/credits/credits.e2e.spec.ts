@@ -196,6 +196,11 @@ describe('credits through the gateway', () => {
     expect(bad.body.code).toBe('validation_failed');
   });
 
+  it('starts a usage period at 0001-01-01 at the earliest, the first day a caller may name', async () => {
+    const early = await call('GET', '/api/v1/credits/usage?to=0001-01-10', { 'x-api-key': t.orgKey });
+    expect([early.status, early.body.from, early.body.to, early.body.usage]).toEqual([200, '0001-01-01', '0001-01-10', []]);
+  });
+
   it("proves the day's ledger to the operator", async () => {
     const audit = await call('GET', `/api/v1/operator/instances/${t.instanceId}/credits/audit`, operator());
     expect(audit.status).toBe(200);
