@@ -196,6 +196,17 @@ describe('credits through the gateway', () => {
     expect(bad.body.code).toBe('validation_failed');
   });
 
+  it("shows a data key its balance but not the instance's usage, which names entities outside its list", async () => {
+    const own = await createInstance();
+    const data = await issue(own, { kind: 'data', description: 'reporting', entities: ['actions'] });
+    expect((await call('GET', '/api/v1/credits', { 'x-api-key': data.key })).status).toBe(200);
+    for (const groupBy of ['day', 'key', 'user', 'entity']) {
+      const refused = await call('GET', `/api/v1/credits/usage?groupBy=${groupBy}`, { 'x-api-key': data.key });
+      expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
+    }
+    expect((await call('GET', '/api/v1/credits/usage', { 'x-api-key': own.orgKey })).status).toBe(200);
+  });
+
   it('starts a usage period at 0001-01-01 at the earliest, the first day a caller may name', async () => {
     const early = await call('GET', '/api/v1/credits/usage?to=0001-01-10', { 'x-api-key': t.orgKey });
     expect([early.status, early.body.from, early.body.to, early.body.usage]).toEqual([200, '0001-01-01', '0001-01-10', []]);

@@ -30,6 +30,8 @@ export class UsageHttpController {
   @Get()
   async usage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto) {
     const instanceId = callerInstance(principal);
+    // Usage names every key, user and entity of the instance: more than a key restricted to a few entities may see.
+    if (principal.kind === 'data') throw ApiException.forbidden("A data key reads its entities' records, not the instance's usage");
     const account = await readAccount(this.dataSource.manager, instanceId);
     // After a move to a zone behind the pool's, the current pool's day is ahead of the local date.
     const today = localDay(this.clock.now(), account.timezone);
