@@ -127,6 +127,16 @@ describe('operator and identity', () => {
     expect((await call('GET', `/api/v1/users/${user.id}`, bearer(t.session))).body.status).toBe('deactivated');
   });
 
+  it('knows an address with accents as one user however its accents were encoded', async () => {
+    const composed = 'zo\u00eb@accents.test';
+    const decomposed = 'zoe\u0308@accents.test';
+    const created = await call('POST', '/api/v1/users', bearer(t.session), { email: decomposed, name: 'Zoë', password: 'accented-password', roles: { query: 'admin' } });
+    expect([created.status, created.body.email]).toEqual([201, composed]);
+    const twin = await call('POST', '/api/v1/users', bearer(t.session), { email: composed, name: 'Zoë again', roles: {} });
+    expect([twin.status, twin.body.code]).toEqual([409, 'conflict']);
+    for (const email of [composed, decomposed]) expect(await login(t.instanceId, email, 'accented-password')).toMatch(/^tgs_/);
+  });
+
   it('always keeps one active users admin', async () => {
     const fresh = await createInstance();
     const demote = await call('PATCH', `/api/v1/users/${fresh.adminId}`, bearer(fresh.session), { roles: { query: 'admin' } });

@@ -44,8 +44,9 @@ export class CredentialsService {
   async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
     const [user]: { id: string; hash: string | null }[] = await this.dataSource.query(
       `SELECT u.id, p.hash FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id
-        WHERE u.instance_id = $1 AND lower(u.email) = lower($2) AND u.status = 'active'`,
-      [instanceId, email],
+        WHERE u.instance_id = $1 AND lower(u.email) IN (lower($2), lower($3)) AND u.status = 'active'`,
+      // Addresses are stored composed (NFC); one stored before that is found as it was typed then.
+      [instanceId, email.normalize('NFC'), email],
     );
     const ok = await this.hashing.verifyPasswordOrNone(user?.hash, password);
     if (!user || !ok) throw ApiException.invalidToken();
