@@ -134,8 +134,10 @@ export class KeysService {
   }
 
   private async checkOwner(em: EntityManager, instanceId: string, ownerId: string, personal: boolean, now: Date): Promise<void> {
+    // Held until the key is committed: a downgrade or deactivation of the owner (which updates
+    // this row) waits, then finds the new key and ends it, or goes first and the owner is refused.
     const [owner]: { status: string; roles: ModuleRoles }[] = await em.query(
-      `SELECT status, roles FROM users WHERE instance_id = $1 AND id = $2`,
+      `SELECT status, roles FROM users WHERE instance_id = $1 AND id = $2 FOR SHARE`,
       [instanceId, ownerId],
     );
     if (!owner) throw ApiException.notFound('No such user');

@@ -227,6 +227,21 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     await eventually(async () => expect((await deadLettered()) - before).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000 });
   });
 
+  it('never leaves a key active for a user deactivated or downgraded while it was being issued', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const change of [{ status: 'deactivated' as const }, { roles: { query: 'reader' as const } }]) {
+        const user = await users.register(instanceId, { email: `race${i}-${Object.keys(change)[0]}@int.test`, name: 'R', roles: { query: 'admin' } });
+        const [issued] = await Promise.allSettled([
+          keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'race', ownerId: user.id }),
+          users.update(instanceId, user.id, change),
+        ]);
+        if (issued.status === 'fulfilled') outcomes.push((await status(issued.value.id)).status);
+      }
+    }
+    expect(outcomes.filter((s) => s !== 'deactivated')).toEqual([]);
+  });
+
   it('allows one active personal key per user even under a race', async () => {
     const user = await users.register(instanceId, { email: 'f@int.test', name: 'F', roles: { users: 'admin' } });
     const results = await Promise.allSettled(
