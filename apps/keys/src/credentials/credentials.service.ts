@@ -52,12 +52,18 @@ export class CredentialsService {
     if (!user || !ok) throw ApiException.invalidToken();
     const token = generateCredential('session');
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_MINUTES * 60_000);
-    await this.dataSource.query(`INSERT INTO sessions (hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)`, [
-      this.hashing.credential(token),
-      user.id,
-      instanceId,
-      expiresAt,
-    ]);
+    await this.dataSource.transaction(async (em) => {
+      // The password check takes a while: a deactivation may have ended the user's sessions
+      // meanwhile. Holding the row, either it waits and ends this one too, or it went first.
+      const [still] = await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [user.id]);
+      if (!still) throw ApiException.invalidToken();
+      await em.query(`INSERT INTO sessions (hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)`, [
+        this.hashing.credential(token),
+        user.id,
+        instanceId,
+        expiresAt,
+      ]);
+    });
     return { token, expiresAt: expiresAt.toISOString() };
   }
 

@@ -242,6 +242,21 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect(outcomes.filter((s) => s !== 'deactivated')).toEqual([]);
   });
 
+  it('never leaves a session to a user deactivated while they were logging in, not even once reactivated', async () => {
+    const revived: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const email = `login-race${i}@int.test`;
+      const user = await users.register(instanceId, { email, name: 'L', password: 'login-race-password', roles: { query: 'reader' } });
+      const [login] = await Promise.allSettled([
+        credentials.login(instanceId, email, 'login-race-password'),
+        users.update(instanceId, user.id, { status: 'deactivated' }),
+      ]);
+      await users.update(instanceId, user.id, { status: 'active' });
+      if (login.status === 'fulfilled' && (await credentials.verify(login.value.token))) revived.push(user.id);
+    }
+    expect(revived).toEqual([]);
+  });
+
   it('allows one active personal key per user even under a race', async () => {
     const user = await users.register(instanceId, { email: 'f@int.test', name: 'F', roles: { users: 'admin' } });
     const results = await Promise.allSettled(
