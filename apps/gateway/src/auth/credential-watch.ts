@@ -6,6 +6,7 @@ import { CredentialVerifier } from './credential-verifier';
 
 interface Watched {
   principal: Principal;
+  credential: string;
   refuse(): void;
 }
 
@@ -37,6 +38,7 @@ export class CredentialWatch {
     return new Observable<void>((subscriber) => {
       const watched: Watched = {
         principal,
+        credential,
         refuse: () => {
           subscriber.next();
           subscriber.complete();
@@ -55,6 +57,11 @@ export class CredentialWatch {
   /** The key was revoked or deactivated. */
   keyEnded(keyId: string): void {
     for (const w of this.watched) if (w.principal.keyId === keyId) w.refuse();
+  }
+
+  /** The credential itself was ended here (a session signed out): a user's other sessions go on. */
+  credentialEnded(credential: string): void {
+    for (const w of this.watched) if (w.credential === credential) w.refuse();
   }
 
   /**

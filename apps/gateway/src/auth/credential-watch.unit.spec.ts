@@ -47,4 +47,14 @@ describe('credential watch', () => {
     watch.userEnded('user_1');
     expect([byKey, byUser, other].map((f) => f.mock.calls.length)).toEqual([1, 1, 0]);
   });
+
+  it('ends at once the answers of a credential ended here, and only that credential\'s', () => {
+    const { watch } = watchWith(() => key);
+    const session = { ...key, kind: 'session' as const, keyId: undefined };
+    const [signedOut, sameUser] = [jest.fn(), jest.fn()];
+    watch.refusal(session, 'tgs_one', 'r').subscribe(signedOut);
+    watch.refusal(session, 'tgs_two', 'r').subscribe(sameUser);
+    watch.credentialEnded('tgs_one');
+    expect([signedOut, sameUser].map((f) => f.mock.calls.length)).toEqual([1, 0]);
+  });
 });

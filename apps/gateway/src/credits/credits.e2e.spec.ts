@@ -3,7 +3,7 @@ import type { Principal } from '@tollgate/auth';
 import { e2ePlatform, eventually, launchBrowser } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
 import type { ServiceClients } from '../downstream/service-clients';
-import { bearer, call, createInstance, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { gatewayMetering } from '../metering/metering.fixture';
 import { creditHeaders, type MeteringService } from '../metering/metering.service';
 
@@ -137,6 +137,19 @@ describe('credits through the gateway', () => {
     sessionStream.close();
   });
 
+  it('ends the stream of a session once it signs out, and not the streams of its other sessions', async () => {
+    const own = await createInstance();
+    const other = await login(own.instanceId, own.adminEmail, own.password);
+    const signedOut = await openStream(bearer(own.session));
+    const stays = await openStream(bearer(other));
+    await eventually(() => expect([signedOut.seen.length, stays.seen.length]).toEqual([1, 1]));
+    expect((await call('POST', '/api/v1/auth/logout', bearer(own.session))).status).toBe(204);
+    // Well within the cache TTL (30 s), after which a recheck would end it anyway.
+    await eventually(() => expect(signedOut.ended()).toBe(true), { timeoutMs: 5000 });
+    expect(stays.ended()).toBe(false);
+    stays.close();
+  });
+
   it('refunds once, however often the refund is asked', async () => {
     const charge = await metering.charge({ principal: principal(), requestId: randomUUID(), cost: 2, entities: ['actions', 'graphs'] });
     expect(charge.remaining).toBe(45);
@@ -181,6 +194,22 @@ describe('credits through the gateway', () => {
     const bad = await call('GET', '/api/v1/credits/usage?groupBy=planet', { 'x-api-key': t.orgKey });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('validation_failed');
+  });
+
+  it("shows a data key its balance but not the instance's usage, which names entities outside its list", async () => {
+    const own = await createInstance();
+    const data = await issue(own, { kind: 'data', description: 'reporting', entities: ['actions'] });
+    expect((await call('GET', '/api/v1/credits', { 'x-api-key': data.key })).status).toBe(200);
+    for (const groupBy of ['day', 'key', 'user', 'entity']) {
+      const refused = await call('GET', `/api/v1/credits/usage?groupBy=${groupBy}`, { 'x-api-key': data.key });
+      expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
+    }
+    expect((await call('GET', '/api/v1/credits/usage', { 'x-api-key': own.orgKey })).status).toBe(200);
+  });
+
+  it('starts a usage period at 0001-01-01 at the earliest, the first day a caller may name', async () => {
+    const early = await call('GET', '/api/v1/credits/usage?to=0001-01-10', { 'x-api-key': t.orgKey });
+    expect([early.status, early.body.from, early.body.to, early.body.usage]).toEqual([200, '0001-01-01', '0001-01-10', []]);
   });
 
   it("proves the day's ledger to the operator", async () => {

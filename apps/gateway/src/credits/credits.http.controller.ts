@@ -67,7 +67,7 @@ export class CreditsHttpController {
 
   @Get('api/v1/credits/usage')
   @Authenticated()
-  @ApiOperation({ summary: 'Credits consumed (refunds excluded), grouped by local day, key, user or entity' })
+  @ApiOperation({ summary: 'Credits consumed (refunds excluded), grouped by local day, key, user or entity; any key or session but a data key' })
   @ApiOkResponse({ type: UsageDoc })
   async usage(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Query() q: UsageQueryDto): Promise<unknown> {
     const { body } = await this.clients.credits.json({

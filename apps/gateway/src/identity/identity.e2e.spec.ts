@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, e2ePlatform } from '@tollgate/testing';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
-import { bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
 
 jest.setTimeout(30_000);
 
@@ -32,6 +32,19 @@ describe('operator and identity', () => {
     const credits = await call('GET', '/api/v1/credits', bearer(session));
     expect(credits.status).toBe(200);
     expect(credits.body).toMatchObject({ dailyAllowance: 800, timezone: 'Europe/Paris' });
+  });
+
+  it('spells a time zone given in any case the IANA way, in its answers and its credit account', async () => {
+    const id = `i${randomUUID().slice(0, 8)}`;
+    const created = await call('POST', '/api/v1/operator/instances', operator(), { id, name: 'Zone', dailyCredits: 5, timezone: 'america/new_york' });
+    expect([created.status, created.body.timezone]).toEqual([201, 'America/New_York']);
+    const same = await call('PATCH', `/api/v1/operator/instances/${id}`, operator(), { timezone: 'AMERICA/NEW_YORK' });
+    expect([same.status, same.body.timezone]).toEqual([200, 'America/New_York']);
+    await call('POST', `/api/v1/operator/instances/${id}/users`, operator(), { email: 'z@zone.test', name: 'Z', password: 'zone-password', roles: { users: 'admin' } });
+    const credits = await call('GET', '/api/v1/credits', bearer(await login(id, 'z@zone.test', 'zone-password')));
+    expect(credits.body.timezone).toBe('America/New_York');
+    const moved = await call('PATCH', `/api/v1/operator/instances/${id}`, operator(), { timezone: 'utc' });
+    expect(moved.body.timezone).toBe('UTC');
   });
 
   it('validates operator input', async () => {
@@ -93,6 +106,35 @@ describe('operator and identity', () => {
     expect((await call('GET', `/api/v1/users/${id}`, bearer(t.session))).body.status).toBe('deactivated');
     expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'active' })).body.status).toBe('active');
     expect((await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { status: 'gone' })).status).toBe(400);
+  });
+
+  it('takes the ids it gave out in capitals too, as GET already does', async () => {
+    const user = await createUser(t, { query: 'admin' });
+    const upper = user.id.toUpperCase();
+    expect((await call('GET', `/api/v1/users/${upper}`, bearer(t.session))).status).toBe(200);
+    const changed = await call('PATCH', `/api/v1/users/${upper}`, bearer(t.session), { roles: { query: 'admin', flows: 'reader' } });
+    expect([changed.status, changed.body.id]).toEqual([200, user.id]);
+    const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'capitals', members: [upper] });
+    expect([group.status, group.body.members]).toEqual([201, [user.id]]);
+    const key = await issue(t, { kind: 'personal', description: 'capitals', ownerId: upper });
+    expect(key).toMatchObject({ ownerId: user.id });
+    expect((await call('DELETE', `/api/v1/keys/${key.id.toUpperCase()}`, bearer(t.session))).status).toBe(204);
+    expect(await authStatus({ 'x-api-key': key.key })).toBe(401);
+    const [a, b] = await Promise.all([1, 2].map((i) => issue(t, { kind: 'organization', description: `capitals ${i}` })));
+    expect((await call('DELETE', '/api/v1/keys', bearer(t.session), { ids: [a.id.toUpperCase(), a.id, b.id.toUpperCase()] })).status).toBe(204);
+    expect([await authStatus({ 'x-api-key': a.key }), await authStatus({ 'x-api-key': b.key })]).toEqual([401, 401]);
+    expect((await call('DELETE', `/api/v1/users/${upper}`, bearer(t.session))).status).toBe(204);
+    expect((await call('GET', `/api/v1/users/${user.id}`, bearer(t.session))).body.status).toBe('deactivated');
+  });
+
+  it('knows an address with accents as one user however its accents were encoded', async () => {
+    const composed = 'zo\u00eb@accents.test';
+    const decomposed = 'zoe\u0308@accents.test';
+    const created = await call('POST', '/api/v1/users', bearer(t.session), { email: decomposed, name: 'Zoë', password: 'accented-password', roles: { query: 'admin' } });
+    expect([created.status, created.body.email]).toEqual([201, composed]);
+    const twin = await call('POST', '/api/v1/users', bearer(t.session), { email: composed, name: 'Zoë again', roles: {} });
+    expect([twin.status, twin.body.code]).toEqual([409, 'conflict']);
+    for (const email of [composed, decomposed]) expect(await login(t.instanceId, email, 'accented-password')).toMatch(/^tgs_/);
   });
 
   it('always keeps one active users admin', async () => {

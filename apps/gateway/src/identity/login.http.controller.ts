@@ -6,6 +6,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
+import { CredentialWatch } from '../auth/credential-watch';
 import { presentedCredential } from '../auth/strategies/transport.strategy';
 import { KeysForwarder } from './keys-forwarder';
 import { CallerDto, LoginDto, TokenDto } from './identity.dto';
@@ -19,6 +20,7 @@ export class LoginHttpController {
     private readonly keys: KeysForwarder,
     private readonly limiter: AuthFailureLimiter,
     private readonly verifier: CredentialVerifier,
+    private readonly watch: CredentialWatch,
   ) {}
 
   @Post('login')
@@ -47,6 +49,8 @@ export class LoginHttpController {
     }
     await this.keys.call(request, { ...LOGIN, instanceId: principal.instanceId }, 'POST', '/sessions/end', { credential });
     this.verifier.forget(credential);
+    // Its open answers (live balances) too, not only at the next recheck a TTL later.
+    this.watch.credentialEnded(credential);
   }
 
   @Get('me')

@@ -44,19 +44,26 @@ export class CredentialsService {
   async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
     const [user]: { id: string; hash: string | null }[] = await this.dataSource.query(
       `SELECT u.id, p.hash FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id
-        WHERE u.instance_id = $1 AND lower(u.email) = lower($2) AND u.status = 'active'`,
-      [instanceId, email],
+        WHERE u.instance_id = $1 AND lower(u.email) IN (lower($2), lower($3)) AND u.status = 'active'`,
+      // Addresses are stored composed (NFC); one stored before that is found as it was typed then.
+      [instanceId, email.normalize('NFC'), email],
     );
     const ok = await this.hashing.verifyPasswordOrNone(user?.hash, password);
     if (!user || !ok) throw ApiException.invalidToken();
     const token = generateCredential('session');
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_MINUTES * 60_000);
-    await this.dataSource.query(`INSERT INTO sessions (hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)`, [
-      this.hashing.credential(token),
-      user.id,
-      instanceId,
-      expiresAt,
-    ]);
+    await this.dataSource.transaction(async (em) => {
+      // The password check takes a while: a deactivation may have ended the user's sessions
+      // meanwhile. Holding the row, either it waits and ends this one too, or it went first.
+      const [still] = await em.query(`SELECT 1 FROM users WHERE id = $1 AND status = 'active' FOR SHARE`, [user.id]);
+      if (!still) throw ApiException.invalidToken();
+      await em.query(`INSERT INTO sessions (hash, user_id, instance_id, expires_at) VALUES ($1, $2, $3, $4)`, [
+        this.hashing.credential(token),
+        user.id,
+        instanceId,
+        expiresAt,
+      ]);
+    });
     return { token, expiresAt: expiresAt.toISOString() };
   }
 

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { CurrentPrincipal, mayManageFlows, type Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
-import { isUniqueViolation, requireUserAdmin, UUID } from '../identity/access';
+import { canonicalIds, isUniqueViolation, requireUserAdmin, UUID } from '../identity/access';
 
 class CreateGroupDto {
   @IsString() @MinLength(1) @MaxLength(200) name!: string;
@@ -42,16 +42,17 @@ export class GroupsHttpController {
   @Post()
   async create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateGroupDto): Promise<GroupView> {
     requireUserAdmin(principal);
+    const ids = canonicalIds(dto.members);
     const members: { id: string }[] = await this.dataSource.query(
       `SELECT id FROM users WHERE instance_id = $1 AND id = ANY($2::uuid[])`,
-      [principal.instanceId, dto.members],
+      [principal.instanceId, ids],
     );
-    const unknown = dto.members.filter((id) => !members.some((m) => m.id === id));
+    const unknown = ids.filter((id) => !members.some((m) => m.id === id));
     if (unknown.length) throw ApiException.validation([{ field: 'members', message: `unknown users: ${unknown.join(', ')}` }]);
     try {
       const [row] = await this.dataSource.query(
         `INSERT INTO user_groups (id, instance_id, name, members) VALUES ($1, $2, $3, $4::uuid[]) RETURNING *`,
-        [randomUUID(), principal.instanceId, dto.name, dto.members],
+        [randomUUID(), principal.instanceId, dto.name, ids],
       );
       return toView(row);
     } catch (error) {

@@ -43,3 +43,12 @@ export const isUniqueViolation = (error: unknown, constraint?: string): boolean 
 };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one spelling of an id Tollgate gave out (lower case). PostgreSQL matches a uuid in any case,
+ * but stream ids, event data and the gateways' caches are text: `user:ABC…` is nobody's stream.
+ */
+export const canonicalId = (id: string): string => id.toLowerCase();
+
+/** Ids as a caller may spell them, each once, canonical. */
+export const canonicalIds = (ids: readonly string[]): string[] => [...new Set(ids.map(canonicalId))];

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { credentialPrefix, generateCredential, type Principal } from '@tollgate/auth';
 import { ErrorCode, KEY_SCOPES, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
-import { isUniqueViolation, UUID } from '../identity/access';
+import { canonicalId, canonicalIds, isUniqueViolation, UUID } from '../identity/access';
 import { Hashing } from '../identity/hashing';
 import { IdentityCommands } from '../identity/identity-commands';
 import { keyStream } from '../identity/stream-ids';
@@ -72,7 +72,7 @@ export class KeysService {
     } else if (dto.entities) {
       throw ApiException.validation([{ field: 'entities', message: 'only data keys are restricted to entities' }]);
     }
-    const ownerId = dto.ownerId ?? (dto.kind === 'personal' ? principal.userId : undefined);
+    const ownerId = dto.ownerId ? canonicalId(dto.ownerId) : dto.kind === 'personal' ? principal.userId : undefined;
     if (dto.kind === 'personal' && !ownerId) {
       throw ApiException.validation([{ field: 'ownerId', message: 'a personal key issued by a non-user needs ownerId' }]);
     }
@@ -121,7 +121,7 @@ export class KeysService {
 
   /** All or nothing: one id from elsewhere (or unknown) and none is revoked. */
   async revoke(principal: Principal, ids: string[]): Promise<void> {
-    const unique = [...new Set(ids)];
+    const unique = canonicalIds(ids);
     if (unique.some((id) => !UUID.test(id))) throw ApiException.notFound('No such key');
     await this.dataSource.transaction(async (em) => {
       const found: { id: string }[] = await em.query(`SELECT id FROM api_keys WHERE instance_id = $1 AND id = ANY($2::uuid[])`, [
@@ -134,8 +134,10 @@ export class KeysService {
   }
 
   private async checkOwner(em: EntityManager, instanceId: string, ownerId: string, personal: boolean, now: Date): Promise<void> {
+    // Held until the key is committed: a downgrade or deactivation of the owner (which updates
+    // this row) waits, then finds the new key and ends it, or goes first and the owner is refused.
     const [owner]: { status: string; roles: ModuleRoles }[] = await em.query(
-      `SELECT status, roles FROM users WHERE instance_id = $1 AND id = $2`,
+      `SELECT status, roles FROM users WHERE instance_id = $1 AND id = $2 FOR SHARE`,
       [instanceId, ownerId],
     );
     if (!owner) throw ApiException.notFound('No such user');

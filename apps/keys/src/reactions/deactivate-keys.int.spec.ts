@@ -150,6 +150,25 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect(ours).toEqual([expect.objectContaining({ causationId: JSON.parse(envelope).id })]);
   });
 
+  it('deactivates a user the host names by their id in capitals, and goes on with the events after it', async () => {
+    const user = await users.register(instanceId, { email: 'i@int.test', name: 'I', roles: { flows: 'admin' } });
+    const personal = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'i', ownerId: user.id });
+    const next = await users.register(instanceId, { email: 'j@int.test', name: 'J', roles: { flows: 'admin' } });
+    const hostEvent = (userId: string) =>
+      JSON.stringify({ id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), data: { userId } });
+    await produceRaw(testBrokers(), TOPICS.identity, [
+      { key: 'host-users', value: hostEvent(user.id.toUpperCase()) },
+      { key: 'host-users', value: hostEvent(next.id) },
+    ]);
+    await eventually(async () => {
+      expect((await users.get(instanceId, user.id)).status).toBe('deactivated');
+      expect((await users.get(instanceId, next.id)).status).toBe('deactivated');
+    }, { timeoutMs: 20_000 });
+    expect(await status(personal.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_deactivated' });
+    // Subscribers (the gateways' caches) know the user by the id Tollgate gave it.
+    expect((await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated').map((e) => e.data.userId)).toEqual([user.id]);
+  });
+
   it('leaves alone what came after one of its own user events, however late that event is applied', async () => {
     const user = await users.register(instanceId, { email: 'h@int.test', name: 'H', roles: { query: 'admin' } });
     await users.update(instanceId, user.id, { status: 'deactivated' });
@@ -206,6 +225,36 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     await produceRaw(testBrokers(), TOPICS.identity, [{ key: userId, value: malformed }]);
     // Both reactions read the topic, each in its own group: each moves it aside once.
     await eventually(async () => expect((await deadLettered()) - before).toBeGreaterThanOrEqual(2), { timeoutMs: 20_000 });
+  });
+
+  it('never leaves a key active for a user deactivated or downgraded while it was being issued', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      for (const change of [{ status: 'deactivated' as const }, { roles: { query: 'reader' as const } }]) {
+        const user = await users.register(instanceId, { email: `race${i}-${Object.keys(change)[0]}@int.test`, name: 'R', roles: { query: 'admin' } });
+        const [issued] = await Promise.allSettled([
+          keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'race', ownerId: user.id }),
+          users.update(instanceId, user.id, change),
+        ]);
+        if (issued.status === 'fulfilled') outcomes.push((await status(issued.value.id)).status);
+      }
+    }
+    expect(outcomes.filter((s) => s !== 'deactivated')).toEqual([]);
+  });
+
+  it('never leaves a session to a user deactivated while they were logging in, not even once reactivated', async () => {
+    const revived: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const email = `login-race${i}@int.test`;
+      const user = await users.register(instanceId, { email, name: 'L', password: 'login-race-password', roles: { query: 'reader' } });
+      const [login] = await Promise.allSettled([
+        credentials.login(instanceId, email, 'login-race-password'),
+        users.update(instanceId, user.id, { status: 'deactivated' }),
+      ]);
+      await users.update(instanceId, user.id, { status: 'active' });
+      if (login.status === 'fulfilled' && (await credentials.verify(login.value.token))) revived.push(user.id);
+    }
+    expect(revived).toEqual([]);
   });
 
   it('allows one active personal key per user even under a race', async () => {

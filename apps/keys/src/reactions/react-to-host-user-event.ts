@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { TOPICS, tollgateCatalog, type EventEnvelope } from '@tollgate/contracts';
 import { IdempotentConsumer, type KafkaBus } from '@tollgate/event-sourcing';
 import { countDeadLettered } from '@tollgate/service-runtime';
+import { canonicalId } from '../identity/access';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
 
 export interface UserEventReaction {
@@ -41,7 +42,7 @@ export abstract class ReactToHostUserEvent extends ConsumerLifecycle {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };
           const own = await em.query(`SELECT 1 FROM events WHERE event_id = $1`, [event.id]);
-          if (own.length === 0) await reaction.apply(em, event, userId);
+          if (own.length === 0) await reaction.apply(em, event, canonicalId(userId));
         },
       },
     });

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, UserDeactivated, UserDowngraded, type KeyDeactivationReason, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
-import { isUniqueViolation, UUID } from '../identity/access';
+import { canonicalId, canonicalIds, isUniqueViolation, UUID } from '../identity/access';
 import { Hashing } from '../identity/hashing';
 import { IdentityCommands } from '../identity/identity-commands';
 import { KeyDeactivation } from '../keys/key-deactivation';
@@ -85,7 +85,8 @@ export class UsersService {
     return toView(row);
   }
 
-  async update(instanceId: string, userId: string, dto: UpdateUserDto, requestId?: string): Promise<UserView> {
+  async update(instanceId: string, requestedId: string, dto: UpdateUserDto, requestId?: string): Promise<UserView> {
+    const userId = canonicalId(requestedId);
     await this.dataSource.transaction(async (em) => {
       // Serialises role and status changes per instance, so two demotions cannot both pass the last-admin check.
       await em.query(`SELECT pg_advisory_xact_lock(hashtext('tollgate-users:' || $1))`, [instanceId]);
@@ -111,7 +112,8 @@ export class UsersService {
     return this.get(instanceId, userId);
   }
 
-  private async setGroups(em: EntityManager, instanceId: string, userId: string, groupIds: string[]): Promise<void> {
+  private async setGroups(em: EntityManager, instanceId: string, userId: string, requestedIds: string[]): Promise<void> {
+    const groupIds = canonicalIds(requestedIds);
     const found: { id: string }[] = await em.query(`SELECT id FROM user_groups WHERE instance_id = $1 AND id = ANY($2::uuid[])`, [
       instanceId,
       groupIds,

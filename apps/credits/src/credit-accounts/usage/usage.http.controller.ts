@@ -17,6 +17,7 @@ const COLUMN: Record<UsageGroup, { field: string; sql: string }> = {
 };
 
 const MAX_RANGE_DAYS = 366;
+const FIRST_DAY = '0001-01-01';
 
 /** Consumption history from the per-request ledger: charged requests, refunds excluded, by local day. */
 @Controller('usage')
@@ -29,11 +30,15 @@ export class UsageHttpController {
   @Get()
   async usage(@CurrentPrincipal() principal: Principal, @Query() query: UsageQueryDto) {
     const instanceId = callerInstance(principal);
+    // Usage names every key, user and entity of the instance: more than a key restricted to a few entities may see.
+    if (principal.kind === 'data') throw ApiException.forbidden("A data key reads its entities' records, not the instance's usage");
     const account = await readAccount(this.dataSource.manager, instanceId);
     // After a move to a zone behind the pool's, the current pool's day is ahead of the local date.
     const today = localDay(this.clock.now(), account.timezone);
     const to = query.to ?? (account.exists && account.day > today ? account.day : today);
-    const from = query.from ?? DateTime.fromISO(to).minus({ days: 29 }).toISODate()!;
+    const monthBefore = DateTime.fromISO(to).minus({ days: 29 }).toISODate()!;
+    // Days start at 0001-01-01: the month before an earlier `to` would be a year 0 no caller may name.
+    const from = query.from ?? (monthBefore < FIRST_DAY ? FIRST_DAY : monthBefore);
     const [fromDate, toDate] = [DateTime.fromISO(from), DateTime.fromISO(to)];
     if (!fromDate.isValid) throw ApiException.validation([{ field: 'from', message: 'from is not a valid date' }]);
     if (!toDate.isValid) throw ApiException.validation([{ field: 'to', message: 'to is not a valid date' }]);
