@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
   IsArray,
@@ -16,7 +18,19 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { IsInstant, IsModuleRoles, KEY_KINDS, MAX_DAILY_CREDITS, KEY_SCOPES, MODULE_ROLES, type KeyKind, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import {
+  IsInstant,
+  IsModuleRoles,
+  KEY_KINDS,
+  KEY_SCOPES,
+  MAX_DAILY_CREDITS,
+  MAX_DATA_KEY_ENTITIES,
+  MAX_ENTITY_NAME_LENGTH,
+  MODULE_ROLES,
+  type KeyKind,
+  type KeyScope,
+  type ModuleRoles,
+} from '@tollgate/contracts';
 
 const rolesSchema: ApiPropertyOptions = {
   type: 'object',
@@ -25,7 +39,13 @@ const rolesSchema: ApiPropertyOptions = {
 };
 
 export class LoginDto {
-  @ApiProperty({ example: 'demo' }) @IsString() @MinLength(1) @MaxLength(63) instance!: string;
+  /** Instance ids are lower case: a person typing `Acme` at sign-in means `acme`. */
+  @ApiProperty({ example: 'demo' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  instance!: string;
   @ApiProperty({ example: 'admin@demo.test' }) @IsString() @MaxLength(254) email!: string;
   @ApiProperty() @IsString() @MaxLength(200) password!: string;
 }
@@ -48,7 +68,7 @@ export class ChangePlanDto {
 
 export class CreateUserDto {
   @ApiProperty({ example: 'ada@acme.test' }) @IsEmail() @MaxLength(254) email!: string;
-  @ApiProperty({ example: 'Ada' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ example: 'Ada' }) @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name!: string;
   @ApiPropertyOptional({ minLength: 8, description: 'Needed for console login' })
   @IsOptional()
   @IsString()
@@ -72,7 +92,7 @@ export class UpdateUserDto {
 }
 
 export class CreateGroupDto {
-  @ApiProperty({ example: 'analysts' }) @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @ApiProperty({ example: 'analysts' }) @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name!: string;
   @ApiProperty({ type: [String], description: 'User ids' }) @IsArray() @ArrayUnique() @IsUUID('all', { each: true }) members!: string[];
 }
 
@@ -90,12 +110,14 @@ export class IssueKeyDto {
   @ArrayUnique()
   @IsIn(KEY_SCOPES, { each: true })
   scopes?: KeyScope[];
-  @ApiPropertyOptional({ type: [String], description: 'Data keys only: the entities it may read' })
+  @ApiPropertyOptional({ type: [String], maxItems: MAX_DATA_KEY_ENTITIES, description: 'Data keys only: the entities it may read' })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1, { message: '$property must not be empty' })
+  @ArrayMaxSize(MAX_DATA_KEY_ENTITIES, { message: `a data key lists at most ${MAX_DATA_KEY_ENTITIES} entities` })
   @ArrayUnique()
   @Matches(/^[a-z][a-z0-9_]*$/, { each: true })
+  @MaxLength(MAX_ENTITY_NAME_LENGTH, { each: true, message: `an entity name has at most ${MAX_ENTITY_NAME_LENGTH} characters` })
   entities?: string[];
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z' }) @IsOptional() @IsInstant() expiresAt?: string;
   @ApiPropertyOptional({ description: 'Owner user id (personal keys default to the caller)' }) @IsOptional() @IsUUID() ownerId?: string;

@@ -66,6 +66,8 @@ describe('operator and identity', () => {
 
   it('logs in with email and password; wrong ones get 401', async () => {
     expect(await login(t.instanceId, t.adminEmail.toUpperCase(), t.password)).toMatch(/^tgs_/);
+    // Instance ids are lower case; a person may type theirs otherwise at sign-in.
+    expect(await login(t.instanceId.toUpperCase(), t.adminEmail, t.password)).toMatch(/^tgs_/);
     for (const body of [
       { instance: t.instanceId, email: t.adminEmail, password: 'wrong-password' },
       { instance: t.instanceId, email: 'nobody@x.test', password: t.password },
@@ -85,6 +87,8 @@ describe('operator and identity', () => {
     expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'ann@x.test', name: 'Ann', roles: {} })).status).toBe(409);
     expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'nope', name: 'Ann', roles: {} })).status).toBe(400);
     expect((await call('POST', '/api/v1/users', bearer(t.session), { email: 'b@x.test', name: 'B', roles: { query: 'owner' } })).status).toBe(400);
+    const blank = await call('POST', '/api/v1/users', bearer(t.session), { email: 'c@x.test', name: '   ', roles: {} });
+    expect([blank.status, blank.body.errors]).toEqual([400, [{ field: 'name', message: 'name must not be blank' }]]);
     const id = created.body.id;
     const list = await call('GET', '/api/v1/users', bearer(t.session));
     expect(list.body.users.map((u: any) => u.id)).toEqual(expect.arrayContaining([t.adminId, id]));
@@ -93,6 +97,7 @@ describe('operator and identity', () => {
     const group = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'analysts', members: [id] });
     expect(group.status).toBe(201);
     expect((await call('POST', '/api/v1/groups', bearer(t.session), { name: 'ghosts', members: [randomUUID()] })).status).toBe(400);
+    expect((await call('POST', '/api/v1/groups', bearer(t.session), { name: ' \t ', members: [] })).body.errors).toEqual([{ field: 'name', message: 'name must not be blank' }]);
     const other = await call('POST', '/api/v1/groups', bearer(t.session), { name: 'reviewers', members: [] });
     const moved = await call('PATCH', `/api/v1/users/${id}`, bearer(t.session), { roles: { query: 'admin' }, groups: [other.body.id] });
     expect(moved.status).toBe(200);

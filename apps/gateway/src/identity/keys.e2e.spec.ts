@@ -44,11 +44,23 @@ describe('API keys', () => {
       // A key is told apart in the list by its description.
       { kind: 'organization', description: '' },
       { kind: 'organization', description: '   ' },
+      // Its entities travel in every request's signed principal header: bounded, as entity names are.
+      { kind: 'data', description: 'x', entities: Array.from({ length: 101 }, (_, i) => `e${i}`) },
+      { kind: 'data', description: 'x', entities: ['e'.repeat(64)] },
     ];
     for (const body of bad) {
       const res = await call('POST', '/api/v1/keys', bearer(t.session), body);
       expect({ body, status: res.status, code: res.body.code }).toEqual({ body, status: 400, code: 'validation_failed' });
     }
+  });
+
+  it('a data key listing as many entities as it may, each name as long as it may be, works', async () => {
+    const entities = Array.from({ length: 100 }, (_, i) => `${'e'.repeat(60)}${String(i).padStart(3, '0')}`);
+    const issued = await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'data', description: 'widest', entities });
+    expect(issued.status).toBe(201);
+    const me = await call('GET', '/api/v1/auth/me', { 'x-api-key': issued.body.key });
+    expect([me.status, me.body.entities]).toEqual([200, entities]);
+    expect((await call('GET', '/api/v1/entities', { 'x-api-key': issued.body.key })).status).toBe(200);
   });
 
   it('personal keys: owner must be an admin (403 not_admin); one active per user (409 key_exists)', async () => {

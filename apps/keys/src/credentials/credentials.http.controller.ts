@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
@@ -10,7 +11,7 @@ class VerifyCredentialDto {
 }
 
 class LoginDto {
-  @IsString() @MinLength(1) @MaxLength(63) instance!: string;
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)) @IsString() @MinLength(1) @MaxLength(63) instance!: string;
   @IsString() @MaxLength(254) email!: string;
   @IsString() @MaxLength(200) password!: string;
 }

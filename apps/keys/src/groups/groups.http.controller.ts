@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ArrayUnique, IsArray, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { ArrayUnique, IsArray, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal, mayManageFlows, type Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
@@ -8,7 +8,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { canonicalIds, isUniqueViolation, requireUserAdmin, UUID } from '../identity/access';
 
 class CreateGroupDto {
-  @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name!: string;
   @IsArray() @ArrayUnique() @IsUUID('all', { each: true }) members!: string[];
 }
 

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsArray, IsEmail, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsArray, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 
 /**
  * An address is one identity however its accents were encoded: `zoë` typed as one character (NFC)
@@ -11,7 +11,7 @@ import { IsModuleRoles, type ModuleRoles } from '@tollgate/contracts';
 
 export class CreateUserDto {
   @ComposedText() @IsEmail() @MaxLength(254) email!: string;
-  @IsString() @MinLength(1) @MaxLength(200) name!: string;
+  @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name!: string;
   @IsOptional() @IsString() @MinLength(8) @MaxLength(200) password?: string;
   @IsModuleRoles() roles!: ModuleRoles;
 }
