@@ -46,7 +46,7 @@ export class RunMessageDoc {
 export class RunDoc {
   @ApiProperty() processId!: string;
   @ApiProperty() flowId!: string;
-  @ApiProperty({ description: '`anonymous`, `webhook`, or the calling key\'s user' }) startedBy!: string;
+  @ApiProperty({ description: '`anonymous`; `webhook` (called with the flow\'s token); the user id of a personal key or session; an organization key\'s id' }) startedBy!: string;
   @ApiProperty({ enum: ['running', 'success', 'failed', 'aborted'] }) status!: string;
   @ApiProperty() startedAt!: string;
   @ApiPropertyOptional() finishedAt?: string;

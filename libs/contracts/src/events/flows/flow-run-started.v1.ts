@@ -5,7 +5,7 @@ import { TOPICS } from '../../topics';
 export class FlowRunStartedV1 {
   @IsString() processId!: string;
   @IsString() flowId!: string;
-  /** `anonymous` or the calling key's user id. */
+  /** `anonymous`; `webhook` (called with the flow's token); the user id of a personal key or session; an organization key's id. */
   @IsString() startedBy!: string;
 }
 
