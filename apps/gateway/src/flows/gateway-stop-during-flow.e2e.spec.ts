@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
-import { createInstance } from '../identity/identity-e2e.fixture';
+import { createInstance, issue } from '../identity/identity-e2e.fixture';
 import { defineFlow } from './flows-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -53,11 +53,14 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
     const t = await createInstance();
     const name = `Long ${randomBytes(4).toString('hex')}`;
     await defineFlow(t, { name, mode: 'sync', timeoutMs: 20_000, steps: [{ type: 'delay', ms: 8000 }] });
+    // A key only this gateway sees: the shared gateway reports the use of the keys it served itself
+    // (defining the flow), and may do so while this test listens.
+    const caller = await issue(t, { kind: 'organization', description: 'calls through the stopping gateway' });
     gateway = startGateway();
     await eventually(async () => expect((await fetch(`${GATEWAY_URL}/health/ready`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
     const kafka = await collectMessages(testBrokers(), [TOPICS.keys]);
     try {
-      const running = api('POST', `${GATEWAY_URL}/api/1/action/Tests/${encodeURIComponent(name)}/trigger`, { headers: { 'x-api-key': t.orgKey }, body: {} }).catch(
+      const running = api('POST', `${GATEWAY_URL}/api/1/action/Tests/${encodeURIComponent(name)}/trigger`, { headers: { 'x-api-key': caller.key }, body: {} }).catch(
         (error: Error) => error,
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -71,7 +74,7 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
       expect(await running).toHaveProperty('message', 'fetch failed'); // its connection was closed: the caller may retry elsewhere
 
       await eventually(() => {
-        const used = kafka.messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.instanceId === t.instanceId && e.type === 'KeyUsed');
+        const used = kafka.messages.map((m) => JSON.parse(m.value) as EventEnvelope).filter((e) => e.type === 'KeyUsed' && (e.data as { keyId?: string }).keyId === caller.id);
         expect(used.map((e) => e.data)).toEqual([expect.objectContaining({ count: 1 })]);
       });
     } finally {
