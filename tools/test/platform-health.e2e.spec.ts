@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import * as path from 'node:path';
-import { api, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { api, eventually, spawnOwnGateway } from '@tollgate/testing';
 
 jest.setTimeout(90_000);
 
@@ -12,12 +10,9 @@ jest.setTimeout(90_000);
  * socket that accepts connections and never answers: a hung process, which the shared platform
  * cannot be made into.
  */
-const REPO = path.resolve(__dirname, '..', '..');
-const DIST = process.env.E2E_DIST_DIR ?? path.join(REPO, 'dist');
 const GATEWAY_URL = `http://127.0.0.1:${Number(process.env.E2E_BASE_PORT ?? 18080) + 30}`;
 
 describe('the gateway\'s /health while a service hangs', () => {
-  const platform = e2ePlatform();
   let hung: Server;
   const sockets: Socket[] = [];
   let gateway: ChildProcess;
@@ -25,25 +20,8 @@ describe('the gateway\'s /health while a service hangs', () => {
   beforeAll(async () => {
     hung = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
-    const log = fs.openSync(path.join(REPO, '.data', `e2e-health-gateway-${new URL(GATEWAY_URL).port}.log`), 'a');
-    gateway = spawn(process.execPath, [path.join(DIST, 'apps', 'gateway', 'src', 'main.js')], {
-      env: {
-        ...process.env,
-        PORT: new URL(GATEWAY_URL).port,
-        HOST: '127.0.0.1',
-        KAFKA_BROKERS: testBrokers().join(','),
-        INTERNAL_SECRET: platform.internalSecret,
-        OPERATOR_TOKEN: platform.operatorToken,
-        KEYS_URL: platform.urls.keys,
-        CREDITS_URL: platform.urls.credits,
-        QUERY_URL: platform.urls.query,
-        FLOWS_URL: `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
-        LOG_LEVEL: 'warn',
-        TOLLGATE_PARENT_PID: String(process.pid),
-      },
-      stdio: ['ignore', log, log],
-    });
-    fs.closeSync(log);
+    const port = new URL(GATEWAY_URL).port;
+    gateway = spawnOwnGateway(Number(port), `e2e-health-gateway-${port}.log`, { FLOWS_URL: `http://127.0.0.1:${(hung.address() as AddressInfo).port}` }).process;
     await eventually(async () => expect((await fetch(`${GATEWAY_URL}/health/ready`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
   });
 

@@ -4,3 +4,4 @@ export * from './kafka';
 export * from './platform';
 export * from './fixtures/key-lifecycle.fixture';
 export * from './browser';
+export * from './own-gateway';

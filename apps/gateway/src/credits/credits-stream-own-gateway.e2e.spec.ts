@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { api, collectMessages, e2ePlatform, eventually, spawnOwnGateway, testBrokers } from '@tollgate/testing';
 import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -15,7 +15,6 @@ jest.setTimeout(90_000);
  * ends by itself. Keys is reached through a relay the test can cut.
  */
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const DIST = process.env.E2E_DIST_DIR ?? path.join(REPO, 'dist');
 const PORT = Number(process.env.E2E_BASE_PORT ?? 18080) + 32;
 const GATEWAY_URL = `http://127.0.0.1:${PORT}`;
 const LOG = path.join(REPO, '.data', `e2e-stream-own-gateway-${PORT}.log`);
@@ -46,33 +45,14 @@ async function keysRelay(): Promise<{ url: string; cut(on: boolean): void; close
   };
 }
 
-function startGateway(keysUrl: string): ChildProcess {
-  const platform = e2ePlatform();
-  const log = fs.openSync(LOG, 'a');
-  const gateway = spawn(process.execPath, [path.join(DIST, 'apps', 'gateway', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: testBrokers().join(','),
-      INTERNAL_SECRET: platform.internalSecret,
-      OPERATOR_TOKEN: platform.operatorToken,
-      KEYS_URL: keysUrl,
-      // A console's credential is checked again every second.
-      AUTH_CACHE_TTL_MS: '1000',
-      CREDITS_URL: platform.urls.credits,
-      QUERY_URL: platform.urls.query,
-      FLOWS_URL: platform.urls.flows,
-      // Key use is reported only at the flush on shutdown.
-      KEY_USAGE_FLUSH_MS: '600000',
-      LOG_LEVEL: 'warn',
-      TOLLGATE_PARENT_PID: String(process.pid),
-    },
-    stdio: ['ignore', log, log],
-  });
-  fs.closeSync(log);
-  return gateway;
-}
+const startGateway = (keysUrl: string) =>
+  spawnOwnGateway(PORT, path.basename(LOG), {
+    KEYS_URL: keysUrl,
+    // A console's credential is checked again every second.
+    AUTH_CACHE_TTL_MS: '1000',
+    // Key use is reported only at the flush on shutdown.
+    KEY_USAGE_FLUSH_MS: '600000',
+  }).process;
 
 async function openStream(key: string) {
   const stream = await fetch(`${GATEWAY_URL}/api/v1/credits/stream`, { headers: { 'x-api-key': key } });

@@ -1,47 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
+import { api, collectMessages, eventually, spawnOwnGateway, testBrokers } from '@tollgate/testing';
 import { createInstance, issue } from '../identity/identity-e2e.fixture';
 import { defineFlow } from './flows-e2e.fixture';
 
 jest.setTimeout(90_000);
 
 /** A gateway of this file's own, beside the shared platform's services, stopped while a sync flow runs. */
-const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const DIST = process.env.E2E_DIST_DIR ?? path.join(REPO, 'dist');
 const PORT = Number(process.env.E2E_BASE_PORT ?? 18080) + 33;
-const GATEWAY_URL = `http://127.0.0.1:${PORT}`;
 const GRACE_MS = 2000;
 
-function startGateway(): ChildProcess {
-  const platform = e2ePlatform();
-  const log = fs.openSync(path.join(REPO, '.data', `e2e-stop-during-flow-gateway-${PORT}.log`), 'a');
-  const gateway = spawn(process.execPath, [path.join(DIST, 'apps', 'gateway', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      KAFKA_BROKERS: testBrokers().join(','),
-      INTERNAL_SECRET: platform.internalSecret,
-      OPERATOR_TOKEN: platform.operatorToken,
-      KEYS_URL: platform.urls.keys,
-      CREDITS_URL: platform.urls.credits,
-      QUERY_URL: platform.urls.query,
-      FLOWS_URL: platform.urls.flows,
-      // Key use is reported only at the flush on shutdown.
-      KEY_USAGE_FLUSH_MS: '600000',
-      SHUTDOWN_GRACE_MS: String(GRACE_MS),
-      LOG_LEVEL: 'warn',
-      TOLLGATE_PARENT_PID: String(process.pid),
-    },
-    stdio: ['ignore', log, log],
+const startGateway = () =>
+  spawnOwnGateway(PORT, `e2e-stop-during-flow-gateway-${PORT}.log`, {
+    // Key use is reported only at the flush on shutdown.
+    KEY_USAGE_FLUSH_MS: '600000',
+    SHUTDOWN_GRACE_MS: String(GRACE_MS),
   });
-  fs.closeSync(log);
-  return gateway;
-}
 
 describe('stopping a gateway while a request runs longer than the shutdown grace', () => {
   let gateway: ChildProcess | undefined;
@@ -56,7 +31,9 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
     // A key only this gateway sees: the shared gateway reports the use of the keys it served itself
     // (defining the flow), and may do so while this test listens.
     const caller = await issue(t, { kind: 'organization', description: 'calls through the stopping gateway' });
-    gateway = startGateway();
+    const own = startGateway();
+    gateway = own.process;
+    const GATEWAY_URL = own.url;
     await eventually(async () => expect((await fetch(`${GATEWAY_URL}/health/ready`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
     const kafka = await collectMessages(testBrokers(), [TOPICS.keys]);
     try {
