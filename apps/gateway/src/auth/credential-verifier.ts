@@ -36,8 +36,12 @@ export class CredentialVerifier {
     this.operatorToken = Buffer.from(config.OPERATOR_TOKEN);
   }
 
-  /** `fresh`: ask keys even if the cache knows the credential (a check that must not trust it for another TTL). */
-  async verify(credential: string, options: { operator: boolean; requestId: string; fresh?: boolean }): Promise<Principal | undefined> {
+  /**
+   * `fresh`: ask keys even if the cache knows the credential (a check that must not trust it for
+   * another TTL). `use: false`: the gateway checks on its own account (an open stream's recheck),
+   * which is not a use of the key to report.
+   */
+  async verify(credential: string, options: { operator: boolean; requestId: string; fresh?: boolean; use?: boolean }): Promise<Principal | undefined> {
     if (options.operator && this.isOperatorToken(credential)) {
       return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
     }
@@ -52,7 +56,7 @@ export class CredentialVerifier {
       principal = verified.principal;
       this.cache.set(digest, principal, since, verified.expiresAt ? Date.parse(verified.expiresAt) : undefined);
     }
-    if (principal.keyId) this.usage.record(principal);
+    if (principal.keyId && options.use !== false) this.usage.record(principal);
     return principal;
   }
 

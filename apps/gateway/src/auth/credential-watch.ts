@@ -74,7 +74,7 @@ export class CredentialWatch {
 
   private async recheck(watched: Watched, credential: string, requestId: string): Promise<void> {
     try {
-      if (!(await this.verifier.verify(credential, { operator: false, requestId, fresh: true }))) watched.refuse();
+      if (!(await this.verifier.verify(credential, { operator: false, requestId, fresh: true, use: false }))) watched.refuse();
     } catch (error) {
       // Keys unavailable: not a refusal. The next check, or an eviction event, decides.
       this.logger.warn({ err: (error as Error).message, requestId }, 'credential recheck failed; the answer stays open');

@@ -103,6 +103,9 @@ describe('a gateway with a console following the live balance', () => {
         while (!(await reader.read().catch(() => ({ done: true }))).done);
       })();
       expect((await api('GET', `${GATEWAY_URL}/api/v1/credits`, { headers: { 'x-api-key': t.orgKey } })).status).toBe(200);
+      // Open long enough for the gateway to check the key again (every second here): its own
+      // checks are not uses of the key.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
 
       const started = Date.now();
       const exitCode = await new Promise<number | null>((resolve) => {
