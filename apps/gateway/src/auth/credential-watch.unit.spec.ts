@@ -25,7 +25,7 @@ describe('credential watch', () => {
     alive = false; // expired, or revoked while the event was lost
     await jest.advanceTimersByTimeAsync(30_000);
     expect(ended).toHaveBeenCalledTimes(1);
-    expect(verifier.verify).toHaveBeenLastCalledWith('tg_secret', { operator: false, requestId: 'req_1', fresh: true });
+    expect(verifier.verify).toHaveBeenLastCalledWith('tg_secret', { operator: false, requestId: 'req_1', fresh: true, use: false });
   });
 
   it('keeps an answer open while keys cannot be asked', async () => {
