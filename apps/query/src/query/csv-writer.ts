@@ -41,13 +41,13 @@ export class CsvWriter implements FormatWriter {
     this.header = columnsByEntity.size > 1 ? ['entity', ...names] : names;
   }
 
-  private line(records: unknown[][]): string {
-    return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows', cast: CAST });
+  private line(records: unknown[][], bom = false): string {
+    return stringify(records, { delimiter: this.delimiter, record_delimiter: 'windows', cast: CAST, bom });
   }
 
   /** With `bom`, the byte order mark spreadsheets (Excel) need to read the file as UTF-8 rather than their locale's code page. */
   begin(): string {
-    return stringify([this.header], { delimiter: this.delimiter, record_delimiter: 'windows', cast: CAST, bom: this.bom });
+    return this.line([this.header], this.bom);
   }
 
   beginEntity(entity: string, columns: OutputColumn[]): string {
