@@ -67,12 +67,15 @@ export class VerificationCache {
     this.remove(digest);
   }
 
+  /** Ids are cached as keys gives them out, in lower case, however a caller spelled the one to evict. */
   evictKey(keyId: string): void {
-    this.evict(this.byKey, keyId, `key:${keyId}`);
+    const id = keyId.toLowerCase();
+    this.evict(this.byKey, id, `key:${id}`);
   }
 
   evictUser(userId: string): void {
-    this.evict(this.byUser, userId, `user:${userId}`);
+    const id = userId.toLowerCase();
+    this.evict(this.byUser, id, `user:${id}`);
   }
 
   get size(): number {

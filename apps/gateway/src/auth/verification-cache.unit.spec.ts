@@ -33,6 +33,13 @@ describe('VerificationCache', () => {
     expect(cache.get('s1')).toBeUndefined();
   });
 
+  it('evicts an id however a caller spelled it', () => {
+    const cache = fresh();
+    cache.set('d1', key, now);
+    cache.evictKey('K1');
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
   it('does not cache an answer that was in flight when the key died, nor right after', () => {
     const cache = fresh();
     const started = now;

@@ -38,7 +38,7 @@ export class KeysHttpController {
   async revokeMany(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: RevokeKeysDto): Promise<void> {
     await this.keys.call(r, p, 'DELETE', '/keys', dto);
     // This gateway refuses them from now on; the others on KeyRevoked.
-    for (const id of dto.ids) this.verifier.cache.evictKey(id.toLowerCase());
+    for (const id of dto.ids) this.verifier.cache.evictKey(id);
   }
 
   @Delete(':id')
@@ -47,7 +47,6 @@ export class KeysHttpController {
   @ApiNoContentResponse()
   async revoke(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') keyId: string): Promise<void> {
     await this.keys.call(r, p, 'DELETE', `/keys/${encodeURIComponent(keyId)}`);
-    // Ids are cached as keys gives them out, in lower case, however the caller spelled this one.
-    this.verifier.cache.evictKey(keyId.toLowerCase());
+    this.verifier.cache.evictKey(keyId);
   }
 }

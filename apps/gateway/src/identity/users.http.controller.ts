@@ -61,7 +61,7 @@ export class UsersHttpController {
   @ApiNoContentResponse()
   async remove(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') userId: string): Promise<void> {
     await this.keys.call(r, p, 'DELETE', `/users/${id(userId)}`);
-    this.verifier.cache.evictUser(userId.toLowerCase());
+    this.verifier.cache.evictUser(userId);
   }
 
   @Post('groups')
