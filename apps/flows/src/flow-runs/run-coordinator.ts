@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
+import { loggableError } from '@tollgate/service-runtime';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
@@ -171,7 +172,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       const retry = error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {};
       return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
     }
-    this.logger.error({ err: error }, 'flow run crashed');
+    this.logger.error({ err: loggableError(error) }, 'flow run crashed');
     return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };
   }
 
