@@ -8,7 +8,6 @@ import type { Logger as PinoInstance } from 'pino';
 import { Draining } from './draining';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
-import { loggableError } from './errors/loggable-error';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
 import { registerBodyParsers } from './errors/body-parsers';
 import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
@@ -155,7 +154,7 @@ export async function runService(options: ServiceOptions & { logLevel: string })
     await app.listen(options.port, options.host);
   } catch (error) {
     // One line that says why, in the same JSON log as everything else (a port taken, say).
-    logger.fatal({ err: loggableError(error) }, `${options.name} could not start: ${(error as Error).message}`);
+    logger.fatal({ err: error }, `${options.name} could not start: ${(error as Error).message}`);
     process.exit(1);
   }
   logger.info({ url: await app.getUrl() }, `${options.name} listening`);
@@ -176,7 +175,7 @@ export async function runService(options: ServiceOptions & { logLevel: string })
       await closeGracefully(app, { requestsMs, onCut: () => logger.warn({ requestsMs }, 'requests still running: their connections are closed so the shutdown work can run') });
       process.exit(0);
     } catch (error) {
-      logger.error({ err: loggableError(error) }, 'unclean shutdown');
+      logger.error({ err: error }, 'unclean shutdown');
       process.exit(1);
     }
   };

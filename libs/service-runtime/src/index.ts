@@ -6,7 +6,6 @@ export * from './request-body';
 export * from './logging';
 export * from './errors/api-exception';
 export * from './errors/api-exception.filter';
-export { loggableError } from './errors/loggable-error';
 export { RefusesHead } from './errors/route-methods';
 export { jsonBodyText } from './errors/strict-utf8';
 export * from './errors/validation.pipe';

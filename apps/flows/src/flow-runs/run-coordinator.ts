@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
-import { loggableError } from '@tollgate/service-runtime';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
@@ -173,7 +172,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
     }
     // The caller is told only `internal_error`: the line names the run, its flow and instance for the operator.
-    this.logger.error({ err: loggableError(error), processId, flowId: flow.flowId, instanceId: flow.instanceId }, 'flow run crashed');
+    this.logger.error({ err: error, processId, flowId: flow.flowId, instanceId: flow.instanceId }, 'flow run crashed');
     return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };
   }
 

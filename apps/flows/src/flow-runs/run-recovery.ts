@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { loggableError } from '@tollgate/service-runtime';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { FlowRepository } from '../flows/flow-repository';
 import type { RunMessage } from './run-message';
@@ -64,7 +63,7 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     this.sweeping = true;
     try {
       const claimed = await this.runs.claimAbandoned(this.coordinator.owner, this.config.FLOWS_RUN_LEASE_MS);
-      for (const run of claimed) await this.takeOver(run).catch((error) => this.logger.error({ err: loggableError(error), processId: run.processId }, 'recovery failed'));
+      for (const run of claimed) await this.takeOver(run).catch((error) => this.logger.error({ err: error, processId: run.processId }, 'recovery failed'));
       return claimed.length;
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'recovery sweep failed');

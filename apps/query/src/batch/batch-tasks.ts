@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DataSource, type EntityManager } from 'typeorm';
 import { BatchTaskCompleted, ErrorCode, type EventEnvelope, type FieldError } from '@tollgate/contracts';
 import { writeOutbox } from '@tollgate/event-sourcing';
-import { ApiException, loggableError } from '@tollgate/service-runtime';
+import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { applyOperations, type BatchCounts } from '../records/apply-operations';
@@ -145,7 +145,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       if (error instanceof ApiException && error.code !== ErrorCode.Internal) {
         failure = { message: error.message, ...(error.options.errors ? { errors: error.options.errors } : {}) };
       } else {
-        this.logger.error({ err: loggableError(error), taskId }, 'batch task failed');
+        this.logger.error({ err: error, taskId }, 'batch task failed');
         failure = { message: 'The batch could not be applied' };
       }
     }

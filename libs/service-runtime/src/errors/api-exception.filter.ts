@@ -4,7 +4,6 @@ import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
 import { repeatLimited } from '@tollgate/event-sourcing';
 import { ApiException } from './api-exception';
 import type { RouteMethods } from './route-methods';
-import { loggableError } from './loggable-error';
 import { isUnavailableDependency } from './unavailable-dependency';
 
 const BY_STATUS: Record<number, ErrorCode> = {
@@ -61,7 +60,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // line records it. Only faults nobody answered on purpose are errors for the operator.
     const chosen = exception instanceof ApiException && exception.code !== ErrorCode.Internal;
     if (status >= 500 && status !== 503 && status !== 504 && !chosen) {
-      this.logger.error({ err: loggableError(exception), requestId: request.id }, 'request failed');
+      this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     } else if (status === 503 && !(exception instanceof ApiException) && !(exception instanceof HttpException)) {
       // The driver's reason varies (a connection cut mid-use, then new ones refused); it is detail,
       // not part of the message, so the outage is said once a window whichever way it shows.
