@@ -177,9 +177,15 @@ describe('gateway conventions (API.md)', () => {
     expect(doc.body.info.title).toBe('Tollgate API');
     // A valid OpenAPI 3 document, as a client generator would judge it (it is changed in place).
     await SwaggerParser.validate(structuredClone(doc.body));
-    const page = await api('GET', `${gatewayUrl}/api/docs`);
-    expect(page.status).toBe(200);
-    expect(page.text).toContain('swagger');
+    expect(doc.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    // Like every page the gateway serves: without a charset, a browser may guess another encoding.
+    for (const path of ['/api/docs', '/api/docs/', '/api/docs/index.html']) {
+      const page = await api('GET', `${gatewayUrl}${path}`);
+      expect([path, page.status, page.headers.get('content-type')]).toEqual([path, 200, 'text/html; charset=utf-8']);
+      expect(page.text).toContain('swagger');
+    }
+    const init = await api('GET', `${gatewayUrl}/api/docs/swagger-ui-init.js`);
+    expect([init.status, init.headers.get('content-type')]).toEqual([200, 'application/javascript; charset=utf-8']);
   });
 
   it('shows every operation in the API docs viewer, in a real browser, with nothing fetched from elsewhere', async () => {

@@ -38,6 +38,36 @@ function redactedUrl(url: string): string {
 }
 const NOT_LOGGED = /^\/(health|metrics)/;
 
+/**
+ * Fields of a database error that quote the data it was given: the query's `parameters` (TypeORM's
+ * QueryFailedError), and PostgreSQL's `detail` (`Key (email)=(…) already exists`, `Failing row
+ * contains (…)`) and `where` (`COPY notes, line 1, column body: "…"`). Customer data, and possibly
+ * secrets, that a log must not hold.
+ */
+const DATA_FIELDS = new Set(['parameters', 'detail', 'where']);
+/** What pino's error serializer makes of an error, and of each error nested in one. */
+const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error()));
+
+function withoutData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutData);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== SERIALIZED_ERROR) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !DATA_FIELDS.has(name))
+      .map(([name, field]) => [name, withoutData(field)]),
+  );
+}
+
+/**
+ * The `err` of every log line: what failed (type, message, code, constraint, the SQL text with its
+ * `$1` placeholders, stack), never the values it failed on, in nested errors too (a
+ * QueryFailedError's `driverError`). A serializer rather than a helper at each call: no line that
+ * logs an error can forget it.
+ */
+export function serializeError(error: unknown): unknown {
+  return withoutData(pino.stdSerializers.err(error as Error));
+}
+
 const roots = new Map<string, Logger>();
 
 /** The process's logger for this service at this level: the same instance on every call. */
@@ -49,6 +79,7 @@ export function createRootLogger(service: string, level: string): Logger {
     name: service,
     level,
     base: { pid: process.pid, hostname: hostname(), service },
+    serializers: { err: serializeError },
     // Request lines carry no headers; these cover anything else that logs a request object.
     redact: {
       paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-tollgate-principal"]', 'req.headers.cookie'],

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { abortedRequestLogger, requestLogger } from './logging';
+import { abortedRequestLogger, requestLogger, serializeError } from './logging';
 
 function capture(level: string) {
   const lines: Record<string, any>[] = [];
@@ -84,5 +84,71 @@ describe('request log', () => {
     log({ id: 'req_6', method: 'GET', url: '/api/v1/entities' }, { statusCode: 500, elapsedTime: 1 });
     await flush();
     expect(lines.map((l) => l.req.id)).toEqual(['req_6']);
+  });
+});
+
+describe('the err of a log line', () => {
+  const SECRET = 'card-4242-secret';
+
+  class QueryFailedError extends Error {
+    constructor(
+      readonly query: string,
+      readonly parameters: unknown[],
+      readonly driverError: Error,
+    ) {
+      super(driverError.message);
+    }
+  }
+
+  const databaseError = () =>
+    Object.assign(new Error('duplicate key value violates unique constraint "cards_pkey"'), {
+      code: '23505',
+      constraint: 'cards_pkey',
+      detail: `Key (number)=(${SECRET}) already exists.`,
+      where: `COPY cards, line 1, column number: "${SECRET}"`,
+    });
+
+  /** The line a service's logger writes for `{ err }`. */
+  function logged(err: unknown): { text: string; entry: Record<string, any> } {
+    let text = '';
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    pino({ serializers: { err: serializeError } }, stream).error({ err }, 'request failed');
+    return { text, entry: JSON.parse(text) };
+  }
+
+  it('says what failed and not the values it failed on, in nested errors too', () => {
+    const error = new QueryFailedError('INSERT INTO cards (number) VALUES ($1)', [SECRET], databaseError());
+    const { text, entry } = logged(error);
+    expect(text).not.toContain(SECRET);
+    expect(entry.err).toMatchObject({
+      type: 'QueryFailedError',
+      message: 'duplicate key value violates unique constraint "cards_pkey"',
+      stack: expect.stringContaining('logging.unit.spec'),
+      query: 'INSERT INTO cards (number) VALUES ($1)',
+      driverError: { type: 'Error', code: '23505', constraint: 'cards_pkey' },
+    });
+    // Only the line goes without them.
+    expect(error.parameters).toEqual([SECRET]);
+  });
+
+  it('follows causes and lists of errors, and copes with a cycle and with host errors', () => {
+    const inner = databaseError();
+    const outer = new Error('saving the card failed', { cause: inner });
+    (inner as Error & { related?: unknown }).related = [outer];
+    const { text, entry } = logged(outer);
+    expect(text).not.toContain(SECRET);
+    expect(entry.err.message).toContain('duplicate key value');
+    expect(entry.err.stack).toContain('caused by');
+    expect(logged(new AggregateError([databaseError()], 'two failed')).text).not.toContain(SECRET);
+    expect(logged(new DOMException('The operation was aborted', 'AbortError')).entry.err).toMatchObject({ type: 'DOMException', message: 'The operation was aborted' });
+  });
+
+  it('leaves an err that is no error as it is', () => {
+    expect(logged('refused').entry.err).toBe('refused');
   });
 });

@@ -116,6 +116,25 @@ describe('credit account decider', () => {
     expect(decideRefund(state, undefined, 'plain', now).events).toEqual([]);
   });
 
+  it('never refunds a pool above its allowance after a lowered plan, and says how much the cap kept', () => {
+    const lowered = given([plan(100), '2026-03-28T10:00:00Z'], [debits(d('a', 60), d('b', 5)), '2026-03-28T11:00:00Z'], [plan(50), '2026-03-28T12:00:00Z']);
+    expect([lowered.dailyAllowance, lowered.remaining]).toEqual([50, 35]);
+    const now = at('2026-03-28T12:30:00Z');
+    const charge = (cost: number) => ({ cost, day: '2026-03-28', refunded: false, closed: false });
+    // 35 + 60 would be 95: the pool takes back 15 of the 60, up to its allowance.
+    const capped = decideRefund(lowered, charge(60), 'a', now);
+    expect([capped.state.remaining, capped.result]).toEqual([50, { refunded: true, voided: false }]);
+    expect(capped.events.map((e) => [e.contract.type, e.data])).toEqual([['CreditsRefunded', { requestId: 'a', amount: 60, capped: 45, remaining: 50 }]]);
+    // Below the allowance, the whole charge comes back and nothing is said of a cap.
+    const whole = decideRefund(lowered, charge(5), 'b', now);
+    expect(whole.events.map((e) => e.data)).toEqual([{ requestId: 'b', amount: 5, remaining: 40 }]);
+    // A pool already full takes back nothing, but the charge is refunded all the same (chargeable anew).
+    const full = given([plan(100), '2026-03-28T10:00:00Z'], [debits(d('a', 60)), '2026-03-28T11:00:00Z'], [plan(30), '2026-03-28T12:00:00Z']);
+    const none = decideRefund(full, charge(60), 'a', now, true);
+    expect([none.state.remaining, none.result]).toEqual([30, { refunded: true, voided: true }]);
+    expect(none.events.map((e) => e.data)).toEqual([{ requestId: 'a', amount: 60, capped: 60, remaining: 30 }, { requestId: 'a' }]);
+  });
+
   it('changes nothing when the plan is the same', () => {
     const state = given([plan(10), '2026-03-28T10:00:00Z']);
     expect(decideChangePlan(state, { dailyCredits: 10, timezone: 'Europe/Paris' }, at('2026-03-28T11:00:00Z')).events).toEqual([]);

@@ -172,6 +172,30 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     );
   });
 
+  it('never refunds a pool above a lowered allowance, and the day still balances', async () => {
+    const id = uniqueInstance();
+    await plan(id, 100);
+    await debit(id, 'big', 60);
+    await debit(id, 'small', 5);
+    expect((await plan(id, 50)).body).toMatchObject({ dailyAllowance: 50, remaining: 35 });
+    expect((await credits.call('POST', '/refunds', systemFor(id), { requestId: 'big' })).body).toMatchObject({ remaining: 50, refunded: true });
+    expect(await balance(id)).toMatchObject({ dailyAllowance: 50, remaining: 50 });
+    await eventually(() =>
+      expect(eventsOf(id).filter((e) => e.type === 'CreditsRefunded').map((e) => e.data)).toEqual([{ requestId: 'big', amount: 60, capped: 45, remaining: 50 }]),
+    );
+    // What the cap kept counts with the plan changes: 100 - 45 - 65 + 60 = 50.
+    expect((await credits.call('GET', `/accounts/${id}/audit`, systemFor(id))).body).toMatchObject({
+      allowance: 100,
+      adjustments: -45,
+      consumed: 65,
+      refunded: 60,
+      remaining: 50,
+      expectedRemaining: 50,
+      ledgerNet: 5,
+      balanced: true,
+    });
+  });
+
   it('proves the day in the audit: allowance - consumed + refunded = remaining', async () => {
     const id = uniqueInstance();
     await plan(id, 50);

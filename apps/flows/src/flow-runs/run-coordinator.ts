@@ -139,7 +139,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
         const result = await this.engine.run(ctx);
         outcome = { status: 'success', result };
       } catch (error) {
-        outcome = this.failureOf(error, controller.signal);
+        outcome = this.failureOf(error, controller.signal, flow, processId);
       } finally {
         clearTimeout(timer);
       }
@@ -158,7 +158,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     return run;
   }
 
-  private failureOf(error: unknown, signal: AbortSignal): Exclude<RunOutcome, { status: 'success' }> {
+  private failureOf(error: unknown, signal: AbortSignal, flow: FlowDefinition, processId: string): Exclude<RunOutcome, { status: 'success' }> {
     const reason = signal.reason;
     if (signal.aborted && reason instanceof AbortReason) {
       const httpStatus = reason.kind === 'timeout' ? 504 : 503;
@@ -171,7 +171,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       const retry = error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {};
       return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
     }
-    this.logger.error({ err: error }, 'flow run crashed');
+    // The caller is told only `internal_error`: the line names the run, its flow and instance for the operator.
+    this.logger.error({ err: error, processId, flowId: flow.flowId, instanceId: flow.instanceId }, 'flow run crashed');
     return { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message: 'The flow failed' } };
   }
 

@@ -132,6 +132,20 @@ describe('gateway authentication', () => {
     expect(await authStatus({ 'x-api-key': t.orgKey, ...bearer(t.orgKey) }, `?key=${t.orgKey}`)).toBe(200);
   });
 
+  it('answers a credential parameter given twice as a bad parameter, also where a credential is optional', async () => {
+    const twice = [
+      await call('GET', `/api/v1/auth/me?key=${t.orgKey}&key=${t.orgKey}`, {}),
+      await call('GET', `/api/v1/auth/me?access_token=${t.orgKey}&access_token=${t.orgKey}`, { 'x-api-key': t.orgKey }),
+      // A trigger URL takes anonymous callers: a repeated key must not pass as no key at all.
+      await call('POST', `/api/1/action/nowhere/nothing/trigger?key=${t.orgKey}&key=${t.orgKey}`, {}),
+    ];
+    expect(twice.map((r) => [r.status, r.body.code, r.body.errors?.[0]?.field])).toEqual([
+      [400, 'validation_failed', 'key'],
+      [400, 'validation_failed', 'access_token'],
+      [400, 'validation_failed', 'key'],
+    ]);
+  });
+
   it('rate-limits an address that keeps failing, with Retry-After', async () => {
     // From another loopback address, so the rest of the suite is not limited.
     const attempt = () =>

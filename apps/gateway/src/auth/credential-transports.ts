@@ -42,4 +42,17 @@ export function presentedCredentials(request: FastifyRequest): Set<string> {
   return found;
 }
 
+/** Query parameters that carry a credential (API.md, Authentication). */
+export const CREDENTIAL_PARAMETERS = ['access_token', 'key'] as const;
+
+/**
+ * Credential parameters given more than once (`key=K&key=K`). Fastify reads them as a list, which
+ * no transport takes: without this they would count as no credential at all.
+ */
+export function repeatedCredentialParameters(request: FastifyRequest): string[] {
+  const query = request.query;
+  if (!query || typeof query !== 'object') return [];
+  return CREDENTIAL_PARAMETERS.filter((name) => Array.isArray((query as Record<string, unknown>)[name]));
+}
+
 export const TRANSPORT_STRATEGIES = Object.keys(CREDENTIAL_TRANSPORTS);

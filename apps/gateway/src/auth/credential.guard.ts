@@ -5,7 +5,7 @@ import type { Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
-import { presentedCredentials, TRANSPORT_STRATEGIES } from './credential-transports';
+import { presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
@@ -66,6 +66,10 @@ export class CredentialGuard implements CanActivate {
       this.reflector.getAllAndOverride<AuthOptions>(AUTH_OPTIONS, [context.getHandler(), context.getClass()]) ?? {};
     const request = context.switchToHttp().getRequest<AuthRequest>();
     request.tollgateAuth = options;
+    // A malformed request, as any other repeated parameter is (UndeclaredParametersGuard), not a
+    // missing credential: the caller learns what to fix, and no failure is counted against it.
+    const repeated = repeatedCredentialParameters(request);
+    if (repeated.length) throw ApiException.validation(repeated.map((name) => ({ field: name, message: `${name} must be given once` })));
     await this.limiter.assertAllowed(request.ip);
     if (presentsConflictingCredentials(request)) throw ApiException.invalidToken();
     try {

@@ -4,10 +4,14 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiException } from '@tollgate/service-runtime';
+import { CREDENTIAL_PARAMETERS as CREDENTIAL_PARAMETER_NAMES } from '../auth/credential-transports';
 
 const ANY_QUERY_PARAMETERS = 'tollgate:any-query-parameters';
-/** Credentials may come in the query string of any route (API.md); they are not parameters. */
-const CREDENTIAL_PARAMETERS = new Set(['access_token', 'key']);
+/**
+ * Credentials may come in the query string of any route (API.md); they are not parameters. The
+ * credential guard refuses one given more than once, on every route that takes credentials.
+ */
+const CREDENTIAL_PARAMETERS = new Set<string>(CREDENTIAL_PARAMETER_NAMES);
 
 /** A route whose query string is data (a flow trigger's): any parameter is accepted and passed on. */
 export const AnyQueryParameters = () => SetMetadata(ANY_QUERY_PARAMETERS, true);

@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { onSendHookHandler } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { addCommonErrors, ApiError } from './api-errors';
 
@@ -15,5 +16,27 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'keyParameter')
     .build();
   const document = addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] }));
+  declareUtf8(app, '/api/docs');
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}
+
+const TEXT_WITHOUT_CHARSET = /^(text\/html|application\/javascript)\s*$/i;
+
+/**
+ * Swagger UI's routes answer its page as `text/html` and its script as `application/javascript`,
+ * with no charset: a browser may then read the page in another encoding. They say UTF-8, as every
+ * other page of the gateway does. Only on the routes registered under `prefix` from here on, so
+ * that no other request pays for the hook.
+ */
+function declareUtf8(app: NestFastifyApplication, prefix: string): void {
+  const withCharset: onSendHookHandler = async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && TEXT_WITHOUT_CHARSET.test(type)) void reply.header('content-type', `${type.trim()}; charset=utf-8`);
+    return payload;
+  };
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    if (!route.url.startsWith(prefix)) return;
+    const existing = route.onSend ? [route.onSend].flat() : [];
+    route.onSend = [...existing, withCharset] as typeof route.onSend;
+  });
 }

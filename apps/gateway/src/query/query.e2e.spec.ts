@@ -152,6 +152,18 @@ describe('query through the gateway (e2e)', () => {
     }
     const res = await as(key, 'GET', '/api/v1/entities/actions.csv?display=id&display=title');
     expect([res.status, res.body.errors]).toEqual([400, [{ field: 'display', message: 'display must be given once' }]]);
+    // A credential parameter is no different: a repeated one is no missing key (401).
+    for (const [query, name, headers] of [
+      [`key=${key}&key=${key}`, 'key', {}],
+      [`key=${key}&key=tg_organization_not_a_key_o`, 'key', {}],
+      [`access_token=${key}&access_token=${key}`, 'access_token', {}],
+      [`key=${key}&key=${key}`, 'key', withKey(key)],
+    ] as const) {
+      const twice = await call('GET', `/api/v1/query?entities=actions&${query}`, headers);
+      expect([query, twice.status, twice.body.status, twice.body.code, twice.body.errors]).toEqual([
+        query, 400, 'error', 'validation_failed', [{ field: name, message: `${name} must be given once` }],
+      ]);
+    }
     expect(await remaining(key)).toBe(before);
   });
 

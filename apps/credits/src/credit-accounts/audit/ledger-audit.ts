@@ -9,7 +9,10 @@ export interface LedgerAudit {
   instanceId: string;
   day: string;
   allowance: number;
-  /** Plan changes during the day: a raise adds, a lowering caps. */
+  /**
+   * Plan changes during the day (a raise adds, a lowering caps), less what refunds could not give
+   * back under a lowered allowance (their `capped`).
+   */
   adjustments: number;
   consumed: number;
   refunded: number;
@@ -67,6 +70,7 @@ export class LedgerAuditor {
               count(*) FILTER (WHERE type = 'CreditsConsumed')::int AS consumed_events,
               coalesce(sum((data->>'amount')::int) FILTER (WHERE type = 'CreditsRefunded'), 0)::int AS refunded,
               count(*) FILTER (WHERE type = 'CreditsRefunded')::int AS refunded_events,
+              coalesce(sum((data->>'capped')::int) FILTER (WHERE type = 'CreditsRefunded'), 0)::int AS capped,
               coalesce(max(version), $2)::int AS last_version
          FROM events WHERE stream_id = $1 AND version > $2 AND version < $3`,
       [streamId, start.version, end],
@@ -94,7 +98,10 @@ export class LedgerAuditor {
     const current = index === periods.length - 1;
     const snapshot = current ? (await readAccount(this.dataSource.manager, instanceId)).remaining : undefined;
 
-    const expectedRemaining = start.allowance + adjust.adjustments - sums.consumed + sums.refunded;
+    // A refund's amount is the charge it undoes (the per-request ledger's terms); what the pool's
+    // allowance kept of it is a cap, as a lowered plan's is.
+    const adjustments = adjust.adjustments - sums.capped;
+    const expectedRemaining = start.allowance + adjustments - sums.consumed + sums.refunded;
     const balanced =
       expectedRemaining === last.remaining &&
       last.remaining >= 0 &&
@@ -104,7 +111,7 @@ export class LedgerAuditor {
       instanceId,
       day: target,
       allowance: start.allowance,
-      adjustments: adjust.adjustments,
+      adjustments,
       consumed: sums.consumed,
       refunded: sums.refunded,
       remaining: last.remaining,
