@@ -33,7 +33,7 @@ const summary = (values: number[]) => {
 async function cacheHitCost(): Promise<string> {
   const config = { AUTH_CACHE_TTL_MS: 3_600_000, AUTH_CACHE_MAX_ENTRIES: 1000, OPERATOR_TOKEN: 'o'.repeat(32), KEY_USAGE_FLUSH_MS: 1e9 } as GatewayConfig;
   const noNetwork = { keys: { request: () => Promise.reject(new Error('cache miss')) } } as unknown as ServiceClients;
-  const usage = new KeyUsageReporter(config, { publish: async () => undefined } as unknown as KafkaBus);
+  const usage = new KeyUsageReporter(config, { publish: async () => undefined } as unknown as KafkaBus, noNetwork);
   const verifier = new CredentialVerifier(config, noNetwork, usage);
   const key = generateCredential('organization');
   const principal: Principal = { instanceId: 'bench', kind: 'organization', keyId: randomUUID(), scopes: ['query'] };

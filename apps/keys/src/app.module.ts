@@ -11,6 +11,7 @@ import { InstancesHttpController } from './instances/instances.http.controller';
 import { ExpireKeysJob } from './keys/expire-keys.job';
 import { KeyDeactivation } from './keys/key-deactivation';
 import { KeysHttpController } from './keys/keys.http.controller';
+import { KeyUsageHttpController } from './keys/key-usage.http.controller';
 import { KeysService } from './keys/keys.service';
 import { keysMigrations } from './migrations';
 import { DeactivateUserWhenHostDeactivates } from './reactions/deactivate-user-when-host-deactivates.consumer';
@@ -34,6 +35,7 @@ export class AppModule {
         UsersHttpController,
         GroupsHttpController,
         KeysHttpController,
+        KeyUsageHttpController,
       ],
       providers: [
         { provide: KEYS_CONFIG, useValue: config },

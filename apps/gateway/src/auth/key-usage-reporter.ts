@@ -3,7 +3,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import type { Principal } from '@tollgate/auth';
 import { keyAggregateId, KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
+import { requestsShareOfGrace } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { ServiceClients } from '../downstream/service-clients';
+import { systemPrincipal } from '../metering/debit-batcher';
 
 interface Usage {
   instanceId: string;
@@ -11,20 +14,40 @@ interface Usage {
   lastUsedAt: Date;
 }
 
+type KeyUsedEnvelope = EventEnvelope<EventData<typeof KeyUsed>>;
+
+/** Keys takes at most this many KeyUsed events per hand-over. */
+const HANDOVER_MAX = 1000;
+
+/** Resolves true once `published` does, false if it fails or `ms` pass first. */
+function publishedWithin(published: Promise<boolean>, ms: number): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(false);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([published, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Collects key use in memory and publishes one KeyUsed per key per flush, so "most recently used"
  * costs keys one write per key every few seconds instead of one per request.
+ *
+ * On shutdown what is left is published once more; if Kafka does not take it in time (down, or
+ * slower than the grace allows), the same events (same ids) are handed to keys over HTTP, which
+ * applies them as its consumer would and publishes them from its outbox. A delivery of one of them
+ * from Kafka after all then changes nothing.
  */
 @Injectable()
 export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(KeyUsageReporter.name);
   private pending = new Map<string, Usage>();
   private timer?: NodeJS.Timeout;
-  private flushing?: Promise<void>;
+  private sending?: { envelopes: KeyUsedEnvelope[]; published: Promise<boolean> };
+  private stopping = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly bus: KafkaBus,
+    private readonly clients: ServiceClients,
   ) {}
 
   onModuleInit(): void {
@@ -44,47 +67,112 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
   }
 
   async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
+    if (this.sending) return void (await this.sending.published);
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    this.flushing = this.publish(batch).finally(() => (this.flushing = undefined));
-    return this.flushing;
+    const envelopes = envelopesOf(batch);
+    const published = this.publish(envelopes).then((ok) => {
+      this.sending = undefined;
+      // Put the counts back: the next flush retries them, merged with newer use. Once stopping,
+      // the shutdown hands these very events over instead.
+      if (!ok && !this.stopping) this.putBack(batch);
+      return ok;
+    });
+    this.sending = { envelopes, published };
+    await published;
   }
 
+  /**
+   * The Kafka connection and the keys client are still open: the modules that close them run their
+   * hooks after this one's. Kafka gets 40 % of the shutdown work's share of the grace, keys 30 %;
+   * the rest is left to the other hooks (consumers, connections).
+   */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    this.stopping = true;
+    const hooksMs = this.config.SHUTDOWN_GRACE_MS - requestsShareOfGrace(this.config.SHUTDOWN_GRACE_MS);
+    const kafkaDeadline = Date.now() + hooksMs * 0.4;
+    const unsent: KeyUsedEnvelope[] = [];
+    const sending = this.sending;
+    if (sending && !(await publishedWithin(sending.published, kafkaDeadline - Date.now()))) unsent.push(...sending.envelopes);
+    unsent.push(...envelopesOf(this.pending));
+    this.pending = new Map();
+    if (unsent.length === 0) return;
+    if (await publishedWithin(this.publish(unsent), kafkaDeadline - Date.now())) return;
+    await this.handOver(unsent, Date.now() + hooksMs * 0.3);
   }
 
-  private async publish(batch: Map<string, Usage>): Promise<void> {
-    const messages = [...batch].map(([keyId, usage]) => {
-      const data: EventData<typeof KeyUsed> = { keyId, lastUsedAt: usage.lastUsedAt.toISOString(), count: usage.count };
-      const envelope: EventEnvelope<typeof data> = {
-        id: randomUUID(),
-        type: KeyUsed.type,
-        version: KeyUsed.version,
-        instanceId: usage.instanceId,
-        aggregateId: keyAggregateId(keyId),
-        sequence: 0,
-        occurredAt: new Date().toISOString(),
-        data,
-      };
-      return { topic: KeyUsed.topic, key: envelope.aggregateId, value: JSON.stringify(envelope) };
-    });
+  private async publish(envelopes: KeyUsedEnvelope[]): Promise<boolean> {
     try {
-      await this.bus.publish(messages);
+      await this.bus.publish(envelopes.map((e) => ({ topic: KeyUsed.topic, key: e.aggregateId, value: JSON.stringify(e) })));
+      return true;
     } catch (error) {
-      // Put the counts back: the next flush retries them, merged with newer use.
-      for (const [keyId, usage] of batch) {
-        const newer = this.pending.get(keyId);
-        if (!newer) this.pending.set(keyId, usage);
-        else {
-          newer.count += usage.count;
-          if (usage.lastUsedAt > newer.lastUsedAt) newer.lastUsedAt = usage.lastUsedAt;
-        }
-      }
-      this.logger.warn({ err: (error as Error).message, keys: batch.size }, 'key usage report failed; will retry');
+      const next = this.stopping ? 'keys is asked to take it' : 'will retry';
+      this.logger.warn({ err: (error as Error).message, keys: envelopes.length }, `key usage report failed; ${next}`);
+      return false;
     }
   }
+
+  private putBack(batch: Map<string, Usage>): void {
+    for (const [keyId, usage] of batch) {
+      const newer = this.pending.get(keyId);
+      if (!newer) this.pending.set(keyId, usage);
+      else {
+        newer.count += usage.count;
+        if (usage.lastUsedAt > newer.lastUsedAt) newer.lastUsedAt = usage.lastUsedAt;
+      }
+    }
+  }
+
+  /** Hands the events to keys, in parts it accepts; what keys does not take in time is lost, and said so. */
+  private async handOver(envelopes: KeyUsedEnvelope[], deadline: number): Promise<void> {
+    const lost: KeyUsedEnvelope[] = [];
+    let failure = '';
+    for (let i = 0; i < envelopes.length; i += HANDOVER_MAX) {
+      const part = envelopes.slice(i, i + HANDOVER_MAX);
+      const timeoutMs = deadline - Date.now();
+      if (timeoutMs <= 0) {
+        failure ||= 'no time left within the shutdown grace';
+        lost.push(...part);
+        continue;
+      }
+      try {
+        await this.clients.keys.json({
+          method: 'POST',
+          path: '/key-usage',
+          principal: systemPrincipal(''),
+          requestId: `req_key_usage_${randomUUID()}`,
+          body: { events: part },
+          timeoutMs,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        failure ||= (error as Error).message;
+        lost.push(...part);
+      }
+    }
+    if (lost.length === 0) {
+      this.logger.log({ keys: new Set(envelopes.map((e) => e.data.keyId)).size }, 'key usage handed to keys: Kafka did not take it before shutdown');
+      return;
+    }
+    const keys = new Set(lost.map((e) => e.data.keyId)).size;
+    const uses = lost.reduce((sum, e) => sum + e.data.count, 0);
+    this.logger.error({ err: failure, keys, uses }, `key usage of ${keys} keys lost: neither Kafka nor keys took it before shutdown`);
+  }
+}
+
+/** One KeyUsed per key, each with an id of its own that stays with it wherever it is sent. */
+function envelopesOf(batch: Map<string, Usage>): KeyUsedEnvelope[] {
+  const occurredAt = new Date().toISOString();
+  return [...batch].map(([keyId, usage]) => ({
+    id: randomUUID(),
+    type: KeyUsed.type,
+    version: KeyUsed.version,
+    instanceId: usage.instanceId,
+    aggregateId: keyAggregateId(keyId),
+    sequence: 0,
+    occurredAt,
+    data: { keyId, lastUsedAt: usage.lastUsedAt.toISOString(), count: usage.count },
+  }));
 }

@@ -28,12 +28,19 @@ export abstract class ConsumerLifecycle implements OnApplicationBootstrap, OnApp
     await this.consumer?.stop();
   }
 
+  /** The consumer of this database incarnation's group, also for events that reach keys without Kafka. */
+  protected async idempotentConsumer(): Promise<IdempotentConsumer> {
+    if (!this.consumer) {
+      const [db] = await this.dataSource.query(`SELECT current_database() AS name, oid FROM pg_database WHERE datname = current_database()`);
+      this.consumer ??= this.create(`${db.name}-${db.oid}`);
+    }
+    return this.consumer;
+  }
+
   private async start(retryMs: number): Promise<void> {
     if (this.stopped) return;
     try {
-      const [db] = await this.dataSource.query(`SELECT current_database() AS name, oid FROM pg_database WHERE datname = current_database()`);
-      this.consumer ??= this.create(`${db.name}-${db.oid}`);
-      await this.consumer.start();
+      await (await this.idempotentConsumer()).start();
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'consumer start failed; retrying');
       setTimeout(() => void this.start(Math.min(retryMs * 2, 10_000)), retryMs).unref();

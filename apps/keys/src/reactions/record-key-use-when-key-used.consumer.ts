@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { KeyUsed, TOPICS, tollgateCatalog, type EventData } from '@tollgate/contracts';
-import { IdempotentConsumer, KafkaBus } from '@tollgate/event-sourcing';
+import { KeyUsed, TOPICS, tollgateCatalog, type EventData, type EventEnvelope } from '@tollgate/contracts';
+import { IdempotentConsumer, KafkaBus, writeOutbox } from '@tollgate/event-sourcing';
 import { countDeadLettered } from '@tollgate/service-runtime';
 import { UUID } from '../identity/access';
 import { busLogger, ConsumerLifecycle } from './consumer-lifecycle';
@@ -14,6 +14,23 @@ export class RecordKeyUseWhenKeyUsed extends ConsumerLifecycle {
     private readonly bus: KafkaBus,
   ) {
     super(dataSource);
+  }
+
+  /**
+   * Key use a stopping gateway could not publish (Kafka was down), handed over instead. In one
+   * transaction each event is applied as if consumed (recorded for the consumer's group: a later
+   * delivery of the same id from Kafka changes nothing) and queued in keys' outbox, so the topic's
+   * other subscribers still receive it. An id applied before (handed over again, or consumed from
+   * Kafka after all) changes nothing and is not queued again. Answers how many were new.
+   */
+  async applyHandedOver(events: EventEnvelope[]): Promise<number> {
+    const consumer = await this.idempotentConsumer();
+    return this.dataSource.transaction(async (em) => {
+      const applied: EventEnvelope[] = [];
+      for (const event of events) if (await consumer.applyIn(em, event)) applied.push(event);
+      await writeOutbox(em, applied, applied.map(() => KeyUsed.topic));
+      return applied.length;
+    });
   }
 
   protected create(groupPrefix: string): IdempotentConsumer {

@@ -55,17 +55,25 @@ export class IdempotentConsumer {
 
   /** Returns false when this group had already applied the event. */
   async apply(event: EventEnvelope): Promise<boolean> {
+    if (!this.options.handlers[event.type]) return false;
+    return this.dataSource.transaction((em) => this.applyIn(em, event));
+  }
+
+  /**
+   * `apply` in the caller's transaction: for an event that reaches the service another way than
+   * Kafka (handed over by its producer, say). Recorded for this group, a later delivery of the same
+   * id from Kafka changes nothing, and neither does the same event handed over again.
+   */
+  async applyIn(em: EntityManager, event: EventEnvelope): Promise<boolean> {
     const handler = this.options.handlers[event.type];
     if (!handler) return false;
-    return this.dataSource.transaction(async (em) => {
-      const inserted: unknown[] = await em.query(
-        `INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.options.groupId, event.id],
-      );
-      if (inserted.length === 0) return false;
-      await handler(em, event);
-      return true;
-    });
+    const inserted: unknown[] = await em.query(
+      `INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [this.options.groupId, event.id],
+    );
+    if (inserted.length === 0) return false;
+    await handler(em, event);
+    return true;
   }
 }
