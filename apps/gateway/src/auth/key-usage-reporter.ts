@@ -42,6 +42,12 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
   private pending = new Map<string, Usage>();
   private timer?: NodeJS.Timeout;
   private sending?: { envelopes: KeyUsedEnvelope[]; published: Promise<boolean> };
+  /**
+   * The events of a report Kafka refused, offered again as they are, ids and all: a report it took
+   * after all (an acknowledgement lost on the way back) then counts once, as keys applies each id
+   * once. Newer use waits in `pending` meanwhile, so this holds at most one event per key.
+   */
+  private refused: KeyUsedEnvelope[] = [];
   private stopping = false;
 
   constructor(
@@ -68,15 +74,16 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
 
   async flush(): Promise<void> {
     if (this.sending) return void (await this.sending.published);
-    if (this.pending.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    const envelopes = envelopesOf(batch);
+    let envelopes = this.refused;
+    if (envelopes.length > 0) this.refused = [];
+    else if (this.pending.size > 0) {
+      envelopes = envelopesOf(this.pending);
+      this.pending = new Map();
+    } else return;
     const published = this.publish(envelopes).then((ok) => {
       this.sending = undefined;
-      // Put the counts back: the next flush retries them, merged with newer use. Once stopping,
-      // the shutdown hands these very events over instead.
-      if (!ok && !this.stopping) this.putBack(batch);
+      // Once stopping, the shutdown hands these very events over instead.
+      if (!ok && !this.stopping) this.refused = envelopes;
       return ok;
     });
     this.sending = { envelopes, published };
@@ -96,7 +103,8 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
     const unsent: KeyUsedEnvelope[] = [];
     const sending = this.sending;
     if (sending && !(await publishedWithin(sending.published, kafkaDeadline - Date.now()))) unsent.push(...sending.envelopes);
-    unsent.push(...envelopesOf(this.pending));
+    unsent.push(...this.refused, ...envelopesOf(this.pending));
+    this.refused = [];
     this.pending = new Map();
     if (unsent.length === 0) return;
     if (await publishedWithin(this.publish(unsent), kafkaDeadline - Date.now())) return;
@@ -111,17 +119,6 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
       const next = this.stopping ? 'keys is asked to take it' : 'will retry';
       this.logger.warn({ err: (error as Error).message, keys: envelopes.length }, `key usage report failed; ${next}`);
       return false;
-    }
-  }
-
-  private putBack(batch: Map<string, Usage>): void {
-    for (const [keyId, usage] of batch) {
-      const newer = this.pending.get(keyId);
-      if (!newer) this.pending.set(keyId, usage);
-      else {
-        newer.count += usage.count;
-        if (usage.lastUsedAt > newer.lastUsedAt) newer.lastUsedAt = usage.lastUsedAt;
-      }
     }
   }
 

@@ -87,3 +87,29 @@ describe('key usage reporter, at shutdown', () => {
     }
   });
 });
+
+describe('key usage reporter, while running', () => {
+  it('offers a refused report again with the same event ids, and newer use after it under ids of its own', async () => {
+    // Kafka refuses the first report after taking it (an acknowledgement lost on the way back), then answers.
+    const offered: EventEnvelope[][] = [];
+    const bus = {
+      publish: jest.fn(async (messages: OutgoingMessage[]) => {
+        offered.push(messages.map((m) => JSON.parse(m.value) as EventEnvelope));
+        if (offered.length === 1) throw new Error('request timed out');
+      }),
+    } as unknown as KafkaBus;
+    const reporter = new KeyUsageReporter(config, bus, {} as ServiceClients);
+    reporter.record(key('k1'));
+    await reporter.flush();
+    reporter.record(key('k1'));
+    reporter.record(key('k2'));
+    await reporter.flush();
+    await reporter.flush();
+    const ids = (events: EventEnvelope[]) => events.map((e) => e.id);
+    expect(ids(offered[1])).toEqual(ids(offered[0])); // keys applies that id once, however often it arrives
+    expect(counts(offered[1])).toEqual({ k1: 1 });
+    expect(counts(offered[2])).toEqual({ k1: 1, k2: 1 });
+    expect(ids(offered[2])).not.toContain(offered[0][0].id);
+    expect(offered).toHaveLength(3);
+  });
+});
