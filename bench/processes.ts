@@ -80,3 +80,21 @@ export function platformProcesses(distDir: string): Record<string, number[]> {
   }
   return groups;
 }
+
+/** The pids of a process's children (threads' children included only for its main thread). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A process's command name (`comm`); empty once it is gone. */
+export function commandOf(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
