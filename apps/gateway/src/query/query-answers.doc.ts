@@ -71,7 +71,8 @@ export class AggregateAnswerDoc {
     example: [['open', 750]],
   })
   rows!: unknown[][];
-  @ApiProperty({ description: 'true when the 20,000-row cap cut the answer' }) capped!: boolean;
+  @ApiProperty({ description: 'true when more rows matched than `rows` holds: cut by `limit`, or by the 20,000-row cap when there is none' })
+  capped!: boolean;
 }
 
 class CostDoc {
