@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
-import { keyAggregateId, KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
+import { KEY_USAGE_HANDOVER_MAX, keyAggregateId, KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { requestsShareOfGrace } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -15,9 +15,6 @@ interface Usage {
 }
 
 type KeyUsedEnvelope = EventEnvelope<EventData<typeof KeyUsed>>;
-
-/** Keys takes at most this many KeyUsed events per hand-over. */
-const HANDOVER_MAX = 1000;
 
 /** Resolves true once `published` does, false if it fails or `ms` pass first. */
 function publishedWithin(published: Promise<boolean>, ms: number): Promise<boolean> {
@@ -126,8 +123,8 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
   private async handOver(envelopes: KeyUsedEnvelope[], deadline: number): Promise<void> {
     const lost: KeyUsedEnvelope[] = [];
     let failure = '';
-    for (let i = 0; i < envelopes.length; i += HANDOVER_MAX) {
-      const part = envelopes.slice(i, i + HANDOVER_MAX);
+    for (let i = 0; i < envelopes.length; i += KEY_USAGE_HANDOVER_MAX) {
+      const part = envelopes.slice(i, i + KEY_USAGE_HANDOVER_MAX);
       const timeoutMs = deadline - Date.now();
       if (timeoutMs <= 0) {
         failure ||= 'no time left within the shutdown grace';

@@ -1,13 +1,10 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { KeyUsed, TOPICS, tollgateCatalog, type EventEnvelope, type FieldError } from '@tollgate/contracts';
+import { KEY_USAGE_HANDOVER_MAX, KeyUsed, TOPICS, tollgateCatalog, type EventEnvelope, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { requireSystem } from '../identity/access';
 import { RecordKeyUseWhenKeyUsed } from '../reactions/record-key-use-when-key-used.consumer';
-
-/** The most events one hand-over carries; a gateway sends more in several. */
-export const KEY_USAGE_HANDOVER_MAX = 1000;
 
 class HandOverKeyUsageDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(KEY_USAGE_HANDOVER_MAX) events!: unknown[];

@@ -11,3 +11,9 @@ export class KeyUsedV1 {
 
 /** Gateways publish it directly, so it is in no stream of the key's. */
 export const KeyUsed = defineEvent('KeyUsed', 1, TOPICS.keys, KeyUsedV1, { outsideStream: true });
+
+/**
+ * At most this many KeyUsed events in one hand-over to keys (`POST /key-usage`), which a stopping
+ * gateway makes with the use Kafka did not take; it sends more in several.
+ */
+export const KEY_USAGE_HANDOVER_MAX = 1000;
