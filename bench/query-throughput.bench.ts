@@ -104,7 +104,10 @@ interface Run {
   cpu: Record<string, number>;
 }
 
-const WRK = process.env.BENCH_CLIENT !== 'autocannon' && spawnSync('sh', ['-c', 'command -v wrk']).status === 0;
+/** Whether a command is on the PATH (the Debian packages the bench uses when they are there). */
+const installed = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+
+const WRK = process.env.BENCH_CLIENT !== 'autocannon' && installed('wrk');
 
 async function loadWithAutocannon(url: string, headers: Record<string, string>, seconds: number): Promise<Omit<Run, 'name' | 'cpu'>> {
   const r = await autocannon({ url, connections: 64, duration: seconds, headers });
@@ -192,7 +195,7 @@ async function startNodeProxy(upstream: string, port: number): Promise<ChildProc
 }
 
 function startNginx(upstreamPort: number, port: number): ChildProcess | undefined {
-  if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return undefined;
+  if (!installed('nginx')) return undefined;
   const dir = path.join(ROOT, '.data', 'bench-nginx');
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const conf = path.join(dir, 'nginx.conf');
@@ -207,7 +210,7 @@ http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
   return spawn('nginx', ['-c', conf, '-p', dir], { stdio: 'ignore' });
 }
 
-const CURL = process.env.BENCH_CLIENT !== 'node' && spawnSync('sh', ['-c', 'command -v curl']).status === 0;
+const CURL = process.env.BENCH_CLIENT !== 'node' && installed('curl');
 
 /**
  * Downloads one export and samples every process's RSS meanwhile. With curl piped into wc (both C),
