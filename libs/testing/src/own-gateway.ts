@@ -39,3 +39,12 @@ export function spawnOwnGateway(port: number, logName: string, env: Record<strin
   fs.closeSync(out);
   return { process: child, url: `http://127.0.0.1:${port}`, log };
 }
+
+/** Stops such a gateway as an orchestrator would (SIGTERM): its exit code, and how long it took to exit. */
+export function stopOwnGateway(gateway: ChildProcess): Promise<{ exitCode: number | null; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    gateway.once('exit', (exitCode) => resolve({ exitCode, ms: Date.now() - started }));
+    gateway.kill('SIGTERM');
+  });
+}

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { api, eventually, spawnOwnGateway } from '@tollgate/testing';
+import { api, eventually, spawnOwnGateway, stopOwnGateway } from '@tollgate/testing';
 import { bearer, call, createInstance, issue } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -33,12 +33,8 @@ describe('stopping a gateway while Kafka is unreachable', () => {
       expect((await api('GET', `${own.url}/api/v1/auth/me`, { headers: { 'x-api-key': caller.key } })).status).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    const started = Date.now();
-    const exitCode = await new Promise<number | null>((resolve) => {
-      gateway!.once('exit', (code) => resolve(code));
-      gateway!.kill('SIGTERM');
-    });
-    expect({ exitCode, withinGrace: Date.now() - started < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
+    const { exitCode, ms } = await stopOwnGateway(gateway);
+    expect({ exitCode, withinGrace: ms < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
 
     const keys = await call<{ keys: { id: string; useCount: number }[] }>('GET', '/api/v1/keys', bearer(t.session));
     expect(keys.body.keys.find((k) => k.id === caller.id)).toMatchObject({ useCount: 5 });

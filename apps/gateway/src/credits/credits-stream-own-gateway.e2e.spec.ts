@@ -4,7 +4,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { api, collectMessages, e2ePlatform, eventually, spawnOwnGateway, testBrokers } from '@tollgate/testing';
+import { api, collectMessages, e2ePlatform, eventually, spawnOwnGateway, stopOwnGateway, testBrokers } from '@tollgate/testing';
 import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -107,12 +107,8 @@ describe('a gateway with a console following the live balance', () => {
       // checks are not uses of the key.
       await new Promise((resolve) => setTimeout(resolve, 2500));
 
-      const started = Date.now();
-      const exitCode = await new Promise<number | null>((resolve) => {
-        gateway!.once('exit', (code) => resolve(code));
-        gateway!.kill('SIGTERM');
-      });
-      expect({ exitCode, quick: Date.now() - started < 5000 }).toEqual({ exitCode: 0, quick: true });
+      const { exitCode, ms } = await stopOwnGateway(gateway!);
+      expect({ exitCode, quick: ms < 5000 }).toEqual({ exitCode: 0, quick: true });
       await streamEnded;
 
       const used = await eventually(() => {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
-import { api, collectMessages, eventually, spawnOwnGateway, testBrokers } from '@tollgate/testing';
+import { api, collectMessages, eventually, spawnOwnGateway, stopOwnGateway, testBrokers } from '@tollgate/testing';
 import { createInstance, issue } from '../identity/identity-e2e.fixture';
 import { defineFlow } from './flows-e2e.fixture';
 
@@ -42,12 +42,8 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
 
-      const started = Date.now();
-      const exitCode = await new Promise<number | null>((resolve) => {
-        gateway!.once('exit', (code) => resolve(code));
-        gateway!.kill('SIGTERM');
-      });
-      expect({ exitCode, withinGrace: Date.now() - started < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
+      const { exitCode, ms } = await stopOwnGateway(gateway);
+      expect({ exitCode, withinGrace: ms < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
       expect(await running).toHaveProperty('message', 'fetch failed'); // its connection was closed: the caller may retry elsewhere
 
       await eventually(() => {
