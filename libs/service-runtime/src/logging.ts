@@ -48,13 +48,29 @@ const DATA_FIELDS = new Set(['parameters', 'detail', 'where']);
 /** What pino's error serializer makes of an error, and of each error nested in one. */
 const SERIALIZED_ERROR = Object.getPrototypeOf(pino.stdSerializers.err(new Error()));
 
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22) quote the value they refused in the message
+ * itself: `invalid input syntax for type uuid: "…"`, `value "…" is out of range for type integer`.
+ * Everything from the first quote to the last goes, so a value holding quotes or newlines goes whole.
+ */
+const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
+const QUOTED_VALUE = /"[\s\S]*"/;
+
 function withoutData(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutData);
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== SERIALIZED_ERROR) return value;
+  const error = value as { code?: unknown; message?: unknown; stack?: unknown };
+  const quoted = typeof error.code === 'string' && DATA_EXCEPTION.test(error.code) && typeof error.message === 'string' ? error.message : undefined;
+  const message = quoted?.replace(QUOTED_VALUE, '"[redacted]"');
   return Object.fromEntries(
     Object.entries(value)
       .filter(([name]) => !DATA_FIELDS.has(name))
-      .map(([name, field]) => [name, withoutData(field)]),
+      .map(([name, field]) => {
+        if (quoted !== undefined && name === 'message') return [name, message];
+        // The stack starts with the message: the value stands there too.
+        if (quoted !== undefined && name === 'stack' && typeof field === 'string') return [name, field.split(quoted).join(message)];
+        return [name, withoutData(field)];
+      }),
   );
 }
 

@@ -25,6 +25,18 @@ class FailuresController {
   async pg() {
     await pool.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [SECRET, 'again']);
   }
+
+  /** A data exception: PostgreSQL quotes the refused value in the message itself. */
+  @Get('typeorm-cast')
+  async typeormCast() {
+    await db.dataSource.query('SELECT $1::uuid', [SECRET]);
+  }
+
+  /** The same through node-postgres, with a value that holds quotes and a newline of its own. */
+  @Get('pg-cast')
+  async pgCast() {
+    await pool.query('SELECT $1::integer', [`12" ${SECRET}\n"and more`]);
+  }
 }
 
 @Module({
@@ -88,5 +100,24 @@ describe('the log line of an unexpected error (500)', () => {
       constraint: 'notes_pkey',
       table: 'notes',
     });
+  });
+
+  it('names the type a value did not fit, not the value (TypeORM)', async () => {
+    const { text, entry } = await failedLine('/failures/typeorm-cast', 'typeorm-cast-1');
+    expect(text).not.toContain(SECRET);
+    expect(entry.err).toMatchObject({
+      type: 'QueryFailedError',
+      message: 'invalid input syntax for type uuid: "[redacted]"',
+      code: '22P02',
+      query: 'SELECT $1::uuid',
+      stack: expect.stringContaining('invalid input syntax for type uuid: "[redacted]"'),
+    });
+  });
+
+  it('names the type a value did not fit, not the value, however it is quoted (node-postgres)', async () => {
+    const { text, entry } = await failedLine('/failures/pg-cast', 'pg-cast-1');
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('and more');
+    expect(entry.err).toMatchObject({ type: 'DatabaseError', message: 'invalid input syntax for type integer: "[redacted]"', code: '22P02' });
   });
 });
