@@ -6,6 +6,8 @@ export interface Principal {
   kind: PrincipalKind;
   keyId?: string;
   userId?: string;
+  /** Console sessions: which one, so that signing it out can be announced without its token. */
+  sessionId?: string;
   scopes: string[];
   /** Data keys: the only entities they may read. */
   entities?: string[];

@@ -1,6 +1,6 @@
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
 import { api, e2ePlatform, eventually } from '@tollgate/testing';
-import { authStatus, createInstance, issue } from '../identity/identity-e2e.fixture';
+import { authStatus, bearer, createInstance, issue, login } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(30_000);
 
@@ -23,5 +23,23 @@ describe('verification cache eviction', () => {
     expect((await api('DELETE', `${urls.keys}/keys/${key.id}`, { headers: { [PRINCIPAL_HEADER]: principal } })).status).toBe(204);
     await eventually(async () => expect(await authStatus({ 'x-api-key': key.key })).toBe(401), { timeoutMs: 5000 });
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses a cached console session once it was signed out through another gateway (SessionEnded), well before the cache TTL', async () => {
+    const t = await createInstance();
+    const session = await login(t.instanceId, t.adminEmail, t.password);
+    const other = await login(t.instanceId, t.adminEmail, t.password);
+    expect(await authStatus(bearer(session))).toBe(200);
+    expect(await authStatus(bearer(session))).toBe(200); // cached here for AUTH_CACHE_TTL_MS (30 s)
+    expect(await authStatus(bearer(other))).toBe(200);
+    // Signed out straight at keys, as another gateway does: this gateway learns it from the event only.
+    const { urls, internalSecret } = e2ePlatform();
+    const system = await new PrincipalTokens(internalSecret).sign({ instanceId: t.instanceId, kind: 'system', scopes: [] });
+    const started = Date.now();
+    const ended = await api('POST', `${urls.keys}/sessions/end`, { headers: { [PRINCIPAL_HEADER]: system }, body: { credential: session } });
+    expect(ended.status).toBe(204);
+    await eventually(async () => expect(await authStatus(bearer(session))).toBe(401), { timeoutMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await authStatus(bearer(other))).toBe(200); // the user's other session goes on
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KeyDeactivated, KeyRevoked, TOPICS, UserDeactivated, UserDowngraded, UserRolesChanged, type EventEnvelope } from '@tollgate/contracts';
+import { KeyDeactivated, KeyRevoked, SessionEnded, TOPICS, UserDeactivated, UserDowngraded, UserRolesChanged, type EventEnvelope } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ProcessSubscription } from '../events/process-subscription';
 import { CredentialVerifier } from './credential-verifier';
@@ -11,8 +11,8 @@ const USER_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type, UserRole
 const USER_ENDED_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type]);
 
 /**
- * Evicts cached verifications when a key dies or its user changes, and ends the open answers
- * (live balances) of a dead key or user. The consumer group is unique to this process: every
+ * Evicts cached verifications when a key dies, its user changes or a session is signed out, and
+ * ends the open answers (live balances) of a dead key, user or session. The consumer group is unique to this process: every
  * gateway must see every eviction, not share them with its peers.
  */
 @Injectable()
@@ -30,7 +30,7 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
       topics: [TOPICS.keys, TOPICS.identity],
       logger: this.logger,
       onEvent: (event) => this.evict(event),
-      accepts: (envelope) => KEY_EVENTS.has(envelope.type as string) || USER_EVENTS.has(envelope.type as string),
+      accepts: (envelope) => KEY_EVENTS.has(envelope.type as string) || USER_EVENTS.has(envelope.type as string) || envelope.type === SessionEnded.type,
       // Positioned on its partitions: from here on no eviction can be missed, so caching is safe.
       onPositioned: () => this.verifier.cache.setActive(true),
     });
@@ -46,7 +46,13 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
   }
 
   evict(event: EventEnvelope): void {
-    const data = event.data as { keyId?: string; userId?: string };
+    const data = event.data as { keyId?: string; userId?: string; sessionId?: string };
+    if (event.type === SessionEnded.type && data.sessionId) {
+      this.verifier.cache.evictSession(data.sessionId);
+      this.watch.sessionEnded(data.sessionId);
+      this.logger.debug({ type: event.type, sessionId: data.sessionId, eventId: event.id }, 'verification cache evicted');
+      return;
+    }
     if (KEY_EVENTS.has(event.type) && data.keyId) this.verifier.cache.evictKey(data.keyId);
     if (USER_EVENTS.has(event.type)) this.verifier.cache.evictUser(data.userId ?? event.aggregateId);
     if (KEY_EVENTS.has(event.type) && data.keyId) this.watch.keyEnded(data.keyId);

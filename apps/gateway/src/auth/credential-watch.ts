@@ -64,6 +64,11 @@ export class CredentialWatch {
     for (const w of this.watched) if (w.credential === credential) w.refuse();
   }
 
+  /** A session was signed out, here or through another gateway. */
+  sessionEnded(sessionId: string): void {
+    for (const w of this.watched) if (w.principal.sessionId === sessionId) w.refuse();
+  }
+
   /**
    * The user was deactivated or downgraded: their keys stop working, and whether a session still
    * may is for a new authentication to say (a console's EventSource reconnects by itself).

@@ -57,4 +57,14 @@ describe('credential watch', () => {
     watch.credentialEnded('tgs_one');
     expect([signedOut, sameUser].map((f) => f.mock.calls.length)).toEqual([1, 0]);
   });
+
+  it('ends at once the answers of a session signed out through another gateway, and only that session\'s', () => {
+    const { watch } = watchWith(() => key);
+    const session = (sessionId: string): Principal => ({ ...key, kind: 'session', keyId: undefined, sessionId });
+    const [signedOut, sameUser] = [jest.fn(), jest.fn()];
+    watch.refusal(session('s1'), 'tgs_one', 'r').subscribe(signedOut);
+    watch.refusal(session('s2'), 'tgs_two', 'r').subscribe(sameUser);
+    watch.sessionEnded('s1');
+    expect([signedOut, sameUser].map((f) => f.mock.calls.length)).toEqual([1, 0]);
+  });
 });

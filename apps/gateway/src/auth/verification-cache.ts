@@ -15,6 +15,7 @@ export class VerificationCache {
   private readonly entries = new Map<string, Entry>();
   private readonly byKey = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
+  private readonly bySession = new Map<string, Set<string>>();
   private readonly tombstones = new Map<string, number>();
   /** Off until evictions can be heard: before that, every check asks keys. */
   private active = false;
@@ -60,6 +61,7 @@ export class VerificationCache {
     this.entries.set(digest, { principal, expiresAt });
     if (principal.keyId) this.index(this.byKey, principal.keyId, digest);
     if (principal.userId) this.index(this.byUser, principal.userId, digest);
+    if (principal.sessionId) this.index(this.bySession, principal.sessionId, digest);
   }
 
   /** One credential no longer stands (its session was ended here): asked again next time it shows up. */
@@ -78,6 +80,12 @@ export class VerificationCache {
     this.evict(this.byUser, id, `user:${id}`);
   }
 
+  /** A console session was signed out, maybe through another gateway. */
+  evictSession(sessionId: string): void {
+    const id = sessionId.toLowerCase();
+    this.evict(this.bySession, id, `session:${id}`);
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -86,6 +94,7 @@ export class VerificationCache {
     const ids: string[] = [];
     if (principal.keyId) ids.push(`key:${principal.keyId}`);
     if (principal.userId) ids.push(`user:${principal.userId}`);
+    if (principal.sessionId) ids.push(`session:${principal.sessionId}`);
     return ids;
   }
 
@@ -112,8 +121,9 @@ export class VerificationCache {
     const entry = this.entries.get(digest);
     if (!entry) return;
     this.entries.delete(digest);
-    const { keyId, userId } = entry.principal;
+    const { keyId, userId, sessionId } = entry.principal;
     if (keyId) this.byKey.get(keyId)?.delete(digest);
     if (userId) this.byUser.get(userId)?.delete(digest);
+    if (sessionId) this.bySession.get(sessionId)?.delete(digest);
   }
 }

@@ -33,6 +33,20 @@ describe('VerificationCache', () => {
     expect(cache.get('s1')).toBeUndefined();
   });
 
+  it('evicts a signed-out session, and not the user’s other sessions or keys', () => {
+    const cache = fresh();
+    const session = (sessionId: string): Principal => ({ instanceId: 'i', kind: 'session', userId: 'u1', sessionId, scopes: [] });
+    cache.set('d1', key, now);
+    cache.set('s1', session('sess-1'), now);
+    cache.set('s2', session('sess-2'), now);
+    cache.evictSession('SESS-1');
+    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.get('s2')).toBeDefined();
+    expect(cache.get('d1')).toBeDefined();
+    cache.set('s1', session('sess-1'), now); // an answer that was in flight when it was signed out
+    expect(cache.get('s1')).toBeUndefined();
+  });
+
   it('evicts an id however a caller spelled it', () => {
     const cache = fresh();
     cache.set('d1', key, now);

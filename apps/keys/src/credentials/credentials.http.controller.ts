@@ -34,7 +34,7 @@ export class CredentialsHttpController {
   @HttpCode(204)
   async endSession(@CurrentPrincipal() principal: Principal, @Body() dto: VerifyCredentialDto): Promise<void> {
     requireSystem(principal);
-    await this.credentials.endSession(dto.credential);
+    await this.credentials.endSession(dto.credential, principal.requestId);
   }
 
   @Post('sessions')

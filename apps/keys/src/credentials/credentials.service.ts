@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { generateCredential, parseCredential, type Principal } from '@tollgate/auth';
-import type { KeyScope, ModuleRoles } from '@tollgate/contracts';
+import { SessionEnded, sessionAggregateId, TOPICS, type EventEnvelope, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import { writeOutbox } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
 import { sessionScopes } from '../identity/access';
@@ -67,21 +69,44 @@ export class CredentialsService {
     return { token, expiresAt: expiresAt.toISOString() };
   }
 
-  /** Ends a console session (sign-out). Ending one that is unknown or already over changes nothing. */
-  async endSession(credential: string): Promise<void> {
+  /**
+   * Ends a console session (sign-out). Ending one that is unknown or already over changes nothing.
+   * `SessionEnded` commits with the deletion, so every gateway drops its cached verification of
+   * the session within moments, not a cache TTL later.
+   */
+  async endSession(credential: string, requestId?: string): Promise<void> {
     if (parseCredential(credential) !== 'session') return;
-    await this.dataSource.query(`DELETE FROM sessions WHERE hash = $1`, [this.hashing.credential(credential)]);
+    await this.dataSource.transaction(async (em) => {
+      const [ended]: { id: string; user_id: string; instance_id: string }[] = await em.query(
+        // As a SELECT: TypeORM answers a bare DELETE with [rows, count].
+        `WITH ended AS (DELETE FROM sessions WHERE hash = $1 RETURNING id, user_id, instance_id) SELECT * FROM ended`,
+        [this.hashing.credential(credential)],
+      );
+      if (!ended) return;
+      const event: EventEnvelope = {
+        id: randomUUID(),
+        type: SessionEnded.type,
+        version: SessionEnded.version,
+        instanceId: ended.instance_id,
+        aggregateId: sessionAggregateId(ended.id),
+        sequence: 0,
+        occurredAt: new Date().toISOString(),
+        ...(requestId ? { correlationId: requestId } : {}),
+        data: { sessionId: ended.id, userId: ended.user_id },
+      };
+      await writeOutbox(em, [event], [TOPICS.keys]);
+    });
   }
 
   private async verifySession(hash: Buffer): Promise<VerifiedCredential | undefined> {
-    const [row]: { user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date }[] = await this.dataSource.query(
-      `SELECT s.user_id, s.instance_id, u.roles, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+    const [row]: { id: string; user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date }[] = await this.dataSource.query(
+      `SELECT s.id, s.user_id, s.instance_id, u.roles, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.hash = $1 AND s.expires_at > now() AND u.status = 'active'`,
       [hash],
     );
     if (!row) return undefined;
     return {
-      principal: { instanceId: row.instance_id, kind: 'session', userId: row.user_id, roles: row.roles, scopes: sessionScopes(row.roles) },
+      principal: { instanceId: row.instance_id, kind: 'session', userId: row.user_id, sessionId: row.id, roles: row.roles, scopes: sessionScopes(row.roles) },
       expiresAt: row.expires_at.toISOString(),
     };
   }
