@@ -1,19 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PRINCIPAL_HEADER, PrincipalTokens, type Principal } from '@tollgate/auth';
-import { parseConfig } from '@tollgate/config';
+import type { Principal } from '@tollgate/auth';
 import { keyAggregateId, TOPICS } from '@tollgate/contracts';
 import { peekOutbox } from '@tollgate/event-sourcing';
-import { createService } from '@tollgate/service-runtime';
-import { api, collectMessages, createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
-import { AppModule } from '../app.module';
-import { keysConfigSchema } from '../config/keys.config';
-import { keysMigrations } from '../migrations';
+import { collectMessages, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
+import { startKeysApp, type KeysTestApp } from '../testing/keys-app.fixture';
 
 jest.setTimeout(60_000);
 
-const INTERNAL_SECRET = randomBytes(32).toString('hex');
-const tokens = new PrincipalTokens(INTERNAL_SECRET);
 const instanceId = `usage-${randomBytes(3).toString('hex')}`;
 const system: Principal = { instanceId: '', kind: 'system', scopes: [] };
 const operator: Principal = { instanceId: '', kind: 'operator', scopes: [] };
@@ -31,35 +24,23 @@ const keyUsed = (keyId: string, count: number, id = randomUUID()) => ({
 });
 
 describe('key usage handed over by a stopping gateway (keys, real PostgreSQL and Kafka)', () => {
+  let keys: KeysTestApp;
   let db: TestDatabase;
-  let app: NestFastifyApplication;
-  let url = '';
 
-  const call = async (method: string, path: string, principal: Principal, body?: unknown) =>
-    api(method, `${url}${path}`, { body, headers: { [PRINCIPAL_HEADER]: await tokens.sign(principal) } });
+  const call = (method: string, path: string, principal: Principal, body?: unknown) => keys.call(method, path, principal, body);
   const issueKey = async (): Promise<string> => (await call('POST', '/keys', admin, { kind: 'organization', description: 'used' })).body.id;
   const useCount = async (keyId: string): Promise<number> =>
     ((await call('GET', '/keys', admin)).body.keys as { id: string; useCount: number }[]).find((k) => k.id === keyId)!.useCount;
   const handOver = (events: unknown[], principal = system) => call('POST', '/key-usage', principal, { events });
 
   beforeAll(async () => {
-    db = await createTestDatabase(keysMigrations, 'keys_usage');
-    const config = parseConfig(keysConfigSchema, {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: testBrokers().join(','),
-      INTERNAL_SECRET,
-      KEY_PEPPER: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-    });
-    app = await createService({ name: 'keys', module: AppModule.forRoot(config), host: '127.0.0.1', port: 0 });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    keys = await startKeysApp('keys_usage');
+    db = keys.db;
     expect((await call('POST', '/instances', operator, { id: instanceId, name: 'Usage', dailyCredits: 10, timezone: 'UTC' })).status).toBe(201);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await db?.drop();
+    await keys?.close();
   });
 
   it('applies the events once, publishes them from its outbox, and a later Kafka delivery of the same ids changes nothing', async () => {
