@@ -10,6 +10,7 @@
  *    - delete: DELETE /keys/:id on the keys service (KeyRevoked)
  *    - downgrade: PATCH /users/:id removing the last admin role (UserDowngraded, then KeyDeactivated)
  *    - external: a plain Kafka producer publishes UserDowngraded on tollgate.identity
+ *    - sign-out: POST /sessions/end on the keys service for a cached console session (SessionEnded)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { generateCredential, PRINCIPAL_HEADER, PrincipalTokens, type Principal } from '@tollgate/auth';
@@ -82,7 +83,10 @@ async function main() {
       [PRINCIPAL_HEADER]: await tokens.sign({ instanceId, kind: 'session', userId: admin.id, roles: { users: 'admin' }, scopes: ['admin'] }),
     });
     const keys = (p: string) => `${platform.urls.keys}${p}`;
-    const gatewayStatus = async (key: string) => (await fetch(`${gw}/api/v1/auth/me`, { headers: { 'x-api-key': key } })).status;
+    // An API key, or a console session (tgs_…) as the console sends it.
+    const credentialHeaders = (credential: string): Record<string, string> =>
+      credential.startsWith('tgs_') ? { authorization: `Bearer ${credential}` } : { 'x-api-key': credential };
+    const gatewayStatus = async (credential: string) => (await fetch(`${gw}/api/v1/auth/me`, { headers: credentialHeaders(credential) })).status;
     const until401 = async (key: string, t0: number) => {
       for (;;) {
         if ((await gatewayStatus(key)) === 401) return performance.now() - t0;
@@ -90,12 +94,15 @@ async function main() {
       }
     };
     const warm = async (key: string) => {
-      if ((await gatewayStatus(key)) !== 200) throw new Error('fresh key refused');
-      if ((await gatewayStatus(key)) !== 200) throw new Error('fresh key refused');
+      if ((await gatewayStatus(key)) !== 200) throw new Error('fresh credential refused');
+      if ((await gatewayStatus(key)) !== 200) throw new Error('fresh credential refused');
     };
 
-    const results: Record<string, number[]> = { delete: [], downgrade: [], external: [] };
+    const results: Record<string, number[]> = { delete: [], downgrade: [], external: [], signOut: [] };
     const user = await call(keys('/users'), 'POST', await asAdmin(), { email: 'owner@bench.test', name: 'Owner', roles: { query: 'admin' } });
+    const password = randomBytes(12).toString('base64url');
+    await call(keys('/users'), 'POST', await asAdmin(), { email: 'console@bench.test', name: 'Console', password, roles: { query: 'reader' } });
+    const system = { [PRINCIPAL_HEADER]: await tokens.sign({ instanceId, kind: 'system', scopes: [] }) };
     for (let i = 0; i < TRIALS; i++) {
       const org = await call(keys('/keys'), 'POST', await asAdmin(), { kind: 'organization', description: `delete ${i}` });
       await warm(org.key);
@@ -138,11 +145,18 @@ async function main() {
       t0 = performance.now();
       await producer.send({ topic: TOPICS.identity, acks: -1, messages: [{ key: user.id, value: JSON.stringify(envelope) }] });
       results.external.push(await until401(external.key, t0));
+
+      const { token: session } = await call(`${gw}/api/v1/auth/login`, 'POST', {}, { instance: instanceId, email: 'console@bench.test', password });
+      await warm(session);
+      t0 = performance.now();
+      await call(keys('/sessions/end'), 'POST', system, { credential: session });
+      results.signOut.push(await until401(session, t0));
       if ((i + 1) % 50 === 0) console.log(`  ${i + 1}/${TRIALS} trials`);
     }
     console.log(`propagation, delete (KeyRevoked):        ${summary(results.delete)}`);
     console.log(`propagation, downgrade (UserDowngraded): ${summary(results.downgrade)}`);
     console.log(`propagation, external UserDowngraded:    ${summary(results.external)}`);
+    console.log(`propagation, sign-out (SessionEnded):    ${summary(results.signOut)}`);
   } finally {
     await producer.disconnect();
     await platform.stop({ dropDatabases: true });
