@@ -39,32 +39,32 @@ export class OrderByDto {
 
 export class AggregateDto {
   @ApiProperty({ type: [SelectDto] })
-  @IsArray()
   @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayMaxSize(50)
+  @IsArray() // checked first (decorators nearest the field register first): a word or an object is no list, not a long one
   @ValidateNested({ each: true, message: 'must be an object {"name","agg"?}' })
   @Type(() => SelectDto)
   select!: SelectDto[];
 
   @ApiProperty({ required: false, type: [String] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @IsArray()
   group_by?: string[];
 
   @ApiProperty({ required: false, type: [WhereDto] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(50)
+  @IsArray()
   @ValidateNested({ each: true, message: 'must be an object {"name","op","value"}' })
   @Type(() => WhereDto)
   where?: WhereDto[];
 
   @ApiProperty({ required: false, type: [OrderByDto] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(20)
+  @IsArray()
   @ValidateNested({ each: true, message: 'must be an object {"name","direction"?}' })
   @Type(() => OrderByDto)
   order_by?: OrderByDto[];

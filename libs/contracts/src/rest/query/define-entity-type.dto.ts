@@ -36,8 +36,8 @@ export class DefineEntityTypeDto {
   primaryKey?: string;
 
   @ApiProperty({ type: [EntityFieldDto] })
-  @IsArray()
   @ArrayMaxSize(40)
+  @IsArray() // checked first: an object is no list, not a long one
   @ValidateNested({ each: true, message: 'must be an object {"name","type"}' })
   @Type(() => EntityFieldDto)
   fields!: EntityFieldDto[];
