@@ -119,6 +119,19 @@ describe('query through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 1);
   });
 
+  it('counts the days of from and to in the instance\'s time zone (Europe/Paris here), as its credit pool does', async () => {
+    // 23:30 UTC on the 5th is half past midnight on the 6th in Paris.
+    await defineAndLoad(key, 'late_night', [], [{ id: 'n1', title: 'After midnight in Paris', createdAt: '2026-01-05T23:30:00Z' }]);
+    const days = async (path: string) => {
+      const res = await as(key, 'GET', path);
+      return [path, res.status, res.text.includes('n1')];
+    };
+    expect(await days('/api/v1/query?entities=late_night&from=2026-01-06&to=2026-01-06')).toEqual(['/api/v1/query?entities=late_night&from=2026-01-06&to=2026-01-06', 200, true]);
+    expect(await days('/api/v1/entities/late_night.csv?to=2026-01-05')).toEqual(['/api/v1/entities/late_night.csv?to=2026-01-05', 200, false]);
+    const graphql = await as(key, 'POST', '/graphql', { query: '{ late_night(from: "2026-01-06", to: "2026-01-06") { id } }' });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { late_night: [{ id: 'n1' }] }]);
+  });
+
   it('takes the first and last days of the calendar as open-ended bounds, in every format and in GraphQL', async () => {
     for (const path of ['/api/v1/query?entities=actions&to=9999-12-31', '/api/v1/entities/actions.csv?from=0001-01-01&to=9999-12-31', '/api/v1/query.xml?entities=actions&from=0001-01-01']) {
       const res = await as(key, 'GET', path);

@@ -15,22 +15,23 @@ const RECORD_ALIAS = '"Record"';
  */
 export function recordsSql(
   plan: QueryPlan,
-  target: { instanceId: string; entity: string; userId?: string },
+  target: { instanceId: string; entity: string; userId?: string; timezone?: string },
   columns: OutputColumn[],
   as: 'json' | 'text',
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [target.instanceId, target.entity];
   const where = ['records.instance_id = $1', 'records.entity = $2'];
-  if (plan.from) {
-    values.push(`${plan.from}T00:00:00.000Z`);
-    where.push(`records.created_at >= $${values.length}::timestamptz`);
-  }
-  if (plan.to) {
-    // The next day's midnight in UTC, counted by PostgreSQL: after 9999-12-31 comes a year that
-    // no ISO string of four digits writes.
-    values.push(plan.to);
-    where.push(`records.created_at < ($${values.length}::date + 1)::timestamp AT TIME ZONE 'UTC'`);
-  }
+  // Days are the instance's, as its credit pool's are: a day starts at midnight in its time zone.
+  // The next day's midnight is counted by PostgreSQL: after 9999-12-31 comes a year that no ISO
+  // string of four digits writes.
+  const midnight = (day: string, plus: 0 | 1) => {
+    values.push(day);
+    const date = plus ? `($${values.length}::date + 1)` : `$${values.length}::date`;
+    values.push(target.timezone ?? 'UTC');
+    return `${date}::timestamp AT TIME ZONE $${values.length}::text`;
+  };
+  if (plan.from) where.push(`records.created_at >= ${midnight(plan.from, 0)}`);
+  if (plan.to) where.push(`records.created_at < ${midnight(plan.to, 1)}`);
   if (plan.mine) {
     values.push([target.userId ?? '']);
     where.push(`records.responsible_users @> $${values.length}::text[]`);
