@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
+import Ajv from 'ajv';
 import { api, e2ePlatform, eventually } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
@@ -385,6 +386,29 @@ describe('query through the gateway (e2e)', () => {
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'status', type: 'string' }, { name: 'priority_sum', type: 'number' }], rows: [['done', 1], ['open', 5]], capped: false });
     expect(res.headers.get('x-credits-cost')).toBe('1');
     expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('describes aggregate requests and answers in the OpenAPI document as they are served', async () => {
+    const doc = (await api('GET', url('/api/docs-json'))).body;
+    const ajv = new Ajv({ strict: false });
+    ajv.addSchema(doc, 'openapi');
+    const operation = '#/paths/~1api~1v1~1entities~1{name}~1aggregate/post';
+    const fits = (pointer: string, value: unknown) => [ajv.validate({ $ref: `openapi${operation}/${pointer}` }, value), ajv.errorsText()];
+    await defineAndLoad(key, 'tagged', [{ name: 'tags', type: 'json' }, { name: 'size', type: 'number' }], [
+      { id: 't1', title: 'Listed', tags: ['a', 'b'], size: 2 },
+      { id: 't2', title: 'Mapped', tags: { a: 1 }, size: 3 },
+    ]);
+    const requests = [
+      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'title', op: '=', value: 'Listed' }] },
+      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'size', op: 'in', value: [2, 3] }], limit: 10 },
+      { select: [{ name: 'tags' }, { name: 'size', agg: 'sum' }], group_by: ['tags'], order_by: [{ name: 'size_sum' }] },
+      { select: [{ name: 'size' }], only_headers: true },
+    ];
+    for (const body of requests) {
+      expect([body, ...fits('requestBody/content/application~1json/schema', body)]).toEqual([body, true, 'No errors']);
+      const res = await as(key, 'POST', '/api/v1/entities/tagged/aggregate', body);
+      expect([body, res.status, ...fits('responses/200/content/application~1json/schema', res.body)]).toEqual([body, 200, true, 'No errors']);
+    }
   });
 
   it('builds the query URL with its cost and whether it is affordable, for free', async () => {

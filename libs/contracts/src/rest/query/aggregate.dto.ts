@@ -29,7 +29,12 @@ export class SelectDto {
 export class WhereDto {
   @ApiProperty() @IsString() name!: string;
   @ApiProperty({ enum: OPERATORS }) @IsIn(OPERATORS) op!: Operator;
-  @ApiProperty({ description: 'a value of the field\'s type; a list for `in`' }) @IsDefined() value!: unknown;
+  @ApiProperty({
+    description: 'a value of the field\'s type (a day or an ISO 8601 time as a string); a list of them for `in`',
+    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } }],
+  })
+  @IsDefined()
+  value!: unknown;
 }
 
 export class OrderByDto {
@@ -69,7 +74,7 @@ export class AggregateDto {
   @Type(() => OrderByDto)
   order_by?: OrderByDto[];
 
-  @ApiProperty({ required: false, maximum: AGGREGATE_MAX_ROWS })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: AGGREGATE_MAX_ROWS })
   @IsOptional()
   @IsInt()
   @Min(1)
