@@ -400,7 +400,7 @@ describe('query through the gateway (e2e)', () => {
     ]);
     const requests = [
       { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'title', op: '=', value: 'Listed' }] },
-      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'size', op: 'in', value: [2, 3] }], limit: 10 },
+      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'size', op: 'in', value: [2, 3] }, { name: 'tags', op: '!=', value: null }], limit: 10 },
       { select: [{ name: 'tags' }, { name: 'size', agg: 'sum' }], group_by: ['tags'], order_by: [{ name: 'size_sum' }] },
       { select: [{ name: 'size' }], only_headers: true },
     ];

@@ -98,7 +98,8 @@ export function aggregateSql(
   for (const w of dto.where ?? []) {
     const { type: fieldType, sql } = source(w.name);
     const cast = CAST[fieldType];
-    if (w.op === 'contains') where.push(`strpos(${sql}, ${bind(w.value, 'text')}) > 0`);
+    if (w.value === null) where.push(`${sql} IS ${w.op === '=' ? '' : 'NOT '}NULL`);
+    else if (w.op === 'contains') where.push(`strpos(${sql}, ${bind(w.value, 'text')}) > 0`);
     else if (w.op === 'in') where.push(`${sql} = ANY(${bind(w.value, `${cast}[]`)})`);
     else where.push(`${sql} ${w.op === '!=' ? 'IS DISTINCT FROM' : w.op} ${bind(w.value, cast)}`);
   }

@@ -108,6 +108,26 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect(groups.body.rows).toEqual([[null, 2], [{ dark: true }, 1]]);
   });
 
+  it('finds the records without a value with = null, and those with one with != null, for a field of any type', async () => {
+    const ask = (where: unknown[]) =>
+      app.call('POST', '/api/v1/entities/profiles/aggregate', { principal: org, body: { select: [{ name: 'id', agg: 'count' }], where } });
+    const counts = [];
+    for (const where of [
+      [{ name: 'nick', op: '=', value: null }],
+      [{ name: 'nick', op: '!=', value: null }],
+      [{ name: 'prefs', op: '=', value: null }],
+      [{ name: 'prefs', op: '!=', value: null }, { name: 'nick', op: '=', value: 'x' }],
+    ]) {
+      const res = await ask(where);
+      counts.push([res.status, res.body.rows]);
+    }
+    expect(counts).toEqual([[200, [[2]]], [200, [[1]]], [200, [[2]]], [200, [[1]]]]);
+    const ordered = await ask([{ name: 'nick', op: '>', value: null }]);
+    expect([ordered.status, ordered.body.errors]).toEqual([400, [{ field: 'where.0.value', message: 'null goes only with = and !=' }]]);
+    const missing = await ask([{ name: 'nick', op: '=' }]);
+    expect([missing.status, missing.body.errors]).toEqual([400, [{ field: 'where.0.value', message: 'value is required' }]]);
+  });
+
   it('answers only the columns with only_headers', async () => {
     const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });

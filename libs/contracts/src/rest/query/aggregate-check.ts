@@ -69,6 +69,11 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
   (dto.where ?? []).forEach((w, i) => {
     const type = types.get(w.name);
     if (!type) return void errors.push({ field: `where.${i}.name`, message: `unknown field ${w.name}` });
+    // null asks whether there is a value at all, for a field of any type.
+    if (w.value === null) {
+      if (w.op !== '=' && w.op !== '!=') errors.push({ field: `where.${i}.value`, message: 'null goes only with = and !=' });
+      return;
+    }
     // PostgreSQL cannot take U+0000 in a text value; no stored value holds it either.
     if ([w.value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
       return void errors.push({ field: `where.${i}.value`, message: NUL_CHARACTER_MESSAGE });

@@ -12,6 +12,7 @@ import {
   IsString,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -30,9 +31,10 @@ export class WhereDto {
   @ApiProperty() @IsString() name!: string;
   @ApiProperty({ enum: OPERATORS }) @IsIn(OPERATORS) op!: Operator;
   @ApiProperty({
-    description: 'a value of the field\'s type (a day or an ISO 8601 time as a string); a list of them for `in`',
-    oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } }],
+    description: 'a value of the field\'s type (a day or an ISO 8601 time as a string); a list of them for `in`; null with `=` (no value) or `!=` (any value)',
+    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } }],
   })
+  @ValidateIf((where: WhereDto) => where.value !== null)
   @IsDefined()
   value!: unknown;
 }
