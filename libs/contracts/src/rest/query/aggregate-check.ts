@@ -47,6 +47,10 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
 
   const anyAgg = dto.select.some((s) => s.agg);
   const columns: TypedField[] = [];
+  const add = (column: TypedField, i: number) => {
+    if (columns.some((c) => c.name === column.name)) errors.push({ field: `select.${i}`, message: `${column.name} is selected twice` });
+    else columns.push(column);
+  };
   dto.select.forEach((s, i) => {
     const type = types.get(s.name);
     if (!type) return void errors.push({ field: `select.${i}.name`, message: `unknown field ${s.name}` });
@@ -54,7 +58,7 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
       if ((anyAgg || groupBy.length) && !groupBy.includes(s.name)) {
         return void errors.push({ field: `select.${i}.name`, message: `${s.name} must be aggregated or listed in group_by` });
       }
-      return void columns.push({ name: s.name, type });
+      return add({ name: s.name, type }, i);
     }
     const name = `${s.name}_${s.agg}`;
     if ((s.agg === 'sum' || s.agg === 'avg') && type !== 'number') {
@@ -63,7 +67,7 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
     if ((s.agg === 'min' || s.agg === 'max') && !COMPARABLE.has(type)) {
       return void errors.push({ field: `select.${i}.agg`, message: `${s.agg} needs a comparable field` });
     }
-    columns.push({ name, type: s.agg === 'min' || s.agg === 'max' ? type : 'number' });
+    add({ name, type: s.agg === 'min' || s.agg === 'max' ? type : 'number' }, i);
   });
 
   (dto.where ?? []).forEach((w, i) => {

@@ -47,6 +47,15 @@ describe('checkAggregate (unit)', () => {
     ]);
   });
 
+  it('refuses two output columns of one name, which order_by and a reader of rows could not tell apart', () => {
+    const fields: TypedField[] = [...FIELDS, { name: 'amount_sum', type: 'number' }];
+    expect(checkAggregate(fields, { select: [{ name: 'amount', agg: 'sum' }, { name: 'amount', agg: 'sum' }] } as AggregateDto).errors).toEqual([
+      { field: 'select.1', message: 'amount_sum is selected twice' },
+    ]);
+    const alias = { select: [{ name: 'amount_sum' }, { name: 'amount', agg: 'sum' }], group_by: ['amount_sum'], order_by: [{ name: 'amount_sum' }] } as AggregateDto;
+    expect(checkAggregate(fields, alias).errors).toEqual([{ field: 'select.1', message: 'amount_sum is selected twice' }]);
+  });
+
   it('refuses a where value holding U+0000, which PostgreSQL cannot take', () => {
     const nul = 'F\u0000';
     const { errors } = check({ select: [{ name: 'id', agg: 'count' }], where: [{ name: 'status', op: '=', value: nul }, { name: 'status', op: 'in', value: ['FR', nul] }, { name: 'status', op: 'contains', value: nul }] });
