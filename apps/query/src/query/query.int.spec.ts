@@ -80,9 +80,15 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(csv.text.trim().split('\r\n')).toEqual(['id', 'n1']);
     const graphql = await app.call('POST', '/api/v1/graphql', { principal: newYork, body: { query: '{ notes(from: "2026-01-02", to: "2026-01-02") { id } }' } });
     expect([graphql.status, graphql.body.data]).toEqual([200, { notes: [{ id: 'n3' }, { id: 'n2' }] }]);
-    for (const principal of [newYork, tokyo]) {
-      const all = await get('/api/v1/query?entities=notes&from=0001-01-01&to=9999-12-31', principal);
-      expect([all.status, ids(all.body.data.notes)]).toEqual([200, ['n4', 'n3', 'n2', 'n1']]);
+  });
+
+  it('keeps the first and last days of the calendar open-ended in any time zone', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'eras', fields: [] } });
+    const rows = [{ id: 'first', createdAt: '0001-01-01T00:00:00Z' }, { id: 'last', createdAt: '9999-12-31T23:59:59Z' }];
+    await app.call('POST', '/api/v1/entities/eras/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    for (const timezone of ['America/New_York', 'Asia/Tokyo']) {
+      const all = await get('/api/v1/query?entities=eras&from=0001-01-01&to=9999-12-31', principalOf('inst_q', { timezone }));
+      expect([timezone, all.status, ids(all.body.data.eras)]).toEqual([timezone, 200, ['last', 'first']]);
     }
   });
 

@@ -7,6 +7,8 @@ import type { QueryPlan } from './query-plan';
 const SORT_COLUMN = { created: 'records.created_at', updated: 'records.updated_at', alpha: 'lower(records.title)' } as const;
 
 const RECORD_ALIAS = '"Record"';
+const FIRST_DAY = '0001-01-01';
+const LAST_DAY = '9999-12-31';
 
 /**
  * The statement reading one entity's records for a plan. Everything the client sent is a bound
@@ -22,16 +24,16 @@ export function recordsSql(
   const values: unknown[] = [target.instanceId, target.entity];
   const where = ['records.instance_id = $1', 'records.entity = $2'];
   // Days are the instance's, as its credit pool's are: a day starts at midnight in its time zone.
-  // The next day's midnight is counted by PostgreSQL: after 9999-12-31 comes a year that no ISO
-  // string of four digits writes.
   const midnight = (day: string, plus: 0 | 1) => {
     values.push(day);
     const date = plus ? `($${values.length}::date + 1)` : `$${values.length}::date`;
     values.push(target.timezone ?? 'UTC');
     return `${date}::timestamp AT TIME ZONE $${values.length}::text`;
   };
-  if (plan.from) where.push(`records.created_at >= ${midnight(plan.from, 0)}`);
-  if (plan.to) where.push(`records.created_at < ${midnight(plan.to, 1)}`);
+  // The calendar's first and last days are open ends in any zone: a record at 00:30 UTC on
+  // 0001-01-01 falls on the day before in New York, a day no one can name.
+  if (plan.from && plan.from !== FIRST_DAY) where.push(`records.created_at >= ${midnight(plan.from, 0)}`);
+  if (plan.to && plan.to !== LAST_DAY) where.push(`records.created_at < ${midnight(plan.to, 1)}`);
   if (plan.mine) {
     values.push([target.userId ?? '']);
     where.push(`records.responsible_users @> $${values.length}::text[]`);
