@@ -71,7 +71,7 @@ describe('ApiValidationPipe', () => {
     expect(await errorsFor({ name: null })).toEqual([{ field: 'name', message: 'name is required' }]);
   });
 
-  it('says a list is expected where a query body has an object or a word instead, not that it is too long', async () => {
+  it('says a list or a number is expected where a query body has something else, not that it is too long or too large', async () => {
     const pipe = new ApiValidationPipe();
     const errorsFor = async (metatype: Function, body: unknown) =>
       ((await pipe.transform(body, { type: 'body', metatype: metatype as never }).catch((e: unknown) => e)) as ApiException).options.errors;
@@ -81,6 +81,8 @@ describe('ApiValidationPipe', () => {
     for (const name of ['group_by', 'where', 'order_by']) {
       expect(await errorsFor(AggregateDto, { select, [name]: 'status' })).toEqual([{ field: name, message: `${name} must be an array` }]);
     }
+    expect(await errorsFor(AggregateDto, { select, limit: [5] })).toEqual([{ field: 'limit', message: 'limit must be an integer number' }]);
+    expect(await errorsFor(AggregateDto, { select, limit: '5' })).toEqual([{ field: 'limit', message: 'limit must be an integer number' }]);
     expect(await errorsFor(DefineEntityTypeDto, { name: 'things', fields: { name: 'status', type: 'string' } })).toEqual([
       { field: 'fields', message: 'fields must be an array' },
     ]);

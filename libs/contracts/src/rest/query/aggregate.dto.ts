@@ -78,9 +78,9 @@ export class AggregateDto {
 
   @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: AGGREGATE_MAX_ROWS })
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(AGGREGATE_MAX_ROWS)
+  @IsInt() // checked first: a list or a word is no number, not a large one
   limit?: number;
 
   @ApiProperty({ required: false, default: false })
