@@ -128,6 +128,19 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect([missing.status, missing.body.errors]).toEqual([400, [{ field: 'where.0.value', message: 'value is required' }]]);
   });
 
+  it('answers groups in the order of their group_by fields unless order_by says otherwise, so a limit keeps the first ones', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'readings', fields: [{ name: 'sensor', type: 'number' }, { name: 'site', type: 'string' }] } });
+    // Sensors written in a scrambled order, two readings each, at two sites.
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, sensor: (i * 7919) % 500, site: i % 2 ? 'north' : 'south' }));
+    await app.call('POST', '/api/v1/entities/readings/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const ask = (body: object) => app.call('POST', '/api/v1/entities/readings/aggregate', { principal: org, body: { select: [{ name: 'sensor' }, { name: 'id', agg: 'count' }], group_by: ['sensor'], ...body } });
+    const first = await ask({ limit: 4 });
+    expect([first.status, first.body.rows, first.body.capped]).toEqual([200, [[0, 2], [1, 2], [2, 2], [3, 2]], true]);
+    // Ties of order_by are broken by the groups too.
+    const byCount = await ask({ order_by: [{ name: 'id_count', direction: 'desc' }], limit: 3 });
+    expect(byCount.body.rows).toEqual([[0, 2], [1, 2], [2, 2]]);
+  });
+
   it('answers only the columns with only_headers', async () => {
     const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });
