@@ -23,11 +23,7 @@ interface KeyMatch {
   expires_at: Date | null;
   owner_status: string | null;
   owner_roles: ModuleRoles | null;
-  timezone: string | null;
 }
-
-/** The instance's time zone, for the services that count its days (a query's `from` and `to`). */
-const withTimezone = (principal: Principal, timezone: string | null): Principal => (timezone ? { ...principal, timezone } : principal);
 
 /** Answers the gateway's credential checks and console logins. */
 @Injectable()
@@ -42,7 +38,14 @@ export class CredentialsService {
     const kind = parseCredential(credential);
     if (!kind) return undefined;
     const hash = this.hashing.credential(credential);
-    return kind === 'session' ? this.verifySession(hash) : this.verifyKey(hash);
+    const verified = kind === 'session' ? await this.verifySession(hash) : await this.verifyKey(hash);
+    return verified && this.withTimezone(verified);
+  }
+
+  /** The instance's time zone goes with the principal, for the services that count its days (a query's `from` and `to`). */
+  private async withTimezone(verified: VerifiedCredential): Promise<VerifiedCredential> {
+    const [instance]: { timezone: string }[] = await this.dataSource.query(`SELECT timezone FROM instances WHERE id = $1`, [verified.principal.instanceId]);
+    return instance ? { ...verified, principal: { ...verified.principal, timezone: instance.timezone } } : verified;
   }
 
   async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
@@ -78,25 +81,22 @@ export class CredentialsService {
   }
 
   private async verifySession(hash: Buffer): Promise<VerifiedCredential | undefined> {
-    const [row]: { user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date; timezone: string | null }[] = await this.dataSource.query(
-      `SELECT s.user_id, s.instance_id, u.roles, s.expires_at, i.timezone FROM sessions s JOIN users u ON u.id = s.user_id
-         LEFT JOIN instances i ON i.id = s.instance_id
+    const [row]: { user_id: string; instance_id: string; roles: ModuleRoles; expires_at: Date }[] = await this.dataSource.query(
+      `SELECT s.user_id, s.instance_id, u.roles, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.hash = $1 AND s.expires_at > now() AND u.status = 'active'`,
       [hash],
     );
     if (!row) return undefined;
     return {
-      principal: withTimezone({ instanceId: row.instance_id, kind: 'session', userId: row.user_id, roles: row.roles, scopes: sessionScopes(row.roles) }, row.timezone),
+      principal: { instanceId: row.instance_id, kind: 'session', userId: row.user_id, roles: row.roles, scopes: sessionScopes(row.roles) },
       expiresAt: row.expires_at.toISOString(),
     };
   }
 
   private async verifyKey(hash: Buffer): Promise<VerifiedCredential | undefined> {
     const [key]: KeyMatch[] = await this.dataSource.query(
-      `SELECT k.id, k.instance_id, k.kind, k.scopes, k.entities, k.owner_id, k.expires_at, o.status AS owner_status, o.roles AS owner_roles,
-              i.timezone
+      `SELECT k.id, k.instance_id, k.kind, k.scopes, k.entities, k.owner_id, k.expires_at, o.status AS owner_status, o.roles AS owner_roles
          FROM key_secrets s JOIN api_keys k ON k.id = s.key_id LEFT JOIN users o ON o.id = k.owner_id
-         LEFT JOIN instances i ON i.id = k.instance_id
         WHERE s.hash = $1 AND k.status = 'active' AND (k.expires_at IS NULL OR k.expires_at > now())`,
       [hash],
     );
@@ -107,6 +107,6 @@ export class CredentialsService {
     const principal: Principal = { instanceId: key.instance_id, kind: key.kind, keyId: key.id, scopes: key.scopes };
     if (key.kind === 'personal') Object.assign(principal, { userId: key.owner_id, roles: key.owner_roles });
     if (key.kind === 'data') principal.entities = key.entities ?? [];
-    return { principal: withTimezone(principal, key.timezone), ...(key.expires_at ? { expiresAt: key.expires_at.toISOString() } : {}) };
+    return { principal, ...(key.expires_at ? { expiresAt: key.expires_at.toISOString() } : {}) };
   }
 }
