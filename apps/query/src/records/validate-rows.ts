@@ -52,10 +52,15 @@ function responsibilitiesOf(value: unknown): RecordRow['responsibilities'] | und
   return out;
 }
 
+/** The first MAX_ERRORS problems, and how many there are in all. */
 class Collector {
   readonly errors: FieldError[] = [];
+  total = 0;
   add(field: string, message: string): void {
-    if (this.errors.length < MAX_ERRORS) this.errors.push({ field, message });
+    if (this.total++ < MAX_ERRORS) this.errors.push({ field, message });
+  }
+  get message(): string {
+    return this.total > this.errors.length ? `Validation failed: ${this.total} problems, the first ${this.errors.length} listed` : 'Validation failed';
   }
 }
 
@@ -75,7 +80,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
     responsibilities: null,
     has: { title: false, responsibilities: false },
   };
-  const before = errors.errors.length;
+  const before = errors.total;
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     const where = `${at}.${name}`;
     switch (name) {
@@ -124,7 +129,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       }
     }
   }
-  if (errors.errors.length > before) return undefined;
+  if (errors.total > before) return undefined;
   if (type.primaryKey === 'id') {
     if (row.id === null && action === 'insert') row.id = randomUUID();
     if (row.id === null) {
@@ -151,7 +156,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
 export function validateOperations(
   type: EntityType,
   operations: OperationInput[],
-): { ok: true; operations: ValidOperation[] } | { ok: false; errors: FieldError[] } {
+): { ok: true; operations: ValidOperation[] } | { ok: false; errors: FieldError[]; message: string } {
   const errors = new Collector();
   const valid: ValidOperation[] = [];
   operations.forEach((op, i) => {
@@ -186,5 +191,5 @@ export function validateOperations(
     });
     valid.push({ action: op.action, rows });
   });
-  return errors.errors.length ? { ok: false, errors: errors.errors } : { ok: true, operations: valid };
+  return errors.total ? { ok: false, errors: errors.errors, message: errors.message } : { ok: true, operations: valid };
 }
