@@ -60,6 +60,8 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect(await one({ name: 'quantity', op: '<=', value: 8 })).toBe(3);
     expect(await one({ name: 'day', op: '>', value: '2026-01-03' })).toBe(2);
     expect(await one({ name: 'country', op: 'in', value: ['FR', 'UK'] })).toBe(3);
+    // A filter built from a selection of nothing matches nothing.
+    expect(await one({ name: 'country', op: 'in', value: [] })).toBe(0);
     expect(await one({ name: 'title', op: 'contains', value: "1'; DROP TABLE records; --" })).toBe(0);
     expect(await one({ name: 'title', op: 'contains', value: 'sale 1' })).toBe(1);
     const stats = await aggregate({

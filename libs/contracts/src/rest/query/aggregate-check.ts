@@ -87,8 +87,9 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
         errors.push({ field: `where.${i}.value`, message: 'contains needs a string field and a string value' });
       }
     } else if (w.op === 'in') {
-      if (!Array.isArray(w.value) || w.value.length === 0 || !w.value.every((v) => valueOk(type, v))) {
-        errors.push({ field: `where.${i}.value`, message: `in needs a non-empty list of ${type} values` });
+      // An empty list is a selection of nothing, and matches no record.
+      if (type === 'json' || !Array.isArray(w.value) || !w.value.every((v) => valueOk(type, v))) {
+        errors.push({ field: `where.${i}.value`, message: `in needs a list of ${type} values` });
       }
     } else if (!valueOk(type, w.value) || (type === 'boolean' && w.op !== '=' && w.op !== '!=')) {
       errors.push({ field: `where.${i}.value`, message: `must be a ${type} value usable with ${w.op}` });

@@ -29,7 +29,7 @@ describe('checkAggregate (unit)', () => {
         { name: 'amount', op: '>', value: '12' },
         { name: 'due', op: '=', value: '2026-02-30' },
         { name: 'amount', op: 'contains', value: '1' },
-        { name: 'status', op: 'in', value: [] },
+        { name: 'status', op: 'in', value: 'open' },
       ],
       order_by: [{ name: 'amount_sum' }],
     });
@@ -42,7 +42,7 @@ describe('checkAggregate (unit)', () => {
       { field: 'where.0.value', message: 'must be a number value usable with >' },
       { field: 'where.1.value', message: 'must be a date value usable with =' },
       { field: 'where.2.value', message: 'contains needs a string field and a string value' },
-      { field: 'where.3.value', message: 'in needs a non-empty list of string values' },
+      { field: 'where.3.value', message: 'in needs a list of string values' },
       { field: 'order_by.0.name', message: 'amount_sum is not a selected column' },
     ]);
   });
