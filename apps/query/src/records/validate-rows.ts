@@ -33,10 +33,19 @@ function typed(field: EntityField, value: unknown): { value: unknown } | { error
   }
 }
 
+const MAX_KEY_LENGTH = 512;
+
 function keyOf(value: unknown): string | undefined {
-  if (typeof value === 'string' && value.length > 0 && value.length <= 512) return value;
+  if (typeof value === 'string' && value.length > 0 && value.length <= MAX_KEY_LENGTH) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** Why a string that is given is no key: a client that sent one should not hear it is missing. */
+function stringKeyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value.length === 0) return 'must not be empty';
+  return value.length > MAX_KEY_LENGTH ? `must be at most ${MAX_KEY_LENGTH} characters` : undefined;
 }
 
 function responsibilitiesOf(value: unknown): RecordRow['responsibilities'] | undefined {
@@ -87,7 +96,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       case 'id': {
         const id = keyOf(value);
         if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
-        else if (id === undefined) errors.add(where, 'must be a non-empty string or a number');
+        else if (id === undefined) errors.add(where, stringKeyProblem(value) ?? 'must be a non-empty string or a number');
         else row.id = id;
         break;
       }
@@ -140,7 +149,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
   } else {
     const pk = keyOf(row.fields[type.primaryKey]);
     if (pk === undefined) {
-      errors.add(`${at}.${type.primaryKey}`, `the primary key ${type.primaryKey} is required`);
+      errors.add(`${at}.${type.primaryKey}`, stringKeyProblem(row.fields[type.primaryKey]) ?? `the primary key ${type.primaryKey} is required`);
       return undefined;
     }
     row.pk = pk;
@@ -170,7 +179,7 @@ export function validateOperations(
         const value = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)[type.primaryKey] : raw;
         const key = keyOf(value);
         if (holdsNulCharacter(value)) errors.add(`operations.${i}.rows.${j}`, NUL_CHARACTER_MESSAGE);
-        else if (key === undefined) errors.add(`operations.${i}.rows.${j}`, `must be a value of the primary key ${type.primaryKey}`);
+        else if (key === undefined) errors.add(`operations.${i}.rows.${j}`, stringKeyProblem(value) ?? `must be a value of the primary key ${type.primaryKey}`);
         else keys.push(key);
       });
       valid.push({ action: 'delete', keys });

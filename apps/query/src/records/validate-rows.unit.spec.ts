@@ -84,4 +84,20 @@ describe('validateOperations', () => {
     const few = validateOperations(type, [{ action: 'insert', rows: rows.slice(0, 3) }]);
     expect(!few.ok && [few.errors.length, few.message]).toEqual([3, 'Validation failed']);
   });
+
+  it('says a key is too long or empty when it is, rather than that it is missing or not a key', () => {
+    const long = 'k'.repeat(513);
+    const result = validateOperations(type, [
+      { action: 'insert', rows: [{ code: long }, { code: '' }, { code: 'ok', id: long }, { code: 'k'.repeat(512) }] },
+      { action: 'delete', rows: [long, { code: long }] },
+    ]);
+    expect(!result.ok && result.errors).toEqual([
+      { field: 'operations.0.rows.0.code', message: 'must be at most 512 characters' },
+      { field: 'operations.0.rows.1.code', message: 'must not be empty' },
+      { field: 'operations.0.rows.2.id', message: 'must be at most 512 characters' },
+      { field: 'operations.1.rows.0', message: 'must be at most 512 characters' },
+      { field: 'operations.1.rows.1', message: 'must be at most 512 characters' },
+    ]);
+  });
 });
+
