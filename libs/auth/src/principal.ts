@@ -13,6 +13,8 @@ export interface Principal {
   entities?: string[];
   /** Sessions and personal keys: the user's role per module. */
   roles?: Record<string, string>;
+  /** The instance's IANA time zone, in which its days begin and end (a query's `from` and `to`); UTC when absent. */
+  timezone?: string;
   requestId?: string;
 }
 

@@ -106,8 +106,8 @@ export function recordTypeName(entity: string): string {
  */
 export function buildSchema<E extends EntityShape, C>(types: readonly E[], options: { personal: boolean }, read: ReadRecords<E, C>): GraphQLSchema {
   const args: GraphQLFieldConfigArgumentMap = {
-    from: { type: GraphQLString, description: 'only records created on or after this day (YYYY-MM-DD)' },
-    to: { type: GraphQLString, description: 'only records created on or before this day (YYYY-MM-DD)' },
+    from: { type: GraphQLString, description: "only records created on or after this day (YYYY-MM-DD, in the instance's time zone)" },
+    to: { type: GraphQLString, description: "only records created on or before this day (YYYY-MM-DD, in the instance's time zone)" },
     sort: { type: SORT, defaultValue: 'created' },
     order: { type: ORDER, defaultValue: 'desc' },
     limit: { type: GraphQLInt, defaultValue: GRAPHQL_DEFAULT_LIMIT, description: `at most ${GRAPHQL_MAX_LIMIT}` },

@@ -64,15 +64,22 @@ export class AggregateColumnDoc {
 export class AggregateAnswerDoc {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
   @ApiProperty({ type: [AggregateColumnDoc] }) columns!: AggregateColumnDoc[];
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'array',
-    items: { type: 'array', items: { anyOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }] } },
-    description: 'one array per row, values in the order of `columns`',
+    items: {
+      type: 'array',
+      items: {
+        anyOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: {} }, { type: 'object', additionalProperties: true }],
+      },
+    },
+    description: 'one array per row, values in the order of `columns` (a `json` column\'s as stored); absent with `only_headers`',
     example: [['open', 750]],
   })
-  rows!: unknown[][];
-  @ApiProperty({ description: 'true when more rows matched than `rows` holds: cut by `limit`, or by the 20,000-row cap when there is none' })
-  capped!: boolean;
+  rows?: unknown[][];
+  @ApiPropertyOptional({
+    description: 'true when more rows matched than `rows` holds: cut by `limit`, or by the 20,000-row cap when there is none; absent with `only_headers`',
+  })
+  capped?: boolean;
 }
 
 class CostDoc {

@@ -12,12 +12,12 @@ const FIELDS = /^[A-Za-z][A-Za-z0-9_]*(,[A-Za-z][A-Za-z0-9_]*)*$/;
 
 /** The parameters of `GET /api/v1/entities/:name[.ext]` (API.md, Query). Anything else is refused. */
 export class EntityQueryParamsDto {
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'only records created on or after this day (UTC)' })
+  @ApiPropertyOptional({ example: '2026-01-01', description: "only records created on or after this day, in the instance's time zone" })
   @IsOptional()
   @IsDay()
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-01-31', description: 'only records created on or before this day (UTC)' })
+  @ApiPropertyOptional({ example: '2026-01-31', description: "only records created on or before this day, in the instance's time zone" })
   @IsOptional()
   @IsDay()
   to?: string;

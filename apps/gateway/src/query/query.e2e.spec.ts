@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
+import Ajv from 'ajv';
 import { api, e2ePlatform, eventually } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
@@ -117,6 +118,19 @@ describe('query through the gateway (e2e)', () => {
     }
     expect((await as(dataKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(200);
     expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('counts the days of from and to in the instance\'s time zone (Europe/Paris here), as its credit pool does', async () => {
+    // 23:30 UTC on the 5th is half past midnight on the 6th in Paris.
+    await defineAndLoad(key, 'late_night', [], [{ id: 'n1', title: 'After midnight in Paris', createdAt: '2026-01-05T23:30:00Z' }]);
+    const days = async (path: string) => {
+      const res = await as(key, 'GET', path);
+      return [path, res.status, res.text.includes('n1')];
+    };
+    expect(await days('/api/v1/query?entities=late_night&from=2026-01-06&to=2026-01-06')).toEqual(['/api/v1/query?entities=late_night&from=2026-01-06&to=2026-01-06', 200, true]);
+    expect(await days('/api/v1/entities/late_night.csv?to=2026-01-05')).toEqual(['/api/v1/entities/late_night.csv?to=2026-01-05', 200, false]);
+    const graphql = await as(key, 'POST', '/graphql', { query: '{ late_night(from: "2026-01-06", to: "2026-01-06") { id } }' });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { late_night: [{ id: 'n1' }] }]);
   });
 
   it('takes the first and last days of the calendar as open-ended bounds, in every format and in GraphQL', async () => {
@@ -372,6 +386,29 @@ describe('query through the gateway (e2e)', () => {
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'status', type: 'string' }, { name: 'priority_sum', type: 'number' }], rows: [['done', 1], ['open', 5]], capped: false });
     expect(res.headers.get('x-credits-cost')).toBe('1');
     expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('describes aggregate requests and answers in the OpenAPI document as they are served', async () => {
+    const doc = (await api('GET', url('/api/docs-json'))).body;
+    const ajv = new Ajv({ strict: false });
+    ajv.addSchema(doc, 'openapi');
+    const operation = '#/paths/~1api~1v1~1entities~1{name}~1aggregate/post';
+    const fits = (pointer: string, value: unknown) => [ajv.validate({ $ref: `openapi${operation}/${pointer}` }, value), ajv.errorsText()];
+    await defineAndLoad(key, 'tagged', [{ name: 'tags', type: 'json' }, { name: 'size', type: 'number' }], [
+      { id: 't1', title: 'Listed', tags: ['a', 'b'], size: 2 },
+      { id: 't2', title: 'Mapped', tags: { a: 1 }, size: 3 },
+    ]);
+    const requests = [
+      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'title', op: '=', value: 'Listed' }] },
+      { select: [{ name: 'id', agg: 'count' }], where: [{ name: 'size', op: 'in', value: [2, 3] }, { name: 'tags', op: '!=', value: null }], limit: 10 },
+      { select: [{ name: 'tags' }, { name: 'size', agg: 'sum' }], group_by: ['tags'], order_by: [{ name: 'size_sum' }] },
+      { select: [{ name: 'size' }], only_headers: true },
+    ];
+    for (const body of requests) {
+      expect([body, ...fits('requestBody/content/application~1json/schema', body)]).toEqual([body, true, 'No errors']);
+      const res = await as(key, 'POST', '/api/v1/entities/tagged/aggregate', body);
+      expect([body, res.status, ...fits('responses/200/content/application~1json/schema', res.body)]).toEqual([body, 200, true, 'No errors']);
+    }
   });
 
   it('builds the query URL with its cost and whether it is affordable, for free', async () => {

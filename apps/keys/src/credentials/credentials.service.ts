@@ -40,7 +40,14 @@ export class CredentialsService {
     const kind = parseCredential(credential);
     if (!kind) return undefined;
     const hash = this.hashing.credential(credential);
-    return kind === 'session' ? this.verifySession(hash) : this.verifyKey(hash);
+    const verified = kind === 'session' ? await this.verifySession(hash) : await this.verifyKey(hash);
+    return verified && this.withTimezone(verified);
+  }
+
+  /** The instance's time zone goes with the principal, for the services that count its days (a query's `from` and `to`). */
+  private async withTimezone(verified: VerifiedCredential): Promise<VerifiedCredential> {
+    const [instance]: { timezone: string }[] = await this.dataSource.query(`SELECT timezone FROM instances WHERE id = $1`, [verified.principal.instanceId]);
+    return instance ? { ...verified, principal: { ...verified.principal, timezone: instance.timezone } } : verified;
   }
 
   async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {

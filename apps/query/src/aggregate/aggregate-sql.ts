@@ -98,13 +98,19 @@ export function aggregateSql(
   for (const w of dto.where ?? []) {
     const { type: fieldType, sql } = source(w.name);
     const cast = CAST[fieldType];
-    if (w.op === 'contains') where.push(`strpos(${sql}, ${bind(w.value, 'text')}) > 0`);
+    if (w.value === null) where.push(`${sql} IS ${w.op === '=' ? '' : 'NOT '}NULL`);
+    else if (w.op === 'contains') where.push(`strpos(${sql}, ${bind(w.value, 'text')}) > 0`);
     else if (w.op === 'in') where.push(`${sql} = ANY(${bind(w.value, `${cast}[]`)})`);
     else where.push(`${sql} ${w.op === '!=' ? 'IS DISTINCT FROM' : w.op} ${bind(w.value, cast)}`);
   }
 
-  const order = (dto.order_by ?? []).map((o) => `${columns.findIndex((c) => c.name === o.name) + 1} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`);
   const groupBy = dto.group_by ?? [];
+  // Groups come in the order of their fields after what order_by asks, so that the rows, and the
+  // ones a limit keeps, are the same on every call (hash aggregation alone yields any order).
+  const order = [
+    ...(dto.order_by ?? []).map((o) => `${columns.findIndex((c) => c.name === o.name) + 1} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`),
+    ...groupBy.map((g) => source(g).sql),
+  ];
   const limit = Math.min(dto.limit ?? AGGREGATE_MAX_ROWS, AGGREGATE_MAX_ROWS);
   let text = `SELECT ${selectSql.join(', ')} FROM records WHERE ${where.join(' AND ')}`;
   if (groupBy.length) text += ` GROUP BY ${groupBy.map((g) => source(g).sql).join(', ')}`;

@@ -127,7 +127,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         const type = await this.catalog.get(task.instance_id, task.entity);
         if (!type) throw ApiException.notFound(`No entity ${task.entity}`);
         const checked = validateOperations(type, task.operations ?? []);
-        if (!checked.ok) throw ApiException.validation(checked.errors);
+        if (!checked.ok) throw ApiException.validation(checked.errors, checked.message);
         const counts = await applyOperations(
           em,
           { instanceId: task.instance_id, entity: task.entity, taskId, requestId: task.request_id ?? undefined },

@@ -39,7 +39,7 @@ export class BatchHttpController {
       throw new ApiException(ErrorCode.PayloadTooLarge, `A batch may carry at most ${this.config.BATCH_MAX_ROWS} rows (got ${rows})`);
     }
     const checked = validateOperations(type, body.operations);
-    if (!checked.ok) throw ApiException.validation(checked.errors);
+    if (!checked.ok) throw ApiException.validation(checked.errors, checked.message);
     const requestId = String(request.id);
 
     if (body.async) {

@@ -113,6 +113,12 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect(await rows('sales')).toEqual(before);
   });
 
+  it('says how many problems a batch has when it lists only the first 50', async () => {
+    const bad = Array.from({ length: 80 }, (_, i) => ({ id: `bad${i}`, quantity: 'many' }));
+    const res = await batch('sales', { operations: [{ action: 'insert', rows: bad }] });
+    expect([res.status, res.body.message, res.body.errors.length]).toEqual([400, 'Validation failed: 80 problems, the first 50 listed', 50]);
+  });
+
   it('answers 413 beyond the row limit and 403 to data keys, writing nothing', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `x${i}` }));
     expect((await batch('sales', { operations: [{ action: 'insert', rows: many }] })).status).toBe(413);

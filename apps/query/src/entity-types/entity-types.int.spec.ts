@@ -53,6 +53,16 @@ describe('entity types (query service, real PostgreSQL and Kafka)', () => {
     expect((await app.call('GET', '/api/v1/entities', { principal: principalOf('inst_elsewhere') })).body.entities).toEqual([]);
   });
 
+  it('keeps field names to 63 characters, so that every format writes a record\'s fields by their whole names', async () => {
+    const longest = `f${'x'.repeat(62)}`;
+    const tooLong = await define({ name: 'wide', fields: [{ name: `${longest}y`, type: 'string' }] });
+    expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'fields.0.name', message: 'name must be at most 63 characters' }]]);
+    expect((await define({ name: 'wide', fields: [{ name: longest, type: 'string' }] })).status).toBe(201);
+    await app.call('POST', '/api/v1/entities/wide/batch', { principal: org, body: { operations: [{ action: 'insert', rows: [{ id: 'w1', [longest]: 'v' }] }] } });
+    const read = await app.call('GET', `/api/v1/entities/wide?display=id,${longest}`, { principal: org });
+    expect(read.body.data.wide).toEqual([{ id: 'w1', [longest]: 'v' }]);
+  });
+
   it('refuses bad names, types, keys and conflicting redefinitions', async () => {
     for (const body of [
       { name: 'Bad-Name', fields: [] },

@@ -92,7 +92,7 @@ export class GraphqlHttpController {
     const parsed = parseQuery(raw, { entity: entity.name, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
     const columns = columnsOf(entity);
-    const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId }, columns, 'json');
+    const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId, timezone: principal.timezone }, columns, 'json');
     const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: parsed.plan.limit, prepared: true });
     return source.first.map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
   }

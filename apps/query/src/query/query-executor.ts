@@ -77,7 +77,7 @@ export class QueryExecutor {
           : new JsonWriter();
     const open = (read: EntityRead) =>
       this.reader.open(
-        recordsSql(plan, { instanceId: principal.instanceId, entity: read.name, userId: principal.userId }, read.columns, writer.rowsAs),
+        recordsSql(plan, { instanceId: principal.instanceId, entity: read.name, userId: principal.userId, timezone: principal.timezone }, read.columns, writer.rowsAs),
         { timeoutMs: plan.timeoutMs, expectedRows: plan.limit, prepared: true },
       );
     if (!isStreamed(plan.limit)) {

@@ -69,6 +69,29 @@ describe('queries (query service, real PostgreSQL)', () => {
     expect(ids((await get('/api/v1/query?entities=notes&to=2026-01-01')).body.data.notes)).toEqual(['n1']);
   });
 
+  it('counts the days of from and to in the instance\'s time zone, in every format and in GraphQL', async () => {
+    // n2 (23:59:59 UTC) and n3 (00:00 UTC the next day) fall on one day in New York and in Tokyo.
+    const newYork = principalOf('inst_q', { timezone: 'America/New_York' });
+    const tokyo = principalOf('inst_q', { timezone: 'Asia/Tokyo' });
+    expect(ids((await get('/api/v1/query?entities=notes&from=2026-01-02&to=2026-01-02', newYork)).body.data.notes)).toEqual(['n3', 'n2']);
+    expect(ids((await get('/api/v1/query?entities=notes&from=2026-01-03&to=2026-01-03', tokyo)).body.data.notes)).toEqual(['n3', 'n2']);
+    expect(ids((await get('/api/v1/query?entities=notes&from=2026-01-02&to=2026-01-02')).body.data.notes)).toEqual(['n2']);
+    const csv = await get('/api/v1/entities/notes.csv?to=2026-01-01&display=id', tokyo);
+    expect(csv.text.trim().split('\r\n')).toEqual(['id', 'n1']);
+    const graphql = await app.call('POST', '/api/v1/graphql', { principal: newYork, body: { query: '{ notes(from: "2026-01-02", to: "2026-01-02") { id } }' } });
+    expect([graphql.status, graphql.body.data]).toEqual([200, { notes: [{ id: 'n3' }, { id: 'n2' }] }]);
+  });
+
+  it('keeps the first and last days of the calendar open-ended in any time zone', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'eras', fields: [] } });
+    const rows = [{ id: 'first', createdAt: '0001-01-01T00:00:00Z' }, { id: 'last', createdAt: '9999-12-31T23:59:59Z' }];
+    await app.call('POST', '/api/v1/entities/eras/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    for (const timezone of ['America/New_York', 'Asia/Tokyo']) {
+      const all = await get('/api/v1/query?entities=eras&from=0001-01-01&to=9999-12-31', principalOf('inst_q', { timezone }));
+      expect([timezone, all.status, ids(all.body.data.eras)]).toEqual([timezone, 200, ['last', 'first']]);
+    }
+  });
+
   it('takes the first and last days of the calendar as open-ended bounds', async () => {
     for (const period of ['to=9999-12-31', 'from=0001-01-01', 'from=0001-01-01&to=9999-12-31']) {
       const res = await get(`/api/v1/query?entities=notes&${period}`);

@@ -7,6 +7,8 @@ import type { QueryPlan } from './query-plan';
 const SORT_COLUMN = { created: 'records.created_at', updated: 'records.updated_at', alpha: 'lower(records.title)' } as const;
 
 const RECORD_ALIAS = '"Record"';
+const FIRST_DAY = '0001-01-01';
+const LAST_DAY = '9999-12-31';
 
 /**
  * The statement reading one entity's records for a plan. Everything the client sent is a bound
@@ -15,22 +17,23 @@ const RECORD_ALIAS = '"Record"';
  */
 export function recordsSql(
   plan: QueryPlan,
-  target: { instanceId: string; entity: string; userId?: string },
+  target: { instanceId: string; entity: string; userId?: string; timezone?: string },
   columns: OutputColumn[],
   as: 'json' | 'text',
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [target.instanceId, target.entity];
   const where = ['records.instance_id = $1', 'records.entity = $2'];
-  if (plan.from) {
-    values.push(`${plan.from}T00:00:00.000Z`);
-    where.push(`records.created_at >= $${values.length}::timestamptz`);
-  }
-  if (plan.to) {
-    // The next day's midnight in UTC, counted by PostgreSQL: after 9999-12-31 comes a year that
-    // no ISO string of four digits writes.
-    values.push(plan.to);
-    where.push(`records.created_at < ($${values.length}::date + 1)::timestamp AT TIME ZONE 'UTC'`);
-  }
+  // Days are the instance's, as its credit pool's are: a day starts at midnight in its time zone.
+  const midnight = (day: string, plus: 0 | 1) => {
+    values.push(day);
+    const date = plus ? `($${values.length}::date + 1)` : `$${values.length}::date`;
+    values.push(target.timezone ?? 'UTC');
+    return `${date}::timestamp AT TIME ZONE $${values.length}::text`;
+  };
+  // The calendar's first and last days are open ends in any zone: a record at 00:30 UTC on
+  // 0001-01-01 falls on the day before in New York, a day no one can name.
+  if (plan.from && plan.from !== FIRST_DAY) where.push(`records.created_at >= ${midnight(plan.from, 0)}`);
+  if (plan.to && plan.to !== LAST_DAY) where.push(`records.created_at < ${midnight(plan.to, 1)}`);
   if (plan.mine) {
     values.push([target.userId ?? '']);
     where.push(`records.responsible_users @> $${values.length}::text[]`);

@@ -33,10 +33,19 @@ function typed(field: EntityField, value: unknown): { value: unknown } | { error
   }
 }
 
+const MAX_KEY_LENGTH = 512;
+
 function keyOf(value: unknown): string | undefined {
-  if (typeof value === 'string' && value.length > 0 && value.length <= 512) return value;
+  if (typeof value === 'string' && value.length > 0 && value.length <= MAX_KEY_LENGTH) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** Why a string that is given is no key: a client that sent one should not hear it is missing. */
+function stringKeyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (value.length === 0) return 'must not be empty';
+  return value.length > MAX_KEY_LENGTH ? `must be at most ${MAX_KEY_LENGTH} characters` : undefined;
 }
 
 function responsibilitiesOf(value: unknown): RecordRow['responsibilities'] | undefined {
@@ -52,10 +61,15 @@ function responsibilitiesOf(value: unknown): RecordRow['responsibilities'] | und
   return out;
 }
 
+/** The first MAX_ERRORS problems, and how many there are in all. */
 class Collector {
   readonly errors: FieldError[] = [];
+  total = 0;
   add(field: string, message: string): void {
-    if (this.errors.length < MAX_ERRORS) this.errors.push({ field, message });
+    if (this.total++ < MAX_ERRORS) this.errors.push({ field, message });
+  }
+  get message(): string {
+    return this.total > this.errors.length ? `Validation failed: ${this.total} problems, the first ${this.errors.length} listed` : 'Validation failed';
   }
 }
 
@@ -75,14 +89,14 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
     responsibilities: null,
     has: { title: false, responsibilities: false },
   };
-  const before = errors.errors.length;
+  const before = errors.total;
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     const where = `${at}.${name}`;
     switch (name) {
       case 'id': {
         const id = keyOf(value);
         if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
-        else if (id === undefined) errors.add(where, 'must be a non-empty string or a number');
+        else if (id === undefined) errors.add(where, stringKeyProblem(value) ?? 'must be a non-empty string or a number');
         else row.id = id;
         break;
       }
@@ -124,7 +138,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       }
     }
   }
-  if (errors.errors.length > before) return undefined;
+  if (errors.total > before) return undefined;
   if (type.primaryKey === 'id') {
     if (row.id === null && action === 'insert') row.id = randomUUID();
     if (row.id === null) {
@@ -135,7 +149,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
   } else {
     const pk = keyOf(row.fields[type.primaryKey]);
     if (pk === undefined) {
-      errors.add(`${at}.${type.primaryKey}`, `the primary key ${type.primaryKey} is required`);
+      errors.add(`${at}.${type.primaryKey}`, stringKeyProblem(row.fields[type.primaryKey]) ?? `the primary key ${type.primaryKey} is required`);
       return undefined;
     }
     row.pk = pk;
@@ -151,7 +165,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
 export function validateOperations(
   type: EntityType,
   operations: OperationInput[],
-): { ok: true; operations: ValidOperation[] } | { ok: false; errors: FieldError[] } {
+): { ok: true; operations: ValidOperation[] } | { ok: false; errors: FieldError[]; message: string } {
   const errors = new Collector();
   const valid: ValidOperation[] = [];
   operations.forEach((op, i) => {
@@ -165,7 +179,7 @@ export function validateOperations(
         const value = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)[type.primaryKey] : raw;
         const key = keyOf(value);
         if (holdsNulCharacter(value)) errors.add(`operations.${i}.rows.${j}`, NUL_CHARACTER_MESSAGE);
-        else if (key === undefined) errors.add(`operations.${i}.rows.${j}`, `must be a value of the primary key ${type.primaryKey}`);
+        else if (key === undefined) errors.add(`operations.${i}.rows.${j}`, stringKeyProblem(value) ?? `must be a value of the primary key ${type.primaryKey}`);
         else keys.push(key);
       });
       valid.push({ action: 'delete', keys });
@@ -186,5 +200,5 @@ export function validateOperations(
     });
     valid.push({ action: op.action, rows });
   });
-  return errors.errors.length ? { ok: false, errors: errors.errors } : { ok: true, operations: valid };
+  return errors.total ? { ok: false, errors: errors.errors, message: errors.message } : { ok: true, operations: valid };
 }

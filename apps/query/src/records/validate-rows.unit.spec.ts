@@ -72,4 +72,32 @@ describe('validateOperations', () => {
     const result = validateOperations(type, [{ action: 'insert', rows: [...rows, { code: 'ok', at: '2026-01-01T23:59:59.999Z' }] }]);
     expect(!result.ok && result.errors.map((e) => e.field)).toEqual(['operations.0.rows.0.at', 'operations.0.rows.1.at', 'operations.0.rows.2.at']);
   });
+
+  it('lists the first 50 problems and says how many there are in all, so a client knows the list is cut', () => {
+    const rows = Array.from({ length: 70 }, (_, i) => ({ code: `c${i}`, qty: 'many' }));
+    const cut = validateOperations(type, [{ action: 'insert', rows }]);
+    expect(!cut.ok && [cut.errors.length, cut.errors[49].field, cut.message]).toEqual([
+      50,
+      'operations.0.rows.49.qty',
+      'Validation failed: 70 problems, the first 50 listed',
+    ]);
+    const few = validateOperations(type, [{ action: 'insert', rows: rows.slice(0, 3) }]);
+    expect(!few.ok && [few.errors.length, few.message]).toEqual([3, 'Validation failed']);
+  });
+
+  it('says a key is too long or empty when it is, rather than that it is missing or not a key', () => {
+    const long = 'k'.repeat(513);
+    const result = validateOperations(type, [
+      { action: 'insert', rows: [{ code: long }, { code: '' }, { code: 'ok', id: long }, { code: 'k'.repeat(512) }] },
+      { action: 'delete', rows: [long, { code: long }] },
+    ]);
+    expect(!result.ok && result.errors).toEqual([
+      { field: 'operations.0.rows.0.code', message: 'must be at most 512 characters' },
+      { field: 'operations.0.rows.1.code', message: 'must not be empty' },
+      { field: 'operations.0.rows.2.id', message: 'must be at most 512 characters' },
+      { field: 'operations.1.rows.0', message: 'must be at most 512 characters' },
+      { field: 'operations.1.rows.1', message: 'must be at most 512 characters' },
+    ]);
+  });
 });
+

@@ -1,5 +1,5 @@
 import { IsIn, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
-import { BatchDto, BatchOperationDto, GraphqlRequestDto } from '@tollgate/contracts';
+import { AggregateDto, BatchDto, BatchOperationDto, DefineEntityTypeDto, GraphqlRequestDto } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
 import { ApiValidationPipe } from './validation.pipe';
 
@@ -69,6 +69,23 @@ describe('ApiValidationPipe', () => {
     // Missing, it breaks them too, but what the client needs to hear is that it is missing.
     expect(await errorsFor({})).toEqual([{ field: 'name', message: 'name is required' }]);
     expect(await errorsFor({ name: null })).toEqual([{ field: 'name', message: 'name is required' }]);
+  });
+
+  it('says a list or a number is expected where a query body has something else, not that it is too long or too large', async () => {
+    const pipe = new ApiValidationPipe();
+    const errorsFor = async (metatype: Function, body: unknown) =>
+      ((await pipe.transform(body, { type: 'body', metatype: metatype as never }).catch((e: unknown) => e)) as ApiException).options.errors;
+    const select = [{ name: 'id', agg: 'count' }];
+    expect(await errorsFor(AggregateDto, { select: { name: 'id' } })).toEqual([{ field: 'select', message: 'select must be an array' }]);
+    expect(await errorsFor(AggregateDto, { select: 'id' })).toEqual([{ field: 'select', message: 'select must be an array' }]);
+    for (const name of ['group_by', 'where', 'order_by']) {
+      expect(await errorsFor(AggregateDto, { select, [name]: 'status' })).toEqual([{ field: name, message: `${name} must be an array` }]);
+    }
+    expect(await errorsFor(AggregateDto, { select, limit: [5] })).toEqual([{ field: 'limit', message: 'limit must be an integer number' }]);
+    expect(await errorsFor(AggregateDto, { select, limit: '5' })).toEqual([{ field: 'limit', message: 'limit must be an integer number' }]);
+    expect(await errorsFor(DefineEntityTypeDto, { name: 'things', fields: { name: 'status', type: 'string' } })).toEqual([
+      { field: 'fields', message: 'fields must be an array' },
+    ]);
   });
 
   it('says the body must be a JSON object when it is a list or a bare value', async () => {

@@ -47,6 +47,10 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
 
   const anyAgg = dto.select.some((s) => s.agg);
   const columns: TypedField[] = [];
+  const add = (column: TypedField, i: number) => {
+    if (columns.some((c) => c.name === column.name)) errors.push({ field: `select.${i}`, message: `${column.name} is selected twice` });
+    else columns.push(column);
+  };
   dto.select.forEach((s, i) => {
     const type = types.get(s.name);
     if (!type) return void errors.push({ field: `select.${i}.name`, message: `unknown field ${s.name}` });
@@ -54,7 +58,7 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
       if ((anyAgg || groupBy.length) && !groupBy.includes(s.name)) {
         return void errors.push({ field: `select.${i}.name`, message: `${s.name} must be aggregated or listed in group_by` });
       }
-      return void columns.push({ name: s.name, type });
+      return add({ name: s.name, type }, i);
     }
     const name = `${s.name}_${s.agg}`;
     if ((s.agg === 'sum' || s.agg === 'avg') && type !== 'number') {
@@ -63,12 +67,17 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
     if ((s.agg === 'min' || s.agg === 'max') && !COMPARABLE.has(type)) {
       return void errors.push({ field: `select.${i}.agg`, message: `${s.agg} needs a comparable field` });
     }
-    columns.push({ name, type: s.agg === 'min' || s.agg === 'max' ? type : 'number' });
+    add({ name, type: s.agg === 'min' || s.agg === 'max' ? type : 'number' }, i);
   });
 
   (dto.where ?? []).forEach((w, i) => {
     const type = types.get(w.name);
     if (!type) return void errors.push({ field: `where.${i}.name`, message: `unknown field ${w.name}` });
+    // null asks whether there is a value at all, for a field of any type.
+    if (w.value === null) {
+      if (w.op !== '=' && w.op !== '!=') errors.push({ field: `where.${i}.value`, message: 'null goes only with = and !=' });
+      return;
+    }
     // PostgreSQL cannot take U+0000 in a text value; no stored value holds it either.
     if ([w.value].flat().some((v) => typeof v === 'string' && v.includes('\u0000'))) {
       return void errors.push({ field: `where.${i}.value`, message: NUL_CHARACTER_MESSAGE });
@@ -78,8 +87,9 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
         errors.push({ field: `where.${i}.value`, message: 'contains needs a string field and a string value' });
       }
     } else if (w.op === 'in') {
-      if (!Array.isArray(w.value) || w.value.length === 0 || !w.value.every((v) => valueOk(type, v))) {
-        errors.push({ field: `where.${i}.value`, message: `in needs a non-empty list of ${type} values` });
+      // An empty list is a selection of nothing, and matches no record.
+      if (type === 'json' || !Array.isArray(w.value) || !w.value.every((v) => valueOk(type, v))) {
+        errors.push({ field: `where.${i}.value`, message: `in needs a list of ${type} values` });
       }
     } else if (!valueOk(type, w.value) || (type === 'boolean' && w.op !== '=' && w.op !== '!=')) {
       errors.push({ field: `where.${i}.value`, message: `must be a ${type} value usable with ${w.op}` });

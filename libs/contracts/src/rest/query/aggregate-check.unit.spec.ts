@@ -29,7 +29,7 @@ describe('checkAggregate (unit)', () => {
         { name: 'amount', op: '>', value: '12' },
         { name: 'due', op: '=', value: '2026-02-30' },
         { name: 'amount', op: 'contains', value: '1' },
-        { name: 'status', op: 'in', value: [] },
+        { name: 'status', op: 'in', value: 'open' },
       ],
       order_by: [{ name: 'amount_sum' }],
     });
@@ -42,9 +42,18 @@ describe('checkAggregate (unit)', () => {
       { field: 'where.0.value', message: 'must be a number value usable with >' },
       { field: 'where.1.value', message: 'must be a date value usable with =' },
       { field: 'where.2.value', message: 'contains needs a string field and a string value' },
-      { field: 'where.3.value', message: 'in needs a non-empty list of string values' },
+      { field: 'where.3.value', message: 'in needs a list of string values' },
       { field: 'order_by.0.name', message: 'amount_sum is not a selected column' },
     ]);
+  });
+
+  it('refuses two output columns of one name, which order_by and a reader of rows could not tell apart', () => {
+    const fields: TypedField[] = [...FIELDS, { name: 'amount_sum', type: 'number' }];
+    expect(checkAggregate(fields, { select: [{ name: 'amount', agg: 'sum' }, { name: 'amount', agg: 'sum' }] } as AggregateDto).errors).toEqual([
+      { field: 'select.1', message: 'amount_sum is selected twice' },
+    ]);
+    const alias = { select: [{ name: 'amount_sum' }, { name: 'amount', agg: 'sum' }], group_by: ['amount_sum'], order_by: [{ name: 'amount_sum' }] } as AggregateDto;
+    expect(checkAggregate(fields, alias).errors).toEqual([{ field: 'select.1', message: 'amount_sum is selected twice' }]);
   });
 
   it('refuses a where value holding U+0000, which PostgreSQL cannot take', () => {

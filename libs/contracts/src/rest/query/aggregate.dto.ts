@@ -12,6 +12,7 @@ import {
   IsString,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -29,7 +30,13 @@ export class SelectDto {
 export class WhereDto {
   @ApiProperty() @IsString() name!: string;
   @ApiProperty({ enum: OPERATORS }) @IsIn(OPERATORS) op!: Operator;
-  @ApiProperty({ description: 'a value of the field\'s type; a list for `in`' }) @IsDefined() value!: unknown;
+  @ApiProperty({
+    description: 'a value of the field\'s type (a day or an ISO 8601 time as a string); a list of them for `in`; null with `=` (no value) or `!=` (any value)',
+    oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }, { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } }],
+  })
+  @ValidateIf((where: WhereDto) => where.value !== null)
+  @IsDefined()
+  value!: unknown;
 }
 
 export class OrderByDto {
@@ -39,41 +46,41 @@ export class OrderByDto {
 
 export class AggregateDto {
   @ApiProperty({ type: [SelectDto] })
-  @IsArray()
   @ArrayMinSize(1, { message: '$property must not be empty' })
   @ArrayMaxSize(50)
+  @IsArray() // checked first (decorators nearest the field register first): a word or an object is no list, not a long one
   @ValidateNested({ each: true, message: 'must be an object {"name","agg"?}' })
   @Type(() => SelectDto)
   select!: SelectDto[];
 
   @ApiProperty({ required: false, type: [String] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
+  @IsArray()
   group_by?: string[];
 
   @ApiProperty({ required: false, type: [WhereDto] })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(50)
+  @IsArray()
   @ValidateNested({ each: true, message: 'must be an object {"name","op","value"}' })
   @Type(() => WhereDto)
   where?: WhereDto[];
 
-  @ApiProperty({ required: false, type: [OrderByDto] })
+  @ApiProperty({ required: false, type: [OrderByDto], description: 'output columns to sort by; the group_by fields follow, ascending, so groups come in a stable order' })
   @IsOptional()
-  @IsArray()
   @ArrayMaxSize(20)
+  @IsArray()
   @ValidateNested({ each: true, message: 'must be an object {"name","direction"?}' })
   @Type(() => OrderByDto)
   order_by?: OrderByDto[];
 
-  @ApiProperty({ required: false, maximum: AGGREGATE_MAX_ROWS })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: AGGREGATE_MAX_ROWS })
   @IsOptional()
-  @IsInt()
   @Min(1)
   @Max(AGGREGATE_MAX_ROWS)
+  @IsInt() // checked first: a list or a word is no number, not a large one
   limit?: number;
 
   @ApiProperty({ required: false, default: false })

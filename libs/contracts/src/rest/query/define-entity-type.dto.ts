@@ -5,10 +5,17 @@ import { FIELD_TYPES, IDENTIFIER, type FieldType } from '../../events/query/enti
 
 const NAME_RULE = { message: '$property must match ^[a-z][a-z0-9_]*$' };
 
+/**
+ * A field's name becomes a column name in the statements that read records, and PostgreSQL cuts
+ * those to 63 bytes: a longer one came back shortened in JSON, as another field's name.
+ */
+export const MAX_FIELD_NAME_LENGTH = 63;
+
 export class EntityFieldDto {
-  @ApiProperty({ example: 'due_date', pattern: IDENTIFIER.source })
+  @ApiProperty({ example: 'due_date', pattern: IDENTIFIER.source, maxLength: MAX_FIELD_NAME_LENGTH })
   @IsString()
   @Matches(IDENTIFIER, NAME_RULE)
+  @MaxLength(MAX_FIELD_NAME_LENGTH, { message: `name must be at most ${MAX_FIELD_NAME_LENGTH} characters` })
   name!: string;
 
   @ApiProperty({ enum: FIELD_TYPES })
@@ -36,8 +43,8 @@ export class DefineEntityTypeDto {
   primaryKey?: string;
 
   @ApiProperty({ type: [EntityFieldDto] })
-  @IsArray()
   @ArrayMaxSize(40)
+  @IsArray() // checked first: an object is no list, not a long one
   @ValidateNested({ each: true, message: 'must be an object {"name","type"}' })
   @Type(() => EntityFieldDto)
   fields!: EntityFieldDto[];
