@@ -138,6 +138,22 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     }
   });
 
+  it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
+    const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    for (const method of ['GET', 'POST'] as const) {
+      const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/json' }, body: '' });
+      expect({ method, status: res.statusCode, answer: await res.body.json() }).toEqual({
+        method,
+        status: 200,
+        answer: expect.objectContaining({ data: { got: [{ body: null, type: 'application/json' }] } }),
+      });
+    }
+    const rotated = await request(`${e2ePlatform().gatewayUrl}/api/v1/flows/${flow.id}/token`, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json' } });
+    expect(rotated.statusCode).toBe(200);
+    expect(((await rotated.body.json()) as { webhookToken: string }).webhookToken).toMatch(/^wh_/);
+  });
+
   it('answers 400 when a connected output produced no record, raw attributes through a response step, and an error step message without a stack', async () => {
     const empty = await defineFlow(t, { name: `Empty ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'rows', from: '$input.body.rows' }] });
     const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });
