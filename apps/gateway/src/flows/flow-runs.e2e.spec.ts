@@ -64,6 +64,44 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect(fields('PollDoc')).toEqual(expect.arrayContaining(Object.keys(polled)));
   });
 
+  it('documents in the API docs the answers and parameters the flow routes really have', async () => {
+    const docs = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body;
+    const operation = (method: string, route: string) => docs.paths[route][method];
+    const statuses = (method: string, route: string) => Object.keys(operation(method, route).responses);
+    const parameters = (method: string, route: string) => operation(method, route).parameters.map((p: { name: string }) => p.name);
+
+    // A name already taken in the app: 409 on create and on replace.
+    const name = `Documented ${randomUUID().slice(0, 6)}`;
+    const flow = await defineFlow(t, { name, allowAnonymous: true, mode: 'async', timeoutMs: 2000, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
+    const other = await defineFlow(t, { name: `${name} 2`, steps: [] });
+    expect((await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name, steps: [] })).status).toBe(409);
+    expect((await call('PUT', `/api/v1/flows/${other.id}`, key(t.orgKey), { app: 'Tests', name, steps: [] })).status).toBe(409);
+    expect(statuses('post', '/api/v1/flows')).toContain('409');
+    expect(statuses('put', '/api/v1/flows/{id}')).toContain('409');
+
+    // The older path, for a name two apps use: 409.
+    await defineFlow(t, { app: 'Elsewhere', name, steps: [] });
+    expect((await api('POST', `${e2ePlatform().gatewayUrl}/api/1/action/${enc(name)}/trigger`, { headers: key(t.orgKey) })).status).toBe(409);
+    for (const method of ['get', 'post']) {
+      expect(statuses(method, '/api/1/action/{flow}/trigger')).toEqual(expect.arrayContaining(['409', '413', '429']));
+      expect(statuses(method, '/api/1/action/{app}/{flow}/trigger')).toEqual(expect.arrayContaining(['413', '429']));
+    }
+
+    // An anonymous caller polls with the instance its poll URL names.
+    const accepted = await api('POST', flow.urls.trigger);
+    expect(accepted.status).toBe(202);
+    const poll = await api('GET', flow.urls.poll.replace('{processId}', accepted.body.processId));
+    expect(poll.status).toBe(200);
+    for (const route of ['/api/1/action/{app}/{flow}/poll/{processId}', '/api/1/action/{flow}/poll/{processId}']) {
+      expect(parameters('get', route)).toEqual(expect.arrayContaining(['instance', 'token']));
+    }
+
+    // A run as GET /api/v1/runs/:processId shows it: every field is described.
+    const shown = await run(t, accepted.body.processId);
+    const runFields = Object.keys(docs.components.schemas.RunDoc.properties);
+    expect(Object.keys(shown.body).filter((field) => !runFields.includes(field))).toEqual([]);
+  });
+
   it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
     const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
     for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiErrors } from '../openapi/api-errors';
 import { ServiceClients } from '../downstream/service-clients';
 import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
 
@@ -25,6 +26,7 @@ export class FlowsAdminHttpController {
   @ApiOperation({ summary: 'Define a flow; answered with its trigger and poll URLs and its webhook token (shown once)' })
   @ApiBody({ type: FlowBodyDoc })
   @ApiCreatedResponse({ type: FlowDoc })
+  @ApiErrors(409)
   create(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Body() body: unknown) {
     return this.call(req, p, 'POST', '/api/v1/flows', body ?? {});
   }
@@ -46,6 +48,7 @@ export class FlowsAdminHttpController {
   @ApiOperation({ summary: 'Replace a flow definition (validated as when created)' })
   @ApiBody({ type: FlowBodyDoc })
   @ApiOkResponse({ type: FlowDoc })
+  @ApiErrors(409)
   replace(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Body() body: unknown) {
     return this.call(req, p, 'PUT', `/api/v1/flows/${id(flowId)}`, body ?? {});
   }
