@@ -136,6 +136,35 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect([twoApps.status, twoApps.body.errors]).toEqual([400, [{ field: 'app', message: 'app must be given once' }]]);
   });
 
+  it('pages through every run of a flow, older ones too, and lists the runs of one status', async () => {
+    const flow = await defineFlow(t, { name: `Paged ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'negative', when: '$input.body.n < 0' }, { type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const started: string[] = [];
+    for (const n of [1, -2, 3, 4, -5]) started.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { n } })).body.processId ?? '');
+    const failedIds = (await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs.filter((r: { status: string }) => r.status === 'failed').map((r: { processId: string }) => r.processId);
+    expect(failedIds).toHaveLength(2);
+
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const res = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=2${before ? `&before=${before}` : ''}`, key(t.orgKey));
+      expect(res.status).toBe(200);
+      seen.push(...res.body.runs.map((r: { processId: string }) => r.processId));
+      before = res.body.next;
+      if (!before) break;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+
+    const failed = await call('GET', `/api/v1/flows/${flow.id}/runs?status=failed`, key(t.orgKey));
+    expect(failed.body.runs.map((r: { processId: string }) => r.processId)).toEqual(failedIds);
+    expect(failed.body.next).toBeUndefined();
+    const bad = await call('GET', `/api/v1/flows/${flow.id}/runs?status=done`, key(t.orgKey));
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'status']);
+    const elsewhere = await defineFlow(t, { name: `Unpaged ${randomUUID().slice(0, 6)}`, steps: [] });
+    const foreign = await call('GET', `/api/v1/flows/${elsewhere.id}/runs?before=${seen[0]}`, key(t.orgKey));
+    expect([foreign.status, foreign.body.errors?.[0]?.field]).toEqual([400, 'before']);
+  });
+
   it('returns the same process for the same Idempotency-Key', async () => {
     const flow = await defineFlow(t, { name: `Idem ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
     const headers = { ...key(t.orgKey), 'idempotency-key': randomUUID() };

@@ -89,6 +89,7 @@ export class FlowListDoc {
 
 export class RunListDoc {
   @ApiProperty({ type: [RunDoc] }) runs!: RunDoc[];
+  @ApiPropertyOptional({ description: 'when older runs are left: `before` for the next page' }) next?: string;
 }
 
 /** A sync run's answer, unless a `response` step chose its own status, headers, type and body. */

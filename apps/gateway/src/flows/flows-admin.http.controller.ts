@@ -68,10 +68,11 @@ export class FlowsAdminHttpController {
   }
 
   @Get('flows/:id/runs')
-  @ApiOperation({ summary: "A flow's runs, most recent first" })
+  @ApiOperation({ summary: "A flow's runs, most recent first, a page at a time (`next` is the following page's `before`)" })
   @ApiOkResponse({ type: RunListDoc })
-  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit }: ListRunsQueryDto) {
-    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${limit}` : ''}`);
+  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit, status, before }: ListRunsQueryDto) {
+    const query = new URLSearchParams({ ...(limit ? { limit: String(limit) } : {}), ...(status ? { status } : {}), ...(before ? { before } : {}) }).toString();
+    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${query ? `?${query}` : ''}`);
   }
 
   @Get('runs/:processId')
