@@ -56,6 +56,21 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(stored.body.steps).toEqual(steps);
   });
 
+  it("publishes a run's events in order, each answering the trigger request and caused by the run's start", async () => {
+    const flow = await defineFlow(t, { name: `Traced ${randomUUID().slice(0, 6)}`, steps: [{ type: 'emit', event: 'order.seen', data: '$input.body' }, { type: 'output', name: 'ok', from: '[1]' }] });
+    const res = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'x-request-id': `req_traced_${randomUUID()}` }, body: { order: 7 } });
+    expect(res.status).toBe(200);
+    const events = await eventually(() => {
+      const found = kafka.messages.map((m) => JSON.parse(m.value)).filter((e) => e.aggregateId === res.body.processId);
+      expect(found.map((e) => e.type)).toEqual(['FlowRunStarted', 'FlowEmitted', 'FlowRunSucceeded']);
+      return found;
+    });
+    const [started, ...later] = events;
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(events.map((e) => e.correlationId)).toEqual(Array(3).fill(res.headers.get('x-request-id')));
+    expect(later.map((e) => e.causationId)).toEqual([started.id, started.id]);
+  });
+
   it('stores flows per app with unique names (spaces allowed) and returns their URLs', async () => {
     const flow = await defineFlow(t, { name: 'My API', steps: [{ type: 'output', name: 'echo', from: '$input.body' }] });
     expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/My%20API\/trigger$/);
