@@ -36,6 +36,15 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await call('GET', '/api/v1/flows', key(t.orgKey))).body.flows).toEqual([]);
   });
 
+  it('refuses an app or flow name that its own trigger URL could not reach (. and .. are path steps to every client)', async () => {
+    for (const [app, name, field] of [['Tests', '..', 'name'], ['Tests', '.', 'name'], ['..', 'Fine', 'app'], ['.', 'Fine', 'app']]) {
+      const res = await call('POST', '/api/v1/flows', key(t.orgKey), { app, name, steps: [] });
+      expect({ app, name, status: res.status, fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ app, name, status: 400, fields: [field] });
+    }
+    const dotted = await defineFlow(t, { name: `v1.2 ...${randomUUID().slice(0, 4)}`, allowAnonymous: true, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    expect((await api('POST', dotted.urls.trigger)).status).toBe(200);
+  });
+
   it('publishes FlowDefined without where its http steps call nor what they send; the definition keeps them', async () => {
     const steps = [
       { type: 'http', method: 'POST', url: '"https://hooks.example.test/T000/B000/s3cr3t"', headers: '{"Authorization": "Bearer sk_live_s3cr3t"}', body: '{"text": "hi"}' },
