@@ -162,6 +162,25 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     }
   });
 
+  it('reads a text body in the charset it names, and one that is not UTF-8 without a word on Content-Length', async () => {
+    const flow = await defineFlow(t, { name: `Charsets ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const latin1 = Buffer.from('Café crème', 'latin1');
+    const cases = [
+      ['text/plain; charset=iso-8859-1', latin1, 'Café crème'],
+      ['application/xml; charset="windows-1252"', Buffer.from('<a>Caf\xe9</a>', 'latin1'), '<a>Café</a>'],
+      ['text/plain', latin1, 'Caf\ufffd cr\ufffdme'],
+      ['text/csv; charset=utf-8', Buffer.from('a;é'), 'a;é'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, seen] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { data?: { got: unknown[] }; message?: string };
+        expect({ method, type, status: res.statusCode, got: answer.data?.got ?? answer.message }).toEqual({ method, type, status: 200, got: [seen] });
+      }
+    }
+  });
+
   it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
     const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
     const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
