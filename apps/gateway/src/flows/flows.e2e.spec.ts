@@ -181,6 +181,24 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     }
   });
 
+  it('refuses a body nested too deeply or holding NUL alike for GET and POST, with 400 and not 500', async () => {
+    const flow = await defineFlow(t, { name: `Deep ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const cases = [
+      ['application/json', `${'['.repeat(5000)}${']'.repeat(5000)}`, 'The body is nested too deeply'],
+      ['application/json', '{"a":"x\\u0000y"}', 'Validation failed'],
+      ['application/x-www-form-urlencoded', 'a=x%00y', 'Validation failed'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, message] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { code: string; message: string };
+        expect({ method, type, status: res.statusCode, code: answer.code, message: answer.message }).toEqual({ method, type, status: 400, code: 'validation_failed', message });
+      }
+    }
+    expect((await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs).toEqual([]);
+  });
+
   it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
     const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
     const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
