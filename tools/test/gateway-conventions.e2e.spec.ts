@@ -222,7 +222,7 @@ describe('gateway conventions (API.md)', () => {
     expect(query.responses['429'].headers['Retry-After']).toBeDefined();
     expect(Object.keys(query.responses['200'].headers)).toEqual(['X-Credits-Cost', 'X-Credits-Remaining', 'X-Request-Id']);
     expect(Object.keys(query.responses['400'].headers)).toEqual(['X-Request-Id']);
-    expect(query.security.map((s: object) => Object.keys(s)[0]).sort()).toEqual(['accessToken', 'apiKey', 'bearer', 'keyParameter']);
+    expect(query.security.map((s: object) => Object.keys(s)[0]).sort()).toEqual(['accessToken', 'apiKey', 'basic', 'bearer', 'keyParameter']);
     expect(components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' });
     // A flow may allow anonymous calls: its trigger and poll routes take a credential, or none.
     for (const [path, method] of [['/api/1/action/{app}/{flow}/trigger', 'post'], ['/api/1/action/{flow}/poll/{processId}', 'get']]) {

@@ -10,8 +10,8 @@ import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
 import { registerBodyParsers } from './errors/body-parsers';
-import { JSON_DEPTH_ERROR, nestsDeeperThan } from './errors/json-depth';
-import { unstorableTextErrors, URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
+import { assertAcceptableBody } from './errors/acceptable-body';
+import { URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { RouteMethods } from './errors/route-methods';
 import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
@@ -72,12 +72,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   registerBodyParsers(app);
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
-    if (typeof request.body === 'object' && request.body !== null) {
-      // First: every later step walks the body recursively.
-      if (nestsDeeperThan(request.body)) throw ApiException.validation([JSON_DEPTH_ERROR], 'The body is nested too deeply');
-      const errors = unstorableTextErrors(request.body);
-      if (errors.length) throw ApiException.validation(errors);
-    }
+    assertAcceptableBody(request.body);
   });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

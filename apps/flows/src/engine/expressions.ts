@@ -92,7 +92,33 @@ export function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
+/**
+ * An expression JSONata could not evaluate: which one and where in it, so that the run's error
+ * can name the step's field (never the expression's text, which may hold credentials).
+ */
+export class ExpressionFailure extends Error {
+  constructor(
+    message: string,
+    readonly expression: string,
+    readonly position?: number,
+    /** The record a per-record expression was evaluated on (0-based). */
+    readonly record?: number,
+  ) {
+    super(message);
+    this.name = 'ExpressionFailure';
+  }
+}
+
+/** JSONata's own errors carry a code such as `T2002` or `D3030`. */
+const isJsonataError = (error: unknown): error is { code: string; message: string; position?: number } =>
+  typeof (error as { code?: unknown })?.code === 'string' && /^[A-Z]\d{4}$/.test((error as { code: string }).code);
+
 /** Evaluates within the run's budget: an aborted run stops its expression, however busy. */
-export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget): Promise<unknown> {
-  return plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
+export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget, record?: number): Promise<unknown> {
+  try {
+    return plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
+  } catch (error) {
+    if (!isJsonataError(error)) throw error;
+    throw new ExpressionFailure(error.message, expression, typeof error.position === 'number' ? error.position : undefined, record);
+  }
 }

@@ -1,8 +1,16 @@
 import { ErrorCode } from '@tollgate/contracts';
-import type { StepType } from '../flows/flow-definition';
+import type { Step, StepType } from '../flows/flow-definition';
 import type { RunResult } from '../flow-runs/run-message';
+import { ExpressionFailure } from './expressions';
 import { evaluateOver, StepFailure, stepLabel, type RunContext } from './run-context';
 import type { StepExecutor } from './step-executor';
+
+/** `expr, record 3: <JSONata's message> (at position 5)`: the field is the step's field holding the expression. */
+function whereItFailed(step: Step, error: ExpressionFailure): string {
+  const field = Object.keys(step).find((name) => step[name] === error.expression);
+  const where = [field, error.record !== undefined ? `record ${error.record + 1}` : undefined].filter(Boolean).join(', ');
+  return `${where ? `${where}: ` : ''}${error.message}${error.position !== undefined ? ` (at position ${error.position})` : ''}`;
+}
 
 /** An output that ran but produced no record: the caller gets 400 (API.md). */
 export class EmptyOutput extends StepFailure {
@@ -34,7 +42,7 @@ export class FlowEngine {
           ctx.log('error', `${stepLabel(step, index)}: ${error.message}`, step.id);
           throw error;
         }
-        const message = `${stepLabel(step, index)} failed: ${(error as Error).message ?? String(error)}`;
+        const message = `${stepLabel(step, index)} failed: ${error instanceof ExpressionFailure ? whereItFailed(step, error) : ((error as Error).message ?? String(error))}`;
         ctx.log('error', message, step.id);
         throw new StepFailure(500, ErrorCode.FlowFailed, message);
       }

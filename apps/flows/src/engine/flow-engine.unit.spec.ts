@@ -60,6 +60,22 @@ describe('running a flow: expressions are bounded by the run', () => {
   });
 });
 
+describe('running a flow: an expression that fails says where', () => {
+  it('names the field, the record and the position in the expression', async () => {
+    const ctx = runOf([{ type: 'map', id: 'shape', from: '[1, 2, "three"]', expr: '$ * 2' }]);
+    await expect(engine.run(ctx)).rejects.toMatchObject({
+      code: 'flow_failed',
+      message: 'step 1 "shape" (map) failed: expr, record 3: The left side of the "*" operator must evaluate to a number (at position 3)',
+    });
+  });
+
+  it('names the field of an expression evaluated once', async () => {
+    const ctx = runOf([{ type: 'debug', expr: '1' }, { type: 'output', name: 'n', from: '[1] ~> $missing()' }]);
+    await expect(engine.run(ctx)).rejects.toMatchObject({ message: expect.stringMatching(/^step 2 \(output\) failed: from: Attempted to invoke a non-function \(at position \d+\)$/) });
+    expect(ctx.messages.at(-1)?.text).toMatch(/^step 2 \(output\) failed: from: /);
+  });
+});
+
 describe('running a flow: the raw answer of a response step', () => {
   const answer = (step: Step, body: unknown = null) => engine.run({ ...runOf([step]), input: { body, headers: {}, contentType: '', url: '' } });
 

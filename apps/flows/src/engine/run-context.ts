@@ -65,4 +65,4 @@ export const evaluateOver = (ctx: RunContext, expression: string): Promise<unkno
 
 /** Evaluates a per-record expression (`$` is the record, `$index` its position), within the run's budget. */
 export const evaluateOn = (ctx: RunContext, expression: string, record: unknown, index: number): Promise<unknown> =>
-  evaluate(expression, record, bindings(ctx, { index }), ctx.budget);
+  evaluate(expression, record, bindings(ctx, { index }), ctx.budget, index);

@@ -147,10 +147,20 @@ export class RunStore {
     return rows[0] && toRecord(rows[0]);
   }
 
-  async listForFlow(instanceId: string, flowId: string, limit: number): Promise<RunRecord[]> {
+  /**
+   * A flow's runs, most recent first (ties by process id, so that pages neither repeat nor skip
+   * one); undefined when `before` is not one of the flow's runs.
+   */
+  async listForFlow(instanceId: string, flowId: string, page: { limit: number; status?: string; before?: string }): Promise<RunRecord[] | undefined> {
+    if (page.before !== undefined) {
+      const cursor = await this.dataSource.query(`SELECT 1 FROM flow_runs WHERE instance_id = $1 AND flow_id = $2 AND process_id = $3`, [instanceId, flowId, page.before]);
+      if (!cursor.length) return undefined;
+    }
     const rows = await this.dataSource.query(
-      `${SELECT_RUN} WHERE r.instance_id = $1 AND r.flow_id = $2 ORDER BY r.started_at DESC LIMIT $3`,
-      [instanceId, flowId, limit],
+      `${SELECT_RUN} WHERE r.instance_id = $1 AND r.flow_id = $2 AND ($3::text IS NULL OR r.status = $3)
+          AND ($4::text IS NULL OR (r.started_at, r.process_id) < (SELECT started_at, process_id FROM flow_runs WHERE process_id = $4))
+        ORDER BY r.started_at DESC, r.process_id DESC LIMIT $5`,
+      [instanceId, flowId, page.status ?? null, page.before ?? null, page.limit],
     );
     return rows.map(toRecord);
   }

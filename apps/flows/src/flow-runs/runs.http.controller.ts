@@ -35,6 +35,10 @@ export class RunsHttpController {
   async list(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: ListRunsQueryDto) {
     assertCanManage(principal);
     await this.flows.mustFind(principal, id);
-    return { runs: (await this.runs.listForFlow(principal.instanceId, id, query.limit ?? 50)).map(view) };
+    const limit = query.limit ?? 50;
+    const page = await this.runs.listForFlow(principal.instanceId, id, { limit: limit + 1, status: query.status, before: query.before });
+    if (!page) throw ApiException.validation([{ field: 'before', message: "before must be one of this flow's runs" }]);
+    const runs = page.slice(0, limit);
+    return { runs: runs.map(view), ...(page.length > limit ? { next: runs[runs.length - 1].processId } : {}) };
   }
 }

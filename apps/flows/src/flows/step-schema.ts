@@ -8,6 +8,7 @@ type FieldKind =
   | 'order'
   | 'positiveInt'
   | 'nonNegativeInt'
+  | 'timeoutMs'
   | 'method'
   | 'eventName'
   | 'text'
@@ -26,7 +27,7 @@ export const STEP_SCHEMAS: Record<StepType, StepSchema> = {
   filter: { required: { from: 'expression', expr: 'expression' }, optional: {} },
   http: {
     required: { method: 'method', url: 'url' },
-    optional: { headers: 'expression', body: 'expression', timeoutMs: 'positiveInt' },
+    optional: { headers: 'expression', body: 'expression', timeoutMs: 'timeoutMs' },
   },
   emit: { required: { event: 'eventName', data: 'expression' }, optional: {} },
   ics: {

@@ -40,6 +40,9 @@ function checkField(kind: string, value: unknown): string | undefined {
       return isInt(value, 1) ? undefined : 'must be a positive integer';
     case 'nonNegativeInt':
       return isInt(value, 0, 3_600_000) ? undefined : 'must be an integer between 0 and 3600000';
+    // Timers take at most 2^31-1 ms: a larger timeout fires at once, and no run lasts over an hour.
+    case 'timeoutMs':
+      return isInt(value, 1, 3_600_000) ? undefined : 'must be an integer between 1 and 3600000';
     case 'method':
       return METHODS.includes(value as string) ? undefined : `must be one of ${METHODS.join(', ')}`;
     case 'eventName':

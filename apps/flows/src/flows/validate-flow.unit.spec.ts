@@ -34,6 +34,20 @@ describe('validating flow steps when a flow is saved', () => {
     expect(errors[1].message).toContain('unknown step type "warp"');
   });
 
+  it("bounds an http step's timeoutMs as a run is bounded: larger ones would end the call at once", () => {
+    expect(validateSteps([{ type: 'http', method: 'GET', url: 'https://example.com', timeoutMs: 3_600_000 }])).toEqual([]);
+    const errors = validateSteps([
+      { type: 'http', method: 'GET', url: 'https://example.com', timeoutMs: 3_000_000_000 },
+      { type: 'http', method: 'GET', url: 'https://example.com', timeoutMs: 1e12 },
+      { type: 'http', method: 'GET', url: 'https://example.com', timeoutMs: 0 },
+    ]);
+    expect(errors.map((e) => [e.field, e.message])).toEqual([
+      ['steps.0.timeoutMs', 'step 1 (http): timeoutMs must be an integer between 1 and 3600000'],
+      ['steps.1.timeoutMs', 'step 2 (http): timeoutMs must be an integer between 1 and 3600000'],
+      ['steps.2.timeoutMs', 'step 3 (http): timeoutMs must be an integer between 1 and 3600000'],
+    ]);
+  });
+
   it('takes a response status from 200 to 599 or an expression, and a content type fit for a header', () => {
     expect(validateSteps([{ type: 'response', statusCode: 304 }, { type: 'response', statusCode: '$input.body.status' }])).toEqual([]);
     const errors = validateSteps([

@@ -32,6 +32,7 @@ export function Authenticated(options: AuthOptions = {}): MethodDecorator & Clas
     ApiBearerAuth(),
     ApiSecurity('accessToken'),
     ApiSecurity('keyParameter'),
+    ApiSecurity('basic'),
     // Anonymous-capable routes too: a credential that is sent must be a valid one.
     ApiErrors(401, 403),
     ...(options.anonymous ? [CredentialOptional()] : []),

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { parseCredential } from '@tollgate/auth';
 
 type Extractor = (request: FastifyRequest) => string | undefined;
 
@@ -8,6 +9,24 @@ const field = (source: unknown, name: string): string | undefined =>
 
 /** `<scheme> <anything>`: an RFC 9110 auth-scheme (a token) and a space. */
 const OTHER_SCHEME = /^[!#$%&'*+.^`|~\w-]+ /;
+
+const isKey = (value: string) => ['personal', 'organization', 'data'].includes(parseCredential(value) ?? '');
+
+/**
+ * `Authorization: Basic base64(user:password)` from webhook senders that offer nothing else: a
+ * key as the password (`apikey:KEY`) or as the user name (`KEY:`). Only a well-formed key is taken,
+ * so a sender's own Basic credentials still reach a flow open to anyone.
+ */
+const basicCredential: Extractor = (request) => {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(text(request.headers.authorization) ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  if (isKey(password)) return password;
+  return isKey(user) ? user : undefined;
+};
 
 const accessTokenParameter: Extractor = (request) => field(request.query, 'access_token');
 const keyParameter: Extractor = (request) => field(request.query, 'key');
@@ -20,11 +39,12 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
     if (!header) return undefined;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (match) return match[1];
-    // Another scheme (Basic, Digest…) carries no Tollgate credential: a webhook sender configured
-    // with one still reaches an anonymous flow, and a protected route answers 401 as for none.
-    // A bare value, without a scheme, is tried as a key.
+    // Another scheme carries no Tollgate credential (Basic one only when it holds a key, see
+    // basicCredential): a webhook sender configured with one still reaches an anonymous flow, and
+    // a protected route answers 401 as for none. A bare value, without a scheme, is tried as a key.
     return OTHER_SCHEME.test(header) ? undefined : header;
   },
+  basic: basicCredential,
   'query-token': (request) => accessTokenParameter(request) ?? keyParameter(request),
   'body-token': (request) => field(request.body, 'access_token'),
 };

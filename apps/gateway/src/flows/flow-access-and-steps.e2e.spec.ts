@@ -30,6 +30,27 @@ describe('flows: who may run them, and every step type', () => {
     expect((await trigger('Tests', closed.name, { headers: key('tg_not_a_real_key') })).status).toBe(401);
   });
 
+  it('takes a key from a webhook sender that only offers Basic credentials, as the user name or the password', async () => {
+    const closed = await defineFlow(t, { name: `Basic ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'seen', from: '[$keys($input.headers)]' }] });
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+    const orgKeyId = (await call('GET', '/api/v1/auth/me', key(t.orgKey))).body.keyId;
+    for (const headers of [basic(t.orgKey, ''), basic('apikey', t.orgKey)]) {
+      const res = await trigger('Tests', closed.name, { headers });
+      expect(res.status).toBe(200);
+      expect(res.body.data.seen).not.toContain('authorization');
+      expect((await run(t, res.body.processId)).body.startedBy).toBe(orgKeyId);
+    }
+    const revoked = await issue(t, { kind: 'organization', description: 'to revoke', scopes: ['flows'] });
+    expect((await call('DELETE', `/api/v1/keys/${revoked.id}`, bearer(t.session))).status).toBe(204);
+    for (const headers of [basic('apikey', revoked.key), basic('user', 'pass'), { ...basic('apikey', t.orgKey), ...key(revoked.key) }]) {
+      const res = await trigger('Tests', closed.name, { headers });
+      expect([res.status, res.body.code]).toEqual([401, 'invalid_token']);
+    }
+    const docs = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body;
+    expect(docs.components.securitySchemes.basic).toMatchObject({ type: 'http', scheme: 'basic' });
+    expect(docs.paths['/api/1/action/{app}/{flow}/trigger'].post.security).toContainEqual({ basic: [] });
+  });
+
   it('gives anonymous callers a poll URL they can use, and never hands a flow the webhook token it was called with', async () => {
     const form = await defineFlow(t, { name: `Signup ${randomUUID().slice(0, 6)}`, mode: 'async', allowAnonymous: true, steps: [{ type: 'output', name: 'url', from: '[$input.url]' }] });
     const polled = async (processId: string) =>

@@ -64,6 +64,44 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect(fields('PollDoc')).toEqual(expect.arrayContaining(Object.keys(polled)));
   });
 
+  it('documents in the API docs the answers and parameters the flow routes really have', async () => {
+    const docs = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body;
+    const operation = (method: string, route: string) => docs.paths[route][method];
+    const statuses = (method: string, route: string) => Object.keys(operation(method, route).responses);
+    const parameters = (method: string, route: string) => operation(method, route).parameters.map((p: { name: string }) => p.name);
+
+    // A name already taken in the app: 409 on create and on replace.
+    const name = `Documented ${randomUUID().slice(0, 6)}`;
+    const flow = await defineFlow(t, { name, allowAnonymous: true, mode: 'async', timeoutMs: 2000, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
+    const other = await defineFlow(t, { name: `${name} 2`, steps: [] });
+    expect((await call('POST', '/api/v1/flows', key(t.orgKey), { app: 'Tests', name, steps: [] })).status).toBe(409);
+    expect((await call('PUT', `/api/v1/flows/${other.id}`, key(t.orgKey), { app: 'Tests', name, steps: [] })).status).toBe(409);
+    expect(statuses('post', '/api/v1/flows')).toContain('409');
+    expect(statuses('put', '/api/v1/flows/{id}')).toContain('409');
+
+    // The older path, for a name two apps use: 409.
+    await defineFlow(t, { app: 'Elsewhere', name, steps: [] });
+    expect((await api('POST', `${e2ePlatform().gatewayUrl}/api/1/action/${enc(name)}/trigger`, { headers: key(t.orgKey) })).status).toBe(409);
+    for (const method of ['get', 'post']) {
+      expect(statuses(method, '/api/1/action/{flow}/trigger')).toEqual(expect.arrayContaining(['409', '413', '429']));
+      expect(statuses(method, '/api/1/action/{app}/{flow}/trigger')).toEqual(expect.arrayContaining(['413', '429']));
+    }
+
+    // An anonymous caller polls with the instance its poll URL names.
+    const accepted = await api('POST', flow.urls.trigger);
+    expect(accepted.status).toBe(202);
+    const poll = await api('GET', flow.urls.poll.replace('{processId}', accepted.body.processId));
+    expect(poll.status).toBe(200);
+    for (const route of ['/api/1/action/{app}/{flow}/poll/{processId}', '/api/1/action/{flow}/poll/{processId}']) {
+      expect(parameters('get', route)).toEqual(expect.arrayContaining(['instance', 'token']));
+    }
+
+    // A run as GET /api/v1/runs/:processId shows it: every field is described.
+    const shown = await run(t, accepted.body.processId);
+    const runFields = Object.keys(docs.components.schemas.RunDoc.properties);
+    expect(Object.keys(shown.body).filter((field) => !runFields.includes(field))).toEqual([]);
+  });
+
   it('refuses HEAD on trigger URLs without starting a run: HEAD must change nothing', async () => {
     const flow = await defineFlow(t, { name: `Head ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[1]' }] });
     for (const path of [`/api/1/action/Tests/${enc(flow.name)}/trigger`, `/api/1/action/${enc(flow.name)}/trigger`]) {
@@ -96,6 +134,35 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect([twoLimits.status, twoLimits.body.errors]).toEqual([400, [{ field: 'limit', message: 'limit must be given once' }]]);
     const twoApps = await call('GET', '/api/v1/flows?app=Tests&app=Other', key(t.orgKey));
     expect([twoApps.status, twoApps.body.errors]).toEqual([400, [{ field: 'app', message: 'app must be given once' }]]);
+  });
+
+  it('pages through every run of a flow, older ones too, and lists the runs of one status', async () => {
+    const flow = await defineFlow(t, { name: `Paged ${randomUUID().slice(0, 6)}`, steps: [{ type: 'error', message: 'negative', when: '$input.body.n < 0' }, { type: 'output', name: 'n', from: '[$input.body.n]' }] });
+    const started: string[] = [];
+    for (const n of [1, -2, 3, 4, -5]) started.push((await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { n } })).body.processId ?? '');
+    const failedIds = (await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs.filter((r: { status: string }) => r.status === 'failed').map((r: { processId: string }) => r.processId);
+    expect(failedIds).toHaveLength(2);
+
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const res = await call('GET', `/api/v1/flows/${flow.id}/runs?limit=2${before ? `&before=${before}` : ''}`, key(t.orgKey));
+      expect(res.status).toBe(200);
+      seen.push(...res.body.runs.map((r: { processId: string }) => r.processId));
+      before = res.body.next;
+      if (!before) break;
+    }
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen).size).toBe(5);
+
+    const failed = await call('GET', `/api/v1/flows/${flow.id}/runs?status=failed`, key(t.orgKey));
+    expect(failed.body.runs.map((r: { processId: string }) => r.processId)).toEqual(failedIds);
+    expect(failed.body.next).toBeUndefined();
+    const bad = await call('GET', `/api/v1/flows/${flow.id}/runs?status=done`, key(t.orgKey));
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'status']);
+    const elsewhere = await defineFlow(t, { name: `Unpaged ${randomUUID().slice(0, 6)}`, steps: [] });
+    const foreign = await call('GET', `/api/v1/flows/${elsewhere.id}/runs?before=${seen[0]}`, key(t.orgKey));
+    expect([foreign.status, foreign.body.errors?.[0]?.field]).toEqual([400, 'before']);
   });
 
   it('returns the same process for the same Idempotency-Key', async () => {

@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { RefusesHead } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { ApiErrors } from '../openapi/api-errors';
+import { ApiErrors, Metered } from '../openapi/api-errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
@@ -26,16 +26,26 @@ const BODYLESS_STATUSES = new Set([204, 304]);
  * The incoming API. Anonymous calls get through authentication; whether the flow accepts them,
  * a webhook token, or the key's scope and groups is the flows service's decision.
  */
-/** What every trigger route takes and answers (both paths, GET and POST). */
+/** Who the caller is when no key says it: a trigger's and a poll's URL carry them alike. */
+const CallerParams = () =>
+  applyDecorators(
+    ApiQuery({ name: 'token', required: false, type: String, description: "The flow's webhook token" }),
+    ApiQuery({ name: 'instance', required: false, type: String, description: 'Anonymous calls: the instance the flow belongs to' }),
+  );
+
+/**
+ * What every trigger route takes and answers (both paths, GET and POST). A GET carries a body too
+ * (within the limit, 413 beyond). Each `query` step the run reaches is charged like a query.
+ */
 const TriggerDocs = () =>
   applyDecorators(
     ApiQuery({ name: 'timeout', required: false, type: 'integer', description: 'ms; overrides the flow timeout' }),
-    ApiQuery({ name: 'token', required: false, type: String, description: "The flow's webhook token" }),
-    ApiQuery({ name: 'instance', required: false, type: String, description: 'Anonymous calls: the instance the flow belongs to' }),
+    CallerParams(),
     ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key within 24 h answers with the same run' }),
     ApiOkResponse({ type: TriggerResultDoc, description: 'sync: the outputs, unless a `response` step set its own answer (any type)' }),
     ApiAcceptedResponse({ type: AcceptedRunDoc, description: 'async: the run started' }),
-    ApiErrors(504),
+    Metered("one credit per `query` step the run reaches, given back when the run does not succeed"),
+    ApiErrors(413),
   );
 
 /** A POST trigger takes any body: JSON is parsed into the flow's `$input.body`, anything else is passed as sent. */
@@ -75,7 +85,8 @@ export class FlowTriggerHttpController {
   @Get(':flow/trigger')
   @RefusesHead()
   @TriggerDocs()
-  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET)' })
+  @ApiErrors(409)
+  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (GET); 409 when several apps use it' })
   getLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     refuseHead(req, 'GET, POST');
     return this.forward(p, 'GET', `${seg(flow)}/trigger`, req, res);
@@ -84,13 +95,15 @@ export class FlowTriggerHttpController {
   @Post(':flow/trigger')
   @TriggerDocs()
   @AnyBody()
-  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (POST)' })
+  @ApiErrors(409)
+  @ApiOperation({ summary: 'Older path: run a flow whose name is unique in the instance (POST); 409 when several apps use it' })
   postLegacyTrigger(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'POST', `${seg(flow)}/trigger`, req, res);
   }
 
   @Get(':app/:flow/poll/:processId')
   @ApiOperation({ summary: 'State of an async run: running, success (with data), failed (with the error) or aborted' })
+  @CallerParams()
   @ApiOkResponse({ type: PollDoc })
   poll(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.forward(p, 'GET', `${seg(app)}/${seg(flow)}/poll/${seg(processId)}`, req, res);
@@ -98,6 +111,7 @@ export class FlowTriggerHttpController {
 
   @Get(':flow/poll/:processId')
   @ApiOperation({ summary: 'Older path: state of an async run' })
+  @CallerParams()
   @ApiOkResponse({ type: PollDoc })
   legacyPoll(@CurrentPrincipal() p: Principal, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {
     // `<app>/poll/trigger` is the trigger of a flow named "poll" (process ids start with run_), which

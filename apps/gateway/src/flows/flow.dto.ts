@@ -43,6 +43,14 @@ export class RunMessageDoc {
   @ApiPropertyOptional() step?: string;
 }
 
+/** The answer a `response` step set: status, headers, content type and body. */
+export class RawResponseDoc {
+  @ApiProperty() statusCode!: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
+  @ApiPropertyOptional() contentType?: string;
+  @ApiPropertyOptional({ description: 'any JSON value' }) body?: unknown;
+}
+
 export class RunDoc {
   @ApiProperty() processId!: string;
   @ApiProperty() flowId!: string;
@@ -51,18 +59,13 @@ export class RunDoc {
   @ApiProperty() startedAt!: string;
   @ApiPropertyOptional() finishedAt?: string;
   @ApiPropertyOptional() durationMs?: number;
+  @ApiPropertyOptional({ description: 'why a run that did not succeed ended: the message of its error' }) reason?: string;
   @ApiProperty({ enum: ['sync', 'async'] }) mode!: string;
+  @ApiProperty({ description: 'ms the run was given: its caller\'s wait (sync), the async limit (async)' }) timeoutMs!: number;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) data?: Record<string, unknown[]>;
+  @ApiPropertyOptional({ type: RawResponseDoc, description: 'when a `response` step ran' }) response?: RawResponseDoc;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) error?: { code: string; message: string };
   @ApiProperty({ type: [RunMessageDoc] }) messages!: RunMessageDoc[];
-}
-
-/** The answer a `response` step set: status, headers, content type and body. */
-export class RawResponseDoc {
-  @ApiProperty() statusCode!: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
-  @ApiPropertyOptional() contentType?: string;
-  @ApiPropertyOptional({ description: 'any JSON value' }) body?: unknown;
 }
 
 /** An async run when its 202 is sent: `running`, or the outcome of a run that finished within the wait. */
@@ -86,6 +89,7 @@ export class FlowListDoc {
 
 export class RunListDoc {
   @ApiProperty({ type: [RunDoc] }) runs!: RunDoc[];
+  @ApiPropertyOptional({ description: 'when older runs are left: `before` for the next page' }) next?: string;
 }
 
 /** A sync run's answer, unless a `response` step chose its own status, headers, type and body. */

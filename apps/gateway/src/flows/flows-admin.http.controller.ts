@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiErrors } from '../openapi/api-errors';
 import { ServiceClients } from '../downstream/service-clients';
 import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
 
@@ -25,6 +26,7 @@ export class FlowsAdminHttpController {
   @ApiOperation({ summary: 'Define a flow; answered with its trigger and poll URLs and its webhook token (shown once)' })
   @ApiBody({ type: FlowBodyDoc })
   @ApiCreatedResponse({ type: FlowDoc })
+  @ApiErrors(409)
   create(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Body() body: unknown) {
     return this.call(req, p, 'POST', '/api/v1/flows', body ?? {});
   }
@@ -46,6 +48,7 @@ export class FlowsAdminHttpController {
   @ApiOperation({ summary: 'Replace a flow definition (validated as when created)' })
   @ApiBody({ type: FlowBodyDoc })
   @ApiOkResponse({ type: FlowDoc })
+  @ApiErrors(409)
   replace(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Body() body: unknown) {
     return this.call(req, p, 'PUT', `/api/v1/flows/${id(flowId)}`, body ?? {});
   }
@@ -65,10 +68,11 @@ export class FlowsAdminHttpController {
   }
 
   @Get('flows/:id/runs')
-  @ApiOperation({ summary: "A flow's runs, most recent first" })
+  @ApiOperation({ summary: "A flow's runs, most recent first, a page at a time (`next` is the following page's `before`)" })
   @ApiOkResponse({ type: RunListDoc })
-  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit }: ListRunsQueryDto) {
-    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${limit ? `?limit=${limit}` : ''}`);
+  runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit, status, before }: ListRunsQueryDto) {
+    const query = new URLSearchParams({ ...(limit ? { limit: String(limit) } : {}), ...(status ? { status } : {}), ...(before ? { before } : {}) }).toString();
+    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${query ? `?${query}` : ''}`);
   }
 
   @Get('runs/:processId')

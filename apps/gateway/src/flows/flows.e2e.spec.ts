@@ -36,6 +36,15 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await call('GET', '/api/v1/flows', key(t.orgKey))).body.flows).toEqual([]);
   });
 
+  it('refuses an app or flow name that its own trigger URL could not reach (. and .. are path steps to every client)', async () => {
+    for (const [app, name, field] of [['Tests', '..', 'name'], ['Tests', '.', 'name'], ['..', 'Fine', 'app'], ['.', 'Fine', 'app']]) {
+      const res = await call('POST', '/api/v1/flows', key(t.orgKey), { app, name, steps: [] });
+      expect({ app, name, status: res.status, fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ app, name, status: 400, fields: [field] });
+    }
+    const dotted = await defineFlow(t, { name: `v1.2 ...${randomUUID().slice(0, 4)}`, allowAnonymous: true, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    expect((await api('POST', dotted.urls.trigger)).status).toBe(200);
+  });
+
   it('publishes FlowDefined without where its http steps call nor what they send; the definition keeps them', async () => {
     const steps = [
       { type: 'http', method: 'POST', url: '"https://hooks.example.test/T000/B000/s3cr3t"', headers: '{"Authorization": "Bearer sk_live_s3cr3t"}', body: '{"text": "hi"}' },
@@ -54,6 +63,21 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(JSON.stringify(defined)).not.toContain('s3cr3t');
     const stored = await call('GET', `/api/v1/flows/${flow.id}`, key(t.orgKey));
     expect(stored.body.steps).toEqual(steps);
+  });
+
+  it("publishes a run's events in order, each answering the trigger request and caused by the run's start", async () => {
+    const flow = await defineFlow(t, { name: `Traced ${randomUUID().slice(0, 6)}`, steps: [{ type: 'emit', event: 'order.seen', data: '$input.body' }, { type: 'output', name: 'ok', from: '[1]' }] });
+    const res = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'x-request-id': `req_traced_${randomUUID()}` }, body: { order: 7 } });
+    expect(res.status).toBe(200);
+    const events = await eventually(() => {
+      const found = kafka.messages.map((m) => JSON.parse(m.value)).filter((e) => e.aggregateId === res.body.processId);
+      expect(found.map((e) => e.type)).toEqual(['FlowRunStarted', 'FlowEmitted', 'FlowRunSucceeded']);
+      return found;
+    });
+    const [started, ...later] = events;
+    expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
+    expect(events.map((e) => e.correlationId)).toEqual(Array(3).fill(res.headers.get('x-request-id')));
+    expect(later.map((e) => e.causationId)).toEqual([started.id, started.id]);
   });
 
   it('stores flows per app with unique names (spaces allowed) and returns their URLs', async () => {
@@ -136,6 +160,59 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
         answer: expect.objectContaining({ message: 'The body is not valid UTF-8', errors: [{ field: 'body', message: 'must be JSON encoded as UTF-8 (RFC 8259)' }] }),
       });
     }
+  });
+
+  it('reads a text body in the charset it names, and one that is not UTF-8 without a word on Content-Length', async () => {
+    const flow = await defineFlow(t, { name: `Charsets ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const latin1 = Buffer.from('Café crème', 'latin1');
+    const cases = [
+      ['text/plain; charset=iso-8859-1', latin1, 'Café crème'],
+      ['application/xml; charset="windows-1252"', Buffer.from('<a>Caf\xe9</a>', 'latin1'), '<a>Café</a>'],
+      ['text/plain', latin1, 'Caf\ufffd cr\ufffdme'],
+      ['text/csv; charset=utf-8', Buffer.from('a;é'), 'a;é'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, seen] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { data?: { got: unknown[] }; message?: string };
+        expect({ method, type, status: res.statusCode, got: answer.data?.got ?? answer.message }).toEqual({ method, type, status: 200, got: [seen] });
+      }
+    }
+  });
+
+  it('refuses a body nested too deeply or holding NUL alike for GET and POST, with 400 and not 500', async () => {
+    const flow = await defineFlow(t, { name: `Deep ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    const cases = [
+      ['application/json', `${'['.repeat(5000)}${']'.repeat(5000)}`, 'The body is nested too deeply'],
+      ['application/json', '{"a":"x\\u0000y"}', 'Validation failed'],
+      ['application/x-www-form-urlencoded', 'a=x%00y', 'Validation failed'],
+    ] as const;
+    for (const method of ['GET', 'POST'] as const) {
+      for (const [type, sent, message] of cases) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: sent });
+        const answer = (await res.body.json()) as { code: string; message: string };
+        expect({ method, type, status: res.statusCode, code: answer.code, message: answer.message }).toEqual({ method, type, status: 400, code: 'validation_failed', message });
+      }
+    }
+    expect((await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs).toEqual([]);
+  });
+
+  it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
+    const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    for (const method of ['GET', 'POST'] as const) {
+      const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/json' }, body: '' });
+      expect({ method, status: res.statusCode, answer: await res.body.json() }).toEqual({
+        method,
+        status: 200,
+        answer: expect.objectContaining({ data: { got: [{ body: null, type: 'application/json' }] } }),
+      });
+    }
+    const rotated = await request(`${e2ePlatform().gatewayUrl}/api/v1/flows/${flow.id}/token`, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json' } });
+    expect(rotated.statusCode).toBe(200);
+    expect(((await rotated.body.json()) as { webhookToken: string }).webhookToken).toMatch(/^wh_/);
   });
 
   it('answers 400 when a connected output produced no record, raw attributes through a response step, and an error step message without a stack', async () => {

@@ -29,7 +29,8 @@ export function originalUrl(request: FastifyRequest): string {
 export function rawBodyOf(request: FastifyRequest): { contentType: string; payload: Buffer | string } | undefined {
   const contentType = String(request.headers['content-type'] ?? '');
   const body = request.body as unknown;
-  if (body === undefined) return undefined;
+  // No body, but a content type: the flow's `contentType` input is still the caller's.
+  if (body === undefined) return contentType ? { contentType, payload: '' } : undefined;
   // A JSON `null` is a body like any other JSON value; a null otherwise means none was sent.
   if (body === null) return isJsonMediaType(contentType) ? { contentType, payload: 'null' } : undefined;
   if (Buffer.isBuffer(body)) return { contentType: contentType || 'application/octet-stream', payload: body };
@@ -51,6 +52,7 @@ export function rawBodyOf(request: FastifyRequest): { contentType: string; paylo
  */
 export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<{ contentType: string; payload: Buffer } | undefined> {
   const payload = await readUnparsedBody(request, limitBytes);
-  if (!payload?.length) return undefined;
-  return { contentType: String(request.headers['content-type'] ?? '') || 'application/octet-stream', payload };
+  const contentType = String(request.headers['content-type'] ?? '');
+  if (!payload?.length) return contentType ? { contentType, payload: Buffer.alloc(0) } : undefined;
+  return { contentType: contentType || 'application/octet-stream', payload };
 }

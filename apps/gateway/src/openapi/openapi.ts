@@ -14,6 +14,7 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'API key, console session or operator token' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'access_token' }, 'accessToken')
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'keyParameter')
+    .addBasicAuth({ type: 'http', scheme: 'basic', description: 'an API key as the user name or the password, for webhook senders that offer nothing else' }, 'basic')
     .build();
   const document = addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] }));
   declareUtf8(app, '/api/docs');

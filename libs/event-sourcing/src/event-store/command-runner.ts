@@ -19,7 +19,8 @@ export interface RunRequest<Command> {
   correlationId?: string;
   /**
    * For streams that one request starts and whose later events still answer it (a flow run): new
-   * events without a correlationId of their own take the stream's first event's.
+   * events without a correlationId of their own take the stream's first event's, and have that
+   * event as their cause unless a causationId is given.
    */
   inheritCorrelation?: boolean;
   causationId?: string;
@@ -72,7 +73,7 @@ export class CommandRunner {
       expectedVersion: past.length,
       events: decided,
       correlationId: request.correlationId ?? (request.inheritCorrelation ? past[0]?.correlationId : undefined),
-      causationId: request.causationId,
+      causationId: request.causationId ?? (request.inheritCorrelation ? past[0]?.id : undefined),
       now,
     });
     await applyProjections(em, this.projections, events);

@@ -5,6 +5,18 @@ import type { OutboundHttp } from '../outbound/outbound-http';
 import { evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
+const headerValue = (value: unknown): string => {
+  if (Array.isArray(value)) return value.map(headerValue).join(', ');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+};
+
+/** A string or list evaluated as headers would be sent character by character (`0: B`, `1: e`…). */
+function headersOf(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error('headers must evaluate to an object of header names and values');
+  return Object.fromEntries(Object.entries(value).map(([name, v]) => [name.toLowerCase(), headerValue(v)]));
+}
+
 /** An outbound HTTP call; its result is `{status, headers, body}` (body parsed when JSON). */
 export class HttpStep implements StepExecutor {
   constructor(private readonly http: OutboundHttp) {}
@@ -13,9 +25,8 @@ export class HttpStep implements StepExecutor {
     const rawUrl = step.url as string;
     const url = isLiteralUrl(rawUrl) ? rawUrl : await evaluateOver(ctx, rawUrl);
     if (typeof url !== 'string') throw new Error('url must evaluate to a string');
-    const headers = step.headers ? ((await evaluateOver(ctx, step.headers as string)) as Record<string, unknown>) : {};
+    const outHeaders = headersOf(step.headers ? await evaluateOver(ctx, step.headers as string) : undefined);
     const value = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
-    const outHeaders = Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
     let body: string | undefined;
     if (value !== undefined) {
       body = typeof value === 'string' ? value : JSON.stringify(value);

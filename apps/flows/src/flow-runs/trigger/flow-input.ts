@@ -6,6 +6,22 @@ export const ORIGINAL_URL_HEADER = 'x-tollgate-original-url';
 const HIDDEN = new Set([PRINCIPAL_HEADER, ORIGINAL_URL_HEADER, 'authorization', 'x-api-key', 'cookie', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 
+/** `charset=` of a content type, quoted or not. */
+const CHARSET = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i;
+
+/**
+ * Bytes as text in the charset the content type names (a legacy system's `ISO-8859-1` XML, say);
+ * UTF-8 when it names none or one no decoder knows, with U+FFFD for what is not.
+ */
+function textOf(bytes: Buffer, contentType: string): string {
+  const label = CHARSET.exec(contentType)?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(label).decode(bytes);
+  } catch {
+    return bytes.toString('utf8');
+  }
+}
+
 /** The flow's fixed inputs: body (parsed when JSON), headers, contentType and the URL the caller used. */
 export function flowInputOf(request: FastifyRequest, raw: unknown = request.body): FlowInput {
   const headers: Record<string, string> = {};
@@ -14,12 +30,13 @@ export function flowInputOf(request: FastifyRequest, raw: unknown = request.body
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   // JSON arrives parsed; any other content type as bytes (see raw-body-parsers and get-body).
+  const contentType = String(request.headers['content-type'] ?? '');
   let body: unknown = raw ?? null;
-  if (Buffer.isBuffer(raw)) body = raw.length ? raw.toString('utf8') : null;
+  if (Buffer.isBuffer(raw)) body = raw.length ? textOf(raw, contentType) : null;
   const original = request.headers[ORIGINAL_URL_HEADER];
   const url = typeof original === 'string' && original ? original : request.url;
   // The caller's Host, not this service's internal address the gateway called.
   const callerHost = URL.canParse(url) ? new URL(url).host : undefined;
   if (callerHost) headers.host = callerHost;
-  return { body, headers, contentType: String(request.headers['content-type'] ?? ''), url };
+  return { body, headers, contentType, url };
 }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ApiException, formFields, isJsonMediaType, jsonBodyText, readUnparsedBody } from '@tollgate/service-runtime';
+import { ApiException, assertAcceptableBody, formFields, isJsonMediaType, jsonBodyText, readUnparsedBody } from '@tollgate/service-runtime';
 
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
@@ -19,8 +19,12 @@ export function decodeBody(bytes: Buffer, contentType: string): unknown {
   }
 }
 
-/** A GET trigger's body, as a POST's would arrive: Fastify parses no GET body, so it is read here within the body limit. */
+/** A GET trigger's body, as a POST's would arrive and checked as one: Fastify parses no GET body, so it is read here within the body limit. */
 export async function getBodyOf(request: FastifyRequest, limitBytes: number): Promise<unknown> {
   const bytes = await readUnparsedBody(request, limitBytes);
-  return bytes === undefined ? undefined : decodeBody(bytes, String(request.headers['content-type'] ?? ''));
+  if (bytes === undefined) return undefined;
+  const body = decodeBody(bytes, String(request.headers['content-type'] ?? ''));
+  // What the body parsers' requests meet before any route runs (see the service bootstrap).
+  assertAcceptableBody(body);
+  return body;
 }

@@ -1,0 +1,56 @@
+import type { FlowDefinition, Step, StepType } from '../../flows/flow-definition';
+import type { RunMessage } from '../../flow-runs/run-message';
+import { EvaluationBudget } from '../expressions';
+import { FlowEngine } from '../flow-engine';
+import type { OutboundHttp, OutboundRequest } from '../outbound/outbound-http';
+import type { RunContext } from '../run-context';
+import type { StepExecutor } from '../step-executor';
+import { basicSteps } from './basic-steps';
+import { HttpStep } from './http-step';
+
+/** Records what the step would send instead of sending it. */
+function recordingHttp() {
+  const sent: OutboundRequest[] = [];
+  const http = { send: async (req: OutboundRequest) => (sent.push(req), { status: 200, headers: {}, body: 'ok' }) } as unknown as OutboundHttp;
+  return { sent, engine: new FlowEngine({ ...basicSteps, http: new HttpStep(http) } as Record<StepType, StepExecutor>) };
+}
+
+function runOf(steps: Step[], body: unknown = null): RunContext {
+  const messages: RunMessage[] = [];
+  const signal = new AbortController().signal;
+  return {
+    processId: 'run_test',
+    instanceId: 'i1',
+    flow: { steps } as FlowDefinition,
+    input: { body, headers: {}, contentType: '', url: '' },
+    signal,
+    budget: new EvaluationBudget(signal),
+    steps: {},
+    last: undefined,
+    outputs: {},
+    charges: [],
+    messages,
+    log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),
+  };
+}
+
+describe('the http step: what it sends', () => {
+  it('fails the run, naming the step, when headers is not an object, instead of sending its characters as headers', async () => {
+    for (const headers of ['"Bearer abc"', '["x-a", "1"]', '42']) {
+      const { sent, engine } = recordingHttp();
+      const step = { type: 'http', id: 'hook', method: 'POST', url: 'https://hooks.example.test/in', headers } as Step;
+      await expect(engine.run(runOf([step]))).rejects.toMatchObject({
+        code: 'flow_failed',
+        message: 'step 1 "hook" (http) failed: headers must evaluate to an object of header names and values',
+      });
+      expect(sent).toEqual([]);
+    }
+  });
+
+  it('sends an object header value as JSON (not "[object Object]"), a list as an HTTP list, and no header for a missing value', async () => {
+    const { sent, engine } = recordingHttp();
+    const headers = '{"X-Meta": $input.body.meta, "X-Tags": $input.body.tags, "X-Missing": $input.body.none, "X-N": 3}';
+    await engine.run(runOf([{ type: 'http', method: 'POST', url: 'https://hooks.example.test/in', headers } as Step], { meta: { a: 1 }, tags: ['a', 'b'] }));
+    expect(sent[0].headers).toEqual({ 'x-meta': '{"a":1}', 'x-tags': 'a, b', 'x-n': '3' });
+  });
+});
