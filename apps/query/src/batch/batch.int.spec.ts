@@ -119,6 +119,21 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect([res.status, res.body.message, res.body.errors.length]).toEqual([400, 'Validation failed: 80 problems, the first 50 listed', 50]);
   });
 
+  it('refuses a title too long to index with 400 naming the row, and stores the longest that fits, whatever its key', async () => {
+    // Random letters do not compress: the index on titles holds each one whole.
+    const letters = (n: number) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
+    const tooLong = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 't1', title: 'fine' }, { id: 't2', title: letters(9000) }] }] });
+    expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'operations.0.rows.1.title', message: expect.stringMatching(/^must be at most \d+ bytes/) }]]);
+    const allowed = Number(/at most (\d+) bytes/.exec(tooLong.body.errors[0].message)![1]);
+    const key = '€'.repeat(512); // the longest key, of three bytes a character
+    const widest = await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: key, title: letters(4000) }] }] });
+    const limit = Number(/at most (\d+) bytes/.exec(widest.body.errors?.[0]?.message ?? '')?.[1]);
+    expect([widest.status, limit < allowed]).toEqual([400, true]);
+    const fits = await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: key, title: letters(limit) }] }] });
+    expect([fits.status, fits.body.inserted]).toEqual([200, 1]);
+    await batch('sales', { operations: [{ action: 'delete', rows: [key] }] });
+  });
+
   it('answers 413 beyond the row limit and 403 to data keys, writing nothing', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `x${i}` }));
     expect((await batch('sales', { operations: [{ action: 'insert', rows: many }] })).status).toBe(413);
