@@ -134,6 +134,16 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     await batch('sales', { operations: [{ action: 'delete', rows: [key] }] });
   });
 
+  it('refuses a responsibility whose userId is too long to index with 400 naming it, not a 500', async () => {
+    const userId = Array.from({ length: 9000 }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
+    const rows = [{ id: 'u1', responsibilities: [{ userId: 'fine', role: 'owner' }, { userId, role: 'owner' }] }];
+    const res = await batch('sales', { operations: [{ action: 'insert', rows }] });
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'operations.0.rows.0.responsibilities.1.userId', message: 'must be at most 512 characters' }]]);
+    const longest = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'u2', responsibilities: [{ userId: userId.slice(0, 512), role: 'owner' }] }] }] });
+    expect(longest.status).toBe(200);
+    await batch('sales', { operations: [{ action: 'delete', rows: ['u2'] }] });
+  });
+
   it('answers 413 beyond the row limit and 403 to data keys, writing nothing', async () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `x${i}` }));
     expect((await batch('sales', { operations: [{ action: 'insert', rows: many }] })).status).toBe(413);

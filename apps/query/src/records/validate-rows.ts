@@ -126,7 +126,11 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
         const list = responsibilitiesOf(value);
         if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else if (list === undefined) errors.add(where, 'must be a list of {"userId","role"}');
-        else {
+        else if (list?.some((r) => r.userId.length > MAX_KEY_LENGTH)) {
+          // The users are indexed (for mine=true), and PostgreSQL refuses an index entry much longer.
+          const k = list.findIndex((r) => r.userId.length > MAX_KEY_LENGTH);
+          errors.add(`${where}.${k}.userId`, `must be at most ${MAX_KEY_LENGTH} characters`);
+        } else {
           row.responsibilities = list;
           row.has.responsibilities = true;
         }
