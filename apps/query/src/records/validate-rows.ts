@@ -124,13 +124,12 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       }
       case 'responsibilities': {
         const list = responsibilitiesOf(value);
+        // The users are indexed (for mine=true), and PostgreSQL refuses an index entry much longer.
+        const longUser = list?.findIndex((r) => r.userId.length > MAX_KEY_LENGTH) ?? -1;
         if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else if (list === undefined) errors.add(where, 'must be a list of {"userId","role"}');
-        else if (list?.some((r) => r.userId.length > MAX_KEY_LENGTH)) {
-          // The users are indexed (for mine=true), and PostgreSQL refuses an index entry much longer.
-          const k = list.findIndex((r) => r.userId.length > MAX_KEY_LENGTH);
-          errors.add(`${where}.${k}.userId`, `must be at most ${MAX_KEY_LENGTH} characters`);
-        } else {
+        else if (longUser !== -1) errors.add(`${where}.${longUser}.userId`, `must be at most ${MAX_KEY_LENGTH} characters`);
+        else {
           row.responsibilities = list;
           row.has.responsibilities = true;
         }
