@@ -105,11 +105,13 @@ export function aggregateSql(
   }
 
   const groupBy = dto.group_by ?? [];
-  // Groups come in the order of their fields after what order_by asks, so that the rows, and the
-  // ones a limit keeps, are the same on every call (hash aggregation alone yields any order).
+  // After what order_by asks, groups come in the order of their fields, and plain rows newest
+  // first as a records query's do: the rows, and the ones a limit keeps, are the same on every
+  // call (hash aggregation and table scans alone yield any order).
+  const plainRows = groupBy.length === 0 && dto.select.every((s) => !s.agg);
   const order = [
     ...(dto.order_by ?? []).map((o) => `${columns.findIndex((c) => c.name === o.name) + 1} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`),
-    ...groupBy.map((g) => source(g).sql),
+    ...(plainRows ? ['created_at DESC', 'pk DESC'] : groupBy.map((g) => source(g).sql)),
   ];
   const limit = Math.min(dto.limit ?? AGGREGATE_MAX_ROWS, AGGREGATE_MAX_ROWS);
   let text = `SELECT ${selectSql.join(', ')} FROM records WHERE ${where.join(' AND ')}`;

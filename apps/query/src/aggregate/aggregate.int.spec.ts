@@ -143,6 +143,17 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect(byCount.body.rows).toEqual([[0, 2], [1, 2], [2, 2]]);
   });
 
+  it('answers plain rows newest first unless order_by says otherwise, as a records query does, so a limit keeps the newest', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'visits', fields: [{ name: 'page', type: 'string' }] } });
+    // Written oldest first, as a table scan would read them back.
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: `v${i}`, page: i % 2 ? 'home' : 'shop', createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }));
+    await app.call('POST', '/api/v1/entities/visits/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const ask = (body: object) => app.call('POST', '/api/v1/entities/visits/aggregate', { principal: org, body: { select: [{ name: 'id' }, { name: 'page' }], ...body } });
+    expect((await ask({ limit: 3 })).body.rows).toEqual([['v299', 'home'], ['v298', 'shop'], ['v297', 'home']]);
+    // Ties of order_by too.
+    expect((await ask({ order_by: [{ name: 'page' }], limit: 2 })).body.rows).toEqual([['v299', 'home'], ['v297', 'home']]);
+  });
+
   it('answers only the columns with only_headers', async () => {
     const res = await aggregate({ select: [{ name: 'country' }, { name: 'createdAt' }], only_headers: true });
     expect(res.body).toEqual({ status: 'ok', columns: [{ name: 'country', type: 'string' }, { name: 'createdAt', type: 'datetime' }] });

@@ -130,7 +130,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         if (!checked.ok) throw ApiException.validation(checked.errors, checked.message);
         const counts = await applyOperations(
           em,
-          { instanceId: task.instance_id, entity: task.entity, taskId, requestId: task.request_id ?? undefined },
+          { instanceId: task.instance_id, entity: task.entity, primaryKey: type.primaryKey, taskId, requestId: task.request_id ?? undefined },
           checked.operations,
         );
         await this.finish(em, task, 'ok', { result: counts });

@@ -48,7 +48,7 @@ export class BatchHttpController {
       return { status: 'ok', taskId };
     }
     const counts = await this.dataSource.transaction((em) =>
-      applyOperations(em, { instanceId: principal.instanceId, entity: name, requestId }, checked.operations),
+      applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations),
     );
     this.statistics.committed(counts);
     void reply.status(200);

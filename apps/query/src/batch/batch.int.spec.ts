@@ -109,7 +109,7 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       operations: [{ action: 'delete', rows: ['1'] }, { action: 'insert', rows: [{ id: '7' }, { id: '3' }] }],
     });
     expect(duplicate.status).toBe(400);
-    expect(duplicate.body.errors[0].field).toBe('operations.1.rows.1');
+    expect(duplicate.body.errors).toEqual([{ field: 'operations.1.rows.1.id', message: 'a record with primary key 3 already exists' }]);
     expect(await rows('sales')).toEqual(before);
   });
 
@@ -117,6 +117,31 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     const bad = Array.from({ length: 80 }, (_, i) => ({ id: `bad${i}`, quantity: 'many' }));
     const res = await batch('sales', { operations: [{ action: 'insert', rows: bad }] });
     expect([res.status, res.body.message, res.body.errors.length]).toEqual([400, 'Validation failed: 80 problems, the first 50 listed', 50]);
+  });
+
+  it('refuses a title too long to index with 400 naming the row, and stores the longest that fits, whatever its key', async () => {
+    // Random letters do not compress: the index on titles holds each one whole.
+    const letters = (n: number) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
+    const tooLong = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 't1', title: 'fine' }, { id: 't2', title: letters(9000) }] }] });
+    expect([tooLong.status, tooLong.body.errors]).toEqual([400, [{ field: 'operations.0.rows.1.title', message: expect.stringMatching(/^must be at most \d+ bytes/) }]]);
+    const allowed = Number(/at most (\d+) bytes/.exec(tooLong.body.errors[0].message)![1]);
+    const key = '€'.repeat(512); // the longest key, of three bytes a character
+    const widest = await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: key, title: letters(4000) }] }] });
+    const limit = Number(/at most (\d+) bytes/.exec(widest.body.errors?.[0]?.message ?? '')?.[1]);
+    expect([widest.status, limit < allowed]).toEqual([400, true]);
+    const fits = await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: key, title: letters(limit) }] }] });
+    expect([fits.status, fits.body.inserted]).toEqual([200, 1]);
+    await batch('sales', { operations: [{ action: 'delete', rows: [key] }] });
+  });
+
+  it('refuses a responsibility whose userId is too long to index with 400 naming it, not a 500', async () => {
+    const userId = Array.from({ length: 9000 }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
+    const rows = [{ id: 'u1', responsibilities: [{ userId: 'fine', role: 'owner' }, { userId, role: 'owner' }] }];
+    const res = await batch('sales', { operations: [{ action: 'insert', rows }] });
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'operations.0.rows.0.responsibilities.1.userId', message: 'must be at most 512 characters' }]]);
+    const longest = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'u2', responsibilities: [{ userId: userId.slice(0, 512), role: 'owner' }] }] }] });
+    expect(longest.status).toBe(200);
+    await batch('sales', { operations: [{ action: 'delete', rows: ['u2'] }] });
   });
 
   it('answers 413 beyond the row limit and 403 to data keys, writing nothing', async () => {
@@ -142,7 +167,7 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       const failing = await batch('sales', { async: true, operations: [{ action: 'insert', rows: [{ id: '10' }] }] });
       await eventually(async () => {
         const task = await app.call('GET', `/api/v1/tasks/${failing.body.taskId}`, { principal: admin });
-        expect(task.body).toMatchObject({ status: 'error', errors: [{ field: 'operations.0.rows.0' }] });
+        expect(task.body).toMatchObject({ status: 'error', errors: [{ field: 'operations.0.rows.0.id' }] });
       });
       await eventually(() => {
         const events = collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE);

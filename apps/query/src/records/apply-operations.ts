@@ -42,7 +42,8 @@ function toJson(rows: RecordRow[], now: string): string {
 const USERS_OF = (col: string) =>
   `coalesce(ARRAY(SELECT DISTINCT x->>'userId' FROM jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) x), '{}')`;
 
-async function insert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], at: number, now: string) {
+async function insert(em: EntityManager, target: { instanceId: string; entity: string; primaryKey: string }, rows: RecordRow[], at: number, now: string) {
+  const { instanceId, entity } = target;
   let inserted = 0;
   let offset = 0;
   for (const chunk of chunks(rows)) {
@@ -58,7 +59,7 @@ async function insert(em: EntityManager, instanceId: string, entity: string, row
       const fresh = new Set(written.map((w) => w.pk));
       const j = chunk.findIndex((r) => !fresh.delete(r.pk));
       throw ApiException.validation(
-        [{ field: `operations.${at}.rows.${offset + j}`, message: `a record with primary key ${chunk[j].pk} already exists` }],
+        [{ field: `operations.${at}.rows.${offset + j}.${target.primaryKey}`, message: `a record with primary key ${chunk[j].pk} already exists` }],
         'Duplicate primary key',
       );
     }
@@ -151,7 +152,7 @@ async function remove(em: EntityManager, instanceId: string, entity: string, key
  */
 export async function applyOperations(
   em: EntityManager,
-  target: { instanceId: string; entity: string; requestId?: string; taskId?: string },
+  target: { instanceId: string; entity: string; primaryKey: string; requestId?: string; taskId?: string },
   operations: ValidOperation[],
 ): Promise<BatchCounts> {
   const { instanceId, entity } = target;
@@ -159,7 +160,7 @@ export async function applyOperations(
   const counts: BatchCounts = { inserted: 0, updated: 0, deleted: 0 };
   for (const [i, op] of operations.entries()) {
     if (op.action === 'delete') counts.deleted += await remove(em, instanceId, entity, op.keys);
-    else if (op.action === 'insert') counts.inserted += await insert(em, instanceId, entity, op.rows, i, now);
+    else if (op.action === 'insert') counts.inserted += await insert(em, target, op.rows, i, now);
     else {
       const r = await upsert(em, instanceId, entity, op.rows, now);
       counts.inserted += r.inserted;

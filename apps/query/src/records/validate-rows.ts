@@ -34,6 +34,12 @@ function typed(field: EntityField, value: unknown): { value: unknown } | { error
 }
 
 const MAX_KEY_LENGTH = 512;
+/**
+ * Titles are indexed with the record's instance, entity and key (for sort=alpha), and PostgreSQL
+ * refuses an index entry past 2704 bytes: a longer title would fail the whole batch as an internal
+ * error. This budget leaves room for the entry's own headers.
+ */
+const TITLE_INDEX_BYTES = 2600;
 
 function keyOf(value: unknown): string | undefined {
   if (typeof value === 'string' && value.length > 0 && value.length <= MAX_KEY_LENGTH) return value;
@@ -118,8 +124,11 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       }
       case 'responsibilities': {
         const list = responsibilitiesOf(value);
+        // The users are indexed (for mine=true), and PostgreSQL refuses an index entry much longer.
+        const longUser = list?.findIndex((r) => r.userId.length > MAX_KEY_LENGTH) ?? -1;
         if (holdsNulCharacter(value)) errors.add(where, NUL_CHARACTER_MESSAGE);
         else if (list === undefined) errors.add(where, 'must be a list of {"userId","role"}');
+        else if (longUser !== -1) errors.add(`${where}.${longUser}.userId`, `must be at most ${MAX_KEY_LENGTH} characters`);
         else {
           row.responsibilities = list;
           row.has.responsibilities = true;
@@ -154,6 +163,14 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
     }
     row.pk = pk;
     if (row.id === null && action === 'insert') row.id = randomUUID();
+  }
+  if (row.has.title && row.title) {
+    const room = TITLE_INDEX_BYTES - Buffer.byteLength(type.instanceId) - Buffer.byteLength(type.name) - Buffer.byteLength(row.pk);
+    const bytes = Math.max(Buffer.byteLength(row.title), Buffer.byteLength(row.title.toLowerCase()));
+    if (bytes > room) {
+      errors.add(`${at}.title`, `must be at most ${room} bytes (UTF-8) with this key; it has ${bytes}`);
+      return undefined;
+    }
   }
   return row;
 }

@@ -68,7 +68,7 @@ export class AggregateDto {
   @Type(() => WhereDto)
   where?: WhereDto[];
 
-  @ApiProperty({ required: false, type: [OrderByDto], description: 'output columns to sort by; the group_by fields follow, ascending, so groups come in a stable order' })
+  @ApiProperty({ required: false, type: [OrderByDto], description: 'output columns to sort by; then groups by their group_by fields, ascending, and plain rows newest first' })
   @IsOptional()
   @ArrayMaxSize(20)
   @IsArray()

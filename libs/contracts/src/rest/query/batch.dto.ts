@@ -16,7 +16,12 @@ export class BatchOperationDto {
   @IsString()
   primaryKey?: string;
 
-  @ApiProperty({ type: 'array', items: {}, description: 'records (insert, insertOrUpdate) or primary key values (delete)' })
+  @ApiProperty({
+    type: 'array',
+    items: {},
+    description:
+      'records (insert, insertOrUpdate) or primary key values (delete). A key or `id` is a number or 1 to 512 characters, a responsibility\'s `userId` at most 512 characters; a `title` fits in about 2,500 bytes (UTF-8) beside its key',
+  })
   @IsArray()
   @AsSent()
   rows!: unknown[];
