@@ -96,8 +96,11 @@ export function checkAggregate(fields: readonly TypedField[], dto: AggregateDto)
     }
   });
 
+  // An aggregate's column is named after its field and function (`id_count`): say which names there are.
+  const names = columns.map((c) => c.name).join(', ');
   (dto.order_by ?? []).forEach((o, i) => {
-    if (!columns.some((c) => c.name === o.name)) errors.push({ field: `order_by.${i}.name`, message: `${o.name} is not a selected column` });
+    if (columns.some((c) => c.name === o.name)) return;
+    errors.push({ field: `order_by.${i}.name`, message: `${o.name} is not a selected column${names ? ` (the columns are ${names})` : ''}` });
   });
   return { columns, errors };
 }

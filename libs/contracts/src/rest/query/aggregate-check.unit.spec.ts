@@ -47,6 +47,14 @@ describe('checkAggregate (unit)', () => {
     ]);
   });
 
+  it('names the columns order_by may use: an aggregate is named after its field and function', () => {
+    const byCount = { select: [{ name: 'status' }, { name: 'amount', agg: 'count' }], group_by: ['status'], order_by: [{ name: 'amount' }] } as AggregateDto;
+    expect(checkAggregate(FIELDS, byCount).errors).toEqual([
+      { field: 'order_by.0.name', message: 'amount is not a selected column (the columns are status, amount_count)' },
+    ]);
+    expect(checkAggregate(FIELDS, { ...byCount, order_by: [{ name: 'amount_count' }] } as AggregateDto).errors).toEqual([]);
+  });
+
   it('refuses two output columns of one name, which order_by and a reader of rows could not tell apart', () => {
     const fields: TypedField[] = [...FIELDS, { name: 'amount_sum', type: 'number' }];
     expect(checkAggregate(fields, { select: [{ name: 'amount', agg: 'sum' }, { name: 'amount', agg: 'sum' }] } as AggregateDto).errors).toEqual([
