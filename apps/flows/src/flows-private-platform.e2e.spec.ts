@@ -231,6 +231,27 @@ describe('flows with its own service process: http allow-list, default timeout, 
     expect(failed.messages.map((m: { text: string }) => m.text)).toEqual([expect.stringMatching(/^Run started by /), expect.stringContaining('while the caller waited')]);
   });
 
+  it('runs again a sync call retried with its Idempotency-Key after a restart cut the first run short', async () => {
+    const flow = await define({ name: `Retried ${randomUUID().slice(0, 6)}`, timeoutMs: 10_000, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
+    const call = () => api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(flow.name)}/trigger`, { headers: { 'x-api-key': orgKey, 'idempotency-key': `order-${flow.id}` }, body: { n: 3 } });
+    const first = call();
+    const cut = await eventually(async () => {
+      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${flow.id}/runs`, { headers: { 'x-api-key': orgKey } });
+      expect(runs.body.runs).toHaveLength(1);
+      return runs.body.runs[0].processId as string;
+    });
+    await stop(flows, 'SIGKILL');
+    expect((await first).status).toBeGreaterThanOrEqual(500);
+    await startFlows();
+    await eventually(async () => expect((await api('GET', `${GATEWAY_URL}/api/v1/runs/${cut}`, { headers: { 'x-api-key': orgKey } })).body.status).toBe('failed'), { timeoutMs: 20_000, intervalMs: 100 });
+    // The restart, not the flow, failed it: the retry is the call the client meant, not a replay of that failure.
+    const retried = await call();
+    expect([retried.status, retried.body.data]).toEqual([200, { done: [3] }]);
+    expect(retried.body.processId).not.toBe(cut);
+    const again = await call();
+    expect([again.status, again.body.processId]).toEqual([200, retried.body.processId]);
+  });
+
   it('publishes each emit step of a run once, even when the run is resumed after a kill', async () => {
     const kafka = await collectMessages(testBrokers(), [TOPICS.flows]);
     try {

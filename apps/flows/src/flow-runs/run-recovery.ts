@@ -83,7 +83,8 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     const resumes = run.attempts - 1;
     if (run.mode === 'sync' || resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
       await this.coordinator.refundSteps(flow, run.processId);
-      return void (await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`));
+      await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`);
+      return void (await this.runs.releaseIdempotencyKeyOf(run.instanceId, run.flowId, run.processId));
     }
     messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service (attempt ${run.attempts})` });
     this.logger.log({ processId: run.processId }, 'resuming an interrupted run');
