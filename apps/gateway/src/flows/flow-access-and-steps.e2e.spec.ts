@@ -167,6 +167,9 @@ describe('flows: who may run them, and every step type', () => {
     const invites = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
     expect(invites.status).toBe(200);
     expect(invites.body.data.invitations).toEqual([expect.objectContaining({ title: 'Review overdue action: Fix valve', attendees: [expect.objectContaining({ email: 'ann@example.com' })] })]);
+    // Run again (the next day, say), it updates the same calendar event instead of adding one.
+    const again = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-03T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
+    expect(again.body.data.invitations.map((i: { uid: string }) => i.uid)).toEqual(invites.body.data.invitations.map((i: { uid: string }) => i.uid));
   });
 
   it('refunds what a run that fails or times out was charged, and says so in its credit headers', async () => {
