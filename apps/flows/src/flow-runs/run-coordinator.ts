@@ -170,7 +170,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     }
     if (error instanceof StepFailure) {
       const retry = error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {};
-      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
+      const errors = error.errors ? { errors: error.errors } : {};
+      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry, ...errors } };
     }
     // The caller is told only `internal_error`: the line names the run, its flow and instance for the operator.
     this.logger.error({ err: error, processId, flowId: flow.flowId, instanceId: flow.instanceId }, 'flow run crashed');

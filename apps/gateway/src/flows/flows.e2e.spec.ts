@@ -242,6 +242,8 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });
     expect(none.status).toBe(400);
     expect(none.body.message).toContain('Output "rows" produced no record');
+    // Like every validation error, it names what is wrong.
+    expect(none.body.errors).toEqual([{ field: 'data.rows', message: 'produced no record' }]);
     expect((await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [{ x: 1 }] } })).body.data.rows).toEqual([{ x: 1 }]);
 
     const raw = await defineFlow(t, {
