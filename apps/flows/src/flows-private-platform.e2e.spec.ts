@@ -231,6 +231,30 @@ describe('flows with its own service process: http allow-list, default timeout, 
     expect(failed.messages.map((m: { text: string }) => m.text)).toEqual([expect.stringMatching(/^Run started by /), expect.stringContaining('while the caller waited')]);
   });
 
+  it('resumes an interrupted run with the definition it started with, though the flow was redefined meanwhile', async () => {
+    const name = `Redefined ${randomUUID().slice(0, 6)}`;
+    const flow = await define({ name, mode: 'async', steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'version', from: '["first"]' }] });
+    const accepted = await trigger(name);
+    expect(accepted.status).toBe(202);
+    const redefined = await api('PUT', `${GATEWAY_URL}/api/v1/flows/${flow.id}`, {
+      headers: { 'x-api-key': orgKey },
+      body: { app: 'Ops', name, mode: 'async', steps: [{ type: 'output', name: 'version', from: '["second"]' }] },
+    });
+    expect(redefined.status).toBe(200);
+    await stop(flows, 'SIGKILL');
+    await startFlows();
+    const done = await eventually(
+      async () => {
+        const res = await poll(name, accepted.body.processId);
+        expect(res.body.status).toBe('success');
+        return res.body;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(done.data).toEqual({ version: ['first'] });
+    expect((await trigger(name)).body.data).toEqual({ version: ['second'] });
+  });
+
   it('runs again a sync call retried with its Idempotency-Key after a restart cut the first run short', async () => {
     const flow = await define({ name: `Retried ${randomUUID().slice(0, 6)}`, timeoutMs: 10_000, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
     const call = () => api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(flow.name)}/trigger`, { headers: { 'x-api-key': orgKey, 'idempotency-key': `order-${flow.id}` }, body: { n: 3 } });
