@@ -151,6 +151,13 @@ describe('flows with its own service process: http allow-list, default timeout, 
   };
   const trigger = (name: string, query = '', body?: unknown) =>
     api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/trigger${query}`, { headers: { 'x-api-key': orgKey }, body });
+  /** The process id of a flow's one run, once it is recorded. */
+  const onlyRun = (flowId: string) =>
+    eventually(async () => {
+      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${flowId}/runs`, { headers: { 'x-api-key': orgKey } });
+      expect(runs.body.runs).toHaveLength(1);
+      return runs.body.runs[0].processId as string;
+    });
   const poll = (name: string, processId: string) =>
     api('GET', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/poll/${processId}`, { headers: { 'x-api-key': orgKey } });
 
@@ -203,11 +210,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     const { processId } = accepted.body;
     expect((await poll(flow.name, processId)).body.status).toBe('running');
     const syncCall = trigger(waiting.name);
-    const syncRun = await eventually(async () => {
-      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${waiting.id}/runs`, { headers: { 'x-api-key': orgKey } });
-      expect(runs.body.runs).toHaveLength(1);
-      return runs.body.runs[0].processId as string;
-    });
+    const syncRun = await onlyRun(waiting.id);
     await stop(flows, 'SIGKILL');
     expect((await syncCall).status).toBeGreaterThanOrEqual(500);
     await startFlows();
@@ -259,11 +262,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     const flow = await define({ name: `Retried ${randomUUID().slice(0, 6)}`, timeoutMs: 10_000, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
     const call = () => api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(flow.name)}/trigger`, { headers: { 'x-api-key': orgKey, 'idempotency-key': `order-${flow.id}` }, body: { n: 3 } });
     const first = call();
-    const cut = await eventually(async () => {
-      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${flow.id}/runs`, { headers: { 'x-api-key': orgKey } });
-      expect(runs.body.runs).toHaveLength(1);
-      return runs.body.runs[0].processId as string;
-    });
+    const cut = await onlyRun(flow.id);
     await stop(flows, 'SIGKILL');
     expect((await first).status).toBeGreaterThanOrEqual(500);
     await startFlows();

@@ -1,28 +1,9 @@
-import type { FlowDefinition, Step } from '../../flows/flow-definition';
-import type { RunMessage } from '../../flow-runs/run-message';
+import type { Step } from '../../flows/flow-definition';
 import { validateSteps } from '../../flows/validate-flow';
-import { EvaluationBudget } from '../expressions';
-import type { RunContext } from '../run-context';
+import { testRun } from '../run-context.fixture';
 import { IcsStep, type Invitation } from './ics-step';
 
-function runOf(processId: string): RunContext {
-  const messages: RunMessage[] = [];
-  const signal = new AbortController().signal;
-  return {
-    processId,
-    instanceId: 'i1',
-    flow: { flowId: 'flow_1', steps: [] as Step[] } as FlowDefinition,
-    input: { body: null, headers: {}, contentType: '', url: '' },
-    signal,
-    budget: new EvaluationBudget(signal),
-    steps: {},
-    last: undefined,
-    outputs: {},
-    charges: [],
-    messages,
-    log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),
-  };
-}
+const runOf = (processId: string) => testRun([], { processId, flowId: 'flow_1' });
 
 describe('the ics step: invitations a calendar can update', () => {
   const step = {
