@@ -151,6 +151,13 @@ describe('flows with its own service process: http allow-list, default timeout, 
   };
   const trigger = (name: string, query = '', body?: unknown) =>
     api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/trigger${query}`, { headers: { 'x-api-key': orgKey }, body });
+  /** The process id of a flow's one run, once it is recorded. */
+  const onlyRun = (flowId: string) =>
+    eventually(async () => {
+      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${flowId}/runs`, { headers: { 'x-api-key': orgKey } });
+      expect(runs.body.runs).toHaveLength(1);
+      return runs.body.runs[0].processId as string;
+    });
   const poll = (name: string, processId: string) =>
     api('GET', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/poll/${processId}`, { headers: { 'x-api-key': orgKey } });
 
@@ -203,11 +210,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     const { processId } = accepted.body;
     expect((await poll(flow.name, processId)).body.status).toBe('running');
     const syncCall = trigger(waiting.name);
-    const syncRun = await eventually(async () => {
-      const runs = await api('GET', `${GATEWAY_URL}/api/v1/flows/${waiting.id}/runs`, { headers: { 'x-api-key': orgKey } });
-      expect(runs.body.runs).toHaveLength(1);
-      return runs.body.runs[0].processId as string;
-    });
+    const syncRun = await onlyRun(waiting.id);
     await stop(flows, 'SIGKILL');
     expect((await syncCall).status).toBeGreaterThanOrEqual(500);
     await startFlows();
@@ -229,6 +232,47 @@ describe('flows with its own service process: http allow-list, default timeout, 
       return res.body;
     });
     expect(failed.messages.map((m: { text: string }) => m.text)).toEqual([expect.stringMatching(/^Run started by /), expect.stringContaining('while the caller waited')]);
+  });
+
+  it('resumes an interrupted run with the definition it started with, though the flow was redefined meanwhile', async () => {
+    const name = `Redefined ${randomUUID().slice(0, 6)}`;
+    const flow = await define({ name, mode: 'async', steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'version', from: '["first"]' }] });
+    const accepted = await trigger(name);
+    expect(accepted.status).toBe(202);
+    const redefined = await api('PUT', `${GATEWAY_URL}/api/v1/flows/${flow.id}`, {
+      headers: { 'x-api-key': orgKey },
+      body: { app: 'Ops', name, mode: 'async', steps: [{ type: 'output', name: 'version', from: '["second"]' }] },
+    });
+    expect(redefined.status).toBe(200);
+    await stop(flows, 'SIGKILL');
+    await startFlows();
+    const done = await eventually(
+      async () => {
+        const res = await poll(name, accepted.body.processId);
+        expect(res.body.status).toBe('success');
+        return res.body;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(done.data).toEqual({ version: ['first'] });
+    expect((await trigger(name)).body.data).toEqual({ version: ['second'] });
+  });
+
+  it('runs again a sync call retried with its Idempotency-Key after a restart cut the first run short', async () => {
+    const flow = await define({ name: `Retried ${randomUUID().slice(0, 6)}`, timeoutMs: 10_000, steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[$input.body.n]' }] });
+    const call = () => api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(flow.name)}/trigger`, { headers: { 'x-api-key': orgKey, 'idempotency-key': `order-${flow.id}` }, body: { n: 3 } });
+    const first = call();
+    const cut = await onlyRun(flow.id);
+    await stop(flows, 'SIGKILL');
+    expect((await first).status).toBeGreaterThanOrEqual(500);
+    await startFlows();
+    await eventually(async () => expect((await api('GET', `${GATEWAY_URL}/api/v1/runs/${cut}`, { headers: { 'x-api-key': orgKey } })).body.status).toBe('failed'), { timeoutMs: 20_000, intervalMs: 100 });
+    // The restart, not the flow, failed it: the retry is the call the client meant, not a replay of that failure.
+    const retried = await call();
+    expect([retried.status, retried.body.data]).toEqual([200, { done: [3] }]);
+    expect(retried.body.processId).not.toBe(cut);
+    const again = await call();
+    expect([again.status, again.body.processId]).toEqual([200, retried.body.processId]);
   });
 
   it('publishes each emit step of a run once, even when the run is resumed after a kill', async () => {

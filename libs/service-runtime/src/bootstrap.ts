@@ -11,6 +11,7 @@ import { ApiException } from './errors/api-exception';
 import { answerClientError, answerRouterError } from './errors/framework-errors';
 import { registerBodyParsers } from './errors/body-parsers';
 import { assertAcceptableBody } from './errors/acceptable-body';
+import { assertNoContentCoding } from './errors/content-encoding';
 import { URL_NUL_ERROR, urlHasNulCharacter } from './errors/nul-characters';
 import { RouteMethods } from './errors/route-methods';
 import { apiValidationPipe } from './errors/validation.pipe';
@@ -70,6 +71,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useGlobalPipes(apiValidationPipe());
 
   registerBodyParsers(app);
+  fastify.addHook('onRequest', async (request) => assertNoContentCoding(request.headers));
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');
     assertAcceptableBody(request.body);

@@ -15,7 +15,7 @@ function whereItFailed(step: Step, error: ExpressionFailure): string {
 /** An output that ran but produced no record: the caller gets 400 (API.md). */
 export class EmptyOutput extends StepFailure {
   constructor(readonly output: string) {
-    super(400, 'validation_failed', `Output "${output}" produced no record`);
+    super(400, 'validation_failed', `Output "${output}" produced no record`, undefined, [{ field: `data.${output}`, message: 'produced no record' }]);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { FieldError } from '@tollgate/contracts';
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { FlowInput, RunMessage, RunResult } from '../flow-runs/run-message';
 import { evaluate, type EvaluationBudget } from './expressions';
@@ -43,6 +44,8 @@ export class StepFailure extends Error {
     message: string,
     /** For an empty credit pool: when to try again. */
     readonly retryAfterSeconds?: number,
+    /** For a `validation_failed` answer: what is wrong, as every validation error names it. */
+    readonly errors?: FieldError[],
   ) {
     super(message);
     this.name = 'StepFailure';

@@ -144,11 +144,12 @@ export class RunCoordinator implements BeforeApplicationShutdown {
         clearTimeout(timer);
       }
       await saving;
-      if (outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping' && flow.mode === 'async') {
-        return outcome; // left running: the next process resumes it
-      }
+      const stopped = outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping';
+      if (stopped && flow.mode === 'async') return outcome; // left running: the next process resumes it
       outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log, ctx.refusedAtRemaining);
-      return { ...(await this.finish(flow.instanceId, processId, outcome, messages, startedAt)), credits: outcome.credits };
+      const recorded = await this.finish(flow.instanceId, processId, outcome, messages, startedAt);
+      if (stopped) await this.runs.releaseIdempotencyKeyOf(flow.instanceId, flow.flowId, processId).catch(() => undefined);
+      return { ...recorded, credits: outcome.credits };
     })();
     const run = { processId, controller, done };
     this.active.set(processId, run);
@@ -169,7 +170,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     }
     if (error instanceof StepFailure) {
       const retry = error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {};
-      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry } };
+      const errors = error.errors ? { errors: error.errors } : {};
+      return { status: 'failed', failure: { status: 'failed', httpStatus: error.httpStatus, code: error.code, message: error.message, ...retry, ...errors } };
     }
     // The caller is told only `internal_error`: the line names the run, its flow and instance for the operator.
     this.logger.error({ err: error, processId, flowId: flow.flowId, instanceId: flow.instanceId }, 'flow run crashed');

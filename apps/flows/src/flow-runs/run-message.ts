@@ -1,3 +1,5 @@
+import type { FieldError } from '@tollgate/contracts';
+
 export interface RunMessage {
   at: string;
   level: 'info' | 'debug' | 'error';
@@ -20,6 +22,8 @@ export interface RunFailure {
   message: string;
   /** An empty credit pool: seconds until it is refilled, for the caller's Retry-After. */
   retryAfterSeconds?: number;
+  /** A `validation_failed` outcome: the field errors of its answer. */
+  errors?: FieldError[];
 }
 
 export interface FlowInput {

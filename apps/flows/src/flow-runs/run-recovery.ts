@@ -1,5 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { FlowDefined, type FlowDefinedV1 } from '@tollgate/contracts';
+import { EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
+import type { FlowDefinition } from '../flows/flow-definition';
 import { FlowRepository } from '../flows/flow-repository';
 import type { RunMessage } from './run-message';
 import { RunCoordinator } from './run-coordinator';
@@ -25,6 +29,8 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly coordinator: RunCoordinator,
     private readonly runs: RunStore,
     private readonly flows: FlowRepository,
+    private readonly store: EventStore,
+    private readonly dataSource: DataSource,
     @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
   ) {}
 
@@ -73,19 +79,46 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /**
+   * The definition a run started with: a flow redefined since then would otherwise resume the run
+   * with steps it never had. Read from the flow's events (they keep every version, unredacted).
+   */
+  private async definitionAt(current: FlowDefinition, startedAt: Date): Promise<FlowDefinition> {
+    const events = await this.store.readStream(this.dataSource.manager, current.flowId);
+    const defined = events.filter((e) => e.type === FlowDefined.type && Date.parse(e.occurredAt) <= startedAt.getTime()).at(-1);
+    if (!defined || defined.sequence === current.version) return current;
+    const d = defined.data as unknown as FlowDefinedV1;
+    const { timeoutMs: _now, ...kept } = current;
+    return {
+      ...kept,
+      app: d.app,
+      name: d.name,
+      description: d.description ?? '',
+      mode: d.mode,
+      ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
+      allowAnonymous: d.allowAnonymous ?? false,
+      groups: d.groups ?? [],
+      steps: (d.steps ?? []) as FlowDefinition['steps'],
+      version: defined.sequence,
+    };
+  }
+
   private async takeOver(run: ClaimedRun): Promise<void> {
     const record = await this.runs.get(run.instanceId, run.processId);
     const messages: RunMessage[] = record?.messages ?? [];
-    const flow = await this.flows.byId(run.instanceId, run.flowId);
+    const current = await this.flows.byId(run.instanceId, run.flowId);
+    const flow = current && (await this.definitionAt(current, run.startedAt));
     const fail = (message: string) =>
       this.coordinator.finish(run.instanceId, run.processId, { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message } }, messages, run.startedAt.getTime());
     if (!flow) return void (await fail('Interrupted by a restart of the flows service; the flow no longer exists'));
     const resumes = run.attempts - 1;
     if (run.mode === 'sync' || resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
       await this.coordinator.refundSteps(flow, run.processId);
-      return void (await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`));
+      await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`);
+      return void (await this.runs.releaseIdempotencyKeyOf(run.instanceId, run.flowId, run.processId));
     }
-    messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service (attempt ${run.attempts})` });
+    const since = flow.version === current!.version ? '' : ` with the definition it started with (version ${flow.version}; the flow is now at version ${current!.version})`;
+    messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service${since} (attempt ${run.attempts})` });
     this.logger.log({ processId: run.processId }, 'resuming an interrupted run');
     this.coordinator.execute(flow, run.processId, run.input, run.timeoutMs, run.startedAt.getTime(), messages);
   }

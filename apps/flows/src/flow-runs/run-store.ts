@@ -105,6 +105,15 @@ export class RunStore {
   }
 
   /**
+   * Lets go of the idempotency key that answers with this run, for a run the platform ended (a
+   * restart or a stop), not its flow: the caller's retry with the key then starts the work again
+   * instead of being given that failure for a day.
+   */
+  async releaseIdempotencyKeyOf(instanceId: string, flowId: string, processId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM run_idempotency WHERE instance_id = $1 AND flow_id = $2 AND process_id = $3`, [instanceId, flowId, processId]);
+  }
+
+  /**
    * Forgets idempotency keys past their day, at most `limit` at a time; how many it forgot. A key
    * that is used again after that starts a new run anyway: without this the table would keep
    * every key a client ever sent.

@@ -32,7 +32,7 @@ export const STEP_SCHEMAS: Record<StepType, StepSchema> = {
   emit: { required: { event: 'eventName', data: 'expression' }, optional: {} },
   ics: {
     required: { from: 'expression', title: 'expression', start: 'expression' },
-    optional: { end: 'expression', attendees: 'expression', description: 'expression', durationMinutes: 'positiveInt' },
+    optional: { end: 'expression', attendees: 'expression', description: 'expression', durationMinutes: 'positiveInt', uid: 'expression' },
   },
   debug: { required: { expr: 'expression' }, optional: {} },
   error: { required: { message: 'text' }, optional: {} },

@@ -35,9 +35,11 @@ describe('flows: who may run them, and every step type', () => {
     const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
     const orgKeyId = (await call('GET', '/api/v1/auth/me', key(t.orgKey))).body.keyId;
     for (const headers of [basic(t.orgKey, ''), basic('apikey', t.orgKey)]) {
-      const res = await trigger('Tests', closed.name, { headers });
+      // Proxy credentials are credentials too: no flow is handed them, nor are they kept with the run.
+      const res = await trigger('Tests', closed.name, { headers: { ...headers, 'proxy-authorization': 'Basic cHJveHk6c2VjcmV0', 'x-signature': 'sha256=1' } });
       expect(res.status).toBe(200);
-      expect(res.body.data.seen).not.toContain('authorization');
+      expect(res.body.data.seen).not.toEqual(expect.arrayContaining([expect.stringMatching(/authorization/)]));
+      expect(res.body.data.seen).toContain('x-signature');
       expect((await run(t, res.body.processId)).body.startedBy).toBe(orgKeyId);
     }
     const revoked = await issue(t, { kind: 'organization', description: 'to revoke', scopes: ['flows'] });
@@ -167,6 +169,9 @@ describe('flows: who may run them, and every step type', () => {
     const invites = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-02T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
     expect(invites.status).toBe(200);
     expect(invites.body.data.invitations).toEqual([expect.objectContaining({ title: 'Review overdue action: Fix valve', attendees: [expect.objectContaining({ email: 'ann@example.com' })] })]);
+    // Run again (the next day, say), it updates the same calendar event instead of adding one.
+    const again = await trigger(demo.app, demo.name, { headers: key(t.orgKey), body: { meetingAt: '2026-03-03T09:00:00.000Z', directory: { 'u-ann': 'ann@example.com' } } });
+    expect(again.body.data.invitations.map((i: { uid: string }) => i.uid)).toEqual(invites.body.data.invitations.map((i: { uid: string }) => i.uid));
   });
 
   it('refunds what a run that fails or times out was charged, and says so in its credit headers', async () => {

@@ -84,7 +84,7 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect((await api('POST', `${e2ePlatform().gatewayUrl}/api/1/action/${enc(name)}/trigger`, { headers: key(t.orgKey) })).status).toBe(409);
     for (const method of ['get', 'post']) {
       expect(statuses(method, '/api/1/action/{flow}/trigger')).toEqual(expect.arrayContaining(['409', '413', '429']));
-      expect(statuses(method, '/api/1/action/{app}/{flow}/trigger')).toEqual(expect.arrayContaining(['413', '429']));
+      expect(statuses(method, '/api/1/action/{app}/{flow}/trigger')).toEqual(expect.arrayContaining(['413', '415', '429']));
     }
 
     // An anonymous caller polls with the instance its poll URL names.

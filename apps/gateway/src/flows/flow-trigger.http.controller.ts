@@ -45,7 +45,7 @@ const TriggerDocs = () =>
     ApiOkResponse({ type: TriggerResultDoc, description: 'sync: the outputs, unless a `response` step set its own answer (any type)' }),
     ApiAcceptedResponse({ type: AcceptedRunDoc, description: 'async: the run started' }),
     Metered("one credit per `query` step the run reaches, given back when the run does not succeed"),
-    ApiErrors(413),
+    ApiErrors(413, 415),
   );
 
 /** A POST trigger takes any body: JSON is parsed into the flow's `$input.body`, anything else is passed as sent. */

@@ -14,7 +14,13 @@ export class FlowBodyDoc {
   @ApiProperty({ example: 'Overdue actions', description: 'Unique per app; spaces allowed (URL-encoded in paths)' }) name!: string;
   @ApiPropertyOptional() description?: string;
   @ApiPropertyOptional({ enum: ['sync', 'async'], default: 'sync' }) mode?: string;
-  @ApiPropertyOptional({ description: 'Overrides the default timeout (60 000 ms for sync flows)' }) timeoutMs?: number;
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 3_600_000,
+    description:
+      'ms a caller waits, unless the trigger URL says `?timeout=`: a sync run is aborted after it (default 60 000), an async call answers 202 by then (default 500). Stored as at most the platform maximum (FLOWS_MAX_TIMEOUT_MS, 600 000 by default)',
+  })
+  timeoutMs?: number;
   @ApiPropertyOptional({ default: false }) allowAnonymous?: boolean;
   @ApiPropertyOptional({ type: [String], description: 'Groups (ids or names) whose users may run the flow with a personal key' }) groups?: string[];
   @ApiProperty({ type: [FlowStepDoc], description: 'Steps run in order; fields per type in API.md (Flow steps)' }) steps!: FlowStepDoc[];

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
@@ -199,6 +200,27 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs).toEqual([]);
   });
 
+  it('answers a compressed body with 415 naming Content-Encoding, instead of misreading its bytes as text', async () => {
+    const flow = await defineFlow(t, { name: `Gzip ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[$input.body]' }] });
+    const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
+    for (const [type, sent] of [['application/json', '{"a":1}'], ['text/plain', 'hello']] as const) {
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type, 'content-encoding': 'gzip' }, body: gzipSync(sent) });
+        const answer = (await res.body.json()) as { code: string; errors: unknown };
+        expect({ type, method, status: res.statusCode, code: answer.code, errors: answer.errors }).toEqual({
+          type,
+          method,
+          status: 415,
+          code: 'validation_failed',
+          errors: [{ field: 'Content-Encoding', message: 'must be identity (gzip is not taken): send the body uncompressed' }],
+        });
+      }
+    }
+    expect((await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey))).body.runs).toEqual([]);
+    const plain = await request(url, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'text/plain', 'content-encoding': 'identity' }, body: 'hello' });
+    expect([plain.statusCode, ((await plain.body.json()) as { data: unknown }).data]).toEqual([200, { got: ['hello'] }]);
+  });
+
   it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
     const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
     const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
@@ -220,6 +242,8 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const none = await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [] } });
     expect(none.status).toBe(400);
     expect(none.body.message).toContain('Output "rows" produced no record');
+    // Like every validation error, it names what is wrong.
+    expect(none.body.errors).toEqual([{ field: 'data.rows', message: 'produced no record' }]);
     expect((await trigger('Tests', empty.name, { headers: key(t.orgKey), body: { rows: [{ x: 1 }] } })).body.data.rows).toEqual([{ x: 1 }]);
 
     const raw = await defineFlow(t, {

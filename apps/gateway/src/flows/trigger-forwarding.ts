@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { isJsonMediaType, readUnparsedBody } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
-const WITHHELD = new Set(['authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
+const WITHHELD = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
 /** Keys, and the flow's webhook token: credentials the flow's `url` input (stored with the run, passed to its steps) must not carry. */
 const SECRET_PARAMS = /([?&](?:key|access_token|token)=)[^&]*/gi;
 

@@ -25,6 +25,7 @@ const WHEN: Record<number, string> = {
   403: 'authenticated, but the key, role or scope does not allow this',
   404: 'no such thing in the caller\'s instance',
   413: 'the body is over the configured limit',
+  415: 'the body is compressed (`Content-Encoding`): send it uncompressed',
   429: 'the credit pool cannot cover the cost (nothing is charged), or too many requests; `Retry-After` says when to try again',
   500: 'a fault of the platform',
   503: 'a service the request needs is unavailable; credits charged for it are refunded',
@@ -40,7 +41,8 @@ function codesFor(status: number): string {
 
 function errorResponse(status: number) {
   return {
-    description: `${codesFor(status)}: ${WHEN[status]}`,
+    // 415 has no code of its own: the request is malformed like any other.
+    description: `${codesFor(status) || `\`${ErrorCode.ValidationFailed}\``}: ${WHEN[status]}`,
     ...(status === 429 ? { headers: { 'Retry-After': { description: 'seconds until a retry can succeed', schema: { type: 'integer' } } } } : {}),
   };
 }

@@ -32,13 +32,23 @@ export class HttpStep implements StepExecutor {
       body = typeof value === 'string' ? value : JSON.stringify(value);
       if (typeof value !== 'string') outHeaders['content-type'] ??= 'application/json';
     }
-    return this.http.send({
-      method: step.method as Dispatcher.HttpMethod,
-      url,
-      headers: outHeaders,
-      body,
-      timeoutMs: step.timeoutMs as number | undefined,
-      signal: ctx.signal,
-    });
+    // The host only: a URL's path, query and user info may hold credentials.
+    const call = `${step.method as string} ${URL.canParse(url) ? new URL(url).host : 'an invalid URL'}`;
+    const started = Date.now();
+    try {
+      const answer = await this.http.send({
+        method: step.method as Dispatcher.HttpMethod,
+        url,
+        headers: outHeaders,
+        body,
+        timeoutMs: step.timeoutMs as number | undefined,
+        signal: ctx.signal,
+      });
+      ctx.log('info', `http ${call}: ${answer.status} in ${Date.now() - started} ms`, step.id);
+      return answer;
+    } catch (error) {
+      if (ctx.signal.aborted) throw error;
+      throw new Error(`${call}: ${(error as Error).message ?? String(error)}`);
+    }
   }
 }

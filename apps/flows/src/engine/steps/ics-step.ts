@@ -29,6 +29,17 @@ function attendeesOf(value: unknown): Attendee[] {
   });
 }
 
+/**
+ * The event's UID. Calendars update the event they hold under a UID, so a flow that runs again
+ * for the same record (a daily overdue-actions run) names it with `uid`; the flow's id keeps it
+ * apart from other flows'. Without one, each run and record is an event of its own.
+ */
+function uidOf(value: unknown, ctx: RunContext, index: number): string {
+  if (value === undefined) return `${ctx.processId}-${index}@tollgate`;
+  if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`record ${index + 1}: uid must evaluate to text (got ${JSON.stringify(value)})`);
+  return `${String(value).replace(/[^\w.:-]/g, '_').slice(0, 200)}.${ctx.flow.flowId}@tollgate`;
+}
+
 /** iCalendar invitations (METHOD:REQUEST), one event per record, built with the `ics` library. */
 export class IcsStep implements StepExecutor {
   async run(step: Step, ctx: RunContext): Promise<Invitation[]> {
@@ -42,7 +53,7 @@ export class IcsStep implements StepExecutor {
       const endValue = await field('end');
       const attendees = attendeesOf(await field('attendees'));
       const description = await field('description');
-      const uid = `${ctx.processId}-${i}@tollgate`;
+      const uid = uidOf(await field('uid'), ctx, i);
       const attributes: EventAttributes = {
         uid,
         title,

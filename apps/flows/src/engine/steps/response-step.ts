@@ -9,8 +9,11 @@ export const isResponseStatus = (value: unknown): value is number => Number.isIn
 /** Statuses whose answer never has a body (RFC 9110 §15.3.5, §15.4.5). */
 export const BODYLESS_STATUSES = new Set([204, 304]);
 
-/** The HTTP layer frames the answer itself: a flow setting these would corrupt it. */
-const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+/**
+ * The HTTP layer frames the answer itself: a flow setting these would corrupt it. A content coding
+ * too: a flow's body is text or JSON, which a client told it is gzip or br cannot read.
+ */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'content-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
 /**
  * Headers the platform sets (request id, credits, process id) and cookies, which the gateway's

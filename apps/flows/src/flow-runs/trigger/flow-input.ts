@@ -3,7 +3,7 @@ import { PRINCIPAL_HEADER } from '@tollgate/auth';
 import type { FlowInput } from '../run-message';
 
 export const ORIGINAL_URL_HEADER = 'x-tollgate-original-url';
-const HIDDEN = new Set([PRINCIPAL_HEADER, ORIGINAL_URL_HEADER, 'authorization', 'x-api-key', 'cookie', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+const HIDDEN = new Set([PRINCIPAL_HEADER, ORIGINAL_URL_HEADER, 'authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 
 /** `charset=` of a content type, quoted or not. */

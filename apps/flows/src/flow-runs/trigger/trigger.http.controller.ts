@@ -94,10 +94,11 @@ export class TriggerHttpController {
     }
     const { outcome } = answer;
     if (outcome.status !== 'success') {
-      const { retryAfterSeconds } = outcome.failure;
+      const { retryAfterSeconds, errors } = outcome.failure;
       throw new ApiException(outcome.failure.code as ErrorCode, outcome.failure.message, {
         status: outcome.failure.httpStatus,
         ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
+        ...(errors ? { errors } : {}),
       });
     }
     const raw = outcome.result.response;

@@ -1,0 +1,24 @@
+import type { FlowDefinition, Step } from '../flows/flow-definition';
+import type { RunMessage } from '../flow-runs/run-message';
+import { EvaluationBudget } from './expressions';
+import type { RunContext } from './run-context';
+
+/** A run of `steps` for engine and step tests: nothing charged or stored, its console kept in `messages`. */
+export function testRun(steps: Step[], options: { processId?: string; flowId?: string; body?: unknown; signal?: AbortSignal } = {}): RunContext {
+  const messages: RunMessage[] = [];
+  const signal = options.signal ?? new AbortController().signal;
+  return {
+    processId: options.processId ?? 'run_test',
+    instanceId: 'i1',
+    flow: { flowId: options.flowId ?? 'flow_test', steps } as FlowDefinition,
+    input: { body: options.body ?? null, headers: {}, contentType: '', url: '' },
+    signal,
+    budget: new EvaluationBudget(signal),
+    steps: {},
+    last: undefined,
+    outputs: {},
+    charges: [],
+    messages,
+    log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),
+  };
+}
