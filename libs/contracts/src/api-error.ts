@@ -9,6 +9,8 @@ export enum ErrorCode {
   MethodNotAllowed = 'method_not_allowed',
   Conflict = 'conflict',
   KeyExists = 'key_exists',
+  /** An Idempotency-Key sent again within its day with another request body. */
+  IdempotencyKeyReused = 'idempotency_key_reused',
   PayloadTooLarge = 'payload_too_large',
   CreditsExhausted = 'credits_exhausted',
   RateLimited = 'rate_limited',
@@ -50,6 +52,7 @@ export function statusForCode(code: ErrorCode): number {
       return 405;
     case ErrorCode.Conflict:
     case ErrorCode.KeyExists:
+    case ErrorCode.IdempotencyKeyReused:
       return 409;
     case ErrorCode.PayloadTooLarge:
       return 413;

@@ -1,7 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import stableStringify from 'safe-stable-stringify';
 import { DataSource } from 'typeorm';
+import { ErrorCode } from '@tollgate/contracts';
+import { ApiException } from '@tollgate/service-runtime';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
@@ -81,8 +84,22 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
     const replay = await this.dataSource.transaction(async (em) => {
       if (req.idempotencyKey) {
-        const earlier = await this.runs.claimIdempotencyKey(em, flow.instanceId, flow.flowId, req.caller, req.idempotencyKey, processId);
-        if (earlier) return earlier;
+        const fingerprint = requestFingerprint(req.input);
+        const earlier = await this.runs.claimIdempotencyKey(em, {
+          instanceId: flow.instanceId,
+          flowId: flow.flowId,
+          caller: req.caller,
+          idempotencyKey: req.idempotencyKey,
+          processId,
+          fingerprint,
+        });
+        if (earlier?.fingerprint && earlier.fingerprint !== fingerprint) {
+          throw new ApiException(
+            ErrorCode.IdempotencyKeyReused,
+            'This Idempotency-Key came with another body within the last 24 hours; a new request needs a new key',
+          );
+        }
+        if (earlier) return earlier.processId;
       }
       await this.runs.create(em, {
         processId,
@@ -241,4 +258,16 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     await this.runs.releaseLeases(this.owner).catch(() => undefined);
     await this.http.close();
   }
+}
+
+/**
+ * What an Idempotency-Key stands for: the media type and the body the flow is given (decoded, so a
+ * charset parameter changes nothing by itself), whatever the order of an object's keys. The URL is
+ * left out: it carries credentials and the caller's wait.
+ */
+function requestFingerprint(input: FlowInput): string {
+  const mediaType = input.contentType.split(';')[0].trim().toLowerCase();
+  return createHash('sha256')
+    .update(stableStringify({ mediaType, body: input.body }) ?? '')
+    .digest('base64url');
 }

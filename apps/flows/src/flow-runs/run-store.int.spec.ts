@@ -50,11 +50,20 @@ describe('run leases (real PostgreSQL)', () => {
     expect(left.map((r) => r.idem_key)).toEqual(['key_a key-10', 'key_a key-8', 'key_a key-9']);
     // A key still within its day answers with its run; a forgotten one starts a new run; so does
     // another caller's same key.
+    const claim = (caller: string, idempotencyKey: string, processId: string, fingerprint = 'f1') => ({
+      instanceId: 'acme',
+      flowId: 'flow_1',
+      caller,
+      idempotencyKey,
+      processId,
+      fingerprint,
+    });
     await db.dataSource.transaction(async (em) => {
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key_a', 'key-8', 'run_new')).toBe('run_8');
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'key_a', 'key-1', 'run_new')).toBeUndefined();
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'anonymous', 'key-8', 'run_other')).toBeUndefined();
-      expect(await store.claimIdempotencyKey(em, 'acme', 'flow_1', 'anonymous', 'key-8', 'run_again')).toBe('run_other');
+      // Claimed before fingerprints were kept: it has none.
+      expect(await store.claimIdempotencyKey(em, claim('key_a', 'key-8', 'run_new'))).toEqual({ processId: 'run_8' });
+      expect(await store.claimIdempotencyKey(em, claim('key_a', 'key-1', 'run_new'))).toBeUndefined();
+      expect(await store.claimIdempotencyKey(em, claim('anonymous', 'key-8', 'run_other'))).toBeUndefined();
+      expect(await store.claimIdempotencyKey(em, claim('anonymous', 'key-8', 'run_again', 'f2'))).toEqual({ processId: 'run_other', fingerprint: 'f1' });
     });
   });
 

@@ -82,26 +82,31 @@ export class RunStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The process that already answers to this caller's key (within IDEMPOTENCY_KEY_TTL), or undefined
-   * after claiming it for `processId`. Keys are the caller's own: another caller's same key is
-   * another run. WARNING: the stored key is `<caller> <key>` (keys have no spaces); changing that
-   * forgets the keys of the last day.
+   * The process that already answers to this caller's key (within IDEMPOTENCY_KEY_TTL), with the
+   * fingerprint of the request that claimed it (none for keys claimed before fingerprints were
+   * kept), or undefined after claiming it for `processId`. Keys are the caller's own: another
+   * caller's same key is another run. WARNING: the stored key is `<caller> <key>` (keys have no
+   * spaces); changing that forgets the keys of the last day.
    */
-  async claimIdempotencyKey(em: EntityManager, instanceId: string, flowId: string, caller: string, idempotencyKey: string, processId: string): Promise<string | undefined> {
-    const key = `${caller} ${idempotencyKey}`;
+  async claimIdempotencyKey(
+    em: EntityManager,
+    claim: { instanceId: string; flowId: string; caller: string; idempotencyKey: string; processId: string; fingerprint: string },
+  ): Promise<{ processId: string; fingerprint?: string } | undefined> {
+    const key = `${claim.caller} ${claim.idempotencyKey}`;
     const claimed: unknown[] = await em.query(
-      `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (instance_id, flow_id, idem_key) DO UPDATE SET process_id = excluded.process_id, created_at = now()
+      `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id, fingerprint) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (instance_id, flow_id, idem_key) DO UPDATE SET process_id = excluded.process_id, fingerprint = excluded.fingerprint, created_at = now()
          WHERE run_idempotency.created_at < now() - interval '${IDEMPOTENCY_KEY_TTL}'
        RETURNING process_id`,
-      [instanceId, flowId, key, processId],
+      [claim.instanceId, claim.flowId, key, claim.processId, claim.fingerprint],
     );
     if (claimed.length) return undefined;
-    const rows: { process_id: string }[] = await em.query(
-      `SELECT process_id FROM run_idempotency WHERE instance_id = $1 AND flow_id = $2 AND idem_key = $3`,
-      [instanceId, flowId, key],
+    const rows: { process_id: string; fingerprint: string | null }[] = await em.query(
+      `SELECT process_id, fingerprint FROM run_idempotency WHERE instance_id = $1 AND flow_id = $2 AND idem_key = $3`,
+      [claim.instanceId, claim.flowId, key],
     );
-    return rows[0]?.process_id;
+    if (!rows[0]) return undefined;
+    return { processId: rows[0].process_id, ...(rows[0].fingerprint ? { fingerprint: rows[0].fingerprint } : {}) };
   }
 
   /**

@@ -165,12 +165,14 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect([foreign.status, foreign.body.errors?.[0]?.field]).toEqual([400, 'before']);
   });
 
-  it('returns the same process for the same Idempotency-Key', async () => {
+  it('returns the same process for the same Idempotency-Key and body, and refuses the key with another body', async () => {
     const flow = await defineFlow(t, { name: `Idem ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'output', name: 'n', from: '[$input.body.n]' }] });
     const headers = { ...key(t.orgKey), 'idempotency-key': randomUUID() };
-    const a = await trigger('Tests', flow.name, { headers, body: { n: 1 } });
-    const b = await trigger('Tests', flow.name, { headers, body: { n: 2 } });
+    const a = await trigger('Tests', flow.name, { headers, body: { n: 1, tag: 'x' } });
+    const b = await trigger('Tests', flow.name, { headers, body: { tag: 'x', n: 1 } }); // the same body, keys in another order
     expect(b.body.processId).toBe(a.body.processId);
+    const reused = await trigger('Tests', flow.name, { headers, body: { n: 2, tag: 'x' } });
+    expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
     const c = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), 'idempotency-key': randomUUID() }, body: { n: 3 } });
     expect(c.body.processId).not.toBe(a.body.processId);
     expect((await pollUntil(t, 'Tests', flow.name, a.body.processId, 'success')).data).toEqual({ n: [1] });

@@ -41,11 +41,15 @@ const TriggerDocs = () =>
   applyDecorators(
     ApiQuery({ name: 'timeout', required: false, type: 'integer', description: 'ms; overrides the flow timeout' }),
     CallerParams(),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'the same key within 24 h answers with the same run' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'the same key with the same body within 24 h answers with the same run; with another body, 409 `idempotency_key_reused`',
+    }),
     ApiOkResponse({ type: TriggerResultDoc, description: 'sync: the outputs, unless a `response` step set its own answer (any type)' }),
     ApiAcceptedResponse({ type: AcceptedRunDoc, description: 'async: the run started' }),
     Metered("one credit per `query` step the run reaches, given back when the run does not succeed"),
-    ApiErrors(413, 415),
+    ApiErrors(409, 413, 415),
   );
 
 /** A POST trigger takes any body: JSON is parsed into the flow's `$input.body`, anything else is passed as sent. */
