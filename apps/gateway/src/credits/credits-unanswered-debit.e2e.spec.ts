@@ -18,8 +18,11 @@ describe('a debit the gateway stopped waiting for', () => {
   beforeAll(async () => {
     t = await createInstance();
     const platform = e2ePlatform();
-    // The gateway's metering with a short patience, against the platform's credits service.
-    ({ clients, metering } = gatewayMetering(platform.urls, platform.internalSecret, { CREDITS_DEBIT_TIMEOUT_MS: 150 }));
+    // The gateway's metering with a short patience, against the platform's credits service. Long
+    // enough that, even on a busy machine, the debit is queued on the held pool before the gateway
+    // gives up and sends its final refund: otherwise that refund may close the request id first,
+    // and the late debit then charges nothing at all (correct, but not the case this test is for).
+    ({ clients, metering } = gatewayMetering(platform.urls, platform.internalSecret, { CREDITS_DEBIT_TIMEOUT_MS: 1500 }));
     creditsDb = new Client({ connectionString: platform.databaseUrls.credits });
     await creditsDb.connect();
   });
