@@ -12,8 +12,8 @@ const USER_ENDED_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type]);
 
 /**
  * Evicts cached verifications when a key dies, its user changes or a session is signed out, and
- * ends the open answers (live balances) of a dead key, user or session. The consumer group is unique to this process: every
- * gateway must see every eviction, not share them with its peers.
+ * ends the open answers (live balances) of a dead key, user or session. The consumer group is
+ * unique to this process: every gateway must see every eviction, not share them with its peers.
  */
 @Injectable()
 export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {

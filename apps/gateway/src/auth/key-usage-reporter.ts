@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { KEY_USAGE_HANDOVER_MAX, keyAggregateId, KeyUsed, type EventEnvelope, type EventData } from '@tollgate/contracts';
-import { KafkaBus } from '@tollgate/event-sourcing';
+import { KafkaBus, noticeEnvelope } from '@tollgate/event-sourcing';
 import { requestsShareOfGrace } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
@@ -159,14 +159,12 @@ export class KeyUsageReporter implements OnModuleInit, OnApplicationShutdown {
 /** One KeyUsed per key, each with an id of its own that stays with it wherever it is sent. */
 function envelopesOf(batch: Map<string, Usage>): KeyUsedEnvelope[] {
   const occurredAt = new Date().toISOString();
-  return [...batch].map(([keyId, usage]) => ({
-    id: randomUUID(),
-    type: KeyUsed.type,
-    version: KeyUsed.version,
-    instanceId: usage.instanceId,
-    aggregateId: keyAggregateId(keyId),
-    sequence: 0,
-    occurredAt,
-    data: { keyId, lastUsedAt: usage.lastUsedAt.toISOString(), count: usage.count },
-  }));
+  return [...batch].map(([keyId, usage]) =>
+    noticeEnvelope(KeyUsed, {
+      instanceId: usage.instanceId,
+      aggregateId: keyAggregateId(keyId),
+      occurredAt,
+      data: { keyId, lastUsedAt: usage.lastUsedAt.toISOString(), count: usage.count },
+    }),
+  );
 }

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { generateCredential, parseCredential, type Principal } from '@tollgate/auth';
-import { SessionEnded, sessionAggregateId, TOPICS, type EventEnvelope, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
-import { writeOutbox } from '@tollgate/event-sourcing';
+import { SessionEnded, sessionAggregateId, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
 import { sessionScopes } from '../identity/access';
@@ -90,18 +89,12 @@ export class CredentialsService {
         [this.hashing.credential(credential)],
       );
       if (!ended) return;
-      const event: EventEnvelope = {
-        id: randomUUID(),
-        type: SessionEnded.type,
-        version: SessionEnded.version,
+      await writeNotice(em, SessionEnded, {
         instanceId: ended.instance_id,
         aggregateId: sessionAggregateId(ended.id),
-        sequence: 0,
-        occurredAt: new Date().toISOString(),
-        ...(requestId ? { correlationId: requestId } : {}),
+        correlationId: requestId,
         data: { sessionId: ended.id, userId: ended.user_id },
-      };
-      await writeOutbox(em, [event], [TOPICS.keys]);
+      });
     });
   }
 

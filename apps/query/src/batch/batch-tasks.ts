@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { BatchTaskCompleted, ErrorCode, type EventEnvelope, type FieldError } from '@tollgate/contracts';
-import { writeOutbox } from '@tollgate/event-sourcing';
+import { BatchTaskCompleted, ErrorCode, type FieldError } from '@tollgate/contracts';
+import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
@@ -171,17 +171,11 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       `UPDATE batch_tasks SET status = $2, result = $3, error = $4, operations = NULL, finished_at = now() WHERE id = $1`,
       [task.id, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ? JSON.stringify(outcome.error) : null],
     );
-    const event: EventEnvelope = {
-      id: randomUUID(),
-      type: BatchTaskCompleted.type,
-      version: BatchTaskCompleted.version,
+    await writeNotice(em, BatchTaskCompleted, {
       instanceId: task.instance_id,
       aggregateId: task.id,
-      sequence: 0,
-      occurredAt: new Date().toISOString(),
-      ...(task.request_id ? { correlationId: task.request_id } : {}),
+      correlationId: task.request_id ?? undefined,
       data: { taskId: task.id, entity: task.entity, status, ...(outcome.error ? { error: outcome.error.message } : {}) },
-    };
-    await writeOutbox(em, [event], [BatchTaskCompleted.topic]);
+    });
   }
 }

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { RecordsChanged, type EventEnvelope } from '@tollgate/contracts';
-import { writeOutbox } from '@tollgate/event-sourcing';
+import { RecordsChanged } from '@tollgate/contracts';
+import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { entityTypeStreamId } from '../entity-types/entity-type';
 import type { RecordRow, ValidOperation } from './record-row';
@@ -173,17 +172,12 @@ export async function applyOperations(
      ON CONFLICT (instance_id, entity) DO UPDATE SET record_count = entity_counts.record_count + excluded.record_count`,
     [instanceId, entity, delta],
   );
-  const event: EventEnvelope = {
-    id: randomUUID(),
-    type: RecordsChanged.type,
-    version: RecordsChanged.version,
+  await writeNotice(em, RecordsChanged, {
     instanceId,
     aggregateId: entityTypeStreamId(instanceId, entity),
-    sequence: 0,
     occurredAt: now,
-    ...(target.requestId ? { correlationId: target.requestId } : {}),
+    correlationId: target.requestId,
     data: { entity, ...counts, ...(target.taskId ? { taskId: target.taskId } : {}) },
-  };
-  await writeOutbox(em, [event], [RecordsChanged.topic]);
+  });
   return counts;
 }

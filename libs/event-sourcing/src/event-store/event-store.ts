@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import type { EventContract, EventEnvelope } from '@tollgate/contracts';
+import type { EventContract, EventData, EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError } from './concurrency-error';
 import { queryPrepared } from './prepared-query';
 import type { PendingEvent } from './pending-event';
@@ -242,4 +242,34 @@ export async function writeOutbox(em: EntityManager, envelopes: EventEnvelope[],
   const insert = insertOutbox(envelopes, topics, 1, false);
   await em.query(insert.sql, insert.params);
   markOutboxWritten(em);
+}
+
+/** What a notice (an event published outside any stream) says beyond what its contract fixes. */
+export interface Notice<D> {
+  instanceId: string;
+  aggregateId: string;
+  data: D;
+  correlationId?: string;
+  /** Now, unless the notice reports something that happened at a time of its own. */
+  occurredAt?: string;
+}
+
+/** The envelope of a notice: a fresh id, `sequence` 0 (it is in no stream), its contract's type and version. */
+export function noticeEnvelope<C extends EventContract<any>>(contract: C, notice: Notice<EventData<C>>): EventEnvelope<EventData<C>> {
+  return {
+    id: randomUUID(),
+    type: contract.type,
+    version: contract.version,
+    instanceId: notice.instanceId,
+    aggregateId: notice.aggregateId,
+    sequence: 0,
+    occurredAt: notice.occurredAt ?? new Date().toISOString(),
+    ...(notice.correlationId ? { correlationId: notice.correlationId } : {}),
+    data: notice.data,
+  };
+}
+
+/** Queues a notice for the relay, on its contract's topic, in the caller's transaction. */
+export async function writeNotice<C extends EventContract<any>>(em: EntityManager, contract: C, notice: Notice<EventData<C>>): Promise<void> {
+  await writeOutbox(em, [noticeEnvelope(contract, notice) as EventEnvelope], [contract.topic]);
 }
