@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { KeyDeactivated, KeyRevoked, SessionEnded, TOPICS, UserDeactivated, UserDowngraded, UserRolesChanged, type EventEnvelope } from '@tollgate/contracts';
+import { InstancePlanChanged, KeyDeactivated, KeyRevoked, SessionEnded, TOPICS, UserDeactivated, UserDowngraded, UserRolesChanged, type EventEnvelope } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { ProcessSubscription } from '../events/process-subscription';
 import { CredentialVerifier } from './credential-verifier';
@@ -11,9 +11,9 @@ const USER_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type, UserRole
 const USER_ENDED_EVENTS = new Set([UserDowngraded.type, UserDeactivated.type]);
 
 /**
- * Evicts cached verifications when a key dies, its user changes or a session is signed out, and
- * ends the open answers (live balances) of a dead key, user or session. The consumer group is
- * unique to this process: every gateway must see every eviction, not share them with its peers.
+ * Evicts cached verifications when a key dies, its user changes, a session is signed out or the
+ * instance's plan (its time zone) changes, and ends the open answers (live balances) of a dead key,
+ * user or session. The consumer group is unique to this process: every gateway must see every eviction, not share them with its peers.
  */
 @Injectable()
 export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,7 +30,11 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
       topics: [TOPICS.keys, TOPICS.identity],
       logger: this.logger,
       onEvent: (event) => this.evict(event),
-      accepts: (envelope) => KEY_EVENTS.has(envelope.type as string) || USER_EVENTS.has(envelope.type as string) || envelope.type === SessionEnded.type,
+      accepts: (envelope) =>
+        KEY_EVENTS.has(envelope.type as string) ||
+        USER_EVENTS.has(envelope.type as string) ||
+        envelope.type === SessionEnded.type ||
+        envelope.type === InstancePlanChanged.type,
       // Positioned on its partitions: from here on no eviction can be missed, so caching is safe.
       onPositioned: () => this.verifier.cache.setActive(true),
     });
@@ -46,6 +50,12 @@ export class CacheEvictionSubscriber implements OnApplicationBootstrap, OnApplic
   }
 
   evict(event: EventEnvelope): void {
+    if (event.type === InstancePlanChanged.type) {
+      // Principals carry the instance's time zone (query's from/to days): no cached one may keep the old.
+      this.verifier.cache.evictInstance(event.instanceId);
+      this.logger.debug({ type: event.type, instanceId: event.instanceId, eventId: event.id }, 'verification cache evicted');
+      return;
+    }
     const data = event.data as { keyId?: string; userId?: string; sessionId?: string };
     if (event.type === SessionEnded.type && data.sessionId) {
       this.verifier.cache.evictSession(data.sessionId);

@@ -16,6 +16,7 @@ export class VerificationCache {
   private readonly byKey = new Map<string, Set<string>>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly bySession = new Map<string, Set<string>>();
+  private readonly byInstance = new Map<string, Set<string>>();
   private readonly tombstones = new Map<string, number>();
   /** Off until evictions can be heard: before that, every check asks keys. */
   private active = false;
@@ -62,6 +63,7 @@ export class VerificationCache {
     if (principal.keyId) this.index(this.byKey, principal.keyId, digest);
     if (principal.userId) this.index(this.byUser, principal.userId, digest);
     if (principal.sessionId) this.index(this.bySession, principal.sessionId, digest);
+    this.index(this.byInstance, principal.instanceId, digest);
   }
 
   /** One credential no longer stands (its session was ended here): asked again next time it shows up. */
@@ -86,6 +88,14 @@ export class VerificationCache {
     this.evict(this.bySession, id, `session:${id}`);
   }
 
+  /**
+   * The instance itself changed (its time zone, which principals carry): every credential of it is
+   * asked again next time it shows up.
+   */
+  evictInstance(instanceId: string): void {
+    this.evict(this.byInstance, instanceId, `instance:${instanceId}`);
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -95,6 +105,7 @@ export class VerificationCache {
     if (principal.keyId) ids.push(`key:${principal.keyId}`);
     if (principal.userId) ids.push(`user:${principal.userId}`);
     if (principal.sessionId) ids.push(`session:${principal.sessionId}`);
+    ids.push(`instance:${principal.instanceId}`);
     return ids;
   }
 
@@ -121,9 +132,10 @@ export class VerificationCache {
     const entry = this.entries.get(digest);
     if (!entry) return;
     this.entries.delete(digest);
-    const { keyId, userId, sessionId } = entry.principal;
+    const { keyId, userId, sessionId, instanceId } = entry.principal;
     if (keyId) this.byKey.get(keyId)?.delete(digest);
     if (userId) this.byUser.get(userId)?.delete(digest);
     if (sessionId) this.bySession.get(sessionId)?.delete(digest);
+    this.byInstance.get(instanceId)?.delete(digest);
   }
 }

@@ -33,6 +33,20 @@ describe('VerificationCache', () => {
     expect(cache.get('s1')).toBeUndefined();
   });
 
+  it('evicts every credential of an instance whose plan changed, and no other instance’s', () => {
+    const cache = fresh();
+    cache.set('d1', key, now);
+    cache.set('s1', { instanceId: 'i', kind: 'session', userId: 'u2', sessionId: 'sess-2', scopes: [] }, now);
+    cache.set('o1', { ...key, instanceId: 'other', keyId: 'k9' }, now);
+    cache.evictInstance('i');
+    expect(cache.get('d1')).toBeUndefined();
+    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.get('o1')).toBeDefined();
+    // An answer verified before the change (old time zone) is not cached afterwards.
+    cache.set('d1', key, now - 1);
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
   it('evicts a signed-out session, and not the user’s other sessions or keys', () => {
     const cache = fresh();
     const session = (sessionId: string): Principal => ({ instanceId: 'i', kind: 'session', userId: 'u1', sessionId, scopes: [] });
