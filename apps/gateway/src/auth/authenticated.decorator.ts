@@ -15,6 +15,12 @@ export interface AuthOptions {
   operatorOnly?: boolean;
   /** No credential gives an `anonymous` principal with instanceId '' instead of 401; default false. */
   anonymous?: boolean;
+  /**
+   * A 401 also offers Basic, for callers that send credentials only when challenged (a key as the
+   * user name or password, see credential-transports); default false. Never on routes a console
+   * calls: a browser answers a Basic challenge by prompting for a password.
+   */
+  basicChallenge?: boolean;
 }
 
 export const AUTH_OPTIONS = 'tollgate:auth-options';

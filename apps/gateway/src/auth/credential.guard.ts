@@ -2,13 +2,14 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Principal } from '@tollgate/auth';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
 import { presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
+const BASIC_CHALLENGE = 'Basic realm="tollgate", charset="UTF-8"';
 
 class PassportCredentialGuard extends AuthGuard(TRANSPORT_STRATEGIES) {
   override getAuthenticateOptions() {
@@ -66,6 +67,7 @@ export class CredentialGuard implements CanActivate {
       this.reflector.getAllAndOverride<AuthOptions>(AUTH_OPTIONS, [context.getHandler(), context.getClass()]) ?? {};
     const request = context.switchToHttp().getRequest<AuthRequest>();
     request.tollgateAuth = options;
+    if (options.basicChallenge) challengeWith(request, [BASIC_CHALLENGE, BEARER_CHALLENGE]);
     // A malformed request, as any other repeated parameter is (UndeclaredParametersGuard), not a
     // missing credential: the caller learns what to fix, and no failure is counted against it.
     const repeated = repeatedCredentialParameters(request);

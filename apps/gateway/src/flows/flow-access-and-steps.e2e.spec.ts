@@ -48,6 +48,30 @@ describe('flows: who may run them, and every step type', () => {
       const res = await trigger('Tests', closed.name, { headers });
       expect([res.status, res.body.code]).toEqual([401, 'invalid_token']);
     }
+    // Senders that only send credentials when challenged (curl --anyauth, Java's Authenticator) are
+    // asked for Basic ones on the trigger and poll routes, and only there: a console request answered
+    // with a Basic challenge would make the browser prompt for a password.
+    const challenges = ['Basic realm="tollgate", charset="UTF-8"', 'Bearer realm="tollgate"'].join(', ');
+    const challenged = async (res: Promise<{ status: number; headers: Headers }>) => {
+      const { status, headers } = await res;
+      return [status, headers.get('www-authenticate')];
+    };
+    expect(await challenged(trigger('Tests', closed.name, { query: `?instance=${t.instanceId}` }))).toEqual([401, challenges]);
+    expect(await challenged(trigger('Tests', closed.name, { headers: basic('apikey', revoked.key) }))).toEqual([401, challenges]);
+    expect(await challenged(api('GET', `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${encodeURIComponent(closed.name)}/poll/${randomUUID()}?instance=${t.instanceId}`, {}))).toEqual([
+      401,
+      challenges,
+    ]);
+    expect(await challenged(api('GET', `${e2ePlatform().gatewayUrl}/api/v1/flows`, {}))).toEqual([401, 'Bearer realm="tollgate"']);
+    // A flow that answers 401 itself keeps its own challenge; without one it gets the gateway's.
+    const own = await defineFlow(t, {
+      name: `Own auth ${randomUUID().slice(0, 6)}`,
+      allowAnonymous: true,
+      steps: [{ type: 'response', statusCode: '$input.body.status', headers: '$input.body.headers', body: '"no"' }],
+    });
+    const answered = (body: unknown) => challenged(api('POST', own.urls.trigger, { body }));
+    expect(await answered({ status: 401, headers: { 'WWW-Authenticate': 'Signature realm="partner"' } })).toEqual([401, 'Signature realm="partner"']);
+    expect(await answered({ status: 401, headers: {} })).toEqual([401, challenges]);
     const docs = (await api('GET', `${e2ePlatform().gatewayUrl}/api/docs-json`)).body;
     expect(docs.components.securitySchemes.basic).toMatchObject({ type: 'http', scheme: 'basic' });
     expect(docs.paths['/api/1/action/{app}/{flow}/trigger'].post.security).toContainEqual({ basic: [] });

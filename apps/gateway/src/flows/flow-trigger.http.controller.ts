@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiHeader, ApiOkResponse, Ap
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { RefusesHead } from '@tollgate/service-runtime';
+import { BEARER_CHALLENGE, challengesOf, RefusesHead } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors, Metered } from '../openapi/api-errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -61,7 +61,7 @@ const AnyBody = () =>
 
 @ApiTags('flows')
 @Controller('api/1/action')
-@Authenticated({ anonymous: true })
+@Authenticated({ anonymous: true, basicChallenge: true })
 @AnyQueryParameters() // the query string is the flow's input (its `url`), passed on whole
 export class FlowTriggerHttpController {
   constructor(
@@ -142,6 +142,10 @@ export class FlowTriggerHttpController {
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined && !NOT_PASSED_BACK.test(name)) void res.header(name, value);
     }
+    // The flows service refused the caller: what it may answer with is the gateway's to say. A
+    // `response` step's own challenge stands.
+    const challenge = answer.headers['www-authenticate'];
+    if (answer.status === 401 && (challenge === undefined || challenge === BEARER_CHALLENGE)) void res.header('www-authenticate', challengesOf(req));
     if (BODYLESS_STATUSES.has(answer.status)) {
       await answer.body.dump();
       return res.status(answer.status).send();

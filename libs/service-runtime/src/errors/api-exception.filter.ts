@@ -27,6 +27,21 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   [ErrorCode.Internal]: 'Internal error',
 };
 
+/** What a 401 asks for (RFC 9110): the Bearer scheme every credential transport accepts. */
+export const BEARER_CHALLENGE = 'Bearer realm="tollgate"';
+const challenges = new WeakMap<FastifyRequest, string[]>();
+
+/**
+ * Routes whose callers may answer another scheme (a webhook sender's Basic credentials) say so
+ * before anything can refuse the request; a 401 then offers these challenges instead.
+ */
+export function challengeWith(request: FastifyRequest, offered: string[]): void {
+  challenges.set(request, offered);
+}
+
+/** The challenges a 401 on this request carries (one `WWW-Authenticate` line each). */
+export const challengesOf = (request: FastifyRequest): string[] => challenges.get(request) ?? [BEARER_CHALLENGE];
+
 /** Fastify's own errors (body parsing, size limits) carry a statusCode and an FST_ code. */
 function fastifyError(error: unknown): { statusCode: number; code: string; message: string } | undefined {
   const e = error as { statusCode?: unknown; code?: unknown; message?: unknown };
@@ -68,7 +83,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     // RFC 9110: a 401 names the scheme that would be accepted, whichever step refused (a relayed one too).
-    if (status === 401) void reply.header('www-authenticate', 'Bearer realm="tollgate"');
+    if (status === 401) void reply.header('www-authenticate', challengesOf(request));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
