@@ -8,5 +8,7 @@ export interface DemoContext {
   personalKey?: string;
   adminEmail?: string;
   adminPassword?: string;
+  /** Set by the query seeder: the email of each user responsible for demo actions, by user id. */
+  directory?: Record<string, string>;
   lines: string[];
 }

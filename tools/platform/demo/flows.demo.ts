@@ -25,8 +25,10 @@ export async function seedFlowsDemo(ctx: DemoContext): Promise<void> {
   });
   if (res.status !== 200 && res.status !== 201) throw new Error(`demo flows: saving answered ${res.status} ${await res.text()}`);
   const flow = (await res.json()) as { urls: { trigger: string } };
+  // The flow knows responsible people by user id only; the caller says where to send invitations.
+  const body = JSON.stringify({ directory: ctx.directory ?? {} });
   ctx.lines.push(
-    `Flow "${NAME}" (${APP}): overdue actions -> ICS invitations. Try:`,
-    `  curl -s -X POST -H 'X-Api-Key: ${ctx.organizationKey}' -H 'content-type: application/json' -d '{}' '${flow.urls.trigger}'`,
+    `Flow "${NAME}" (${APP}): overdue actions -> ICS invitations for their owners. Try:`,
+    `  curl -s -X POST -H 'X-Api-Key: ${ctx.organizationKey}' -H 'content-type: application/json' -d '${body}' '${flow.urls.trigger}'`,
   );
 }

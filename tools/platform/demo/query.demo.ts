@@ -68,8 +68,9 @@ export async function seedQueryDemo(ctx: DemoContext): Promise<void> {
     if (res.status !== 201 && res.status !== 200) throw new Error(`demo entity ${d.name}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const users = await call(ctx, 'GET', '/api/v1/users');
-  const list: { id: string }[] = Array.isArray(users.body) ? users.body : (users.body?.users ?? []);
+  const list: { id: string; email: string }[] = Array.isArray(users.body) ? users.body : (users.body?.users ?? []);
   const userIds = list.map((u) => u.id);
+  ctx.directory = Object.fromEntries(list.map((u) => [u.id, u.email]));
   // Midnight today: re-running on the same day gives identical records.
   const now = Math.floor(Date.now() / DAY) * DAY;
   await load(ctx, 'actions', actions(userIds, now));
