@@ -103,7 +103,7 @@ describe('query through the gateway (e2e)', () => {
       [key, '/api/v1/query?entities=ghosts', 400],
       [key, '/api/v1/entities/ghosts', 404], // the path names no such thing in the instance
       [key, '/api/v1/entities/ghosts.csv', 404],
-      [key, '/api/v1/entities/actions.txt', 404],
+      [key, '/api/v1/entities/actions.txt', 400], // not a format
       [key, '/api/v1/query?entities=actions&limit=0', 400],
       [key, '/api/v1/query?entities=actions&display=nope', 400],
       [key, '/api/v1/entities/actions.csv?bom=yes', 400],
@@ -151,6 +151,19 @@ describe('query through the gateway (e2e)', () => {
     expect([graphql.status, graphql.body.errors]).toEqual([400, [{ field: 'variables.day', message: expect.stringContaining('lone surrogate') }]]);
     expect((await as(key, 'GET', '/api/v1/query?entities=actions')).body.data.actions.map((r: { id: string }) => r.id)).not.toContain('a9');
     expect(await remaining(key)).toBe(before - 1);
+  });
+
+  it('says which formats there are when an extension is not one of them (any case), and charges nothing', async () => {
+    const before = await remaining(key);
+    for (const path of ['/api/v1/query.pdf?entities=actions', '/api/v1/query.CSV?entities=actions', '/api/v1/entities/actions.xlsx', '/api/v1/entities/actions.CSV']) {
+      const res = await as(key, 'GET', path);
+      const ext = /\.(\w+)(\?|$)/.exec(path)![1];
+      expect([path, res.status, res.body.code, res.body.errors]).toEqual([
+        path, 400, 'validation_failed', [{ field: 'format', message: `.${ext} is not a format: use .json, .csv or .xml` }],
+      ]);
+    }
+    expect((await call('GET', '/api/v1/query.pdf?entities=actions', {})).status).toBe(401);
+    expect(await remaining(key)).toBe(before);
   });
 
   it('says which parameter was given twice, rather than that its value is wrong, and charges nothing', async () => {
