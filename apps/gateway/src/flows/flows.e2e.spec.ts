@@ -170,6 +170,9 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const cases = [
       ['text/plain; charset=iso-8859-1', latin1, 'Café crème'],
       ['application/xml; charset="windows-1252"', Buffer.from('<a>Caf\xe9</a>', 'latin1'), '<a>Café</a>'],
+      // 0x80-0x9F: the euro sign and curly quotes of windows-1252, also under the Latin-1 label (as browsers read it)
+      ['text/plain; charset=windows-1252', Buffer.from([0x93, 0x34, 0x32, 0x80, 0x94]), '\u201c42€\u201d'],
+      ['text/plain; charset=ISO-8859-1', Buffer.from([0x91, 0x6f, 0x6b, 0x92, 0x20, 0x96, 0x20, 0xe9]), '\u2018ok\u2019 \u2013 é'],
       ['text/plain', latin1, 'Caf\ufffd cr\ufffdme'],
       ['text/csv; charset=utf-8', Buffer.from('a;é'), 'a;é'],
     ] as const;
