@@ -94,7 +94,11 @@ describe('record ids stay unique per entity (query service, real PostgreSQL)', (
         [INSTANCE],
       );
       const pending = batch('orders', { operations: [{ action: 'insert', rows: [{ code: 'g', id: 'T' }, { code: 'r2', id: 'R' }] }] });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The batch has checked and now waits on the index entry of the uncommitted row.
+      await eventually(async () => {
+        const waiting = await app.db.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(waiting).toHaveLength(1);
+      });
       await other.query('COMMIT');
       const res = await pending;
       expect([res.status, res.body.errors]).toEqual([400, [{ field: 'operations.0.rows.1.id', message: 'id R is already the id of the record with code r1' }]]);
