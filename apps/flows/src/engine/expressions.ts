@@ -110,8 +110,52 @@ export class ExpressionFailure extends Error {
 }
 
 /** JSONata's own errors carry a code such as `T2002` or `D3030`. */
-const isJsonataError = (error: unknown): error is { code: string; message: string; position?: number } =>
+const isJsonataError = (error: unknown): error is { code: string; message: string; position?: number } & Record<string, unknown> =>
   typeof (error as { code?: unknown })?.code === 'string' && /^[A-Z]\d{4}$/.test((error as { code: string }).code);
+
+/**
+ * What a value is, without what it holds: messages that reach the caller, the run and
+ * `FlowRunFailed` (read by downstream subscribers) say `a string`, never the customer's data.
+ */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return 'a function';
+  }
+}
+
+/**
+ * The parts of a JSONata error that carry evaluated data (`Unable to cast value to a number:
+ * {{value}}`, the two operands of a comparison, a power's base and exponent, what `$eval` was
+ * given or what failed in it). JSONata writes each into its message as JSON; the part which
+ * comes from the expression itself (the operator or function, the argument's index) stays.
+ */
+const DATA_PARTS = ['value', 'value2', 'exp'] as const;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** JSONata's message with every data part written as what it is (`a string`) instead of its value. */
+export function messageWithoutData(error: { message: string } & Record<string, unknown>): string {
+  let message = error.message;
+  for (const part of DATA_PARTS) {
+    if (!(part in error)) continue;
+    const quoted = JSON.stringify(error[part]);
+    if (quoted === undefined) continue;
+    // Where a word or number does not go on: the value 3 is not the 3 of "36".
+    message = message.replace(new RegExp(`(?<![\\w.])${escapeRegExp(quoted)}(?![\\w.])`, 'g'), () => describeValue(error[part]));
+  }
+  return message;
+}
 
 /** Evaluates within the run's budget: an aborted run stops its expression, however busy. */
 export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget, record?: number): Promise<unknown> {
@@ -119,6 +163,6 @@ export async function evaluate(expression: string, context: unknown, bindings: R
     return plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
   } catch (error) {
     if (!isJsonataError(error)) throw error;
-    throw new ExpressionFailure(error.message, expression, typeof error.position === 'number' ? error.position : undefined, record);
+    throw new ExpressionFailure(messageWithoutData(error), expression, typeof error.position === 'number' ? error.position : undefined, record);
   }
 }

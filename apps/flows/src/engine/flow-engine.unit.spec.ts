@@ -56,13 +56,31 @@ describe('running a flow: an expression that fails says where', () => {
   });
 });
 
+describe("running a flow: a failed expression never quotes the run's data", () => {
+  const secret = 'SECRET-7b1d';
+  it.each([
+    ['[$number($input.body.v)]', 'Unable to cast value to a number: a string'],
+    ['[$input.body.v > 2]', 'The values a string and a number either side of operator ">" must be of the same data type'],
+    ['[$sqrt(0 - $input.body.n)]', 'The sqrt function cannot be applied to a negative number: a number'],
+    ['[$formatBase(10, $input.body.n)]', 'The radix of the formatBase function must be between 2 and 36.  It was given a number'],
+    ['[$eval($input.body.v & "(")]', 'Syntax error in expression passed to function eval: a string'],
+    ['[$eval("$number(v)", $input.body)]', 'Dynamic error evaluating the expression passed to function eval: a string'],
+  ])('%s says what the value is, not what it holds', async (from, said) => {
+    const ctx = testRun([{ type: 'output', name: 'n', from }], { body: { v: secret, n: 37 } });
+    const failure = await engine.run(ctx).then(() => undefined, (error: Error) => error);
+    expect(failure?.message).toMatch(new RegExp(`^step 1 \\(output\\) failed: from: ${said.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(at position \\d+\\)$`));
+    expect(JSON.stringify(ctx.messages)).not.toContain(secret);
+    expect(JSON.stringify(ctx.messages)).not.toContain('37');
+  });
+});
+
 describe('running a flow: the raw answer of a response step', () => {
   const answer = (step: Step, body: unknown = null) => engine.run(testRun([step], { body }));
 
   it('fails the run for a status from an expression outside 200-599, naming the step', async () => {
     await expect(answer({ type: 'response', id: 'raw', statusCode: '$input.body.status' }, { status: 103 })).rejects.toMatchObject({
       code: 'flow_failed',
-      message: 'step 1 "raw" (response) failed: statusCode must be an HTTP status from 200 to 599 (got 103)',
+      message: 'step 1 "raw" (response) failed: statusCode must be an HTTP status from 200 to 599 (got a number)',
     });
     expect(await answer({ type: 'response', statusCode: '$input.body.status' }, { status: 202 })).toMatchObject({ response: { statusCode: 202 } });
   });

@@ -80,6 +80,18 @@ export class FlowRepository {
     return rows[0] && toDefinition(rows[0]);
   }
 
+  /**
+   * The flow a webhook token was given to, and its instance, even once the flow is deleted (its
+   * runs stay readable with the token that started them).
+   */
+  async tokenOwner(token: string): Promise<{ flowId: string; instanceId: string } | undefined> {
+    const rows: { flow_id: string; instance_id: string }[] = await this.dataSource.query(
+      `SELECT flow_id, instance_id FROM flow_tokens WHERE token_hash = $1`,
+      [hashToken(token)],
+    );
+    return rows[0] && { flowId: rows[0].flow_id, instanceId: rows[0].instance_id };
+  }
+
   async setToken(em: EntityManager, instanceId: string, flowId: string, token: string): Promise<void> {
     await em.query(
       `INSERT INTO flow_tokens (flow_id, instance_id, token_hash) VALUES ($1, $2, $3)

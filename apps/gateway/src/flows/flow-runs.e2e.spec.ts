@@ -50,6 +50,58 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     expect(unknown.status).toBe(404);
   });
 
+  it('keeps answering a poll with the name the run started under after the flow is renamed or deleted, in its instance only', async () => {
+    const name = `Before ${randomUUID().slice(0, 6)}`;
+    const spec = { app: 'Tests', description: '', name, mode: 'async', allowAnonymous: true, steps: [{ type: 'delay', ms: 600 }, { type: 'output', name: 'n', from: '[$input.body.n]' }] };
+    const flow = await defineFlow(t, spec);
+    const base = e2ePlatform().gatewayUrl;
+    const poll = (path: string, headers: Record<string, string> = key(t.orgKey)) => api('GET', `${base}/api/1/action/${path}`, { headers });
+    const started = async (n: number) => {
+      const res = await trigger('Tests', name, { headers: key(t.orgKey), body: { n }, query: '?timeout=10' });
+      expect([res.status, res.body.status]).toEqual([202, 'running']);
+      return res.body.processId as string;
+    };
+
+    const first = await started(1);
+    const renamed = `After ${randomUUID().slice(0, 6)}`;
+    expect((await call('PUT', `/api/v1/flows/${flow.id}`, key(t.orgKey), { ...spec, name: renamed })).status).toBe(200);
+    for (const path of [`Tests/${enc(name)}/poll/${first}`, `${enc(name)}/poll/${first}`, `Tests/${enc(renamed)}/poll/${first}`]) {
+      const polled = await eventually(async () => {
+        const res = await poll(path);
+        expect([res.status, res.body.status]).toEqual([200, 'success']);
+        return res.body;
+      });
+      expect([path, polled.processId, polled.data]).toEqual([path, first, { n: [1] }]);
+    }
+
+    const second = await trigger('Tests', renamed, { headers: key(t.orgKey), body: { n: 2 }, query: '?timeout=10' });
+    expect(second.status).toBe(202);
+    expect((await call('DELETE', `/api/v1/flows/${flow.id}`, key(t.orgKey))).status).toBe(204);
+    const anonymous = flow.urls.poll.replace('{processId}', second.body.processId); // the poll URL the flow was created with
+    await eventually(async () => {
+      for (const [url, headers] of [
+        [`${base}/api/1/action/Tests/${enc(renamed)}/poll/${second.body.processId}`, key(t.orgKey)],
+        [`${base}/api/1/action/Tests/${enc(name)}/poll/${second.body.processId}`, key(t.orgKey)],
+        [anonymous, {}],
+        [`${base}/api/1/action/Tests/${enc(renamed)}/poll/${second.body.processId}?token=${flow.webhookToken}`, {}],
+      ] as const) {
+        const res = await api('GET', url, { headers });
+        expect([url, res.status, res.body.status, res.body.data]).toEqual([url, 200, 'success', { n: [2] }]);
+      }
+    });
+    expect((await poll(`Tests/${enc(name)}/poll/${first}`)).body.status).toBe('success');
+
+    // Only in the run's own instance and app, and under a name its flow had.
+    const other = await createInstance();
+    for (const [path, headers] of [
+      [`Tests/${enc(name)}/poll/${first}`, key(other.orgKey)],
+      [`Elsewhere/${enc(name)}/poll/${first}`, key(t.orgKey)],
+      [`Tests/${enc(`Never ${name}`)}/poll/${first}`, key(t.orgKey)],
+    ] as const) {
+      expect([path, (await poll(path, headers)).status]).toEqual([path, 404]);
+    }
+  });
+
   it("answers 202 for an async run done within the wait with what its poll says, a response step's answer included", async () => {
     const flow = await defineFlow(t, { name: `Async raw ${randomUUID().slice(0, 6)}`, mode: 'async', steps: [{ type: 'response', statusCode: 201, contentType: 'application/xml', body: '"<ok/>"' }] });
     const accepted = await trigger('Tests', flow.name, { headers: key(t.orgKey), query: '?timeout=10000' });

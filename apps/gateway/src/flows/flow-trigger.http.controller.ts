@@ -106,7 +106,11 @@ export class FlowTriggerHttpController {
   }
 
   @Get(':app/:flow/poll/:processId')
-  @ApiOperation({ summary: 'State of an async run: running, success (with data), failed (with the error) or aborted' })
+  @ApiOperation({
+    summary: 'State of an async run: running, success (with data), failed (with the error) or aborted',
+    description:
+      "The run is found by its process id in the caller's instance: the app and flow may be any the flow has had (the name the run started under, or its name now), and the poll keeps answering after the flow is deleted. Another instance's process id is 404.",
+  })
   @CallerParams()
   @ApiOkResponse({ type: PollDoc })
   poll(@CurrentPrincipal() p: Principal, @Param('app') app: string, @Param('flow') flow: string, @Param('processId') processId: string, @Req() req: FastifyRequest, @Res() res: FastifyReply) {

@@ -170,6 +170,9 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     const cases = [
       ['text/plain; charset=iso-8859-1', latin1, 'Café crème'],
       ['application/xml; charset="windows-1252"', Buffer.from('<a>Caf\xe9</a>', 'latin1'), '<a>Café</a>'],
+      // 0x80-0x9F: the euro sign and curly quotes of windows-1252, also under the Latin-1 label (as browsers read it)
+      ['text/plain; charset=windows-1252', Buffer.from([0x93, 0x34, 0x32, 0x80, 0x94]), '\u201c42€\u201d'],
+      ['text/plain; charset=ISO-8859-1', Buffer.from([0x91, 0x6f, 0x6b, 0x92, 0x20, 0x96, 0x20, 0xe9]), '\u2018ok\u2019 \u2013 é'],
       ['text/plain', latin1, 'Caf\ufffd cr\ufffdme'],
       ['text/csv; charset=utf-8', Buffer.from('a;é'), 'a;é'],
     ] as const;
@@ -265,6 +268,33 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect((await trigger('Tests', failing.name, { headers: key(t.orgKey), body: { n: 1 } })).status).toBe(200);
   });
 
+  it("says where an expression failed without quoting the caller's data, to the caller, in the run and in FlowRunFailed", async () => {
+    const secret = `SECRET-${randomUUID()}`;
+    for (const [step, said] of [
+      [{ type: 'output', name: 'n', from: '[$number($input.body.card)]' }, /^step 1 \(output\) failed: from: Unable to cast value to a number: a string \(at position \d+\)$/],
+      [{ type: 'output', name: 'n', from: '[$input.body.card < 5]' }, /failed: from: The values a string and a number either side of operator "<" must be of the same data type/],
+      [{ type: 'map', from: '[$input.body]', expr: '$toMillis(card)' }, /failed: expr, record 1: The argument of the toMillis function must be an ISO 8601 formatted timestamp\. Given a string/],
+      [{ type: 'output', name: 'n', from: '[$eval($input.body.card & " +")]' }, /failed: from: Syntax error in expression passed to function eval: a string/],
+      [{ type: 'ics', from: '[$input.body]', title: '"Meeting"', start: 'card' }, /failed: start must evaluate to a date or date-time \(got a string\)/],
+    ] as const) {
+      const flow = await defineFlow(t, { name: `Quiet ${randomUUID().slice(0, 6)}`, steps: [step] });
+      const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { card: secret } });
+      expect([res.status, res.body.code, res.body.message]).toEqual([500, 'flow_failed', expect.stringMatching(said)]);
+      const processId = res.headers.get('x-flow-process-id')!;
+      const stored = await run(t, processId);
+      expect([stored.body.status, stored.body.error.message]).toEqual(['failed', res.body.message]);
+      const failed = await eventually(() => {
+        const event = kafka.messages.map((m) => JSON.parse(m.value)).find((e) => e.type === 'FlowRunFailed' && e.aggregateId === processId);
+        expect(event).toBeDefined();
+        return event;
+      });
+      expect(failed.data.reason).toContain(res.body.message);
+      for (const [where, text] of [['answer', res.text], ['run', stored.text], ['FlowRunFailed', JSON.stringify(failed)]]) {
+        expect([flow.name, where, text.includes(secret)]).toEqual([flow.name, where, false]);
+      }
+    }
+  });
+
   it('answers with the status and headers of a response step (not cookies or platform headers), without a body for 204 and 304', async () => {
     const raw = await defineFlow(t, {
       name: `Headers ${randomUUID().slice(0, 6)}`,
@@ -294,7 +324,7 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
 
     // What the caller gets and what the run records agree: a refused answer is a failed run.
     for (const [body, message] of [
-      [{ status: 103 }, 'statusCode must be an HTTP status from 200 to 599 (got 103)'],
+      [{ status: 103 }, 'statusCode must be an HTTP status from 200 to 599 (got a number)'],
       [{ status: 200, custom: 'a\r\nx-injected: 1' }, 'header "X-Custom"'],
     ] as const) {
       const refused = await answer(body);

@@ -6,7 +6,7 @@ import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
-import { applyOperations, type BatchCounts } from '../records/apply-operations';
+import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
 
@@ -117,7 +117,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     let failure: { message: string; errors?: FieldError[] } | undefined;
     let task: TaskRow | undefined;
     try {
-      const applied = await this.dataSource.transaction(async (em): Promise<BatchCounts | undefined> => {
+      const applied = await inBatchTransaction(this.dataSource, async (em): Promise<BatchCounts | undefined> => {
         const rows: TaskRow[] = await em.query(
           `SELECT * FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
           [taskId],

@@ -7,7 +7,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayWrite, mayRead } from '../records/access';
-import { applyOperations } from '../records/apply-operations';
+import { applyOperations, inBatchTransaction } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
 import { BatchDto } from '@tollgate/contracts';
@@ -47,7 +47,7 @@ export class BatchHttpController {
       void reply.status(202);
       return { status: 'ok', taskId };
     }
-    const counts = await this.dataSource.transaction((em) =>
+    const counts = await inBatchTransaction(this.dataSource, (em) =>
       applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations),
     );
     this.statistics.committed(counts);

@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { queryMigrations } from '../migrations';
+import { heldIdsSql } from '../records/apply-operations';
 import { columnsOf } from './output-columns';
 import { parseQuery } from './parse-query';
 import { recordsSql } from './records-sql';
@@ -69,5 +70,14 @@ describe('query plans (real PostgreSQL)', () => {
       await runner.query('DEALLOCATE ALL').catch(() => undefined);
       await runner.release();
     }
+  });
+
+  it('finds who holds the ids a batch gives through records_by_id, never scanning the table', async () => {
+    const given = Array.from({ length: 5000 }, (_, j) => ({ j, pk: `new${j}`, id: String(j * 17) }));
+    const sql = heldIdsSql({ instanceId: 'big', entity: 'actions' }, given);
+    const rows: { 'QUERY PLAN': string }[] = await db.dataSource.query(`EXPLAIN ${sql.text}`, sql.values);
+    const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain('records_by_id');
+    expect(text).not.toMatch(/Seq Scan on records/);
   });
 });

@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
-import { RecordsChanged } from '@tollgate/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ErrorCode, RecordsChanged } from '@tollgate/contracts';
 import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { entityTypeStreamId } from '../entity-types/entity-type';
@@ -145,6 +145,67 @@ async function remove(em: EntityManager, instanceId: string, entity: string, key
   return deleted;
 }
 
+const MAX_ERRORS = 50;
+
+/** Which of the given ids another record (another primary key) of the entity holds, row by row. */
+export function heldIdsSql(target: { instanceId: string; entity: string }, given: { j: number; pk: string; id: string }[]) {
+  return {
+    text: `SELECT g.j, g.id, t.pk AS holder
+             FROM jsonb_to_recordset($3::jsonb) AS g(j int, pk text, id text)
+             JOIN records t ON t.instance_id = $1 AND t.entity = $2 AND t.id = g.id AND t.pk <> g.pk
+            ORDER BY g.j LIMIT ${MAX_ERRORS}`,
+    values: [target.instanceId, target.entity, JSON.stringify(given)],
+  };
+}
+
+/**
+ * `id` is a record's identity, unique per instance and entity (index `records_by_id`). When the
+ * primary key is another field, a row may give an id: refused, naming the row, if another record
+ * holds it at this point of the batch (earlier operations of the call included). One operation's
+ * own rows were checked against each other in validation.
+ */
+async function assertIdsFree(
+  em: EntityManager,
+  target: { instanceId: string; entity: string; primaryKey: string },
+  at: number,
+  rows: RecordRow[],
+): Promise<void> {
+  if (target.primaryKey === 'id') return;
+  const given = rows.flatMap((r, j) => (r.id === null ? [] : [{ j, pk: r.pk, id: r.id }]));
+  if (!given.length) return;
+  const sql = heldIdsSql(target, given);
+  const held: { j: number; id: string; holder: string }[] = await em.query(sql.text, sql.values);
+  if (!held.length) return;
+  throw ApiException.validation(
+    held.map((h) => ({ field: `operations.${at}.rows.${h.j}.id`, message: `id ${h.id} is already the id of the record with ${target.primaryKey} ${h.holder}` })),
+    'Duplicate id',
+  );
+}
+
+/** A concurrent batch committed an id this one gives after this one checked: see `inBatchTransaction`. */
+function isIdTaken(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  return (e.code ?? e.driverError?.code) === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === 'records_by_id';
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs a batch's transaction. Two batches giving one id at the same moment both pass the check
+ * (neither sees the other's rows); the unique index lets one commit and fails the other, which is
+ * then run again once: its check now sees the committed id and refuses the row by name.
+ */
+export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.transaction(work);
+    } catch (error) {
+      if (!isIdTaken(error)) throw error;
+      if (attempt >= 3) throw new ApiException(ErrorCode.Conflict, 'Other batches kept giving the same ids at the same moment; send the batch again');
+    }
+  }
+}
+
 /**
  * Applies a validated batch, in order, inside the caller's transaction, keeps the entity's record
  * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together.
@@ -159,8 +220,11 @@ export async function applyOperations(
   const counts: BatchCounts = { inserted: 0, updated: 0, deleted: 0 };
   for (const [i, op] of operations.entries()) {
     if (op.action === 'delete') counts.deleted += await remove(em, instanceId, entity, op.keys);
-    else if (op.action === 'insert') counts.inserted += await insert(em, target, op.rows, i, now);
-    else {
+    else if (op.action === 'insert') {
+      await assertIdsFree(em, target, i, op.rows);
+      counts.inserted += await insert(em, target, op.rows, i, now);
+    } else {
+      await assertIdsFree(em, target, i, op.rows);
       const r = await upsert(em, instanceId, entity, op.rows, now);
       counts.inserted += r.inserted;
       counts.updated += r.updated;

@@ -204,6 +204,8 @@ export function validateOperations(
     }
     const rows: RecordRow[] = [];
     const rowOfKey = new Map<string, number>();
+    // id is a record's identity beside its primary key: one operation may not give it to two records.
+    const holderOfId = new Map<string, { pk: string; row: number }>();
     op.rows.forEach((raw, j) => {
       const row = validateRow(type, raw, `operations.${i}.rows.${j}`, op.action, errors);
       if (!row) return;
@@ -213,6 +215,12 @@ export function validateOperations(
         errors.add(`operations.${i}.rows.${j}.${type.primaryKey}`, `primary key ${row.pk} is also given in row ${earlier}`);
       }
       rowOfKey.set(row.pk, j);
+      if (row.id !== null && type.primaryKey !== 'id') {
+        const holder = holderOfId.get(row.id);
+        if (holder && holder.pk !== row.pk) {
+          errors.add(`operations.${i}.rows.${j}.id`, `id ${row.id} is also given to the record with ${type.primaryKey} ${holder.pk} in row ${holder.row}`);
+        } else holderOfId.set(row.id, { pk: row.pk, row: j });
+      }
       rows.push(row);
     });
     valid.push({ action: op.action, rows });

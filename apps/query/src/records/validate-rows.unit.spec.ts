@@ -99,5 +99,26 @@ describe('validateOperations', () => {
       { field: 'operations.1.rows.1', message: 'must be at most 512 characters' },
     ]);
   });
-});
 
+  it('refuses one id given to two records in one operation, naming the later row', () => {
+    const result = validateOperations(type, [
+      { action: 'insert', rows: [{ code: 'A', id: 'X' }, { code: 'B', id: 'Y' }, { code: 'C', id: 'X' }] },
+      { action: 'insertOrUpdate', rows: [{ code: 'A', id: 7 }, { code: 'A', id: '7', qty: 2 }, { code: 'D', qty: 1 }, { code: 'E', id: '7' }] },
+    ]);
+    expect(!result.ok && result.errors).toEqual([
+      { field: 'operations.0.rows.2.id', message: 'id X is also given to the record with code A in row 0' },
+      { field: 'operations.1.rows.3.id', message: 'id 7 is also given to the record with code A in row 1' },
+    ]);
+  });
+
+  it('lets rows of one key repeat their id, and lets records without an id get their own', () => {
+    const result = validateOperations(type, [
+      { action: 'insert', rows: [{ code: 'A' }, { code: 'B' }] },
+      { action: 'insertOrUpdate', rows: [{ code: 'A', id: 'X' }, { code: 'A', id: 'X', qty: 1 }, { code: 'C' }, { code: 'D' }] },
+    ]);
+    expect(result.ok).toBe(true);
+    if (!result.ok || result.operations[0].action === 'delete') return;
+    const [a, b] = result.operations[0].rows;
+    expect(a.id).not.toEqual(b.id);
+  });
+});

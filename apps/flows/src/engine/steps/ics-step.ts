@@ -1,5 +1,6 @@
 import { createEvent, type Attendee, type EventAttributes } from 'ics';
 import type { Step } from '../../flows/flow-definition';
+import { describeValue } from '../expressions';
 import { asList, evaluateOn, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
@@ -14,7 +15,7 @@ export interface Invitation {
 
 function instant(value: unknown, field: string): number {
   const ms = typeof value === 'number' ? value : Date.parse(String(value));
-  if (!Number.isFinite(ms)) throw new Error(`${field} must evaluate to a date or date-time (got ${JSON.stringify(value)})`);
+  if (!Number.isFinite(ms)) throw new Error(`${field} must evaluate to a date or date-time (got ${describeValue(value)})`);
   return ms;
 }
 
@@ -36,7 +37,7 @@ function attendeesOf(value: unknown): Attendee[] {
  */
 function uidOf(value: unknown, ctx: RunContext, index: number): string {
   if (value === undefined) return `${ctx.processId}-${index}@tollgate`;
-  if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`record ${index + 1}: uid must evaluate to text (got ${JSON.stringify(value)})`);
+  if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`record ${index + 1}: uid must evaluate to text (got ${describeValue(value)})`);
   return `${String(value).replace(/[^\w.:-]/g, '_').slice(0, 200)}.${ctx.flow.flowId}@tollgate`;
 }
 

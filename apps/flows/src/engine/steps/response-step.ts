@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Step } from '../../flows/flow-definition';
+import { describeValue } from '../expressions';
 import { evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
@@ -49,7 +50,7 @@ function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<str
 async function statusOf(step: Step, ctx: RunContext): Promise<number> {
   if (step.statusCode === undefined) return ctx.response?.statusCode ?? 200;
   const value = typeof step.statusCode === 'string' ? await evaluateOver(ctx, step.statusCode) : step.statusCode;
-  if (!isResponseStatus(value)) throw new Error(`statusCode must be an HTTP status from 200 to 599 (got ${JSON.stringify(value) ?? 'nothing'})`);
+  if (!isResponseStatus(value)) throw new Error(`statusCode must be an HTTP status from 200 to 599 (got ${describeValue(value)})`);
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import type { FastifyRequest } from 'fastify';
 import { PRINCIPAL_HEADER } from '@tollgate/auth';
 import type { FlowInput } from '../run-message';
@@ -11,15 +12,24 @@ const CHARSET = /;\s*charset\s*=\s*"?([\w.:-]+)"?/i;
 
 /**
  * Bytes as text in the charset the content type names (a legacy system's `ISO-8859-1` XML, say);
- * UTF-8 when it names none or one no decoder knows, with U+FFFD for what is not.
+ * UTF-8 when it names none or one no decoder knows, with U+FFFD for what is not. Labels mean what
+ * they mean to browsers (the WHATWG Encoding Standard): `iso-8859-1`, `latin1` and `us-ascii` are
+ * read as windows-1252, whose bytes 0x80-0x9F are `€`, curly quotes, dashes… (the text a sender
+ * labelled Latin-1 almost always is), not invisible control characters.
  */
-function textOf(bytes: Buffer, contentType: string): string {
+export function textOf(bytes: Buffer, contentType: string): string {
   const label = CHARSET.exec(contentType)?.[1] ?? 'utf-8';
+  let decoder: TextDecoder;
   try {
-    return new TextDecoder(label).decode(bytes);
+    decoder = new TextDecoder(label);
   } catch {
     return bytes.toString('utf8');
   }
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes);
+  // Node since 20.18.3 and 22.13 reads windows-1252 as ISO-8859-1 in a one-shot decode (nodejs/node#60888);
+  // a streamed decode goes through ICU's converter, which has the real table (checked byte by byte
+  // in flow-input.unit.spec.ts).
+  return decoder.decode(bytes, { stream: true }) + decoder.decode();
 }
 
 /** The flow's fixed inputs: body (parsed when JSON), headers, contentType and the URL the caller used. */

@@ -5,7 +5,6 @@ import type { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
 import { BODYLESS_STATUSES } from '../../engine/steps/response-step';
-import { RunStore } from '../run-store';
 import { flowInputOf } from './flow-input';
 import { getBodyOf } from './get-body';
 import { TriggerAccess } from './trigger-access';
@@ -31,7 +30,6 @@ export class TriggerHttpController {
   constructor(
     private readonly access: TriggerAccess,
     private readonly service: TriggerService,
-    private readonly runs: RunStore,
     @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
   ) {}
 
@@ -115,9 +113,7 @@ export class TriggerHttpController {
   }
 
   private async pollRun(principal: Principal, target: { app?: string; name: string }, processId: string, q: TriggerQuery, headers: Record<string, string>) {
-    const { flow } = await this.access.resolve(principal, { ...target, token: once(q, 'token'), instance: once(q, 'instance') ?? headers['x-tollgate-instance'] });
-    const run = await this.runs.get(flow.instanceId, processId);
-    if (!run || run.flowId !== flow.flowId) throw ApiException.notFound('No such process');
+    const run = await this.access.resolvePoll(principal, { ...target, token: once(q, 'token'), instance: once(q, 'instance') ?? headers['x-tollgate-instance'] }, processId);
     return {
       processId,
       status: run.status,
