@@ -34,9 +34,49 @@ export class AuthFailureLimiter {
   }
 
   private limited(state: RateLimiterRes): ApiException {
-    const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
-    return new ApiException(ErrorCode.RateLimited, 'Too many failed authentications; retry later', {
-      headers: { 'Retry-After': String(retryAfter) },
+    return rateLimited(state, 'Too many failed authentications; retry later');
+  }
+}
+
+function rateLimited(state: RateLimiterRes, message: string): ApiException {
+  const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+  return new ApiException(ErrorCode.RateLimited, message, { headers: { 'Retry-After': String(retryAfter) } });
+}
+
+/** The account a console login names, as keys finds it (instance and email in any case), from one address. */
+export const loginAttempt = (instance: string, email: string, address: string): string =>
+  [instance.toLowerCase(), email.normalize('NFC').toLowerCase(), address].join('\u0000');
+
+/**
+ * Failed console logins per account and client address. The address limit alone lets one address
+ * try a hundred passwords a minute on one account; this stops it after a few, while the account
+ * still signs in from anywhere else (no lockout an attacker could impose on its owner) and the
+ * address may still sign in to other accounts. Whether the account exists changes nothing. A
+ * successful login clears its count. Counted per gateway process.
+ */
+@Injectable()
+export class LoginFailureLimiter {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.limiter = new RateLimiterMemory({
+      keyPrefix: 'login-failures',
+      points: config.LOGIN_FAILURE_LIMIT,
+      duration: config.LOGIN_FAILURE_WINDOW_S,
     });
+  }
+
+  /** Throws 429 once the attempt's account has failed its limit from this address within the window. */
+  async assertAllowed(attempt: string): Promise<void> {
+    const state = await this.limiter.get(attempt);
+    if (state && state.consumedPoints >= this.limiter.points) throw rateLimited(state, 'Too many failed logins; retry later');
+  }
+
+  async recordFailure(attempt: string): Promise<void> {
+    await this.limiter.penalty(attempt, 1);
+  }
+
+  async recordSuccess(attempt: string): Promise<void> {
+    await this.limiter.delete(attempt);
   }
 }
