@@ -108,6 +108,25 @@ describe('flows: who may run them, and every step type', () => {
     expect((await call('GET', `/api/v1/runs/${processId}`, key(t.orgKey))).status).toBe(200);
   });
 
+  it('tells an anonymous caller nothing of flows that do not take anonymous calls, though two apps share the name', async () => {
+    const name = `Payroll ${randomUUID().slice(0, 6)}`;
+    for (const app of ['Tests', 'Other']) await defineFlow(t, { app, name, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const base = e2ePlatform().gatewayUrl;
+    const asked = async (flowName: string) =>
+      Promise.all([
+        api('POST', `${base}/api/1/action/${encodeURIComponent(flowName)}/trigger?instance=${t.instanceId}`, {}),
+        api('GET', `${base}/api/1/action/${encodeURIComponent(flowName)}/poll/run_${randomUUID()}?instance=${t.instanceId}`, {}),
+      ]).then((answers) => answers.map((a) => [a.status, a.body.code]));
+    const nobody = await asked(`Nothing ${randomUUID().slice(0, 6)}`);
+    expect(nobody).toEqual([
+      [401, 'invalid_token'],
+      [401, 'invalid_token'],
+    ]);
+    expect(await asked(name)).toEqual(nobody);
+    // A caller of the instance still learns which path to use.
+    expect((await api('POST', `${base}/api/1/action/${encodeURIComponent(name)}/trigger`, { headers: key(t.orgKey) })).status).toBe(409);
+  });
+
   it('runs query (metered), filter, map, ics, debug, emit, delay and output steps', async () => {
     const entity = await call('POST', '/api/v1/entities', key(t.orgKey), {
       name: 'actions',
