@@ -235,6 +235,15 @@ describe('flows: who may run them, and every step type', () => {
       ['http://10.1.2.3/', /refused: 10\.1\.2\.3 is a private address/],
       ['http://169.254.169.254/latest/meta-data', /refused: 169\.254\.169\.254 is a link-local address/],
       ['http://localhost:9/', /refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/],
+      // The same addresses spelt otherwise: decimal, octal and hexadecimal IPv4, IPv6 and IPv4 in IPv6.
+      ['http://2130706433:9/', /refused: 127\.0\.0\.1 is a loopback address/],
+      ['http://0177.0.0.1:9/', /refused: 127\.0\.0\.1 is a loopback address/],
+      ['http://0xa9fea9fe/latest/meta-data', /refused: 169\.254\.169\.254 is a link-local address/],
+      ['http://0:9/', /refused: 0\.0\.0\.0 is an unspecified address/],
+      ['http://[::1]:9/', /refused: ::1 is a loopback address/],
+      ['http://[::ffff:127.0.0.1]:9/', /refused: ::ffff:7f00:1 is a loopback address/],
+      ['http://[::ffff:a9fe:a9fe]/latest/meta-data', /refused: ::ffff:a9fe:a9fe is a link-local address/],
+      ['http://[fd00:ec2::254]/latest/meta-data', /refused: fd00:ec2::254 is a unique-local address/],
     ];
     for (const [url, message] of refusals) {
       const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { url } });
