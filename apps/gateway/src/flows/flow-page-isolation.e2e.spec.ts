@@ -40,14 +40,17 @@ describe("a flow's answer never acts as the gateway's origin (e2e, headless Chro
         {
           type: 'response',
           contentType: 'text/html; charset=utf-8',
-          headers: '{"Service-Worker-Allowed": "/", "Content-Security-Policy": "img-src *"}',
+          headers:
+            '{"Service-Worker-Allowed": "/", "Clear-Site-Data": "\\"*\\"", "Strict-Transport-Security": "max-age=31536000; includeSubDomains", "Alt-Svc": "h2=\\"elsewhere.example:443\\"", "Content-Security-Policy": "img-src *", "X-Flow": "kept"}',
           body: JSON.stringify(PAGE),
         },
       ],
     });
     const answer = await api('GET', flow.urls.trigger, {});
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('service-worker-allowed')).toBeNull();
+    // Headers that act on the whole origin, which every instance shares, are not one flow's to set.
+    for (const name of ['service-worker-allowed', 'clear-site-data', 'strict-transport-security', 'alt-svc']) expect([name, answer.headers.get(name)]).toEqual([name, null]);
+    expect(answer.headers.get('x-flow')).toBe('kept');
     // The flow's own policy still applies, beside the sandbox it cannot lift.
     expect(answer.headers.get('content-security-policy')).toMatch(/img-src \*/);
     expect(answer.headers.get('content-security-policy')).toMatch(/(^|[;,]\s*)sandbox\b/);

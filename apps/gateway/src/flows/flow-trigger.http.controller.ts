@@ -19,7 +19,7 @@ import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
  * shared by every instance. Everything else a `response` step set reaches the caller; X-Credits-*
  * come from the flows service, which a `response` step cannot set them through.
  */
-const NOT_PASSED_BACK = /^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length|date|x-request-id|x-tollgate-[\w-]+|set-cookie|service-worker-allowed)$/i;
+const NOT_PASSED_BACK = /^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length|date|x-request-id|x-tollgate-[\w-]+|set-cookie|service-worker-allowed|clear-site-data|strict-transport-security|alt-svc)$/i;
 
 /**
  * The gateway's origin is every instance's: the console keeps its session there. A page a flow
