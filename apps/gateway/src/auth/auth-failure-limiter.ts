@@ -1,10 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 
-/** Counts failed authentications per client address; past the limit the address gets 429 until the window ends. */
+/**
+ * The client an address stands for: an IPv4 address (one written as IPv6 too), or an IPv6
+ * address's /64, since a subscriber is given a whole /64 and could take a new address in it for
+ * every attempt.
+ */
+export function clientOf(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${parsed.toString()}/64`).toString()}/64`;
+}
+
+/** Counts failed authentications per client (see `clientOf`); past the limit the client gets 429 until the window ends. */
 @Injectable()
 export class AuthFailureLimiter {
   private readonly limiter: RateLimiterMemory;
@@ -19,14 +32,14 @@ export class AuthFailureLimiter {
 
   /** Throws 429 while the address is over its limit. */
   async assertAllowed(address: string): Promise<void> {
-    const state = await this.limiter.get(address);
+    const state = await this.limiter.get(clientOf(address));
     if (state && state.remainingPoints <= 0 && state.consumedPoints > this.limiter.points) throw this.limited(state);
   }
 
   /** Records one failure; throws 429 when this failure goes over the limit. */
   async recordFailure(address: string): Promise<void> {
     try {
-      await this.limiter.consume(address);
+      await this.limiter.consume(clientOf(address));
     } catch (error) {
       if (error instanceof RateLimiterRes) throw this.limited(error);
       throw error;
@@ -43,9 +56,9 @@ function rateLimited(state: RateLimiterRes, message: string): ApiException {
   return new ApiException(ErrorCode.RateLimited, message, { headers: { 'Retry-After': String(retryAfter) } });
 }
 
-/** The account a console login names, as keys finds it (instance and email in any case), from one address. */
+/** The account a console login names, as keys finds it (instance and email in any case), from one client. */
 export const loginAttempt = (instance: string, email: string, address: string): string =>
-  [instance.toLowerCase(), email.normalize('NFC').toLowerCase(), address].join('\u0000');
+  [instance.toLowerCase(), email.normalize('NFC').toLowerCase(), clientOf(address)].join('\u0000');
 
 /**
  * Failed console logins per account and client address. The address limit alone lets one address
