@@ -104,6 +104,10 @@ describe('flows with its own service process: http allow-list, default timeout, 
           res.on('close', () => !res.writableFinished && closed.push(req.url!));
           return; // never answers: the caller must give up
         }
+        if (req.url === '/moved') {
+          res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' });
+          return res.end();
+        }
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ seen: req.url, method: req.method, body }));
       });
@@ -173,6 +177,20 @@ describe('flows with its own service process: http allow-list, default timeout, 
     const res = await trigger(flow.name, '', { order: 42 });
     expect(res.status).toBe(200);
     expect(res.body.data.answer[0]).toMatchObject({ status: 200, body: { seen: '/hook', method: 'POST', body: '{"order":42}' } });
+  });
+
+  it('hands a redirect to the flow as it came, without following it past the allow-list', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const flow = await define({
+      name: `Moved ${randomUUID().slice(0, 6)}`,
+      steps: [
+        { type: 'http', id: 'call', method: 'GET', url: `${base}/moved` },
+        { type: 'output', name: 'answer', from: '[$steps.call]' },
+      ],
+    });
+    const res = await trigger(flow.name);
+    expect(res.status).toBe(200);
+    expect(res.body.data.answer[0]).toMatchObject({ status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data' } });
   });
 
   it('cancels the outbound request when the run times out, and uses the default timeout when nothing else is set', async () => {

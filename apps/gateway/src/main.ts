@@ -16,6 +16,7 @@ void runService({
   port: config.PORT,
   logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  trustProxy: config.TRUST_PROXY,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: async (app) => {
     allowCrossOrigin(app, config.CORS_ORIGINS);

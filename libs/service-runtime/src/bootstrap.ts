@@ -31,6 +31,8 @@ export interface ServiceOptions {
    */
   logLevel?: string;
   bodyLimitBytes?: number;
+  /** Peers whose X-Forwarded-For gives `request.ip` (Fastify's `trustProxy`); none by default. */
+  trustProxy?: false | number | string[];
   shutdownGraceMs?: number;
   /** Extra set-up before listening (OpenAPI, content parsers, CORS...). */
   configure?(app: NestFastifyApplication): Promise<void> | void;
@@ -46,6 +48,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   const adapter = new FastifyAdapter({
     genReqId: requestIdFor,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: answerRouterError,

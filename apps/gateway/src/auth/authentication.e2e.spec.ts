@@ -167,6 +167,37 @@ describe('gateway authentication', () => {
     expect(await authStatus({ 'x-api-key': t.orgKey })).toBe(200);
   });
 
+  it("stops guessing one account's password from one address long before the address's own limit, and nobody else's sign-in", async () => {
+    const other = await createInstance();
+    // From another loopback address than the rest of the suite (and than the test above).
+    const from = (localAddress: string, body: Record<string, string>) =>
+      new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
+        const payload = JSON.stringify(body);
+        const req = httpRequest(
+          url('/api/v1/auth/login'),
+          { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, code: JSON.parse(text).code }));
+          },
+        );
+        req.on('error', reject);
+        req.end(payload);
+      });
+    const guess = (password: string) => from('127.0.0.3', { instance: t.instanceId, email: t.adminEmail, password });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await guess(`guess-${i}`)).status);
+    expect(statuses).toEqual(new Array(10).fill(401));
+    // The right password no longer gets through from there: the guesses stop, whatever the next one.
+    const limited = await guess(t.password);
+    expect([limited.status, limited.code]).toEqual([429, 'rate_limited']);
+    expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+    // Another account from that address, and the account from anywhere else, sign in as before.
+    expect((await from('127.0.0.3', { instance: other.instanceId, email: other.adminEmail, password: other.password })).status).toBe(200);
+    expect(await login(t.instanceId, t.adminEmail, t.password)).toMatch(/^tgs_/);
+  });
+
   it('checks scopes: 403 forbidden when the key lacks them', async () => {
     const data = await issue(t, { kind: 'data', description: 'reader', entities: ['orders'] });
     const res = await call('GET', '/api/v1/keys', { 'x-api-key': data.key });

@@ -132,6 +132,25 @@ describe('flows: who may run them, and every step type', () => {
     expect((await call('GET', `/api/v1/runs/${processId}`, key(t.orgKey))).status).toBe(200);
   });
 
+  it('tells an anonymous caller nothing of flows that do not take anonymous calls, though two apps share the name', async () => {
+    const name = `Payroll ${randomUUID().slice(0, 6)}`;
+    for (const app of ['Tests', 'Other']) await defineFlow(t, { app, name, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const base = e2ePlatform().gatewayUrl;
+    const asked = async (flowName: string) =>
+      Promise.all([
+        api('POST', `${base}/api/1/action/${encodeURIComponent(flowName)}/trigger?instance=${t.instanceId}`, {}),
+        api('GET', `${base}/api/1/action/${encodeURIComponent(flowName)}/poll/run_${randomUUID()}?instance=${t.instanceId}`, {}),
+      ]).then((answers) => answers.map((a) => [a.status, a.body.code]));
+    const nobody = await asked(`Nothing ${randomUUID().slice(0, 6)}`);
+    expect(nobody).toEqual([
+      [401, 'invalid_token'],
+      [401, 'invalid_token'],
+    ]);
+    expect(await asked(name)).toEqual(nobody);
+    // A caller of the instance still learns which path to use.
+    expect((await api('POST', `${base}/api/1/action/${encodeURIComponent(name)}/trigger`, { headers: key(t.orgKey) })).status).toBe(409);
+  });
+
   it('runs query (metered), filter, map, ics, debug, emit, delay and output steps', async () => {
     const entity = await call('POST', '/api/v1/entities', key(t.orgKey), {
       name: 'actions',
@@ -240,6 +259,15 @@ describe('flows: who may run them, and every step type', () => {
       ['http://10.1.2.3/', /refused: 10\.1\.2\.3 is a private address/],
       ['http://169.254.169.254/latest/meta-data', /refused: 169\.254\.169\.254 is a link-local address/],
       ['http://localhost:9/', /refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/],
+      // The same addresses spelt otherwise: decimal, octal and hexadecimal IPv4, IPv6 and IPv4 in IPv6.
+      ['http://2130706433:9/', /refused: 127\.0\.0\.1 is a loopback address/],
+      ['http://0177.0.0.1:9/', /refused: 127\.0\.0\.1 is a loopback address/],
+      ['http://0xa9fea9fe/latest/meta-data', /refused: 169\.254\.169\.254 is a link-local address/],
+      ['http://0:9/', /refused: 0\.0\.0\.0 is an unspecified address/],
+      ['http://[::1]:9/', /refused: ::1 is a loopback address/],
+      ['http://[::ffff:127.0.0.1]:9/', /refused: ::ffff:7f00:1 is a loopback address/],
+      ['http://[::ffff:a9fe:a9fe]/latest/meta-data', /refused: ::ffff:a9fe:a9fe is a link-local address/],
+      ['http://[fd00:ec2::254]/latest/meta-data', /refused: fd00:ec2::254 is a unique-local address/],
     ];
     for (const [url, message] of refusals) {
       const res = await trigger('Tests', flow.name, { headers: key(t.orgKey), body: { url } });

@@ -19,7 +19,17 @@ import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
  * shared by every instance. Everything else a `response` step set reaches the caller; X-Credits-*
  * come from the flows service, which a `response` step cannot set them through.
  */
-const NOT_PASSED_BACK = /^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length|date|x-request-id|x-tollgate-[\w-]+|set-cookie)$/i;
+const NOT_PASSED_BACK = /^(connection|keep-alive|proxy-connection|transfer-encoding|te|trailer|upgrade|content-length|date|x-request-id|x-tollgate-[\w-]+|set-cookie|service-worker-allowed|clear-site-data|strict-transport-security|alt-svc)$/i;
+
+/**
+ * The gateway's origin is every instance's: the console keeps its session there. A page a flow
+ * answers with (any instance's flow, anonymous ones included) runs sandboxed, as an origin of its
+ * own: its scripts reach neither the console's storage nor the gateway's API as the console, and
+ * register no service worker over the origin (nor may a flow widen one's scope). A policy the flow
+ * sets itself still applies beside it; two policies only ever restrict.
+ */
+export const FLOW_ANSWER_POLICY = 'sandbox allow-scripts allow-forms allow-popups allow-downloads';
+const POLICY_HEADER = 'content-security-policy';
 const BODYLESS_STATUSES = new Set([204, 304]);
 
 /**
@@ -144,12 +154,14 @@ export class FlowTriggerHttpController {
       signal: abort.signal,
     });
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (value !== undefined && !NOT_PASSED_BACK.test(name)) void res.header(name, value);
+      if (value !== undefined && !NOT_PASSED_BACK.test(name) && name !== POLICY_HEADER) void res.header(name, value);
     }
     // The flows service refused the caller: what it may answer with is the gateway's to say. A
     // `response` step's own challenge stands.
     const challenge = answer.headers['www-authenticate'];
     if (answer.status === 401 && (challenge === undefined || challenge === BEARER_CHALLENGE)) void res.header('www-authenticate', challengesOf(req));
+    const own = answer.headers[POLICY_HEADER];
+    void res.header(POLICY_HEADER, [...(own === undefined ? [] : [own].flat()), FLOW_ANSWER_POLICY]);
     if (BODYLESS_STATUSES.has(answer.status)) {
       await answer.body.dump();
       return res.status(answer.status).send();

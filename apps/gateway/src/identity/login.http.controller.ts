@@ -3,8 +3,9 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
-import { AuthFailureLimiter } from '../auth/auth-failure-limiter';
+import { AuthFailureLimiter, loginAttempt, LoginFailureLimiter } from '../auth/auth-failure-limiter';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { ApiErrors } from '../openapi/api-errors';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { CredentialWatch } from '../auth/credential-watch';
 import { presentedCredential } from '../auth/strategies/transport.strategy';
@@ -19,6 +20,7 @@ export class LoginHttpController {
   constructor(
     private readonly keys: KeysForwarder,
     private readonly limiter: AuthFailureLimiter,
+    private readonly logins: LoginFailureLimiter,
     private readonly verifier: CredentialVerifier,
     private readonly watch: CredentialWatch,
   ) {}
@@ -27,14 +29,23 @@ export class LoginHttpController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Console login: a session token to send as Authorization: Bearer' })
   @ApiOkResponse({ type: TokenDto })
+  @ApiErrors(401, 429)
   async login(@Req() request: FastifyRequest, @Body() dto: LoginDto): Promise<TokenDto> {
+    const attempt = loginAttempt(dto.instance, dto.email, request.ip);
     await this.limiter.assertAllowed(request.ip);
+    await this.logins.assertAllowed(attempt);
+    let token: TokenDto;
     try {
-      return await this.keys.call<TokenDto>(request, { ...LOGIN, instanceId: dto.instance }, 'POST', '/sessions', dto);
+      token = await this.keys.call<TokenDto>(request, { ...LOGIN, instanceId: dto.instance }, 'POST', '/sessions', dto);
     } catch (error) {
-      if (error instanceof ApiException && error.status === 401) await this.limiter.recordFailure(request.ip);
+      if (error instanceof ApiException && error.status === 401) {
+        await this.logins.recordFailure(attempt);
+        await this.limiter.recordFailure(request.ip);
+      }
       throw error;
     }
+    await this.logins.recordSuccess(attempt);
+    return token;
   }
 
   @Post('logout')

@@ -11,7 +11,8 @@ export function parseGraphql(query: string): DocumentNode {
 }
 
 /**
- * The root fields a GraphQL request names, as many times as it names them (aliases included):
+ * The root fields a GraphQL request names, as many times as it names them (aliases included; a
+ * fragment's once, as graphql-js runs it):
  * what the gateway refuses before anything runs. What it charges is what runs of them
  * (`rootFieldsRead` of `@tollgate/graphql-schema`, once the request is checked against the schema). Introspection fields (`__schema`,
  * `__type`, `__typename`) are left out; they read no records. Mutations and an ambiguous or
@@ -29,20 +30,25 @@ export function graphqlRootFields(document: DocumentNode, operationName?: string
     document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
   );
   const fields: string[] = [];
-  const visit = (set: SelectionSetNode, seen: Set<string>) => {
+  // As graphql-js collects the fields it runs: a named fragment is gone through once, however
+  // often it is spread. Going through it at every spread would take 2^n steps for n fragments
+  // that each spread the next twice: a request of a few hundred bytes would hold the gateway.
+  const visited = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         if (!selection.name.value.startsWith('__')) fields.push(selection.name.value);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        visit(selection.selectionSet, seen);
+        visit(selection.selectionSet);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
-        if (!fragment || seen.has(name)) continue; // unknown or cyclic: the service's validation says so
-        visit(fragment.selectionSet, new Set([...seen, name]));
+        if (!fragment || visited.has(name)) continue; // unknown (the service's validation says so), or gone through already
+        visited.add(name);
+        visit(fragment.selectionSet);
       }
     }
   };
-  visit(operation.selectionSet, new Set());
+  visit(operation.selectionSet);
   return fields;
 }

@@ -22,6 +22,14 @@ describe('graphqlRootFields', () => {
     expect(rootFields(query)).toEqual(['actions', 'actions', 'graphs', 'docs']);
   });
 
+  it('goes through a fragment spread many times once, as graphql-js runs it: a short request cannot make it read for ever', () => {
+    // Each fragment spreads the next twice: 2^n paths to the one field, in a request of a few hundred bytes.
+    const n = 20;
+    const fragments = Array.from({ length: n }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ');
+    expect(rootFields(`{ ...F0 } ${fragments} fragment F${n} on Query { actions { id } }`)).toEqual(['actions']);
+    expect(rootFields('{ ...A ...A ...B } fragment A on Query { actions { id } } fragment B on Query { ...A graphs { id } }')).toEqual(['actions', 'graphs']);
+  });
+
   it('picks the named operation, and needs a name when there are several', () => {
     const two = 'query A { actions { id } } query B { graphs { id } }';
     expect(rootFields(two, 'B')).toEqual(['graphs']);

@@ -49,6 +49,19 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 3);
   });
 
+  it('answers a short request that spreads fragments within fragments at once, charged for what it reads', async () => {
+    // 2^60 paths to one field in a request of about 3 KB: followed path by path, it would hold the gateway for ever.
+    const n = 60;
+    const fragments = Array.from({ length: n }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`).join(' ');
+    const started = Date.now();
+    const res = await gql(key, `{ ...F0 } ${fragments} fragment F${n} on Query { graphs { id } }`);
+    expect([res.status, res.headers.get('x-credits-cost'), res.body.data]).toEqual([200, '1', { graphs: [{ id: 'g1' }] }]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // A data key's list still holds for entities named only in such fragments.
+    const refused = await gql(dataKey, `{ ...F0 } ${fragments} fragment F${n} on Query { actions { id } }`);
+    expect([refused.status, refused.body.code]).toEqual([403, 'forbidden']);
+  });
+
   it('passes variables as sent, whatever they are named', async () => {
     const res = await gql(key, 'query ($constructor: Int) { actions(limit: $constructor, sort: alpha, order: asc) { id } }', { variables: { constructor: 1 } });
     expect([res.status, res.body.data]).toEqual([200, { actions: [{ id: 'a3' }] }]);

@@ -36,5 +36,6 @@ export class AddressPolicy {
 /** ipaddr.js names ranges in camelCase (`linkLocal`, `carrierGradeNat`): "a link-local address". */
 function describeRange(range: string): string {
   const words = range.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase().replace(/-nat$/, ' NAT');
-  return `${/^[aeiou]/.test(words) ? 'an' : 'a'} ${words} address`;
+  // "a unique-local", as it is said.
+  return `${/^(?!uni)[aeiou]/.test(words) ? 'an' : 'a'} ${words} address`;
 }

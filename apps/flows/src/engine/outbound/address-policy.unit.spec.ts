@@ -10,6 +10,7 @@ describe('which addresses the http step may reach', () => {
     expect(policy.refusal('169.254.169.254')).toBe('a link-local address');
     expect(policy.refusal('0.0.0.0')).toBe('an unspecified address');
     expect(policy.refusal('100.64.0.1')).toBe('a carrier-grade NAT address');
+    expect(policy.refusal('fd00:ec2::254')).toBe('a unique-local address');
     expect(policy.refusal('93.184.216.34')).toBeUndefined();
     expect(policy.refusal('2606:4700::1111')).toBeUndefined();
   });

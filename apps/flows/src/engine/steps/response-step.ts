@@ -17,10 +17,12 @@ export const BODYLESS_STATUSES = new Set([204, 304]);
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'content-encoding', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
 /**
- * Headers the platform sets (request id, credits, process id) and cookies, which the gateway's
- * origin, shared by every instance, must not carry for one flow: left out, with a console message.
+ * Headers the platform sets (request id, credits, process id), and those that act on the whole
+ * origin rather than on this answer (cookies, a service worker's scope, clearing the browser's
+ * data for the site, HTTPS and alternative-service policies), which the gateway's origin, shared
+ * by every instance, must not take from one flow: left out, with a console message.
  */
-const LEFT_OUT = /^(x-request-id|x-credits-[\w-]*|x-flow-process-id|x-tollgate-[\w-]*|set-cookie)$/;
+const LEFT_OUT = /^(x-request-id|x-credits-[\w-]*|x-flow-process-id|x-tollgate-[\w-]*|set-cookie|service-worker-allowed|clear-site-data|strict-transport-security|alt-svc)$/;
 
 const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -39,7 +41,7 @@ function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<str
     }
     if (FRAMING.has(name)) throw new Error(`header ${JSON.stringify(rawName)} is set by the HTTP layer, not by a flow`);
     if (LEFT_OUT.test(name)) {
-      ctx.log('info', `header ${rawName} left out: the platform sets it or, for cookies, the shared gateway origin does not carry them`, step.id);
+      ctx.log('info', `header ${rawName} left out: the platform sets it or, acting on the whole origin, the shared gateway origin does not take it from a flow`, step.id);
       continue;
     }
     out[name] = headerValue;

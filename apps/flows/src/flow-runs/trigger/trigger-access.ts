@@ -45,9 +45,11 @@ export class TriggerAccess {
       if (anonymous) throw ApiException.invalidToken();
     }
     if (anonymous) {
-      const flow = target.instance ? await this.find(target.instance, target) : undefined;
-      if (!flow?.allowAnonymous) throw ApiException.invalidToken();
-      return { flow, startedBy: 'anonymous' };
+      // Only flows open to anyone exist for an anonymous caller: that several apps of the instance
+      // use a name (409) is the instance's business, unless one of them takes anonymous calls.
+      const found = target.instance ? await this.flows.byName(target.instance, target.name, target.app) : [];
+      if (!found.some((f) => f.allowAnonymous)) throw ApiException.invalidToken();
+      return { flow: this.onlyOne(found, target), startedBy: 'anonymous' };
     }
     const flow = await this.find(principal.instanceId, target);
     if (!flow) throw ApiException.notFound('No such flow');
@@ -107,6 +109,10 @@ export class TriggerAccess {
   /** The flow the caller means in an instance, or undefined (404 for the caller). */
   async find(instanceId: string, target: Pick<TriggerTarget, 'app' | 'name'>): Promise<FlowDefinition | undefined> {
     const found = await this.flows.byName(instanceId, target.name, target.app);
+    return found.length ? this.onlyOne(found, target) : undefined;
+  }
+
+  private onlyOne(found: FlowDefinition[], target: Pick<TriggerTarget, 'name'>): FlowDefinition {
     if (found.length > 1) {
       throw new ApiException(ErrorCode.Conflict, `Several apps have a flow named "${target.name}": use /api/1/action/<app>/<flow>/trigger`);
     }

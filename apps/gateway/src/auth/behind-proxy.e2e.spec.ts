@@ -1,0 +1,43 @@
+import type { ChildProcess } from 'node:child_process';
+import { api, eventually, spawnOwnGateway } from '@tollgate/testing';
+import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
+
+jest.setTimeout(90_000);
+
+/** A gateway of this file's own behind a (pretend) load balancer on the loopback address, which it trusts. */
+const PORT = Number(process.env.E2E_BASE_PORT ?? 18080) + 37;
+
+describe('a gateway behind a load balancer (TRUST_PROXY)', () => {
+  let gateway: ChildProcess | undefined;
+  let base = '';
+  let t: TestInstance;
+
+  beforeAll(async () => {
+    t = await createInstance();
+    const own = spawnOwnGateway(PORT, `e2e-behind-proxy-gateway-${PORT}.log`, { TRUST_PROXY: '127.0.0.1' });
+    gateway = own.process;
+    base = own.url;
+    await eventually(async () => expect((await fetch(`${base}/health/live`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
+  });
+
+  afterAll(() => {
+    if (gateway?.exitCode === null) gateway.kill('SIGKILL');
+  });
+
+  const loginFrom = (client: string, password: string) =>
+    api('POST', `${base}/api/v1/auth/login`, { headers: { 'x-forwarded-for': client }, body: { instance: t.instanceId, email: t.adminEmail, password } });
+  const keyFrom = (client: string, key: string) => api('GET', `${base}/api/v1/auth/me`, { headers: { 'x-forwarded-for': client, 'x-api-key': key } });
+
+  it("counts failures by the client's address the balancer names, so one client's guesses lock out nobody else", async () => {
+    for (let i = 0; i < 10; i++) expect((await loginFrom('203.0.113.7', `guess-${i}`)).status).toBe(401);
+    expect([(await loginFrom('203.0.113.7', t.password)).status]).toEqual([429]);
+    // The account's owner, behind the same balancer, signs in.
+    const owner = await loginFrom('198.51.100.20', t.password);
+    expect([owner.status, owner.body.code]).toEqual([200, undefined]);
+
+    let last = await keyFrom('203.0.113.8', 'tg_not_a_key');
+    for (let i = 0; i < 200 && last.status === 401; i++) last = await keyFrom('203.0.113.8', 'tg_not_a_key');
+    expect([last.status, last.body.code]).toEqual([429, 'rate_limited']);
+    expect((await keyFrom('198.51.100.20', t.orgKey)).status).toBe(200);
+  });
+});
