@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
-import { bearer, call, createInstance, createUser, issue, operator, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from '../identity/identity-e2e.fixture';
 import { defineAndLoad } from '../query/query-e2e.fixture';
 import { defineFlow, key, run, trigger } from './flows-e2e.fixture';
 
@@ -118,6 +118,28 @@ describe('flows: who may run them, and every step type', () => {
     expect(byToken.status).toBe(200);
     expect((await run(t, byToken.headers.get('x-flow-process-id')!)).body.startedBy).toBe('webhook');
     expect((await trigger('Tests', flow.name, { query: `?token=wrong` })).status).toBe(401);
+  });
+
+  it('lets only those who may read records save a flow that reads them (query steps)', async () => {
+    const flowsOnly = await issue(t, { kind: 'organization', description: 'flows only', scopes: ['flows'] });
+    const reads = { type: 'query', id: 'all', entity: 'actions' };
+    const send = { type: 'output', name: 'out', from: '[1]' };
+    const save = (credential: Record<string, string>, body: Record<string, unknown>, id?: string) =>
+      call(id ? 'PUT' : 'POST', `/api/v1/flows${id ? `/${id}` : ''}`, credential, { app: 'Tests', description: '', ...body });
+    const name = `Reader ${randomUUID().slice(0, 6)}`;
+    const refused = await save(key(flowsOnly.key), { name, steps: [reads, send] });
+    expect([refused.status, refused.body.code, refused.body.message]).toEqual([403, 'forbidden', expect.stringContaining('query')]);
+    expect((await call('GET', `/api/v1/flows?app=Tests`, key(t.orgKey))).body.flows.map((f: { name: string }) => f.name)).not.toContain(name);
+    // Nor may it change a flow that reads records, which would let it send them anywhere.
+    const existing = await defineFlow(t, { name, steps: [reads, send] });
+    const changed = await save(key(flowsOnly.key), { name, steps: [reads, { type: 'output', name: 'everything', from: '$steps.all' }] }, existing.id);
+    expect([changed.status, changed.body.code]).toEqual([403, 'forbidden']);
+    expect((await call('GET', `/api/v1/flows/${existing.id}`, key(t.orgKey))).body.steps).toEqual([reads, send]);
+    // Flows without query steps are its to manage, and a console session of a flows contributor reads records anyway.
+    expect((await save(key(flowsOnly.key), { name: `${name} b`, steps: [send] })).status).toBe(201);
+    const contributor = await createUser(t, { flows: 'contributor' });
+    const session = await login(t.instanceId, contributor.email, contributor.password);
+    expect((await save(bearer(session), { name: `${name} c`, steps: [reads, send] })).status).toBe(201);
   });
 
   it("never shows one instance's flows or runs to another", async () => {

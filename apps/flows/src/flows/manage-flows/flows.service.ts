@@ -12,6 +12,7 @@ import { FlowRepository } from '../flow-repository';
 import { flowView } from '../flow-view';
 import { flowsProjection } from '../flows.projection';
 import { validateSteps } from '../validate-flow';
+import { assertMayReadWhatItQueries } from './assert-can-manage';
 import type { FlowBodyDto } from './flow-body.dto';
 
 const UNIQUE_VIOLATION = '23505';
@@ -32,6 +33,7 @@ export class FlowsService {
 
   async create(principal: Principal, body: FlowBodyDto) {
     const spec = this.spec(body);
+    assertMayReadWhatItQueries(principal, spec);
     const flowId = `flow_${randomUUID()}`;
     const token = `wh_${randomBytes(24).toString('base64url')}`;
     await this.save(principal, flowId, spec, false, token);
@@ -40,7 +42,9 @@ export class FlowsService {
 
   async replace(principal: Principal, flowId: string, body: FlowBodyDto) {
     await this.mustFind(principal, flowId);
-    await this.save(principal, flowId, this.spec(body), true);
+    const spec = this.spec(body);
+    assertMayReadWhatItQueries(principal, spec);
+    await this.save(principal, flowId, spec, true);
     return flowView(this.config.GATEWAY_URL, (await this.flows.byId(principal.instanceId, flowId))!);
   }
 
