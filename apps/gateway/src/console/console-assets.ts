@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { serveFiles, staticPlugin } from '../static-files';
 
 /** Where the admin console is served. */
@@ -37,6 +38,11 @@ export async function serveConsole(app: NestFastifyApplication): Promise<void> {
     wildcard: false,
     decorateReply: false,
     cacheControl: false,
+    // Never inside another page's frame: a site could lay its own bait over the console and have a
+    // signed-in admin click through (issue a key, delete one). The older header for older browsers.
+    setHeaders: (reply: FastifyReply) => {
+      void reply.header('content-security-policy', "frame-ancestors 'none'").header('x-frame-options', 'DENY');
+    },
   });
   await serveFiles(app, `${CONSOLE_PATH}vendor/`, VENDOR);
 }

@@ -53,6 +53,17 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await browser?.close();
   });
 
+  it('cannot be framed by another page, so no site can dress it up and have it clicked (clickjacking)', async () => {
+    await page.setContent(`<iframe src="${url('/console/')}" width="800" height="600"></iframe>`);
+    const frame = await eventually(async () => {
+      const child = page.frames().find((f) => f !== page.mainFrame());
+      expect(child?.url()).toMatch(/^chrome-error:/); // Chromium's page for a refused frame
+      return child!;
+    });
+    expect(await frame.getByLabel('Password').count()).toBe(0);
+    problems.splice(0); // the browser reports the refusal on its console
+  });
+
   it('says who a credential acts as: GET /api/v1/auth/me', async () => {
     const session = await call('GET', '/api/v1/auth/me', bearer(t.session));
     expect(session.status).toBe(200);
