@@ -86,6 +86,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     FLOWS_DEFAULT_SYNC_TIMEOUT_MS: '1500',
     FLOWS_RUN_LEASE_MS: '1000',
     FLOWS_ASYNC_RUN_MAX_MS: '10000',
+    FLOWS_RUNS_PER_INSTANCE: '4',
     LOG_LEVEL: 'warn',
     TOLLGATE_PARENT_PID: String(process.pid),
   });
@@ -130,6 +131,11 @@ describe('flows with its own service process: http allow-list, default timeout, 
     });
     await ready(GATEWAY_URL, gateway);
 
+    orgKey = await newInstanceKey();
+  });
+
+  /** A fresh instance's organization key, with every scope flows need. */
+  async function newInstanceKey(): Promise<string> {
     const op = { authorization: `Bearer ${platform.operatorToken}` };
     const instanceId = `p${randomBytes(5).toString('hex')}`;
     await api('POST', `${GATEWAY_URL}/api/v1/operator/instances`, { headers: op, body: { id: instanceId, name: 'Private', dailyCredits: 100, timezone: 'UTC' } });
@@ -138,9 +144,9 @@ describe('flows with its own service process: http allow-list, default timeout, 
     await api('POST', `${GATEWAY_URL}/api/v1/operator/instances/${instanceId}/users`, { headers: op, body: { email, name: 'Admin', password, roles: { users: 'admin' } } });
     const session = (await api('POST', `${GATEWAY_URL}/api/v1/auth/login`, { body: { instance: instanceId, email, password } })).body.token;
     const key = await api('POST', `${GATEWAY_URL}/api/v1/keys`, { headers: { authorization: `Bearer ${session}` }, body: { kind: 'organization', description: 'all', scopes: ['flows', 'admin'] } });
-    orgKey = key.body.key;
-    expect(orgKey).toBeTruthy();
-  });
+    expect(key.body.key).toBeTruthy();
+    return key.body.key;
+  }
 
   afterAll(async () => {
     await Promise.all([stop(gateway), stop(flows)]);
@@ -164,6 +170,28 @@ describe('flows with its own service process: http allow-list, default timeout, 
     });
   const poll = (name: string, processId: string) =>
     api('GET', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/poll/${processId}`, { headers: { 'x-api-key': orgKey } });
+
+  it('gives each instance its own share of the runs under way (FLOWS_RUNS_PER_INSTANCE), so none can starve the others', async () => {
+    const busy = await newInstanceKey();
+    const as = (key: string) => ({ 'x-api-key': key });
+    const flow = (await api('POST', `${GATEWAY_URL}/api/v1/flows`, {
+      headers: as(busy),
+      body: { app: 'Ops', name: 'Slow', mode: 'async', timeoutMs: 50, steps: [{ type: 'delay', ms: 3000 }] },
+    })).body;
+    const start = () => api('POST', `${GATEWAY_URL}/api/1/action/Ops/Slow/trigger`, { headers: as(busy) });
+    for (let i = 0; i < 4; i++) expect((await start()).status).toBe(202);
+    const refused = await start();
+    expect([refused.status, refused.body.code, refused.headers.get('retry-after')]).toEqual([429, 'rate_limited', '1']);
+    expect(refused.body.message).toContain('At most 4 runs');
+    const runs = async () => (await api('GET', `${GATEWAY_URL}/api/v1/flows/${flow.id}/runs`, { headers: as(busy) })).body.runs;
+    expect(await runs()).toHaveLength(4); // the refused call started nothing
+    // Another instance runs as usual meanwhile.
+    const other = await define({ name: `Quick ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    expect((await trigger(other.name)).status).toBe(200);
+    // Once its runs are done, the busy instance may start more.
+    await eventually(async () => expect((await runs()).every((r: { status: string }) => r.status === 'success')).toBe(true), { timeoutMs: 15_000, intervalMs: 200 });
+    expect((await start()).status).toBe(202);
+  });
 
   it('calls an allow-listed local server with the http step', async () => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

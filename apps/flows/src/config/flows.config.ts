@@ -33,6 +33,8 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   /** Group memberships are read from the keys service and kept this long. */
   FLOWS_GROUP_CACHE_MS: ms(2_000, 0),
   FLOWS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Runs one instance may have under way at once in a process (429 `rate_limited` beyond it); resumed runs always continue. */
+  FLOWS_RUNS_PER_INSTANCE: z.coerce.number().int().min(1).default(32),
 });
 
 export type FlowsConfig = z.infer<typeof flowsConfigSchema>;

@@ -18,6 +18,7 @@ import { buildEngine } from './build-engine';
 import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
 import { flowRunsProjection } from './flow-runs.projection';
 import { RunCredits } from './run-credits';
+import { RunSlots } from './run-slots';
 import { countRunFinished } from './run-metrics';
 import type { FlowInput, RunFailure, RunMessage } from './run-message';
 import { AbortReason, type RunOutcome } from './run-outcome';
@@ -56,6 +57,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   readonly http: OutboundHttp;
   private readonly active = new Map<string, ActiveRun>();
   private readonly credits: RunCredits;
+  private readonly slots: RunSlots;
   private stopping = false;
 
   constructor(
@@ -68,6 +70,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
     this.credits = new RunCredits(clients.credits);
+    this.slots = new RunSlots(config.FLOWS_RUNS_PER_INSTANCE);
     this.engine = buildEngine(clients, this.http, {
       emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload: storable(payload), ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
     });
@@ -82,6 +85,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     const processId = `run_${randomUUID()}`;
     const { flow } = req;
     const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
+    // Before anything is written: a refused run leaves no trace and claims no Idempotency-Key.
+    const slot = this.slots.take(flow.instanceId);
     const replay = await this.dataSource.transaction(async (em) => {
       if (req.idempotencyKey) {
         const fingerprint = requestFingerprint(req.input);
@@ -119,16 +124,32 @@ export class RunCoordinator implements BeforeApplicationShutdown {
         em,
       });
       return undefined;
+    }).catch((error: unknown) => {
+      slot();
+      throw error;
     });
-    if (replay) return { processId: replay, replayed: true, run: this.active.get(replay) };
-    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, req.payer) };
+    if (replay) {
+      slot();
+      return { processId: replay, replayed: true, run: this.active.get(replay) };
+    }
+    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, req.payer, slot) };
   }
 
   /**
-   * Executes a run this process owns, from its first step. A run resumed after a restart has no
-   * payer: its charges name no key or user.
+   * Executes a run this process owns, from its first step, in the slot `start` took for it (a run
+   * resumed after a restart takes one whatever the instance's count). A resumed run has no payer:
+   * its charges name no key or user.
    */
-  execute(flow: FlowDefinition, processId: string, input: FlowInput, timeoutMs: number, startedAt: number, messages: RunMessage[], payer?: RunContext['payer']): ActiveRun {
+  execute(
+    flow: FlowDefinition,
+    processId: string,
+    input: FlowInput,
+    timeoutMs: number,
+    startedAt: number,
+    messages: RunMessage[],
+    payer?: RunContext['payer'],
+    slot = this.slots.take(flow.instanceId, { force: true }),
+  ): ActiveRun {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AbortReason('timeout', `The flow did not finish within ${timeoutMs} ms`)), Math.max(0, timeoutMs - (Date.now() - startedAt)));
     let saving: Promise<void> = Promise.resolve();
@@ -171,7 +192,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     const run = { processId, controller, done };
     this.active.set(processId, run);
     // Handled here: a run nobody waits for any more (an async one after its 202) must not take the process down.
-    const forget = () => void this.active.delete(processId);
+    const forget = () => {
+      this.active.delete(processId);
+      slot();
+    };
     done.then(forget, forget);
     return run;
   }
