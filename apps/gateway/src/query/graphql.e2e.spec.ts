@@ -127,6 +127,12 @@ describe('GraphQL through the gateway (e2e)', () => {
       ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"' }]],
       ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD' }]],
       ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".' }]],
+      // Aliases multiply what every record holds: the answer would grow far beyond what a credit reads.
+      [
+        `{ many: actions(limit: 1000) { ${Array.from({ length: 101 }, (_, i) => `s${i}: status`).join(' ')} } }`,
+        undefined,
+        [{ field: 'query', message: 'a record may be asked for at most 100 fields (aliases and nested fields included); many asks for 101' }],
+      ],
     ];
     for (const [query, variables, errors] of refusals) {
       const res = await gql(poor.orgKey, query, { variables });

@@ -47,6 +47,9 @@ export class GraphqlHttpController {
     const schema = await this.schemaFor(principal);
     const invalid = validate(schema, document);
     if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
+    // What the request reads, refused before anything runs when a record is asked for too much.
+    const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
+    if ('errors' in read) throw ApiException.validation(read.errors.map((e) => ({ field: 'query', message: e.message })));
     const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: principal });
     const causes = result.errors?.map((e) => e.originalError) ?? [];
     const refused = causes.find((e): e is ApiException => e instanceof ApiException);
@@ -61,8 +64,7 @@ export class GraphqlHttpController {
     // The gateway charged the reads this request ran (one per response key, `rootFieldsRead`);
     // a caller that did not come through it is told that count.
     const charged = Number(request.headers[CREDITS_COST_HEADER]);
-    const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
-    const cost = Number.isInteger(charged) ? charged : 'entities' in read ? read.entities.length : null;
+    const cost = Number.isInteger(charged) ? charged : read.entities.length;
     const remaining = Number(request.headers[CREDITS_REMAINING_HEADER]);
     return { ...result, extensions: { cost, remaining: Number.isInteger(remaining) ? remaining : null } };
   }
