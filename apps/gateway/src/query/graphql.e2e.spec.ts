@@ -54,6 +54,15 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect([res.status, res.body.data]).toEqual([200, { actions: [{ id: 'a3' }] }]);
   });
 
+  it('takes the extensions a GraphQL client sends along (and has no use for them)', async () => {
+    for (const extensions of [{ clientLibrary: { name: '@apollo/client', version: '4.0.0' } }, null]) {
+      const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions });
+      expect([res.status, res.body.data]).toEqual([200, { graphs: [{ id: 'g1' }] }]);
+    }
+    const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions: 'persisted' });
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'extensions', message: 'extensions must be an object' }]]);
+  });
+
   it('gives each key kind its schema: a data key sees only its entities, only personal keys get mine', async () => {
     const typesOf = async (k: string) =>
       ((await gql(k, '{ __schema { queryType { fields { name args { name } } } } }')).body.data.__schema.queryType.fields as {
