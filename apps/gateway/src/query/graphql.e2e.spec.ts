@@ -1,6 +1,6 @@
 import { api, eventually, launchBrowser } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
-import { as, defineAndLoad, remaining } from './query-e2e.fixture';
+import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
 
 const gql = (key: string, query: string, extra: { variables?: Record<string, unknown>; operationName?: string } = {}) =>
   as(key, 'POST', '/graphql', { query, ...extra });
@@ -52,6 +52,38 @@ describe('GraphQL through the gateway (e2e)', () => {
   it('passes variables as sent, whatever they are named', async () => {
     const res = await gql(key, 'query ($constructor: Int) { actions(limit: $constructor, sort: alpha, order: asc) { id } }', { variables: { constructor: 1 } });
     expect([res.status, res.body.data]).toEqual([200, { actions: [{ id: 'a3' }] }]);
+  });
+
+  it('runs a query sent as GET parameters, as GraphQL clients may send it, and never a mutation', async () => {
+    const before = await remaining(key);
+    const get = (params: Record<string, string>, headers: Record<string, string> = {}) => api('GET', url(`/graphql?${new URLSearchParams(params)}`), { headers });
+    const asked = { query: 'query One($n: Int) { graphs(limit: $n) { id } } query Other { actions { id } }', variables: JSON.stringify({ n: 1 }), operationName: 'One' };
+    const res = await get(asked, { ...withKey(key), accept: 'application/graphql-response+json, application/json' });
+    expect([res.status, res.body.data, res.headers.get('x-credits-cost')]).toEqual([200, { graphs: [{ id: 'g1' }] }, '1']);
+    // The key in the URL, no Accept: as curl sends it.
+    const curl = await get({ query: '{ graphs { kind } }', key });
+    expect([curl.status, curl.body.data]).toEqual([200, { graphs: [{ kind: 'flow' }] }]);
+    // A browser opening such a URL gets the playground, free.
+    const page = await get({ query: '{ graphs { id } }' }, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+
+    const mutation = await get({ query: 'mutation { graphs { id } }' }, withKey(key));
+    expect([mutation.status, mutation.body.code, mutation.headers.get('allow')]).toEqual([405, 'method_not_allowed', 'POST']);
+    const refusals: [Record<string, string>, Record<string, string>, number, unknown][] = [
+      [{ query: '{ graphs { id } }' }, {}, 401, undefined],
+      [{ query: '{ graphs { id } }', variables: '{"n":' }, withKey(key), 400, [{ field: 'variables', message: 'variables must be a JSON object' }]],
+      [{ query: '{ graphs { id } }', variables: '[1]' }, withKey(key), 400, [{ field: 'variables', message: 'variables must be a JSON object' }]],
+      [{ query: '{ graphs { id } }', limit: '5' }, withKey(key), 400, [{ field: 'limit', message: 'unknown parameter limit' }]],
+      [{ variables: '{}' }, withKey(key), 400, [{ field: 'query', message: 'query is required' }]],
+    ];
+    for (const [params, headers, status, errors] of refusals) {
+      const refused = await get(params, headers);
+      expect([params, refused.status, refused.body.errors]).toEqual([params, status, errors]);
+    }
+    const twice = await api('GET', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}&query=x`), { headers: withKey(key) });
+    expect([twice.status, twice.body.errors]).toEqual([400, [{ field: 'query', message: 'query must be given once' }]]);
+    expect((await api('HEAD', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}`), { headers: withKey(key) })).status).toBe(405);
+    expect(await remaining(key)).toBe(before - 2);
   });
 
   it('takes the extensions a GraphQL client sends along (and has no use for them)', async () => {
