@@ -14,7 +14,8 @@ export function parseGraphql(query: string): DocumentNode {
  * The root fields a GraphQL request names, as many times as it names them (aliases included):
  * what the gateway refuses before anything runs. What it charges is what runs of them
  * (`rootFieldsRead` of `@tollgate/graphql-schema`, once the request is checked against the schema). Introspection fields (`__schema`,
- * `__type`, `__typename`) are left out; they read no records. Mutations and an ambiguous or
+ * `__type`, `__typename`) are left out; they read no records, nor does `_empty`, which a schema
+ * without entity types offers (an entity's name starts with a letter). Mutations and an ambiguous or
  * unknown operation are refused here, syntax errors by `parseGraphql`, at no cost.
  */
 export function graphqlRootFields(document: DocumentNode, operationName?: string): string[] {
@@ -32,7 +33,7 @@ export function graphqlRootFields(document: DocumentNode, operationName?: string
   const visit = (set: SelectionSetNode, seen: Set<string>) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (!selection.name.value.startsWith('__')) fields.push(selection.name.value);
+        if (!selection.name.value.startsWith('_')) fields.push(selection.name.value);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         visit(selection.selectionSet, seen);
       } else {

@@ -22,6 +22,10 @@ describe('graphqlRootFields', () => {
     expect(rootFields(query)).toEqual(['actions', 'actions', 'graphs', 'docs']);
   });
 
+  it('leaves out the field an instance without entity types offers, which reads nothing', () => {
+    expect(rootFields('{ _empty __typename }')).toEqual([]);
+  });
+
   it('picks the named operation, and needs a name when there are several', () => {
     const two = 'query A { actions { id } } query B { graphs { id } }';
     expect(rootFields(two, 'B')).toEqual(['graphs']);

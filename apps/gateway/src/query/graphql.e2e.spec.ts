@@ -109,6 +109,11 @@ describe('GraphQL through the gateway (e2e)', () => {
     const introspection = await gql(key, '{ __typename }');
     expect([introspection.headers.get('x-credits-cost'), introspection.body.extensions]).toEqual(['0', { cost: 0, remaining: before }]);
 
+    // An instance without entity types offers one field, which answers, free.
+    const empty = await createInstance();
+    const nothing = await gql(empty.orgKey, '{ _empty }');
+    expect([nothing.status, nothing.body.data, nothing.headers.get('x-credits-cost')]).toEqual([200, { _empty: null }, '0']);
+
     const mine = await gql(personalKey, '{ actions(mine: true) { id } }');
     expect(mine.body.data.actions).toEqual([{ id: 'a2' }]);
     // Same schema, another user: mine is theirs, not the previous caller's.
