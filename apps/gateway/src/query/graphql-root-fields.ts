@@ -22,7 +22,11 @@ export function graphqlRootFields(document: DocumentNode, operationName?: string
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) {
-    const message = operationName ? `no operation named ${operationName}` : 'operationName is required when the document has several operations';
+    const message = operationName
+      ? `no operation named ${operationName}`
+      : operations.length
+        ? 'operationName is required when the document has several operations'
+        : 'the document has no operation';
     throw ApiException.validation([{ field: operationName ? 'operationName' : 'query', message }]);
   }
   if (operation.operation !== 'query') throw ApiException.validation([{ field: 'query', message: `${operation.operation}s are not offered; queries only` }]);

@@ -31,6 +31,7 @@ describe('graphqlRootFields', () => {
     expect(rootFields(two, 'B')).toEqual(['graphs']);
     expect(refusal(two)).toEqual(['operationName is required when the document has several operations']);
     expect(refusal(two, 'C')).toEqual(['no operation named C']);
+    expect(refusal('fragment F on Query { actions { id } }')).toEqual(['the document has no operation']);
   });
 
   it('refuses syntax errors and anything but queries', () => {
