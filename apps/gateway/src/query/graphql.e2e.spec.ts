@@ -86,6 +86,32 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before - 2);
   });
 
+  it('answers as application/graphql-response+json to a client that prefers it, errors included', async () => {
+    const post = (accept: string | undefined, query: string, k = key) =>
+      api('POST', url('/graphql'), { headers: { ...withKey(k), ...(accept ? { accept } : {}) }, body: { query } });
+    const GRAPHQL = 'application/graphql-response+json; charset=utf-8';
+    const JSON_TYPE = 'application/json; charset=utf-8';
+    for (const [accept, type] of [
+      ['application/graphql-response+json, application/json;q=0.9', GRAPHQL], // Apollo Client
+      ['application/graphql-response+json; charset=utf-8, application/json; charset=utf-8', GRAPHQL],
+      ['application/graphql-response+json', GRAPHQL],
+      ['application/json', JSON_TYPE],
+      ['application/json, application/graphql-response+json;q=0.5', JSON_TYPE],
+      ['*/*', JSON_TYPE],
+      [undefined, JSON_TYPE],
+    ] as const) {
+      const res = await post(accept, '{ graphs { id } }');
+      expect([accept, res.status, res.headers.get('content-type'), res.body.data]).toEqual([accept, 200, type, { graphs: [{ id: 'g1' }] }]);
+    }
+    // With this type a 4xx is the server's own answer, so clients read its errors (GraphQL over HTTP).
+    for (const [query, k, status] of [['{ graphs { id ', key, 400], ['{ graphs { nope } }', key, 400], ['{ graphs { id } }', 'nokey', 401]] as const) {
+      const res = await post('application/graphql-response+json', query, k);
+      expect([query, res.status, res.headers.get('content-type'), res.body.errors?.length ?? 0]).toEqual([query, status, GRAPHQL, status === 400 ? 1 : 0]);
+    }
+    const get = await api('GET', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}`), { headers: { ...withKey(key), accept: 'application/graphql-response+json' } });
+    expect([get.status, get.headers.get('content-type')]).toEqual([200, GRAPHQL]);
+  });
+
   it('takes the extensions a GraphQL client sends along (and has no use for them)', async () => {
     for (const extensions of [{ clientLibrary: { name: '@apollo/client', version: '4.0.0' } }, null]) {
       const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions });
