@@ -1,4 +1,5 @@
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { fieldErrorOf } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 
 /** The request's document; a syntax error is refused (400) in the documented shape. */
@@ -6,7 +7,7 @@ export function parseGraphql(query: string): DocumentNode {
   try {
     return parse(query);
   } catch (error) {
-    throw ApiException.validation([{ field: 'query', message: (error as Error).message }]);
+    throw ApiException.validation([error instanceof GraphQLError ? fieldErrorOf(error) : { field: 'query', message: (error as Error).message }]);
   }
 }
 

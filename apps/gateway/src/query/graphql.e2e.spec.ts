@@ -191,19 +191,22 @@ describe('GraphQL through the gateway (e2e)', () => {
     await eventually(async () => expect(await remaining(poor.orgKey)).toBe(1));
     expect((await gql(poor.orgKey, '{ actions { id status } }')).status).toBe(200);
 
-    const refusals: [string, Record<string, unknown> | undefined, { field: string; message: string }[]][] = [
-      ['{ actions { id stauts } }', undefined, [{ field: 'query', message: 'Cannot query field "stauts" on type "ActionsRecord". Did you mean "status"?' }]],
-      ['{ actions(limit: "ten") { id } }', undefined, [{ field: 'query', message: 'Int cannot represent non-integer value: "ten"' }]],
-      ['{ actions(limit: 5000) { id } }', undefined, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
-      ['query($n: Int) { actions(limit: $n) { id } }', { n: 0 }, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
-      ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"' }]],
-      ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD' }]],
-      ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".' }]],
+    // Each error says where in the document it is, as GraphQL errors do (`locations`), beside the field.
+    const at = (column: number) => ({ locations: [{ line: 1, column }] });
+    const refusals: [string, Record<string, unknown> | undefined, { field: string; message: string; locations?: unknown }[]][] = [
+      ['{ actions { id stauts } }', undefined, [{ field: 'query', message: 'Cannot query field "stauts" on type "ActionsRecord". Did you mean "status"?', ...at(16) }]],
+      ['{ actions(limit: "ten") { id } }', undefined, [{ field: 'query', message: 'Int cannot represent non-integer value: "ten"', ...at(18) }]],
+      ['{ actions(limit: 5000) { id } }', undefined, [{ field: 'limit', message: 'limit must be between 1 and 1000', ...at(3) }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 0 }, [{ field: 'limit', message: 'limit must be between 1 and 1000', ...at(18) }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"', ...at(7) }]],
+      ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD', ...at(3) }]],
+      ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".', ...at(11) }]],
+      ['{ actions { id ', undefined, [{ field: 'query', message: 'Syntax Error: Expected Name, found <EOF>.', ...at(16) }]],
       // Aliases multiply what every record holds: the answer would grow far beyond what a credit reads.
       [
         `{ many: actions(limit: 1000) { ${Array.from({ length: 101 }, (_, i) => `s${i}: status`).join(' ')} } }`,
         undefined,
-        [{ field: 'query', message: 'a record may be asked for at most 100 fields (aliases and nested fields included); many asks for 101' }],
+        [{ field: 'query', message: 'a record may be asked for at most 100 fields (aliases and nested fields included); many asks for 101', ...at(3) }],
       ],
     ];
     for (const [query, variables, errors] of refusals) {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, fieldErrorOf, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -42,14 +42,14 @@ export class GraphqlHttpController {
     try {
       document = parse(body.query);
     } catch (error) {
-      throw ApiException.validation([{ field: 'query', message: (error as GraphQLError).message }]);
+      throw ApiException.validation([fieldErrorOf(error as GraphQLError)]);
     }
     const schema = await this.schemaFor(principal);
     const invalid = validate(schema, document);
-    if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
+    if (invalid.length) throw ApiException.validation(invalid.map((e) => fieldErrorOf(e)));
     // What the request reads, refused before anything runs when a record is asked for too much.
     const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
-    if ('errors' in read) throw ApiException.validation(read.errors.map((e) => ({ field: 'query', message: e.message })));
+    if ('errors' in read) throw ApiException.validation(read.errors.map((e) => fieldErrorOf(e)));
     const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: principal });
     const causes = result.errors?.map((e) => e.originalError) ?? [];
     const refused = causes.find((e): e is ApiException => e instanceof ApiException);
@@ -59,7 +59,7 @@ export class GraphqlHttpController {
     const fault = causes.find((e) => e !== undefined && !(e instanceof GraphQLError));
     if (fault) throw fault;
     if (result.errors?.length && !result.data) {
-      throw ApiException.validation(result.errors.map((e) => ({ field: 'query', message: e.message })));
+      throw ApiException.validation(result.errors.map((e) => fieldErrorOf(e)));
     }
     // The gateway charged the reads this request ran (one per response key, `rootFieldsRead`);
     // a caller that did not come through it is told that count.
