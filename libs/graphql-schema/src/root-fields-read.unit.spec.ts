@@ -1,6 +1,6 @@
-import { parse } from 'graphql';
+import { getIntrospectionQuery, parse } from 'graphql';
 import { buildSchema } from './graphql-schema';
-import { MAX_RECORD_FIELDS, rootFieldsRead } from './root-fields-read';
+import { MAX_INTROSPECTION_TYPES, MAX_RECORD_FIELDS, rootFieldsRead } from './root-fields-read';
 
 const schema = buildSchema([{ name: 'graphs', fields: [{ name: 'kind', type: 'string' }] }], { personal: false }, () => []);
 const read = (query: string, variables?: Record<string, unknown>) => {
@@ -27,5 +27,19 @@ describe('rootFieldsRead', () => {
     // Counted as graphql-js runs them: a field named again is one value, a skipped one none.
     expect(read(`{ graphs { ${'kind '.repeat(500)} ...F } } fragment F on GraphsRecord { kind id }`)).toEqual({ entities: ['graphs'] });
     expect(read(`query($x: Boolean!) { graphs { id ... @skip(if: $x) { ${aliases(MAX_RECORD_FIELDS)} } } }`, { x: true })).toEqual({ entities: ['graphs'] });
+  });
+
+  it('takes introspection as tools send it, free, but not aliases that would repeat it', () => {
+    const full = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true });
+    expect(read(full)).toEqual({ entities: [] });
+    expect(read('{ __schema { types { name } } __schema { queryType { name } } a: __type(name: "Query") { name } b: __type(name: "Sort") { name } }')).toEqual({ entities: [] });
+    // Aliases of introspection: 1,000 of them built a 60 MB answer in 10 s, for nothing.
+    const ALIASED = 'aliases are not taken in introspection (only to ask __type for several types); each would only repeat what the schema says';
+    expect(read('{ a: __schema { types { name } } b: __schema { types { name } } }')).toEqual({ errors: [ALIASED] });
+    expect(read('{ __schema { types { name n: name } } }')).toEqual({ errors: [ALIASED] });
+    expect(read('{ __type(name: "Query") { ...F } } fragment F on __Type { fields { one: type { name } } }')).toEqual({ errors: [ALIASED] });
+    const types = (n: number) => Array.from({ length: n }, (_, i) => `t${i}: __type(name: "Query") { name }`).join(' ');
+    expect(read(`{ ${types(MAX_INTROSPECTION_TYPES)} }`)).toEqual({ entities: [] });
+    expect(read(`{ ${types(MAX_INTROSPECTION_TYPES + 1)} }`)).toEqual({ errors: [`at most ${MAX_INTROSPECTION_TYPES} __type fields per request`] });
   });
 });

@@ -1,3 +1,4 @@
+import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import { api, eventually, launchBrowser } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
@@ -134,6 +135,14 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect(await remaining(key)).toBe(before); // introspection is free
     const introspection = await gql(key, '{ __typename }');
     expect([introspection.headers.get('x-credits-cost'), introspection.body.extensions]).toEqual(['0', { cost: 0, remaining: before }]);
+
+    // What GraphiQL and code generators send, free; aliases that would repeat it are refused, free too.
+    const full = await gql(key, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }));
+    expect([full.status, full.headers.get('x-credits-cost')]).toEqual([200, '0']);
+    expect(Object.keys(buildClientSchema(full.body.data).getQueryType()!.getFields())).toEqual(['actions', 'graphs']);
+    const repeated = await gql(key, `{ ${Array.from({ length: 100 }, (_, i) => `s${i}: __schema { ...S }`).join(' ')} } fragment S on __Schema { types { name fields { name } } }`);
+    expect([repeated.status, repeated.headers.get('x-credits-cost'), repeated.body.errors[0].message]).toEqual([400, '0', expect.stringContaining('aliases are not taken in introspection')]);
+    expect(await remaining(key)).toBe(before);
 
     // An instance without entity types offers one field, which answers, free.
     const empty = await createInstance();
