@@ -119,7 +119,7 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       name: recordTypeName(entity.name),
       fields: () => ({
         id: { type: new GraphQLNonNull(GraphQLID) },
-        title: { type: GraphQLString },
+        title: { type: new GraphQLNonNull(GraphQLString), description: "'' when the record was given none" },
         createdAt: { type: new GraphQLNonNull(GraphQLString) },
         updatedAt: { type: new GraphQLNonNull(GraphQLString) },
         ...Object.fromEntries(entity.fields.map((f) => [f.name, { type: SCALAR[f.type] }])),

@@ -1,4 +1,4 @@
-import { graphqlSync, validateSchema } from 'graphql';
+import { graphqlSync, isObjectType, validateSchema } from 'graphql';
 import { buildSchema, recordTypeName } from './graphql-schema';
 
 const NAMES = ['order_item', 'order__item', 'orderitem', 'foo', 'foo_', 'a1b', 'a_1b', 'a_1_b', 'x_y_z', 'x__y_z', 'x_y__z'];
@@ -24,6 +24,22 @@ describe('GraphQL schema', () => {
         order__item: [{ __typename: 'Entity_order__itemRecord', kind: 'order__item' }],
         foo_: [{ kind: 'foo_' }],
       },
+    });
+  });
+
+  it('says null only where a value can be missing: an entity\'s own fields, never the built-ins', () => {
+    const schema = buildSchema([{ name: 'actions', fields: [{ name: 'status', type: 'string' }, { name: 'due', type: 'date' }] }], { personal: false }, () => []);
+    const record = schema.getType('ActionsRecord');
+    if (!isObjectType(record)) throw new Error('no record type');
+    // Every record has a title, '' when none was given (the column is NOT NULL DEFAULT '').
+    expect(Object.fromEntries(Object.entries(record.getFields()).map(([name, field]) => [name, String(field.type)]))).toEqual({
+      id: 'ID!',
+      title: 'String!',
+      createdAt: 'String!',
+      updatedAt: 'String!',
+      status: 'String',
+      due: 'String',
+      responsibilities: '[Responsibility!]!',
     });
   });
 });
