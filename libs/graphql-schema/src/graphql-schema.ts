@@ -32,11 +32,12 @@ export interface EntityArgs {
   mine?: boolean;
 }
 
-/** Reads one entity's records for the caller the request's context names. */
+/** Reads one entity's records for the caller the request's context names, for the answer's field `key` (the alias, if any). */
 export type ReadRecords<E extends EntityShape, C> = (
   entity: E,
   args: EntityArgs,
   context: C,
+  key: string,
 ) => Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 
 /** GraphQL results are built whole, so a field returns at most this many records (REST streams any number). */
@@ -130,7 +131,7 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(record))),
       description: `Records of ${entity.name}; one credit`,
       args,
-      resolve: (_source, fieldArgs, context) => read(entity, fieldArgs, context),
+      resolve: (_source, fieldArgs, context, info) => read(entity, fieldArgs, context, String(info.path.key)),
     };
   }
   if (types.length === 0) {

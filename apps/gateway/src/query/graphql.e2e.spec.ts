@@ -46,7 +46,7 @@ describe('GraphQL through the gateway (e2e)', () => {
     ]);
     expect(res.body.data.graphs).toEqual([{ id: 'g1', kind: 'flow' }]);
     expect(res.body.data.oldest).toEqual([{ id: 'a2' }]);
-    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3 });
+    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3, capped: ['actions', 'oldest'] });
     expect(await remaining(key)).toBe(before - 3);
   });
 
@@ -162,7 +162,7 @@ describe('GraphQL through the gateway (e2e)', () => {
     for (const [query, variables, cost, data] of [
       ['{ graphs(limit: 1) { id } graphs(limit: 1) { kind } }', undefined, 1, { graphs: [{ id: 'g1', kind: 'flow' }] }],
       ['{ graphs(limit: 1) @include(if: false) { id } }', undefined, 0, {}],
-      ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 1) { id } }', { x: true }, 1, { a: [{ id: 'a3' }] }],
+      ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 3) { id } }', { x: true }, 1, { a: [{ id: 'a3' }, { id: 'a2' }, { id: 'a1' }] }],
     ] as const) {
       const before = await remaining(key);
       const res = await gql(key, query, { variables });
@@ -170,6 +170,12 @@ describe('GraphQL through the gateway (e2e)', () => {
       expect([res.headers.get('x-credits-cost'), res.body.extensions]).toEqual([String(cost), { cost, remaining: before - cost }]);
       expect(await remaining(key)).toBe(before - cost);
     }
+  });
+
+  it('says which fields stopped at their limit with records left, so a client knows to ask for more', async () => {
+    const res = await gql(key, '{ actions(limit: 2) { id } all: actions { id } exactly: actions(limit: 3) { id } graphs(limit: 1) { id } }');
+    expect([res.status, res.body.data.actions.length, res.body.data.all.length, res.body.data.exactly.length]).toEqual([200, 2, 3, 3]);
+    expect(res.body.extensions).toEqual({ cost: 4, remaining: expect.any(Number), capped: ['actions'] });
   });
 
   it('refuses bad requests in the documented error shape and charges nothing for them', async () => {
@@ -274,7 +280,7 @@ describe('GraphQL through the gateway (e2e)', () => {
       await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes('extensions')`);
       const shown = (await page.textContent('.graphiql-response'))!.replace(/[\s\u200b]+/g, '');
       expect(shown).toContain('"actions":[{"id":"a3","title":"answermail"},{"id":"a2","title":"Call\\"Bob\\",<now>"}]');
-      expect(shown).toContain(`"extensions":{"cost":1,"remaining":${before - 1}}`);
+      expect(shown).toContain(`"extensions":{"cost":1,"remaining":${before - 1},"capped":["actions"]}`);
       expect(unreachable).toEqual([]);
     } finally {
       await browser.close();
