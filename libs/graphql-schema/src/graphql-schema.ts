@@ -79,6 +79,10 @@ const SCALAR: Record<FieldType, GraphQLOutputType> = {
   json: JSON_SCALAR,
 };
 
+/** How the String fields holding dates are written, for GraphiQL's docs and generated types. */
+const DATETIME = 'date and time, ISO 8601 in UTC (2026-03-01T09:30:00.000Z)';
+const DESCRIPTION: Partial<Record<FieldType, string>> = { date: 'date, YYYY-MM-DD', datetime: DATETIME };
+
 /** Names whose every part between single underscores starts with a letter: `order_item`, `v2_events`. */
 const PLAIN_NAME = /^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$/;
 
@@ -121,9 +125,9 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       fields: () => ({
         id: { type: new GraphQLNonNull(GraphQLID) },
         title: { type: new GraphQLNonNull(GraphQLString), description: "'' when the record was given none" },
-        createdAt: { type: new GraphQLNonNull(GraphQLString) },
-        updatedAt: { type: new GraphQLNonNull(GraphQLString) },
-        ...Object.fromEntries(entity.fields.map((f) => [f.name, { type: SCALAR[f.type] }])),
+        createdAt: { type: new GraphQLNonNull(GraphQLString), description: DATETIME },
+        updatedAt: { type: new GraphQLNonNull(GraphQLString), description: DATETIME },
+        ...Object.fromEntries(entity.fields.map((f) => [f.name, { type: SCALAR[f.type], description: DESCRIPTION[f.type] }])),
         responsibilities: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(RESPONSIBILITY))) },
       }),
     });

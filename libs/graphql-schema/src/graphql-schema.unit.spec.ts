@@ -42,4 +42,18 @@ describe('GraphQL schema', () => {
       responsibilities: '[Responsibility!]!',
     });
   });
+
+  it('describes how the String fields that hold dates are written, for GraphiQL\'s docs and generated types', () => {
+    const schema = buildSchema([{ name: 'actions', fields: [{ name: 'due', type: 'date' }, { name: 'at', type: 'datetime' }, { name: 'status', type: 'string' }] }], { personal: false }, () => []);
+    const record = schema.getType('ActionsRecord');
+    if (!isObjectType(record)) throw new Error('no record type');
+    const described = Object.fromEntries(Object.entries(record.getFields()).map(([name, field]) => [name, field.description]));
+    expect(described).toMatchObject({
+      createdAt: 'date and time, ISO 8601 in UTC (2026-03-01T09:30:00.000Z)',
+      updatedAt: 'date and time, ISO 8601 in UTC (2026-03-01T09:30:00.000Z)',
+      due: 'date, YYYY-MM-DD',
+      at: 'date and time, ISO 8601 in UTC (2026-03-01T09:30:00.000Z)',
+      status: undefined,
+    });
+  });
 });
