@@ -7,6 +7,7 @@ import { gatewayConfigSchema } from './config/gateway.config';
 import { setUpOpenApi } from './openapi/openapi';
 import { serveConsole } from './console/console-assets';
 import { servePlaygroundAssets } from './query/graphql-playground';
+import { answerGraphqlMediaType } from './query/graphql-media-type';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 void runService({
@@ -22,6 +23,7 @@ void runService({
     allowCrossOrigin(app, config.CORS_ORIGINS);
     setUpOpenApi(app);
     await servePlaygroundAssets(app);
+    answerGraphqlMediaType(app);
     await serveConsole(app);
   },
 });

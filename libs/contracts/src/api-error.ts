@@ -24,6 +24,8 @@ export enum ErrorCode {
 export interface FieldError {
   field: string;
   message: string;
+  /** GraphQL requests: where in the document the error is, as GraphQL errors say it (1-based). */
+  locations?: { line: number; column: number }[];
 }
 
 /** The body of every error response, whatever failed. */

@@ -32,11 +32,12 @@ export interface EntityArgs {
   mine?: boolean;
 }
 
-/** Reads one entity's records for the caller the request's context names. */
+/** Reads one entity's records for the caller the request's context names, for the answer's field `key` (the alias, if any). */
 export type ReadRecords<E extends EntityShape, C> = (
   entity: E,
   args: EntityArgs,
   context: C,
+  key: string,
 ) => Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 
 /** GraphQL results are built whole, so a field returns at most this many records (REST streams any number). */
@@ -77,6 +78,10 @@ const SCALAR: Record<FieldType, GraphQLOutputType> = {
   datetime: GraphQLString,
   json: JSON_SCALAR,
 };
+
+/** How the String fields holding dates are written, for GraphiQL's docs and generated types. */
+const DATETIME = 'date and time, ISO 8601 in UTC (2026-03-01T09:30:00.000Z)';
+const DESCRIPTION: Partial<Record<FieldType, string>> = { date: 'date, YYYY-MM-DD', datetime: DATETIME };
 
 /** Names whose every part between single underscores starts with a letter: `order_item`, `v2_events`. */
 const PLAIN_NAME = /^[a-z][a-z0-9]*(_[a-z][a-z0-9]*)*$/;
@@ -119,10 +124,10 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       name: recordTypeName(entity.name),
       fields: () => ({
         id: { type: new GraphQLNonNull(GraphQLID) },
-        title: { type: GraphQLString },
-        createdAt: { type: new GraphQLNonNull(GraphQLString) },
-        updatedAt: { type: new GraphQLNonNull(GraphQLString) },
-        ...Object.fromEntries(entity.fields.map((f) => [f.name, { type: SCALAR[f.type] }])),
+        title: { type: new GraphQLNonNull(GraphQLString), description: "'' when the record was given none" },
+        createdAt: { type: new GraphQLNonNull(GraphQLString), description: DATETIME },
+        updatedAt: { type: new GraphQLNonNull(GraphQLString), description: DATETIME },
+        ...Object.fromEntries(entity.fields.map((f) => [f.name, { type: SCALAR[f.type], description: DESCRIPTION[f.type] }])),
         responsibilities: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(RESPONSIBILITY))) },
       }),
     });
@@ -130,7 +135,7 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(record))),
       description: `Records of ${entity.name}; one credit`,
       args,
-      resolve: (_source, fieldArgs, context) => read(entity, fieldArgs, context),
+      resolve: (_source, fieldArgs, context, info) => read(entity, fieldArgs, context, String(info.path.key)),
     };
   }
   if (types.length === 0) {

@@ -1,2 +1,3 @@
 export * from './graphql-schema';
 export * from './root-fields-read';
+export * from './field-errors';

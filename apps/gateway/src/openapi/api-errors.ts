@@ -6,6 +6,12 @@ import { ErrorCode, statusForCode } from '@tollgate/contracts';
 export class FieldErrorDoc {
   @ApiProperty({ example: 'limit' }) field!: string;
   @ApiProperty({ example: 'limit must be a whole number of at least 1' }) message!: string;
+  @ApiPropertyOptional({
+    description: 'GraphQL requests: where in the document the error is (1-based), as GraphQL errors say it',
+    type: 'array',
+    items: { type: 'object', properties: { line: { type: 'integer' }, column: { type: 'integer' } }, required: ['line', 'column'] },
+  })
+  locations?: { line: number; column: number }[];
 }
 
 /** The one error shape of API.md's conventions, whatever failed. */

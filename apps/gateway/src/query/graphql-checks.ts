@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { executeSync, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Principal } from '@tollgate/auth';
 import type { FieldError } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, rootFieldsRead, schemaShapeOf, type EntityShape } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, fieldErrorOf, rootFieldsRead, schemaShapeOf, type EntityShape } from '@tollgate/graphql-schema';
 import { EntityCatalogue, type KnownEntities } from './entity-catalogue';
 
 export interface GraphqlRequest {
@@ -45,7 +45,7 @@ export class GraphqlChecks {
       const found = this.find(schema, request);
       if (found.length) return found;
       const read = rootFieldsRead(schema, request);
-      if ('errors' in read) return read.errors.map((e) => ({ field: 'query', message: e.message }));
+      if ('errors' in read) return read.errors.map((e) => fieldErrorOf(e));
       entities = read.entities;
       return [];
     });
@@ -54,12 +54,13 @@ export class GraphqlChecks {
 
   private find(schema: GraphQLSchema, request: GraphqlRequest): FieldError[] {
     const invalid = validate(schema, request.document);
-    if (invalid.length) return invalid.map((e) => ({ field: 'query', message: e.message }));
+    if (invalid.length) return invalid.map((e) => fieldErrorOf(e));
     const result = executeSync({ schema, document: request.document, operationName: request.operationName, variableValues: request.variables });
     if (!result.errors?.length) return [];
-    const refused = result.errors.map((e) => e.originalError).find((e): e is ArgumentsRefused => e instanceof ArgumentsRefused);
-    if (refused) return refused.errors;
-    return result.data ? [] : result.errors.map((e) => ({ field: 'query', message: e.message }));
+    const refused = result.errors.find((e) => e.originalError instanceof ArgumentsRefused);
+    // The rules name the argument; the root field that carries it says where.
+    if (refused) return (refused.originalError as ArgumentsRefused).errors.map((e) => ({ ...e, ...fieldErrorOf(refused, e.field), message: e.message }));
+    return result.data ? [] : result.errors.map((e) => fieldErrorOf(e));
   }
 
   private schemaFor(principal: Principal, known: KnownEntities): GraphQLSchema {

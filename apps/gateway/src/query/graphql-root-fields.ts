@@ -1,4 +1,5 @@
-import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { fieldErrorOf } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 
 /** The request's document; a syntax error is refused (400) in the documented shape. */
@@ -6,7 +7,7 @@ export function parseGraphql(query: string): DocumentNode {
   try {
     return parse(query);
   } catch (error) {
-    throw ApiException.validation([{ field: 'query', message: (error as Error).message }]);
+    throw ApiException.validation([error instanceof GraphQLError ? fieldErrorOf(error) : { field: 'query', message: (error as Error).message }]);
   }
 }
 
@@ -15,14 +16,19 @@ export function parseGraphql(query: string): DocumentNode {
  * fragment's once, as graphql-js runs it):
  * what the gateway refuses before anything runs. What it charges is what runs of them
  * (`rootFieldsRead` of `@tollgate/graphql-schema`, once the request is checked against the schema). Introspection fields (`__schema`,
- * `__type`, `__typename`) are left out; they read no records. Mutations and an ambiguous or
+ * `__type`, `__typename`) are left out; they read no records, nor does `_empty`, which a schema
+ * without entity types offers (an entity's name starts with a letter). Mutations and an ambiguous or
  * unknown operation are refused here, syntax errors by `parseGraphql`, at no cost.
  */
 export function graphqlRootFields(document: DocumentNode, operationName?: string): string[] {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
   if (!operation) {
-    const message = operationName ? `no operation named ${operationName}` : 'operationName is required when the document has several operations';
+    const message = operationName
+      ? `no operation named ${operationName}`
+      : operations.length
+        ? 'operationName is required when the document has several operations'
+        : 'the document has no operation';
     throw ApiException.validation([{ field: operationName ? 'operationName' : 'query', message }]);
   }
   if (operation.operation !== 'query') throw ApiException.validation([{ field: 'query', message: `${operation.operation}s are not offered; queries only` }]);
@@ -37,7 +43,7 @@ export function graphqlRootFields(document: DocumentNode, operationName?: string
   const visit = (set: SelectionSetNode) => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (!selection.name.value.startsWith('__')) fields.push(selection.name.value);
+        if (!selection.name.value.startsWith('_')) fields.push(selection.name.value);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         visit(selection.selectionSet);
       } else {

@@ -30,11 +30,16 @@ describe('graphqlRootFields', () => {
     expect(rootFields('{ ...A ...A ...B } fragment A on Query { actions { id } } fragment B on Query { ...A graphs { id } }')).toEqual(['actions', 'graphs']);
   });
 
+  it('leaves out the field an instance without entity types offers, which reads nothing', () => {
+    expect(rootFields('{ _empty __typename }')).toEqual([]);
+  });
+
   it('picks the named operation, and needs a name when there are several', () => {
     const two = 'query A { actions { id } } query B { graphs { id } }';
     expect(rootFields(two, 'B')).toEqual(['graphs']);
     expect(refusal(two)).toEqual(['operationName is required when the document has several operations']);
     expect(refusal(two, 'C')).toEqual(['no operation named C']);
+    expect(refusal('fragment F on Query { actions { id } }')).toEqual(['the document has no operation']);
   });
 
   it('refuses syntax errors and anything but queries', () => {

@@ -1,6 +1,7 @@
+import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import { api, eventually, launchBrowser } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
-import { as, defineAndLoad, remaining } from './query-e2e.fixture';
+import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
 
 const gql = (key: string, query: string, extra: { variables?: Record<string, unknown>; operationName?: string } = {}) =>
   as(key, 'POST', '/graphql', { query, ...extra });
@@ -45,7 +46,7 @@ describe('GraphQL through the gateway (e2e)', () => {
     ]);
     expect(res.body.data.graphs).toEqual([{ id: 'g1', kind: 'flow' }]);
     expect(res.body.data.oldest).toEqual([{ id: 'a2' }]);
-    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3 });
+    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3, capped: ['actions', 'oldest'] });
     expect(await remaining(key)).toBe(before - 3);
   });
 
@@ -67,6 +68,73 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect([res.status, res.body.data]).toEqual([200, { actions: [{ id: 'a3' }] }]);
   });
 
+  it('runs a query sent as GET parameters, as GraphQL clients may send it, and never a mutation', async () => {
+    const before = await remaining(key);
+    const get = (params: Record<string, string>, headers: Record<string, string> = {}) => api('GET', url(`/graphql?${new URLSearchParams(params)}`), { headers });
+    const asked = { query: 'query One($n: Int) { graphs(limit: $n) { id } } query Other { actions { id } }', variables: JSON.stringify({ n: 1 }), operationName: 'One' };
+    const res = await get(asked, { ...withKey(key), accept: 'application/graphql-response+json, application/json' });
+    expect([res.status, res.body.data, res.headers.get('x-credits-cost')]).toEqual([200, { graphs: [{ id: 'g1' }] }, '1']);
+    // The key in the URL, no Accept: as curl sends it.
+    const curl = await get({ query: '{ graphs { kind } }', key });
+    expect([curl.status, curl.body.data]).toEqual([200, { graphs: [{ kind: 'flow' }] }]);
+    // A browser opening such a URL gets the playground, free.
+    const page = await get({ query: '{ graphs { id } }' }, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+
+    const mutation = await get({ query: 'mutation { graphs { id } }' }, withKey(key));
+    expect([mutation.status, mutation.body.code, mutation.headers.get('allow')]).toEqual([405, 'method_not_allowed', 'POST']);
+    const refusals: [Record<string, string>, Record<string, string>, number, unknown][] = [
+      [{ query: '{ graphs { id } }' }, {}, 401, undefined],
+      [{ query: '{ graphs { id } }', variables: '{"n":' }, withKey(key), 400, [{ field: 'variables', message: 'variables must be a JSON object' }]],
+      [{ query: '{ graphs { id } }', variables: '[1]' }, withKey(key), 400, [{ field: 'variables', message: 'variables must be a JSON object' }]],
+      [{ query: '{ graphs { id } }', limit: '5' }, withKey(key), 400, [{ field: 'limit', message: 'unknown parameter limit' }]],
+      [{ variables: '{}' }, withKey(key), 400, [{ field: 'query', message: 'query is required' }]],
+    ];
+    for (const [params, headers, status, errors] of refusals) {
+      const refused = await get(params, headers);
+      expect([params, refused.status, refused.body.errors]).toEqual([params, status, errors]);
+    }
+    const twice = await api('GET', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}&query=x`), { headers: withKey(key) });
+    expect([twice.status, twice.body.errors]).toEqual([400, [{ field: 'query', message: 'query must be given once' }]]);
+    expect((await api('HEAD', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}`), { headers: withKey(key) })).status).toBe(405);
+    expect(await remaining(key)).toBe(before - 2);
+  });
+
+  it('answers as application/graphql-response+json to a client that prefers it, errors included', async () => {
+    const post = (accept: string | undefined, query: string, k = key) =>
+      api('POST', url('/graphql'), { headers: { ...withKey(k), ...(accept ? { accept } : {}) }, body: { query } });
+    const GRAPHQL = 'application/graphql-response+json; charset=utf-8';
+    const JSON_TYPE = 'application/json; charset=utf-8';
+    for (const [accept, type] of [
+      ['application/graphql-response+json, application/json;q=0.9', GRAPHQL], // Apollo Client
+      ['application/graphql-response+json; charset=utf-8, application/json; charset=utf-8', GRAPHQL],
+      ['application/graphql-response+json', GRAPHQL],
+      ['application/json', JSON_TYPE],
+      ['application/json, application/graphql-response+json;q=0.5', JSON_TYPE],
+      ['*/*', JSON_TYPE],
+      [undefined, JSON_TYPE],
+    ] as const) {
+      const res = await post(accept, '{ graphs { id } }');
+      expect([accept, res.status, res.headers.get('content-type'), res.body.data]).toEqual([accept, 200, type, { graphs: [{ id: 'g1' }] }]);
+    }
+    // With this type a 4xx is the server's own answer, so clients read its errors (GraphQL over HTTP).
+    for (const [query, k, status] of [['{ graphs { id ', key, 400], ['{ graphs { nope } }', key, 400], ['{ graphs { id } }', 'nokey', 401]] as const) {
+      const res = await post('application/graphql-response+json', query, k);
+      expect([query, res.status, res.headers.get('content-type'), res.body.errors?.length ?? 0]).toEqual([query, status, GRAPHQL, status === 400 ? 1 : 0]);
+    }
+    const get = await api('GET', url(`/graphql?query=${encodeURIComponent('{ graphs { id } }')}`), { headers: { ...withKey(key), accept: 'application/graphql-response+json' } });
+    expect([get.status, get.headers.get('content-type')]).toEqual([200, GRAPHQL]);
+  });
+
+  it('takes the extensions a GraphQL client sends along (and has no use for them)', async () => {
+    for (const extensions of [{ clientLibrary: { name: '@apollo/client', version: '4.0.0' } }, null]) {
+      const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions });
+      expect([res.status, res.body.data]).toEqual([200, { graphs: [{ id: 'g1' }] }]);
+    }
+    const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions: 'persisted' });
+    expect([res.status, res.body.errors]).toEqual([400, [{ field: 'extensions', message: 'extensions must be an object' }]]);
+  });
+
   it('gives each key kind its schema: a data key sees only its entities, only personal keys get mine', async () => {
     const typesOf = async (k: string) =>
       ((await gql(k, '{ __schema { queryType { fields { name args { name } } } } }')).body.data.__schema.queryType.fields as {
@@ -81,6 +149,19 @@ describe('GraphQL through the gateway (e2e)', () => {
     const introspection = await gql(key, '{ __typename }');
     expect([introspection.headers.get('x-credits-cost'), introspection.body.extensions]).toEqual(['0', { cost: 0, remaining: before }]);
 
+    // What GraphiQL and code generators send, free; aliases that would repeat it are refused, free too.
+    const full = await gql(key, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }));
+    expect([full.status, full.headers.get('x-credits-cost')]).toEqual([200, '0']);
+    expect(Object.keys(buildClientSchema(full.body.data).getQueryType()!.getFields())).toEqual(['actions', 'graphs']);
+    const repeated = await gql(key, `{ ${Array.from({ length: 100 }, (_, i) => `s${i}: __schema { ...S }`).join(' ')} } fragment S on __Schema { types { name fields { name } } }`);
+    expect([repeated.status, repeated.headers.get('x-credits-cost'), repeated.body.errors[0].message]).toEqual([400, '0', expect.stringContaining('aliases are not taken in introspection')]);
+    expect(await remaining(key)).toBe(before);
+
+    // An instance without entity types offers one field, which answers, free.
+    const empty = await createInstance();
+    const nothing = await gql(empty.orgKey, '{ _empty }');
+    expect([nothing.status, nothing.body.data, nothing.headers.get('x-credits-cost')]).toEqual([200, { _empty: null }, '0']);
+
     const mine = await gql(personalKey, '{ actions(mine: true) { id } }');
     expect(mine.body.data.actions).toEqual([{ id: 'a2' }]);
     // Same schema, another user: mine is theirs, not the previous caller's.
@@ -94,7 +175,7 @@ describe('GraphQL through the gateway (e2e)', () => {
     for (const [query, variables, cost, data] of [
       ['{ graphs(limit: 1) { id } graphs(limit: 1) { kind } }', undefined, 1, { graphs: [{ id: 'g1', kind: 'flow' }] }],
       ['{ graphs(limit: 1) @include(if: false) { id } }', undefined, 0, {}],
-      ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 1) { id } }', { x: true }, 1, { a: [{ id: 'a3' }] }],
+      ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 3) { id } }', { x: true }, 1, { a: [{ id: 'a3' }, { id: 'a2' }, { id: 'a1' }] }],
     ] as const) {
       const before = await remaining(key);
       const res = await gql(key, query, { variables });
@@ -102,6 +183,12 @@ describe('GraphQL through the gateway (e2e)', () => {
       expect([res.headers.get('x-credits-cost'), res.body.extensions]).toEqual([String(cost), { cost, remaining: before - cost }]);
       expect(await remaining(key)).toBe(before - cost);
     }
+  });
+
+  it('says which fields stopped at their limit with records left, so a client knows to ask for more', async () => {
+    const res = await gql(key, '{ actions(limit: 2) { id } all: actions { id } exactly: actions(limit: 3) { id } graphs(limit: 1) { id } }');
+    expect([res.status, res.body.data.actions.length, res.body.data.all.length, res.body.data.exactly.length]).toEqual([200, 2, 3, 3]);
+    expect(res.body.extensions).toEqual({ cost: 4, remaining: expect.any(Number), capped: ['actions'] });
   });
 
   it('refuses bad requests in the documented error shape and charges nothing for them', async () => {
@@ -132,14 +219,23 @@ describe('GraphQL through the gateway (e2e)', () => {
     await eventually(async () => expect(await remaining(poor.orgKey)).toBe(1));
     expect((await gql(poor.orgKey, '{ actions { id status } }')).status).toBe(200);
 
-    const refusals: [string, Record<string, unknown> | undefined, { field: string; message: string }[]][] = [
-      ['{ actions { id stauts } }', undefined, [{ field: 'query', message: 'Cannot query field "stauts" on type "ActionsRecord". Did you mean "status"?' }]],
-      ['{ actions(limit: "ten") { id } }', undefined, [{ field: 'query', message: 'Int cannot represent non-integer value: "ten"' }]],
-      ['{ actions(limit: 5000) { id } }', undefined, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
-      ['query($n: Int) { actions(limit: $n) { id } }', { n: 0 }, [{ field: 'limit', message: 'limit must be between 1 and 1000' }]],
-      ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"' }]],
-      ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD' }]],
-      ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".' }]],
+    // Each error says where in the document it is, as GraphQL errors do (`locations`), beside the field.
+    const at = (column: number) => ({ locations: [{ line: 1, column }] });
+    const refusals: [string, Record<string, unknown> | undefined, { field: string; message: string; locations?: unknown }[]][] = [
+      ['{ actions { id stauts } }', undefined, [{ field: 'query', message: 'Cannot query field "stauts" on type "ActionsRecord". Did you mean "status"?', ...at(16) }]],
+      ['{ actions(limit: "ten") { id } }', undefined, [{ field: 'query', message: 'Int cannot represent non-integer value: "ten"', ...at(18) }]],
+      ['{ actions(limit: 5000) { id } }', undefined, [{ field: 'limit', message: 'limit must be between 1 and 1000', ...at(3) }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 0 }, [{ field: 'limit', message: 'limit must be between 1 and 1000', ...at(18) }]],
+      ['query($n: Int) { actions(limit: $n) { id } }', { n: 'x' }, [{ field: 'query', message: 'Variable "$n" got invalid value "x"; Int cannot represent non-integer value: "x"', ...at(7) }]],
+      ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD', ...at(3) }]],
+      ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".', ...at(11) }]],
+      ['{ actions { id ', undefined, [{ field: 'query', message: 'Syntax Error: Expected Name, found <EOF>.', ...at(16) }]],
+      // Aliases multiply what every record holds: the answer would grow far beyond what a credit reads.
+      [
+        `{ many: actions(limit: 1000) { ${Array.from({ length: 101 }, (_, i) => `s${i}: status`).join(' ')} } }`,
+        undefined,
+        [{ field: 'query', message: 'a record may be asked for at most 100 fields (aliases and nested fields included); many asks for 101', ...at(3) }],
+      ],
     ];
     for (const [query, variables, errors] of refusals) {
       const res = await gql(poor.orgKey, query, { variables });
@@ -197,7 +293,7 @@ describe('GraphQL through the gateway (e2e)', () => {
       await page.waitForFunction(`document.querySelector('.graphiql-response')?.textContent?.includes('extensions')`);
       const shown = (await page.textContent('.graphiql-response'))!.replace(/[\s\u200b]+/g, '');
       expect(shown).toContain('"actions":[{"id":"a3","title":"answermail"},{"id":"a2","title":"Call\\"Bob\\",<now>"}]');
-      expect(shown).toContain(`"extensions":{"cost":1,"remaining":${before - 1}}`);
+      expect(shown).toContain(`"extensions":{"cost":1,"remaining":${before - 1},"capped":["actions"]}`);
       expect(unreachable).toEqual([]);
     } finally {
       await browser.close();

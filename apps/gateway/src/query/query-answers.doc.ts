@@ -117,10 +117,19 @@ export const QUERY_ANSWER_CONTENT = {
   'application/xml': { schema: { type: 'string', description: 'one element per entity and per record' } },
 };
 
+class GraphqlExtensionsDoc extends CostDoc {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['actions'],
+    description: 'the fields (by response key) that stopped at their limit with records left; absent when none did',
+  })
+  capped?: string[];
+}
+
 export class GraphqlAnswerDoc {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'one field per root field asked' })
   data?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'GraphQL errors' })
   errors?: unknown[];
-  @ApiProperty({ type: CostDoc }) extensions!: CostDoc;
+  @ApiProperty({ type: GraphqlExtensionsDoc }) extensions!: GraphqlExtensionsDoc;
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, fieldErrorOf, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -11,8 +11,14 @@ import type { EntityType } from '../entity-types/entity-type';
 import { columnsOf } from '../query/output-columns';
 import { parseQuery } from '../query/parse-query';
 import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.http.controller';
-import { RecordReader } from '../query/record-reader';
+import { RecordReader, SMALL_RESULT } from '../query/record-reader';
 import { recordsSql } from '../query/records-sql';
+
+/** What one request's reads share: who asks, and which fields stopped at their limit with records left. */
+interface ReadContext {
+  principal: Principal;
+  capped: Set<string>;
+}
 
 interface CachedSchema {
   schema: GraphQLSchema;
@@ -42,12 +48,16 @@ export class GraphqlHttpController {
     try {
       document = parse(body.query);
     } catch (error) {
-      throw ApiException.validation([{ field: 'query', message: (error as GraphQLError).message }]);
+      throw ApiException.validation([fieldErrorOf(error as GraphQLError)]);
     }
     const schema = await this.schemaFor(principal);
     const invalid = validate(schema, document);
-    if (invalid.length) throw ApiException.validation(invalid.map((e) => ({ field: 'query', message: e.message })));
-    const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: principal });
+    if (invalid.length) throw ApiException.validation(invalid.map((e) => fieldErrorOf(e)));
+    // What the request reads, refused before anything runs when a record is asked for too much.
+    const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
+    if ('errors' in read) throw ApiException.validation(read.errors.map((e) => fieldErrorOf(e)));
+    const context: ReadContext = { principal, capped: new Set() };
+    const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: context });
     const causes = result.errors?.map((e) => e.originalError) ?? [];
     const refused = causes.find((e): e is ApiException => e instanceof ApiException);
     if (refused) throw refused;
@@ -56,15 +66,16 @@ export class GraphqlHttpController {
     const fault = causes.find((e) => e !== undefined && !(e instanceof GraphQLError));
     if (fault) throw fault;
     if (result.errors?.length && !result.data) {
-      throw ApiException.validation(result.errors.map((e) => ({ field: 'query', message: e.message })));
+      throw ApiException.validation(result.errors.map((e) => fieldErrorOf(e)));
     }
     // The gateway charged the reads this request ran (one per response key, `rootFieldsRead`);
     // a caller that did not come through it is told that count.
     const charged = Number(request.headers[CREDITS_COST_HEADER]);
-    const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
-    const cost = Number.isInteger(charged) ? charged : 'entities' in read ? read.entities.length : null;
+    const cost = Number.isInteger(charged) ? charged : read.entities.length;
     const remaining = Number(request.headers[CREDITS_REMAINING_HEADER]);
-    return { ...result, extensions: { cost, remaining: Number.isInteger(remaining) ? remaining : null } };
+    // In the answer's order; reads finish in any.
+    const capped = Object.keys(result.data ?? {}).filter((key) => context.capped.has(key));
+    return { ...result, extensions: { cost, remaining: Number.isInteger(remaining) ? remaining : null, ...(capped.length ? { capped } : {}) } };
   }
 
   /** The schema for the caller's shape (instance, personal or not, a data key's list); the caller itself comes with each request. */
@@ -74,26 +85,33 @@ export class GraphqlHttpController {
     // Rebuilt as often as entity types are read again, so a new type or field shows up within the same bound.
     if (cached && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
     const types = (await this.catalog.list(principal.instanceId)).filter((t) => !shape.entities || shape.entities.has(t.name));
-    const schema = buildSchema<EntityType, Principal>(types, shape, (entity, args, caller) => this.read(caller, entity, args));
+    const schema = buildSchema<EntityType, ReadContext>(types, shape, (entity, args, context, key) => this.read(context, entity, args, key));
     if (this.schemas.size > 1000) this.schemas.clear();
     this.schemas.set(shape.cacheKey, { schema, builtAt: Date.now() });
     return schema;
   }
 
-  /** One entity's records, through the same rules and SQL as the REST query. */
-  private async read(principal: Principal, entity: EntityType, args: EntityArgs): Promise<Record<string, unknown>[]> {
+  /**
+   * One entity's records, through the same rules and SQL as the REST query. One record more than
+   * the limit is read, to tell the client whether the field stopped with records left (`capped`).
+   */
+  private async read(context: ReadContext, entity: EntityType, args: EntityArgs, key: string): Promise<Record<string, unknown>[]> {
+    const { principal } = context;
     const wrong = entityArgsErrors(args);
     if (wrong.length) throw ApiException.validation(wrong);
     const raw: Record<string, string> = {};
     for (const name of ['from', 'to', 'sort', 'order'] as const) if (args[name] !== undefined && args[name] !== null) raw[name] = String(args[name]);
     // A limit given as null (an optional variable left unset) reads the default, as other null arguments do.
-    raw.limit = String(args.limit ?? GRAPHQL_DEFAULT_LIMIT);
+    const limit = args.limit ?? GRAPHQL_DEFAULT_LIMIT;
+    raw.limit = String(limit + 1);
     if (args.mine) raw.mine = 'true';
     const parsed = parseQuery(raw, { entity: entity.name, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
     const columns = columnsOf(entity);
     const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId, timezone: principal.timezone }, columns, 'json');
-    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: parsed.plan.limit, prepared: true });
-    return source.first.map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
+    // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
+    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
+    if (source.first.length > limit) context.capped.add(key);
+    return source.first.slice(0, limit).map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
   }
 }

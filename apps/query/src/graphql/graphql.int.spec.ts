@@ -10,6 +10,9 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
     await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'items', fields: [{ name: 'rank', type: 'number' }] } });
     const rows = Array.from({ length: 120 }, (_, i) => ({ id: `i${String(i).padStart(3, '0')}`, rank: i }));
     await app.call('POST', '/api/v1/entities/items/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } });
+    const many = Array.from({ length: 1001 }, (_, i) => ({ id: `m${String(i).padStart(4, '0')}` }));
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'many', fields: [] } });
+    await app.call('POST', '/api/v1/entities/many/batch', { principal: org, body: { operations: [{ action: 'insert', rows: many }] } });
   });
   afterAll(() => app.close());
 
@@ -21,5 +24,15 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
     }
     const literal = await graphql({ query: '{ items(limit: null) { id } }' });
     expect([literal.status, literal.body.data?.items.length]).toEqual([200, 100]);
+  });
+
+  it('reads one record past the limit to say a field was cut short, in one round trip even at 1,000', async () => {
+    // More reads than an instance may hold streams open (QUERY_STREAMS_PER_INSTANCE): none is a stream.
+    for (let i = 0; i < 4; i++) {
+      const res = await graphql({ query: '{ many(limit: 1000) { id } items(limit: 1000) { id } }' });
+      expect([res.status, res.body.data?.many.length, res.body.data?.items.length, res.body.extensions?.capped]).toEqual([200, 1000, 120, ['many']]);
+    }
+    const all = await graphql({ query: '{ many(limit: 1000, sort: alpha, order: desc) { id } }' });
+    expect(all.body.data.many[0]).toEqual({ id: 'm1000' });
   });
 });

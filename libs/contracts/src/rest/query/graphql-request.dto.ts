@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { AsSent } from '../as-sent';
 
-/** A GraphQL request over HTTP (`POST /graphql`): the document, its variables and which operation to run. */
+/** A GraphQL request over HTTP (`POST /graphql`): the document, its variables, which operation to run, and extensions. */
 export class GraphqlRequestDto {
   @ApiProperty({ example: '{ actions(limit: 5) { id title } }' })
   @IsString()
@@ -21,4 +21,10 @@ export class GraphqlRequestDto {
   @IsString()
   @MaxLength(200)
   operationName?: string;
+
+  /** The protocol's own extension point (GraphQL over HTTP); clients fill it (a client library's name, a persisted query's hash). Nothing here reads it. */
+  @ApiProperty({ required: false, type: Object, description: 'accepted and ignored' })
+  @IsOptional()
+  @IsObject()
+  extensions?: Record<string, unknown>;
 }
