@@ -4,6 +4,7 @@ export * from './public-route';
 export * from './request-id';
 export * from './request-body';
 export * from './logging';
+export * from './credential-parameters';
 export * from './errors/acceptable-body';
 export * from './errors/api-exception';
 export * from './errors/api-exception.filter';

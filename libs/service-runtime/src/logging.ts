@@ -1,40 +1,19 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import { withoutCredentialParameters } from './credential-parameters';
 
 /** The process's one pino logger: Nest's logger (nestjs-pino) and the request log both write to it. */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** Query parameters that carry credentials: API keys (`key`, `access_token`) and webhook tokens (`token`). */
-const SECRET_PARAMETERS = new Set(['key', 'access_token', 'token']);
 /**
- * A credential anywhere else in the URL (a mistyped path, an unknown parameter) is still one: API
+ * A credential outside a credential parameter (a mistyped path, an unknown parameter) is still one: API
  * keys (`tg_`), console sessions (`tgs_`), webhook tokens (`wh_`). Webhook tokens are base64url:
  * most hold a `-` or `_`, which must not end the match and leave the rest of the token behind.
  */
 const CREDENTIAL_SHAPED = /\b(tg|tgs|wh)_[A-Za-z0-9_-]{20,}/g;
 
-/** The name as the query parser reads it: `k%65y` is `key`. */
-function parameterName(raw: string): string {
-  if (!/[%+]/.test(raw)) return raw;
-  try {
-    return decodeURIComponent(raw.replace(/\+/g, ' '));
-  } catch {
-    return raw;
-  }
-}
-
 function redactedUrl(url: string): string {
-  const masked = url.replace(CREDENTIAL_SHAPED, '$1_[redacted]');
-  const start = masked.indexOf('?');
-  if (start < 0) return masked;
-  const parameters = masked
-    .slice(start + 1)
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      return eq >= 0 && SECRET_PARAMETERS.has(parameterName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=[redacted]` : pair;
-    });
-  return `${masked.slice(0, start + 1)}${parameters.join('&')}`;
+  return withoutCredentialParameters(url.replace(CREDENTIAL_SHAPED, '$1_[redacted]'));
 }
 const NOT_LOGGED = /^\/(health|metrics)/;
 

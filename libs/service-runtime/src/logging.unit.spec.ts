@@ -40,6 +40,7 @@ describe('request log', () => {
     log({ id: 'req_10', method: 'GET', url: `/api/v1/query.json;key=${key}?entities=a` }, { statusCode: 404, elapsedTime: 1 });
     log({ id: 'req_11', method: 'GET', url: '/api/v1/credits/tgs_PLh6KX1GLAFc5JRqT2zopHoGgNbp9aLClFdpA4LQ96d1aw9ZM?a=wh_CKmJoBK7fF7eUZR7LVxTpXj9FZUx6jUL' }, { statusCode: 404, elapsedTime: 1 });
     log({ id: 'req_12', method: 'GET', url: '/api/1/action/App/wh_GDPG39RF0EB-Zsnl5l1_-eVFPCkF1EAR?tokn=wh_fzGlsZiRqqncxt1_pdrCf4DIDV_yrOjd' }, { statusCode: 404, elapsedTime: 1 });
+    log({ id: 'req_13', method: 'POST', url: '/api/1/action/App/flow/trigger#&token=hook-secret' }, { statusCode: 200, elapsedTime: 1 });
     await flush();
     expect(lines.map((l) => l.req.url)).toEqual([
       '/api/v1/query?entities=a&k%65y=[redacted]&limit=3',
@@ -48,8 +49,9 @@ describe('request log', () => {
       '/api/v1/query.json;key=tg_[redacted]?entities=a',
       '/api/v1/credits/tgs_[redacted]?a=wh_[redacted]',
       '/api/1/action/App/wh_[redacted]?tokn=wh_[redacted]',
+      '/api/1/action/App/flow/trigger#&token=[redacted]',
     ]);
-    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret|tgs_PLh6|wh_CKmJ|eVFPCkF1EAR|pdrCf4DIDV_yrOjd/);
+    expect(JSON.stringify(lines)).not.toMatch(/tg_3yVt|wh_secret|tgs_PLh6|wh_CKmJ|eVFPCkF1EAR|pdrCf4DIDV_yrOjd|hook-secret/);
   });
 
   it('writes server errors as warnings and leaves health and metrics probes out', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { TOPICS } from '@tollgate/contracts';
 import { api, collectMessages, e2ePlatform, eventually, testBrokers } from '@tollgate/testing';
@@ -95,6 +96,39 @@ describe('flows: who may run them, and every step type', () => {
     const seen = await polled(hooked.body.processId);
     expect(seen).toBe(`${form.urls.trigger}&token=[redacted]&order=7`);
     expect(JSON.stringify((await run(t, hooked.body.processId)).body)).not.toContain(form.webhookToken);
+  });
+
+  it('masks a key or webhook token in the URL a flow is handed however its parameter name is spelt', async () => {
+    const flow = await defineFlow(t, { name: `Echo url ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'url', from: '[$input.url]' }] });
+    // The gateway reads `k%65y` as `key` and `%74oken` as `token` (the query parser decodes names),
+    // and a `#` in the request line starts the query as a `?` does.
+    const base = flow.urls.trigger.split('?')[0];
+    const spellings = [
+      { query: `?k%65y=${t.orgKey}&order=7`, secret: t.orgKey, url: `${base}?k%65y=[redacted]&order=7` },
+      { query: `?instance=${t.instanceId}&%74oken=${flow.webhookToken}`, secret: flow.webhookToken, url: `${base}?instance=${t.instanceId}&%74oken=[redacted]` },
+      { query: `?%6B%65%79=${t.orgKey}`, secret: t.orgKey, url: `${base}?%6B%65%79=[redacted]` },
+    ];
+    for (const { query, secret, url } of spellings) {
+      const res = await trigger('Tests', flow.name, { query });
+      expect(res.status).toBe(200);
+      expect(res.body.data.url).toEqual([url]);
+      expect(JSON.stringify((await run(t, res.body.processId)).body)).not.toContain(secret);
+    }
+    // fetch drops a fragment; a client writing its own request line need not.
+    const gateway = new URL(e2ePlatform().gatewayUrl);
+    const raw = await new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const path = `${new URL(flow.urls.trigger).pathname}#&k%65y=${t.orgKey}`;
+      const req = request({ host: gateway.hostname, port: gateway.port, path, method: 'POST' }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(raw.status).toBe(200);
+    expect(raw.body.data.url).toEqual([`${base}#&k%65y=[redacted]`]);
+    expect(JSON.stringify((await run(t, raw.body.processId)).body)).not.toContain(t.orgKey);
   });
 
   it('needs the flows scope and, for personal keys, membership of one of the flow groups', async () => {

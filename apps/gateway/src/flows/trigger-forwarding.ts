@@ -1,10 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { isJsonMediaType, readUnparsedBody } from '@tollgate/service-runtime';
+import { isJsonMediaType, readUnparsedBody, withoutCredentialParameters } from '@tollgate/service-runtime';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
-/** Keys, and the flow's webhook token: credentials the flow's `url` input (stored with the run, passed to its steps) must not carry. */
-const SECRET_PARAMS = /([?&](?:key|access_token|token)=)[^&]*/gi;
 
 export function forwardedHeaders(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -15,10 +13,14 @@ export function forwardedHeaders(request: FastifyRequest): Record<string, string
   return out;
 }
 
-/** The URL as the caller used it, with any key or webhook token in the query string masked. */
+/**
+ * The URL as the caller used it, with any key or webhook token in the query string masked (however
+ * its parameter is spelt, as the request log masks them): the flow's `url` input, stored with the
+ * run and passed to its steps, must not carry them.
+ */
 export function originalUrl(request: FastifyRequest): string {
   const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
-  return `${proto}://${request.headers.host ?? 'localhost'}${request.url.replace(SECRET_PARAMS, '$1[redacted]')}`;
+  return `${proto}://${request.headers.host ?? 'localhost'}${withoutCredentialParameters(request.url)}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { TextDecoder } from 'node:util';
 import type { FastifyRequest } from 'fastify';
 import { PRINCIPAL_HEADER } from '@tollgate/auth';
+import { withoutCredentialParameters } from '@tollgate/service-runtime';
 import type { FlowInput } from '../run-message';
 
 export const ORIGINAL_URL_HEADER = 'x-tollgate-original-url';
@@ -44,7 +45,9 @@ export function flowInputOf(request: FastifyRequest, raw: unknown = request.body
   let body: unknown = raw ?? null;
   if (Buffer.isBuffer(raw)) body = raw.length ? textOf(raw, contentType) : null;
   const original = request.headers[ORIGINAL_URL_HEADER];
-  const url = typeof original === 'string' && original ? original : request.url;
+  // The gateway masked the credentials already; masking again changes nothing and covers a URL
+  // that came another way.
+  const url = withoutCredentialParameters(typeof original === 'string' && original ? original : request.url);
   // The caller's Host, not this service's internal address the gateway called.
   const callerHost = URL.canParse(url) ? new URL(url).host : undefined;
   if (callerHost) headers.host = callerHost;
