@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -71,6 +71,9 @@ describe('flows with its own service process: http allow-list, default timeout, 
   let orgKey = '';
   const closed: string[] = [];
   const received: { url: string; body: string }[] = [];
+  /** The flows process reaches keys through this relay, which the test can make stop answering. */
+  let keysRelay: Server;
+  let keysAnswers = true;
 
   const flowsEnv = () => ({
     INTERNAL_SECRET: platform.internalSecret,
@@ -80,7 +83,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
     HOST: '127.0.0.1',
     QUERY_URL: platform.urls.query,
     CREDITS_URL: platform.urls.credits,
-    KEYS_URL: platform.urls.keys,
+    KEYS_URL: `http://127.0.0.1:${(keysRelay.address() as AddressInfo).port}`,
     GATEWAY_URL,
     FLOWS_HTTP_ALLOWLIST: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     FLOWS_DEFAULT_SYNC_TIMEOUT_MS: '1500',
@@ -114,6 +117,16 @@ describe('flows with its own service process: http allow-list, default timeout, 
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    keysRelay = createServer((req, res) => {
+      if (!keysAnswers) return req.socket.destroy();
+      const upstream = request(`${platform.urls.keys}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((r) => keysRelay.listen(0, '127.0.0.1', r));
     db = await createTestDatabase(flowsMigrations, 'flows_private');
     await startFlows();
     gateway = start('gateway', {
@@ -151,6 +164,7 @@ describe('flows with its own service process: http allow-list, default timeout, 
   afterAll(async () => {
     await Promise.all([stop(gateway), stop(flows)]);
     await new Promise((r) => server.close(r));
+    await new Promise((r) => keysRelay.close(r));
     await db?.drop();
   });
 
@@ -191,6 +205,26 @@ describe('flows with its own service process: http allow-list, default timeout, 
     // Once its runs are done, the busy instance may start more.
     await eventually(async () => expect((await runs()).every((r: { status: string }) => r.status === 'success')).toBe(true), { timeoutMs: 15_000, intervalMs: 200 });
     expect((await start()).status).toBe(202);
+  });
+
+  it("answers 503 with Retry-After while keys cannot say which groups a flow may name, and saves no such flow unchecked", async () => {
+    const headers = { 'x-api-key': orgKey };
+    const group = await api('POST', `${GATEWAY_URL}/api/v1/groups`, { headers, body: { name: `Ops ${randomUUID().slice(0, 6)}`, members: [] } });
+    expect(group.status).toBe(201);
+    const name = `Grouped ${randomUUID().slice(0, 6)}`;
+    const body = { app: 'Ops', name, groups: [group.body.name], steps: [{ type: 'output', name: 'ok', from: '[1]' }] };
+    keysAnswers = false;
+    try {
+      const refused = await api('POST', `${GATEWAY_URL}/api/v1/flows`, { headers, body });
+      expect([refused.status, refused.body.code, refused.headers.get('retry-after')]).toEqual([503, 'unavailable', '1']);
+      const names = (await api('GET', `${GATEWAY_URL}/api/v1/flows?app=Ops`, { headers })).body.flows.map((f: { name: string }) => f.name);
+      expect(names).not.toContain(name);
+      // A flow that names no group needs no answer from keys.
+      expect((await define({ name: `${name} open`, steps: body.steps })).name).toBe(`${name} open`);
+    } finally {
+      keysAnswers = true;
+    }
+    expect((await api('POST', `${GATEWAY_URL}/api/v1/flows`, { headers, body })).status).toBe(201);
   });
 
   it('calls an allow-listed local server with the http step', async () => {

@@ -30,12 +30,24 @@ export class GroupDirectory {
     return groups.some((g) => (allowed.includes(g.id) || allowed.includes(g.name)) && g.members.includes(userId));
   }
 
-  private groups(instanceId: string): Promise<Group[]> {
+  /**
+   * The positions in `named` of the entries that are neither the id nor the name of one of the
+   * instance's groups: a flow given them could never be run by a member. Asked of the keys service
+   * afresh, so a group created a moment ago counts (the cache is renewed with the answer).
+   */
+  async unknown(instanceId: string, named: string[]): Promise<number[]> {
+    if (named.length === 0) return [];
+    const groups = await this.groups(instanceId, true);
+    const known = new Set(groups.flatMap((g) => [g.id, g.name]));
+    return named.flatMap((name, index) => (known.has(name) ? [] : [index]));
+  }
+
+  private groups(instanceId: string, fresh = false): Promise<Group[]> {
     const hit = this.cache.get(instanceId);
-    if (hit && Date.now() - hit.at < this.config.FLOWS_GROUP_CACHE_MS) return hit.groups;
+    if (!fresh && hit && Date.now() - hit.at < this.config.FLOWS_GROUP_CACHE_MS) return hit.groups;
     const groups = this.fetch(instanceId);
     this.cache.set(instanceId, { at: Date.now(), groups });
-    groups.catch(() => this.cache.delete(instanceId));
+    groups.catch(() => this.cache.get(instanceId)?.groups === groups && this.cache.delete(instanceId));
     return groups;
   }
 
@@ -43,7 +55,7 @@ export class GroupDirectory {
     const res = await this.clients.keys
       .call<{ groups?: Group[] } | Group[]>({ method: 'GET', path: '/groups', instanceId, requestId: `groups-${Date.now()}`, scopes: ['admin'] })
       .catch(() => undefined);
-    if (!res || res.status >= 300) throw new ApiException(ErrorCode.Unavailable, 'Group memberships are unavailable; try again');
+    if (!res || res.status >= 300) throw new ApiException(ErrorCode.Unavailable, 'Group memberships are unavailable; try again', { headers: { 'retry-after': '1' } });
     const list = Array.isArray(res.body) ? res.body : (res.body?.groups ?? []);
     return list.map((g) => ({ id: String(g.id), name: String(g.name), members: (g.members ?? []).map(String) }));
   }

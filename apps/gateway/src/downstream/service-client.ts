@@ -82,9 +82,12 @@ export class ServiceClient {
     const parsed = text ? JSON.parse(text) : undefined;
     if (res.status >= 400) {
       const e = parsed as { code?: string; message?: string; errors?: { field: string; message: string }[] } | undefined;
+      // A service's "retry shortly" (its 503's Retry-After) is the caller's to hear.
+      const retryAfter = res.headers['retry-after'];
       throw new ApiException((e?.code as ErrorCode) ?? ErrorCode.Internal, e?.message ?? 'Downstream error', {
         status: res.status,
         errors: e?.errors,
+        ...(typeof retryAfter === 'string' ? { headers: { 'retry-after': retryAfter } } : {}),
       });
     }
     return { status: res.status, body: parsed as T };

@@ -154,6 +154,32 @@ describe('flows: who may run them, and every step type', () => {
     expect((await trigger('Tests', flow.name, { query: `?token=wrong` })).status).toBe(401);
   });
 
+  it("refuses groups that are not the instance's own when a flow is saved, naming them, and changes nothing", async () => {
+    const suffix = randomUUID().slice(0, 6);
+    const [own, foreign] = await Promise.all([
+      call('POST', '/api/v1/groups', bearer(t.session), { name: `Own ${suffix}`, members: [] }),
+      call('POST', '/api/v1/groups', bearer(other.session), { name: `Foreign ${suffix}`, members: [] }),
+    ]);
+    expect([own.status, foreign.status]).toEqual([201, 201]);
+    const steps = [{ type: 'output', name: 'ok', from: '[1]' }];
+    const save = (body: Record<string, unknown>, id?: string) => call(id ? 'PUT' : 'POST', `/api/v1/flows${id ? `/${id}` : ''}`, key(t.orgKey), { app: 'Tests', steps, ...body });
+    const name = `Guarded ${suffix}`;
+    for (const groups of [[foreign.body.id], [own.body.name, foreign.body.name], [own.body.id, 'No such group']]) {
+      const refused = await save({ name, groups });
+      const at = groups.length - 1;
+      expect([refused.status, refused.body.code, refused.body.errors]).toEqual([400, 'validation_failed', [{ field: `groups.${at}`, message: expect.stringContaining(JSON.stringify(groups[at])) }]]);
+    }
+    expect((await call('GET', '/api/v1/flows?app=Tests', key(t.orgKey))).body.flows.map((f: { name: string }) => f.name)).not.toContain(name);
+    // Its own groups, by id or name, are taken; a group created a moment ago too.
+    const created = await save({ name, groups: [own.body.id, own.body.name] });
+    expect(created.status).toBe(201);
+    const fresh = await call('POST', '/api/v1/groups', bearer(t.session), { name: `Fresh ${suffix}`, members: [] });
+    expect((await save({ name, groups: [fresh.body.name] }, created.body.id)).status).toBe(200);
+    const replaced = await save({ name, groups: [fresh.body.name, foreign.body.id] }, created.body.id);
+    expect([replaced.status, replaced.body.errors?.[0]?.field]).toEqual([400, 'groups.1']);
+    expect((await call('GET', `/api/v1/flows/${created.body.id}`, key(t.orgKey))).body.groups).toEqual([fresh.body.name]);
+  });
+
   it('lets only those who may read records save a flow that reads them (query steps)', async () => {
     const flowsOnly = await issue(t, { kind: 'organization', description: 'flows only', scopes: ['flows'] });
     const reads = { type: 'query', id: 'all', entity: 'actions' };

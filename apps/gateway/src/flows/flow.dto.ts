@@ -22,7 +22,7 @@ export class FlowBodyDoc {
   })
   timeoutMs?: number;
   @ApiPropertyOptional({ default: false }) allowAnonymous?: boolean;
-  @ApiPropertyOptional({ type: [String], description: 'Groups (ids or names) whose users may run the flow with a personal key' }) groups?: string[];
+  @ApiPropertyOptional({ type: [String], description: "Groups (ids or names) whose users may run the flow with a personal key. Each must be one of the instance's groups: another instance's group, or a name no group has, is a 400 naming `groups.N`; while the keys service does not answer, a save that names groups is a 503 with Retry-After" }) groups?: string[];
   @ApiProperty({ type: [FlowStepDoc], description: 'Steps run in order; fields per type in API.md (Flow steps)' }) steps!: FlowStepDoc[];
 }
 

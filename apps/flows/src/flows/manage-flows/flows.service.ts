@@ -5,6 +5,7 @@ import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
+import { GroupDirectory } from '../../access/group-directory';
 import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
 import type { FlowSpec } from '../flow-definition';
 import { flowDecider } from '../flow.decider';
@@ -26,6 +27,7 @@ export class FlowsService {
     private readonly dataSource: DataSource,
     store: EventStore,
     private readonly flows: FlowRepository,
+    private readonly directory: GroupDirectory,
     @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
   ) {
     this.runner = new CommandRunner(dataSource, store, [flowsProjection]);
@@ -34,6 +36,7 @@ export class FlowsService {
   async create(principal: Principal, body: FlowBodyDto) {
     const spec = this.spec(body);
     assertMayReadWhatItQueries(principal, spec);
+    await this.assertOwnGroups(principal, spec);
     const flowId = `flow_${randomUUID()}`;
     const token = `wh_${randomBytes(24).toString('base64url')}`;
     await this.save(principal, flowId, spec, false, token);
@@ -44,6 +47,7 @@ export class FlowsService {
     await this.mustFind(principal, flowId);
     const spec = this.spec(body);
     assertMayReadWhatItQueries(principal, spec);
+    await this.assertOwnGroups(principal, spec);
     await this.save(principal, flowId, spec, true);
     return flowView(this.config.GATEWAY_URL, (await this.flows.byId(principal.instanceId, flowId))!);
   }
@@ -84,6 +88,21 @@ export class FlowsService {
       groups: body.groups ?? [],
       steps: body.steps,
     };
+  }
+
+  /**
+   * Every group must be one of the instance's (by id or name): another instance's group, or a name
+   * no group has, would be stored and never match, and the flow would run for nobody it names.
+   * When the keys service does not answer, the save is a 503 (Retry-After) rather than unchecked.
+   */
+  private async assertOwnGroups(principal: Principal, spec: FlowSpec): Promise<void> {
+    const unknown = await this.directory.unknown(principal.instanceId, spec.groups);
+    if (unknown.length === 0) return;
+    const errors = unknown.map((index) => ({
+      field: `groups.${index}`,
+      message: `${JSON.stringify(spec.groups[index])} is neither the id nor the name of a group of this instance`,
+    }));
+    throw ApiException.validation(errors, errors[0].message);
   }
 
   private async save(principal: Principal, flowId: string, spec: FlowSpec, mustExist: boolean, token?: string): Promise<void> {
