@@ -1,11 +1,14 @@
-import { GraphQLError, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
-import { fieldErrorOf } from '@tollgate/graphql-schema';
+import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { fieldErrorOf, parseDocument } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 
-/** The request's document; a syntax error is refused (400) in the documented shape. */
+/**
+ * The request's document; a syntax error, or a document nested too deeply for the parser
+ * (`parseDocument`), is refused (400) in the documented shape.
+ */
 export function parseGraphql(query: string): DocumentNode {
   try {
-    return parse(query);
+    return parseDocument(query);
   } catch (error) {
     throw ApiException.validation([error instanceof GraphQLError ? fieldErrorOf(error) : { field: 'query', message: (error as Error).message }]);
   }

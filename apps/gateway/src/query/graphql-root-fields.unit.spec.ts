@@ -44,6 +44,10 @@ describe('graphqlRootFields', () => {
 
   it('refuses syntax errors and anything but queries', () => {
     expect(refusal('{ actions { id ')).toEqual([expect.stringContaining('Syntax Error')]);
+    // Nested deeper than graphql-js's parser has stack for: a reason, not "Maximum call stack size exceeded".
+    const tooDeep = 'the document is nested too deeply (at most 64 levels of braces, brackets and parentheses)';
+    expect(refusal(`{ ${'actions { '.repeat(20_000)}id${' }'.repeat(20_001)}`)).toEqual([tooDeep]);
+    expect(refusal(`{ actions(limit: ${'['.repeat(20_000)}${']'.repeat(20_000)}) { id } }`)).toEqual([tooDeep]);
     expect(refusal('mutation { actions { id } }')).toEqual(['mutations are not offered; queries only']);
     expect(refusal('subscription { actions { id } }')).toEqual(['subscriptions are not offered; queries only']);
   });

@@ -201,6 +201,9 @@ describe('GraphQL through the gateway (e2e)', () => {
       [key, '{ actions(limit: 5000) { id } }', 400, 'validation_failed'],
       [key, '{ actions(from: "2026-13-40") { id } }', 400, 'validation_failed'],
       [key, '{ actions(mine: true) { id } }', 400, 'validation_failed'], // mine is for personal keys
+      [key, `{ ${'actions { '.repeat(5_000)}id${' }'.repeat(5_001)}`, 400, 'validation_failed'], // nested too deeply
+      // as deep through fragments: introspection, which the query service would otherwise validate and fail on
+      [key, `{ __type(name: "Query") { ...F0 } }${Array.from({ length: 2_000 }, (_, i) => ` fragment F${i} on __Type { ofType { ...F${i + 1} } }`).join('')} fragment F2000 on __Type { name }`, 400, 'validation_failed'],
       [dataKey, '{ actions { id } }', 403, 'forbidden'],
     ];
     for (const [k, query, status, code] of refusals) {
@@ -230,6 +233,17 @@ describe('GraphQL through the gateway (e2e)', () => {
       ['{ actions(from: "2026-02-30") { id } }', undefined, [{ field: 'from', message: 'from must be a date YYYY-MM-DD', ...at(3) }]],
       ['{ actions(mine: true) { id } }', undefined, [{ field: 'query', message: 'Unknown argument "mine" on field "Query.actions".', ...at(11) }]],
       ['{ actions { id ', undefined, [{ field: 'query', message: 'Syntax Error: Expected Name, found <EOF>.', ...at(16) }]],
+      // Refused before graphql-js's parser recurses into it, which would run out of stack.
+      [
+        `{ ${'actions { '.repeat(5_000)}id${' }'.repeat(5_001)}`,
+        undefined,
+        [{ field: 'query', message: 'the document is nested too deeply (at most 64 levels of braces, brackets and parentheses)', ...at(11 + 10 * 63) }],
+      ],
+      [
+        `{ __type(name: "Query") { ...F0 } }${Array.from({ length: 2_000 }, (_, i) => ` fragment F${i} on __Type { ofType { ...F${i + 1} } }`).join('')} fragment F2000 on __Type { name }`,
+        undefined,
+        [{ field: 'query', message: 'the document is nested too deeply through its fragments (at most 64 levels of selections, each fragment counted where it is spread)', ...at(1) }],
+      ],
       // Aliases multiply what every record holds: the answer would grow far beyond what a credit reads.
       [
         `{ many: actions(limit: 1000) { ${Array.from({ length: 101 }, (_, i) => `s${i}: status`).join(' ')} } }`,

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { execute, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, validate, type GraphQLSchema } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { GraphqlRequestDto } from '@tollgate/contracts';
-import { buildSchema, entityArgsErrors, fieldErrorOf, GRAPHQL_DEFAULT_LIMIT, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
+import { buildSchema, entityArgsErrors, fieldErrorOf, GRAPHQL_DEFAULT_LIMIT, parseDocument, rootFieldsRead, schemaShapeOf, type EntityArgs } from '@tollgate/graphql-schema';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { ENTITY_TYPES_TTL_MS, EntityCatalog } from '../entity-types/entity-catalog';
@@ -46,7 +46,7 @@ export class GraphqlHttpController {
   async graphql(@Body() body: GraphqlRequestDto, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     let document;
     try {
-      document = parse(body.query);
+      document = parseDocument(body.query);
     } catch (error) {
       throw ApiException.validation([fieldErrorOf(error as GraphQLError)]);
     }

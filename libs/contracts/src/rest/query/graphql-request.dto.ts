@@ -4,7 +4,10 @@ import { AsSent } from '../as-sent';
 
 /** A GraphQL request over HTTP (`POST /graphql`): the document, its variables, which operation to run, and extensions. */
 export class GraphqlRequestDto {
-  @ApiProperty({ example: '{ actions(limit: 5) { id title } }' })
+  @ApiProperty({
+    example: '{ actions(limit: 5) { id title } }',
+    description: 'the GraphQL document: at most 100,000 characters, nested at most 64 levels (braces, brackets and parentheses together, and once its fragments are put where they are spread)',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(100_000)
