@@ -131,6 +131,16 @@ describe('flows: who may run them, and every step type', () => {
     expect(JSON.stringify((await run(t, raw.body.processId)).body)).not.toContain(t.orgKey);
   });
 
+  it('masks a key or webhook token in the Referer a flow is handed, as in its URL', async () => {
+    // A browser names the page that sent the request, keys in its address and all.
+    const flow = await defineFlow(t, { name: `Echo referer ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'from', from: '[$input.headers.referer]' }] });
+    const res = await trigger('Tests', flow.name, { headers: { ...key(t.orgKey), referer: `https://shop.example/order?k%65y=${t.orgKey}&token=${flow.webhookToken}&step=2` } });
+    expect(res.status).toBe(200);
+    expect(res.body.data.from).toEqual(['https://shop.example/order?k%65y=[redacted]&token=[redacted]&step=2']);
+    const stored = JSON.stringify((await run(t, res.body.processId)).body);
+    expect([stored.includes(t.orgKey), stored.includes(flow.webhookToken)]).toEqual([false, false]);
+  });
+
   it('needs the flows scope and, for personal keys, membership of one of the flow groups', async () => {
     const member = await createUser(t, { query: 'admin' });
     const outsider = await createUser(t, { query: 'admin' });

@@ -10,6 +10,8 @@ export function forwardedHeaders(request: FastifyRequest): Record<string, string
     if (value === undefined || WITHHELD.has(name) || name === 'content-type') continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
+  // A browser names the page that sent the request, with any key or token in its address.
+  if (out.referer) out.referer = withoutCredentialParameters(out.referer);
   return out;
 }
 

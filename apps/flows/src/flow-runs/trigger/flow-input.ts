@@ -51,5 +51,7 @@ export function flowInputOf(request: FastifyRequest, raw: unknown = request.body
   // The caller's Host, not this service's internal address the gateway called.
   const callerHost = URL.canParse(url) ? new URL(url).host : undefined;
   if (callerHost) headers.host = callerHost;
+  // The page that sent the request, as the gateway masked it (again: it may have come another way).
+  if (headers.referer) headers.referer = withoutCredentialParameters(headers.referer);
   return { body, headers, contentType, url };
 }
