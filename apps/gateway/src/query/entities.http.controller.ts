@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { Metered } from '../openapi/api-errors';
+import { ApiErrors, Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { nonFiniteNumberErrors } from './non-finite-numbers';
 import { QueryForwarding } from './query-forwarding';
@@ -61,7 +61,14 @@ export class EntitiesHttpController {
     description:
       'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key.',
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'the same key with the same body within 24 h (per entity) answers as the call that was applied (the same counts, or the same task) and applies nothing again; with another body, 409 `idempotency_key_reused`. A call that was refused kept nothing: sent again, it is judged again',
+  })
   @ApiOkResponse({ type: BatchDoneDoc, description: 'applied: what changed' })
+  @ApiErrors(409)
   @ApiAcceptedResponse({ type: BatchAcceptedDoc, description: '`async: true`: see `GET /api/v1/tasks/{taskId}`' })
   async batch(
     @Param('name') name: string,
@@ -74,7 +81,13 @@ export class EntitiesHttpController {
     assertName(name);
     const unwritable = nonFiniteNumberErrors(body.operations, 'operations');
     if (unwritable.length) throw ApiException.validation(unwritable);
-    await this.forwarding.free(request, reply, principal, { method: 'POST', path: `/api/v1/entities/${name}/batch`, body });
+    const idempotencyKey = request.headers['idempotency-key'];
+    await this.forwarding.free(request, reply, principal, {
+      method: 'POST',
+      path: `/api/v1/entities/${name}/batch`,
+      body,
+      ...(idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': String(idempotencyKey) } }),
+    });
   }
 
   @Get('tasks/:taskId')

@@ -9,6 +9,7 @@ import { EntityCatalog } from '../entity-types/entity-catalog';
 import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
+import { claimIdempotencyKey, forgetExpiredIdempotencyKeys, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 
 export interface TaskView {
   status: 'pending' | 'ok' | 'error';
@@ -65,14 +66,26 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.allSettled([...this.running]);
   }
 
-  async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string): Promise<string> {
+  /**
+   * Stores the task and starts it; the answer is 202 with its id. With `claim` (an Idempotency-Key),
+   * the key and the task are stored together, and a retry hears of the task the first call started.
+   */
+  async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string, claim?: BatchClaim): Promise<BatchAnswer> {
     const id = `task_${randomUUID()}`;
-    await this.dataSource.query(
-      `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
-      [id, instanceId, entity, JSON.stringify(operations), requestId],
-    );
+    const answer: BatchAnswer = { status: 202, body: { status: 'ok', taskId: id } };
+    const earlier = await this.dataSource.transaction(async (em) => {
+      const replayed = claim && (await claimIdempotencyKey(em, claim));
+      if (replayed) return replayed;
+      await em.query(
+        `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
+        [id, instanceId, entity, JSON.stringify(operations), requestId],
+      );
+      if (claim) await rememberAnswer(em, claim, answer);
+      return undefined;
+    });
+    if (earlier) return earlier;
     this.track(this.run(id));
-    return id;
+    return answer;
   }
 
   async view(instanceId: string, taskId: string): Promise<TaskView | undefined> {
@@ -93,7 +106,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     };
   }
 
-  /** Applies every pending task nobody else holds. */
+  /** Applies every pending task nobody else holds, then forgets batches' Idempotency-Keys past their day. */
   async sweep(): Promise<void> {
     try {
       const rows: { id: string }[] = await this.dataSource.query(
@@ -103,6 +116,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         if (this.stopping) return;
         await this.run(id);
       }
+      await forgetExpiredIdempotencyKeys(this.dataSource.manager);
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'task sweep failed; retried at the next sweep');
     }

@@ -153,6 +153,44 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect((await rows('sales')).some((r: any) => r.id === 'z' || r.id === 'x0')).toBe(false);
   });
 
+  it('applies a call retried with the same Idempotency-Key once, answering the retry as the first time', async () => {
+    const send = (body: unknown, key: string) =>
+      app.call('POST', '/api/v1/entities/sales/batch', { principal: admin, body, headers: { 'idempotency-key': key } });
+    const count = async () => (await app.call('GET', '/api/v1/entities', { principal: admin })).body.entities.find((e: any) => e.name === 'sales').recordCount;
+    const before = await count();
+    const load = { operations: [{ action: 'insert', rows: [{ id: 'idem1', title: 'once', quantity: 1 }, { id: 'idem2', quantity: 2 }] }] };
+    const first = await send(load, 'nightly-2026-11-27-part-1');
+    const retried = await send(load, 'nightly-2026-11-27-part-1');
+    expect([first.status, first.body, retried.status, retried.body]).toEqual([
+      200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
+      200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
+    ]);
+    expect(await count()).toBe(before + 2);
+    // Another body under a key already used is no retry: refused, nothing written.
+    const reused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem3' }] }] }, 'nightly-2026-11-27-part-1');
+    expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
+    expect((await rows('sales')).some((r: any) => r.id === 'idem3')).toBe(false);
+    // A call that was refused wrote nothing and keeps nothing: sent again it is judged again.
+    const refused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem1' }] }] }, 'nightly-2026-11-27-part-2');
+    expect(refused.status).toBe(400);
+    await batch('sales', { operations: [{ action: 'delete', rows: ['idem1'] }] });
+    const judgedAgain = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem1' }] }] }, 'nightly-2026-11-27-part-2');
+    expect([judgedAgain.status, judgedAgain.body.inserted]).toEqual([200, 1]);
+    // An async call retried gives back the task it started, and starts no other.
+    const queued = { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'idem4' }] }] };
+    const task = await send(queued, 'nightly-async-1');
+    const taskAgain = await send(queued, 'nightly-async-1');
+    expect([task.status, taskAgain.status, taskAgain.body.taskId]).toEqual([202, 202, task.body.taskId]);
+    // Two calls with one key at the same moment (a retry while the first still runs): applied once.
+    const race = { operations: [{ action: 'insert', rows: [{ id: 'idem5' }, { id: 'idem6' }] }] };
+    const counted = await count();
+    const [one, two] = await Promise.all([send(race, 'nightly-race'), send(race, 'nightly-race')]);
+    expect([one.status, one.body, two.status, two.body]).toEqual([200, expect.objectContaining({ inserted: 2 }), 200, one.body]);
+    expect(await count()).toBe(counted + 2);
+    const bad = await send(load, 'x'.repeat(201));
+    expect([bad.status, bad.body.errors]).toEqual([400, [{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]]);
+  });
+
   it('runs async batches as tasks and publishes RecordsChanged and BatchTaskCompleted', async () => {
     const collector = await collectMessages(testBrokers(), [TOPICS.query]);
     try {
