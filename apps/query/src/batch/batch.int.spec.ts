@@ -119,6 +119,21 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect([res.status, res.body.message, res.body.errors.length]).toEqual([400, 'Validation failed: 80 problems, the first 50 listed', 50]);
   });
 
+  it('names every row of an insert whose key exists already (the first 50), not only the first', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => ({ id: `dup${i}` }));
+    expect((await batch('sales', { operations: [{ action: 'insert', rows: keys.slice(0, 55) }] })).status).toBe(200);
+    const again = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'dup-new' }, ...keys] }] });
+    expect([again.status, again.body.message, again.body.errors.length]).toEqual([400, 'Duplicate primary key: 55 rows, the first 50 listed', 50]);
+    expect(again.body.errors.slice(0, 2)).toEqual([
+      { field: 'operations.0.rows.1.id', message: 'a record with primary key dup0 already exists' },
+      { field: 'operations.0.rows.2.id', message: 'a record with primary key dup1 already exists' },
+    ]);
+    const few = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'dup-new' }, { id: 'dup3' }, { id: 'dup59' }, { id: 'dup7' }] }] });
+    expect([few.body.message, few.body.errors.map((e: any) => e.field)]).toEqual(['Duplicate primary key', ['operations.0.rows.1.id', 'operations.0.rows.3.id']]);
+    expect((await rows('sales')).some((r: any) => r.id === 'dup-new' || r.id === 'dup59')).toBe(false);
+    await batch('sales', { operations: [{ action: 'delete', rows: keys.map((k) => k.id) }] });
+  });
+
   it('refuses a title too long to index with 400 naming the row, and stores the longest that fits, whatever its key', async () => {
     // Random letters do not compress: the index on titles holds each one whole.
     const letters = (n: number) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
