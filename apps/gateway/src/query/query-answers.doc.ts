@@ -32,7 +32,11 @@ export class DefinedEntityTypeDoc {
 
 export class BatchCountsDoc {
   @ApiProperty({ example: 10 }) inserted!: number;
-  @ApiProperty({ example: 0 }) updated!: number;
+  @ApiProperty({
+    example: 0,
+    description: 'records an `insertOrUpdate` changed; a row that would change nothing leaves its record (and its `updatedAt`) as it is and is not counted',
+  })
+  updated!: number;
   @ApiProperty({ example: 0 }) deleted!: number;
 }
 

@@ -81,6 +81,37 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect((await rows('members')).map((r: any) => r.id)).toEqual(['m1']);
   });
 
+  it('counts as updated only the records an insertOrUpdate changes, and keeps the updatedAt of the others', async () => {
+    expect((await define('stock', [{ name: 'level', type: 'number' }, { name: 'tags', type: 'json' }])).status).toBe(201);
+    const night = [
+      { id: 's1', title: 'Bolts', level: 10, tags: { a: 1, b: [1, 2] }, responsibilities: [{ userId: 'u1', role: 'owner' }] },
+      { id: 's2', title: 'Nuts', level: 5 },
+      { id: 's3', title: 'Washers', level: 7, createdAt: '2026-01-01T00:00:00Z' },
+    ];
+    expect((await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: night }] })).body).toMatchObject({ inserted: 3, updated: 0 });
+    const first = await rows('stock');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The next night's full load: the same rows (keys of a json field in another order), one level changed.
+    const next = [
+      { ...night[0], tags: { b: [1, 2], a: 1 } },
+      { ...night[1], level: 6 },
+      night[2],
+      { id: 's2', title: 'Nuts' }, // gives nothing new over the row before
+    ];
+    const reloaded = await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: next }] });
+    expect(reloaded.body).toEqual({ status: 'ok', inserted: 0, updated: 1, deleted: 0 });
+    const second = await rows('stock');
+    expect(second.map((r: any) => [r.id, r.level, r.updatedAt === first.find((f: any) => f.id === r.id).updatedAt])).toEqual([
+      ['s1', 10, true],
+      ['s2', 6, false],
+      ['s3', 7, true],
+    ]);
+    // A row giving only an updatedAt of its own changes that.
+    const touched = await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 's3', updatedAt: '2026-02-01T00:00:00Z' }] }] });
+    expect(touched.body).toMatchObject({ updated: 1 });
+    expect((await rows('stock')).find((r: any) => r.id === 's3').updatedAt).toBe('2026-02-01T00:00:00.000Z');
+  });
+
   it('refuses the whole call when one row is bad, naming the row and field, and writes nothing', async () => {
     const before = await rows('sales');
     for (const [row, field, message] of [

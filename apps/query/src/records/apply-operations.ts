@@ -136,6 +136,14 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
          fields = t.fields || excluded.fields,
          responsibilities = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END,
          responsible_users = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsible_users ELSE t.responsible_users END
+       -- A row that would change nothing leaves its record as it is (updatedAt too) and is not
+       -- counted: a nightly full load says what changed, not how many rows it sent.
+       WHERE (CASE WHEN $4::jsonb ? excluded.pk THEN excluded.id ELSE t.id END) IS DISTINCT FROM t.id
+          OR (CASE WHEN $5::jsonb ? excluded.pk THEN excluded.title ELSE t.title END) IS DISTINCT FROM t.title
+          OR (CASE WHEN $6::jsonb ? excluded.pk THEN excluded.created_at ELSE t.created_at END) IS DISTINCT FROM t.created_at
+          OR ($8::jsonb ? excluded.pk AND excluded.updated_at IS DISTINCT FROM t.updated_at)
+          OR t.fields || excluded.fields IS DISTINCT FROM t.fields
+          OR (CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END) IS DISTINCT FROM t.responsibilities
        RETURNING (xmax = 0) AS fresh`,
       [
         instanceId,
@@ -145,6 +153,7 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.title).map((r) => [r.pk, 1]))),
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.created_at !== null).map((r) => [r.pk, 1]))),
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.responsibilities).map((r) => [r.pk, 1]))),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.updated_at !== null).map((r) => [r.pk, 1]))),
       ],
     );
     for (const w of written) {
