@@ -281,6 +281,29 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     }
   });
 
+  it('publishes RecordsChanged once per call that changed something, and none for a call that changed nothing', async () => {
+    const collector = await collectMessages(testBrokers(), [TOPICS.query]);
+    try {
+      const send = (body: unknown, requestId: string) =>
+        app.call('POST', '/api/v1/entities/sales/batch', { principal: admin, body, headers: { 'x-request-id': requestId } });
+      await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'same', title: 'same', quantity: 1 }] }] });
+      const nothing = await send(
+        { operations: [{ action: 'delete', rows: ['never-there'] }, { action: 'insertOrUpdate', rows: [{ id: 'same', quantity: 1 }] }] },
+        'req_nothing_changed',
+      );
+      expect(nothing.body).toEqual({ status: 'ok', inserted: 0, updated: 0, deleted: 0 });
+      const something = await send({ operations: [{ action: 'insertOrUpdate', rows: [{ id: 'same', quantity: 2 }, { id: 'other' }] }] }, 'req_something_changed');
+      expect(something.body).toEqual({ status: 'ok', inserted: 1, updated: 1, deleted: 0 });
+      // One partition keeps the entity's events in order: once the second call's event is in, the first's would be.
+      const changes = () =>
+        collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE && e.type === RecordsChanged.type && e.correlationId?.endsWith('_changed'));
+      await eventually(() => expect(changes().map((e) => e.correlationId)).toContain('req_something_changed'), { timeoutMs: 15_000 });
+      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0 }]]);
+    } finally {
+      await collector.stop();
+    }
+  });
+
   it('finishes a task left pending by a crash when the service starts again', async () => {
     await app.db.dataSource.query(
       `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphan', $2, 'sales', 'pending', $1)`,

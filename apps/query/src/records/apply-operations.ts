@@ -240,7 +240,8 @@ export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: E
 
 /**
  * Applies a validated batch, in order, inside the caller's transaction, keeps the entity's record
- * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together.
+ * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together
+ * (when the call changed anything).
  */
 export async function applyOperations(
   em: EntityManager,
@@ -268,6 +269,8 @@ export async function applyOperations(
      ON CONFLICT (instance_id, entity) DO UPDATE SET record_count = entity_counts.record_count + excluded.record_count`,
     [instanceId, entity, delta],
   );
+  // A call that changed nothing (keys to delete that are gone, rows that change nothing) is no news.
+  if (counts.inserted + counts.updated + counts.deleted === 0) return counts;
   await writeNotice(em, RecordsChanged, {
     instanceId,
     aggregateId: entityTypeStreamId(instanceId, entity),
