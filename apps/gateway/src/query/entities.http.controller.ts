@@ -57,7 +57,7 @@ export class EntitiesHttpController {
   @Post('entities/:name/batch')
   @Authenticated({ scopes: ['ingest', 'admin'] })
   @ApiOperation({
-    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id',
+    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id (one entity\'s tasks apply in the order accepted)',
     description:
       'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key.',
   })

@@ -110,7 +110,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   async sweep(): Promise<void> {
     try {
       const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM batch_tasks WHERE status = 'pending' ORDER BY created_at LIMIT 100`,
+        `SELECT id FROM batch_tasks WHERE status = 'pending' ORDER BY created_at, id LIMIT 100`,
       );
       for (const { id } of rows) {
         if (this.stopping) return;
@@ -136,8 +136,16 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
           `SELECT * FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
           [taskId],
         );
+        if (!rows[0]) return;
+        // The tasks of one entity apply in the order they were accepted: a later one waits for the
+        // earlier ones, whose end starts it (or the sweep does).
+        const earlier: unknown[] = await em.query(
+          `SELECT 1 FROM batch_tasks o WHERE o.instance_id = $2 AND o.entity = $3 AND o.status = 'pending'
+              AND (o.created_at, o.id) < (SELECT created_at, id FROM batch_tasks WHERE id = $1) LIMIT 1`,
+          [taskId, rows[0].instance_id, rows[0].entity],
+        );
+        if (earlier.length) return;
         task = rows[0];
-        if (!task) return;
         const type = await this.catalog.get(task.instance_id, task.entity);
         if (!type) throw ApiException.notFound(`No entity ${task.entity}`);
         const checked = validateOperations(type, task.operations ?? []);
@@ -172,6 +180,20 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
           if (still.length) await this.finish(em, failed, 'error', { error });
         })
         .catch((e: Error) => this.logger.warn({ err: e.message, taskId }, 'task failure not recorded; retried at the next sweep'));
+    }
+    if (task && !this.stopping) this.track(this.runNextOf(task.instance_id, task.entity));
+  }
+
+  /** Starts the oldest pending task of the entity, the one that waited for the task just ended. */
+  private async runNextOf(instanceId: string, entity: string): Promise<void> {
+    try {
+      const [next]: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM batch_tasks WHERE instance_id = $1 AND entity = $2 AND status = 'pending' ORDER BY created_at, id LIMIT 1`,
+        [instanceId, entity],
+      );
+      if (next) await this.run(next.id);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, entity }, 'next task not started; the sweep starts it');
     }
   }
 

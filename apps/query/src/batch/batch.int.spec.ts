@@ -304,6 +304,32 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     }
   });
 
+  it('applies the async tasks of one entity in the order they were accepted, however long the first one takes', async () => {
+    await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held', quantity: 1 }] }] });
+    // Another session holds the record the first task updates, so that task waits.
+    const holder = app.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT 1 FROM records WHERE instance_id = $1 AND entity = 'sales' AND pk = 'held' FOR UPDATE`, [INSTANCE]);
+      const first = await batch('sales', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held', quantity: 2 }, { id: 'later-gone', title: 'x' }] }] });
+      const second = await batch('sales', { async: true, operations: [{ action: 'delete', rows: ['later-gone'] }] });
+      const status = async (id: string) => (await app.call('GET', `/api/v1/tasks/${id}`, { principal: admin })).body;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect([(await status(first.body.taskId)).status, (await status(second.body.taskId)).status]).toEqual(['pending', 'pending']);
+      await holder.commitTransaction();
+      await eventually(async () => expect((await status(second.body.taskId)).status).toBe('ok'));
+      expect([(await status(first.body.taskId)).result, (await status(second.body.taskId)).result]).toEqual([
+        { inserted: 1, updated: 1, deleted: 0 },
+        { inserted: 0, updated: 0, deleted: 1 },
+      ]);
+      expect((await rows('sales')).some((r: any) => r.id === 'later-gone')).toBe(false);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   it('finishes a task left pending by a crash when the service starts again', async () => {
     await app.db.dataSource.query(
       `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphan', $2, 'sales', 'pending', $1)`,
