@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
+import { AggregateDto, BatchDto, DefineEntityTypeDto, ListTasksQueryDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors, Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { nonFiniteNumberErrors } from './non-finite-numbers';
 import { QueryForwarding } from './query-forwarding';
-import { AggregateAnswerDoc, BatchAcceptedDoc, BatchDoneDoc, DefinedEntityTypeDoc, EntityListDoc, TaskDoc } from './query-answers.doc';
+import { AggregateAnswerDoc, BatchAcceptedDoc, BatchDoneDoc, DefinedEntityTypeDoc, EntityListDoc, TaskDoc, TaskListDoc } from './query-answers.doc';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -88,6 +88,22 @@ export class EntitiesHttpController {
       body,
       ...(idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': String(idempotencyKey) } }),
     });
+  }
+
+  @Get('tasks')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities)',
+  })
+  @ApiOkResponse({ type: TaskListDoc })
+  async tasks(
+    @Query() { entity, status, limit }: ListTasksQueryDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const query = new URLSearchParams({ ...(entity ? { entity } : {}), ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) }).toString();
+    await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${query ? `?${query}` : ''}` });
   }
 
   @Get('tasks/:taskId')

@@ -60,6 +60,11 @@ export class TaskDoc {
   @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'when `error`: each bad row field' }) errors?: FieldErrorDoc[];
 }
 
+export class TaskListDoc {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+  @ApiProperty({ type: [TaskDoc], description: 'newest first' }) tasks!: TaskDoc[];
+}
+
 export class AggregateColumnDoc {
   @ApiProperty({ example: 'id_count' }) name!: string;
   @ApiProperty({ enum: FIELD_TYPES }) type!: string;

@@ -374,6 +374,9 @@ describe('query through the gateway (e2e)', () => {
     const queued = await as(key, 'POST', '/api/v1/entities/graphs/batch', { async: true, operations: [{ action: 'insert', rows: [{ id: 'g5' }] }] });
     expect(queued.status).toBe(202);
     await eventually(async () => expect((await as(key, 'GET', `/api/v1/tasks/${queued.body.taskId}`)).body.status).toBe('ok'));
+    // A loader that lost the id finds its task again.
+    const listed = await as(key, 'GET', '/api/v1/tasks?entity=graphs&status=ok&limit=5');
+    expect([listed.status, listed.body.tasks[0]]).toEqual([200, expect.objectContaining({ taskId: queued.body.taskId, entity: 'graphs', status: 'ok' })]);
     const dataKey = (await issue(t, { kind: 'data', description: 'reader', scopes: ['query'], entities: ['graphs'] })).key;
     expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
   });

@@ -35,6 +35,18 @@ interface TaskRow {
   finished_at: Date | null;
 }
 
+function viewOf(t: TaskRow): TaskView {
+  return {
+    status: t.status,
+    taskId: t.id,
+    entity: t.entity,
+    createdAt: t.created_at.toISOString(),
+    ...(t.finished_at ? { finishedAt: t.finished_at.toISOString() } : {}),
+    ...(t.result ? { result: t.result } : {}),
+    ...(t.error ? { message: t.error.message, ...(t.error.errors ? { errors: t.error.errors } : {}) } : {}),
+  };
+}
+
 /**
  * Asynchronous batches: persisted before the 202 answer, applied in one transaction that also
  * marks the task done, so a crash leaves the task pending with nothing written, and the next boot
@@ -93,17 +105,19 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       taskId,
       instanceId,
     ]);
-    const t = rows[0];
-    if (!t) return undefined;
-    return {
-      status: t.status,
-      taskId: t.id,
-      entity: t.entity,
-      createdAt: t.created_at.toISOString(),
-      ...(t.finished_at ? { finishedAt: t.finished_at.toISOString() } : {}),
-      ...(t.result ? { result: t.result } : {}),
-      ...(t.error ? { message: t.error.message, ...(t.error.errors ? { errors: t.error.errors } : {}) } : {}),
-    };
+    return rows[0] && viewOf(rows[0]);
+  }
+
+  /** The instance's most recent tasks (`entities`: only those of these entities). */
+  async list(instanceId: string, filter: { entity?: string; status?: string; limit: number; entities?: string[] }): Promise<TaskView[]> {
+    const rows: TaskRow[] = await this.dataSource.query(
+      `SELECT id, instance_id, entity, status, result, error, request_id, created_at, finished_at FROM batch_tasks
+        WHERE instance_id = $1 AND ($2::text IS NULL OR entity = $2) AND ($3::text IS NULL OR status = $3)
+          AND ($4::text[] IS NULL OR entity = ANY($4))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [instanceId, filter.entity ?? null, filter.status ?? null, filter.entities ?? null, filter.limit],
+    );
+    return rows.map(viewOf);
   }
 
   /** Applies every pending task nobody else holds, then forgets batches' Idempotency-Keys past their day. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
@@ -10,9 +10,12 @@ import { assertMayWrite, mayRead } from '../records/access';
 import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
-import { BatchDto } from '@tollgate/contracts';
+import { BatchDto, ListTasksQueryDto } from '@tollgate/contracts';
 import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 import { BatchTasks } from './batch-tasks';
+
+/** Tasks `GET /api/v1/tasks` lists when no `limit` is given. */
+const DEFAULT_LISTED_TASKS = 20;
 
 @Controller('api/v1')
 export class BatchHttpController {
@@ -65,6 +68,18 @@ export class BatchHttpController {
     this.statistics.committed(outcome.counts);
     void reply.status(200);
     return { status: 'ok', ...outcome.counts };
+  }
+
+  @Get('tasks')
+  async tasksOf(@Query() params: ListTasksQueryDto, @CurrentPrincipal() principal: Principal) {
+    const tasks = await this.tasks.list(principal.instanceId, {
+      entity: params.entity,
+      status: params.status,
+      limit: params.limit ?? DEFAULT_LISTED_TASKS,
+      // A data key sees the tasks of its entities only, as it sees their records.
+      ...(principal.kind === 'data' ? { entities: principal.entities ?? [] } : {}),
+    });
+    return { status: 'ok', tasks };
   }
 
   @Get('tasks/:taskId')

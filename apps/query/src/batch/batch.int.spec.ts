@@ -330,6 +330,23 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     }
   });
 
+  it('lists the instance’s tasks, most recent first, by entity and status, as far as the caller may see', async () => {
+    expect((await define('ledger', [{ name: 'amount', type: 'number' }])).status).toBe(201);
+    const ok = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1', amount: 1 }] }] });
+    const failing = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1' }] }] });
+    const list = (query: string, principal = admin) => app.call('GET', `/api/v1/tasks${query}`, { principal });
+    await eventually(async () => expect((await list('?entity=ledger&status=error')).body.tasks.map((t: any) => t.taskId)).toEqual([failing.body.taskId]));
+    const all = await list('?entity=ledger');
+    expect([all.status, all.body.tasks.map((t: any) => [t.taskId, t.status])]).toEqual([200, [[failing.body.taskId, 'error'], [ok.body.taskId, 'ok']]]);
+    expect(all.body.tasks[0]).toMatchObject({ entity: 'ledger', message: 'Duplicate primary key', errors: [{ field: 'operations.0.rows.0.id' }] });
+    expect((await list('?limit=1')).body.tasks.map((t: any) => t.taskId)).toEqual([failing.body.taskId]);
+    const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });
+    expect((await list('', salesReader)).body.tasks.some((t: any) => t.entity === 'ledger')).toBe(false);
+    expect((await list('', principalOf('someone_else'))).body.tasks).toEqual([]);
+    const bad = await list('?status=done&limit=0');
+    expect([bad.status, bad.body.errors.map((e: any) => e.field).sort()]).toEqual([400, ['limit', 'status']]);
+  });
+
   it('finishes a task left pending by a crash when the service starts again', async () => {
     await app.db.dataSource.query(
       `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphan', $2, 'sales', 'pending', $1)`,

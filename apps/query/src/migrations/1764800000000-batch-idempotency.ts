@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The answers batch calls sent with an `Idempotency-Key` got, for a day: a loader that lost the
  * answer to a network error sends the call again with the same key and hears the same answer
- * (the same counts, or the same task) instead of applying it twice.
+ * (the same counts, or the same task) instead of applying it twice. Also the index that finds an
+ * instance's most recent tasks.
  */
 export class BatchIdempotency1764800000000 implements MigrationInterface {
   name = 'BatchIdempotency1764800000000';
@@ -20,9 +21,12 @@ export class BatchIdempotency1764800000000 implements MigrationInterface {
         PRIMARY KEY (instance_id, entity, idem_key)
       )`);
     await q.query(`CREATE INDEX batch_idempotency_by_age ON batch_idempotency (created_at)`);
+    // GET /api/v1/tasks: an instance's most recent tasks.
+    await q.query(`CREATE INDEX batch_tasks_by_instance ON batch_tasks (instance_id, created_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS batch_tasks_by_instance`);
     await q.query(`DROP TABLE IF EXISTS batch_idempotency`);
   }
 }
