@@ -144,6 +144,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   private async run(taskId: string): Promise<void> {
     let failure: { message: string; errors?: FieldError[] } | undefined;
     let task: TaskRow | undefined;
+    let waiting: TaskRow | undefined;
     try {
       const applied = await inBatchTransaction(this.dataSource, async (em): Promise<BatchCounts | undefined> => {
         const rows: TaskRow[] = await em.query(
@@ -153,12 +154,10 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         if (!rows[0]) return;
         // The tasks of one entity apply in the order they were accepted: a later one waits for the
         // earlier ones, whose end starts it (or the sweep does).
-        const earlier: unknown[] = await em.query(
-          `SELECT 1 FROM batch_tasks o WHERE o.instance_id = $2 AND o.entity = $3 AND o.status = 'pending'
-              AND (o.created_at, o.id) < (SELECT created_at, id FROM batch_tasks WHERE id = $1) LIMIT 1`,
-          [taskId, rows[0].instance_id, rows[0].entity],
-        );
-        if (earlier.length) return;
+        if (await this.waitsForEarlier(em, rows[0])) {
+          waiting = rows[0];
+          return;
+        }
         task = rows[0];
         const type = await this.catalog.get(task.instance_id, task.entity);
         if (!type) throw ApiException.notFound(`No entity ${task.entity}`);
@@ -196,6 +195,22 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         .catch((e: Error) => this.logger.warn({ err: e.message, taskId }, 'task failure not recorded; retried at the next sweep'));
     }
     if (task && !this.stopping) this.track(this.runNextOf(task.instance_id, task.entity));
+    // The earlier task may have ended while this one held its row to look (its end then found this
+    // one locked and passed it by): looked at again now that this one's row is free.
+    if (waiting && !this.stopping) {
+      const stillWaiting = await this.waitsForEarlier(this.dataSource.manager, waiting).catch(() => true);
+      if (!stillWaiting) await this.run(taskId);
+    }
+  }
+
+  /** Whether an earlier task of the same entity is still pending. */
+  private async waitsForEarlier(em: EntityManager, task: TaskRow): Promise<boolean> {
+    const earlier: unknown[] = await em.query(
+      `SELECT 1 FROM batch_tasks o WHERE o.instance_id = $2 AND o.entity = $3 AND o.status = 'pending'
+          AND (o.created_at, o.id) < (SELECT created_at, id FROM batch_tasks WHERE id = $1) LIMIT 1`,
+      [task.id, task.instance_id, task.entity],
+    );
+    return earlier.length > 0;
   }
 
   /** Starts the oldest pending task of the entity, the one that waited for the task just ended. */
