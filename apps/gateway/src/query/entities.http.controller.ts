@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
-import { AggregateDto, BatchDto, DefineEntityTypeDto } from '@tollgate/contracts';
+import { AggregateDto, BatchDto, DefineEntityTypeDto, ListTasksQueryDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
-import { Metered } from '../openapi/api-errors';
+import { ApiErrors, Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { nonFiniteNumberErrors } from './non-finite-numbers';
 import { QueryForwarding } from './query-forwarding';
-import { AggregateAnswerDoc, BatchAcceptedDoc, BatchDoneDoc, DefinedEntityTypeDoc, EntityListDoc, TaskDoc } from './query-answers.doc';
+import { AggregateAnswerDoc, BatchAcceptedDoc, BatchDoneDoc, DefinedEntityTypeDoc, EntityListDoc, TaskDoc, TaskListDoc } from './query-answers.doc';
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -57,11 +57,18 @@ export class EntitiesHttpController {
   @Post('entities/:name/batch')
   @Authenticated({ scopes: ['ingest', 'admin'] })
   @ApiOperation({
-    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id',
+    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id (one entity\'s tasks apply in the order accepted)',
     description:
       'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key.',
   })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'the same key with the same body within 24 h (per entity) answers as the call that was applied (the same counts, or the same task) and applies nothing again; with another body, 409 `idempotency_key_reused`. A call that was refused kept nothing: sent again, it is judged again',
+  })
   @ApiOkResponse({ type: BatchDoneDoc, description: 'applied: what changed' })
+  @ApiErrors(409)
   @ApiAcceptedResponse({ type: BatchAcceptedDoc, description: '`async: true`: see `GET /api/v1/tasks/{taskId}`' })
   async batch(
     @Param('name') name: string,
@@ -74,7 +81,29 @@ export class EntitiesHttpController {
     assertName(name);
     const unwritable = nonFiniteNumberErrors(body.operations, 'operations');
     if (unwritable.length) throw ApiException.validation(unwritable);
-    await this.forwarding.free(request, reply, principal, { method: 'POST', path: `/api/v1/entities/${name}/batch`, body });
+    const idempotencyKey = request.headers['idempotency-key'];
+    await this.forwarding.free(request, reply, principal, {
+      method: 'POST',
+      path: `/api/v1/entities/${name}/batch`,
+      body,
+      ...(idempotencyKey === undefined ? {} : { headers: { 'idempotency-key': String(idempotencyKey) } }),
+    });
+  }
+
+  @Get('tasks')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities)',
+  })
+  @ApiOkResponse({ type: TaskListDoc })
+  async tasks(
+    @Query() { entity, status, limit }: ListTasksQueryDto,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const query = new URLSearchParams({ ...(entity ? { entity } : {}), ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) }).toString();
+    await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${query ? `?${query}` : ''}` });
   }
 
   @Get('tasks/:taskId')

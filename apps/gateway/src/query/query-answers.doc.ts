@@ -32,7 +32,11 @@ export class DefinedEntityTypeDoc {
 
 export class BatchCountsDoc {
   @ApiProperty({ example: 10 }) inserted!: number;
-  @ApiProperty({ example: 0 }) updated!: number;
+  @ApiProperty({
+    example: 0,
+    description: 'records an `insertOrUpdate` changed; a row that would change nothing leaves its record (and its `updatedAt`) as it is and is not counted',
+  })
+  updated!: number;
   @ApiProperty({ example: 0 }) deleted!: number;
 }
 
@@ -54,6 +58,11 @@ export class TaskDoc {
   @ApiPropertyOptional({ type: BatchCountsDoc, description: 'when `ok`' }) result?: BatchCountsDoc;
   @ApiPropertyOptional({ description: 'when `error`' }) message?: string;
   @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'when `error`: each bad row field' }) errors?: FieldErrorDoc[];
+}
+
+export class TaskListDoc {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+  @ApiProperty({ type: [TaskDoc], description: 'newest first' }) tasks!: TaskDoc[];
 }
 
 export class AggregateColumnDoc {

@@ -374,8 +374,50 @@ describe('query through the gateway (e2e)', () => {
     const queued = await as(key, 'POST', '/api/v1/entities/graphs/batch', { async: true, operations: [{ action: 'insert', rows: [{ id: 'g5' }] }] });
     expect(queued.status).toBe(202);
     await eventually(async () => expect((await as(key, 'GET', `/api/v1/tasks/${queued.body.taskId}`)).body.status).toBe('ok'));
+    // A loader that lost the id finds its task again.
+    const listed = await as(key, 'GET', '/api/v1/tasks?entity=graphs&status=ok&limit=5');
+    expect([listed.status, listed.body.tasks[0]]).toEqual([200, expect.objectContaining({ taskId: queued.body.taskId, entity: 'graphs', status: 'ok' })]);
     const dataKey = (await issue(t, { kind: 'data', description: 'reader', scopes: ['query'], entities: ['graphs'] })).key;
     expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
+  });
+
+  it('takes a batch up to the byte and row limits and refuses one beyond with 413 naming the limit, writing nothing', async () => {
+    await defineAndLoad(key, 'bulk', [{ name: 'note', type: 'string' }], []);
+    const limit = 10 * 1024 * 1024; // BODY_LIMIT_BYTES and BATCH_MAX_BYTES, both by default
+    const bodyOf = (size: number, id: string) => {
+      const rows = Array.from({ length: 2000 }, (_, i) => ({ id: `${id}${i}`, note: 'n'.repeat(5000) }));
+      const bare = JSON.stringify({ operations: [{ action: 'insert', rows }] }).length;
+      rows[0].note += 'n'.repeat(size - bare);
+      return JSON.stringify({ operations: [{ action: 'insert', rows }] });
+    };
+    const post = (body: string) =>
+      fetch(url('/api/v1/entities/bulk/batch'), { method: 'POST', headers: { ...withKey(key), 'content-type': 'application/json' }, body });
+    const fits = await post(bodyOf(limit, 'in'));
+    expect([fits.status, await fits.json()]).toEqual([200, { status: 'ok', inserted: 2000, updated: 0, deleted: 0 }]);
+    const over = await post(bodyOf(limit + 1, 'out'));
+    expect([over.status, await over.json()]).toEqual([
+      413,
+      expect.objectContaining({ code: 'payload_too_large', message: expect.stringContaining(`${limit} bytes`) }),
+    ]);
+    const tooMany = await as(key, 'POST', '/api/v1/entities/bulk/batch', { operations: [{ action: 'delete', rows: Array.from({ length: 50_001 }, (_, i) => `in${i}`) }] });
+    expect([tooMany.status, tooMany.body.code, tooMany.body.message]).toEqual([413, 'payload_too_large', 'A batch may carry at most 50000 rows (got 50001)']);
+    const stored = (await as(key, 'GET', '/api/v1/entities/bulk.csv?display=id')).text.trim().split('\n').slice(1);
+    expect([stored.length, stored.some((id) => id.startsWith('out'))]).toEqual([2000, false]);
+  });
+
+  it('applies a batch retried with the same Idempotency-Key once, answering the retry as the first time', async () => {
+    await defineAndLoad(key, 'loads', [{ name: 'n', type: 'number' }], []);
+    const send = (body: unknown, idempotencyKey: string) =>
+      api('POST', url('/api/v1/entities/loads/batch'), { headers: { ...withKey(key), 'idempotency-key': idempotencyKey }, body });
+    const load = { operations: [{ action: 'insert', rows: [{ id: 'r1', n: 1 }, { id: 'r2', n: 2 }] }] };
+    const first = await send(load, 'load-1');
+    const retried = await send(load, 'load-1');
+    expect([first.status, retried.status, retried.body]).toEqual([200, 200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 }]);
+    const reused = await send({ operations: [{ action: 'delete', rows: ['r1'] }] }, 'load-1');
+    expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
+    expect(ids((await as(key, 'GET', '/api/v1/entities/loads?order=asc')).body.data.loads)).toEqual(['r1', 'r2']);
+    const doc = (await api('GET', url('/api/docs-json'))).body;
+    expect(doc.paths['/api/v1/entities/{name}/batch'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
   });
 
   it('refuses an entity name too long to appear in a URL, and serves the longest allowed one at every path', async () => {

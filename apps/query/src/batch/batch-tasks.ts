@@ -9,6 +9,7 @@ import { EntityCatalog } from '../entity-types/entity-catalog';
 import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
+import { claimIdempotencyKey, forgetExpiredIdempotencyKeys, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 
 export interface TaskView {
   status: 'pending' | 'ok' | 'error';
@@ -32,6 +33,18 @@ interface TaskRow {
   request_id: string | null;
   created_at: Date;
   finished_at: Date | null;
+}
+
+function viewOf(t: TaskRow): TaskView {
+  return {
+    status: t.status,
+    taskId: t.id,
+    entity: t.entity,
+    createdAt: t.created_at.toISOString(),
+    ...(t.finished_at ? { finishedAt: t.finished_at.toISOString() } : {}),
+    ...(t.result ? { result: t.result } : {}),
+    ...(t.error ? { message: t.error.message, ...(t.error.errors ? { errors: t.error.errors } : {}) } : {}),
+  };
 }
 
 /**
@@ -65,14 +78,26 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.allSettled([...this.running]);
   }
 
-  async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string): Promise<string> {
+  /**
+   * Stores the task and starts it; the answer is 202 with its id. With `claim` (an Idempotency-Key),
+   * the key and the task are stored together, and a retry hears of the task the first call started.
+   */
+  async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string, claim?: BatchClaim): Promise<BatchAnswer> {
     const id = `task_${randomUUID()}`;
-    await this.dataSource.query(
-      `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
-      [id, instanceId, entity, JSON.stringify(operations), requestId],
-    );
+    const answer: BatchAnswer = { status: 202, body: { status: 'ok', taskId: id } };
+    const earlier = await this.dataSource.transaction(async (em) => {
+      const replayed = claim && (await claimIdempotencyKey(em, claim));
+      if (replayed) return replayed;
+      await em.query(
+        `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
+        [id, instanceId, entity, JSON.stringify(operations), requestId],
+      );
+      if (claim) await rememberAnswer(em, claim, answer);
+      return undefined;
+    });
+    if (earlier) return earlier;
     this.track(this.run(id));
-    return id;
+    return answer;
   }
 
   async view(instanceId: string, taskId: string): Promise<TaskView | undefined> {
@@ -80,29 +105,32 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       taskId,
       instanceId,
     ]);
-    const t = rows[0];
-    if (!t) return undefined;
-    return {
-      status: t.status,
-      taskId: t.id,
-      entity: t.entity,
-      createdAt: t.created_at.toISOString(),
-      ...(t.finished_at ? { finishedAt: t.finished_at.toISOString() } : {}),
-      ...(t.result ? { result: t.result } : {}),
-      ...(t.error ? { message: t.error.message, ...(t.error.errors ? { errors: t.error.errors } : {}) } : {}),
-    };
+    return rows[0] && viewOf(rows[0]);
   }
 
-  /** Applies every pending task nobody else holds. */
+  /** The instance's most recent tasks (`entities`: only those of these entities). */
+  async list(instanceId: string, filter: { entity?: string; status?: string; limit: number; entities?: string[] }): Promise<TaskView[]> {
+    const rows: TaskRow[] = await this.dataSource.query(
+      `SELECT id, instance_id, entity, status, result, error, request_id, created_at, finished_at FROM batch_tasks
+        WHERE instance_id = $1 AND ($2::text IS NULL OR entity = $2) AND ($3::text IS NULL OR status = $3)
+          AND ($4::text[] IS NULL OR entity = ANY($4))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [instanceId, filter.entity ?? null, filter.status ?? null, filter.entities ?? null, filter.limit],
+    );
+    return rows.map(viewOf);
+  }
+
+  /** Applies every pending task nobody else holds, then forgets batches' Idempotency-Keys past their day. */
   async sweep(): Promise<void> {
     try {
       const rows: { id: string }[] = await this.dataSource.query(
-        `SELECT id FROM batch_tasks WHERE status = 'pending' ORDER BY created_at LIMIT 100`,
+        `SELECT id FROM batch_tasks WHERE status = 'pending' ORDER BY created_at, id LIMIT 100`,
       );
       for (const { id } of rows) {
         if (this.stopping) return;
         await this.run(id);
       }
+      await forgetExpiredIdempotencyKeys(this.dataSource.manager);
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'task sweep failed; retried at the next sweep');
     }
@@ -116,14 +144,21 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   private async run(taskId: string): Promise<void> {
     let failure: { message: string; errors?: FieldError[] } | undefined;
     let task: TaskRow | undefined;
+    let waiting: TaskRow | undefined;
     try {
       const applied = await inBatchTransaction(this.dataSource, async (em): Promise<BatchCounts | undefined> => {
         const rows: TaskRow[] = await em.query(
           `SELECT * FROM batch_tasks WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED`,
           [taskId],
         );
+        if (!rows[0]) return;
+        // The tasks of one entity apply in the order they were accepted: a later one waits for the
+        // earlier ones, whose end starts it (or the sweep does).
+        if (await this.waitsForEarlier(em, rows[0])) {
+          waiting = rows[0];
+          return;
+        }
         task = rows[0];
-        if (!task) return;
         const type = await this.catalog.get(task.instance_id, task.entity);
         if (!type) throw ApiException.notFound(`No entity ${task.entity}`);
         const checked = validateOperations(type, task.operations ?? []);
@@ -158,6 +193,36 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
           if (still.length) await this.finish(em, failed, 'error', { error });
         })
         .catch((e: Error) => this.logger.warn({ err: e.message, taskId }, 'task failure not recorded; retried at the next sweep'));
+    }
+    if (task && !this.stopping) this.track(this.runNextOf(task.instance_id, task.entity));
+    // The earlier task may have ended while this one held its row to look (its end then found this
+    // one locked and passed it by): looked at again now that this one's row is free.
+    if (waiting && !this.stopping) {
+      const stillWaiting = await this.waitsForEarlier(this.dataSource.manager, waiting).catch(() => true);
+      if (!stillWaiting) await this.run(taskId);
+    }
+  }
+
+  /** Whether an earlier task of the same entity is still pending. */
+  private async waitsForEarlier(em: EntityManager, task: TaskRow): Promise<boolean> {
+    const earlier: unknown[] = await em.query(
+      `SELECT 1 FROM batch_tasks o WHERE o.instance_id = $2 AND o.entity = $3 AND o.status = 'pending'
+          AND (o.created_at, o.id) < (SELECT created_at, id FROM batch_tasks WHERE id = $1) LIMIT 1`,
+      [task.id, task.instance_id, task.entity],
+    );
+    return earlier.length > 0;
+  }
+
+  /** Starts the oldest pending task of the entity, the one that waited for the task just ended. */
+  private async runNextOf(instanceId: string, entity: string): Promise<void> {
+    try {
+      const [next]: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM batch_tasks WHERE instance_id = $1 AND entity = $2 AND status = 'pending' ORDER BY created_at, id LIMIT 1`,
+        [instanceId, entity],
+      );
+      if (next) await this.run(next.id);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, entity }, 'next task not started; the sweep starts it');
     }
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
@@ -7,11 +7,15 @@ import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayWrite, mayRead } from '../records/access';
-import { applyOperations, inBatchTransaction } from '../records/apply-operations';
+import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
-import { BatchDto } from '@tollgate/contracts';
+import { BatchDto, ListTasksQueryDto } from '@tollgate/contracts';
+import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 import { BatchTasks } from './batch-tasks';
+
+/** Tasks `GET /api/v1/tasks` lists when no `limit` is given. */
+const DEFAULT_LISTED_TASKS = 20;
 
 @Controller('api/v1')
 export class BatchHttpController {
@@ -41,18 +45,41 @@ export class BatchHttpController {
     const checked = validateOperations(type, body.operations);
     if (!checked.ok) throw ApiException.validation(checked.errors, checked.message);
     const requestId = String(request.id);
+    const key = idempotencyKeyOf(request.headers['idempotency-key']);
+    const claim: BatchClaim | undefined = key === undefined ? undefined : { instanceId: principal.instanceId, entity: name, key, fingerprint: fingerprintOf(body) };
 
     if (body.async) {
-      const taskId = await this.tasks.enqueue(principal.instanceId, name, body.operations, requestId);
-      void reply.status(202);
-      return { status: 'ok', taskId };
+      const answer = await this.tasks.enqueue(principal.instanceId, name, body.operations, requestId, claim);
+      void reply.status(answer.status);
+      return answer.body;
     }
-    const counts = await inBatchTransaction(this.dataSource, (em) =>
-      applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations),
-    );
-    this.statistics.committed(counts);
+    // A retry with the key of a call that was applied hears that call's answer; nothing is applied again.
+    const outcome = await inBatchTransaction(this.dataSource, async (em): Promise<{ replayed: BatchAnswer } | { counts: BatchCounts }> => {
+      const earlier = claim && (await claimIdempotencyKey(em, claim));
+      if (earlier) return { replayed: earlier };
+      const counts = await applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations);
+      if (claim) await rememberAnswer(em, claim, { status: 200, body: { status: 'ok', ...counts } });
+      return { counts };
+    });
+    if ('replayed' in outcome) {
+      void reply.status(outcome.replayed.status);
+      return outcome.replayed.body;
+    }
+    this.statistics.committed(outcome.counts);
     void reply.status(200);
-    return { status: 'ok', ...counts };
+    return { status: 'ok', ...outcome.counts };
+  }
+
+  @Get('tasks')
+  async tasksOf(@Query() params: ListTasksQueryDto, @CurrentPrincipal() principal: Principal) {
+    const tasks = await this.tasks.list(principal.instanceId, {
+      entity: params.entity,
+      status: params.status,
+      limit: params.limit ?? DEFAULT_LISTED_TASKS,
+      // A data key sees the tasks of its entities only, as it sees their records.
+      ...(principal.kind === 'data' ? { entities: principal.entities ?? [] } : {}),
+    });
+    return { status: 'ok', tasks };
   }
 
   @Get('tasks/:taskId')

@@ -81,6 +81,37 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect((await rows('members')).map((r: any) => r.id)).toEqual(['m1']);
   });
 
+  it('counts as updated only the records an insertOrUpdate changes, and keeps the updatedAt of the others', async () => {
+    expect((await define('stock', [{ name: 'level', type: 'number' }, { name: 'tags', type: 'json' }])).status).toBe(201);
+    const night = [
+      { id: 's1', title: 'Bolts', level: 10, tags: { a: 1, b: [1, 2] }, responsibilities: [{ userId: 'u1', role: 'owner' }] },
+      { id: 's2', title: 'Nuts', level: 5 },
+      { id: 's3', title: 'Washers', level: 7, createdAt: '2026-01-01T00:00:00Z' },
+    ];
+    expect((await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: night }] })).body).toMatchObject({ inserted: 3, updated: 0 });
+    const first = await rows('stock');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The next night's full load: the same rows (keys of a json field in another order), one level changed.
+    const next = [
+      { ...night[0], tags: { b: [1, 2], a: 1 } },
+      { ...night[1], level: 6 },
+      night[2],
+      { id: 's2', title: 'Nuts' }, // gives nothing new over the row before
+    ];
+    const reloaded = await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: next }] });
+    expect(reloaded.body).toEqual({ status: 'ok', inserted: 0, updated: 1, deleted: 0 });
+    const second = await rows('stock');
+    expect(second.map((r: any) => [r.id, r.level, r.updatedAt === first.find((f: any) => f.id === r.id).updatedAt])).toEqual([
+      ['s1', 10, true],
+      ['s2', 6, false],
+      ['s3', 7, true],
+    ]);
+    // A row giving only an updatedAt of its own changes that.
+    const touched = await batch('stock', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 's3', updatedAt: '2026-02-01T00:00:00Z' }] }] });
+    expect(touched.body).toMatchObject({ updated: 1 });
+    expect((await rows('stock')).find((r: any) => r.id === 's3').updatedAt).toBe('2026-02-01T00:00:00.000Z');
+  });
+
   it('refuses the whole call when one row is bad, naming the row and field, and writes nothing', async () => {
     const before = await rows('sales');
     for (const [row, field, message] of [
@@ -119,6 +150,21 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect([res.status, res.body.message, res.body.errors.length]).toEqual([400, 'Validation failed: 80 problems, the first 50 listed', 50]);
   });
 
+  it('names every row of an insert whose key exists already (the first 50), not only the first', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => ({ id: `dup${i}` }));
+    expect((await batch('sales', { operations: [{ action: 'insert', rows: keys.slice(0, 55) }] })).status).toBe(200);
+    const again = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'dup-new' }, ...keys] }] });
+    expect([again.status, again.body.message, again.body.errors.length]).toEqual([400, 'Duplicate primary key: 55 rows, the first 50 listed', 50]);
+    expect(again.body.errors.slice(0, 2)).toEqual([
+      { field: 'operations.0.rows.1.id', message: 'a record with primary key dup0 already exists' },
+      { field: 'operations.0.rows.2.id', message: 'a record with primary key dup1 already exists' },
+    ]);
+    const few = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'dup-new' }, { id: 'dup3' }, { id: 'dup59' }, { id: 'dup7' }] }] });
+    expect([few.body.message, few.body.errors.map((e: any) => e.field)]).toEqual(['Duplicate primary key', ['operations.0.rows.1.id', 'operations.0.rows.3.id']]);
+    expect((await rows('sales')).some((r: any) => r.id === 'dup-new' || r.id === 'dup59')).toBe(false);
+    await batch('sales', { operations: [{ action: 'delete', rows: keys.map((k) => k.id) }] });
+  });
+
   it('refuses a title too long to index with 400 naming the row, and stores the longest that fits, whatever its key', async () => {
     // Random letters do not compress: the index on titles holds each one whole.
     const letters = (n: number) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]).join('');
@@ -151,6 +197,44 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     const refused = await batch('sales', { operations: [{ action: 'insert', rows: [{ id: 'z' }] }] }, dataKey);
     expect(refused.status).toBe(403);
     expect((await rows('sales')).some((r: any) => r.id === 'z' || r.id === 'x0')).toBe(false);
+  });
+
+  it('applies a call retried with the same Idempotency-Key once, answering the retry as the first time', async () => {
+    const send = (body: unknown, key: string) =>
+      app.call('POST', '/api/v1/entities/sales/batch', { principal: admin, body, headers: { 'idempotency-key': key } });
+    const count = async () => (await app.call('GET', '/api/v1/entities', { principal: admin })).body.entities.find((e: any) => e.name === 'sales').recordCount;
+    const before = await count();
+    const load = { operations: [{ action: 'insert', rows: [{ id: 'idem1', title: 'once', quantity: 1 }, { id: 'idem2', quantity: 2 }] }] };
+    const first = await send(load, 'nightly-2026-11-27-part-1');
+    const retried = await send(load, 'nightly-2026-11-27-part-1');
+    expect([first.status, first.body, retried.status, retried.body]).toEqual([
+      200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
+      200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
+    ]);
+    expect(await count()).toBe(before + 2);
+    // Another body under a key already used is no retry: refused, nothing written.
+    const reused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem3' }] }] }, 'nightly-2026-11-27-part-1');
+    expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
+    expect((await rows('sales')).some((r: any) => r.id === 'idem3')).toBe(false);
+    // A call that was refused wrote nothing and keeps nothing: sent again it is judged again.
+    const refused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem1' }] }] }, 'nightly-2026-11-27-part-2');
+    expect(refused.status).toBe(400);
+    await batch('sales', { operations: [{ action: 'delete', rows: ['idem1'] }] });
+    const judgedAgain = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem1' }] }] }, 'nightly-2026-11-27-part-2');
+    expect([judgedAgain.status, judgedAgain.body.inserted]).toEqual([200, 1]);
+    // An async call retried gives back the task it started, and starts no other.
+    const queued = { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'idem4' }] }] };
+    const task = await send(queued, 'nightly-async-1');
+    const taskAgain = await send(queued, 'nightly-async-1');
+    expect([task.status, taskAgain.status, taskAgain.body.taskId]).toEqual([202, 202, task.body.taskId]);
+    // Two calls with one key at the same moment (a retry while the first still runs): applied once.
+    const race = { operations: [{ action: 'insert', rows: [{ id: 'idem5' }, { id: 'idem6' }] }] };
+    const counted = await count();
+    const [one, two] = await Promise.all([send(race, 'nightly-race'), send(race, 'nightly-race')]);
+    expect([one.status, one.body, two.status, two.body]).toEqual([200, expect.objectContaining({ inserted: 2 }), 200, one.body]);
+    expect(await count()).toBe(counted + 2);
+    const bad = await send(load, 'x'.repeat(201));
+    expect([bad.status, bad.body.errors]).toEqual([400, [{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]]);
   });
 
   it('runs async batches as tasks and publishes RecordsChanged and BatchTaskCompleted', async () => {
@@ -195,6 +279,72 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     } finally {
       await collector.stop();
     }
+  });
+
+  it('publishes RecordsChanged once per call that changed something, and none for a call that changed nothing', async () => {
+    const collector = await collectMessages(testBrokers(), [TOPICS.query]);
+    try {
+      const send = (body: unknown, requestId: string) =>
+        app.call('POST', '/api/v1/entities/sales/batch', { principal: admin, body, headers: { 'x-request-id': requestId } });
+      await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'same', title: 'same', quantity: 1 }] }] });
+      const nothing = await send(
+        { operations: [{ action: 'delete', rows: ['never-there'] }, { action: 'insertOrUpdate', rows: [{ id: 'same', quantity: 1 }] }] },
+        'req_nothing_changed',
+      );
+      expect(nothing.body).toEqual({ status: 'ok', inserted: 0, updated: 0, deleted: 0 });
+      const something = await send({ operations: [{ action: 'insertOrUpdate', rows: [{ id: 'same', quantity: 2 }, { id: 'other' }] }] }, 'req_something_changed');
+      expect(something.body).toEqual({ status: 'ok', inserted: 1, updated: 1, deleted: 0 });
+      // One partition keeps the entity's events in order: once the second call's event is in, the first's would be.
+      const changes = () =>
+        collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE && e.type === RecordsChanged.type && e.correlationId?.endsWith('_changed'));
+      await eventually(() => expect(changes().map((e) => e.correlationId)).toContain('req_something_changed'), { timeoutMs: 15_000 });
+      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0 }]]);
+    } finally {
+      await collector.stop();
+    }
+  });
+
+  it('applies the async tasks of one entity in the order they were accepted, however long the first one takes', async () => {
+    await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held', quantity: 1 }] }] });
+    // Another session holds the record the first task updates, so that task waits.
+    const holder = app.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT 1 FROM records WHERE instance_id = $1 AND entity = 'sales' AND pk = 'held' FOR UPDATE`, [INSTANCE]);
+      const first = await batch('sales', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held', quantity: 2 }, { id: 'later-gone', title: 'x' }] }] });
+      const second = await batch('sales', { async: true, operations: [{ action: 'delete', rows: ['later-gone'] }] });
+      const status = async (id: string) => (await app.call('GET', `/api/v1/tasks/${id}`, { principal: admin })).body;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect([(await status(first.body.taskId)).status, (await status(second.body.taskId)).status]).toEqual(['pending', 'pending']);
+      await holder.commitTransaction();
+      await eventually(async () => expect((await status(second.body.taskId)).status).toBe('ok'));
+      expect([(await status(first.body.taskId)).result, (await status(second.body.taskId)).result]).toEqual([
+        { inserted: 1, updated: 1, deleted: 0 },
+        { inserted: 0, updated: 0, deleted: 1 },
+      ]);
+      expect((await rows('sales')).some((r: any) => r.id === 'later-gone')).toBe(false);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('lists the instance’s tasks, most recent first, by entity and status, as far as the caller may see', async () => {
+    expect((await define('ledger', [{ name: 'amount', type: 'number' }])).status).toBe(201);
+    const ok = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1', amount: 1 }] }] });
+    const failing = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1' }] }] });
+    const list = (query: string, principal = admin) => app.call('GET', `/api/v1/tasks${query}`, { principal });
+    await eventually(async () => expect((await list('?entity=ledger&status=error')).body.tasks.map((t: any) => t.taskId)).toEqual([failing.body.taskId]));
+    const all = await list('?entity=ledger');
+    expect([all.status, all.body.tasks.map((t: any) => [t.taskId, t.status])]).toEqual([200, [[failing.body.taskId, 'error'], [ok.body.taskId, 'ok']]]);
+    expect(all.body.tasks[0]).toMatchObject({ entity: 'ledger', message: 'Duplicate primary key', errors: [{ field: 'operations.0.rows.0.id' }] });
+    expect((await list('?limit=1')).body.tasks.map((t: any) => t.taskId)).toEqual([failing.body.taskId]);
+    const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });
+    expect((await list('', salesReader)).body.tasks.some((t: any) => t.entity === 'ledger')).toBe(false);
+    expect((await list('', principalOf('someone_else'))).body.tasks).toEqual([]);
+    const bad = await list('?status=done&limit=0');
+    expect([bad.status, bad.body.errors.map((e: any) => e.field).sort()]).toEqual([400, ['limit', 'status']]);
   });
 
   it('finishes a task left pending by a crash when the service starts again', async () => {

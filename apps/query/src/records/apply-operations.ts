@@ -12,6 +12,8 @@ export interface BatchCounts {
 }
 
 const CHUNK = 5000;
+/** Rows an error names at most (validation's own limit too). */
+const MAX_ERRORS = 50;
 
 const ROWSET = `jsonb_to_recordset($3::jsonb) AS r(pk text, id text, title text, created_at timestamptz,
   updated_at timestamptz, fields jsonb, responsibilities jsonb, has_title boolean, has_resp boolean)`;
@@ -54,18 +56,40 @@ async function insert(em: EntityManager, target: { instanceId: string; entity: s
        ON CONFLICT (instance_id, entity, pk) DO NOTHING RETURNING pk`,
       [instanceId, entity, toJson(chunk, now)],
     );
-    if (written.length !== chunk.length) {
-      const fresh = new Set(written.map((w) => w.pk));
-      const j = chunk.findIndex((r) => !fresh.delete(r.pk));
-      throw ApiException.validation(
-        [{ field: `operations.${at}.rows.${offset + j}.${target.primaryKey}`, message: `a record with primary key ${chunk[j].pk} already exists` }],
-        'Duplicate primary key',
-      );
-    }
+    if (written.length !== chunk.length) await refuseExistingKeys(em, target, at, rows.slice(offset), offset, written);
     inserted += written.length;
     offset += chunk.length;
   }
   return inserted;
+}
+
+/**
+ * An insert met keys that exist: names the rows that hold them (the first MAX_ERRORS) and says how
+ * many there are, from the chunk that met one on (earlier chunks were all new), so that a loader
+ * learns at once which rows to send as insertOrUpdate. The chunk's own new rows, just written,
+ * are not counted.
+ */
+async function refuseExistingKeys(
+  em: EntityManager,
+  target: { instanceId: string; entity: string; primaryKey: string },
+  at: number,
+  rest: RecordRow[],
+  offset: number,
+  written: { pk: string }[],
+): Promise<never> {
+  const taken: { j: number; pk: string; total: number }[] = await em.query(
+    `SELECT g.j, g.pk, count(*) OVER ()::int AS total
+       FROM jsonb_to_recordset($3::jsonb) AS g(j int, pk text)
+       JOIN records t ON t.instance_id = $1 AND t.entity = $2 AND t.pk = g.pk
+      WHERE NOT g.pk = ANY($4::text[])
+      ORDER BY g.j LIMIT ${MAX_ERRORS}`,
+    [target.instanceId, target.entity, JSON.stringify(rest.map((r, j) => ({ j: offset + j, pk: r.pk }))), written.map((w) => w.pk)],
+  );
+  const total = taken[0]?.total ?? 0;
+  throw ApiException.validation(
+    taken.map((t) => ({ field: `operations.${at}.rows.${t.j}.${target.primaryKey}`, message: `a record with primary key ${t.pk} already exists` })),
+    total > taken.length ? `Duplicate primary key: ${total} rows, the first ${taken.length} listed` : 'Duplicate primary key',
+  );
 }
 
 /**
@@ -112,6 +136,14 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
          fields = t.fields || excluded.fields,
          responsibilities = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END,
          responsible_users = CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsible_users ELSE t.responsible_users END
+       -- A row that would change nothing leaves its record as it is (updatedAt too) and is not
+       -- counted: a nightly full load says what changed, not how many rows it sent.
+       WHERE (CASE WHEN $4::jsonb ? excluded.pk THEN excluded.id ELSE t.id END) IS DISTINCT FROM t.id
+          OR (CASE WHEN $5::jsonb ? excluded.pk THEN excluded.title ELSE t.title END) IS DISTINCT FROM t.title
+          OR (CASE WHEN $6::jsonb ? excluded.pk THEN excluded.created_at ELSE t.created_at END) IS DISTINCT FROM t.created_at
+          OR ($8::jsonb ? excluded.pk AND excluded.updated_at IS DISTINCT FROM t.updated_at)
+          OR t.fields || excluded.fields IS DISTINCT FROM t.fields
+          OR (CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END) IS DISTINCT FROM t.responsibilities
        RETURNING (xmax = 0) AS fresh`,
       [
         instanceId,
@@ -121,6 +153,7 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.title).map((r) => [r.pk, 1]))),
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.created_at !== null).map((r) => [r.pk, 1]))),
         JSON.stringify(Object.fromEntries(chunk.filter((r) => r.has.responsibilities).map((r) => [r.pk, 1]))),
+        JSON.stringify(Object.fromEntries(chunk.filter((r) => r.updated_at !== null).map((r) => [r.pk, 1]))),
       ],
     );
     for (const w of written) {
@@ -145,7 +178,6 @@ async function remove(em: EntityManager, instanceId: string, entity: string, key
   return deleted;
 }
 
-const MAX_ERRORS = 50;
 
 /** Which of the given ids another record (another primary key) of the entity holds, row by row. */
 export function heldIdsSql(target: { instanceId: string; entity: string }, given: { j: number; pk: string; id: string }[]) {
@@ -208,7 +240,8 @@ export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: E
 
 /**
  * Applies a validated batch, in order, inside the caller's transaction, keeps the entity's record
- * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together.
+ * count exact and queues RecordsChanged in the outbox, so the rows and the event commit together
+ * (when the call changed anything).
  */
 export async function applyOperations(
   em: EntityManager,
@@ -236,6 +269,8 @@ export async function applyOperations(
      ON CONFLICT (instance_id, entity) DO UPDATE SET record_count = entity_counts.record_count + excluded.record_count`,
     [instanceId, entity, delta],
   );
+  // A call that changed nothing (keys to delete that are gone, rows that change nothing) is no news.
+  if (counts.inserted + counts.updated + counts.deleted === 0) return counts;
   await writeNotice(em, RecordsChanged, {
     instanceId,
     aggregateId: entityTypeStreamId(instanceId, entity),

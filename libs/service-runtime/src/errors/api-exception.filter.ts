@@ -70,7 +70,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { status, body, headers } = request.is404 ? this.unrouted(request, exception) : this.describe(exception, String(request.id));
+    const { status, body, headers } = request.is404
+      ? this.unrouted(request, exception)
+      : this.describe(exception, String(request.id), request.routeOptions?.bodyLimit);
     // An ApiException is an answer someone chose (a flow's own failure is flow_failed): the request
     // line records it. Only faults nobody answered on purpose are errors for the operator.
     const chosen = exception instanceof ApiException && exception.code !== ErrorCode.Internal;
@@ -109,7 +111,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     };
   }
 
-  describe(exception: unknown, requestId: string): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
+  /** `bodyLimit`: the route's body limit in bytes, which a body over it is told. */
+  describe(exception: unknown, requestId: string, bodyLimit?: number): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
     if (exception instanceof ApiException) {
       return {
         status: exception.status,
@@ -131,6 +134,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       if (fst?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fst?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || /JSON/.test(fst?.message ?? '')) {
         message = 'Malformed JSON body';
       }
+      // Fastify's refusal reaches here as Nest's HttpException. A client splitting its data needs
+      // the limit, not only that there is one.
+      if (status === 413 && bodyLimit !== undefined) message = `The body is larger than ${bodyLimit} bytes`;
       const response = fst ? undefined : (exception as HttpException).getResponse();
       const details =
         typeof response === 'object' && response !== null && 'details' in response

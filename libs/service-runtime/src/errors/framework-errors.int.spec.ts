@@ -105,6 +105,21 @@ describe('answers the HTTP layer gives before any route runs', () => {
     expect(res.headers['x-request-id']).toMatch(/^req_/);
   });
 
+  it('a body over the limit is a 413 naming the limit, whether it announces its length or not', async () => {
+    const body = JSON.stringify({ padding: 'p'.repeat(1024 * 1024) });
+    const announced = await rawRequest(port, `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const chunked = await rawRequest(
+      port,
+      `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
+    for (const res of [announced, chunked]) {
+      expect([res.status, res.body]).toEqual([
+        413,
+        { status: 'error', code: 'payload_too_large', message: 'The body is larger than 1048576 bytes', requestId: res.headers['x-request-id'] },
+      ]);
+    }
+  });
+
   const send = (method: string, path: string) => rawRequest(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 
   it('a known path asked with a method it does not take is a 405 naming the methods it takes', async () => {
