@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import stableStringify from 'safe-stable-stringify';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, InstanceShares } from '@tollgate/service-runtime';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
@@ -18,7 +18,6 @@ import { buildEngine } from './build-engine';
 import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
 import { flowRunsProjection } from './flow-runs.projection';
 import { RunCredits } from './run-credits';
-import { RunSlots } from './run-slots';
 import { countRunFinished } from './run-metrics';
 import type { FlowInput, RunFailure, RunMessage } from './run-message';
 import { AbortReason, type RunOutcome } from './run-outcome';
@@ -57,7 +56,11 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   readonly http: OutboundHttp;
   private readonly active = new Map<string, ActiveRun>();
   private readonly credits: RunCredits;
-  private readonly slots: RunSlots;
+  /**
+   * Every instance's runs share this process, its memory and its event loop: one instance starting
+   * endless long runs (an async flow with a `delay`, each holding its input) would starve the others.
+   */
+  private readonly slots: InstanceShares;
   private stopping = false;
 
   constructor(
@@ -70,7 +73,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
     this.http = new OutboundHttp(config.FLOWS_HTTP_ALLOWLIST, config.FLOWS_HTTP_TIMEOUT_MS, config.FLOWS_HTTP_MAX_BYTES);
     this.credits = new RunCredits(clients.credits);
-    this.slots = new RunSlots(config.FLOWS_RUNS_PER_INSTANCE);
+    this.slots = new InstanceShares(config.FLOWS_RUNS_PER_INSTANCE, {
+      message: `At most ${config.FLOWS_RUNS_PER_INSTANCE} runs of an instance are under way at once; retry when one has finished`,
+      retryAfterSeconds: 1,
+    });
     this.engine = buildEngine(clients, this.http, {
       emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload: storable(payload), ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
     });
