@@ -120,7 +120,10 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     return rows.map(viewOf);
   }
 
-  /** Applies every pending task nobody else holds, then forgets batches' Idempotency-Keys past their day. */
+  /**
+   * Applies every pending task nobody else holds, then forgets batches' Idempotency-Keys past their
+   * day and finished tasks past TASK_RETENTION_DAYS (a bounded number a sweep, oldest first).
+   */
   async sweep(): Promise<void> {
     try {
       const rows: { id: string }[] = await this.dataSource.query(
@@ -131,6 +134,12 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         await this.run(id);
       }
       await forgetExpiredIdempotencyKeys(this.dataSource.manager);
+      await this.dataSource.query(
+        `DELETE FROM batch_tasks WHERE id IN (
+           SELECT id FROM batch_tasks WHERE status <> 'pending' AND finished_at < now() - make_interval(days => $1)
+            ORDER BY finished_at LIMIT 10000)`,
+        [this.config.TASK_RETENTION_DAYS],
+      );
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'task sweep failed; retried at the next sweep');
     }

@@ -361,4 +361,20 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     });
     expect((await rows('sales')).map((r: any) => r.id)).toContain('orphan');
   });
+
+  it('forgets finished tasks after TASK_RETENTION_DAYS, and keeps newer and pending ones', async () => {
+    const task = (id: string, status: string, finishedDaysAgo: number | null) =>
+      app.db.dataSource.query(
+        `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, created_at, finished_at)
+         VALUES ($1, $2, 'sales', $3, NULL, now() - interval '40 days', CASE WHEN $4::int IS NULL THEN NULL ELSE now() - make_interval(days => $4::int) END)`,
+        [id, INSTANCE, status, finishedDaysAgo],
+      );
+    await task('task_old_ok', 'ok', 31);
+    await task('task_old_error', 'error', 45);
+    await task('task_recent', 'ok', 29);
+    await app.restart(); // the sweep runs at start
+    const status = async (id: string) => (await app.call('GET', `/api/v1/tasks/${id}`, { principal: admin })).status;
+    await eventually(async () => expect([await status('task_old_ok'), await status('task_old_error')]).toEqual([404, 404]));
+    expect(await status('task_recent')).toBe(200);
+  });
 });

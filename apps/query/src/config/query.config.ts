@@ -30,6 +30,8 @@ export const queryConfigSchema = databaseServiceSchema.extend({
   BATCH_MAX_ROWS: positiveInt(50_000),
   /** How often pending batch tasks nobody is working on are picked up again. */
   TASK_SWEEP_MS: positiveInt(30_000),
+  /** Finished batch tasks (their status and result) are forgotten this many days after they ended. */
+  TASK_RETENTION_DAYS: positiveInt(30),
 });
 
 export type QueryConfig = z.infer<typeof queryConfigSchema>;
