@@ -6,6 +6,7 @@ export * from './request-body';
 export * from './logging';
 export * from './credential-parameters';
 export * from './instance-shares';
+export * from './idempotency-key';
 export * from './errors/acceptable-body';
 export * from './errors/api-exception';
 export * from './errors/api-exception.filter';

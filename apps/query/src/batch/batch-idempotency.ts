@@ -20,16 +20,6 @@ export interface BatchAnswer {
   body: Record<string, unknown>;
 }
 
-/** The `Idempotency-Key` header, checked as flow triggers check theirs; undefined when none was sent. */
-export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const key = Array.isArray(header) ? header.join(', ') : header;
-  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
-    throw ApiException.validation([{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]);
-  }
-  return key;
-}
-
 export function fingerprintOf(body: { async?: boolean; operations: unknown }): string {
   return createHash('sha256')
     .update(JSON.stringify({ async: body.async === true, operations: body.operations }))

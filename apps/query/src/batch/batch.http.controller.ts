@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, idempotencyKeyOf } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayWrite, mayRead } from '../records/access';
@@ -11,7 +11,7 @@ import { applyOperations, inBatchTransaction, type BatchCounts } from '../record
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
 import { BatchDto, ListTasksQueryDto } from '@tollgate/contracts';
-import { claimIdempotencyKey, fingerprintOf, idempotencyKeyOf, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
+import { claimIdempotencyKey, fingerprintOf, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 import { BatchTasks } from './batch-tasks';
 
 /** Tasks `GET /api/v1/tasks` lists when no `limit` is given. */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, idempotencyKeyOf } from '@tollgate/service-runtime';
 import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
 import type { FlowDefinition } from '../../flows/flow-definition';
 import { RunCoordinator } from '../run-coordinator';
@@ -58,9 +58,7 @@ export class TriggerService {
     clientGone: (abort: () => void) => void;
   }): Promise<TriggerAnswer> {
     const { flow } = req;
-    if (req.idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(req.idempotencyKey)) {
-      throw ApiException.validation([{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]);
-    }
+    const idempotencyKey = idempotencyKeyOf(req.idempotencyKey);
     const waitMs = callerTimeout(this.config, flow, req.timeout);
     const started = await this.coordinator.start({
       flow,
@@ -68,7 +66,7 @@ export class TriggerService {
       startedBy: req.startedBy,
       // A sync run lasts as long as its caller waits; an async one runs on after the 202.
       timeoutMs: flow.mode === 'sync' ? waitMs : this.config.FLOWS_ASYNC_RUN_MAX_MS,
-      idempotencyKey: req.idempotencyKey,
+      idempotencyKey,
       caller: req.startedBy === 'webhook' || req.startedBy === 'anonymous' ? req.startedBy : (req.principal.keyId ?? req.principal.userId ?? req.startedBy),
       requestId: req.principal.requestId,
       payer: { ...(req.principal.keyId ? { keyId: req.principal.keyId } : {}), ...(req.principal.userId ? { userId: req.principal.userId } : {}) },
@@ -80,7 +78,7 @@ export class TriggerService {
     if (run) {
       // A caller that sent an Idempotency-Key may hang up and ask again with it: the run goes on
       // (within its timeout) so that the retry gets its outcome, not an abort nobody asked for.
-      if (!started.replayed && req.idempotencyKey === undefined) req.clientGone(() => run.controller.abort(new AbortReason('client-gone', 'The caller went away')));
+      if (!started.replayed && idempotencyKey === undefined) req.clientGone(() => run.controller.abort(new AbortReason('client-gone', 'The caller went away')));
       return { kind: 'outcome', processId, outcome: await run.done };
     }
     const stored = await this.storedOutcome(flow.instanceId, processId, waitMs);
