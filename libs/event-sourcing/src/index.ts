@@ -12,3 +12,4 @@ export * from './outbox/outbox-relay';
 export * from './consumers/permanent-event-error';
 export * from './consumers/event-subscriber';
 export * from './consumers/idempotent-consumer';
+export * from './postgres/unique-violation';

@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { CurrentPrincipal, mayManageFlows, type Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
-import { canonicalIds, isUniqueViolation, requireUserAdmin, UUID } from '../identity/access';
+import { isUniqueViolation } from '@tollgate/event-sourcing';
+import { canonicalIds, requireUserAdmin, UUID } from '../identity/access';
 
 class CreateGroupDto {
   @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name!: string;

@@ -34,14 +34,6 @@ export function sessionScopes(roles: ModuleRoles): KeyScope[] {
   return ['query', 'flows'];
 }
 
-export const UNIQUE_VIOLATION = '23505';
-export const isUniqueViolation = (error: unknown, constraint?: string): boolean => {
-  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e.code ?? e.driverError?.code;
-  const name = e.constraint ?? e.driverError?.constraint;
-  return code === UNIQUE_VIOLATION && (!constraint || name === constraint);
-};
-
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

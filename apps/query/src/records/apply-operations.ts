@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ErrorCode, RecordsChanged } from '@tollgate/contracts';
-import { writeNotice } from '@tollgate/event-sourcing';
+import { isUniqueViolation, writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { entityTypeStreamId } from '../entity-types/entity-type';
 import type { RecordRow, ValidOperation } from './record-row';
@@ -178,7 +178,6 @@ async function remove(em: EntityManager, instanceId: string, entity: string, key
   return deleted;
 }
 
-
 /** Which of the given ids another record (another primary key) of the entity holds, row by row. */
 export function heldIdsSql(target: { instanceId: string; entity: string }, given: { j: number; pk: string; id: string }[]) {
   return {
@@ -214,14 +213,6 @@ async function assertIdsFree(
   );
 }
 
-/** A concurrent batch committed an id this one gives after this one checked: see `inBatchTransaction`. */
-function isIdTaken(error: unknown): boolean {
-  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  return (e.code ?? e.driverError?.code) === UNIQUE_VIOLATION && (e.constraint ?? e.driverError?.constraint) === 'records_by_id';
-}
-
-const UNIQUE_VIOLATION = '23505';
-
 /**
  * Runs a batch's transaction. Two batches giving one id at the same moment both pass the check
  * (neither sees the other's rows); the unique index lets one commit and fails the other, which is
@@ -232,7 +223,8 @@ export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: E
     try {
       return await dataSource.transaction(work);
     } catch (error) {
-      if (!isIdTaken(error)) throw error;
+      // A concurrent batch committed an id this one gives after this one checked.
+      if (!isUniqueViolation(error, 'records_by_id')) throw error;
       if (attempt >= 3) throw new ApiException(ErrorCode.Conflict, 'Other batches kept giving the same ids at the same moment; send the batch again');
     }
   }

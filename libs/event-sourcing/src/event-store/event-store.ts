@@ -4,6 +4,7 @@ import type { EventContract, EventData, EventEnvelope } from '@tollgate/contract
 import { ConcurrencyError } from './concurrency-error';
 import { queryPrepared } from './prepared-query';
 import type { PendingEvent } from './pending-event';
+import { isUniqueViolation } from '../postgres/unique-violation';
 
 export interface AppendRequest {
   streamId: string;
@@ -27,8 +28,6 @@ interface EventRow {
   metadata: { correlationId?: string; causationId?: string };
   occurred_at: Date;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 export function rowToEnvelope(row: EventRow): EventEnvelope {
   return {
@@ -87,7 +86,7 @@ export class EventStore {
       current = row.version;
     } catch (error) {
       // Two writers read the same version; the unique (stream_id, version) constraint picked one.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         throw new ConcurrencyError(request.streamId, request.expectedVersion);
       }
       throw error;

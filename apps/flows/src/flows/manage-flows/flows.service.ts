@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
-import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
+import { CommandRunner, EventStore, isUniqueViolation } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { GroupDirectory } from '../../access/group-directory';
 import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
@@ -15,8 +15,6 @@ import { flowsProjection } from '../flows.projection';
 import { validateSteps } from '../validate-flow';
 import { assertMayReadWhatItQueries } from './assert-can-manage';
 import type { FlowBodyDto } from './flow-body.dto';
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Creates, redefines and deletes flows through the flow aggregate. */
 @Injectable()
@@ -118,7 +116,7 @@ export class FlowsService {
         if (token) await this.flows.setToken(em, principal.instanceId, flowId, token);
       });
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(error)) {
         throw new ApiException(ErrorCode.Conflict, `App "${spec.app}" already has a flow named "${spec.name}"`);
       }
       throw error;
