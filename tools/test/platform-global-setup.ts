@@ -24,8 +24,14 @@ export default async function platformGlobalSetup(): Promise<void> {
     distDir,
     logDir: path.join(REPO_ROOT, '.data', `e2e-logs-${basePort}`),
     // The gateway stops following credit events a second after the last console closes (a minute
-    // by default), so the suite can see it let go.
-    env: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info', BALANCE_FEED_LINGER_MS: '1000', CORS_ORIGINS: e2eCorsOrigin() },
+    // by default), so the suite can see it let go; an expression stuck in one step is ended after
+    // 2 s (10 by default), so the suite can see that too.
+    env: {
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+      BALANCE_FEED_LINGER_MS: '1000',
+      CORS_ORIGINS: e2eCorsOrigin(),
+      FLOWS_EXPRESSION_STEP_LIMIT_MS: '2000',
+    },
   });
   (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;
   process.env.E2E_GATEWAY_URL = platform.gatewayUrl;

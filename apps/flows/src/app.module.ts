@@ -4,6 +4,7 @@ import { databaseServiceImports } from '@tollgate/service-runtime';
 import { GroupDirectory } from './access/group-directory';
 import { FLOWS_CONFIG, type FlowsConfig } from './config/flows.config';
 import { InternalClients } from './downstream/internal-clients';
+import { ExpressionSandbox } from './engine/sandbox/expression-sandbox';
 import { RunCoordinator } from './flow-runs/run-coordinator';
 import { RunRecovery } from './flow-runs/run-recovery';
 import { RunStore } from './flow-runs/run-store';
@@ -29,6 +30,7 @@ export class AppModule {
       providers: [
         { provide: FLOWS_CONFIG, useValue: config },
         InternalClients,
+        ExpressionSandbox,
         GroupDirectory,
         FlowRepository,
         FlowsService,

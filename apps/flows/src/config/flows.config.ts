@@ -35,6 +35,12 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   FLOWS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Runs one instance may have under way at once in a process (429 `rate_limited` beyond it); resumed runs always continue. */
   FLOWS_RUNS_PER_INSTANCE: z.coerce.number().int().min(1).default(32),
+  /** Processes that evaluate flows' JSONata expressions, apart from the service (see ExpressionSandbox). */
+  FLOWS_EXPRESSION_PROCESSES: z.coerce.number().int().min(1).default(2),
+  /** The heap each expression process may use: an expression that needs more fails instead of taking the service down. */
+  FLOWS_EXPRESSION_MEMORY_MB: z.coerce.number().int().min(32).default(256),
+  /** An expression process that answers nothing this long is stuck in one step (a backtracking regular expression) and is ended. */
+  FLOWS_EXPRESSION_STEP_LIMIT_MS: ms(10_000, 100),
 });
 
 export type FlowsConfig = z.infer<typeof flowsConfigSchema>;

@@ -17,9 +17,10 @@ const SLICE_MS = 10;
 const LIMITS_BINDING = 'evaluation limits';
 
 /**
- * What bounds one run's expressions: its abort signal (a timeout, the caller going away, a stop).
- * JSONata evaluates with promises only, so a timer never fires during a CPU-bound expression
- * unless the evaluation itself gives the event loop a turn now and then: this does both.
+ * What bounds one evaluation: its abort signal (the run's timeout, the caller going away, a stop).
+ * JSONata evaluates with promises only, so neither a timer nor a cancel message is seen during a
+ * CPU-bound expression unless the evaluation itself gives the event loop a turn now and then: this
+ * does both, and lets the evaluations that share an expression process take turns.
  */
 export class EvaluationBudget {
   private steps = 0;

@@ -1,7 +1,7 @@
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { RunMessage } from '../flow-runs/run-message';
-import { EvaluationBudget } from './expressions';
 import type { RunContext } from './run-context';
+import { InProcessEvaluator } from './sandbox/evaluation';
 
 /** A run of `steps` for engine and step tests: nothing charged or stored, its console kept in `messages`. */
 export function testRun(steps: Step[], options: { processId?: string; flowId?: string; body?: unknown; signal?: AbortSignal } = {}): RunContext {
@@ -13,7 +13,7 @@ export function testRun(steps: Step[], options: { processId?: string; flowId?: s
     flow: { flowId: options.flowId ?? 'flow_test', steps } as FlowDefinition,
     input: { body: options.body ?? null, headers: {}, contentType: '', url: '' },
     signal,
-    budget: new EvaluationBudget(signal),
+    evaluator: new InProcessEvaluator(),
     steps: {},
     last: undefined,
     outputs: {},

@@ -1,7 +1,7 @@
 import type { FieldError } from '@tollgate/contracts';
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { FlowInput, RunMessage, RunResult } from '../flow-runs/run-message';
-import { evaluate, type EvaluationBudget } from './expressions';
+import type { Evaluator } from './sandbox/evaluation';
 
 /** Everything one run's steps share: its input, earlier results, outputs, console and abort signal. */
 export interface RunContext {
@@ -10,8 +10,8 @@ export interface RunContext {
   flow: FlowDefinition;
   input: FlowInput;
   signal: AbortSignal;
-  /** Bounds every expression of the run by its signal (see EvaluationBudget). */
-  budget: EvaluationBudget;
+  /** Evaluates the run's expressions, each bounded by the run's signal (see ExpressionSandbox). */
+  evaluator: Evaluator;
   steps: Record<string, unknown>;
   last: unknown;
   outputs: Record<string, unknown[]>;
@@ -63,9 +63,10 @@ export const rootOf = (ctx: RunContext) => ({ input: ctx.input, steps: ctx.steps
 
 export const asList = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
-/** Evaluates a step's expression over the run (`$` is rootOf), within the run's budget. */
-export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> => evaluate(expression, rootOf(ctx), bindings(ctx), ctx.budget);
+/** Evaluates a step's expression over the run (`$` is rootOf). */
+export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> =>
+  ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx) }, ctx.signal);
 
-/** Evaluates a per-record expression (`$` is the record, `$index` its position), within the run's budget. */
-export const evaluateOn = (ctx: RunContext, expression: string, record: unknown, index: number): Promise<unknown> =>
-  evaluate(expression, record, bindings(ctx, { index }), ctx.budget, index);
+/** Evaluates a per-record expression once for each record (`$` is the record, `$index` its position), in one call. */
+export const evaluateEach = async (ctx: RunContext, expression: string, records: unknown[]): Promise<unknown[]> =>
+  records.length === 0 ? [] : ((await ctx.evaluator.evaluate({ expression, root: undefined, bindings: bindings(ctx), each: records }, ctx.signal)) as unknown[]);

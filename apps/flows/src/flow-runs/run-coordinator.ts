@@ -9,9 +9,9 @@ import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
-import { EvaluationBudget } from '../engine/expressions';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
 import { StepFailure, type RunContext } from '../engine/run-context';
+import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
 import { queryRequestId } from '../engine/steps/query-step';
 import type { FlowDefinition } from '../flows/flow-definition';
 import { buildEngine } from './build-engine';
@@ -68,6 +68,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     store: EventStore,
     private readonly runs: RunStore,
     clients: InternalClients,
+    private readonly expressions: ExpressionSandbox,
     @Inject(FLOWS_CONFIG) private readonly config: FlowsConfig,
   ) {
     this.runner = new CommandRunner(dataSource, store, [flowRunsProjection]);
@@ -165,7 +166,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       flow,
       input,
       signal: controller.signal,
-      budget: new EvaluationBudget(controller.signal),
+      evaluator: this.expressions,
       steps: {},
       last: undefined,
       outputs: {},

@@ -5,6 +5,7 @@ import { EventStore } from '@tollgate/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import { flowsConfigSchema } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
+import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import { flowsMigrations } from '../migrations';
 import { RunCoordinator } from './run-coordinator';
@@ -28,19 +29,23 @@ describe('a flow run that crashes (real PostgreSQL)', () => {
   let db: TestDatabase;
   let clients: InternalClients;
   let coordinator: RunCoordinator;
+  let expressions: ExpressionSandbox;
   const kept = new KeptLines();
 
   beforeAll(async () => {
     db = await createTestDatabase(flowsMigrations, 'flows_crash');
     const config = parseConfig(flowsConfigSchema, { DATABASE_URL: db.url, INTERNAL_SECRET: SECRET, KAFKA_BROKERS: '127.0.0.1:9092' });
     clients = new InternalClients(config, new PrincipalTokens(SECRET));
-    coordinator = new RunCoordinator(db.dataSource, new EventStore(), new RunStore(db.dataSource), clients, config);
+    expressions = new ExpressionSandbox(config);
+    await expressions.onModuleInit();
+    coordinator = new RunCoordinator(db.dataSource, new EventStore(), new RunStore(db.dataSource), clients, expressions, config);
     Logger.overrideLogger(kept);
   });
   afterAll(async () => {
     Logger.overrideLogger(false);
     await coordinator?.beforeApplicationShutdown();
     await clients?.onApplicationShutdown();
+    await expressions?.onApplicationShutdown();
     await db?.drop();
   });
 

@@ -1,21 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
-import { asList, evaluateOn, evaluateOver, StepFailure, type RunContext } from '../run-context';
+import { asList, evaluateEach, evaluateOver, StepFailure } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 import { responseStep } from './response-step';
-
-const YIELD_EVERY = 500;
-
-/** Evaluates `expr` once per record, checking for abort now and then so long lists stop promptly. */
-export async function perRecord(ctx: RunContext, records: unknown[], expr: string): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (let i = 0; i < records.length; i++) {
-    if (i % YIELD_EVERY === 0) ctx.signal.throwIfAborted();
-    out.push(await evaluateOn(ctx, expr, records[i], i));
-  }
-  return out;
-}
 
 const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
@@ -23,13 +11,13 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   map: {
     async run(step, ctx) {
       const records = asList(await evaluateOver(ctx, step.from as string));
-      return perRecord(ctx, records, step.expr as string);
+      return evaluateEach(ctx, step.expr as string, records);
     },
   },
   filter: {
     async run(step, ctx) {
       const records = asList(await evaluateOver(ctx, step.from as string));
-      const keep = await perRecord(ctx, records, step.expr as string);
+      const keep = await evaluateEach(ctx, step.expr as string, records);
       return records.filter((_, i) => Boolean(keep[i]));
     },
   },

@@ -1,7 +1,7 @@
 import { createEvent, type Attendee, type EventAttributes } from 'ics';
 import type { Step } from '../../flows/flow-definition';
 import { describeValue } from '../expressions';
-import { asList, evaluateOn, evaluateOver, type RunContext } from '../run-context';
+import { asList, evaluateEach, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 export interface Invitation {
@@ -45,16 +45,20 @@ function uidOf(value: unknown, ctx: RunContext, index: number): string {
 export class IcsStep implements StepExecutor {
   async run(step: Step, ctx: RunContext): Promise<Invitation[]> {
     const records = asList(await evaluateOver(ctx, step.from as string));
+    // Each field's expression over every record at once: one evaluation per field, not per record and field.
+    const values: Record<string, unknown[]> = {};
+    for (const name of ['title', 'start', 'end', 'attendees', 'description', 'uid']) {
+      if (step[name]) values[name] = await evaluateEach(ctx, step[name] as string, records);
+    }
     const out: Invitation[] = [];
     for (let i = 0; i < records.length; i++) {
-      ctx.signal.throwIfAborted();
-      const field = (name: string) => (step[name] ? evaluateOn(ctx, step[name] as string, records[i], i) : undefined);
-      const title = String((await field('title')) ?? 'Untitled');
-      const start = instant(await field('start'), 'start');
-      const endValue = await field('end');
-      const attendees = attendeesOf(await field('attendees'));
-      const description = await field('description');
-      const uid = uidOf(await field('uid'), ctx, i);
+      const field = (name: string) => values[name]?.[i];
+      const title = String(field('title') ?? 'Untitled');
+      const start = instant(field('start'), 'start');
+      const endValue = field('end');
+      const attendees = attendeesOf(field('attendees'));
+      const description = field('description');
+      const uid = uidOf(field('uid'), ctx, i);
       const attributes: EventAttributes = {
         uid,
         title,

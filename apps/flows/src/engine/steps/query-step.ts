@@ -1,7 +1,6 @@
 import type { Step } from '../../flows/flow-definition';
 import type { InternalClient } from '../../downstream/internal-client';
-import { perRecord } from './basic-steps';
-import { StepFailure, type RunContext } from '../run-context';
+import { evaluateEach, StepFailure, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 const ACCEPTABLE_ID = /[^A-Za-z0-9._:-]/g;
@@ -53,7 +52,7 @@ export class QueryStep implements StepExecutor {
     if (res.status >= 300) throw new Error(`the query service answered ${res.status}: ${res.body?.message ?? ''}`.trim());
     let records = res.body?.data?.[entity] ?? [];
     if (step.where) {
-      const keep = await perRecord(ctx, records, step.where as string);
+      const keep = await evaluateEach(ctx, step.where as string, records);
       records = records.filter((_, i) => Boolean(keep[i]));
       if (step.limit) records = records.slice(0, step.limit as number);
     }

@@ -1,0 +1,35 @@
+/**
+ * A process of the expression sandbox (started by ExpressionSandbox, never on its own): evaluates
+ * what the flows service sends it, many evaluations at once, each cancelled on request. Its heap
+ * is capped, so an expression that builds too large a value ends this process, not the service.
+ */
+import { failureOf, InProcessEvaluator, type FromEvaluator, type ToEvaluator } from './evaluation';
+
+const evaluator = new InProcessEvaluator();
+const running = new Map<number, AbortController>();
+const send = (message: FromEvaluator) => process.send?.(message);
+
+process.on('message', (message: ToEvaluator) => {
+  if (message.type === 'ping') {
+    send({ type: 'pong' });
+    return;
+  }
+  if (message.type === 'cancel') {
+    running.get(message.id)?.abort();
+    return;
+  }
+  const { id, request } = message;
+  const controller = new AbortController();
+  running.set(id, controller);
+  evaluator
+    .evaluate(request, controller.signal)
+    .then(
+      (value) => send({ type: 'done', id, value }),
+      (error: unknown) => send({ type: 'failed', id, failure: failureOf(error, controller.signal) }),
+    )
+    .finally(() => running.delete(id));
+});
+
+// The service went away (or closed the channel to stop it): nothing is left to answer.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

@@ -1,0 +1,231 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { metricsRegistry } from '@tollgate/service-runtime';
+import { FLOWS_CONFIG, type FlowsConfig } from '../../config/flows.config';
+import { errorOf, type EvaluationRequest, type Evaluator, type FromEvaluator, type ToEvaluator } from './evaluation';
+
+/** How often a busy evaluator process is asked whether it still answers. */
+const PING_EVERY_MS = 500;
+/** A process that ended before it was ready is started again only after this pause. */
+const RESTART_PAUSE_MS = 1_000;
+/** The last of a process's standard error kept for the line logged when it ends. */
+const STDERR_TAIL = 4_096;
+
+const processEnds = new Counter({
+  name: 'tollgate_flow_expression_process_exits_total',
+  help: 'Expression sandbox processes that ended while the service ran, by reason (out_of_memory, stuck, other); each is replaced at once',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
+type SandboxConfig = Pick<FlowsConfig, 'FLOWS_EXPRESSION_PROCESSES' | 'FLOWS_EXPRESSION_MEMORY_MB' | 'FLOWS_EXPRESSION_STEP_LIMIT_MS'>;
+
+interface Pending {
+  request: EvaluationRequest;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  /** The caller's signal aborted: it has had its answer; the process was told to stop the evaluation. */
+  cancelled?: boolean;
+}
+
+/** One evaluator process and the evaluations sent to it. */
+class EvaluatorProcess {
+  readonly pending = new Map<number, Pending>();
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  /** When it said it was ready: one that ends before that is broken, not broken by an expression. */
+  readyAt?: number;
+  /** When the unanswered ping was sent: a process that answers nothing for the step limit is stuck. */
+  pingSentAt?: number;
+  stuck = false;
+  /** It has ended; its replacement takes its slot (at once, or after a pause). */
+  ended = false;
+  stderrTail = '';
+
+  constructor(entry: string, execArgv: string[], onMessage: (message: FromEvaluator) => void) {
+    this.child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL)));
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (message: FromEvaluator) => {
+        this.pingSentAt = undefined;
+        if (message.type === 'ready') {
+          this.readyAt = Date.now();
+          resolve();
+        }
+        else onMessage(message);
+      });
+      this.child.once('exit', () => reject(new Error(`the expression process ended before it was ready: ${this.lastWords() ?? 'no output'}`)));
+    });
+    // Handled where it is awaited; a process that never became ready must not be an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  send(message: ToEvaluator): void {
+    // A closed channel means the process is ending: its exit handler answers what was sent to it.
+    if (this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  /** The line of its standard error that says why it ended (V8's `FATAL ERROR: ...`), when there is one. */
+  lastWords(): string | undefined {
+    const lines = this.stderrTail.split('\n').map((line) => line.trim()).filter(Boolean);
+    return lines.find((line) => line.startsWith('FATAL ERROR')) ?? lines.at(-1);
+  }
+}
+
+/**
+ * Evaluates flows' JSONata expressions in separate processes, so that what one expression does
+ * cannot take down or freeze the service that runs every instance's flows:
+ * - each process's heap is capped (FLOWS_EXPRESSION_MEMORY_MB): an expression that builds too
+ *   large a value (`[1..10000000].$string()`) ends that process, not the service;
+ * - a process that answers nothing for FLOWS_EXPRESSION_STEP_LIMIT_MS is stuck in one step no
+ *   timer can interrupt (a regular expression that backtracks without end) and is ended;
+ * - a run's abort (its timeout, its caller leaving) answers at once and stops its evaluation.
+ * An ended process is replaced at once. The evaluations it held fail, naming why: a limit is a
+ * process's, so an evaluation that ran beside the one that broke it fails with it.
+ */
+@Injectable()
+export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('expressions');
+  private readonly processes: EvaluatorProcess[] = [];
+  private readonly entry = path.join(__dirname, `evaluator-process${path.extname(__filename)}`);
+  private readonly execArgv: string[];
+  private nextId = 0;
+  private watchdog?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(@Inject(FLOWS_CONFIG) private readonly config: SandboxConfig) {
+    // Run from TypeScript sources (tests, tsx), the process is too.
+    const typescript = this.entry.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
+    this.execArgv = [`--max-old-space-size=${config.FLOWS_EXPRESSION_MEMORY_MB}`, ...typescript];
+  }
+
+  async onModuleInit(): Promise<void> {
+    for (let slot = 0; slot < this.config.FLOWS_EXPRESSION_PROCESSES; slot++) this.processes.push(this.start(slot));
+    await Promise.all(this.processes.map((p) => p.ready));
+    this.watchdog = setInterval(() => this.watch(), PING_EVERY_MS);
+    this.watchdog.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    await Promise.all(
+      this.processes.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+            p.child.once('exit', () => resolve());
+            // It ends when its channel closes; one that is busy in a long step is ended.
+            if (p.child.connected) p.child.disconnect();
+            setTimeout(() => p.child.kill('SIGKILL'), 2_000).unref();
+          }),
+      ),
+    );
+  }
+
+  evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const id = ++this.nextId;
+      const target = this.leastBusy();
+      if (!target) return reject(new Error('the expression processes are starting again; try again in a moment'));
+      const onAbort = () => {
+        pending.cancelled = true;
+        reject(signal.reason);
+        target.send({ type: 'cancel', id });
+      };
+      const settle =
+        <T>(answer: (value: T) => void) =>
+        (value: T) => {
+          signal.removeEventListener('abort', onAbort);
+          answer(value);
+        };
+      const pending: Pending = { request, resolve: settle(resolve), reject: settle(reject) };
+      signal.addEventListener('abort', onAbort, { once: true });
+      target.pending.set(id, pending);
+      target.ready.then(
+        () => {
+          if (pending.cancelled) target.pending.delete(id);
+          if (pending.cancelled || !target.pending.has(id)) return;
+          try {
+            target.send({ type: 'evaluate', id, request });
+          } catch (error) {
+            // What cannot be sent (a value the structured clone does not take) is the step's error.
+            target.pending.delete(id);
+            pending.reject(error);
+          }
+        },
+        () => undefined, // its exit handler answers
+      );
+    });
+  }
+
+  private leastBusy(): EvaluatorProcess | undefined {
+    let best: EvaluatorProcess | undefined;
+    for (const p of this.processes) if (!p.ended && (!best || p.pending.size < best.pending.size)) best = p;
+    return best;
+  }
+
+  private start(slot: number): EvaluatorProcess {
+    const p = new EvaluatorProcess(this.entry, this.execArgv, (message) => this.answer(p, message));
+    p.child.once('exit', (code, signal) => this.ended(slot, p, code, signal));
+    return p;
+  }
+
+  private answer(p: EvaluatorProcess, message: FromEvaluator): void {
+    if (message.type !== 'done' && message.type !== 'failed') return;
+    const pending = p.pending.get(message.id);
+    if (!pending) return;
+    p.pending.delete(message.id);
+    if (pending.cancelled) return;
+    if (message.type === 'done') pending.resolve(message.value);
+    else if (message.failure.kind === 'cancelled') pending.reject(new Error('the evaluation was cancelled'));
+    else pending.reject(errorOf(message.failure, pending.request.expression));
+  }
+
+  /** Pings busy processes; ends one that has not answered for the step limit. */
+  private watch(): void {
+    const now = Date.now();
+    for (const p of this.processes) {
+      if (p.pending.size === 0 || p.stuck || p.ended) continue;
+      if (p.pingSentAt === undefined) {
+        p.pingSentAt = now;
+        p.send({ type: 'ping' });
+      } else if (now - p.pingSentAt > this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS) {
+        p.stuck = true;
+        p.child.kill('SIGKILL');
+      }
+    }
+  }
+
+  private ended(slot: number, p: EvaluatorProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    p.ended = true;
+    if (this.stopping) {
+      for (const pending of p.pending.values()) if (!pending.cancelled) pending.reject(new Error('the service is stopping'));
+      return;
+    }
+    const outOfMemory = !p.stuck && (signal === 'SIGABRT' || /out of memory/i.test(p.stderrTail));
+    const reason = p.stuck ? 'stuck' : outOfMemory ? 'out_of_memory' : 'other';
+    processEnds.inc({ reason });
+    const why = p.stuck
+      ? `one step of this or another expression evaluated beside it ran for over ${this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS / 1000} s (a regular expression that backtracks?), so it was stopped`
+      : outOfMemory
+        ? `this or another expression evaluated beside it needed more than the ${this.config.FLOWS_EXPRESSION_MEMORY_MB} MB an expression may use`
+        : 'the expression could not be evaluated (its process ended); try again';
+    const held = [...p.pending.values()].filter((pending) => !pending.cancelled);
+    this.logger.error({ reason, code, signal, evaluations: held.length, said: p.lastWords() }, 'an expression process ended; starting another');
+    for (const pending of held) pending.reject(new Error(why));
+    p.pending.clear();
+    const replace = () => {
+      if (this.stopping) return;
+      const next = this.start(slot);
+      this.processes[slot] = next;
+      next.ready.catch((error: Error) => this.logger.error({ err: error }, 'an expression process did not start'));
+    };
+    // One that ends as it starts (a broken install) is not restarted in a tight loop.
+    if (p.readyAt === undefined) setTimeout(replace, RESTART_PAUSE_MS).unref();
+    else replace();
+  }
+}

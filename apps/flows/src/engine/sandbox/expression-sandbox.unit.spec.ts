@@ -1,0 +1,70 @@
+import { ExpressionFailure } from '../expressions';
+import { ExpressionSandbox } from './expression-sandbox';
+
+jest.setTimeout(30_000);
+
+const never = new AbortController().signal;
+// Backtracks 2^40 ways before it gives up: one regular-expression step no timer can interrupt.
+const BACKTRACKS = '$match("' + 'a'.repeat(40) + '!", /(a+)+$/)';
+// Ten million small steps (a few seconds of CPU), none of them long.
+const BUSY = '$sum($map([1..100000], function($v){ $sum($map([1..100], function($w){ $w * $v })) }))';
+
+describe('the expression sandbox (real processes)', () => {
+  let sandbox: ExpressionSandbox;
+
+  beforeAll(async () => {
+    sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 1, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 400 });
+    await sandbox.onModuleInit();
+  });
+  afterAll(() => sandbox?.onApplicationShutdown());
+
+  it('evaluates over a root, with bindings, and once per record', async () => {
+    expect(await sandbox.evaluate({ expression: 'input.n * 2 & $processId', root: { input: { n: 21 } }, bindings: { processId: '!' } }, never)).toBe('42!');
+    expect(await sandbox.evaluate({ expression: '$ * 10 + $index', root: undefined, bindings: {}, each: [1, 2, 3] }, never)).toEqual([10, 21, 32]);
+  });
+
+  it("fails an expression with JSONata's message, the position and the record, as the step names them", async () => {
+    const failure = await sandbox.evaluate({ expression: '$ * 2', root: undefined, bindings: {}, each: [1, 'two'] }, never).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ExpressionFailure);
+    expect(failure).toMatchObject({ expression: '$ * 2', record: 1, position: 3, message: 'The left side of the "*" operator must evaluate to a number' });
+  });
+
+  it('fails an expression that needs more memory than a process has, and evaluates the next one', async () => {
+    await expect(sandbox.evaluate({ expression: '[1..10000000].$string()', root: {}, bindings: {} }, never)).rejects.toThrow(
+      'this or another expression evaluated beside it needed more than the 64 MB an expression may use',
+    );
+    expect(await sandbox.evaluate({ expression: '1 + 1', root: {}, bindings: {} }, never)).toBe(2);
+  });
+
+  it('ends a process stuck in one step, while this process stays free, and evaluates the next one', async () => {
+    const started = Date.now();
+    let tickedAfter = 0;
+    setTimeout(() => (tickedAfter = Date.now() - started), 100);
+    await expect(sandbox.evaluate({ expression: BACKTRACKS, root: {}, bindings: {} }, never)).rejects.toThrow(
+      'one step of this or another expression evaluated beside it ran for over 0.4 s',
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(tickedAfter).toBeGreaterThanOrEqual(100);
+    expect(tickedAfter).toBeLessThan(200);
+    expect(await sandbox.evaluate({ expression: '"still" & " here"', root: {}, bindings: {} }, never)).toBe('still here');
+  });
+
+  it('answers an aborted evaluation at once with the reason, and goes on with the others', async () => {
+    const controller = new AbortController();
+    const busy = sandbox.evaluate({ expression: BUSY, root: {}, bindings: {} }, controller.signal);
+    const other = sandbox.evaluate({ expression: '$sum([1..1000])', root: {}, bindings: {} }, never);
+    setTimeout(() => controller.abort(new Error('the run timed out')), 200);
+    const started = Date.now();
+    await expect(busy).rejects.toThrow('the run timed out');
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(await other).toBe(500500);
+    // The abort stopped the evaluation in its process: the process answers without being replaced.
+    expect(await sandbox.evaluate({ expression: '1', root: {}, bindings: {} }, never)).toBe(1);
+  });
+
+  it('answers at once for a signal that aborted before the call', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('gone'));
+    await expect(sandbox.evaluate({ expression: '1', root: {}, bindings: {} }, controller.signal)).rejects.toThrow('gone');
+  });
+});

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
+import { defineFlow, key, run, trigger } from './flows-e2e.fixture';
+
+jest.setTimeout(60_000);
+
+// Backtracks 2^40 ways: one regular-expression step that no timer can interrupt.
+const BACKTRACKS = `$match("${'a'.repeat(40)}!", /(a+)+$/)`;
+
+/**
+ * One instance's expression must not take down or freeze the flows service that runs every
+ * instance's flows. (The e2e platform ends an expression stuck in one step after 2 s.)
+ */
+describe('flows: what one expression may cost the service', () => {
+  let t: TestInstance;
+  let quick: { name: string };
+  beforeAll(async () => {
+    t = await createInstance();
+    quick = await defineFlow(t, { name: `Quick ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'ok', from: '[$sum([1..100])]' }] });
+  });
+  const served = async () => {
+    const res = await trigger('Tests', quick.name, { headers: key(t.orgKey) });
+    return [res.status, res.body.data?.ok];
+  };
+
+  it('stops a busy expression at the timeout while other flows are served', async () => {
+    const busy = await defineFlow(t, { name: `Busy ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', expr: '$count($map([1..10000000], function($v){$v*2}))' }] });
+    const started = Date.now();
+    const answers: string[] = [];
+    // Long enough that the quick flow is answered first even on a busy machine, unless the busy
+    // expression holds the whole service (then nothing answers before it ends, some 30 s later).
+    const stopped = trigger('Tests', busy.name, { headers: key(t.orgKey), query: '?timeout=2000' }).then((res) => (answers.push('busy'), res));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await served()).toEqual([200, [5050]]);
+    answers.push('quick');
+    const res = await stopped;
+    expect([res.status, res.body.code]).toEqual([504, 'timeout']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answers).toEqual(['quick', 'busy']);
+  });
+
+  it('fails a flow whose expression needs more memory than an expression may use, and goes on serving', async () => {
+    const hungry = await defineFlow(t, { name: `Hungry ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', id: 'all', expr: '[1..10000000].$string()' }] });
+    const res = await trigger('Tests', hungry.name, { headers: key(t.orgKey), query: '?timeout=30000' });
+    expect([res.status, res.body.code]).toEqual([500, 'flow_failed']);
+    expect(res.body.message).toMatch(/^step 1 "all" \(debug\) failed: this or another expression evaluated beside it needed more than the 256 MB an expression may use$/);
+    expect((await run(t, res.headers.get('x-flow-process-id')!)).body).toMatchObject({ status: 'failed', error: { code: 'flow_failed' } });
+    expect(await served()).toEqual([200, [5050]]);
+  });
+
+  it('answers a run stuck in one regular-expression step at its timeout, serves others meanwhile, and ends the step', async () => {
+    const stuck = await defineFlow(t, { name: `Stuck ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', id: 'match', expr: BACKTRACKS }] });
+    const started = Date.now();
+    const timedOut = trigger('Tests', stuck.name, { headers: key(t.orgKey), query: '?timeout=1000' });
+    await new Promise((r) => setTimeout(r, 200));
+    // Before the flows service kept its expressions apart, the step held its only thread: nothing answered.
+    expect(await served()).toEqual([200, [5050]]);
+    const res = await timedOut;
+    expect([res.status, res.body.code]).toEqual([504, 'timeout']);
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    // With time to spare, the step itself is ended after the step limit.
+    const failed = await trigger('Tests', stuck.name, { headers: key(t.orgKey), query: '?timeout=20000' });
+    expect([failed.status, failed.body.code]).toEqual([500, 'flow_failed']);
+    expect(failed.body.message).toContain('step 1 "match" (debug) failed: one step of this or another expression evaluated beside it ran for over 2 s');
+    expect(await served()).toEqual([200, [5050]]);
+  });
+});
