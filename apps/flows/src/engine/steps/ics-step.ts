@@ -19,12 +19,20 @@ function instant(value: unknown, field: string): number {
   return ms;
 }
 
+/**
+ * A name as an iCalendar parameter can hold it (RFC 5545 3.2): a quoted parameter value has no
+ * escapes, so a `"` in it would end it early (calendars then read `Ann "Annie" Smith` as `Ann \`).
+ * It becomes `'`; line breaks and other control characters become spaces.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what is replaced
+const parameterText = (name: string) => name.replace(/"/g, "'").replace(/[\u0000-\u001f\u007f]+/g, ' ');
+
 function attendeesOf(value: unknown): Attendee[] {
   return asList(value).flatMap((a): Attendee[] => {
-    if (typeof a === 'string' && a.includes('@')) return [{ email: a, name: a, rsvp: true, role: 'REQ-PARTICIPANT' }];
+    if (typeof a === 'string' && a.includes('@')) return [{ email: a, name: parameterText(a), rsvp: true, role: 'REQ-PARTICIPANT' }];
     if (a && typeof a === 'object' && typeof (a as { email?: unknown }).email === 'string') {
       const { name, email } = a as { name?: unknown; email: string };
-      return [{ email, name: typeof name === 'string' ? name : email, rsvp: true, role: 'REQ-PARTICIPANT' }];
+      return [{ email, name: parameterText(typeof name === 'string' ? name : email), rsvp: true, role: 'REQ-PARTICIPANT' }];
     }
     return [];
   });

@@ -1,3 +1,4 @@
+import ICAL from 'ical.js';
 import type { Step } from '../../flows/flow-definition';
 import { validateSteps } from '../../flows/validate-flow';
 import { testRun } from '../run-context.fixture';
@@ -27,5 +28,25 @@ describe('the ics step: invitations a calendar can update', () => {
     const { uid: _uid, ...withoutUid } = step;
     const [invitation] = (await new IcsStep().run(withoutUid as Step, runOf('run_monday'))) as Invitation[];
     expect(invitation.uid).toBe('run_monday-0@tollgate');
+  });
+
+  it('writes names and titles with quotes, separators and line breaks so that a calendar reads them back', async () => {
+    const tricky = {
+      type: 'ics',
+      from: '[{"title": "Pump \\"B\\"; valve, drain\\nthen test", "due": "2026-03-02T09:00:00Z", "who": [{"name": "Ann \\"Annie\\" Smith; ops:lead", "email": "ann@example.com"}, {"name": "Bob\\nLee", "email": "bob@example.com"}]}]',
+      title: 'title',
+      start: 'due',
+      attendees: 'who',
+    } as Step;
+    expect(validateSteps([tricky])).toEqual([]);
+    const [invitation] = (await new IcsStep().run(tricky, runOf('run_1'))) as Invitation[];
+    // Read back by Mozilla's parser, the one Thunderbird uses.
+    const event = new ICAL.Component(ICAL.parse(invitation.ics)).getFirstSubcomponent('vevent')!;
+    expect(event.getFirstPropertyValue('summary')).toBe('Pump "B"; valve, drain\nthen test');
+    const attendees = event.getAllProperties('attendee').map((p) => [p.getParameter('cn'), p.getFirstValue()]);
+    expect(attendees).toEqual([
+      ["Ann 'Annie' Smith; ops:lead", 'mailto:ann@example.com'],
+      ['Bob Lee', 'mailto:bob@example.com'],
+    ]);
   });
 });
