@@ -20,7 +20,9 @@ async function json(method: string, url: string, headers: Record<string, string>
 }
 
 async function main() {
-  const platform = await startBenchPlatform('flows', BASE_PORT);
+  // One instance at 64 connections: allowed as many runs at once, so that the figures are of runs,
+  // not of 429s past the per-instance share (FLOWS_RUNS_PER_INSTANCE, 32 by default).
+  const platform = await startBenchPlatform('flows', BASE_PORT, { FLOWS_RUNS_PER_INSTANCE: '64' });
   try {
     const gw = platform.gatewayUrl;
     const op = { authorization: `Bearer ${platform.secrets.OPERATOR_TOKEN}` };
