@@ -3,6 +3,7 @@
  * what the flows service sends it, many evaluations at once, each cancelled on request. Its heap
  * is capped, so an expression that builds too large a value ends this process, not the service.
  */
+import { Worker } from 'node:worker_threads';
 import { failureOf, InProcessEvaluator, type FromEvaluator, type ToEvaluator } from './evaluation';
 
 const evaluator = new InProcessEvaluator();
@@ -32,4 +33,11 @@ process.on('message', (message: ToEvaluator) => {
 
 // The service went away (or closed the channel to stop it): nothing is left to answer.
 process.on('disconnect', () => process.exit(0));
+// That event waits for this thread, which a step that never ends holds: a thread of its own
+// watches for the service's end (this process handed to another parent) and ends this one.
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData.parent) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
+  { eval: true, workerData: { parent: process.ppid } },
+).unref();
 send({ type: 'ready' });

@@ -1,3 +1,5 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { ExpressionFailure } from '../expressions';
 import { ExpressionSandbox } from './expression-sandbox';
 
@@ -66,5 +68,38 @@ describe('the expression sandbox (real processes)', () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
     await expect(sandbox.evaluate({ expression: '1', root: {}, bindings: {} }, controller.signal)).rejects.toThrow('gone');
+  });
+
+  it('leaves no process behind, even one stuck in a step, when the service is killed', async () => {
+    const service = spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('tsx/cjs'),
+        '-e',
+        `const { ExpressionSandbox } = require(${JSON.stringify(path.join(__dirname, 'expression-sandbox'))});
+         const sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 2, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 600000 });
+         sandbox.onModuleInit().then(() => {
+           sandbox.evaluate({ expression: ${JSON.stringify(BACKTRACKS)}, root: {}, bindings: {} }, new AbortController().signal).catch(() => {});
+           setTimeout(() => console.log('busy'), 300);
+         });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => service.stdout.on('data', resolve));
+    const children = execFileSync('pgrep', ['-P', String(service.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(children).toHaveLength(2);
+    service.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 5_000;
+    while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(children.filter(alive)).toEqual([]);
   });
 });
