@@ -86,10 +86,6 @@ describe('the expression sandbox (real processes)', () => {
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise((resolve) => service.stdout.on('data', resolve));
-    const children = execFileSync('pgrep', ['-P', String(service.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
-    expect(children).toHaveLength(2);
-    service.kill('SIGKILL');
     const alive = (pid: number) => {
       try {
         process.kill(pid, 0);
@@ -98,8 +94,22 @@ describe('the expression sandbox (real processes)', () => {
         return false;
       }
     };
+    let evaluators: number[] = [];
+    try {
+      await new Promise((resolve, reject) => {
+        service.stdout.once('data', resolve);
+        service.once('exit', () => reject(new Error('the service ended before its expression processes were busy')));
+      });
+      // Its expression processes (tsx, which runs the TypeScript sources here, may add one of its own).
+      evaluators = execFileSync('pgrep', ['-P', String(service.pid), '-f', 'evaluator-process'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      expect(evaluators).toHaveLength(2);
+    } finally {
+      service.kill('SIGKILL');
+    }
     const deadline = Date.now() + 5_000;
-    while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(children.filter(alive)).toEqual([]);
+    while (evaluators.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const left = evaluators.filter(alive);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });
