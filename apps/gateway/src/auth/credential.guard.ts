@@ -87,7 +87,7 @@ export class CredentialGuard implements CanActivate {
     // Before the body is validated: what an operator route takes is none of a key's business.
     if (options.operatorOnly && principal.kind !== 'operator') throw ApiException.invalidToken();
     if (options.scopes?.length && principal.kind !== 'anonymous' && !options.scopes.some((s) => principal.scopes.includes(s))) {
-      throw ApiException.forbidden(`This needs one of the scopes: ${options.scopes.join(', ')}`);
+      throw ApiException.needsScopes(options.scopes);
     }
     if (!principal.requestId) request.principal = { ...principal, requestId: String(request.id) };
     stripCredentials(request);

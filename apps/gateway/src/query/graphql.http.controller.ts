@@ -72,16 +72,17 @@ export class GraphqlHttpController {
     }
     refuseHead(request, 'GET, POST');
     if (principal.kind === 'anonymous') throw ApiException.invalidToken();
-    if (!principal.scopes.includes('query')) throw ApiException.forbidden('This needs one of the scopes: query');
+    // What @Authenticated checks on the POST route: this one also serves the page to anyone.
+    if (!principal.scopes.includes('query')) throw ApiException.needsScopes(['query']);
     const body = (await validation.transform(getParameters(params), { type: 'body', metatype: GraphqlRequestDto })) as GraphqlRequestDto;
-    if (getOperationAST(parseGraphql(body.query), body.operationName)?.operation === 'mutation') {
+    const document = parseGraphql(body.query);
+    if (getOperationAST(document, body.operationName)?.operation === 'mutation') {
       throw new ApiException(ErrorCode.MethodNotAllowed, 'Mutations are not sent with GET; use POST', { headers: { allow: 'POST' } });
     }
-    await this.run(body, principal, request, reply);
+    await this.run(body, principal, request, reply, document);
   }
 
-  private async run(body: GraphqlRequestDto, principal: Principal, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const document = parseGraphql(body.query);
+  private async run(body: GraphqlRequestDto, principal: Principal, request: FastifyRequest, reply: FastifyReply, document = parseGraphql(body.query)): Promise<void> {
     const named = graphqlRootFields(document, body.operationName);
     if (named.length > MAX_ENTITIES_PER_QUERY) {
       throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);

@@ -26,6 +26,11 @@ export class ApiException extends Error {
     return new ApiException(ErrorCode.Forbidden, message);
   }
 
+  /** A caller whose credential lacks every scope a route takes. */
+  static needsScopes(scopes: readonly string[]): ApiException {
+    return ApiException.forbidden(`This needs one of the scopes: ${scopes.join(', ')}`);
+  }
+
   static invalidToken(): ApiException {
     return new ApiException(ErrorCode.InvalidToken, 'Invalid token');
   }

@@ -8,7 +8,7 @@ export function assertCanManage(principal: Principal): void {
   if (mayManageFlows(principal)) return;
   if (principal.kind === 'session') throw ApiException.forbidden('Flow administration needs the admin or contributor role of a module');
   if (principal.kind !== 'personal' && principal.kind !== 'organization') throw ApiException.forbidden();
-  throw ApiException.forbidden('This needs one of the scopes: flows, admin');
+  throw ApiException.needsScopes(['flows', 'admin']);
 }
 
 /**
