@@ -300,7 +300,9 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       const changes = () =>
         collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE && e.type === RecordsChanged.type && e.correlationId?.endsWith('_changed'));
       await eventually(() => expect(changes().map((e) => e.correlationId)).toContain('req_something_changed'), { timeoutMs: 15_000 });
-      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0 }]]);
+      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([
+        ['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0, keys: { inserted: ['other'], updated: ['same'], deleted: [] }, parts: 1 }],
+      ]);
     } finally {
       await collector.stop();
     }
