@@ -60,7 +60,7 @@ export class BatchHttpController {
       const counts = await applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations);
       if (claim) await rememberAnswer(em, claim, { status: 200, body: { status: 'ok', ...counts } });
       return { counts };
-    });
+    }, { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS });
     if ('replayed' in outcome) {
       void reply.status(outcome.replayed.status);
       return outcome.replayed.body;

@@ -3,6 +3,7 @@ import { ErrorCode, RecordsChanged, RecordsChangedPart, type EventEnvelope } fro
 import { isUniqueViolation, noticeEnvelope, writeOutbox } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { entityTypeStreamId } from '../entity-types/entity-type';
+import { beforeDeadline } from './batch-deadline';
 import { ChangedKeys, keyParts } from './changed-keys';
 import type { RecordRow, ValidOperation } from './record-row';
 
@@ -229,14 +230,20 @@ async function assertIdsFree(
 }
 
 /**
- * Runs a batch's transaction. Two batches giving one id at the same moment both pass the check
+ * Runs a batch's transaction, within `timeoutMs` when given (all attempts together). Two batches giving one id at the same moment both pass the check
  * (neither sees the other's rows); the unique index lets one commit and fails the other, which is
  * then run again once: its check now sees the committed id and refuses the row by name.
  */
-export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function inBatchTransaction<T>(
+  dataSource: DataSource,
+  work: (em: EntityManager) => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const { timeoutMs } = options;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(work);
+      return await dataSource.transaction(deadline === undefined ? work : (em) => beforeDeadline(dataSource, em, deadline, timeoutMs!, work));
     } catch (error) {
       // A concurrent batch committed an id this one gives after this one checked.
       if (!isUniqueViolation(error, 'records_by_id')) throw error;
