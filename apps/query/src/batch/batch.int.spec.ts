@@ -212,6 +212,11 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
     ]);
     expect(await count()).toBe(before + 2);
+    // The same body serialised with its objects' keys in another order is the same call.
+    const reordered = { operations: [{ rows: [{ quantity: 1, title: 'once', id: 'idem1' }, { quantity: 2, id: 'idem2' }], action: 'insert' }] };
+    const retriedReordered = await send(reordered, 'nightly-2026-11-27-part-1');
+    expect([retriedReordered.status, retriedReordered.body]).toEqual([200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 }]);
+    expect(await count()).toBe(before + 2);
     // Another body under a key already used is no retry: refused, nothing written.
     const reused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem3' }] }] }, 'nightly-2026-11-27-part-1');
     expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
