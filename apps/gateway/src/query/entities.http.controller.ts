@@ -94,16 +94,22 @@ export class EntitiesHttpController {
   @Get('tasks')
   @Authenticated()
   @ApiOperation({
-    summary: 'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities)',
+    summary:
+      'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities); a page\'s `next` is the `before` of the following one',
   })
   @ApiOkResponse({ type: TaskListDoc })
   async tasks(
-    @Query() { entity, status, limit }: ListTasksQueryDto,
+    @Query() { entity, status, limit, before }: ListTasksQueryDto,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const query = new URLSearchParams({ ...(entity ? { entity } : {}), ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) }).toString();
+    const query = new URLSearchParams({
+      ...(entity ? { entity } : {}),
+      ...(status ? { status } : {}),
+      ...(limit ? { limit: String(limit) } : {}),
+      ...(before ? { before } : {}),
+    }).toString();
     await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${query ? `?${query}` : ''}` });
   }
 

@@ -356,6 +356,42 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect([bad.status, bad.body.errors.map((e: any) => e.field).sort()]).toEqual([400, ['limit', 'status']]);
   });
 
+  it('pages through every task, older ones too: a page’s next is the before of the following one', async () => {
+    expect((await define('journal', [{ name: 'amount', type: 'number' }])).status).toBe(201);
+    const accepted: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      accepted.push((await batch('journal', { async: true, operations: [{ action: 'insert', rows: [{ id: `j${i}`, amount: i }] }] })).body.taskId);
+    }
+    const list = (query: string, principal = admin) => app.call('GET', `/api/v1/tasks${query}`, { principal });
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const res = await list(`?entity=journal&limit=2${before ? `&before=${before}` : ''}`);
+      expect([res.status, res.body.tasks.length <= 2]).toEqual([200, true]);
+      seen.push(...res.body.tasks.map((t: any) => t.taskId));
+      before = res.body.next;
+      if (!before) break;
+    }
+    expect(seen).toEqual([...accepted].reverse());
+    // Exactly a page's worth left: the last page says nothing more is left.
+    expect((await list(`?entity=journal&limit=4&before=${accepted[4]}`)).body).toEqual({ status: 'ok', tasks: expect.any(Array) });
+    // Without an entity filter, the instance's tasks page too, and never repeat.
+    const first = await list('?limit=3');
+    const next = await list(`?limit=3&before=${first.body.next}`);
+    expect(next.body.tasks.map((t: any) => t.taskId).some((id: string) => first.body.tasks.some((t: any) => t.taskId === id))).toBe(false);
+    // A cursor the caller cannot see is refused, naming it.
+    const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });
+    for (const [query, principal] of [
+      [`?before=${accepted[2]}`, salesReader],
+      [`?before=${accepted[2]}`, principalOf('someone_else')],
+      ['?before=task_unknown', admin],
+      ['?before=nope', admin],
+    ] as const) {
+      const refused = await list(query, principal);
+      expect([refused.status, refused.body.errors?.map((e: any) => e.field)]).toEqual([400, ['before']]);
+    }
+  });
+
   it('finishes a task left pending by a crash when the service starts again', async () => {
     await app.db.dataSource.query(
       `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphan', $2, 'sales', 'pending', $1)`,
