@@ -23,8 +23,10 @@ const wasCancelled = (error: unknown) => {
  * Runs `work` in the caller's transaction so that it cannot commit after `deadline` (epoch ms):
  * the statement running then is cancelled (a cancel that reaches the session between statements
  * does nothing, so the end of the work is checked too), and statement_timeout bounds each
- * statement should the cancel not get through. Either way the transaction rolls back and the
- * caller hears a 504 `timeout` that says so.
+ * statement should the cancel not get through (it waits for a connection of the pool like any
+ * query). Either way the transaction rolls back and the caller hears a 504 `timeout` that says so.
+ * The cancel names the transaction, not only the session: one that arrives late never stops what
+ * the session runs for someone else once this transaction has ended.
  */
 export async function beforeDeadline<T>(
   dataSource: DataSource,
@@ -35,12 +37,20 @@ export async function beforeDeadline<T>(
 ): Promise<T> {
   const remaining = Math.floor(deadline - Date.now());
   if (remaining <= 0) throw batchTimeout(timeoutMs);
-  const [{ pid }]: { pid: number }[] = await em.query(`SELECT pg_backend_pid() AS pid, set_config('statement_timeout', $1, true)`, [String(remaining)]);
+  const [{ pid, xid }]: { pid: number; xid: string }[] = await em.query(
+    `SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text AS xid, set_config('statement_timeout', $1, true)`,
+    [String(remaining)],
+  );
   let expired = false;
-  let cancelling: Promise<unknown> = Promise.resolve();
   const timer = setTimeout(() => {
     expired = true;
-    cancelling = dataSource.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    // backend_xid is the 32-bit xid; pg_current_xact_id() adds the epoch above it.
+    void dataSource
+      .query(
+        `SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND backend_xid::text::bigint = $2::bigint % 4294967296`,
+        [pid, xid],
+      )
+      .catch(() => undefined);
   }, remaining);
   try {
     const result = await work(em);
@@ -51,7 +61,5 @@ export async function beforeDeadline<T>(
     throw error;
   } finally {
     clearTimeout(timer);
-    // The session goes back to the pool after this: a cancel still under way must not reach whoever uses it next.
-    await cancelling;
   }
 }
