@@ -43,7 +43,7 @@ describe('AsyncAPI document of the event catalogue (unit)', () => {
     expect(payload.properties.correlationId.description).toContain('X-Request-Id');
     expect(payload.properties.aggregateId.description).toContain('message key');
     const outside = Object.entries<any>(document.components.messages).filter(([, m]) => m.description?.includes('`sequence` is 0')).map(([id]) => id);
-    expect(outside.sort()).toEqual(['BatchTaskCompleted.v1', 'KeyUsed.v1', 'RecordsChanged.v1', 'SessionEnded.v1']);
+    expect(outside.sort()).toEqual(['BatchTaskCompleted.v1', 'KeyUsed.v1', 'RecordsChanged.v1', 'RecordsChangedPart.v1', 'SessionEnded.v1']);
   });
 
   it('tells a host product what to send when it publishes identity events, with an example of each', () => {

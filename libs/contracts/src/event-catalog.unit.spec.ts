@@ -20,7 +20,7 @@ describe('the event catalogue', () => {
       [
         'BatchTaskCompleted', 'ChargeVoided', 'CreditsConsumed', 'CreditsRefunded', 'CreditsReset', 'EntityTypeDefined',
         'FlowDefined', 'FlowDeleted', 'FlowEmitted', 'FlowRunFailed', 'FlowRunStarted', 'FlowRunSucceeded', 'InstanceCreated', 'InstancePlanChanged',
-        'KeyDeactivated', 'KeyIssued', 'KeyRevoked', 'KeyUsed', 'PlanChanged', 'RecordsChanged', 'SessionEnded',
+        'KeyDeactivated', 'KeyIssued', 'KeyRevoked', 'KeyUsed', 'PlanChanged', 'RecordsChanged', 'RecordsChangedPart', 'SessionEnded',
         'UserDeactivated', 'UserDowngraded', 'UserReactivated', 'UserRegistered', 'UserRolesChanged',
       ].sort(),
     );

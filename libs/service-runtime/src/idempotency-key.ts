@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import stableStringify from 'safe-stable-stringify';
 import { ApiException } from './errors/api-exception';
 
 /**
@@ -11,4 +13,15 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
     throw ApiException.validation([{ field: 'Idempotency-Key', message: 'must be 1-200 visible ASCII characters' }]);
   }
   return key;
+}
+
+/**
+ * What a call sent under an Idempotency-Key stands for, to tell a retry from another call: a
+ * SHA-256 (base64url) of the value as JSON with every object's keys sorted, so the same body
+ * serialised in another key order is the same call. Arrays keep their order: it means something.
+ */
+export function stableDigest(value: unknown): string {
+  return createHash('sha256')
+    .update(stableStringify(value) ?? '')
+    .digest('base64url');
 }

@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import stableStringify from 'safe-stable-stringify';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException, InstanceShares } from '@tollgate/service-runtime';
+import { ApiException, InstanceShares, stableDigest } from '@tollgate/service-runtime';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
@@ -298,7 +297,5 @@ export class RunCoordinator implements BeforeApplicationShutdown {
  */
 function requestFingerprint(input: FlowInput): string {
   const mediaType = input.contentType.split(';')[0].trim().toLowerCase();
-  return createHash('sha256')
-    .update(stableStringify({ mediaType, body: input.body }) ?? '')
-    .digest('base64url');
+  return stableDigest({ mediaType, body: input.body });
 }

@@ -59,7 +59,8 @@ export class EntitiesHttpController {
   @ApiOperation({
     summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id (one entity\'s tasks apply in the order accepted)',
     description:
-      'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key.',
+      'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key. ' +
+      'A sync call still running after the query service\'s `BATCH_SYNC_TIMEOUT_MS` (25 s) is rolled back and answered 504 `timeout`: nothing was written; send large batches with `async: true`.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -68,7 +69,7 @@ export class EntitiesHttpController {
       'the same key with the same body within 24 h (per entity) answers as the call that was applied (the same counts, or the same task) and applies nothing again; with another body, 409 `idempotency_key_reused`. A call that was refused kept nothing: sent again, it is judged again',
   })
   @ApiOkResponse({ type: BatchDoneDoc, description: 'applied: what changed' })
-  @ApiErrors(409)
+  @ApiErrors(409, 504)
   @ApiAcceptedResponse({ type: BatchAcceptedDoc, description: '`async: true`: see `GET /api/v1/tasks/{taskId}`' })
   async batch(
     @Param('name') name: string,
@@ -93,16 +94,22 @@ export class EntitiesHttpController {
   @Get('tasks')
   @Authenticated()
   @ApiOperation({
-    summary: 'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities)',
+    summary:
+      'The instance\'s most recent asynchronous batches, newest first, as `GET /api/v1/tasks/{taskId}` shows each (a data key: those of its entities); a page\'s `next` is the `before` of the following one',
   })
   @ApiOkResponse({ type: TaskListDoc })
   async tasks(
-    @Query() { entity, status, limit }: ListTasksQueryDto,
+    @Query() { entity, status, limit, before }: ListTasksQueryDto,
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const query = new URLSearchParams({ ...(entity ? { entity } : {}), ...(status ? { status } : {}), ...(limit ? { limit: String(limit) } : {}) }).toString();
+    const query = new URLSearchParams({
+      ...(entity ? { entity } : {}),
+      ...(status ? { status } : {}),
+      ...(limit ? { limit: String(limit) } : {}),
+      ...(before ? { before } : {}),
+    }).toString();
     await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${query ? `?${query}` : ''}` });
   }
 

@@ -63,6 +63,7 @@ export class TaskDoc {
 export class TaskListDoc {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
   @ApiProperty({ type: [TaskDoc], description: 'newest first' }) tasks!: TaskDoc[];
+  @ApiPropertyOptional({ description: 'when older tasks are left: `before` for the next page' }) next?: string;
 }
 
 export class AggregateColumnDoc {

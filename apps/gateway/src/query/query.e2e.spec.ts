@@ -377,6 +377,14 @@ describe('query through the gateway (e2e)', () => {
     // A loader that lost the id finds its task again.
     const listed = await as(key, 'GET', '/api/v1/tasks?entity=graphs&status=ok&limit=5');
     expect([listed.status, listed.body.tasks[0]]).toEqual([200, expect.objectContaining({ taskId: queued.body.taskId, entity: 'graphs', status: 'ok' })]);
+    // Older tasks page by page: a page's next is the following page's before.
+    const again = await as(key, 'POST', '/api/v1/entities/graphs/batch', { async: true, operations: [{ action: 'delete', rows: ['g5'] }] });
+    const first = await as(key, 'GET', '/api/v1/tasks?entity=graphs&limit=1');
+    expect([first.body.tasks.map((x: any) => x.taskId), first.body.next]).toEqual([[again.body.taskId], again.body.taskId]);
+    const second = await as(key, 'GET', `/api/v1/tasks?entity=graphs&limit=1&before=${first.body.next}`);
+    expect([second.status, second.body.tasks.map((x: any) => x.taskId), second.body.next]).toEqual([200, [queued.body.taskId], undefined]);
+    const badCursor = await as(key, 'GET', '/api/v1/tasks?before=nope');
+    expect([badCursor.status, badCursor.body.errors?.[0]?.field]).toEqual([400, 'before']);
     const dataKey = (await issue(t, { kind: 'data', description: 'reader', scopes: ['query'], entities: ['graphs'] })).key;
     expect((await as(dataKey, 'POST', '/api/v1/entities/graphs/batch', { operations: [{ action: 'delete', rows: ['g1'] }] })).status).toBe(403);
   });

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, stableDigest } from '@tollgate/service-runtime';
 
 /** How long a batch's Idempotency-Key answers with what the call it came with got (a PostgreSQL interval). */
 export const IDEMPOTENCY_KEY_TTL = '24 hours';
@@ -20,10 +19,9 @@ export interface BatchAnswer {
   body: Record<string, unknown>;
 }
 
+/** The same body, whatever the order of its objects' keys, is the same call. */
 export function fingerprintOf(body: { async?: boolean; operations: unknown }): string {
-  return createHash('sha256')
-    .update(JSON.stringify({ async: body.async === true, operations: body.operations }))
-    .digest('hex');
+  return stableDigest({ async: body.async === true, operations: body.operations });
 }
 
 /**

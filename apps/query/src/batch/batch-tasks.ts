@@ -108,14 +108,29 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     return rows[0] && viewOf(rows[0]);
   }
 
-  /** The instance's most recent tasks (`entities`: only those of these entities). */
-  async list(instanceId: string, filter: { entity?: string; status?: string; limit: number; entities?: string[] }): Promise<TaskView[]> {
+  /**
+   * The instance's most recent tasks (`entities`: only those of these entities), accepted before the
+   * task `before` when given (ties by id, so that pages neither repeat nor skip one); undefined when
+   * `before` is no task the caller may see.
+   */
+  async list(
+    instanceId: string,
+    filter: { entity?: string; status?: string; limit: number; entities?: string[]; before?: string },
+  ): Promise<TaskView[] | undefined> {
+    if (filter.before !== undefined) {
+      const cursor: unknown[] = await this.dataSource.query(
+        `SELECT 1 FROM batch_tasks WHERE id = $1 AND instance_id = $2 AND ($3::text[] IS NULL OR entity = ANY($3))`,
+        [filter.before, instanceId, filter.entities ?? null],
+      );
+      if (!cursor.length) return undefined;
+    }
     const rows: TaskRow[] = await this.dataSource.query(
       `SELECT id, instance_id, entity, status, result, error, request_id, created_at, finished_at FROM batch_tasks
         WHERE instance_id = $1 AND ($2::text IS NULL OR entity = $2) AND ($3::text IS NULL OR status = $3)
           AND ($4::text[] IS NULL OR entity = ANY($4))
+          AND ($6::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM batch_tasks WHERE id = $6))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [instanceId, filter.entity ?? null, filter.status ?? null, filter.entities ?? null, filter.limit],
+      [instanceId, filter.entity ?? null, filter.status ?? null, filter.entities ?? null, filter.limit, filter.before ?? null],
     );
     return rows.map(viewOf);
   }

@@ -60,7 +60,7 @@ export class BatchHttpController {
       const counts = await applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations);
       if (claim) await rememberAnswer(em, claim, { status: 200, body: { status: 'ok', ...counts } });
       return { counts };
-    });
+    }, { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS });
     if ('replayed' in outcome) {
       void reply.status(outcome.replayed.status);
       return outcome.replayed.body;
@@ -72,14 +72,19 @@ export class BatchHttpController {
 
   @Get('tasks')
   async tasksOf(@Query() params: ListTasksQueryDto, @CurrentPrincipal() principal: Principal) {
-    const tasks = await this.tasks.list(principal.instanceId, {
+    const limit = params.limit ?? DEFAULT_LISTED_TASKS;
+    // One more than asked tells whether older tasks are left.
+    const page = await this.tasks.list(principal.instanceId, {
       entity: params.entity,
       status: params.status,
-      limit: params.limit ?? DEFAULT_LISTED_TASKS,
+      limit: limit + 1,
+      before: params.before,
       // A data key sees the tasks of its entities only, as it sees their records.
       ...(principal.kind === 'data' ? { entities: principal.entities ?? [] } : {}),
     });
-    return { status: 'ok', tasks };
+    if (!page) throw ApiException.validation([{ field: 'before', message: 'before must be one of the tasks listed to this caller' }]);
+    const tasks = page.slice(0, limit);
+    return { status: 'ok', tasks, ...(page.length > limit ? { next: tasks[tasks.length - 1].taskId } : {}) };
   }
 
   @Get('tasks/:taskId')

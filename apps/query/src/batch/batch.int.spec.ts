@@ -212,6 +212,11 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 },
     ]);
     expect(await count()).toBe(before + 2);
+    // The same body serialised with its objects' keys in another order is the same call.
+    const reordered = { operations: [{ rows: [{ quantity: 1, title: 'once', id: 'idem1' }, { quantity: 2, id: 'idem2' }], action: 'insert' }] };
+    const retriedReordered = await send(reordered, 'nightly-2026-11-27-part-1');
+    expect([retriedReordered.status, retriedReordered.body]).toEqual([200, { status: 'ok', inserted: 2, updated: 0, deleted: 0 }]);
+    expect(await count()).toBe(before + 2);
     // Another body under a key already used is no retry: refused, nothing written.
     const reused = await send({ operations: [{ action: 'insert', rows: [{ id: 'idem3' }] }] }, 'nightly-2026-11-27-part-1');
     expect([reused.status, reused.body.code]).toEqual([409, 'idempotency_key_reused']);
@@ -300,7 +305,9 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       const changes = () =>
         collector.messages.map((m) => JSON.parse(m.value)).filter((e) => e.instanceId === INSTANCE && e.type === RecordsChanged.type && e.correlationId?.endsWith('_changed'));
       await eventually(() => expect(changes().map((e) => e.correlationId)).toContain('req_something_changed'), { timeoutMs: 15_000 });
-      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0 }]]);
+      expect(changes().map((e) => [e.correlationId, e.data])).toEqual([
+        ['req_something_changed', { entity: 'sales', inserted: 1, updated: 1, deleted: 0, keys: { inserted: ['other'], updated: ['same'], deleted: [] }, parts: 1 }],
+      ]);
     } finally {
       await collector.stop();
     }
@@ -347,6 +354,42 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
     expect((await list('', principalOf('someone_else'))).body.tasks).toEqual([]);
     const bad = await list('?status=done&limit=0');
     expect([bad.status, bad.body.errors.map((e: any) => e.field).sort()]).toEqual([400, ['limit', 'status']]);
+  });
+
+  it('pages through every task, older ones too: a page’s next is the before of the following one', async () => {
+    expect((await define('journal', [{ name: 'amount', type: 'number' }])).status).toBe(201);
+    const accepted: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      accepted.push((await batch('journal', { async: true, operations: [{ action: 'insert', rows: [{ id: `j${i}`, amount: i }] }] })).body.taskId);
+    }
+    const list = (query: string, principal = admin) => app.call('GET', `/api/v1/tasks${query}`, { principal });
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const res = await list(`?entity=journal&limit=2${before ? `&before=${before}` : ''}`);
+      expect([res.status, res.body.tasks.length <= 2]).toEqual([200, true]);
+      seen.push(...res.body.tasks.map((t: any) => t.taskId));
+      before = res.body.next;
+      if (!before) break;
+    }
+    expect(seen).toEqual([...accepted].reverse());
+    // Exactly a page's worth left: the last page says nothing more is left.
+    expect((await list(`?entity=journal&limit=4&before=${accepted[4]}`)).body).toEqual({ status: 'ok', tasks: expect.any(Array) });
+    // Without an entity filter, the instance's tasks page too, and never repeat.
+    const first = await list('?limit=3');
+    const next = await list(`?limit=3&before=${first.body.next}`);
+    expect(next.body.tasks.map((t: any) => t.taskId).some((id: string) => first.body.tasks.some((t: any) => t.taskId === id))).toBe(false);
+    // A cursor the caller cannot see is refused, naming it.
+    const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });
+    for (const [query, principal] of [
+      [`?before=${accepted[2]}`, salesReader],
+      [`?before=${accepted[2]}`, principalOf('someone_else')],
+      ['?before=task_unknown', admin],
+      ['?before=nope', admin],
+    ] as const) {
+      const refused = await list(query, principal);
+      expect([refused.status, refused.body.errors?.map((e: any) => e.field)]).toEqual([400, ['before']]);
+    }
   });
 
   it('finishes a task left pending by a crash when the service starts again', async () => {

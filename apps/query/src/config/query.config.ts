@@ -28,6 +28,12 @@ export const queryConfigSchema = databaseServiceSchema.extend({
   BATCH_MAX_BYTES: positiveInt(10 * 1024 * 1024),
   /** Most rows one batch call may carry, all operations together; beyond it: 413. */
   BATCH_MAX_ROWS: positiveInt(50_000),
+  /**
+   * A sync batch (without `async: true`) still running after this long is cancelled and rolled
+   * back, answered 504 `timeout`. Keep it below the gateway's DOWNSTREAM_TIMEOUT_MS (30 s), or the
+   * client hears the gateway's 504 about a call that may commit after it.
+   */
+  BATCH_SYNC_TIMEOUT_MS: positiveInt(25_000),
   /** How often pending batch tasks nobody is working on are picked up again. */
   TASK_SWEEP_MS: positiveInt(30_000),
   /** Finished batch tasks (their status and result) are forgotten this many days after they ended. */

@@ -1,8 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { ErrorCode, RecordsChanged } from '@tollgate/contracts';
-import { isUniqueViolation, writeNotice } from '@tollgate/event-sourcing';
+import { ErrorCode, RecordsChanged, RecordsChangedPart, type EventEnvelope } from '@tollgate/contracts';
+import { isUniqueViolation, noticeEnvelope, writeOutbox } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { entityTypeStreamId } from '../entity-types/entity-type';
+import { beforeDeadline } from './batch-deadline';
+import { ChangedKeys, keyParts } from './changed-keys';
 import type { RecordRow, ValidOperation } from './record-row';
 
 export interface BatchCounts {
@@ -43,7 +45,14 @@ function toJson(rows: RecordRow[], now: string): string {
 const USERS_OF = (col: string) =>
   `coalesce(ARRAY(SELECT DISTINCT x->>'userId' FROM jsonb_array_elements(coalesce(${col}, '[]'::jsonb)) x), '{}')`;
 
-async function insert(em: EntityManager, target: { instanceId: string; entity: string; primaryKey: string }, rows: RecordRow[], at: number, now: string) {
+async function insert(
+  em: EntityManager,
+  target: { instanceId: string; entity: string; primaryKey: string },
+  rows: RecordRow[],
+  at: number,
+  now: string,
+  changed: ChangedKeys,
+) {
   const { instanceId, entity } = target;
   let inserted = 0;
   let offset = 0;
@@ -57,6 +66,7 @@ async function insert(em: EntityManager, target: { instanceId: string; entity: s
       [instanceId, entity, toJson(chunk, now)],
     );
     if (written.length !== chunk.length) await refuseExistingKeys(em, target, at, rows.slice(offset), offset, written);
+    for (const w of written) changed.created(w.pk);
     inserted += written.length;
     offset += chunk.length;
   }
@@ -119,11 +129,11 @@ export function mergeByKey(rows: RecordRow[]): RecordRow[] {
   return [...merged.values()];
 }
 
-async function upsert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], now: string) {
+async function upsert(em: EntityManager, instanceId: string, entity: string, rows: RecordRow[], now: string, changed: ChangedKeys) {
   let inserted = 0;
   let updated = 0;
   for (const chunk of chunks(mergeByKey(rows))) {
-    const written: { fresh: boolean }[] = await em.query(
+    const written: { pk: string; fresh: boolean }[] = await em.query(
       `INSERT INTO records AS t (instance_id, entity, pk, id, title, created_at, updated_at, fields, responsibilities, responsible_users)
        SELECT $1, $2, r.pk, coalesce(r.id, gen_random_uuid()::text), coalesce(r.title, ''), r.created_at, r.updated_at,
               r.fields, r.responsibilities, ${USERS_OF('r.responsibilities')}
@@ -144,7 +154,7 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
           OR ($8::jsonb ? excluded.pk AND excluded.updated_at IS DISTINCT FROM t.updated_at)
           OR t.fields || excluded.fields IS DISTINCT FROM t.fields
           OR (CASE WHEN $7::jsonb ? excluded.pk THEN excluded.responsibilities ELSE t.responsibilities END) IS DISTINCT FROM t.responsibilities
-       RETURNING (xmax = 0) AS fresh`,
+       RETURNING t.pk, (xmax = 0) AS fresh`,
       [
         instanceId,
         entity,
@@ -157,23 +167,29 @@ async function upsert(em: EntityManager, instanceId: string, entity: string, row
       ],
     );
     for (const w of written) {
-      if (w.fresh) inserted++;
-      else updated++;
+      if (w.fresh) {
+        inserted++;
+        changed.created(w.pk);
+      } else {
+        updated++;
+        changed.changed(w.pk);
+      }
     }
   }
   return { inserted, updated };
 }
 
-async function remove(em: EntityManager, instanceId: string, entity: string, keys: string[]) {
+async function remove(em: EntityManager, instanceId: string, entity: string, keys: string[], changed: ChangedKeys) {
   let deleted = 0;
   for (const chunk of chunks(keys)) {
-    // Counted in SQL: the driver's answer to a bare DELETE is not a plain list of rows.
-    const [row]: { n: number }[] = await em.query(
-      `WITH gone AS (DELETE FROM records WHERE instance_id = $1 AND entity = $2 AND pk = ANY($3::text[]) RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
+    // Selected from a CTE: the driver's answer to a bare DELETE … RETURNING is not a plain list of rows.
+    const gone: { pk: string }[] = await em.query(
+      `WITH gone AS (DELETE FROM records WHERE instance_id = $1 AND entity = $2 AND pk = ANY($3::text[]) RETURNING pk)
+       SELECT pk FROM gone`,
       [instanceId, entity, chunk],
     );
-    deleted += row.n;
+    for (const g of gone) changed.removed(g.pk);
+    deleted += gone.length;
   }
   return deleted;
 }
@@ -214,14 +230,20 @@ async function assertIdsFree(
 }
 
 /**
- * Runs a batch's transaction. Two batches giving one id at the same moment both pass the check
+ * Runs a batch's transaction, within `timeoutMs` when given (all attempts together). Two batches giving one id at the same moment both pass the check
  * (neither sees the other's rows); the unique index lets one commit and fails the other, which is
  * then run again once: its check now sees the committed id and refuses the row by name.
  */
-export async function inBatchTransaction<T>(dataSource: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function inBatchTransaction<T>(
+  dataSource: DataSource,
+  work: (em: EntityManager) => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const { timeoutMs } = options;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(work);
+      return await dataSource.transaction(deadline === undefined ? work : (em) => beforeDeadline(dataSource, em, deadline, timeoutMs!, work));
     } catch (error) {
       // A concurrent batch committed an id this one gives after this one checked.
       if (!isUniqueViolation(error, 'records_by_id')) throw error;
@@ -243,14 +265,15 @@ export async function applyOperations(
   const { instanceId, entity } = target;
   const now = new Date().toISOString();
   const counts: BatchCounts = { inserted: 0, updated: 0, deleted: 0 };
+  const changed = new ChangedKeys();
   for (const [i, op] of operations.entries()) {
-    if (op.action === 'delete') counts.deleted += await remove(em, instanceId, entity, op.keys);
+    if (op.action === 'delete') counts.deleted += await remove(em, instanceId, entity, op.keys, changed);
     else if (op.action === 'insert') {
       await assertIdsFree(em, target, i, op.rows);
-      counts.inserted += await insert(em, target, op.rows, i, now);
+      counts.inserted += await insert(em, target, op.rows, i, now, changed);
     } else {
       await assertIdsFree(em, target, i, op.rows);
-      const r = await upsert(em, instanceId, entity, op.rows, now);
+      const r = await upsert(em, instanceId, entity, op.rows, now, changed);
       counts.inserted += r.inserted;
       counts.updated += r.updated;
     }
@@ -263,12 +286,34 @@ export async function applyOperations(
   );
   // A call that changed nothing (keys to delete that are gone, rows that change nothing) is no news.
   if (counts.inserted + counts.updated + counts.deleted === 0) return counts;
-  await writeNotice(em, RecordsChanged, {
-    instanceId,
-    aggregateId: entityTypeStreamId(instanceId, entity),
-    occurredAt: now,
-    correlationId: target.requestId,
-    data: { entity, ...counts, ...(target.taskId ? { taskId: target.taskId } : {}) },
-  });
+  await writeChanges(em, target, now, counts, changed);
   return counts;
+}
+
+/**
+ * RecordsChanged with the keys the call changed, and as many RecordsChangedPart as the keys need
+ * beyond the first message: all keyed by the entity type (one partition, in this order), all in
+ * the call's transaction.
+ */
+async function writeChanges(
+  em: EntityManager,
+  target: { instanceId: string; entity: string; requestId?: string; taskId?: string },
+  now: string,
+  counts: BatchCounts,
+  changed: ChangedKeys,
+): Promise<void> {
+  const { instanceId, entity } = target;
+  const [first, ...rest] = keyParts(changed.keys());
+  const parts = rest.length + 1;
+  const task = target.taskId ? { taskId: target.taskId } : {};
+  const common = { instanceId, aggregateId: entityTypeStreamId(instanceId, entity), occurredAt: now, correlationId: target.requestId };
+  const change = noticeEnvelope(RecordsChanged, { ...common, data: { entity, ...counts, ...task, keys: first, parts } });
+  const envelopes: EventEnvelope[] = [
+    change as EventEnvelope,
+    ...rest.map(
+      (keys, i) =>
+        noticeEnvelope(RecordsChangedPart, { ...common, data: { entity, changeId: change.id, ...task, part: i + 2, parts, keys } }) as EventEnvelope,
+    ),
+  ];
+  await writeOutbox(em, envelopes, envelopes.map(() => RecordsChanged.topic));
 }

@@ -55,6 +55,31 @@ export interface KafkaBusOptions {
 
 const SESSION_TIMEOUT_MS = 6000;
 
+/** The most bytes of messages one produce request carries: below a broker's default 1 MB record batch. */
+const SEND_BYTES = 768 * 1024;
+
+const sizeOf = (m: OutgoingMessage) =>
+  Buffer.byteLength(m.key) + Buffer.byteLength(m.value) + Object.entries(m.headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+
+/** Consecutive runs of messages of at most `budget` bytes each (a larger message alone), in order. */
+export function bySize(messages: OutgoingMessage[], budget: number): OutgoingMessage[][] {
+  const runs: OutgoingMessage[][] = [];
+  let run: OutgoingMessage[] = [];
+  let used = 0;
+  for (const m of messages) {
+    const size = sizeOf(m);
+    if (run.length > 0 && used + size > budget) {
+      runs.push(run);
+      run = [];
+      used = 0;
+    }
+    run.push(m);
+    used += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 const silent: BusLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function headersOf(raw: Record<string, unknown> | undefined): Record<string, string> {
@@ -101,20 +126,27 @@ export class KafkaBus {
     });
   }
 
-  /** Sends in order and waits for every in-sync replica to acknowledge. */
+  /**
+   * Sends in order and waits for every in-sync replica to acknowledge. One request carries at most
+   * SEND_BYTES of messages (a larger message goes alone): the messages of one partition travel as
+   * one record batch, which the broker refuses whole beyond its `message.max.bytes` (1 MB by
+   * default), however small each message is.
+   */
   async publish(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const producer = await this.getProducer();
-    const byTopic = new Map<string, { key: string; value: string; headers?: Record<string, string> }[]>();
-    for (const m of messages) {
-      const list = byTopic.get(m.topic) ?? [];
-      list.push({ key: m.key, value: m.value, headers: m.headers });
-      byTopic.set(m.topic, list);
+    for (const request of bySize(messages, SEND_BYTES)) {
+      const byTopic = new Map<string, { key: string; value: string; headers?: Record<string, string> }[]>();
+      for (const m of request) {
+        const list = byTopic.get(m.topic) ?? [];
+        list.push({ key: m.key, value: m.value, headers: m.headers });
+        byTopic.set(m.topic, list);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+      });
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-    });
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -27,4 +27,10 @@ export class ListTasksQueryDto {
   @IsString({ message: 'entity must be given once' })
   @Matches(/^[a-z][a-z0-9_]{0,62}$/, { message: 'entity must be an entity name' })
   entity?: string;
+
+  @ApiPropertyOptional({ description: "the tasks accepted before this one: a page's `next`", example: 'task_5f0c…' })
+  @IsOptional()
+  @IsString({ message: 'before must be given once' })
+  @Matches(/^task_[\w-]{1,100}$/, { message: 'before must be a task id (task_…)' })
+  before?: string;
 }
