@@ -40,6 +40,22 @@ describe('running a flow: expressions are bounded by the run', () => {
   });
 });
 
+describe("running a flow: per-record expressions and the run's values", () => {
+  it('reach earlier steps, the input and the run by name, and through $eval', async () => {
+    const ctx = testRun(
+      [
+        { type: 'map', id: 'nums', from: '[1, 2]', expr: '$ * 10' },
+        { type: 'map', id: 'named', from: '[1, 2]', expr: '$ + $sum($steps.nums) + $index + $input.body.k' },
+        { type: 'map', id: 'evaluated', from: '[1, 2]', expr: '$eval("$steps.nums[" & $index & "]") + $' },
+        { type: 'map', id: 'last', from: '["a"]', expr: '$ & $count($last) & $processId' },
+        { type: 'output', name: 'all', from: '[$steps.named, $steps.evaluated, $steps.last]' },
+      ],
+      { body: { k: 100 }, processId: 'run_x' },
+    );
+    expect(await engine.run(ctx)).toEqual({ data: { all: [131, 133, 11, 22, 'a2run_x'] } });
+  });
+});
+
 describe('running a flow: an expression that fails says where', () => {
   it('names the field, the record and the position in the expression', async () => {
     const ctx = testRun([{ type: 'map', id: 'shape', from: '[1, 2, "three"]', expr: '$ * 2' }]);

@@ -67,6 +67,18 @@ export const asList = (value: unknown): unknown[] => (value === undefined || val
 export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> =>
   ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx) }, ctx.signal);
 
+/**
+ * The run's values a per-record expression can reach: its `$` is the record, so the others only by
+ * their names (`$steps`), or through `$eval`. Those it never names are not copied to the evaluator,
+ * which spares a copy of every earlier step's records per field of an `ics` step, say.
+ */
+export function bindingsNamedIn(expression: string, all: Record<string, unknown>): Record<string, unknown> {
+  if (expression.includes('$eval')) return all;
+  return Object.fromEntries(Object.entries(all).filter(([name]) => expression.includes(`$${name}`)));
+}
+
 /** Evaluates a per-record expression once for each record (`$` is the record, `$index` its position), in one call. */
 export const evaluateEach = async (ctx: RunContext, expression: string, records: unknown[]): Promise<unknown[]> =>
-  records.length === 0 ? [] : ((await ctx.evaluator.evaluate({ expression, root: undefined, bindings: bindings(ctx), each: records }, ctx.signal)) as unknown[]);
+  records.length === 0
+    ? []
+    : ((await ctx.evaluator.evaluate({ expression, root: undefined, bindings: bindingsNamedIn(expression, bindings(ctx)), each: records }, ctx.signal)) as unknown[]);
