@@ -23,11 +23,16 @@ const processEnds = new Counter({
 type SandboxConfig = Pick<FlowsConfig, 'FLOWS_EXPRESSION_PROCESSES' | 'FLOWS_EXPRESSION_MEMORY_MB' | 'FLOWS_EXPRESSION_STEP_LIMIT_MS'>;
 
 interface Pending {
+  id: number;
   request: EvaluationRequest;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Where it was sent last. */
+  process?: EvaluatorProcess;
   /** The caller's signal aborted: it has had its answer; the process was told to stop the evaluation. */
   cancelled?: boolean;
+  /** A process ended under it once already: it is being evaluated again, or waits to be. */
+  retried?: boolean;
 }
 
 /** One evaluator process and the evaluations sent to it. */
@@ -82,8 +87,9 @@ class EvaluatorProcess {
  * - a process that answers nothing for FLOWS_EXPRESSION_STEP_LIMIT_MS is stuck in one step no
  *   timer can interrupt (a regular expression that backtracks without end) and is ended;
  * - a run's abort (its timeout, its caller leaving) answers at once and stops its evaluation.
- * An ended process is replaced at once. The evaluations it held fail, naming why: a limit is a
- * process's, so an evaluation that ran beside the one that broke it fails with it.
+ * An ended process is replaced at once. Which of the evaluations it held broke it is not known, so
+ * each is evaluated once more, one at a time: the one that breaks a process again fails, naming
+ * why; those that were only beside it give their values.
  */
 @Injectable()
 export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplicationShutdown {
@@ -92,6 +98,9 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   private readonly entry = path.join(__dirname, `evaluator-process${path.extname(__filename)}`);
   private readonly execArgv: string[];
   private nextId = 0;
+  /** Evaluations a process took with it when it ended, to evaluate once more one at a time. */
+  private readonly retries: Pending[] = [];
+  private retrying?: Pending;
   private watchdog?: NodeJS.Timeout;
   private stopping = false;
 
@@ -111,6 +120,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.watchdog);
+    for (const pending of this.retries.splice(0)) pending.reject(new Error('the service is stopping'));
     await Promise.all(
       this.processes.map(
         (p) =>
@@ -128,38 +138,62 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const id = ++this.nextId;
-      const target = this.leastBusy();
-      if (!target) return reject(new Error('the expression processes are starting again; try again in a moment'));
       const onAbort = () => {
         pending.cancelled = true;
-        reject(signal.reason);
-        target.send({ type: 'cancel', id });
+        pending.process?.send({ type: 'cancel', id: pending.id });
+        pending.reject(signal.reason);
       };
       const settle =
         <T>(answer: (value: T) => void) =>
         (value: T) => {
           signal.removeEventListener('abort', onAbort);
+          this.settled(pending);
           answer(value);
         };
-      const pending: Pending = { request, resolve: settle(resolve), reject: settle(reject) };
+      const pending: Pending = { id: ++this.nextId, request, resolve: settle(resolve), reject: settle(reject) };
       signal.addEventListener('abort', onAbort, { once: true });
-      target.pending.set(id, pending);
-      target.ready.then(
-        () => {
-          if (pending.cancelled) target.pending.delete(id);
-          if (pending.cancelled || !target.pending.has(id)) return;
-          try {
-            target.send({ type: 'evaluate', id, request });
-          } catch (error) {
-            // What cannot be sent (a value the structured clone does not take) is the step's error.
-            target.pending.delete(id);
-            pending.reject(error);
-          }
-        },
-        () => undefined, // its exit handler answers
-      );
+      this.dispatch(pending);
     });
+  }
+
+  private dispatch(pending: Pending): void {
+    const target = this.leastBusy();
+    if (!target) return pending.reject(new Error('the expression processes are starting again; try again in a moment'));
+    pending.process = target;
+    target.pending.set(pending.id, pending);
+    target.ready.then(
+      () => {
+        if (pending.cancelled) target.pending.delete(pending.id);
+        if (pending.cancelled || !target.pending.has(pending.id)) return;
+        try {
+          target.send({ type: 'evaluate', id: pending.id, request: pending.request });
+        } catch (error) {
+          // What cannot be sent (a value the structured clone does not take) is the step's error.
+          target.pending.delete(pending.id);
+          pending.reject(error);
+        }
+      },
+      () => undefined, // its exit handler answers
+    );
+  }
+
+  /** An evaluation was answered: when it was the one being evaluated again, the next one's turn. */
+  private settled(pending: Pending): void {
+    if (this.retrying !== pending) return;
+    this.retrying = undefined;
+    this.nextRetry();
+  }
+
+  /**
+   * Evaluations a process took with it are evaluated again one at a time, so that the one that
+   * broke it (when it breaks the next one too) does not take the others with it a second time.
+   */
+  private nextRetry(): void {
+    if (this.retrying || this.stopping) return;
+    const next = this.retries.shift();
+    if (!next) return;
+    this.retrying = next;
+    this.dispatch(next);
   }
 
   private leastBusy(): EvaluatorProcess | undefined {
@@ -203,7 +237,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   private ended(slot: number, p: EvaluatorProcess, code: number | null, signal: NodeJS.Signals | null): void {
     p.ended = true;
     if (this.stopping) {
-      for (const pending of p.pending.values()) if (!pending.cancelled) pending.reject(new Error('the service is stopping'));
+      for (const pending of [...p.pending.values()]) if (!pending.cancelled) pending.reject(new Error('the service is stopping'));
       return;
     }
     const outOfMemory = !p.stuck && (signal === 'SIGABRT' || /out of memory/i.test(p.stderrTail));
@@ -215,9 +249,8 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
         ? `this or another expression evaluated beside it needed more than the ${this.config.FLOWS_EXPRESSION_MEMORY_MB} MB an expression may use`
         : 'the expression could not be evaluated (its process ended); try again';
     const held = [...p.pending.values()].filter((pending) => !pending.cancelled);
-    this.logger.error({ reason, code, signal, evaluations: held.length, said: p.lastWords() }, 'an expression process ended; starting another');
-    for (const pending of held) pending.reject(new Error(why));
     p.pending.clear();
+    this.logger.error({ reason, code, signal, evaluations: held.length, said: p.lastWords() }, 'an expression process ended; starting another');
     const replace = () => {
       if (this.stopping) return;
       const next = this.start(slot);
@@ -227,5 +260,14 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     // One that ends as it starts (a broken install) is not restarted in a tight loop.
     if (p.readyAt === undefined) setTimeout(replace, RESTART_PAUSE_MS).unref();
     else replace();
+    // Which of them broke it is not known: each is evaluated once more, and fails the second time.
+    for (const pending of held) {
+      if (pending.retried) pending.reject(new Error(why));
+      else {
+        pending.retried = true;
+        this.retries.push(pending);
+      }
+    }
+    this.nextRetry();
   }
 }

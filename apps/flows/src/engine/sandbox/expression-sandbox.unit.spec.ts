@@ -8,6 +8,9 @@ jest.setTimeout(30_000);
 const never = new AbortController().signal;
 // Backtracks 2^40 ways before it gives up: one regular-expression step no timer can interrupt.
 const BACKTRACKS = '$match("' + 'a'.repeat(40) + '!", /(a+)+$/)';
+// Some 200,000 small steps: under way when the expression beside it breaks their process.
+const INNOCENT = '$sum($map([1..200000], function($v){ $v }))';
+const INNOCENT_SUM = 20000100000;
 // Ten million small steps (a few seconds of CPU), none of them long.
 const BUSY = '$sum($map([1..100000], function($v){ $sum($map([1..100], function($w){ $w * $v })) }))';
 
@@ -31,21 +34,25 @@ describe('the expression sandbox (real processes)', () => {
     expect(failure).toMatchObject({ expression: '$ * 2', record: 1, position: 3, message: 'The left side of the "*" operator must evaluate to a number' });
   });
 
-  it('fails an expression that needs more memory than a process has, and evaluates the next one', async () => {
+  it('fails an expression that needs more memory than a process has, and not the one evaluated beside it', async () => {
+    const beside = sandbox.evaluate({ expression: INNOCENT, root: {}, bindings: {} }, never);
     await expect(sandbox.evaluate({ expression: '[1..10000000].$string()', root: {}, bindings: {} }, never)).rejects.toThrow(
       'this or another expression evaluated beside it needed more than the 64 MB an expression may use',
     );
+    expect(await beside).toBe(INNOCENT_SUM);
     expect(await sandbox.evaluate({ expression: '1 + 1', root: {}, bindings: {} }, never)).toBe(2);
   });
 
-  it('ends a process stuck in one step, while this process stays free, and evaluates the next one', async () => {
+  it('ends a process stuck in one step, while this process stays free, and not the expression evaluated beside it', async () => {
     const started = Date.now();
     let tickedAfter = 0;
     setTimeout(() => (tickedAfter = Date.now() - started), 100);
+    const beside = sandbox.evaluate({ expression: INNOCENT, root: {}, bindings: {} }, never);
     await expect(sandbox.evaluate({ expression: BACKTRACKS, root: {}, bindings: {} }, never)).rejects.toThrow(
       'one step of this or another expression evaluated beside it ran for over 0.4 s',
     );
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await beside).toBe(INNOCENT_SUM);
+    expect(Date.now() - started).toBeLessThan(8_000);
     expect(tickedAfter).toBeGreaterThanOrEqual(100);
     expect(tickedAfter).toBeLessThan(200);
     expect(await sandbox.evaluate({ expression: '"still" & " here"', root: {}, bindings: {} }, never)).toBe('still here');
