@@ -1,14 +1,24 @@
 import { execFile } from 'node:child_process';
 import * as net from 'node:net';
-import { Body, Controller, Module, Post, type INestApplication } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Req, type INestApplication } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { createService } from './bootstrap';
+import { readUnparsedBody } from './request-body';
 import { ServiceCoreModule } from './service-core.module';
+
+const LIMIT = 1024 * 1024;
 
 @Controller('things')
 class ThingsController {
   @Post()
   create(@Body() body: unknown) {
     return { received: body !== undefined };
+  }
+
+  /** As a flow trigger reads a GET's body, which Fastify leaves unread. */
+  @Get()
+  async read(@Req() request: FastifyRequest) {
+    return { size: (await readUnparsedBody(request, LIMIT))?.length ?? 0 };
   }
 }
 
@@ -17,8 +27,6 @@ class ThingsController {
   controllers: [ThingsController],
 })
 class TestModule {}
-
-const LIMIT = 1024 * 1024;
 
 /**
  * Sends `count` bodies of `size` bytes one after the other, as a client in another process would
@@ -91,21 +99,31 @@ describe('a body over the limit', () => {
     expect(await uploadMany(url, 4 * LIMIT - 1024, 60, how)).toEqual({ '413 payload_too_large': 60 });
   });
 
-  it('sent in full, leaves its connection ready for the next request', async () => {
-    const oversized = JSON.stringify({ padding: 'p'.repeat(2 * LIMIT) });
-    const answers = await new Promise<string>((resolve, reject) => {
+  /** Sends the requests on one connection, one after the other, and returns all that comes back before the service closes it or goes quiet. */
+  const onOneConnection = (...requests: string[]) =>
+    new Promise<string>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       let text = '';
       socket.setEncoding('utf8').on('data', (chunk: string) => {
         text += chunk;
-        if ((text.match(/HTTP\/1\.1 /g) ?? []).length === 2 && text.endsWith('}')) socket.end();
+        if ((text.match(/HTTP\/1\.1 /g) ?? []).length === requests.length && text.endsWith('}')) socket.end();
       });
-      socket.on('error', reject).on('close', () => resolve(text));
-      socket.write(`POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${oversized.length}\r\n\r\n${oversized}`);
-      socket.write('POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+      socket.on('error', (error) => (text += `\n${error.message}`)).on('close', () => resolve(text));
+      setTimeout(() => socket.destroy(), 5000).unref();
+      for (const request of requests) socket.write(request);
     });
-    expect(answers.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 201']);
-    expect(answers).toContain('{"received":true}');
+
+  it('sent in full, leaves its connection ready for the next request, as does a GET body a route reads past the limit', async () => {
+    const oversized = JSON.stringify({ padding: 'p'.repeat(2 * LIMIT) });
+    for (const method of ['POST', 'GET']) {
+      const answers = await onOneConnection(
+        `${method} /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${oversized.length}\r\n\r\n${oversized}`,
+        `${method} /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`,
+      );
+      expect([method, answers.match(/HTTP\/1\.1 \d+|read ECONNRESET/g)]).toEqual([method, ['HTTP/1.1 413', method === 'GET' ? 'HTTP/1.1 200' : 'HTTP/1.1 201']]);
+      expect(answers).toContain('"code":"payload_too_large"');
+      expect(answers).toContain(method === 'GET' ? '{"size":2}' : '{"received":true}');
+    }
   });
 
   it('is read no further than 4 times the limit past its answer: a body that never ends has its connection closed', async () => {
