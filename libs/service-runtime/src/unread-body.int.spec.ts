@@ -78,7 +78,7 @@ function uploadMany(url: string, size: number, count: number, how: 'length' | 'c
   );
 }
 
-describe('a body over the limit', () => {
+describe('bodies answered before they are read', () => {
   let app: INestApplication;
   let url: string;
   let port: number;
@@ -95,7 +95,7 @@ describe('a body over the limit', () => {
     ['fetch, its length announced', 'length' as const],
     ['fetch, chunked', 'chunked' as const],
     ['Node http, its length announced', 'node' as const],
-  ])('sent in full by %s, gets the 413 answer every time, not a reset', async (_name, how) => {
+  ])('a body over the limit sent in full by %s gets the 413 answer every time, not a reset', async (_name, how) => {
     expect(await uploadMany(url, 4 * LIMIT - 1024, 60, how)).toEqual({ '413 payload_too_large': 60 });
   });
 
