@@ -18,6 +18,7 @@ import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
 import { abortedRequestLogger, createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
+import { boundUnreadBodies, unreadBodyBoundsFor } from './unread-body';
 
 export interface ServiceOptions {
   name: string;
@@ -45,9 +46,10 @@ export interface ServiceOptions {
  * metrics, and a graceful stop on SIGTERM/SIGINT.
  */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
+  const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const adapter = new FastifyAdapter({
     genReqId: requestIdFor,
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -74,6 +76,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.useGlobalPipes(apiValidationPipe());
 
   registerBodyParsers(app);
+  // A body refused unread (over the limit, say) is read on within bounds, so its client gets the answer rather than a reset.
+  boundUnreadBodies(app, unreadBodyBoundsFor(bodyLimit));
   fastify.addHook('onRequest', async (request) => assertNoContentCoding(request.headers));
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');

@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+/** How much of a body left unread by its answer a service still reads, and for how long. */
+export interface UnreadBodyBounds {
+  maxBytes: number;
+  maxMs: number;
+}
+
+/** A body left unread is read on for up to 4 times the body limit more, within 30 s (as a web server's lingering close). */
+export const unreadBodyBoundsFor = (bodyLimitBytes: number): UnreadBodyBounds => ({ maxBytes: 4 * bodyLimitBytes, maxMs: 30_000 });
+
+/**
+ * A request answered before its body was all received: a body over the limit (413), of a type no
+ * parser takes (415), a credential refused before the body is read (401). The client is usually
+ * still sending. Fastify marks a 413 `Connection: close`, and Node then closes the socket as
+ * soon as the answer is written: the client's next write fails (EPIPE, a reset), and most clients
+ * (fetch, Java's) report that instead of the answer they were sent. Without that header, Node reads
+ * and discards the rest, however much the client sends.
+ *
+ * Here the rest is read and discarded up to `maxBytes` and `maxMs` from the moment the answer is
+ * sent: a client finishes sending, reads its answer, and may send its next request on the same
+ * connection. Past either bound the connection is closed, long after the answer was written, so a
+ * service never reads an unbounded amount for a request it answered.
+ */
+export function boundUnreadBodies(app: NestFastifyApplication, bounds: UnreadBodyBounds): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode === 413 && /^close$/i.test(String(reply.getHeader('connection') ?? ''))) reply.removeHeader('connection');
+    // Before the answer is written: Node would then throw away the rest of a body nobody reads without
+    // passing it on (nothing to count), and read all of it.
+    if (!request.raw.complete) discardWithin(request.raw, bounds);
+    return payload;
+  });
+}
+
+/** Reads and throws away what is left of `body`; past either bound, closes its connection. */
+function discardWithin(body: IncomingMessage, bounds: UnreadBodyBounds): void {
+  const socket = body.socket;
+  if (!socket || socket.destroyed) return;
+  let left = bounds.maxBytes;
+  const stop = () => {
+    clearTimeout(timer);
+    body.off('data', count).off('end', stop);
+    socket.off('close', stop);
+  };
+  const cut = () => {
+    stop();
+    socket.destroy();
+  };
+  const count = (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) cut();
+  };
+  const timer = setTimeout(cut, bounds.maxMs);
+  timer.unref();
+  body.on('data', count).once('end', stop);
+  socket.once('close', stop);
+  body.resume();
+}
