@@ -41,7 +41,7 @@ async function measure(name: string, evaluator: Evaluator, request: EvaluationRe
 }
 
 async function main() {
-  const sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: Number(process.env.FLOWS_EXPRESSION_PROCESSES ?? 2), FLOWS_EXPRESSION_MEMORY_MB: 256, FLOWS_EXPRESSION_STEP_LIMIT_MS: 10_000 });
+  const sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: Number(process.env.FLOWS_EXPRESSION_PROCESSES ?? 2), FLOWS_EXPRESSION_MEMORY_MB: 256, FLOWS_EXPRESSION_STEP_LIMIT_MS: 10_000, FLOWS_EXPRESSION_MAX_VALUE_MB: 32 });
   await sandbox.onModuleInit();
   const inProcess = new InProcessEvaluator();
   // A run state that holds the 10,000 records of an earlier step: what an evaluation over the run copies.

@@ -41,6 +41,8 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   FLOWS_EXPRESSION_MEMORY_MB: z.coerce.number().int().min(32).default(256),
   /** An expression process that answers nothing this long is stuck in one step (a backtracking regular expression) and is ended. */
   FLOWS_EXPRESSION_STEP_LIMIT_MS: ms(10_000, 100),
+  /** The most one expression's values (all records' of a per-record one) may come to as JSON: what the service receives of it. */
+  FLOWS_EXPRESSION_MAX_VALUE_MB: z.coerce.number().int().min(1).default(32),
 });
 
 export type FlowsConfig = z.infer<typeof flowsConfigSchema>;

@@ -25,8 +25,25 @@ const LIMITS_BINDING = 'evaluation limits';
 export class EvaluationBudget {
   private steps = 0;
   private lastTurn = Date.now();
+  /** What the evaluation's values have come to so far, in characters of JSON. */
+  private valueChars = 0;
 
-  constructor(readonly signal: AbortSignal) {}
+  constructor(
+    readonly signal: AbortSignal,
+    /** The most its values may come to, together: what a run holds and answers is bounded. */
+    private readonly maxValueChars = Infinity,
+  ) {}
+
+  /** A value as plain JSON (JSONata's sequences carry extra properties; a function is nothing), counted. */
+  plain(value: unknown): unknown {
+    const text = value === undefined ? undefined : JSON.stringify(value);
+    if (text === undefined) return undefined;
+    this.valueChars += text.length;
+    if (this.valueChars > this.maxValueChars) {
+      throw new Error(`the expression's value is larger than ${Math.round(this.maxValueChars / (1024 * 1024))} MB of JSON`);
+    }
+    return JSON.parse(text);
+  }
 
   /** Called on each evaluation step; throws the abort reason once the run is aborted. */
   step(): Promise<void> | undefined {
@@ -85,12 +102,6 @@ export function expressionError(expression: string): string | undefined {
     const e = error as { message?: string; position?: number };
     return `${e.message ?? 'invalid expression'}${e.position !== undefined ? ` (at position ${e.position})` : ''}`;
   }
-}
-
-/** JSONata sequences carry extra properties; this gives plain JSON values back. */
-export function plain(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  return JSON.parse(JSON.stringify(value));
 }
 
 /**
@@ -161,7 +172,7 @@ export function messageWithoutData(error: { message: string } & Record<string, u
 /** Evaluates within the run's budget: an aborted run stops its expression, however busy. */
 export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget, record?: number): Promise<unknown> {
   try {
-    return plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
+    return budget.plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
   } catch (error) {
     if (!isJsonataError(error)) throw error;
     throw new ExpressionFailure(messageWithoutData(error), expression, typeof error.position === 'number' ? error.position : undefined, record);

@@ -48,6 +48,13 @@ describe('flows: what one expression may cost the service', () => {
     expect(await served()).toEqual([200, [5050]]);
   });
 
+  it("fails a flow whose expression's value is larger than the service takes of one", async () => {
+    const large = await defineFlow(t, { name: `Large ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', id: 'big', name: 'big', from: '[$pad("", 40000000, "x")]' }] });
+    const res = await trigger('Tests', large.name, { headers: key(t.orgKey) });
+    expect([res.status, res.body.code, res.body.message]).toEqual([500, 'flow_failed', `step 1 "big" (output) failed: the expression's value is larger than 32 MB of JSON`]);
+    expect(await served()).toEqual([200, [5050]]);
+  });
+
   it('answers a run stuck in one regular-expression step at its timeout, serves others meanwhile, and ends the step', async () => {
     const stuck = await defineFlow(t, { name: `Stuck ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', id: 'match', expr: BACKTRACKS }] });
     const started = Date.now();

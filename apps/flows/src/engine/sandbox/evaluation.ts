@@ -45,8 +45,11 @@ export function errorOf(failure: Exclude<EvaluationFailure, { kind: 'cancelled' 
  * expression sandbox's processes evaluate with this; so do the engine's unit tests.
  */
 export class InProcessEvaluator implements Evaluator {
+  /** `maxValueBytes`: the most an evaluation's values may come to as JSON (all its records' together). */
+  constructor(private readonly maxValueBytes = Infinity) {}
+
   async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<unknown> {
-    const budget = new EvaluationBudget(signal);
+    const budget = new EvaluationBudget(signal, this.maxValueBytes);
     const { expression, root, bindings, each } = request;
     if (!each) return evaluate(expression, root, bindings, budget);
     const values: unknown[] = [];

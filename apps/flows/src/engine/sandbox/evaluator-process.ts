@@ -6,7 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { failureOf, InProcessEvaluator, type FromEvaluator, type ToEvaluator } from './evaluation';
 
-const evaluator = new InProcessEvaluator();
+// Its one argument: the most an evaluation's values may come to, in bytes of JSON.
+const evaluator = new InProcessEvaluator(Number(process.argv[2]));
 const running = new Map<number, AbortController>();
 const send = (message: FromEvaluator) => process.send?.(message);
 

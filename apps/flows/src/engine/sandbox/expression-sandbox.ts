@@ -20,7 +20,7 @@ const processEnds = new Counter({
   registers: [metricsRegistry],
 });
 
-type SandboxConfig = Pick<FlowsConfig, 'FLOWS_EXPRESSION_PROCESSES' | 'FLOWS_EXPRESSION_MEMORY_MB' | 'FLOWS_EXPRESSION_STEP_LIMIT_MS'>;
+type SandboxConfig = Pick<FlowsConfig, 'FLOWS_EXPRESSION_PROCESSES' | 'FLOWS_EXPRESSION_MEMORY_MB' | 'FLOWS_EXPRESSION_STEP_LIMIT_MS' | 'FLOWS_EXPRESSION_MAX_VALUE_MB'>;
 
 interface Pending {
   id: number;
@@ -49,8 +49,8 @@ class EvaluatorProcess {
   ended = false;
   stderrTail = '';
 
-  constructor(entry: string, execArgv: string[], onMessage: (message: FromEvaluator) => void) {
-    this.child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  constructor(entry: string, args: string[], execArgv: string[], onMessage: (message: FromEvaluator) => void) {
+    this.child = fork(entry, args, { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL)));
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: FromEvaluator) => {
@@ -86,6 +86,8 @@ class EvaluatorProcess {
  *   large a value (`[1..10000000].$string()`) ends that process, not the service;
  * - a process that answers nothing for FLOWS_EXPRESSION_STEP_LIMIT_MS is stuck in one step no
  *   timer can interrupt (a regular expression that backtracks without end) and is ended;
+ * - an evaluation's values may come to at most FLOWS_EXPRESSION_MAX_VALUE_MB of JSON, which is
+ *   what the service receives of it;
  * - a run's abort (its timeout, its caller leaving) answers at once and stops its evaluation.
  * An ended process is replaced at once. Which of the evaluations it held broke it is not known, so
  * each is evaluated once more, one at a time: the one that breaks a process again fails, naming
@@ -203,7 +205,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   }
 
   private start(slot: number): EvaluatorProcess {
-    const p = new EvaluatorProcess(this.entry, this.execArgv, (message) => this.answer(p, message));
+    const p = new EvaluatorProcess(this.entry, [String(this.config.FLOWS_EXPRESSION_MAX_VALUE_MB * 1024 * 1024)], this.execArgv, (message) => this.answer(p, message));
     p.child.once('exit', (code, signal) => this.ended(slot, p, code, signal));
     return p;
   }

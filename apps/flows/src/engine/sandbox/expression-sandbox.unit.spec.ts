@@ -18,7 +18,7 @@ describe('the expression sandbox (real processes)', () => {
   let sandbox: ExpressionSandbox;
 
   beforeAll(async () => {
-    sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 1, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 400 });
+    sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 1, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 400, FLOWS_EXPRESSION_MAX_VALUE_MB: 1 });
     await sandbox.onModuleInit();
   });
   afterAll(() => sandbox?.onApplicationShutdown());
@@ -32,6 +32,13 @@ describe('the expression sandbox (real processes)', () => {
     const failure = await sandbox.evaluate({ expression: '$ * 2', root: undefined, bindings: {}, each: [1, 'two'] }, never).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ExpressionFailure);
     expect(failure).toMatchObject({ expression: '$ * 2', record: 1, position: 3, message: 'The left side of the "*" operator must evaluate to a number' });
+  });
+
+  it('fails an expression whose values come to more than the service takes of one, counting every record', async () => {
+    await expect(sandbox.evaluate({ expression: '$pad("", 2000000, "x")', root: {}, bindings: {} }, never)).rejects.toThrow("the expression's value is larger than 1 MB of JSON");
+    const each = ['a', 'b', 'c'];
+    await expect(sandbox.evaluate({ expression: '$pad($, 400000, "x")', root: undefined, bindings: {}, each }, never)).rejects.toThrow("the expression's value is larger than 1 MB of JSON");
+    expect(await sandbox.evaluate({ expression: '$length($pad($, 400000, "x"))', root: undefined, bindings: {}, each }, never)).toEqual([400000, 400000, 400000]);
   });
 
   it('fails an expression that needs more memory than a process has, and not the one evaluated beside it', async () => {
@@ -85,7 +92,7 @@ describe('the expression sandbox (real processes)', () => {
         require.resolve('tsx/cjs'),
         '-e',
         `const { ExpressionSandbox } = require(${JSON.stringify(path.join(__dirname, 'expression-sandbox'))});
-         const sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 2, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 600000 });
+         const sandbox = new ExpressionSandbox({ FLOWS_EXPRESSION_PROCESSES: 2, FLOWS_EXPRESSION_MEMORY_MB: 64, FLOWS_EXPRESSION_STEP_LIMIT_MS: 600000, FLOWS_EXPRESSION_MAX_VALUE_MB: 32 });
          sandbox.onModuleInit().then(() => {
            sandbox.evaluate({ expression: ${JSON.stringify(BACKTRACKS)}, root: {}, bindings: {} }, new AbortController().signal).catch(() => {});
            setTimeout(() => console.log('busy'), 300);
