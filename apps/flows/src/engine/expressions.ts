@@ -36,7 +36,7 @@ export class EvaluationBudget {
 
   /** A value as plain JSON (JSONata's sequences carry extra properties; a function is nothing), counted. */
   plain(value: unknown): unknown {
-    const text = value === undefined ? undefined : JSON.stringify(value);
+    const text = value === undefined ? undefined : JSON.stringify(value, withoutFunctions);
     if (text === undefined) return undefined;
     this.valueChars += text.length;
     if (this.valueChars > this.maxValueChars) {
@@ -55,6 +55,15 @@ export class EvaluationBudget {
       this.signal.throwIfAborted();
     });
   }
+}
+
+/**
+ * JSONata's functions are objects: a lambda written as JSON would be its syntax tree and the whole
+ * input it was defined over. As a value, a function is nothing (left out of an object, null in an array).
+ */
+function withoutFunctions(_key: string, value: unknown): unknown {
+  const flags = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown } | null;
+  return typeof flags === 'object' && flags !== null && (flags._jsonata_lambda || flags._jsonata_function) ? undefined : value;
 }
 
 /** One evaluation's place in its budget and its nesting depth. */

@@ -34,6 +34,18 @@ describe('running a flow: expressions are bounded by the run', () => {
     expect(await engine.run(ctx)).toEqual({ data: { n: [500500] } });
   });
 
+  it('takes a function as a value for nothing', async () => {
+    const ctx = testRun(
+      [
+        { type: 'debug', id: 'f', expr: 'function($x){ $x }' },
+        { type: 'output', name: 'n', from: '[{"f": $exists($steps.f), "in": { "g": $string, "v": 1 }, "list": [$uppercase, 2]}]' },
+      ],
+      { body: { secret: 'kept in the run, not in its values' } },
+    );
+    expect(await engine.run(ctx)).toEqual({ data: { n: [{ f: false, in: { v: 1 }, list: [null, 2] }] } });
+    expect(ctx.messages[0].text).toBe('(nothing)');
+  });
+
   it("fails a step whose `when` expression throws as flow_failed naming the step", async () => {
     const ctx = testRun([{ type: 'output', id: 'guarded', name: 'n', from: '[1]', when: '$number("not a number")' }]);
     await expect(engine.run(ctx)).rejects.toMatchObject({ httpStatus: 500, code: 'flow_failed', message: expect.stringMatching(/^step 1 "guarded" \(output\) failed: /) });
