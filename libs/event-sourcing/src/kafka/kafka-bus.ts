@@ -104,7 +104,7 @@ export class KafkaBus {
    * What this process's consumers read: the groups whose lag `consumerLag` reports, with the first
    * offset each partition handed this process (`topic:partition`), where the group started it.
    */
-  private readonly subscriptions = new Map<Consumer, { groupId: string; topics: string[]; started: Map<string, bigint> }>();
+  private readonly subscriptions = new Map<Consumer, { groupId: string; topics: string[]; started: Map<string, bigint>; stop(): Promise<void> }>();
 
   constructor(options: KafkaBusOptions) {
     this.logger = repeatLimited(options.logger ?? silent);
@@ -171,7 +171,6 @@ export class KafkaBus {
     });
     this.consumers.add(consumer);
     const started = new Map<string, bigint>();
-    this.subscriptions.set(consumer, { groupId: options.groupId, topics: options.topics, started });
     const ready = new Promise<void>((resolve) => {
       // FETCH fires after a completed fetch, so a new group's starting offsets are resolved by then.
       const off = consumer.on(consumer.events.FETCH, () => {
@@ -180,16 +179,29 @@ export class KafkaBus {
       });
     });
     // Where the group starts the partitions it has no committed offset on (best effort: read just
-    // after it positioned itself), until it is handed a message there or commits.
-    void ready
-      .then(() => this.getAdmin())
-      .then((admin) => Promise.all(options.topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))))
-      .then((topics) => {
-        for (const { topic, offsets } of topics) {
-          for (const p of offsets) if (!started.has(`${topic}:${p.partition}`)) started.set(`${topic}:${p.partition}`, BigInt(options.fromBeginning ? p.low : p.high));
-        }
-      })
-      .catch(() => undefined);
+    // after it positioned itself), until it is handed a message there or commits. A stopped
+    // subscription waits for that read, so that nothing of it outlives the subscription.
+    let stopped = false;
+    let startsRead: Promise<void> | undefined;
+    const stop = async () => {
+      stopped = true;
+      this.consumers.delete(consumer);
+      this.subscriptions.delete(consumer);
+      await consumer.disconnect();
+      await startsRead;
+    };
+    this.subscriptions.set(consumer, { groupId: options.groupId, topics: options.topics, started, stop });
+    void ready.then(() => {
+      if (stopped) return;
+      startsRead = this.getAdmin()
+        .then((admin) => Promise.all(options.topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))))
+        .then((topics) => {
+          for (const { topic, offsets } of topics) {
+            for (const p of offsets) if (!started.has(`${topic}:${p.partition}`)) started.set(`${topic}:${p.partition}`, BigInt(options.fromBeginning ? p.low : p.high));
+          }
+        })
+        .catch(() => undefined);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? false });
     await consumer.run({
@@ -210,14 +222,7 @@ export class KafkaBus {
         );
       },
     });
-    return {
-      ready,
-      stop: async () => {
-        this.consumers.delete(consumer);
-        this.subscriptions.delete(consumer);
-        await consumer.disconnect();
-      },
-    };
+    return { ready, stop };
   }
 
   /** Throws unless a broker answers a metadata request within the timeout. */
@@ -272,6 +277,7 @@ export class KafkaBus {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.subscriptions.values()].map((s) => s.stop()));
     await Promise.allSettled([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     this.subscriptions.clear();
