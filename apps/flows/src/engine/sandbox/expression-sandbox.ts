@@ -257,7 +257,8 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
       if (this.stopping) return;
       const next = this.start(slot);
       this.processes[slot] = next;
-      next.ready.catch((error: Error) => this.logger.error({ err: error }, 'an expression process did not start'));
+      // One that a stop ends before it is ready is no failure to start.
+      next.ready.catch((error: Error) => this.stopping || this.logger.error({ err: error }, 'an expression process did not start'));
     };
     // One that ends as it starts (a broken install) is not restarted in a tight loop.
     if (p.readyAt === undefined) setTimeout(replace, RESTART_PAUSE_MS).unref();
