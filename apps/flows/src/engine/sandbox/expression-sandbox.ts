@@ -40,13 +40,11 @@ class EvaluatorProcess {
   readonly pending = new Map<number, Pending>();
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
-  /** When it said it was ready: one that ends before that is broken, not broken by an expression. */
-  readyAt?: number;
+  /** It said it was ready: one that ends before that is broken, not broken by an expression. */
+  wasReady = false;
   /** When the unanswered ping was sent: a process that answers nothing for the step limit is stuck. */
   pingSentAt?: number;
   stuck = false;
-  /** It has ended; its replacement takes its slot (at once, or after a pause). */
-  ended = false;
   stderrTail = '';
 
   constructor(entry: string, args: string[], execArgv: string[], onMessage: (message: FromEvaluator) => void) {
@@ -55,16 +53,19 @@ class EvaluatorProcess {
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: FromEvaluator) => {
         this.pingSentAt = undefined;
-        if (message.type === 'ready') {
-          this.readyAt = Date.now();
-          resolve();
-        }
-        else onMessage(message);
+        if (message.type !== 'ready') return onMessage(message);
+        this.wasReady = true;
+        resolve();
       });
       this.child.once('exit', () => reject(new Error(`the expression process ended before it was ready: ${this.lastWords() ?? 'no output'}`)));
     });
     // Handled where it is awaited; a process that never became ready must not be an unhandled rejection.
     this.ready.catch(() => undefined);
+  }
+
+  /** It has ended; its replacement takes its slot (at once, or after a pause). */
+  get ended(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
   send(message: ToEvaluator): void {
@@ -127,7 +128,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
       this.processes.map(
         (p) =>
           new Promise<void>((resolve) => {
-            if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+            if (p.ended) return resolve();
             p.child.once('exit', () => resolve());
             // It ends when its channel closes; one that is busy in a long step is ended.
             if (p.child.connected) p.child.disconnect();
@@ -165,8 +166,11 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     target.pending.set(pending.id, pending);
     target.ready.then(
       () => {
-        if (pending.cancelled) target.pending.delete(pending.id);
-        if (pending.cancelled || !target.pending.has(pending.id)) return;
+        if (pending.cancelled) {
+          target.pending.delete(pending.id);
+          return;
+        }
+        if (!target.pending.has(pending.id)) return;
         try {
           target.send({ type: 'evaluate', id: pending.id, request: pending.request });
         } catch (error) {
@@ -237,7 +241,6 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   }
 
   private ended(slot: number, p: EvaluatorProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    p.ended = true;
     if (this.stopping) {
       for (const pending of [...p.pending.values()]) if (!pending.cancelled) pending.reject(new Error('the service is stopping'));
       return;
@@ -245,11 +248,11 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     const outOfMemory = !p.stuck && (signal === 'SIGABRT' || /out of memory/i.test(p.stderrTail));
     const reason = p.stuck ? 'stuck' : outOfMemory ? 'out_of_memory' : 'other';
     processEnds.inc({ reason });
-    const why = p.stuck
-      ? `one step of this or another expression evaluated beside it ran for over ${this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS / 1000} s (a regular expression that backtracks?), so it was stopped`
-      : outOfMemory
-        ? `this or another expression evaluated beside it needed more than the ${this.config.FLOWS_EXPRESSION_MEMORY_MB} MB an expression may use`
-        : 'the expression could not be evaluated (its process ended); try again';
+    const why = {
+      stuck: `one step of this or another expression evaluated beside it ran for over ${this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS / 1000} s (a regular expression that backtracks?), so it was stopped`,
+      out_of_memory: `this or another expression evaluated beside it needed more than the ${this.config.FLOWS_EXPRESSION_MEMORY_MB} MB an expression may use`,
+      other: 'the expression could not be evaluated (its process ended); try again',
+    }[reason];
     const held = [...p.pending.values()].filter((pending) => !pending.cancelled);
     p.pending.clear();
     this.logger.error({ reason, code, signal, evaluations: held.length, said: p.lastWords() }, 'an expression process ended; starting another');
@@ -261,7 +264,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
       next.ready.catch((error: Error) => this.stopping || this.logger.error({ err: error }, 'an expression process did not start'));
     };
     // One that ends as it starts (a broken install) is not restarted in a tight loop.
-    if (p.readyAt === undefined) setTimeout(replace, RESTART_PAUSE_MS).unref();
+    if (!p.wasReady) setTimeout(replace, RESTART_PAUSE_MS).unref();
     else replace();
     // Which of them broke it is not known: each is evaluated once more, and fails the second time.
     for (const pending of held) {
