@@ -8,16 +8,12 @@ import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialWatch } from '../auth/credential-watch';
 import { presentedCredential } from '../auth/strategies/transport.strategy';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { queryString } from '../downstream/query-string';
 import { ServiceClients } from '../downstream/service-clients';
 import { systemPrincipal } from '../metering/debit-batcher';
 import { BalanceFeed } from './balance-feed';
 import { BalanceDto, LedgerAuditDoc, publicBalance, UsageDoc } from './balance.dto';
 import { AuditQueryDto, UsageQueryDto } from './usage.dto';
-
-const query = (params: Record<string, string | undefined>) => {
-  const defined = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined);
-  return defined.length ? `?${new URLSearchParams(defined).toString()}` : '';
-};
 
 @ApiTags('credits')
 @Controller()
@@ -72,7 +68,7 @@ export class CreditsHttpController {
   async usage(@CurrentPrincipal() principal: Principal, @Req() req: FastifyRequest, @Query() q: UsageQueryDto): Promise<unknown> {
     const { body } = await this.clients.credits.json({
       method: 'GET',
-      path: `/usage${query({ from: q.from, to: q.to, groupBy: q.groupBy })}`,
+      path: `/usage${queryString({ from: q.from, to: q.to, groupBy: q.groupBy })}`,
       principal,
       requestId: String(req.id),
     });
@@ -91,7 +87,7 @@ export class CreditsHttpController {
   ): Promise<unknown> {
     const { body } = await this.clients.credits.json({
       method: 'GET',
-      path: `/accounts/${encodeURIComponent(instanceId)}/audit${query({ day: q.day })}`,
+      path: `/accounts/${encodeURIComponent(instanceId)}/audit${queryString({ day: q.day })}`,
       principal: systemPrincipal(instanceId),
       requestId: String(req.id),
     });

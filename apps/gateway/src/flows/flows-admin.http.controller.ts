@@ -6,6 +6,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors } from '../openapi/api-errors';
+import { queryString } from '../downstream/query-string';
 import { ServiceClients } from '../downstream/service-clients';
 import { FlowBodyDoc, FlowDoc, FlowListDoc, RunDoc, RunListDoc } from './flow.dto';
 
@@ -71,8 +72,7 @@ export class FlowsAdminHttpController {
   @ApiOperation({ summary: "A flow's runs, most recent first, a page at a time (`next` is the following page's `before`)" })
   @ApiOkResponse({ type: RunListDoc })
   runs(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Query() { limit, status, before }: ListRunsQueryDto) {
-    const query = new URLSearchParams({ ...(limit ? { limit: String(limit) } : {}), ...(status ? { status } : {}), ...(before ? { before } : {}) }).toString();
-    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${query ? `?${query}` : ''}`);
+    return this.call(req, p, 'GET', `/api/v1/flows/${id(flowId)}/runs${queryString({ limit, status, before })}`);
   }
 
   @Get('runs/:processId')

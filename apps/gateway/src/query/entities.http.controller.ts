@@ -5,6 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { AggregateDto, BatchDto, DefineEntityTypeDto, ListTasksQueryDto } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { queryString } from '../downstream/query-string';
 import { ApiErrors, Metered } from '../openapi/api-errors';
 import { EntityCatalogue } from './entity-catalogue';
 import { nonFiniteNumberErrors } from './non-finite-numbers';
@@ -104,13 +105,7 @@ export class EntitiesHttpController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const query = new URLSearchParams({
-      ...(entity ? { entity } : {}),
-      ...(status ? { status } : {}),
-      ...(limit ? { limit: String(limit) } : {}),
-      ...(before ? { before } : {}),
-    }).toString();
-    await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${query ? `?${query}` : ''}` });
+    await this.forwarding.free(request, reply, principal, { method: 'GET', path: `/api/v1/tasks${queryString({ entity, status, limit, before })}` });
   }
 
   @Get('tasks/:taskId')

@@ -4,8 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { readableQuery } from '../downstream/query-string';
 import { ServiceClients } from '../downstream/service-clients';
-import { listOf, QueryParamsDto, readableQuery } from './query-params.dto';
+import { listOf, QueryParamsDto } from './query-params.dto';
 import { QueryForwarding } from './query-forwarding';
 
 export const KEY_PLACEHOLDER = 'YOUR_KEY_VALUE';

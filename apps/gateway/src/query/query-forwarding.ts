@@ -9,7 +9,7 @@ import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
 import { MeteringService, chargeIdFor, creditHeaders, type Charge } from '../metering/metering.service';
 import { EntityCatalogue } from './entity-catalogue';
-import { listOf, readableQuery, type EntityQueryParamsDto } from './query-params.dto';
+import { listOf, type EntityQueryParamsDto } from './query-params.dto';
 
 /** What the query service puts in a body's `meta` (it does not know the balance itself). */
 const META_COST = 'x-tollgate-credits-cost';
@@ -27,12 +27,6 @@ async function bodyToSend(res: DownstreamResponse): Promise<Buffer | DownstreamR
   const length = Number(res.headers['content-length']);
   return Number.isInteger(length) && length <= WHOLE_UP_TO_BYTES ? Buffer.from(await res.body.arrayBuffer()) : res.body;
 }
-
-/** The parameters as the query service is called with them: `?…`, or nothing when there are none. */
-export const queryString = (params: object): string => {
-  const query = readableQuery(params);
-  return query ? `?${query}` : '';
-};
 
 /**
  * The metered path: refuse what cannot be served before charging (data-key list, unknown entities

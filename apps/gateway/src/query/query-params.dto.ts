@@ -85,14 +85,3 @@ export class QueryParamsDto extends EntityQueryParamsDto {
 export function listOf(value: string): string[] {
   return value.split(',').filter(Boolean);
 }
-
-/**
- * A query string as a person would write it: the string parameters in the order given, the commas
- * of lists left as commas (they need no escaping in a query), everything else escaped.
- */
-export function readableQuery(params: object): string {
-  return Object.entries(params)
-    .filter((e): e is [string, string] => typeof e[1] === 'string')
-    .map(([name, value]) => `${name}=${encodeURIComponent(value).replace(/%2C/g, ',')}`)
-    .join('&');
-}

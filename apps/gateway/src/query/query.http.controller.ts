@@ -5,9 +5,10 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException, RefusesHead } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { AnyQueryParameters } from '../conventions/undeclared-parameters.guard';
+import { queryString } from '../downstream/query-string';
 import { Metered } from '../openapi/api-errors';
 import { EntityQueryParamsDto, listOf, QueryParamsDto } from './query-params.dto';
-import { QueryForwarding, queryString } from './query-forwarding';
+import { QueryForwarding } from './query-forwarding';
 import { QUERY_ANSWER_CONTENT, QueryAnswerDoc } from './query-answers.doc';
 
 const ENTITY_PATH = /^([a-z][a-z0-9_]*)(\.(json|csv|xml))?$/;
