@@ -1,20 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { PageLimit } from '../page-limit';
 
 export const MAX_LISTED_RUNS = 500;
 export const RUN_STATUSES = ['running', 'success', 'failed', 'aborted'] as const;
-const LIMIT_RULE = { message: `limit must be a whole number from 1 to ${MAX_LISTED_RUNS}` };
 
 /** `GET /api/v1/flows/:id/runs`: validated by the gateway and again by the flows service. */
 export class ListRunsQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LISTED_RUNS, default: 50, description: 'how many of the most recent runs' })
-  @IsOptional()
-  // A query string holds text: digits become a number, anything else (1.5, abc, a repeated parameter) stays to be refused.
-  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value))
-  @IsInt(LIMIT_RULE)
-  @Min(1, LIMIT_RULE)
-  @Max(MAX_LISTED_RUNS, LIMIT_RULE)
+  @PageLimit({ items: 'runs', max: MAX_LISTED_RUNS, fallback: 50 })
   limit?: number;
 
   @ApiPropertyOptional({ enum: RUN_STATUSES, description: 'only the runs in this status' })

@@ -1,20 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { PageLimit } from '../page-limit';
 
 export const MAX_LISTED_TASKS = 100;
 export const TASK_STATUSES = ['pending', 'ok', 'error'] as const;
-const LIMIT_RULE = { message: `limit must be a whole number from 1 to ${MAX_LISTED_TASKS}` };
 
 /** `GET /api/v1/tasks`: validated by the gateway and again by the query service. */
 export class ListTasksQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LISTED_TASKS, default: 20, description: 'how many of the most recent tasks' })
-  @IsOptional()
-  // A query string holds text: digits become a number, anything else (1.5, abc, a repeated parameter) stays to be refused.
-  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value))
-  @IsInt(LIMIT_RULE)
-  @Min(1, LIMIT_RULE)
-  @Max(MAX_LISTED_TASKS, LIMIT_RULE)
+  @PageLimit({ items: 'tasks', max: MAX_LISTED_TASKS, fallback: 20 })
   limit?: number;
 
   @ApiPropertyOptional({ enum: TASK_STATUSES, description: 'only the tasks in this status' })
