@@ -31,7 +31,7 @@ export function fingerprintOf(body: { async?: boolean; operations: unknown }): s
  * its answer, or, when the first wrote nothing, is applied itself. Another body under the key is
  * a 409.
  */
-export async function claimIdempotencyKey(em: EntityManager, claim: BatchClaim): Promise<BatchAnswer | undefined> {
+async function claimIdempotencyKey(em: EntityManager, claim: BatchClaim): Promise<BatchAnswer | undefined> {
   const fresh: unknown[] = await em.query(
     `INSERT INTO batch_idempotency (instance_id, entity, idem_key, fingerprint) VALUES ($1, $2, $3, $4)
      ON CONFLICT (instance_id, entity, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, answer = NULL, created_at = now()
@@ -54,13 +54,30 @@ export async function claimIdempotencyKey(em: EntityManager, claim: BatchClaim):
 }
 
 /** Keeps the answer with the key, in the transaction that applied the call. */
-export async function rememberAnswer(em: EntityManager, claim: BatchClaim, answer: BatchAnswer): Promise<void> {
+async function rememberAnswer(em: EntityManager, claim: BatchClaim, answer: BatchAnswer): Promise<void> {
   await em.query(`UPDATE batch_idempotency SET answer = $4 WHERE instance_id = $1 AND entity = $2 AND idem_key = $3`, [
     claim.instanceId,
     claim.entity,
     claim.key,
     JSON.stringify(answer),
   ]);
+}
+
+/**
+ * Runs `apply` once per key, in the caller's transaction: with a claim (an Idempotency-Key), a retry
+ * hears the answer the first call got and nothing is applied again, and the answer `apply` gives
+ * is kept with the key; without one, `apply` simply runs.
+ */
+export async function answerOnce(
+  em: EntityManager,
+  claim: BatchClaim | undefined,
+  apply: () => Promise<BatchAnswer>,
+): Promise<{ answer: BatchAnswer; replayed: boolean }> {
+  const earlier = claim && (await claimIdempotencyKey(em, claim));
+  if (earlier) return { answer: earlier, replayed: true };
+  const answer = await apply();
+  if (claim) await rememberAnswer(em, claim, answer);
+  return { answer, replayed: false };
 }
 
 /** Forgets keys past their day, at most `limit` at a time; how many it forgot. */

@@ -9,7 +9,7 @@ import { EntityCatalog } from '../entity-types/entity-catalog';
 import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
-import { claimIdempotencyKey, forgetExpiredIdempotencyKeys, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
+import { answerOnce, forgetExpiredIdempotencyKeys, type BatchAnswer, type BatchClaim } from './batch-idempotency';
 
 export interface TaskView {
   status: 'pending' | 'ok' | 'error';
@@ -84,19 +84,16 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
    */
   async enqueue(instanceId: string, entity: string, operations: OperationInput[], requestId: string, claim?: BatchClaim): Promise<BatchAnswer> {
     const id = `task_${randomUUID()}`;
-    const answer: BatchAnswer = { status: 202, body: { status: 'ok', taskId: id } };
-    const earlier = await this.dataSource.transaction(async (em) => {
-      const replayed = claim && (await claimIdempotencyKey(em, claim));
-      if (replayed) return replayed;
-      await em.query(
-        `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
-        [id, instanceId, entity, JSON.stringify(operations), requestId],
-      );
-      if (claim) await rememberAnswer(em, claim, answer);
-      return undefined;
-    });
-    if (earlier) return earlier;
-    this.track(this.run(id));
+    const { answer, replayed } = await this.dataSource.transaction((em) =>
+      answerOnce(em, claim, async () => {
+        await em.query(
+          `INSERT INTO batch_tasks (id, instance_id, entity, status, operations, request_id) VALUES ($1, $2, $3, 'pending', $4, $5)`,
+          [id, instanceId, entity, JSON.stringify(operations), requestId],
+        );
+        return { status: 202, body: { status: 'ok', taskId: id } };
+      }),
+    );
+    if (!replayed) this.track(this.run(id));
     return answer;
   }
 

@@ -11,7 +11,7 @@ import { applyOperations, inBatchTransaction, type BatchCounts } from '../record
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations } from '../records/validate-rows';
 import { BatchDto, ListTasksQueryDto } from '@tollgate/contracts';
-import { claimIdempotencyKey, fingerprintOf, rememberAnswer, type BatchAnswer, type BatchClaim } from './batch-idempotency';
+import { answerOnce, fingerprintOf, type BatchClaim } from './batch-idempotency';
 import { BatchTasks } from './batch-tasks';
 
 /** Tasks `GET /api/v1/tasks` lists when no `limit` is given. */
@@ -54,20 +54,21 @@ export class BatchHttpController {
       return answer.body;
     }
     // A retry with the key of a call that was applied hears that call's answer; nothing is applied again.
-    const outcome = await inBatchTransaction(this.dataSource, async (em): Promise<{ replayed: BatchAnswer } | { counts: BatchCounts }> => {
-      const earlier = claim && (await claimIdempotencyKey(em, claim));
-      if (earlier) return { replayed: earlier };
-      const counts = await applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations);
-      if (claim) await rememberAnswer(em, claim, { status: 200, body: { status: 'ok', ...counts } });
-      return { counts };
-    }, { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS });
-    if ('replayed' in outcome) {
-      void reply.status(outcome.replayed.status);
-      return outcome.replayed.body;
-    }
-    this.statistics.committed(outcome.counts);
-    void reply.status(200);
-    return { status: 'ok', ...outcome.counts };
+    let applied: BatchCounts | undefined;
+    const { answer } = await inBatchTransaction(
+      this.dataSource,
+      (em) => {
+        applied = undefined; // an attempt run again starts afresh
+        return answerOnce(em, claim, async () => {
+          applied = await applyOperations(em, { instanceId: principal.instanceId, entity: name, primaryKey: type.primaryKey, requestId }, checked.operations);
+          return { status: 200, body: { status: 'ok', ...applied } };
+        });
+      },
+      { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS },
+    );
+    if (applied) this.statistics.committed(applied);
+    void reply.status(answer.status);
+    return answer.body;
   }
 
   @Get('tasks')
