@@ -25,6 +25,18 @@ export const principalOf = (instanceId: string, extra: Partial<Principal> = {}):
   ...extra,
 });
 
+/**
+ * What batch tests call as `principal`, on the app `current` gives (one started in `beforeAll`):
+ * define an entity type, send a batch, read the records back by key.
+ */
+export function batchCalls(current: () => QueryApp, principal: Principal) {
+  return {
+    define: (name: string, fields: unknown[], primaryKey = 'id') => current().call('POST', '/api/v1/entities', { principal, body: { name, primaryKey, fields } }),
+    batch: (name: string, body: unknown, as = principal) => current().call('POST', `/api/v1/entities/${name}/batch`, { principal: as, body }),
+    rows: async (name: string) => (await current().call('GET', `/api/v1/entities/${name}?sort=alpha&order=asc`, { principal })).body.data[name],
+  };
+}
+
 /** The real query service, in this process, on a fresh database; callers sign principals as the gateway would. */
 export async function startQueryApp(env: Record<string, string> = {}): Promise<QueryApp> {
   const db = await createTestDatabase(queryMigrations, 'query');
