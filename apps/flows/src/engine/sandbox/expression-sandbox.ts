@@ -104,6 +104,8 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   /** Evaluations a process took with it when it ended, to evaluate once more one at a time. */
   private readonly retries: Pending[] = [];
   private retrying?: Pending;
+  /** Evaluations that arrived while every process was ended and waiting for its replacement. */
+  private readonly waiting: Pending[] = [];
   private watchdog?: NodeJS.Timeout;
   private stopping = false;
 
@@ -123,7 +125,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.watchdog);
-    for (const pending of this.retries.splice(0)) pending.reject(new Error('the service is stopping'));
+    for (const pending of [...this.retries.splice(0), ...this.waiting.splice(0)]) pending.reject(new Error('the service is stopping'));
     await Promise.all(
       this.processes.map(
         (p) =>
@@ -161,7 +163,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
 
   private dispatch(pending: Pending): void {
     const target = this.leastBusy();
-    if (!target) return pending.reject(new Error('the expression processes are starting again; try again in a moment'));
+    if (!target) return void this.waiting.push(pending);
     pending.process = target;
     target.pending.set(pending.id, pending);
     target.ready.then(
@@ -229,7 +231,8 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
   private watch(): void {
     const now = Date.now();
     for (const p of this.processes) {
-      if (p.pending.size === 0 || p.stuck || p.ended) continue;
+      // Starting (loading its code) is no step: only a process that said it was ready is timed.
+      if (p.pending.size === 0 || p.stuck || p.ended || !p.wasReady) continue;
       if (p.pingSentAt === undefined) {
         p.pingSentAt = now;
         p.send({ type: 'ping' });
@@ -260,6 +263,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
       if (this.stopping) return;
       const next = this.start(slot);
       this.processes[slot] = next;
+      for (const pending of this.waiting.splice(0)) if (!pending.cancelled) this.dispatch(pending);
       // One that a stop ends before it is ready is no failure to start.
       next.ready.catch((error: Error) => this.stopping || this.logger.error({ err: error }, 'an expression process did not start'));
     };
@@ -267,11 +271,13 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     if (!p.wasReady) setTimeout(replace, RESTART_PAUSE_MS).unref();
     else replace();
     // Which of them broke it is not known: each is evaluated once more, and fails the second time.
+    // One that never started evaluated nothing: what it held goes to another (or waits for one), once.
     for (const pending of held) {
-      if (pending.retried) pending.reject(new Error(why));
+      if (pending.retried) pending.reject(new Error(p.wasReady ? why : `the expression process could not start: ${p.lastWords() ?? 'it ended without a word'}`));
       else {
         pending.retried = true;
-        this.retries.push(pending);
+        if (p.wasReady) this.retries.push(pending);
+        else this.dispatch(pending);
       }
     }
     this.nextRetry();

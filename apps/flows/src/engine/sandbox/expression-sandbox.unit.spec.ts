@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { eventually } from '@tollgate/testing';
 import { ExpressionFailure } from '../expressions';
 import { ExpressionSandbox } from './expression-sandbox';
 
@@ -13,6 +14,15 @@ const INNOCENT = '$sum($map([1..200000], function($v){ $v }))';
 const INNOCENT_SUM = 20000100000;
 // Ten million small steps (a few seconds of CPU), none of them long.
 const BUSY = '$sum($map([1..100000], function($v){ $sum($map([1..100], function($w){ $w * $v })) }))';
+
+/** This process's expression processes (tsx, which runs the TypeScript sources here, may add one of its own). */
+function evaluatorPids(parent = process.pid): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(parent), '-f', 'evaluator-process'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}
 
 describe('the expression sandbox (real processes)', () => {
   let sandbox: ExpressionSandbox;
@@ -78,6 +88,26 @@ describe('the expression sandbox (real processes)', () => {
     expect(await sandbox.evaluate({ expression: '1', root: {}, bindings: {} }, never)).toBe(1);
   });
 
+  it('holds an evaluation that arrives while its process is being replaced, and evaluates it once the replacement is ready', async () => {
+    const first = evaluatorPids();
+    expect(first).toHaveLength(1);
+    // Ended from outside (the kernel's OOM killer, say): replaced at once. Its replacement,
+    // ended too before it could start, is replaced only after a pause.
+    process.kill(first[0], 'SIGKILL');
+    const replacement = await eventually(
+      () => {
+        const pids = evaluatorPids();
+        expect(pids).toHaveLength(1);
+        expect(pids).not.toEqual(first);
+        return pids[0];
+      },
+      { intervalMs: 10 },
+    );
+    process.kill(replacement, 'SIGKILL');
+    await eventually(() => expect(evaluatorPids()).toEqual([]), { intervalMs: 10 });
+    expect(await sandbox.evaluate({ expression: '"waited" & " for it"', root: {}, bindings: {} }, never)).toBe('waited for it');
+  });
+
   it('answers at once for a signal that aborted before the call', async () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
@@ -114,8 +144,7 @@ describe('the expression sandbox (real processes)', () => {
         service.stdout.once('data', resolve);
         service.once('exit', () => reject(new Error('the service ended before its expression processes were busy')));
       });
-      // Its expression processes (tsx, which runs the TypeScript sources here, may add one of its own).
-      evaluators = execFileSync('pgrep', ['-P', String(service.pid), '-f', 'evaluator-process'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      evaluators = evaluatorPids(service.pid);
       expect(evaluators).toHaveLength(2);
     } finally {
       service.kill('SIGKILL');
