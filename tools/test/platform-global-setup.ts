@@ -25,12 +25,15 @@ export default async function platformGlobalSetup(): Promise<void> {
     logDir: path.join(REPO_ROOT, '.data', `e2e-logs-${basePort}`),
     // The gateway stops following credit events a second after the last console closes (a minute
     // by default), so the suite can see it let go; an expression stuck in one step is ended after
-    // 2 s (10 by default), so the suite can see that too.
+    // 2 s (10 by default), so the suite can see that too; an expression may use 128 MB (256 by
+    // default), so one that needs too much runs out in a second, not in the half minute of
+    // collecting garbage that filling 256 MB with small values takes on a machine like CI's.
     env: {
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       BALANCE_FEED_LINGER_MS: '1000',
       CORS_ORIGINS: e2eCorsOrigin(),
       FLOWS_EXPRESSION_STEP_LIMIT_MS: '2000',
+      FLOWS_EXPRESSION_MEMORY_MB: '128',
     },
   });
   (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;
