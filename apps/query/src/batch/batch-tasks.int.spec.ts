@@ -53,6 +53,13 @@ describe('batch tasks: async batches, their order, listing and retention (query 
         return e.type === RecordsChanged.type && e.data.taskId === taskId;
       })!;
       expect([changed.key, JSON.parse(changed.value).aggregateId]).toEqual([entityTypeStreamId(INSTANCE, 'sales'), entityTypeStreamId(INSTANCE, 'sales')]);
+      // Its end too, so a subscriber that mirrors the records has the task's changes when it hears it ended.
+      const ended = collector.messages.find((m) => {
+        const e = JSON.parse(m.value);
+        return e.type === BatchTaskCompleted.type && e.data.taskId === taskId;
+      })!;
+      expect([ended.key, ended.partition]).toEqual([changed.key, changed.partition]);
+      expect(collector.messages.indexOf(ended)).toBeGreaterThan(collector.messages.indexOf(changed));
       const other = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: principalOf('someone_else') });
       expect(other.status).toBe(404);
       const salesReader = principalOf(INSTANCE, { kind: 'data', scopes: ['query'], entities: ['sales'] });

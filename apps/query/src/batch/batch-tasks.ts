@@ -6,6 +6,7 @@ import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
+import { entityTypeStreamId } from '../entity-types/entity-type';
 import { applyOperations, inBatchTransaction, type BatchCounts } from '../records/apply-operations';
 import { RecordStatistics } from '../records/record-statistics';
 import { validateOperations, type OperationInput } from '../records/validate-rows';
@@ -257,9 +258,10 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       `UPDATE batch_tasks SET status = $2, result = $3, error = $4, operations = NULL, finished_at = now() WHERE id = $1`,
       [task.id, status, outcome.result ? JSON.stringify(outcome.result) : null, outcome.error ? JSON.stringify(outcome.error) : null],
     );
+    // Keyed by the entity, like the task's RecordsChanged: in the same partition, right after them.
     await writeNotice(em, BatchTaskCompleted, {
       instanceId: task.instance_id,
-      aggregateId: task.id,
+      aggregateId: entityTypeStreamId(task.instance_id, task.entity),
       correlationId: task.request_id ?? undefined,
       data: { taskId: task.id, entity: task.entity, status, ...(outcome.error ? { error: outcome.error.message } : {}) },
     });
