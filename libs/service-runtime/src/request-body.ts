@@ -13,6 +13,8 @@ import { ApiException } from './errors/api-exception';
 export function readUnparsedBody(request: FastifyRequest, limitBytes: number): Promise<Buffer | undefined> {
   const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
   if (chunked === undefined && (length === undefined || length === '0')) return Promise.resolve(undefined);
+  // Said at once, so a client that waits for our word before sending its body is not kept waiting.
+  if (Number(length) > limitBytes) return Promise.reject(tooLarge(limitBytes));
   const body = request.raw;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -24,7 +26,7 @@ export function readUnparsedBody(request: FastifyRequest, limitBytes: number): P
     };
     const take = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limitBytes) settle(new ApiException(ErrorCode.PayloadTooLarge, `The body is larger than ${limitBytes} bytes`));
+      if (size > limitBytes) settle(tooLarge(limitBytes));
       else chunks.push(chunk);
     };
     // A request whose connection went before its body ended, with no error said.
@@ -36,6 +38,8 @@ export function readUnparsedBody(request: FastifyRequest, limitBytes: number): P
     body.on('data', take).once('end', settle).once('error', settle).once('close', cut);
   });
 }
+
+const tooLarge = (limitBytes: number) => new ApiException(ErrorCode.PayloadTooLarge, `The body is larger than ${limitBytes} bytes`);
 
 /** An HTML form body's fields, every one of them (Node's parser would keep the first 1,000 only): the body limit bounds them. */
 export function formFields(body: Buffer | string): ParsedUrlQuery {

@@ -127,6 +127,51 @@ describe('bodies answered before they are read', () => {
     expect(answers).toContain(method === 'GET' ? '{"size":2}' : '{"received":true}');
   });
 
+  /** Sends a request's head asking to go on (`Expect: 100-continue`) and, if told to, its body; what comes back, and whether the service closed the connection. */
+  const askingFirst = (method: string, size: number) =>
+    new Promise<{ answer: string; sentBody: boolean; closed: boolean }>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      let sentBody = false;
+      const done = (closed: boolean) => {
+        socket.destroy();
+        resolve({ answer, sentBody, closed });
+      };
+      socket.setEncoding('utf8').on('data', (chunk: string) => {
+        answer += chunk;
+        if (!sentBody && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+          sentBody = true;
+          socket.write(JSON.stringify({ padding: 'p'.repeat(size - 14) }));
+        }
+        if (/\r\nHTTP\/1\.1 2\d\d [^]*\}$/.test(answer)) done(false);
+      });
+      socket.on('error', () => undefined).on('end', () => done(true));
+      setTimeout(() => done(false), 3000).unref();
+      socket.write(`${method} /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\nExpect: 100-continue\r\n\r\n`);
+    });
+
+  it.each([
+    ['POST', 5 * LIMIT],
+    ['POST', 1000 * LIMIT],
+    ['GET', 5 * LIMIT],
+  ])('a %s that asks before sending a body of %d bytes is told 413 at once, and never sends it', async (method, size) => {
+    const { answer, sentBody, closed } = await askingFirst(method, size);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain(`"code":"payload_too_large","message":"The body is larger than ${LIMIT} bytes"`);
+    expect([sentBody, closed]).toEqual([false, true]);
+  });
+
+  it.each([
+    ['POST', '{"received":true}'],
+    ['GET', `{"size":${LIMIT}}`],
+  ])('a %s that asks before sending a body within the limit is told to go on, and served', async (method, served) => {
+    const { answer, sentBody } = await askingFirst(method, LIMIT);
+    expect(sentBody).toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 20[01] /);
+    expect(answer).toContain(served);
+  });
+
   it.each([
     ['over the limit', 'application/json', '413 Payload Too Large', 'payload_too_large'],
     ['of a type no parser takes', 'image/png', '415 Unsupported Media Type', 'validation_failed'],

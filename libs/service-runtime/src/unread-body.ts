@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** How much of a body left unread by its answer a service still reads, and for how long. */
@@ -26,11 +26,33 @@ export const unreadBodyBoundsFor = (bodyLimitBytes: number): UnreadBodyBounds =>
 export function boundUnreadBodies(app: NestFastifyApplication, bounds: UnreadBodyBounds): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onSend', async (request, reply, payload) => {
+    // Its client waits for our word before sending the body, and now never will: nothing to read.
+    if ((request.raw as AskedFirst)[REFUSED_BEFORE_SENT]) {
+      void reply.header('connection', 'close');
+      return payload;
+    }
     if (reply.statusCode === 413 && /^close$/i.test(String(reply.getHeader('connection') ?? ''))) reply.removeHeader('connection');
     // Before the answer is written: Node would then throw away the rest of a body nobody reads without
     // passing it on (nothing to count), and read all of it.
     if (!request.raw.complete) discardWithin(request.raw, bounds);
     return payload;
+  });
+}
+
+const REFUSED_BEFORE_SENT = Symbol('body refused before it was sent');
+type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true };
+
+/**
+ * A client that asks before sending its body (`Expect: 100-continue`: curl does for a body over
+ * 1 MiB, Java's and Go's clients can) and announces one over the limit is told 413 at once and
+ * never sends it, whatever its size; the others are told to go on (what Node says unasked).
+ */
+export function answerBeforeBodies(app: NestFastifyApplication, bodyLimitBytes: number): void {
+  const server = app.getHttpAdapter().getInstance().server;
+  server.on('checkContinue', (request: AskedFirst, response: ServerResponse) => {
+    if (Number(request.headers['content-length']) > bodyLimitBytes) request[REFUSED_BEFORE_SENT] = true;
+    else response.writeContinue();
+    server.emit('request', request, response);
   });
 }
 
