@@ -4,6 +4,7 @@ import { databaseServiceImports } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from './config/keys.config';
 import { CredentialsHttpController } from './credentials/credentials.http.controller';
 import { CredentialsService } from './credentials/credentials.service';
+import { LoginFailures } from './credentials/login-failures';
 import { GroupsHttpController } from './groups/groups.http.controller';
 import { Hashing } from './identity/hashing';
 import { IdentityCommands } from './identity/identity-commands';
@@ -45,6 +46,7 @@ export class AppModule {
         KeysService,
         KeyDeactivation,
         CredentialsService,
+        LoginFailures,
         ExpireKeysJob,
         DeactivateKeysWhenUserDowngraded,
         DeactivateUserWhenHostDeactivates,

@@ -1,4 +1,3 @@
-import { ErrorCode } from '@tollgate/contracts';
 import { ApiException } from './errors/api-exception';
 
 /**
@@ -22,7 +21,7 @@ export class InstanceShares {
   take(instanceId: string, { force = false } = {}): () => void {
     const count = this.held.get(instanceId) ?? 0;
     if (count >= this.perInstance && !force) {
-      throw new ApiException(ErrorCode.RateLimited, this.refusal.message, { headers: { 'Retry-After': String(this.refusal.retryAfterSeconds) } });
+      throw ApiException.rateLimited(this.refusal.message, this.refusal.retryAfterSeconds);
     }
     this.held.set(instanceId, count + 1);
     let given = false;

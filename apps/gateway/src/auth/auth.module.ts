@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { AuthFailureLimiter, LoginFailureLimiter } from './auth-failure-limiter';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { CacheEvictionSubscriber } from './cache-eviction.subscriber';
 import { CredentialGuard } from './credential.guard';
 import { CredentialVerifier } from './credential-verifier';
@@ -17,11 +17,10 @@ import { TRANSPORT_STRATEGY_PROVIDERS } from './strategies/transport.strategy';
     CredentialWatch,
     KeyUsageReporter,
     AuthFailureLimiter,
-    LoginFailureLimiter,
     CredentialGuard,
     CacheEvictionSubscriber,
     ...TRANSPORT_STRATEGY_PROVIDERS,
   ],
-  exports: [CredentialVerifier, CredentialWatch, CredentialGuard, AuthFailureLimiter, LoginFailureLimiter, KeyUsageReporter],
+  exports: [CredentialVerifier, CredentialWatch, CredentialGuard, AuthFailureLimiter, KeyUsageReporter],
 })
 export class AuthModule {}

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { e2ePlatform, eventually } from '@tollgate/testing';
 import { generateCredential } from '@tollgate/auth';
-import { authStatus, bearer, call, createInstance, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, issue, login, loginFrom, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 
 const INVALID = { status: 'error', code: 'invalid_token', message: 'Invalid token' };
 
@@ -170,22 +170,7 @@ describe('gateway authentication', () => {
   it("stops guessing one account's password from one address long before the address's own limit, and nobody else's sign-in", async () => {
     const other = await createInstance();
     // From another loopback address than the rest of the suite (and than the test above).
-    const from = (localAddress: string, body: Record<string, string>) =>
-      new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
-        const payload = JSON.stringify(body);
-        const req = httpRequest(
-          url('/api/v1/auth/login'),
-          { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-          (res) => {
-            let text = '';
-            res.on('data', (c) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, code: JSON.parse(text).code }));
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      });
-    const guess = (password: string) => from('127.0.0.3', { instance: t.instanceId, email: t.adminEmail, password });
+    const guess = (password: string) => loginFrom('127.0.0.3', { instance: t.instanceId, email: t.adminEmail, password });
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) statuses.push((await guess(`guess-${i}`)).status);
     expect(statuses).toEqual(new Array(10).fill(401));
@@ -194,7 +179,7 @@ describe('gateway authentication', () => {
     expect([limited.status, limited.code]).toEqual([429, 'rate_limited']);
     expect(Number(limited.retryAfter)).toBeGreaterThan(0);
     // Another account from that address, and the account from anywhere else, sign in as before.
-    expect((await from('127.0.0.3', { instance: other.instanceId, email: other.adminEmail, password: other.password })).status).toBe(200);
+    expect((await loginFrom('127.0.0.3', { instance: other.instanceId, email: other.adminEmail, password: other.password })).status).toBe(200);
     expect(await login(t.instanceId, t.adminEmail, t.password)).toMatch(/^tgs_/);
   });
 

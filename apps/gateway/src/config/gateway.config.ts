@@ -26,9 +26,6 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
   /** Failed authentications one address may make per window before it gets 429. */
   AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(100),
   AUTH_FAILURE_WINDOW_S: z.coerce.number().int().min(1).default(60),
-  /** Failed console logins one address may make to one account per window before it gets 429. */
-  LOGIN_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
-  LOGIN_FAILURE_WINDOW_S: z.coerce.number().int().min(1).default(900),
   /** Load balancers whose X-Forwarded-For names the client (see `trustProxy`). */
   TRUST_PROXY: trustProxy,
   /** Key use is reported to keys (KeyUsed) at most this often per key. */

@@ -1,9 +1,31 @@
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { api, e2ePlatform, type ApiResponse } from '@tollgate/testing';
 
 export const url = (path: string) => `${e2ePlatform().gatewayUrl}${path}`;
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export const operator = () => bearer(e2ePlatform().operatorToken);
+
+/**
+ * A console login sent from `localAddress` (a loopback address of the test's choosing, so that
+ * failures the rest of the suite makes from 127.0.0.1 do not count against it) to a gateway.
+ */
+export function loginFrom(localAddress: string, body: Record<string, string>, gatewayUrl = e2ePlatform().gatewayUrl) {
+  return new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = httpRequest(
+      `${gatewayUrl}/api/v1/auth/login`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, code: JSON.parse(text).code }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 export function call<T = any>(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<ApiResponse<T>> {
   return api<T>(method, url(path), { headers, body });

@@ -3,7 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
-import { AuthFailureLimiter, loginAttempt, LoginFailureLimiter } from '../auth/auth-failure-limiter';
+import { AuthFailureLimiter, clientOf } from '../auth/auth-failure-limiter';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors } from '../openapi/api-errors';
 import { CredentialVerifier } from '../auth/credential-verifier';
@@ -20,7 +20,6 @@ export class LoginHttpController {
   constructor(
     private readonly keys: KeysForwarder,
     private readonly limiter: AuthFailureLimiter,
-    private readonly logins: LoginFailureLimiter,
     private readonly verifier: CredentialVerifier,
     private readonly watch: CredentialWatch,
   ) {}
@@ -31,21 +30,14 @@ export class LoginHttpController {
   @ApiOkResponse({ type: TokenDto })
   @ApiErrors(401, 429)
   async login(@Req() request: FastifyRequest, @Body() dto: LoginDto): Promise<TokenDto> {
-    const attempt = loginAttempt(dto.instance, dto.email, request.ip);
     await this.limiter.assertAllowed(request.ip);
-    await this.logins.assertAllowed(attempt);
-    let token: TokenDto;
     try {
-      token = await this.keys.call<TokenDto>(request, { ...LOGIN, instanceId: dto.instance }, 'POST', '/sessions', dto);
+      // Keys counts the account's failed logins from this client (429 past its limit), for every gateway alike.
+      return await this.keys.call<TokenDto>(request, { ...LOGIN, instanceId: dto.instance }, 'POST', '/sessions', { ...dto, client: clientOf(request.ip) });
     } catch (error) {
-      if (error instanceof ApiException && error.status === 401) {
-        await this.logins.recordFailure(attempt);
-        await this.limiter.recordFailure(request.ip);
-      }
+      if (error instanceof ApiException && error.status === 401) await this.limiter.recordFailure(request.ip);
       throw error;
     }
-    await this.logins.recordSuccess(attempt);
-    return token;
   }
 
   @Post('logout')

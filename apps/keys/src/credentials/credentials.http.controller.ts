@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { requireSystem } from '../identity/access';
@@ -14,6 +14,8 @@ class LoginDto {
   @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)) @IsString() @MinLength(1) @MaxLength(63) instance!: string;
   @IsString() @MaxLength(254) email!: string;
   @IsString() @MaxLength(200) password!: string;
+  /** The client the gateway saw (an IPv4 address or an IPv6 /64), whose failed logins are counted. */
+  @IsOptional() @IsString() @MaxLength(100) client?: string;
 }
 
 /** Called by the gateway only (system principal): credential checks on cache misses, console logins and sign-outs. */
@@ -40,6 +42,6 @@ export class CredentialsHttpController {
   @Post('sessions')
   login(@CurrentPrincipal() principal: Principal, @Body() dto: LoginDto): Promise<{ token: string; expiresAt: string }> {
     requireSystem(principal);
-    return this.credentials.login(dto.instance, dto.email, dto.password);
+    return this.credentials.login(dto.instance, dto.email, dto.password, dto.client);
   }
 }

@@ -7,6 +7,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
 import { sessionScopes } from '../identity/access';
 import { Hashing } from '../identity/hashing';
+import { LoginFailures } from './login-failures';
 import { isAdminOfAnyModule } from '../users/user.decider';
 
 export interface VerifiedCredential {
@@ -32,6 +33,7 @@ export class CredentialsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly hashing: Hashing,
+    private readonly failures: LoginFailures,
     @Inject(KEYS_CONFIG) private readonly config: KeysConfig,
   ) {}
 
@@ -49,7 +51,10 @@ export class CredentialsService {
     return instance ? { ...verified, principal: { ...verified.principal, timezone: instance.timezone } } : verified;
   }
 
-  async login(instanceId: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+  /** A console login; `client` (the address the gateway names) counts its failures (see LoginFailures). */
+  async login(instanceId: string, email: string, password: string, client?: string): Promise<{ token: string; expiresAt: string }> {
+    const attempt = client === undefined ? undefined : { instanceId, email, client };
+    if (attempt) await this.failures.assertAllowed(attempt);
     const [user]: { id: string; hash: string | null }[] = await this.dataSource.query(
       `SELECT u.id, p.hash FROM users u LEFT JOIN user_passwords p ON p.user_id = u.id
         WHERE u.instance_id = $1 AND lower(u.email) IN (lower($2), lower($3)) AND u.status = 'active'`,
@@ -57,7 +62,11 @@ export class CredentialsService {
       [instanceId, email.normalize('NFC'), email],
     );
     const ok = await this.hashing.verifyPasswordOrNone(user?.hash, password);
-    if (!user || !ok) throw ApiException.invalidToken();
+    if (!user || !ok) {
+      if (attempt) await this.failures.recordFailure(attempt);
+      throw ApiException.invalidToken();
+    }
+    if (attempt) await this.failures.recordSuccess(attempt);
     const token = generateCredential('session');
     const expiresAt = new Date(Date.now() + this.config.SESSION_TTL_MINUTES * 60_000);
     await this.dataSource.transaction(async (em) => {

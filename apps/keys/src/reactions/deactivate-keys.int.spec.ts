@@ -7,6 +7,7 @@ import { metricsRegistry } from '@tollgate/service-runtime';
 import { collectMessages, createTestDatabase, eventually, produceRaw, testBrokers, type TestDatabase } from '@tollgate/testing';
 import type { KeysConfig } from '../config/keys.config';
 import { CredentialsService } from '../credentials/credentials.service';
+import { LoginFailures } from '../credentials/login-failures';
 import { Hashing } from '../identity/hashing';
 import { IdentityCommands } from '../identity/identity-commands';
 import { instanceStream } from '../identity/stream-ids';
@@ -20,7 +21,7 @@ import { DeactivateKeysWhenUserDowngraded } from './deactivate-keys-when-user-do
 
 jest.setTimeout(60_000);
 
-const config = { KEY_PEPPER: 'p'.repeat(32), SESSION_TTL_MINUTES: 60 } as KeysConfig;
+const config = { KEY_PEPPER: 'p'.repeat(32), SESSION_TTL_MINUTES: 60, LOGIN_FAILURE_LIMIT: 10, LOGIN_FAILURE_WINDOW_S: 900 } as KeysConfig;
 
 describe('user and key aggregates with their reactions (real PostgreSQL and Kafka)', () => {
   let db: TestDatabase;
@@ -42,7 +43,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     const deactivation = new KeyDeactivation(commands);
     users = new UsersService(ds, commands, hashing, deactivation);
     keys = new KeysService(ds, commands, hashing);
-    credentials = new CredentialsService(ds, hashing, config);
+    credentials = new CredentialsService(ds, hashing, new LoginFailures(ds, config), config);
     await commands.run(instanceDecider, {
       streamId: instanceStream(instanceId),
       instanceId,

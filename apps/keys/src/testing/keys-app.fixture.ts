@@ -16,8 +16,8 @@ export interface KeysTestApp {
   close(): Promise<void>;
 }
 
-/** The real keys service on a fresh database (named after `name`) and the suite's Kafka, on a random port. */
-export async function startKeysApp(name: string): Promise<KeysTestApp> {
+/** The real keys service on a fresh database (named after `name`) and the suite's Kafka, on a random port; `env` adds to its configuration. */
+export async function startKeysApp(name: string, env: Record<string, string> = {}): Promise<KeysTestApp> {
   const internalSecret = randomBytes(32).toString('hex');
   const db = await createTestDatabase(keysMigrations, name);
   const config = parseConfig(keysConfigSchema, {
@@ -26,6 +26,7 @@ export async function startKeysApp(name: string): Promise<KeysTestApp> {
     INTERNAL_SECRET: internalSecret,
     KEY_PEPPER: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const app = await createService({ name: 'keys', module: AppModule.forRoot(config), host: '127.0.0.1', port: 0 });
   await app.listen(0, '127.0.0.1');

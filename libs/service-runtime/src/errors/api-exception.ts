@@ -31,6 +31,11 @@ export class ApiException extends Error {
     return ApiException.forbidden(`This needs one of the scopes: ${scopes.join(', ')}`);
   }
 
+  /** 429: the caller may try again in `retryAfterSeconds` (at least 1), which `Retry-After` says. */
+  static rateLimited(message: string, retryAfterSeconds: number): ApiException {
+    return new ApiException(ErrorCode.RateLimited, message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+  }
+
   static invalidToken(): ApiException {
     return new ApiException(ErrorCode.InvalidToken, 'Invalid token');
   }
