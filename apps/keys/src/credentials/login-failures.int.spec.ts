@@ -32,19 +32,29 @@ describe('failed console logins (keys, real PostgreSQL)', () => {
   const login = (body: { email: string; password: string; client?: string }) =>
     keys.call('POST', '/sessions', system, { instance: instanceId, ...body });
 
+  /** This service's count of refused logins, by outcome, as an operator's scraper reads it. */
+  const refused = async () => {
+    const text = await (await fetch(`${keys.url}/metrics`)).text();
+    const value = (outcome: string) => Number(/\d+$/.exec(text.split('\n').find((l) => l.startsWith(`tollgate_login_failures_total{outcome="${outcome}"} `)) ?? '0'));
+    return { failed: value('failed'), limited: value('limited') };
+  };
+
   it("refuses one client's logins to an account after its failures, the right password included, and nobody else's", async () => {
     const client = '203.0.113.7';
+    const before = await refused();
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await login({ email: 'admin@logins.test', password: `guess-${i}`, client })).status);
     expect(statuses).toEqual([401, 401, 401, 401]);
 
     // The account as the login finds it: the email in any case.
-    const refused = await login({ email: 'Admin@Logins.test', password, client });
-    expect([refused.status, refused.body.code]).toEqual([429, 'rate_limited']);
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
+    const limited = await login({ email: 'Admin@Logins.test', password, client });
+    expect([limited.status, limited.body.code]).toEqual([429, 'rate_limited']);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(800);
     // The account from another client, and another account from this client, sign in as before.
     expect((await login({ email: 'admin@logins.test', password, client: '2001:db8:7:8::/64' })).status).toBe(201);
     expect((await login({ email: 'other@logins.test', password, client })).status).toBe(201);
+    // An operator sees them: the failures, and the logins refused for them.
+    expect(await refused()).toEqual({ failed: before.failed + 4, limited: before.limited + 1 });
   });
 
   it('clears the count at a successful login, and counts an unknown account like a known one', async () => {

@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
-import { ApiException } from '@tollgate/service-runtime';
+import { ApiException, metricsRegistry } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
+
+const refusedLogins = new Counter({
+  name: 'tollgate_login_failures_total',
+  help: 'Console logins refused, by outcome: failed (no such active account, or a wrong password) or limited (429: too many failures from that client)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
 
 /**
  * Failed console logins per account and client (the address the gateway names: an IPv4 address or
@@ -34,10 +42,14 @@ export class LoginFailures {
   /** Throws 429 once the attempt's account has failed its limit from this client within the window. */
   async assertAllowed(attempt: LoginAttempt): Promise<void> {
     const state = await this.limiter.get(digest(attempt));
-    if (state && state.consumedPoints >= this.limiter.points) throw ApiException.rateLimited('Too many failed logins; retry later', state.msBeforeNext / 1000);
+    if (state && state.consumedPoints >= this.limiter.points) {
+      refusedLogins.inc({ outcome: 'limited' });
+      throw ApiException.rateLimited('Too many failed logins; retry later', state.msBeforeNext / 1000);
+    }
   }
 
   async recordFailure(attempt: LoginAttempt): Promise<void> {
+    refusedLogins.inc({ outcome: 'failed' });
     await this.limiter.penalty(digest(attempt), 1);
   }
 

@@ -11,6 +11,8 @@ import { keysMigrations } from '../migrations';
 export interface KeysTestApp {
   app: NestFastifyApplication;
   db: TestDatabase;
+  /** Where it listens (its /metrics and health routes take no principal). */
+  url: string;
   /** Calls the service as the gateway does: with a signed principal, and a request id when given. */
   call<T = any>(method: string, path: string, principal: Principal, body?: unknown, requestId?: string): Promise<ApiResponse<T>>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startKeysApp(name: string, env: Record<string, string> = {
   return {
     app,
     db,
+    url,
     call: async (method, path, principal, body, requestId) =>
       api(method, `${url}${path}`, {
         body,
