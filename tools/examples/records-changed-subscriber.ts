@@ -7,6 +7,8 @@
  * A mirror would fetch `inserted` and `updated` through the query API and drop `deleted`. The
  * parts of one change follow it on its partition, so they arrive after it; delivery is
  * at-least-once, so parts are kept by number and events deduplicated by the envelope's `id`.
+ * An async batch's BatchTaskCompleted follows its changes on the same partition: when it
+ * arrives, the mirror has all the task changed.
  */
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -50,6 +52,10 @@ async function main(): Promise<void> {
         seen.add(event.id);
         open.get(event.data.changeId)!.parts.set(event.data.part, event.data.keys);
         done(event.data.changeId);
+      } else if (event.type === 'BatchTaskCompleted') {
+        seen.add(event.id);
+        const { taskId, entity, status, error } = event.data;
+        console.log(`${event.instanceId} ${entity}: task ${taskId} ended ${status}${error ? ` (${error})` : ''}; its changes are all above`);
       }
     },
   });
