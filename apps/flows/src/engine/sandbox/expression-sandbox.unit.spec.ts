@@ -108,6 +108,29 @@ describe('the expression sandbox (real processes)', () => {
     expect(await sandbox.evaluate({ expression: '"waited" & " for it"', root: {}, bindings: {} }, never)).toBe('waited for it');
   });
 
+  it('gives a replacement the time it takes to start, however long: starting is no step', async () => {
+    const [first] = evaluatorPids();
+    process.kill(first, 'SIGKILL');
+    const replacement = await eventually(
+      () => {
+        const pids = evaluatorPids();
+        expect(pids).toHaveLength(1);
+        expect(pids).not.toEqual([first]);
+        return pids[0];
+      },
+      { intervalMs: 5 },
+    );
+    // Held while it loads its code (a machine busy elsewhere), for several times the 400 ms step limit.
+    process.kill(replacement, 'SIGSTOP');
+    const answer = sandbox.evaluate({ expression: '"started" & " late"', root: {}, bindings: {} }, never);
+    answer.catch(() => undefined); // judged below, whatever comes first
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Not taken for stuck: the process that was slow to start is the one that answers.
+    expect(evaluatorPids()).toEqual([replacement]);
+    process.kill(replacement, 'SIGCONT');
+    expect(await answer).toBe('started late');
+  });
+
   it('answers at once for a signal that aborted before the call', async () => {
     const controller = new AbortController();
     controller.abort(new Error('gone'));
