@@ -57,7 +57,7 @@ class EvaluatorProcess {
         this.wasReady = true;
         resolve();
       });
-      this.child.once('exit', () => reject(new Error(`the expression process ended before it was ready: ${this.lastWords() ?? 'no output'}`)));
+      this.child.once('exit', () => reject(new Error(this.notStarted())));
     });
     // Handled where it is awaited; a process that never became ready must not be an unhandled rejection.
     this.ready.catch(() => undefined);
@@ -71,6 +71,11 @@ class EvaluatorProcess {
   send(message: ToEvaluator): void {
     // A closed channel means the process is ending: its exit handler answers what was sent to it.
     if (this.child.connected) this.child.send(message, () => undefined);
+  }
+
+  /** Why a process that ended before it was ready did not start. */
+  notStarted(): string {
+    return `the expression process ended before it was ready: ${this.lastWords() ?? 'no output'}`;
   }
 
   /** The line of its standard error that says why it ended (V8's `FATAL ERROR: ...`), when there is one. */
@@ -273,7 +278,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     // Which of them broke it is not known: each is evaluated once more, and fails the second time.
     // One that never started evaluated nothing: what it held goes to another (or waits for one), once.
     for (const pending of held) {
-      if (pending.retried) pending.reject(new Error(p.wasReady ? why : `the expression process could not start: ${p.lastWords() ?? 'it ended without a word'}`));
+      if (pending.retried) pending.reject(new Error(p.wasReady ? why : p.notStarted()));
       else {
         pending.retried = true;
         if (p.wasReady) this.retries.push(pending);
