@@ -18,7 +18,7 @@ import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
 import { abortedRequestLogger, createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
-import { answerBeforeBodies, boundUnreadBodies, unreadBodyBoundsFor } from './unread-body';
+import { boundUnreadBodies } from './unread-body';
 
 export interface ServiceOptions {
   name: string;
@@ -77,8 +77,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
 
   registerBodyParsers(app);
   // A body refused unread (over the limit, say) is read on within bounds, so its client gets the answer rather than a reset.
-  boundUnreadBodies(app, unreadBodyBoundsFor(bodyLimit));
-  answerBeforeBodies(app, bodyLimit);
+  boundUnreadBodies(app, bodyLimit);
   fastify.addHook('onRequest', async (request) => assertNoContentCoding(request.headers));
   fastify.addHook('preValidation', async (request) => {
     if (urlHasNulCharacter(request.url)) throw ApiException.validation([URL_NUL_ERROR], 'The URL must not contain the NUL character');

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** How much of a body left unread by its answer a service still reads, and for how long. */
-export interface UnreadBodyBounds {
+interface UnreadBodyBounds {
   maxBytes: number;
   maxMs: number;
 }
 
-/** A body left unread is read on for up to 4 times the body limit more, within 30 s (as a web server's lingering close). */
-export const unreadBodyBoundsFor = (bodyLimitBytes: number): UnreadBodyBounds => ({ maxBytes: 4 * bodyLimitBytes, maxMs: 30_000 });
+const REFUSED_BEFORE_SENT = Symbol('body refused before it was sent');
+type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true };
 
 /**
  * A request answered before its body was all received: a body over the limit (413), of a type no
@@ -18,13 +18,24 @@ export const unreadBodyBoundsFor = (bodyLimitBytes: number): UnreadBodyBounds =>
  * (fetch, Java's) report that instead of the answer they were sent. Without that header, Node reads
  * and discards the rest, however much the client sends.
  *
- * Here the rest is read and discarded up to `maxBytes` and `maxMs` from the moment the answer is
- * sent: a client finishes sending, reads its answer, and may send its next request on the same
- * connection. Past either bound the connection is closed, long after the answer was written, so a
- * service never reads an unbounded amount for a request it answered.
+ * Here the rest is read and discarded for up to 4 times the body limit more, within 30 s of the
+ * answer (as a web server's lingering close): a client finishes sending, reads its answer, and may
+ * send its next request on the same connection. Past either bound the connection is closed, long
+ * after the answer was written, so a service never reads an unbounded amount for a request it
+ * answered.
+ *
+ * A client that asks before sending its body (`Expect: 100-continue`: curl does for a body over
+ * 1 MiB, Java's and Go's clients can) and announces one over the limit is told 413 at once and
+ * never sends it, whatever its size; the others are told to go on (what Node says unasked).
  */
-export function boundUnreadBodies(app: NestFastifyApplication, bounds: UnreadBodyBounds): void {
+export function boundUnreadBodies(app: NestFastifyApplication, bodyLimitBytes: number): void {
+  const bounds: UnreadBodyBounds = { maxBytes: 4 * bodyLimitBytes, maxMs: 30_000 };
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.on('checkContinue', (request: AskedFirst, response: ServerResponse) => {
+    if (Number(request.headers['content-length']) > bodyLimitBytes) request[REFUSED_BEFORE_SENT] = true;
+    else response.writeContinue();
+    fastify.server.emit('request', request, response);
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     // Its client waits for our word before sending the body, and now never will: nothing to read.
     if ((request.raw as AskedFirst)[REFUSED_BEFORE_SENT]) {
@@ -36,23 +47,6 @@ export function boundUnreadBodies(app: NestFastifyApplication, bounds: UnreadBod
     // passing it on (nothing to count), and read all of it.
     if (!request.raw.complete) discardWithin(request.raw, bounds);
     return payload;
-  });
-}
-
-const REFUSED_BEFORE_SENT = Symbol('body refused before it was sent');
-type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true };
-
-/**
- * A client that asks before sending its body (`Expect: 100-continue`: curl does for a body over
- * 1 MiB, Java's and Go's clients can) and announces one over the limit is told 413 at once and
- * never sends it, whatever its size; the others are told to go on (what Node says unasked).
- */
-export function answerBeforeBodies(app: NestFastifyApplication, bodyLimitBytes: number): void {
-  const server = app.getHttpAdapter().getInstance().server;
-  server.on('checkContinue', (request: AskedFirst, response: ServerResponse) => {
-    if (Number(request.headers['content-length']) > bodyLimitBytes) request[REFUSED_BEFORE_SENT] = true;
-    else response.writeContinue();
-    server.emit('request', request, response);
   });
 }
 
