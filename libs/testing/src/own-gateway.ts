@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { eventually } from './eventually';
 import { testBrokers } from './kafka';
 import { e2ePlatform } from './platform';
 
@@ -38,6 +39,17 @@ export function spawnOwnGateway(port: number, logName: string, env: Record<strin
   });
   fs.closeSync(out);
   return { process: child, url: `http://127.0.0.1:${port}`, log };
+}
+
+/** Waits until such a gateway answers its liveness check: it starts in seconds, a minute at most on a busy machine. */
+export async function ownGatewayLive(gateway: { url: string }): Promise<void> {
+  await eventually(
+    async () => {
+      const status = (await fetch(`${gateway.url}/health/live`)).status;
+      if (status !== 200) throw new Error(`the gateway answers ${status} to /health/live`);
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
 }
 
 /** Stops such a gateway as an orchestrator would (SIGTERM): its exit code, and how long it took to exit. */

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { api, eventually, spawnOwnGateway } from '@tollgate/testing';
+import { api, ownGatewayLive, spawnOwnGateway } from '@tollgate/testing';
 import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -17,7 +17,7 @@ describe('a gateway behind a load balancer (TRUST_PROXY)', () => {
     const own = spawnOwnGateway(PORT, `e2e-behind-proxy-gateway-${PORT}.log`, { TRUST_PROXY: '127.0.0.1' });
     gateway = own.process;
     base = own.url;
-    await eventually(async () => expect((await fetch(`${base}/health/live`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
+    await ownGatewayLive(own);
   });
 
   afterAll(() => {

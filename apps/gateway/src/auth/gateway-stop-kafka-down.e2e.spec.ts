@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { api, eventually, spawnOwnGateway, stopOwnGateway } from '@tollgate/testing';
+import { api, ownGatewayLive, spawnOwnGateway, stopOwnGateway } from '@tollgate/testing';
 import { bearer, call, createInstance, issue } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -27,7 +27,7 @@ describe('stopping a gateway while Kafka is unreachable', () => {
       LOG_LEVEL: 'info',
     });
     gateway = own.process;
-    await eventually(async () => expect((await fetch(`${own.url}/health/live`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
+    await ownGatewayLive(own);
 
     for (let i = 0; i < 5; i++) {
       expect((await api('GET', `${own.url}/api/v1/auth/me`, { headers: { 'x-api-key': caller.key } })).status).toBe(200);

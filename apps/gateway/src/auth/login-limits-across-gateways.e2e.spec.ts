@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { eventually, spawnOwnGateway } from '@tollgate/testing';
+import { ownGatewayLive, spawnOwnGateway } from '@tollgate/testing';
 import { createInstance, loginFrom, type TestInstance } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
@@ -17,7 +17,7 @@ describe('failed console logins, counted alike by every gateway', () => {
     const own = spawnOwnGateway(PORT, `e2e-second-gateway-${PORT}.log`);
     second = own.process;
     secondUrl = own.url;
-    await eventually(async () => expect((await fetch(`${secondUrl}/health/live`)).status).toBe(200), { timeoutMs: 60_000, intervalMs: 200 });
+    await ownGatewayLive(own);
   });
 
   afterAll(() => {
