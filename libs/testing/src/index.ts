@@ -5,3 +5,4 @@ export * from './platform';
 export * from './fixtures/key-lifecycle.fixture';
 export * from './browser';
 export * from './own-gateway';
+export * from './metrics';

@@ -1,3 +1,4 @@
+import { scrapeMetrics } from '@tollgate/testing';
 import { startCreditsApp, systemFor, uniqueInstance, type CreditsTestApp } from '../testing/credits-app.fixture';
 
 jest.setTimeout(60_000);
@@ -13,11 +14,7 @@ describe('credit metrics (real PostgreSQL and Kafka)', () => {
   });
 
   const scrape = async () => {
-    const text = await (await fetch(`${credits.url}/metrics`)).text();
-    const value = (series: string) => {
-      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-      return line ? Number(line.slice(series.length + 1)) : 0;
-    };
+    const value = await scrapeMetrics(credits.url);
     return {
       charged: value('tollgate_credits_debits_total{outcome="charged"}'),
       duplicate: value('tollgate_credits_debits_total{outcome="duplicate"}'),

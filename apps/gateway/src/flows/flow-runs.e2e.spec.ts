@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { api, e2ePlatform, eventually } from '@tollgate/testing';
+import { api, e2ePlatform, eventually, scrapeMetrics } from '@tollgate/testing';
 import { bearer, call, createInstance, issue, type TestInstance } from '../identity/identity-e2e.fixture';
 import { defineFlow, enc, key, pollUntil, run, trigger } from './flows-e2e.fixture';
 
@@ -289,9 +289,12 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
 
   it('counts finished runs by status and error code on the flows service\'s metrics', async () => {
     const counts = async () => {
-      const text = (await api('GET', `${e2ePlatform().urls.flows}/metrics`)).text;
-      const value = (labels: string) => Number(new RegExp(`^tollgate_flow_runs_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-      return [value('status="success",code=""'), value('status="failed",code="flow_failed"'), value('status="aborted",code="timeout"')];
+      const value = await scrapeMetrics(e2ePlatform().urls.flows);
+      return [
+        value('tollgate_flow_runs_total{status="success",code=""}'),
+        value('tollgate_flow_runs_total{status="failed",code="flow_failed"}'),
+        value('tollgate_flow_runs_total{status="aborted",code="timeout"}'),
+      ];
     };
     const flow = await defineFlow(t, {
       name: `Counted ${randomUUID().slice(0, 6)}`,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '@tollgate/auth';
+import { scrapeMetrics } from '@tollgate/testing';
 import { startKeysApp, type KeysTestApp } from '../testing/keys-app.fixture';
 
 jest.setTimeout(60_000);
@@ -34,9 +35,8 @@ describe('failed console logins (keys, real PostgreSQL)', () => {
 
   /** This service's count of refused logins, by outcome, as an operator's scraper reads it. */
   const refused = async () => {
-    const text = await (await fetch(`${keys.url}/metrics`)).text();
-    const value = (outcome: string) => Number(/\d+$/.exec(text.split('\n').find((l) => l.startsWith(`tollgate_login_failures_total{outcome="${outcome}"} `)) ?? '0'));
-    return { failed: value('failed'), limited: value('limited') };
+    const value = await scrapeMetrics(keys.url);
+    return { failed: value('tollgate_login_failures_total{outcome="failed"}'), limited: value('tollgate_login_failures_total{outcome="limited"}') };
   };
 
   it("refuses one client's logins to an account after its failures, the right password included, and nobody else's", async () => {
