@@ -13,8 +13,13 @@ const CAST = {
   string: (value: string) => (value.indexOf('\n') !== -1 || value.indexOf('\r') !== -1 ? { value, quoted: true } : value),
 };
 
-/** Cells a spreadsheet would run as a formula (OWASP CSV injection). */
-const FORMULA = /^[=+\-@\t\r]/;
+/**
+ * Cells a spreadsheet would run as a formula (OWASP CSV injection): those starting with = + - @, a
+ * tab or a carriage return, or with the full-width = + - @ that Apple Numbers reads as the
+ * plain ones (the same list as csv-stringify's `escape_formulas`, which cannot be used here: it
+ * would also prefix negative numbers, which reach the writer as text).
+ */
+const FORMULA = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
 /**
  * RFC 4180 through csv-stringify. One header for the whole file: with several entities an

@@ -37,11 +37,29 @@ describe('CsvWriter', () => {
   });
 
   it('neutralises text a spreadsheet would run as a formula, in text columns only', () => {
-    const rows = parse(csv([['a1', '=HYPERLINK("x")', '-5'], ['a2', '@SUM(A1)', '3'], ['a3', '-minus', '4']]), { columns: true }) as Record<string, string>[];
+    const rows = parse(
+      csv([
+        ['a1', '=HYPERLINK("x")', '-5'],
+        ['a2', '@SUM(A1)', '3'],
+        ['a3', '-minus', '4'],
+        ['a4', '\uFF1DHYPERLINK("x")', '5'],
+        ['a5', '\uFF0B1+1', '6'],
+        ['a6', '\uFF0D1+1', '7'],
+        ['a7', '\uFF20SUM(A1)', '8'],
+        ['a8', 'a = b', '-9'],
+      ]),
+      { columns: true },
+    ) as Record<string, string>[];
     expect(rows.map((r) => [r.title, r.amount])).toEqual([
       [`'=HYPERLINK("x")`, '-5'],
       [`'@SUM(A1)`, '3'],
       [`'-minus`, '4'],
+      // Full-width = + - @, which Apple Numbers takes for the plain ones.
+      [`'\uFF1DHYPERLINK("x")`, '5'],
+      [`'\uFF0B1+1`, '6'],
+      [`'\uFF0D1+1`, '7'],
+      [`'\uFF20SUM(A1)`, '8'],
+      ['a = b', '-9'],
     ]);
   });
 
