@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { e2ePlatform, eventually } from '@tollgate/testing';
 import { generateCredential } from '@tollgate/auth';
-import { authStatus, bearer, call, createInstance, issue, login, loginFrom, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, defineEntities, issue, login, loginFrom, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 
 const INVALID = { status: 'error', code: 'invalid_token', message: 'Invalid token' };
 
@@ -184,6 +184,7 @@ describe('gateway authentication', () => {
   });
 
   it('checks scopes: 403 forbidden when the key lacks them', async () => {
+    await defineEntities(t, ['orders']);
     const data = await issue(t, { kind: 'data', description: 'reader', entities: ['orders'] });
     const res = await call('GET', '/api/v1/keys', { 'x-api-key': data.key });
     expect(res.status).toBe(403);

@@ -3,7 +3,7 @@ import type { Principal } from '@tollgate/auth';
 import { e2ePlatform, eventually, launchBrowser } from '@tollgate/testing';
 import { ApiException } from '@tollgate/service-runtime';
 import type { ServiceClients } from '../downstream/service-clients';
-import { bearer, call, createInstance, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
+import { bearer, call, createInstance, defineEntities, issue, login, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { gatewayMetering } from '../metering/metering.fixture';
 import { creditHeaders, type MeteringService } from '../metering/metering.service';
 
@@ -198,6 +198,7 @@ describe('credits through the gateway', () => {
 
   it("shows a data key its balance but not the instance's usage, which names entities outside its list", async () => {
     const own = await createInstance();
+    await defineEntities(own, ['actions']);
     const data = await issue(own, { kind: 'data', description: 'reporting', entities: ['actions'] });
     expect((await call('GET', '/api/v1/credits', { 'x-api-key': data.key })).status).toBe(200);
     for (const groupBy of ['day', 'key', 'user', 'entity']) {

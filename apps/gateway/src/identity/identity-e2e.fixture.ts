@@ -85,6 +85,14 @@ export async function createUser(t: TestInstance, roles: Record<string, string>)
   return { id: res.body.id as string, email, password };
 }
 
+/** Entity types without fields of their own, for data keys to list (they must name existing types). */
+export async function defineEntities(t: TestInstance, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const res = await call('POST', '/api/v1/entities', { 'x-api-key': t.orgKey }, { name, primaryKey: 'id', fields: [] });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`entity ${name}: ${res.status} ${res.text}`);
+  }
+}
+
 export async function issue(t: TestInstance, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
   const res = await call('POST', '/api/v1/keys', bearer(t.session), body);
   if (res.status !== 201) throw new Error(`issue: ${res.status} ${res.text}`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { api, e2ePlatform } from '@tollgate/testing';
 import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
-import { authStatus, bearer, call, createInstance, createUser, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, createUser, defineEntities, issue, login, operator, type TestInstance } from './identity-e2e.fixture';
 
 jest.setTimeout(30_000);
 
@@ -220,6 +220,7 @@ describe('operator and identity', () => {
     expect(group.status).toBe(201);
     const reader = await createUser(t, { query: 'reader' });
     const readerSession = await login(t.instanceId, reader.email, reader.password);
+    await defineEntities(t, ['graphs']);
     const dataKey = await issue(t, { kind: 'data', description: 'graphs', scopes: ['query'], entities: ['graphs'] });
     const flowsKey = await issue(t, { kind: 'organization', description: 'flows', scopes: ['flows'] });
     const contributor = await createUser(t, { flows: 'contributor' });

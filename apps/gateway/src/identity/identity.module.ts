@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QueryModule } from '../query/query.module';
 import { KeysHttpController } from './keys.http.controller';
 import { KeysForwarder } from './keys-forwarder';
 import { LoginHttpController } from './login.http.controller';
@@ -7,6 +8,7 @@ import { UsersHttpController } from './users.http.controller';
 
 /** Authentication, operator and identity, and API key endpoints (API.md). */
 @Module({
+  imports: [QueryModule], // the entity catalogue, which a data key's entities must be in
   controllers: [LoginHttpController, OperatorInstancesHttpController, UsersHttpController, KeysHttpController],
   providers: [KeysForwarder],
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@tollgate/contracts';
 import { collectMessages, eventually, produceRaw, testBrokers } from '@tollgate/testing';
-import { authStatus, bearer, call, createInstance, createUser, issue, login, type TestInstance } from './identity-e2e.fixture';
+import { authStatus, bearer, call, createInstance, createUser, defineEntities, issue, login, type TestInstance } from './identity-e2e.fixture';
 
 const keyOf = async (t: TestInstance, id: string) =>
   ((await call('GET', '/api/v1/keys', bearer(t.session))).body.keys as any[]).find((k) => k.id === id);
@@ -12,6 +12,7 @@ describe('API keys', () => {
   let t: TestInstance;
   beforeAll(async () => {
     t = await createInstance();
+    await defineEntities(t, ['orders', 'clients']);
   });
 
   it('issues a key once: formats, prefix, scopes; the listing never shows a secret', async () => {
@@ -54,8 +55,31 @@ describe('API keys', () => {
     }
   });
 
+  it("refuses a data key for an entity the instance does not have, naming it, and issues nothing", async () => {
+    const before = (await call('GET', '/api/v1/keys', bearer(t.session))).body.keys.length;
+    const typo = await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'data', description: 'typo', entities: ['orders', 'ordres', 'clinets'] });
+    expect([typo.status, typo.body.code, typo.body.errors]).toEqual([
+      400,
+      'validation_failed',
+      [
+        { field: 'entities', message: 'unknown entity ordres' },
+        { field: 'entities', message: 'unknown entity clinets' },
+      ],
+    ]);
+    expect((await call('GET', '/api/v1/keys', bearer(t.session))).body.keys).toHaveLength(before);
+    // Another instance's entity types are unknown here too.
+    const other = await createInstance();
+    await defineEntities(other, ['invoices']);
+    const foreign = await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'data', description: 'foreign', entities: ['invoices'] });
+    expect([foreign.status, foreign.body.errors]).toEqual([400, [{ field: 'entities', message: 'unknown entity invoices' }]]);
+    // Defined a moment ago through this gateway: known at once.
+    await defineEntities(t, ['invoices']);
+    expect((await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'data', description: 'invoices', entities: ['invoices'] })).status).toBe(201);
+  });
+
   it('a data key listing as many entities as it may, each name as long as it may be, works', async () => {
     const entities = Array.from({ length: 100 }, (_, i) => `${'e'.repeat(60)}${String(i).padStart(3, '0')}`);
+    await defineEntities(t, entities);
     const issued = await call('POST', '/api/v1/keys', bearer(t.session), { kind: 'data', description: 'widest', entities });
     expect(issued.status).toBe(201);
     const me = await call('GET', '/api/v1/auth/me', { 'x-api-key': issued.body.key });

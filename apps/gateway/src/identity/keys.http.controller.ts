@@ -2,8 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
+import { EntityCatalogue } from '../query/entity-catalogue';
 import { IssuedKeyDto, IssueKeyDto, KeyListDto, RevokeKeysDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
 
@@ -15,12 +17,20 @@ export class KeysHttpController {
   constructor(
     private readonly keys: KeysForwarder,
     private readonly verifier: CredentialVerifier,
+    private readonly entities: EntityCatalogue,
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Issue a key; the key itself is in this response only' })
+  @ApiOperation({
+    summary: 'Issue a key; the key itself is in this response only',
+    description: "A data key's entities must be entity types of the instance: a name it does not have (a typo) is a 400 naming it, and no key is issued.",
+  })
   @ApiCreatedResponse({ type: IssuedKeyDto })
-  issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
+  async issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
+    if (dto.kind === 'data' && dto.entities) {
+      const unknown = await this.entities.unknown(p.instanceId, dto.entities, String(r.id));
+      if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
+    }
     return this.keys.call(r, p, 'POST', '/keys', dto);
   }
 

@@ -18,13 +18,13 @@ describe('GraphQL through the gateway (e2e)', () => {
     key = t.orgKey;
     owner = await createUser(t, { query: 'admin' });
     personalKey = (await issue(t, { kind: 'personal', description: 'mine', ownerId: owner.id, scopes: ['query'] })).key;
-    dataKey = (await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] })).key;
     await defineAndLoad(key, 'actions', [{ name: 'status', type: 'string' }, { name: 'priority', type: 'number' }, { name: 'extra', type: 'json' }], [
       { id: 'a1', title: 'Write report', createdAt: '2026-01-01T09:00:00Z', status: 'open', priority: 2, extra: { tags: ['x'] } },
       { id: 'a2', title: 'Call "Bob", <now>', createdAt: '2026-01-02T09:00:00Z', status: 'done', priority: 1, responsibilities: [{ userId: owner.id, role: 'owner' }] },
       { id: 'a3', title: 'answer mail', createdAt: '2026-01-03T09:00:00Z', status: 'open', priority: 3 },
     ]);
     await defineAndLoad(key, 'graphs', [{ name: 'kind', type: 'string' }], [{ id: 'g1', title: 'Process map', kind: 'flow' }]);
+    dataKey = (await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] })).key;
   });
 
   it('reads several entities with the query parameters as arguments, one credit per root field', async () => {

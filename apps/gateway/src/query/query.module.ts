@@ -11,5 +11,6 @@ import { QueryHttpController } from './query.http.controller';
 @Module({
   controllers: [QueryHttpController, EntitiesHttpController, QueryBuilderHttpController, GraphqlHttpController],
   providers: [EntityCatalogue, GraphqlChecks, QueryForwarding],
+  exports: [EntityCatalogue],
 })
 export class QueryModule {}
