@@ -327,6 +327,16 @@ describe('flows: who may run them, and every step type', () => {
     await eventually(async () => expect(await remaining()).toBe(before - 1));
   });
 
+  it('says why a query step the query service refused failed (an entity the instance does not have), and charges nothing', async () => {
+    const remaining = async () => (await call('GET', '/api/v1/credits', key(t.orgKey))).body.remaining as number;
+    const typo = await defineFlow(t, { name: `Typo ${randomUUID().slice(0, 6)}`, steps: [{ type: 'query', id: 'rows', entity: 'actoins' }] });
+    const before = await remaining();
+    const res = await trigger('Tests', typo.name, { headers: key(t.orgKey) });
+    expect([res.status, res.body.code, res.body.message]).toEqual([500, 'flow_failed', 'step 1 "rows" (query) failed: the query service answered 400: unknown entity actoins']);
+    expect(res.headers.get('x-credits-cost')).toBe('0');
+    expect(await remaining()).toBe(before);
+  });
+
   it('charges a run’s queries to the key that triggered it, and answers an empty pool with 429 and Retry-After', async () => {
     const own = await createInstance();
     await defineAndLoad(own.orgKey, 'actions', [{ name: 'status', type: 'string' }], [{ id: 'a1', title: 'One', status: 'open' }]);

@@ -41,7 +41,7 @@ export class QueryStep implements StepExecutor {
     if (step.sort) params.set('sort', step.sort as string);
     if (step.order) params.set('order', step.order as string);
     if (step.limit && !step.where) params.set('limit', String(step.limit));
-    const res = await this.query.call<{ data?: Record<string, unknown[]>; message?: string }>({
+    const res = await this.query.call<{ data?: Record<string, unknown[]>; message?: string; errors?: { message: string }[] }>({
       method: 'GET',
       path: `/api/v1/query?${params}`,
       instanceId: ctx.instanceId,
@@ -49,7 +49,11 @@ export class QueryStep implements StepExecutor {
       signal: ctx.signal,
       scopes: ['query'],
     });
-    if (res.status >= 300) throw new Error(`the query service answered ${res.status}: ${res.body?.message ?? ''}`.trim());
+    if (res.status >= 300) {
+      // A 400 says what was wrong in its field errors ("unknown entity actoins"), not in its message ("Validation failed").
+      const why = res.body?.errors?.length ? res.body.errors.map((e) => e.message).join('; ') : (res.body?.message ?? '');
+      throw new Error(`the query service answered ${res.status}${why ? `: ${why}` : ''}`);
+    }
     let records = res.body?.data?.[entity] ?? [];
     if (step.where) {
       const keep = await evaluateEach(ctx, step.where as string, records);
