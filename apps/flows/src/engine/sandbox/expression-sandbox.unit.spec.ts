@@ -62,7 +62,9 @@ describe('the expression sandbox (real processes)', () => {
 
   it('ends a process stuck in one step, while this process stays free, and not the expression evaluated beside it', async () => {
     const started = Date.now();
-    let tickedAfter = 0;
+    // A 100 ms timer of this process fires on time while the stuck step runs elsewhere. (Timers run
+    // on a clock of their own: by Date.now() one may fire a millisecond early, so only lateness counts.)
+    let tickedAfter = Infinity;
     setTimeout(() => (tickedAfter = Date.now() - started), 100);
     const beside = sandbox.evaluate({ expression: INNOCENT, root: {}, bindings: {} }, never);
     await expect(sandbox.evaluate({ expression: BACKTRACKS, root: {}, bindings: {} }, never)).rejects.toThrow(
@@ -70,7 +72,6 @@ describe('the expression sandbox (real processes)', () => {
     );
     expect(await beside).toBe(INNOCENT_SUM);
     expect(Date.now() - started).toBeLessThan(8_000);
-    expect(tickedAfter).toBeGreaterThanOrEqual(100);
     expect(tickedAfter).toBeLessThan(200);
     expect(await sandbox.evaluate({ expression: '"still" & " here"', root: {}, bindings: {} }, never)).toBe('still here');
   });
