@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { unknownEntityErrors } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
@@ -29,7 +30,7 @@ export class KeysHttpController {
   async issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
     if (dto.kind === 'data' && dto.entities) {
       const unknown = await this.entities.unknown(p.instanceId, dto.entities, String(r.id));
-      if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
+      if (unknown.length) throw ApiException.validation(unknownEntityErrors(unknown));
     }
     return this.keys.call(r, p, 'POST', '/keys', dto);
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
-import { dayRangeErrors, ErrorCode, MAX_ENTITIES_PER_QUERY, type AggregateDto, type FieldError } from '@tollgate/contracts';
+import { dayRangeErrors, ErrorCode, MAX_ENTITIES_PER_QUERY, unknownEntityErrors, type AggregateDto, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { refuseHead } from '../downstream/safe-methods';
@@ -95,7 +95,7 @@ export class QueryForwarding {
     }
     const unknown = await this.catalogue.unknown(principal.instanceId, entities, requestId);
     if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
-    if (unknown.length) throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
+    if (unknown.length) throw ApiException.validation(unknownEntityErrors(unknown));
     if (options.display !== undefined) {
       const missing = await this.catalogue.unknownFields(principal.instanceId, entities, listOf(options.display), requestId);
       if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));

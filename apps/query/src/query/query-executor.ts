@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@tollgate/auth';
+import { unknownEntityErrors } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
@@ -45,9 +46,7 @@ export class QueryExecutor {
     const types = await Promise.all(plan.entities.map((e) => this.catalog.get(principal.instanceId, e)));
     const unknown = plan.entities.filter((_, i) => !types[i]);
     if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
-    if (unknown.length) {
-      throw ApiException.validation(unknown.map((e) => ({ field: 'entities', message: `unknown entity ${e}` })));
-    }
+    if (unknown.length) throw ApiException.validation(unknownEntityErrors(unknown));
     const reads = types.map((t) => ({ name: t!.name, all: columnsOf(t!) }));
     if (plan.display) {
       const known = new Set(reads.flatMap((r) => r.all.map((c) => c.name)));

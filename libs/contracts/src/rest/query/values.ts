@@ -27,6 +27,13 @@ export function parseDatetime(value: unknown): string | undefined {
 }
 
 /**
+ * Names of entity types an instance does not have, as the field errors of `entities`: the query
+ * service answers them, and the gateway (a query, or a data key's list) refuses them before charging.
+ */
+export const unknownEntityErrors = (names: readonly string[]): FieldError[] =>
+  names.map((name) => ({ field: 'entities', message: `unknown entity ${name}` }));
+
+/**
  * The `from` and `to` of a records query (inclusive days): each a real day, and not the wrong way
  * round. The REST query and the GraphQL arguments are judged by this one rule.
  */
