@@ -36,7 +36,7 @@ export class EvaluationBudget {
 
   /** A value as plain JSON (JSONata's sequences carry extra properties; a function is nothing), counted. */
   plain(value: unknown): unknown {
-    const text = value === undefined ? undefined : JSON.stringify(value, withoutFunctions);
+    const text = value === undefined ? undefined : JSON.stringify(value, asJson);
     if (text === undefined) return undefined;
     this.valueChars += text.length;
     if (this.valueChars > this.maxValueChars) {
@@ -58,10 +58,23 @@ export class EvaluationBudget {
 }
 
 /**
- * JSONata's functions are objects: a lambda written as JSON would be its syntax tree and the whole
- * input it was defined over. As a value, a function is nothing (left out of an object, null in an array).
+ * A number JSON cannot write. JSON.stringify would quietly make it null; JSONata's arithmetic
+ * refuses such results, but its `$number` answers NaN for some strings that are not numbers
+ * (`"ab0b1"`, `"x0o7"`: its test for `0b`/`0o` prefixes is not anchored at the start).
  */
-function withoutFunctions(_key: string, value: unknown): unknown {
+class NotAJsonNumber extends Error {
+  constructor(value: number) {
+    super(`the expression's value holds ${value}, which is not a number JSON can carry`);
+  }
+}
+
+/**
+ * The value as JSON. JSONata's functions are objects: a lambda written as JSON would be its syntax
+ * tree and the whole input it was defined over. As a value, a function is nothing (left out of an
+ * object, null in an array). A number that is not finite is an error, never a silent null.
+ */
+function asJson(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new NotAJsonNumber(value);
   const flags = value as { _jsonata_lambda?: unknown; _jsonata_function?: unknown } | null;
   return typeof flags === 'object' && flags !== null && (flags._jsonata_lambda || flags._jsonata_function) ? undefined : value;
 }
@@ -183,6 +196,7 @@ export async function evaluate(expression: string, context: unknown, bindings: R
   try {
     return budget.plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
   } catch (error) {
+    if (error instanceof NotAJsonNumber) throw new ExpressionFailure(error.message, expression, undefined, record);
     if (!isJsonataError(error)) throw error;
     throw new ExpressionFailure(messageWithoutData(error), expression, typeof error.position === 'number' ? error.position : undefined, record);
   }

@@ -44,6 +44,18 @@ describe('the expression sandbox (real processes)', () => {
     expect(failure).toMatchObject({ expression: '$ * 2', record: 1, position: 3, message: 'The left side of the "*" operator must evaluate to a number' });
   });
 
+  it('fails an expression whose value holds a number JSON cannot carry, instead of answering null', async () => {
+    // JSONata's $number answers NaN for these strings rather than refusing them as it does "abc".
+    for (const card of ['ab0b1', 'x0o7y']) {
+      const failure = await sandbox.evaluate({ expression: '[$number(card)]', root: { card }, bindings: {} }, never).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(ExpressionFailure);
+      expect(failure).toMatchObject({ expression: '[$number(card)]', message: "the expression's value holds NaN, which is not a number JSON can carry" });
+    }
+    const failure = await sandbox.evaluate({ expression: '{"n": $number($)}', root: undefined, bindings: {}, each: ['1', '20b1'] }, never).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ record: 1, message: "the expression's value holds NaN, which is not a number JSON can carry" });
+    expect(await sandbox.evaluate({ expression: '$number(card)', root: { card: '0b101' }, bindings: {} }, never)).toBe(5);
+  });
+
   it('fails an expression whose values come to more than the service takes of one, counting every record', async () => {
     await expect(sandbox.evaluate({ expression: '$pad("", 2000000, "x")', root: {}, bindings: {} }, never)).rejects.toThrow("the expression's value is larger than 1 MB of JSON");
     const each = ['a', 'b', 'c'];
