@@ -1,6 +1,7 @@
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { MAX_DAILY_CREDITS } from '@tollgate/contracts';
 
 export class ChangePlanDto {
-  @IsInt() @Min(0) @Max(1_000_000_000) dailyCredits!: number;
+  @IsInt() @Min(0) @Max(MAX_DAILY_CREDITS) dailyCredits!: number;
   @IsString() @MinLength(1) timezone!: string;
 }

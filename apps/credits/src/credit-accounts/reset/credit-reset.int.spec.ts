@@ -1,4 +1,4 @@
-import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
+import { MAX_DAILY_CREDITS, TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { collectMessages, eventually, testBrokers } from '@tollgate/testing';
 import { startCreditsApp, systemFor, TestClock, uniqueInstance, type CreditsTestApp } from '../../testing/credits-app.fixture';
 
@@ -99,5 +99,32 @@ describe('daily reset at local midnight (injected clock, real PostgreSQL and Kaf
     const refused = await credits.call('POST', '/debits', as, { requestId: 'b', cost: 1, entities: ['actions'] });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1800');
+  });
+
+  it('takes the largest allowance an instance may have, and sums usage past 2^31 credits over several days', async () => {
+    const id = uniqueInstance();
+    const as = systemFor(id);
+    credits.clock.set('2026-05-10T12:00:00Z');
+    const planned = await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: MAX_DAILY_CREDITS, timezone: 'UTC' });
+    expect([planned.status, planned.body.dailyAllowance]).toEqual([200, MAX_DAILY_CREDITS]);
+    const spend = (day: string, count: number) =>
+      credits.call('POST', '/debits/batch', as, { debits: Array.from({ length: count }, (_, i) => ({ requestId: `${day}-${i}`, cost: 1_000_000, entities: ['actions'] })) });
+    expect((await spend('d1', 2000)).status).toBe(200);
+    credits.clock.set('2026-05-11T00:00:00Z');
+    await credits.resetDue();
+    expect((await spend('d2', 500)).status).toBe(200);
+    expect((await credits.call('GET', '/balance', as)).body.remaining).toBe(MAX_DAILY_CREDITS - 500_000_000);
+
+    const usage = await credits.call('GET', '/usage?from=2026-05-10&to=2026-05-11', as);
+    expect([usage.status, usage.body.total, usage.body.usage]).toEqual([
+      200,
+      { credits: 2_500_000_000, requests: 2500 },
+      [
+        { day: '2026-05-10', credits: 2_000_000_000, requests: 2000 },
+        { day: '2026-05-11', credits: 500_000_000, requests: 500 },
+      ],
+    ]);
+    const byEntity = await credits.call('GET', '/usage?from=2026-05-10&to=2026-05-11&groupBy=entity', as);
+    expect(byEntity.body.usage).toEqual([{ entity: 'actions', credits: 2500, requests: 2500 }]);
   });
 });

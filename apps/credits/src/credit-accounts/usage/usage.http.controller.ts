@@ -50,15 +50,16 @@ export class UsageHttpController {
     const column = COLUMN[groupBy];
     // An entity's credits: one per entity asked, the documented cost rule.
     const credits = groupBy === 'entity' ? 'count(*)' : 'sum(c.cost)';
-    const rows: { key: string | null; credits: number; requests: number }[] = await this.dataSource.query(
-      `SELECT ${column.sql} AS key, ${credits}::int AS credits, count(DISTINCT c.request_id)::int AS requests
+    // A sum over several days' pools passes 2^31 (a pool holds up to MAX_DAILY_CREDITS): bigint, which pg reads as text.
+    const rows: { key: string | null; credits: string; requests: string }[] = await this.dataSource.query(
+      `SELECT ${column.sql} AS key, ${credits}::bigint AS credits, count(DISTINCT c.request_id) AS requests
          FROM credit_charges c ${groupBy === 'entity' ? 'CROSS JOIN LATERAL unnest(c.entities) AS e(entity)' : ''}
         WHERE c.instance_id = $1 AND c.day BETWEEN $2 AND $3 AND c.refunded_at IS NULL
         GROUP BY 1 ORDER BY ${groupBy === 'day' ? '1' : '2 DESC, 1'}`,
       [instanceId, from, to],
     );
-    const [total] = await this.dataSource.query(
-      `SELECT coalesce(sum(cost), 0)::int AS credits, count(*)::int AS requests FROM credit_charges
+    const [total]: { credits: string; requests: string }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(cost), 0)::bigint AS credits, count(*) AS requests FROM credit_charges
         WHERE instance_id = $1 AND day BETWEEN $2 AND $3 AND refunded_at IS NULL`,
       [instanceId, from, to],
     );
@@ -66,8 +67,8 @@ export class UsageHttpController {
       from,
       to,
       groupBy,
-      total,
-      usage: rows.map((r) => ({ [column.field]: r.key, credits: r.credits, requests: r.requests })),
+      total: { credits: Number(total.credits), requests: Number(total.requests) },
+      usage: rows.map((r) => ({ [column.field]: r.key, credits: Number(r.credits), requests: Number(r.requests) })),
     };
   }
 }
