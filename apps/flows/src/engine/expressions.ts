@@ -4,17 +4,21 @@ import jsonata from 'jsonata';
 const MAX_CACHED = 2000;
 const compiled = new Map<string, jsonata.Expression>();
 
-/** Nesting deeper than this is a runaway recursion, not a real expression. */
-export const MAX_EXPRESSION_DEPTH = 2000;
+/**
+ * Nesting deeper than this is a runaway recursion, not a real expression. It is counted in async
+ * functions awaiting one another (a JSONata function call nests about ten): a recursion that
+ * does not end fails some 2,000 calls deep, before it fills the memory an expression may use.
+ */
+export const MAX_NESTED_AWAITS = 20_000;
 /** The abort signal is looked at every this many evaluation steps (a step is microseconds). */
 const CHECK_EVERY = 256;
 /** A run that has held the event loop this long lets timers and other runs go first. */
 const SLICE_MS = 10;
 /**
- * The binding that carries an evaluation's limits to the evaluation hooks. Its name has a space,
+ * The binding that carries an evaluation's budget to the evaluation hook. Its name has a space,
  * which no JSONata variable name can contain: expressions cannot read or replace it.
  */
-const LIMITS_BINDING = 'evaluation limits';
+const BUDGET_BINDING = 'evaluation budget';
 
 /**
  * What bounds one evaluation: its abort signal (the run's timeout, the caller going away, a stop).
@@ -45,15 +49,41 @@ export class EvaluationBudget {
     return JSON.parse(text);
   }
 
-  /** Called on each evaluation step; throws the abort reason once the run is aborted. */
+  /**
+   * Called on each evaluation step (JSONata's entry hook, from the step's own call chain); throws
+   * the abort reason once the run is aborted, or when the evaluation nests too deeply.
+   */
   step(): Promise<void> | undefined {
     if (++this.steps % CHECK_EVERY !== 0) return undefined;
     this.signal.throwIfAborted();
+    if (nestedAwaits() > MAX_NESTED_AWAITS) throw new Error('the expression nests too deeply (a recursion that does not end?)');
     if (Date.now() - this.lastTurn < SLICE_MS) return undefined;
     return nextTurn().then(() => {
       this.lastTurn = Date.now();
       this.signal.throwIfAborted();
     });
+  }
+}
+
+/**
+ * How many async functions are awaiting one another down to the caller: how deeply the evaluation
+ * under way is nested, read from V8's async stack trace. Counting the evaluations under way
+ * would not do: JSONata evaluates an array's items and a grouping's values side by side, so a
+ * grouping of 5,000 records has 5,000 under way at once, each one level deep.
+ */
+function nestedAwaits(): number {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  Error.prepareStackTrace = (_error, sites) => sites;
+  Error.stackTraceLimit = Infinity;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  try {
+    Error.captureStackTrace(holder, nestedAwaits);
+    let count = 0;
+    for (const site of holder.stack ?? []) if (site.isAsync()) count++;
+    return count;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
@@ -79,36 +109,17 @@ function asJson(_key: string, value: unknown): unknown {
   return typeof flags === 'object' && flags !== null && (flags._jsonata_lambda || flags._jsonata_function) ? undefined : value;
 }
 
-/** One evaluation's place in its budget and its nesting depth. */
-class EvaluationLimits {
-  private depth = 0;
-
-  constructor(private readonly budget: EvaluationBudget) {}
-
-  enter(): Promise<void> | undefined {
-    if (++this.depth > MAX_EXPRESSION_DEPTH) {
-      throw new Error(`the expression nests deeper than ${MAX_EXPRESSION_DEPTH} levels (a recursion that does not end?)`);
-    }
-    return this.budget.step();
-  }
-
-  exit(): void {
-    this.depth--;
-  }
-}
-
 type Environment = { lookup(name: string): unknown };
-const limitsOf = (environment: Environment) => environment.lookup(LIMITS_BINDING) as EvaluationLimits | undefined;
+const budgetOf = (environment: Environment) => environment.lookup(BUDGET_BINDING) as EvaluationBudget | undefined;
 
 /** Compiles (once) a JSONata expression; throws the parser's error for a bad one. */
 export function compile(expression: string): jsonata.Expression {
   let found = compiled.get(expression);
   if (!found) {
     found = jsonata(expression);
-    // Hooks JSONata calls around every evaluation step (the mechanism of its own timebox tests).
+    // A hook JSONata calls at every evaluation step (the mechanism of its own timebox tests).
     const hook = found.assign.bind(found) as unknown as (name: symbol, value: unknown) => void;
-    hook(Symbol.for('jsonata.__evaluate_entry'), (_expr: unknown, _input: unknown, env: Environment) => limitsOf(env)?.enter());
-    hook(Symbol.for('jsonata.__evaluate_exit'), (_expr: unknown, _input: unknown, env: Environment) => limitsOf(env)?.exit());
+    hook(Symbol.for('jsonata.__evaluate_entry'), (_expr: unknown, _input: unknown, env: Environment) => budgetOf(env)?.step());
     if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value as string);
     compiled.set(expression, found);
   }
@@ -194,7 +205,7 @@ export function messageWithoutData(error: { message: string } & Record<string, u
 /** Evaluates within the run's budget: an aborted run stops its expression, however busy. */
 export async function evaluate(expression: string, context: unknown, bindings: Record<string, unknown>, budget: EvaluationBudget, record?: number): Promise<unknown> {
   try {
-    return budget.plain(await compile(expression).evaluate(context, { ...bindings, [LIMITS_BINDING]: new EvaluationLimits(budget) }));
+    return budget.plain(await compile(expression).evaluate(context, { ...bindings, [BUDGET_BINDING]: budget }));
   } catch (error) {
     if (error instanceof NotAJsonNumber) throw new ExpressionFailure(error.message, expression, undefined, record);
     if (!isJsonataError(error)) throw error;

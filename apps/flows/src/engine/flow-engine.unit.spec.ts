@@ -26,7 +26,22 @@ describe('running a flow: expressions are bounded by the run', () => {
 
   it('fails a runaway recursion with a message instead of running out of memory or stack', async () => {
     const ctx = testRun([{ type: 'debug', id: 'deep', expr: '($f := function($n){ 1 + $f($n + 1) }; $f(0))' }]);
-    await expect(engine.run(ctx)).rejects.toMatchObject({ code: 'flow_failed', message: expect.stringContaining('step 1 "deep" (debug) failed: the expression nests deeper than') });
+    await expect(engine.run(ctx)).rejects.toMatchObject({ code: 'flow_failed', message: 'step 1 "deep" (debug) failed: the expression nests too deeply (a recursion that does not end?)' });
+  });
+
+  it('takes a wide expression for no deep one: groupings and arrays of thousands, a recursion 1,000 calls deep', async () => {
+    // JSONata evaluates an array's items and a grouping's values side by side: thousands under way at once, none nested.
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ id: `a${i}`, status: ['open', 'done'][i % 2], amount: i }));
+    const ctx = testRun(
+      [
+        { type: 'debug', id: 'byId', expr: '$input.body.rows{ id: status }' },
+      { type: 'output', name: 'n', from: '[$count($keys($input.body.rows{ id: $sum(amount) })), $input.body.rows{ status: $count(id) }]' },
+      { type: 'output', name: 'literal', from: `[$count([${Array.from({ length: 3000 }, (_, i) => i).join(',')}])]` },
+      { type: 'output', name: 'deep', from: '[($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(1000))]' },
+      ],
+      { body: { rows } },
+    );
+    expect(await engine.run(ctx)).toEqual({ data: { n: [5000, { open: 2500, done: 2500 }], literal: [3000], deep: [1000] } });
   });
 
   it('still evaluates ordinary expressions to their values', async () => {
