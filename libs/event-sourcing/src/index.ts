@@ -2,6 +2,7 @@ export * from './kafka/kafka-bus';
 export * from './kafka/repeat-limited-logger';
 export * from './schema';
 export * from './event-store/concurrency-error';
+export * from './event-store/event-too-large';
 export * from './event-store/pending-event';
 export * from './event-store/event-store';
 export * from './event-store/command-runner';

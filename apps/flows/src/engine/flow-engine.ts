@@ -42,9 +42,13 @@ export class FlowEngine {
           ctx.log('error', `${stepLabel(step, index)}: ${error.message}`, step.id);
           throw error;
         }
-        const message = `${stepLabel(step, index)} failed: ${error instanceof ExpressionFailure ? whereItFailed(step, error) : ((error as Error).message ?? String(error))}`;
-        ctx.log('error', message, step.id);
-        throw new StepFailure(500, ErrorCode.FlowFailed, message);
+        const failure = new StepFailure(
+          500,
+          ErrorCode.FlowFailed,
+          `${stepLabel(step, index)} failed: ${error instanceof ExpressionFailure ? whereItFailed(step, error) : ((error as Error).message ?? String(error))}`,
+        );
+        ctx.log('error', failure.message, step.id);
+        throw failure;
       }
       if (step.type === 'output') connected.add(step.name as string);
       if (step.id) ctx.steps[step.id] = result;

@@ -37,6 +37,19 @@ export interface Charge {
 }
 
 /** A step failed in a way the caller should see as such, e.g. an `error` step or exhausted credits. */
+/**
+ * The most characters a run's failure message keeps. It is answered, stored with the run and
+ * published in `FlowRunFailed`; an `$error()` given a whole input must not fill all three.
+ */
+export const MAX_FAILURE_MESSAGE_CHARS = 4000;
+
+function bounded(message: string): string {
+  if (message.length <= MAX_FAILURE_MESSAGE_CHARS) return message;
+  // Not between the two halves of a character outside the BMP.
+  const end = /[\uD800-\uDBFF]/.test(message[MAX_FAILURE_MESSAGE_CHARS - 1]) ? MAX_FAILURE_MESSAGE_CHARS - 1 : MAX_FAILURE_MESSAGE_CHARS;
+  return `${message.slice(0, end)}… (${message.length - end} more characters)`;
+}
+
 export class StepFailure extends Error {
   constructor(
     readonly httpStatus: number,
@@ -47,7 +60,7 @@ export class StepFailure extends Error {
     /** For a `validation_failed` answer: what is wrong, as every validation error names it. */
     readonly errors?: FieldError[],
   ) {
-    super(message);
+    super(bounded(message));
     this.name = 'StepFailure';
   }
 }

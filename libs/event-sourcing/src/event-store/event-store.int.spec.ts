@@ -6,7 +6,8 @@ import { rebuildProjections } from '../projections/rebuild-projections';
 import { eventSourcingMigrations } from '../schema';
 import { CommandRunner } from './command-runner';
 import { ConcurrencyError } from './concurrency-error';
-import { ENVELOPE_JSON_SQL, EventStore } from './event-store';
+import { ENVELOPE_JSON_SQL, EventStore, writeNotice } from './event-store';
+import { EventTooLarge, MAX_EVENT_DATA_BYTES } from './event-too-large';
 import { pendingEvent, type PendingEvent } from './pending-event';
 
 describe('event store (real PostgreSQL)', () => {
@@ -75,6 +76,29 @@ describe('event store (real PostgreSQL)', () => {
     expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [keyId])).toBe(0);
     expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [keyId])).toBe(0);
     expect(await count(`SELECT count(*) n FROM fixture_key_status WHERE key_id = $1`, [keyId])).toBe(0);
+  });
+
+  it('refuses an event too large for the broker to take, writing nothing, so it never holds up the outbox', async () => {
+    const streamId = `key_${randomUUID()}`;
+    // Two-byte characters: the limit is in bytes of UTF-8, not characters.
+    const big = { keyId: streamId, note: 'é'.repeat(MAX_EVENT_DATA_BYTES / 2) };
+    const failure = await db.dataSource
+      .transaction((em) =>
+        store.append(em, { streamId, instanceId: 'i1', expectedVersion: 0, events: [pendingEvent(KeyRevoked, { keyId: streamId }), { contract: KeyRevoked, data: big } as unknown as PendingEvent] }),
+      )
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(EventTooLarge);
+    expect(failure).toMatchObject({ type: 'KeyRevoked', bytes: Buffer.byteLength(JSON.stringify(big)) });
+    await expect(db.dataSource.transaction((em) => writeNotice(em, KeyRevoked, { instanceId: 'i1', aggregateId: streamId, data: big as never }))).rejects.toThrow(EventTooLarge);
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [streamId])).toBe(0);
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [streamId])).toBe(0);
+
+    // Just under the limit is taken.
+    const fits = { keyId: streamId, note: 'x'.repeat(MAX_EVENT_DATA_BYTES - JSON.stringify({ keyId: streamId, note: '' }).length) };
+    await db.dataSource.transaction((em) => store.append(em, { streamId, instanceId: 'i1', expectedVersion: 0, events: [{ contract: KeyRevoked, data: fits } as unknown as PendingEvent] }));
+    expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [streamId])).toBe(1);
+    await db.dataSource.query(`DELETE FROM outbox WHERE message_key = $1`, [streamId]);
+    await db.dataSource.query(`DELETE FROM events WHERE stream_id = $1`, [streamId]);
   });
 
   it('lets exactly one of two concurrent writers to a stream win; the loser writes nothing', async () => {

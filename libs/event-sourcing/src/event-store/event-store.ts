@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, QueryRunner } from 'typeorm';
 import type { EventContract, EventData, EventEnvelope } from '@tollgate/contracts';
 import { ConcurrencyError } from './concurrency-error';
+import { publishableJson } from './event-too-large';
 import { queryPrepared } from './prepared-query';
 import type { PendingEvent } from './pending-event';
 import { isUniqueViolation } from '../postgres/unique-violation';
@@ -152,7 +153,7 @@ function insertEvents(envelopes: EventEnvelope[], first: number): Statement {
       envelopes.map((e) => e.instanceId),
       envelopes.map((e) => e.type),
       envelopes.map((e) => e.version),
-      envelopes.map((e) => JSON.stringify(e.data)),
+      envelopes.map((e) => publishableJson(e.type, e.data)),
       envelopes.map((e) => JSON.stringify({ correlationId: e.correlationId, causationId: e.causationId })),
       envelopes.map((e) => e.occurredAt),
     ],
@@ -186,7 +187,7 @@ function insertOutbox(envelopes: EventEnvelope[], topics: string[], first: numbe
   return {
     sql: `INSERT INTO outbox (event_id, topic, message_key, payload)
           SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[])`,
-    params: [ids, topics, keys, envelopes.map((e) => JSON.stringify(e))],
+    params: [ids, topics, keys, envelopes.map((e) => publishableJson(e.type, e))],
   };
 }
 

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type ApiErrorBody } from '@tollgate/contracts';
-import { repeatLimited } from '@tollgate/event-sourcing';
+import { EventTooLarge, repeatLimited } from '@tollgate/event-sourcing';
 import { ApiException } from './api-exception';
 import type { RouteMethods } from './route-methods';
 import { isUnavailableDependency } from './unavailable-dependency';
@@ -144,6 +144,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
           : {};
       if (status === 503 && details.details) message = 'Not ready';
       return { status, headers: {}, body: { status: 'error', code, message, requestId, ...details } };
+    }
+    // A change too large to publish as an event: the request asked too much, and nothing was written.
+    if (exception instanceof EventTooLarge) {
+      return { status: 413, headers: {}, body: { status: 'error', code: ErrorCode.PayloadTooLarge, message: exception.message, requestId } };
     }
     if (isUnavailableDependency(exception)) {
       return {
