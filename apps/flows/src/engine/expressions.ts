@@ -126,6 +126,16 @@ export function compile(expression: string): jsonata.Expression {
   return found;
 }
 
+const TRUTH = jsonata('$boolean($value)');
+
+/**
+ * A value's truth as JSONata's own conditions see it: an empty array or object, an array of
+ * false values, and a function are false, where JavaScript would call them true.
+ */
+export async function truthOf(value: unknown): Promise<boolean> {
+  return (await TRUTH.evaluate(null, { value })) === true;
+}
+
 /** The parser's message for a bad expression, or undefined when it compiles. */
 export function expressionError(expression: string): string | undefined {
   try {

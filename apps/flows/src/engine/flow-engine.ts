@@ -2,7 +2,7 @@ import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../flows/flow-definition';
 import type { RunResult } from '../flow-runs/run-message';
 import { ExpressionFailure } from './expressions';
-import { evaluateOver, StepFailure, stepLabel, type RunContext } from './run-context';
+import { conditionOver, StepFailure, stepLabel, type RunContext } from './run-context';
 import type { StepExecutor } from './step-executor';
 
 /** `expr, record 3: <JSONata's message> (at position 5)`: the field is the step's field holding the expression. */
@@ -34,7 +34,7 @@ export class FlowEngine {
       ctx.signal.throwIfAborted();
       let result: unknown;
       try {
-        if (step.when && !(await evaluateOver(ctx, step.when))) continue;
+        if (step.when && !(await conditionOver(ctx, step.when))) continue;
         result = await this.executors[step.type].run(step, ctx, index);
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -140,3 +140,50 @@ describe('running a flow: the raw answer of a response step', () => {
     expect(result.response).toEqual({ statusCode: 304, headers: { etag: '"v1"', link: '<https://x.test>; rel=next' } });
   });
 });
+
+describe("running a flow: conditions and mappings follow JSONata's rules", () => {
+  const rows = [
+    { id: 'a', tags: ['x'], email: 'a@example.com' },
+    { id: 'b', tags: [] },
+    { id: 'c', tags: [false] },
+    { id: 'd', tags: {} },
+    { id: 'e', tags: { k: 1 } },
+  ];
+
+  it('skips a step whose `when` is an empty list, an empty object or a list of false values, as $boolean would', async () => {
+    for (const [when, runs] of [
+      ['$input.body.rows[tags = "none"]', false],
+      ['$input.body.rows[id = "d"].tags', false],
+      ['[false, 0, ""]', false],
+      ['$input.body.rows[id = "a"]', true],
+      ['[0, "x"]', true],
+    ] as const) {
+      const ctx = testRun([{ type: 'output', name: 'n', from: '[1]', when }], { body: { rows } });
+      expect([when, await engine.run(ctx)]).toEqual([when, { data: runs ? { n: [1] } : {} }]);
+    }
+  });
+
+  it('keeps the records whose filter expression is true by $boolean, and leaves out what a mapping gives nothing for', async () => {
+    const ctx = testRun(
+      [
+        { type: 'filter', id: 'tagged', from: '$input.body.rows', expr: 'tags' },
+        { type: 'map', id: 'emails', from: '$input.body.rows', expr: 'email' },
+        { type: 'output', name: 'tagged', from: '$steps.tagged.id' },
+        { type: 'output', name: 'emails', from: '$steps.emails' },
+      ],
+      { body: { rows } },
+    );
+    expect(await engine.run(ctx)).toEqual({ data: { tagged: ['a', 'e'], emails: ['a@example.com'] } });
+  });
+
+  it('answers 400 for an output fed by a mapping that gave nothing for every record', async () => {
+    const ctx = testRun(
+      [
+        { type: 'map', id: 'phones', from: '$input.body.rows', expr: 'phone' },
+        { type: 'output', name: 'phones', from: '$steps.phones' },
+      ],
+      { body: { rows } },
+    );
+    await expect(engine.run(ctx)).rejects.toMatchObject({ httpStatus: 400, message: 'Output "phones" produced no record' });
+  });
+});

@@ -80,6 +80,10 @@ export const asList = (value: unknown): unknown[] => (value === undefined || val
 export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> =>
   ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx) }, ctx.signal);
 
+/** A step's condition over the run, true or false as JSONata's own conditions see its value. */
+export const conditionOver = async (ctx: RunContext, expression: string): Promise<boolean> =>
+  (await ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx), truth: true }, ctx.signal)) === true;
+
 /**
  * The run's values a per-record expression can reach: its `$` is the record, so the others only by
  * their names (`$steps`), or through `$eval`. Those it never names are not copied to the evaluator,
@@ -91,7 +95,13 @@ export function bindingsNamedIn(expression: string, all: Record<string, unknown>
 }
 
 /** Evaluates a per-record expression once for each record (`$` is the record, `$index` its position), in one call. */
-export const evaluateEach = async (ctx: RunContext, expression: string, records: unknown[]): Promise<unknown[]> =>
+export const evaluateEach = async (ctx: RunContext, expression: string, records: unknown[], truth = false): Promise<unknown[]> =>
   records.length === 0
     ? []
-    : ((await ctx.evaluator.evaluate({ expression, root: undefined, bindings: bindingsNamedIn(expression, bindings(ctx)), each: records }, ctx.signal)) as unknown[]);
+    : ((await ctx.evaluator.evaluate({ expression, root: undefined, bindings: bindingsNamedIn(expression, bindings(ctx)), each: records, truth }, ctx.signal)) as unknown[]);
+
+/** The records for which a per-record condition holds, as JSONata's own conditions see its value. */
+export async function recordsWhere(ctx: RunContext, expression: string, records: unknown[]): Promise<unknown[]> {
+  const holds = await evaluateEach(ctx, expression, records, true);
+  return records.filter((_, i) => holds[i] === true);
+}

@@ -5,7 +5,7 @@ export class FlowStepDoc {
   type!: string;
   @ApiPropertyOptional({ description: 'Name under which later expressions find the result: `$steps.<id>`' })
   id?: string;
-  @ApiPropertyOptional({ description: 'JSONata condition; the step is skipped when it is falsy' })
+  @ApiPropertyOptional({ description: 'JSONata condition; the step is skipped when $boolean() of its value is false (an empty list or object is false)' })
   when?: string;
 }
 

@@ -1,4 +1,4 @@
-import { evaluate, EvaluationBudget, ExpressionFailure } from '../expressions';
+import { evaluate, EvaluationBudget, ExpressionFailure, truthOf } from '../expressions';
 
 /**
  * One expression to evaluate: over `root` once, or, with `each`, once per record (`$` is the
@@ -9,6 +9,8 @@ export interface EvaluationRequest {
   root: unknown;
   bindings: Record<string, unknown>;
   each?: unknown[];
+  /** Answer the value's truth as JSONata's `$boolean` sees it (an empty array or object is false), not the value. */
+  truth?: boolean;
 }
 
 /** Evaluates a run's expressions; the signal is the run's (its timeout, its caller leaving, a stop). */
@@ -50,11 +52,12 @@ export class InProcessEvaluator implements Evaluator {
 
   async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<unknown> {
     const budget = new EvaluationBudget(signal, this.maxValueBytes);
-    const { expression, root, bindings, each } = request;
-    if (!each) return evaluate(expression, root, bindings, budget);
+    const { expression, root, bindings, each, truth } = request;
+    const answer = (value: unknown) => (truth ? truthOf(value) : value);
+    if (!each) return answer(await evaluate(expression, root, bindings, budget));
     const values: unknown[] = [];
     for (let index = 0; index < each.length; index++) {
-      values.push(await evaluate(expression, each[index], { ...bindings, index }, budget, index));
+      values.push(await answer(await evaluate(expression, each[index], { ...bindings, index }, budget, index)));
     }
     return values;
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
-import { asList, evaluateEach, evaluateOver, StepFailure } from '../run-context';
+import { asList, evaluateEach, evaluateOver, recordsWhere, StepFailure } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 import { responseStep } from './response-step';
 
@@ -11,14 +11,13 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   map: {
     async run(step, ctx) {
       const records = asList(await evaluateOver(ctx, step.from as string));
-      return evaluateEach(ctx, step.expr as string, records);
+      // A record the expression gives nothing for is left out, as JSONata's own mapping does.
+      return (await evaluateEach(ctx, step.expr as string, records)).filter((value) => value !== undefined);
     },
   },
   filter: {
     async run(step, ctx) {
-      const records = asList(await evaluateOver(ctx, step.from as string));
-      const keep = await evaluateEach(ctx, step.expr as string, records);
-      return records.filter((_, i) => Boolean(keep[i]));
+      return recordsWhere(ctx, step.expr as string, asList(await evaluateOver(ctx, step.from as string)));
     },
   },
   output: {

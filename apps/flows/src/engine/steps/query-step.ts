@@ -1,6 +1,6 @@
 import type { Step } from '../../flows/flow-definition';
 import type { InternalClient } from '../../downstream/internal-client';
-import { evaluateEach, StepFailure, type RunContext } from '../run-context';
+import { recordsWhere, StepFailure, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 const ACCEPTABLE_ID = /[^A-Za-z0-9._:-]/g;
@@ -56,8 +56,7 @@ export class QueryStep implements StepExecutor {
     }
     let records = res.body?.data?.[entity] ?? [];
     if (step.where) {
-      const keep = await evaluateEach(ctx, step.where as string, records);
-      records = records.filter((_, i) => Boolean(keep[i]));
+      records = await recordsWhere(ctx, step.where as string, records);
       if (step.limit) records = records.slice(0, step.limit as number);
     }
     ctx.log('info', `query ${entity}: ${records.length} record(s), 1 credit`, step.id);
