@@ -112,6 +112,9 @@ describe('batch ingest (query service, real PostgreSQL and Kafka)', () => {
       [{ id: '9', colour: 'red' }, 'operations.1.rows.0.colour', /unknown field/],
       [{ id: '9', quantity: 'many' }, 'operations.1.rows.0.quantity', /number/],
       [{ id: '9', createdAt: '2026-02-30T10:00:00Z' }, 'operations.1.rows.0.createdAt', /ISO 8601/],
+      // Real times whose UTC is in the year 10000 or 0, which PostgreSQL does not have: 400, not 500.
+      [{ id: '9', createdAt: '9999-12-31T23:30:00-01:00' }, 'operations.1.rows.0.createdAt', /from 0001-01-01 to 9999-12-31 in UTC/],
+      [{ id: '9', updatedAt: '0001-01-01T00:30:00+01:00' }, 'operations.1.rows.0.updatedAt', /from 0001-01-01 to 9999-12-31 in UTC/],
       // PostgreSQL cannot store U+0000 in text or jsonb
       [{ id: '9', title: '\u0000nul' }, 'operations.1.rows.0.title', /NUL character/],
       [{ id: '9', country: 'F\u0000R' }, 'operations.1.rows.0.country', /NUL character/],

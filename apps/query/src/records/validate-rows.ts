@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { holdsNulCharacter, isDate, NUL_CHARACTER_MESSAGE, parseDatetime, type FieldError } from '@tollgate/contracts';
+import { DATETIME_MESSAGE, holdsNulCharacter, isDate, NUL_CHARACTER_MESSAGE, parseDatetime, type FieldError } from '@tollgate/contracts';
 import type { EntityField, EntityType } from '../entity-types/entity-type';
 import type { BatchAction, RecordRow, ValidOperation } from './record-row';
 
@@ -26,7 +26,7 @@ function typed(field: EntityField, value: unknown): { value: unknown } | { error
       return isDate(value) ? { value } : { error: 'must be a date YYYY-MM-DD' };
     case 'datetime': {
       const iso = parseDatetime(value);
-      return iso ? { value: iso } : { error: 'must be an ISO 8601 date-time with a time zone' };
+      return iso ? { value: iso } : { error: DATETIME_MESSAGE };
     }
     case 'json':
       return { value };
@@ -117,7 +117,7 @@ function validateRow(type: EntityType, raw: unknown, at: string, action: BatchAc
       case 'createdAt':
       case 'updatedAt': {
         const iso = parseDatetime(value);
-        if (!iso) errors.add(where, 'must be an ISO 8601 date-time with a time zone');
+        if (!iso) errors.add(where, DATETIME_MESSAGE);
         else if (name === 'createdAt') row.created_at = iso;
         else row.updated_at = iso;
         break;

@@ -19,11 +19,19 @@ export function isDate(value: unknown): value is string {
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
-/** ISO 8601 with a time and a zone, normalised to UTC; undefined when it is not one. */
+/** What a date-time must be, as a field error says it. */
+export const DATETIME_MESSAGE = 'must be an ISO 8601 date-time with a time zone, from 0001-01-01 to 9999-12-31 in UTC';
+
+/**
+ * ISO 8601 with a time and a zone, normalised to UTC; undefined when it is not one, or when its
+ * UTC falls outside the days isDate takes (`9999-12-31T23:30:00-01:00` is in the year 10000).
+ */
 export function parseDatetime(value: unknown): string | undefined {
   if (typeof value !== 'string' || !DATETIME.test(value) || !isDate(value.slice(0, 10))) return undefined;
   const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  if (Number.isNaN(ms)) return undefined;
+  const utc = new Date(ms).toISOString();
+  return isDate(utc.slice(0, 10)) && utc.length === 24 ? utc : undefined;
 }
 
 /**

@@ -10,4 +10,11 @@ describe('days and times of records and queries', () => {
   it('refuses days that do not exist, and the year 0 PostgreSQL does not have', () => {
     for (const day of ['0000-01-01', '2026-02-29', '2026-13-01', '2026-04-31', '0099-02-29', '2026-1-01']) expect([day, isDate(day)]).toEqual([day, false]);
   });
+
+  it('refuses a date-time whose UTC falls outside 0001-01-01 to 9999-12-31, and takes the edges', () => {
+    for (const time of ['9999-12-31T23:30:00-01:00', '0001-01-01T00:30:00+01:00']) expect([time, parseDatetime(time)]).toEqual([time, undefined]);
+    expect(parseDatetime('9999-12-31T23:30:00+01:00')).toBe('9999-12-31T22:30:00.000Z');
+    expect(parseDatetime('0001-01-01T00:30:00-01:00')).toBe('0001-01-01T01:30:00.000Z');
+    expect(parseDatetime('9999-12-31T23:59:59.999Z')).toBe('9999-12-31T23:59:59.999Z');
+  });
 });
