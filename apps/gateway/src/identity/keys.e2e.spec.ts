@@ -137,6 +137,27 @@ describe('API keys', () => {
     expect([none.status, none.body.errors]).toEqual([400, [{ field: 'ids', message: 'ids must not be empty' }]]);
   });
 
+  it('takes racing revocations (a retry, crossing bulk orders, the owner deactivated meanwhile) with 204 each, revoking every key', async () => {
+    for (let round = 0; round < 3; round++) {
+      const owner = await createUser(t, { users: 'admin' });
+      const keys = await Promise.all([1, 2, 3, 4].map((i) => issue(t, { kind: 'organization', description: `race ${round}.${i}`, ownerId: owner.id })));
+      const [a, b, c, d] = keys.map((k) => k.id);
+      const answers = await Promise.all([
+        call('DELETE', `/api/v1/keys/${a}`, bearer(t.session)),
+        call('DELETE', `/api/v1/keys/${a}`, bearer(t.session)),
+        call('DELETE', '/api/v1/keys', bearer(t.session), { ids: [a, b, c] }),
+        call('DELETE', '/api/v1/keys', bearer(t.session), { ids: [c, b, a] }),
+        call('DELETE', '/api/v1/keys', bearer(t.session), { ids: [d, c] }),
+        call('PATCH', `/api/v1/users/${owner.id}`, bearer(t.session), { status: 'deactivated' }),
+      ]);
+      expect(answers.map((r) => r.status)).toEqual([204, 204, 204, 204, 204, 200]);
+      for (const k of keys) {
+        expect(await authStatus({ 'x-api-key': k.key })).toBe(401);
+        expect((await keyOf(t, k.id)).status).toBe('revoked');
+      }
+    }
+  });
+
   it('lists most recently used first, never-used last', async () => {
     const fresh = await createInstance();
     const [a, b] = [await issue(fresh, { kind: 'organization', description: 'A' }), await issue(fresh, { kind: 'organization', description: 'B' })];

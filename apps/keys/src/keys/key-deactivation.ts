@@ -19,15 +19,17 @@ export class KeyDeactivation {
   constructor(private readonly commands: IdentityCommands) {}
 
   async ownedBy(em: EntityManager, instanceId: string, userId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
+    // Locked in id order, as a revocation locks them: the two take turns instead of colliding.
     const keys: { id: string }[] = await em.query(
-      `SELECT id FROM api_keys WHERE instance_id = $1 AND owner_id = $2 AND status = 'active' ORDER BY id`,
+      `SELECT id FROM api_keys WHERE instance_id = $1 AND owner_id = $2 AND status = 'active' ORDER BY id FOR UPDATE`,
       [instanceId, userId],
     );
     for (const { id } of keys) await this.one(em, instanceId, id, reason, cause);
     return keys.length;
   }
 
-  one(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
+  async one(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
+    await em.query(`SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE`, [keyId]);
     return this.commands.run(keyDecider, {
       streamId: keyStream(keyId),
       instanceId,

@@ -125,10 +125,12 @@ export class KeysService {
     const unique = canonicalIds(ids);
     if (unique.some((id) => !UUID.test(id))) throw ApiException.notFound('No such key');
     await this.dataSource.transaction(async (em) => {
-      const found: { id: string }[] = await em.query(`SELECT id FROM api_keys WHERE instance_id = $1 AND id = ANY($2::uuid[])`, [
-        principal.instanceId,
-        unique,
-      ]);
+      // Locked in id order, as every change of a key locks it: two revocations of a key (a double
+      // click, a retry), or one racing its owner's deactivation, take turns instead of colliding.
+      const found: { id: string }[] = await em.query(
+        `SELECT id FROM api_keys WHERE instance_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE`,
+        [principal.instanceId, unique],
+      );
       if (found.length !== unique.length) throw ApiException.notFound('No such key');
       for (const keyId of unique) await this.run(em, principal.instanceId, { type: 'revoke', keyId }, principal.requestId);
     });
