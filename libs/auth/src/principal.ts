@@ -30,3 +30,19 @@ export function mayManageFlows(principal: Principal): boolean {
   const keyKind = principal.kind === 'personal' || principal.kind === 'organization';
   return keyKind && (principal.scopes.includes('flows') || principal.scopes.includes('admin'));
 }
+
+/**
+ * User, group and key administration: a `users` module admin's session; an `admin`-scoped
+ * organization key; or an `admin`-scoped personal key whose owner is a `users` module admin. A
+ * personal key acts as its user, so it never does more than that user may (a user who lost the
+ * role cannot give it back to themselves with their key), nor more than its scopes allow.
+ */
+export function mayAdministerUsers(principal: Principal): boolean {
+  const usersAdmin = principal.roles?.users === 'admin';
+  const adminScope = principal.scopes.includes('admin');
+  return (
+    (principal.kind === 'session' && usersAdmin) ||
+    (principal.kind === 'personal' && usersAdmin && adminScope) ||
+    (principal.kind === 'organization' && adminScope)
+  );
+}

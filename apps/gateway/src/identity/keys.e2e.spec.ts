@@ -67,6 +67,13 @@ describe('API keys', () => {
       ],
     ]);
     expect((await call('GET', '/api/v1/keys', bearer(t.session))).body.keys).toHaveLength(before);
+    // A caller who may not issue keys learns nothing of the instance's entity types: 403 whatever the names.
+    const reader = await createUser(t, { query: 'reader' });
+    const readerSession = await login(t.instanceId, reader.email, reader.password);
+    for (const entities of [['orders'], ['ordres']]) {
+      const refused = await call('POST', '/api/v1/keys', bearer(readerSession), { kind: 'data', description: 'probe', entities });
+      expect([entities, refused.status, refused.body.code]).toEqual([entities, 403, 'forbidden']);
+    }
     // Another instance's entity types are unknown here too.
     const other = await createInstance();
     await defineEntities(other, ['invoices']);

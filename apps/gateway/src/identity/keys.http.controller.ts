@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { CurrentPrincipal, mayAdministerUsers, type Principal } from '@tollgate/auth';
 import { unknownEntityErrors } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
@@ -28,7 +28,9 @@ export class KeysHttpController {
   })
   @ApiCreatedResponse({ type: IssuedKeyDto })
   async issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
-    if (dto.kind === 'data' && dto.entities) {
+    // Only for a caller who may issue keys: to anyone else the keys service answers 403, and a 400
+    // naming the unknown ones would tell them which entity types the instance has.
+    if (dto.kind === 'data' && dto.entities && mayAdministerUsers(p)) {
       const unknown = await this.entities.unknown(p.instanceId, dto.entities, String(r.id));
       if (unknown.length) throw ApiException.validation(unknownEntityErrors(unknown));
     }

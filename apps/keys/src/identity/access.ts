@@ -1,21 +1,10 @@
-import type { Principal } from '@tollgate/auth';
+import { mayAdministerUsers, type Principal } from '@tollgate/auth';
 import { KEY_SCOPES, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 
-/**
- * User, group and key administration: a `users` module admin's session; an `admin`-scoped
- * organization key; or an `admin`-scoped personal key whose owner is a `users` module admin. A
- * personal key acts as its user, so it never does more than that user may (a user who lost the
- * role cannot give it back to themselves with their key), nor more than its scopes allow.
- */
+/** User, group and key administration (see mayAdministerUsers). */
 export function requireUserAdmin(principal: Principal): void {
-  const usersAdmin = principal.roles?.users === 'admin';
-  const adminScope = principal.scopes.includes('admin');
-  const allowed =
-    (principal.kind === 'session' && usersAdmin) ||
-    (principal.kind === 'personal' && usersAdmin && adminScope) ||
-    (principal.kind === 'organization' && adminScope);
-  if (!allowed) throw ApiException.forbidden('This needs the users module admin role or an admin-scoped key');
+  if (!mayAdministerUsers(principal)) throw ApiException.forbidden('This needs the users module admin role or an admin-scoped key');
 }
 
 export function requireOperator(principal: Principal): void {
