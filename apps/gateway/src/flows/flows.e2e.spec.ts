@@ -296,6 +296,27 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     }
   });
 
+  it("answers with the content type a response step's headers compute, unless its contentType field names one", async () => {
+    const computed = await defineFlow(t, {
+      name: `Typed ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'response', headers: '{"Content-Type": $input.body.type}', body: '$input.body.page' }],
+    });
+    const html = await trigger('Tests', computed.name, { headers: key(t.orgKey), body: { type: 'text/html; charset=utf-8', page: '<h1>Hi</h1>' } });
+    expect([html.status, html.headers.get('content-type'), html.text]).toEqual([200, 'text/html; charset=utf-8', '<h1>Hi</h1>']);
+    const api = await trigger('Tests', computed.name, { headers: key(t.orgKey), body: { type: 'application/vnd.api+json', page: { data: [] } } });
+    expect([api.headers.get('content-type'), api.text]).toEqual([expect.stringMatching(/^application\/vnd\.api\+json(; charset=utf-8)?$/), '{"data":[]}']);
+
+    const named = await defineFlow(t, {
+      name: `Named ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'response', contentType: 'text/csv', headers: '{"Content-Type": "text/html"}', body: '"a,b"' }],
+    });
+    const csv = await trigger('Tests', named.name, { headers: key(t.orgKey) });
+    expect([csv.headers.get('content-type'), csv.text]).toEqual(['text/csv', 'a,b']);
+    expect((await run(t, csv.headers.get('x-flow-process-id')!)).body.messages.map((m: { text: string }) => m.text)).toContain(
+      'header Content-Type left out: the step names its contentType',
+    );
+  });
+
   it('answers with the status and headers of a response step (not cookies or platform headers), without a body for 204 and 304', async () => {
     const raw = await defineFlow(t, {
       name: `Headers ${randomUUID().slice(0, 6)}`,

@@ -61,8 +61,13 @@ export const responseStep: StepExecutor = {
   async run(step, ctx) {
     const statusCode = await statusOf(step, ctx);
     const headers = checkedHeaders(step.headers ? await evaluateOver(ctx, step.headers as string) : undefined, ctx, step);
-    const contentType = step.contentType as string | undefined;
-    if (contentType !== undefined) validateHeaderValue('content-type', contentType);
+    // A Content-Type among the headers (one an expression computes) is the answer's content type,
+    // unless the step's own contentType field names one.
+    const named = step.contentType as string | undefined;
+    if (named !== undefined) validateHeaderValue('content-type', named);
+    if (named !== undefined && headers['content-type'] !== undefined) ctx.log('info', 'header Content-Type left out: the step names its contentType', step.id);
+    const contentType = named ?? headers['content-type'];
+    delete headers['content-type'];
     let body = step.body ? await evaluateOver(ctx, step.body as string) : undefined;
     if (body !== undefined && BODYLESS_STATUSES.has(statusCode)) {
       ctx.log('info', `body left out: a ${statusCode} answer has none`, step.id);
