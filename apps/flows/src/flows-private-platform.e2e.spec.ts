@@ -355,6 +355,30 @@ describe('flows with its own service process: http allow-list, default timeout, 
     expect([again.status, again.body.processId]).toEqual([200, retried.body.processId]);
   });
 
+  it('gives back the credits of a run whose flow was deleted before a restart ended it', async () => {
+    const headers = { 'x-api-key': await newInstanceKey() };
+    expect((await api('POST', `${GATEWAY_URL}/api/v1/entities`, { headers, body: { name: 'tasks', fields: [] } })).status).toBe(201);
+    const remaining = async () => (await api('GET', `${GATEWAY_URL}/api/v1/credits`, { headers })).body.remaining;
+    const name = `Deleted ${randomUUID().slice(0, 6)}`;
+    const flow = await api('POST', `${GATEWAY_URL}/api/v1/flows`, { headers, body: { app: 'Ops', name, mode: 'async', steps: [{ type: 'query', entity: 'tasks' }, { type: 'delay', ms: 3000 }] } });
+    const accepted = await api('POST', `${GATEWAY_URL}/api/1/action/Ops/${encodeURIComponent(name)}/trigger`, { headers });
+    expect(accepted.status).toBe(202);
+    await eventually(async () => expect(await remaining()).toBe(99));
+    expect((await api('DELETE', `${GATEWAY_URL}/api/v1/flows/${flow.body.id}`, { headers })).status).toBe(204);
+    await stop(flows, 'SIGKILL');
+    await startFlows();
+    const ended = await eventually(
+      async () => {
+        const res = await api('GET', `${GATEWAY_URL}/api/v1/runs/${accepted.body.processId}`, { headers });
+        expect(res.body.status).toBe('failed');
+        return res.body;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(ended.error.message).toBe('Interrupted by a restart of the flows service; the flow no longer exists');
+    expect(await remaining()).toBe(100);
+  });
+
   it('publishes each emit step of a run once, even when the run is resumed after a kill', async () => {
     const kafka = await collectMessages(testBrokers(), [TOPICS.flows]);
     try {

@@ -81,16 +81,18 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
 
   /**
    * The definition a run started with: a flow redefined since then would otherwise resume the run
-   * with steps it never had. Read from the flow's events (they keep every version, unredacted).
+   * with steps it never had, and a deleted one would leave its charges unknown. Read from the
+   * flow's events (they keep every version, unredacted, deleted flows' included).
    */
-  private async definitionAt(current: FlowDefinition, startedAt: Date): Promise<FlowDefinition> {
-    const events = await this.store.readStream(this.dataSource.manager, current.flowId);
-    const defined = events.filter((e) => e.type === FlowDefined.type && Date.parse(e.occurredAt) <= startedAt.getTime()).at(-1);
-    if (!defined || defined.sequence === current.version) return current;
+  private async definitionAt(run: ClaimedRun, current: FlowDefinition | undefined): Promise<FlowDefinition | undefined> {
+    const events = (await this.store.readStream(this.dataSource.manager, run.flowId)).filter((e) => e.instanceId === run.instanceId);
+    const defined = events.filter((e) => e.type === FlowDefined.type && Date.parse(e.occurredAt) <= run.startedAt.getTime()).at(-1);
+    if (!defined) return current;
+    if (defined.sequence === current?.version) return current;
     const d = defined.data as unknown as FlowDefinedV1;
-    const { timeoutMs: _now, ...kept } = current;
     return {
-      ...kept,
+      flowId: run.flowId,
+      instanceId: run.instanceId,
       app: d.app,
       name: d.name,
       description: d.description ?? '',
@@ -100,6 +102,8 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
       groups: d.groups ?? [],
       steps: (d.steps ?? []) as FlowDefinition['steps'],
       version: defined.sequence,
+      createdAt: current?.createdAt ?? events[0].occurredAt,
+      updatedAt: defined.occurredAt,
     };
   }
 
@@ -107,17 +111,20 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     const record = await this.runs.get(run.instanceId, run.processId);
     const messages: RunMessage[] = record?.messages ?? [];
     const current = await this.flows.byId(run.instanceId, run.flowId);
-    const flow = current && (await this.definitionAt(current, run.startedAt));
+    const flow = await this.definitionAt(run, current);
     const fail = (message: string) =>
       this.coordinator.finish(run.instanceId, run.processId, { status: 'failed', failure: { status: 'failed', httpStatus: 500, code: 'internal_error', message } }, messages, run.startedAt.getTime());
-    if (!flow) return void (await fail('Interrupted by a restart of the flows service; the flow no longer exists'));
     const resumes = run.attempts - 1;
-    if (run.mode === 'sync' || resumes > this.config.FLOWS_RESUME_ATTEMPTS) {
-      await this.coordinator.refundSteps(flow, run.processId);
-      await fail(run.mode === 'sync' ? 'Interrupted by a restart of the flows service while the caller waited' : `Interrupted by restarts of the flows service ${resumes} times; not resumed again`);
-      return void (await this.runs.releaseIdempotencyKeyOf(run.instanceId, run.flowId, run.processId));
-    }
-    const since = flow.version === current!.version ? '' : ` with the definition it started with (version ${flow.version}; the flow is now at version ${current!.version})`;
+    // Ended for good: its charges go back and its Idempotency-Key is free for the call the client meant.
+    const end = async (message: string) => {
+      if (flow) await this.coordinator.refundSteps(flow, run.processId);
+      await fail(message);
+      await this.runs.releaseIdempotencyKeyOf(run.instanceId, run.flowId, run.processId);
+    };
+    if (!flow || !current) return end('Interrupted by a restart of the flows service; the flow no longer exists');
+    if (run.mode === 'sync') return end('Interrupted by a restart of the flows service while the caller waited');
+    if (resumes > this.config.FLOWS_RESUME_ATTEMPTS) return end(`Interrupted by restarts of the flows service ${resumes} times; not resumed again`);
+    const since = flow.version === current.version ? '' : ` with the definition it started with (version ${flow.version}; the flow is now at version ${current.version})`;
     messages.push({ at: new Date().toISOString(), level: 'info', text: `Resumed from the first step after a restart of the flows service${since} (attempt ${run.attempts})` });
     this.logger.log({ processId: run.processId }, 'resuming an interrupted run');
     this.coordinator.execute(flow, run.processId, run.input, run.timeoutMs, run.startedAt.getTime(), messages);
