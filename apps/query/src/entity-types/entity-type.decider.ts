@@ -1,4 +1,4 @@
-import { EntityTypeDefined, ErrorCode, type EventEnvelope } from '@tollgate/contracts';
+import { EntityTypeDefined, ErrorCode, MAX_ENTITY_FIELDS, type EventEnvelope } from '@tollgate/contracts';
 import { pendingEvent, type Decider, type PendingEvent } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { BUILT_IN_FIELDS, RESPONSIBILITIES, type EntityField } from './entity-type';
@@ -65,6 +65,10 @@ export const entityTypeDecider: Decider<EntityTypeState, DefineEntityType> = {
     }
     const added = command.fields.filter((f) => !previous.has(f.name));
     if (added.length === 0) return [];
+    // The limit is the type's, not one request's: a type grown 40 fields at a time would pass it.
+    if (state.fields.length + added.length > MAX_ENTITY_FIELDS) {
+      throw invalid('fields', `${command.name} has ${state.fields.length} fields; adding ${added.length} would pass the ${MAX_ENTITY_FIELDS} a type may have`);
+    }
     // Fields are never dropped: records already hold them.
     const fields = [...state.fields, ...added];
     return [pendingEvent(EntityTypeDefined, { entity: command.name, primaryKey, fields })];

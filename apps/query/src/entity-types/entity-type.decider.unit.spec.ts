@@ -29,6 +29,23 @@ describe('entity type decider', () => {
     expect(attempt({ name: 'x', primaryKey: 'flag', fields: [{ name: 'flag', type: 'boolean' }] }, given())).toThrow(ApiException);
   });
 
+  it('holds a type to 40 fields of its own however many definitions add them, and still takes the whole list again', () => {
+    const numbered = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ name: `f${from + i}`, type: 'string' as const }));
+    const state = given({ data: { entity: 'wide', primaryKey: 'id', fields: numbered(0, 30) } });
+    const refused = (() => {
+      try {
+        entityTypeDecider.decide({ name: 'wide', primaryKey: 'id', fields: numbered(30, 41) }, state, now);
+      } catch (error) {
+        return error as ApiException;
+      }
+    })();
+    expect([refused?.status, refused?.options.errors]).toEqual([400, [{ field: 'fields', message: 'wide has 30 fields; adding 11 would pass the 40 a type may have' }]]);
+    const full = entityTypeDecider.decide({ name: 'wide', primaryKey: 'id', fields: numbered(30, 40) }, state, now);
+    expect((full[0].data as { fields: unknown[] }).fields).toHaveLength(40);
+    const grown = given({ data: full[0].data as Record<string, unknown> });
+    expect(entityTypeDecider.decide({ name: 'wide', primaryKey: 'id', fields: numbered(0, 40) }, grown, now)).toEqual([]);
+  });
+
   it('adds fields to a type with a key of its own without the key being listed again', () => {
     const state = given({ data: { entity: 'orders', primaryKey: 'code', fields: [{ name: 'code', type: 'string' }] } });
     const grown = entityTypeDecider.decide({ name: 'orders', fields: [{ name: 'qty', type: 'number' }] }, state, now);

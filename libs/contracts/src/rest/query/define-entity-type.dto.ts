@@ -28,6 +28,8 @@ export class EntityFieldDto {
  * segments past 100 characters: a longer name could be defined but never read or written.
  */
 export const MAX_ENTITY_NAME_LENGTH = 63;
+/** The most fields of its own an entity type may have, over all the definitions that added them. */
+export const MAX_ENTITY_FIELDS = 40;
 
 export class DefineEntityTypeDto {
   @ApiProperty({ example: 'actions', pattern: IDENTIFIER.source, maxLength: MAX_ENTITY_NAME_LENGTH })
@@ -43,7 +45,7 @@ export class DefineEntityTypeDto {
   primaryKey?: string;
 
   @ApiProperty({ type: [EntityFieldDto] })
-  @ArrayMaxSize(40)
+  @ArrayMaxSize(MAX_ENTITY_FIELDS)
   @IsArray() // checked first: an object is no list, not a long one
   @ValidateNested({ each: true, message: 'must be an object {"name","type"}' })
   @Type(() => EntityFieldDto)
