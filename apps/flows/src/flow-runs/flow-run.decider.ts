@@ -13,18 +13,22 @@ export interface RunState {
   status: RunStatus | 'none';
   processId?: string;
   flowId?: string;
-  /** FlowEmitted events the run has published, over all its attempts. */
-  emitted: number;
+  /** The emit steps (by position) whose FlowEmitted the run has published, over all its attempts. */
+  emittedSteps: number[];
+  /** FlowEmitted events published without a step (before events named it): counted only. */
+  emittedUnplaced: number;
 }
 
 export type RunCommand =
   | { kind: 'start'; processId: string; flowId: string; startedBy: string }
   /**
-   * `ordinal`: this is the n-th emit step the current attempt reached. Steps run in order without
-   * branches, so a resumed run reaches the same emits again: those an earlier attempt published
-   * are not published twice.
+   * `step`: the emit step's position in the definition; a resumed run reaches the emit steps
+   * again, and those an earlier attempt published are not published twice. Which ones it reaches
+   * may differ (a `when` may hold this time, not the last), so they are known by position.
+   * `ordinal` (the n-th emit step this attempt reached) only places events published before
+   * events named their step.
    */
-  | { kind: 'emit'; event: string; payload: Record<string, unknown>; ordinal: number }
+  | { kind: 'emit'; event: string; payload: Record<string, unknown>; step: number; ordinal: number }
   | { kind: 'finish'; status: 'success' | 'failed' | 'aborted'; reason?: string; durationMs: number };
 
 /** The run was already finished (by a timeout, a completion or a recovery) when another outcome arrived. */
@@ -37,14 +41,16 @@ export class RunAlreadyFinished extends Error {
 
 /** One run of a flow: started once, each emit step published once while running, finished once. */
 export const flowRunDecider: Decider<RunState, RunCommand> = {
-  initialState: () => ({ status: 'none', emitted: 0 }),
+  initialState: () => ({ status: 'none', emittedSteps: [], emittedUnplaced: 0 }),
 
   evolve(state: RunState, event: EventEnvelope): RunState {
     switch (event.type) {
       case FlowRunStarted.type:
         return { ...state, status: 'running', ...(event.data as { processId: string; flowId: string }) };
-      case FlowEmitted.type:
-        return { ...state, emitted: state.emitted + 1 };
+      case FlowEmitted.type: {
+        const step = (event.data as { step?: number }).step;
+        return step === undefined ? { ...state, emittedUnplaced: state.emittedUnplaced + 1 } : { ...state, emittedSteps: [...state.emittedSteps, step] };
+      }
       case FlowRunSucceeded.type:
         return { ...state, status: 'success' };
       case FlowRunFailed.type:
@@ -62,8 +68,8 @@ export const flowRunDecider: Decider<RunState, RunCommand> = {
     if (state.status !== 'running') throw new RunAlreadyFinished(state.status);
     const processId = state.processId!;
     if (command.kind === 'emit') {
-      if (command.ordinal <= state.emitted) return [];
-      return [pendingEvent(FlowEmitted, { processId, flowId: state.flowId!, event: command.event, payload: command.payload })];
+      if (state.emittedSteps.includes(command.step) || command.ordinal <= state.emittedUnplaced) return [];
+      return [pendingEvent(FlowEmitted, { processId, flowId: state.flowId!, event: command.event, payload: command.payload, step: command.step })];
     }
     const durationMs = Math.max(0, Math.round(command.durationMs));
     if (command.status === 'success') return [pendingEvent(FlowRunSucceeded, { processId, flowId: state.flowId!, durationMs })];

@@ -78,7 +78,8 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       retryAfterSeconds: 1,
     });
     this.engine = buildEngine(clients, this.http, {
-      emit: (ctx, event, payload) => this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload: storable(payload), ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
+      emit: (ctx, event, payload, step) =>
+        this.record(ctx.processId, ctx.instanceId, { kind: 'emit', event, payload: storable(payload), step, ordinal: (ctx.emitted = (ctx.emitted ?? 0) + 1) }),
     });
   }
 
