@@ -187,3 +187,16 @@ describe("running a flow: conditions and mappings follow JSONata's rules", () =>
     await expect(engine.run(ctx)).rejects.toMatchObject({ httpStatus: 400, message: 'Output "phones" produced no record' });
   });
 });
+
+describe('running a flow: the names a flow gives', () => {
+  it('takes constructor, toString and __proto__ as output names and step ids like any other', async () => {
+    const ctx = testRun([
+      { type: 'debug', id: 'toString', expr: '[7]' },
+      { type: 'output', name: 'constructor', from: '[1]' },
+      { type: 'output', name: '__proto__', from: '$steps.toString' },
+      { type: 'output', name: 'constructor', from: '[2]' },
+    ]);
+    const result = await engine.run(ctx);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse('{"data": {"constructor": [1, 2], "__proto__": [7]}}'));
+  });
+});

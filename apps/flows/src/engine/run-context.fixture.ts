@@ -1,6 +1,6 @@
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { RunMessage } from '../flow-runs/run-message';
-import type { RunContext } from './run-context';
+import { namedValues, type RunContext } from './run-context';
 import { InProcessEvaluator } from './sandbox/evaluation';
 
 /** A run of `steps` for engine and step tests: nothing charged or stored, its console kept in `messages`. */
@@ -14,9 +14,9 @@ export function testRun(steps: Step[], options: { processId?: string; flowId?: s
     input: { body: options.body ?? null, headers: {}, contentType: '', url: '' },
     signal,
     evaluator: new InProcessEvaluator(),
-    steps: {},
+    steps: namedValues(),
     last: undefined,
-    outputs: {},
+    outputs: namedValues(),
     charges: [],
     messages,
     log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),

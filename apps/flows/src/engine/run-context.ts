@@ -65,6 +65,12 @@ export class StepFailure extends Error {
   }
 }
 
+/**
+ * A map from names a flow gives (step ids, output names) to values: no prototype, so that
+ * `constructor` or `__proto__` is a name like any other, not a property every object has.
+ */
+export const namedValues = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 export const stepLabel = (step: Step, index: number) => `step ${index + 1}${step.id ? ` "${step.id}"` : ''} (${step.type})`;
 
 export function bindings(ctx: RunContext, extra: Record<string, unknown> = {}): Record<string, unknown> {

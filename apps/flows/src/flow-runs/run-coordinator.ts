@@ -9,7 +9,7 @@ import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
-import { StepFailure, type RunContext } from '../engine/run-context';
+import { namedValues, StepFailure, type RunContext } from '../engine/run-context';
 import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
 import { queryRequestId } from '../engine/steps/query-step';
 import type { FlowDefinition } from '../flows/flow-definition';
@@ -167,9 +167,9 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       input,
       signal: controller.signal,
       evaluator: this.expressions,
-      steps: {},
+      steps: namedValues(),
       last: undefined,
-      outputs: {},
+      outputs: namedValues(),
       charges: [],
       ...(payer ? { payer } : {}),
       messages,
