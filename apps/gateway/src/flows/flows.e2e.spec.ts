@@ -224,16 +224,19 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect([plain.statusCode, ((await plain.body.json()) as { data: unknown }).data]).toEqual([200, { got: ['hello'] }]);
   });
 
-  it('takes an empty body sent as JSON as no body, as webhook pings and bodiless POSTs send it', async () => {
+  it('takes an empty body sent as JSON or as a form as no body, as webhook pings and bodiless POSTs send it', async () => {
     const flow = await defineFlow(t, { name: `Ping ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'got', from: '[{"body": $input.body, "type": $input.contentType}]' }] });
     const url = `${e2ePlatform().gatewayUrl}/api/1/action/Tests/${enc(flow.name)}/trigger`;
-    for (const method of ['GET', 'POST'] as const) {
-      const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': 'application/json' }, body: '' });
-      expect({ method, status: res.statusCode, answer: await res.body.json() }).toEqual({
-        method,
-        status: 200,
-        answer: expect.objectContaining({ data: { got: [{ body: null, type: 'application/json' }] } }),
-      });
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      for (const method of ['GET', 'POST'] as const) {
+        const res = await request(url, { method, headers: { ...key(t.orgKey), 'content-type': type }, body: '' });
+        expect({ type, method, status: res.statusCode, answer: await res.body.json() }).toEqual({
+          type,
+          method,
+          status: 200,
+          answer: expect.objectContaining({ data: { got: [{ body: null, type }] } }),
+        });
+      }
     }
     const rotated = await request(`${e2ePlatform().gatewayUrl}/api/v1/flows/${flow.id}/token`, { method: 'POST', headers: { ...key(t.orgKey), 'content-type': 'application/json' } });
     expect(rotated.statusCode).toBe(200);

@@ -5,8 +5,8 @@ import { jsonBodyText } from './strict-utf8';
 /**
  * The bodies every service reads: JSON, decoded strictly and parsed by Fastify's own parser
  * (prototype-poisoning checks included), and HTML forms (which carry `access_token` too). An
- * empty JSON body is no body, as without a content type: HTTP clients and webhook senders label
- * bodiless POSTs (a token rotation, a ping) `application/json` too.
+ * empty JSON or form body is no body, as without a content type: HTTP clients and webhook senders
+ * label bodiless POSTs (a token rotation, a ping) `application/json` or as a form too.
  */
 export function registerBodyParsers(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -25,5 +25,5 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
     }
     parseJson(request, text, done);
   });
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, formFields(body)));
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, body.length ? formFields(body) : undefined));
 }
