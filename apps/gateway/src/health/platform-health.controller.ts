@@ -1,7 +1,8 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { request } from 'undici';
+import { ErrorCode } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { Public } from '@tollgate/service-runtime';
 import { ServiceClients } from '../downstream/service-clients';
@@ -27,17 +28,18 @@ export class PlatformHealthController {
 
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Readiness of every service (503 when any is not ready)' })
-  async summary(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOperation({ summary: 'Readiness of every service (503 in the error shape, naming those not ready, when any is not)' })
+  async summary(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const checks: [string, Promise<ServiceHealth>][] = [
       ...this.clients.all().map((client) => [client.name, this.readiness(client.baseUrl)] as [string, Promise<ServiceHealth>]),
       ['gateway', this.gateway()],
     ];
     // Always in the same order, whichever answers first.
     const services = Object.fromEntries(await Promise.all(checks.map(async ([name, check]) => [name, await check] as const)));
-    const ok = Object.values(services).every((s) => s.status === 'up');
-    void reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'degraded', services };
+    const down = Object.keys(services).filter((name) => services[name].status !== 'up');
+    if (down.length === 0) return { status: 'ok', services };
+    void reply.status(503);
+    return { status: 'error', code: ErrorCode.Unavailable, message: `Not ready: ${down.join(', ')}`, requestId: String(req.id), services };
   }
 
   private async readiness(baseUrl: string): Promise<ServiceHealth> {
