@@ -36,8 +36,10 @@ export class ServiceClient {
     readonly baseUrl: string,
     private readonly tokens: PrincipalTokens,
     private readonly defaultTimeoutMs: number,
+    /** The most connections open to the service at once (null: no bound); calls beyond it wait for one. */
+    connections: number | null = 64,
   ) {
-    this.pool = new Pool(baseUrl, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
   async request(req: DownstreamRequest): Promise<DownstreamResponse> {

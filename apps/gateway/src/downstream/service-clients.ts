@@ -11,11 +11,14 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly flows: ServiceClient;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, tokens: PrincipalTokens) {
-    const client = (name: ServiceName, url: string) => new ServiceClient(name, url, tokens, config.DOWNSTREAM_TIMEOUT_MS);
+    const client = (name: ServiceName, url: string, connections: number | null = 64) => new ServiceClient(name, url, tokens, config.DOWNSTREAM_TIMEOUT_MS, connections);
     this.keys = client('keys', config.KEYS_URL);
     this.credits = client('credits', config.CREDITS_URL);
     this.query = client('query', config.QUERY_URL);
-    this.flows = client('flows', config.FLOWS_URL);
+    // A sync trigger holds its connection for the whole run (minutes, at most FLOWS_MAX_TIMEOUT_MS).
+    // The flows service bounds the runs under way per instance; a bound here, shared by every
+    // instance, would let two busy instances hold every connection while the others wait.
+    this.flows = client('flows', config.FLOWS_URL, null);
   }
 
   all(): ServiceClient[] {
