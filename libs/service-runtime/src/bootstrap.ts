@@ -51,6 +51,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     genReqId: requestIdFor,
     bodyLimit,
     trustProxy: options.trustProxy ?? false,
+    // Counted in UTF-16 units: a flow's name of 100 characters (its trigger URL's part) may take 200.
+    maxParamLength: 256,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: answerRouterError,

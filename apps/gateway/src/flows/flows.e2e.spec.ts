@@ -81,6 +81,12 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
     expect(later.map((e) => e.causationId)).toEqual([started.id, started.id]);
   });
 
+  it('reaches a flow whose app and name are 100 characters outside the BMP at the trigger URL it was given', async () => {
+    const flow = await defineFlow(t, { app: '📦'.repeat(100), name: '😀'.repeat(100), steps: [{ type: 'output', name: 'ok', from: '[1]' }] });
+    const res = await api('GET', flow.urls.trigger, { headers: key(t.orgKey) });
+    expect([res.status, res.body.data]).toEqual([200, { ok: [1] }]);
+  });
+
   it('stores flows per app with unique names (spaces allowed) and returns their URLs', async () => {
     const flow = await defineFlow(t, { name: 'My API', steps: [{ type: 'output', name: 'echo', from: '$input.body' }] });
     expect(flow.urls.trigger).toMatch(/\/api\/1\/action\/Tests\/My%20API\/trigger$/);
