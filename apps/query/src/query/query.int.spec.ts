@@ -257,4 +257,28 @@ describe('queries (query service, real PostgreSQL)', () => {
     }
     expect((await get('/api/v1/query?entities=notes')).status).toBe(200);
   });
+
+  it('holds a query of several entities to one time limit, not one per entity', async () => {
+    // Each entity's read waits about 700 ms for a lock, under the 1,000 ms asked for; together they are over it.
+    const [first, second] = [new Client({ connectionString: app.db.url }), new Client({ connectionString: app.db.url })];
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      await first.query('BEGIN');
+      await first.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const answer = get('/api/v1/query?entities=notes,links&limit=10&timeout=1000');
+      await new Promise((r) => setTimeout(r, 100));
+      // Queued behind the first entity's read: takes the table once that read is done, for 700 ms.
+      const again = second.query('BEGIN').then(() => second.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE'));
+      await new Promise((r) => setTimeout(r, 600));
+      await first.query('COMMIT');
+      await again;
+      await new Promise((r) => setTimeout(r, 700));
+      await second.query('COMMIT');
+      // Per entity, both reads would have been within the limit: 200 after some 1,400 ms.
+      const res = await answer;
+      expect([res.status, res.body.code]).toEqual([504, 'timeout']);
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+  });
 });

@@ -38,10 +38,14 @@ export function timeoutError(): ApiException {
 /** What node-postgres says when every connection of a pool stayed busy for connectionTimeoutMillis (QUERY_POOL_WAIT_MS). */
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 
-function translate(error: unknown): unknown {
-  if ((error as { code?: string }).code !== QUERY_CANCELED) return error;
+/** A read over its time limit (cancelled by the database, or with no time left to start), counted. */
+export function timedOut(): ApiException {
   readsTimedOut.inc();
   return timeoutError();
+}
+
+function translate(error: unknown): unknown {
+  return (error as { code?: string }).code === QUERY_CANCELED ? timedOut() : error;
 }
 
 function busyError(): ApiException {
