@@ -45,6 +45,9 @@ export interface ServiceOptions {
  * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
  * metrics, and a graceful stop on SIGTERM/SIGINT.
  */
+/** The most UTF-16 units one part of a path may take: longer is no name of ours (404). */
+export const MAX_PATH_PARAMETER = 256;
+
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const adapter = new FastifyAdapter({
@@ -52,7 +55,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     bodyLimit,
     trustProxy: options.trustProxy ?? false,
     // Counted in UTF-16 units: a flow's name of 100 characters (its trigger URL's part) may take 200.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: answerRouterError,

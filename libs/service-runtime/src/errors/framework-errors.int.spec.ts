@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { Controller, Delete, Get, Module, Param, Post, Res, type INestApplication } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { createService } from '../bootstrap';
+import { createService, MAX_PATH_PARAMETER } from '../bootstrap';
 import { ServiceCoreModule } from '../service-core.module';
 import { RefusesHead } from './route-methods';
 
@@ -86,11 +86,11 @@ describe('answers the HTTP layer gives before any route runs', () => {
   });
 
   it('a path segment longer than any name is a 404 in the API shape, and a valid one still answers', async () => {
-    const res = await get(`/things/${'a'.repeat(101)}`);
+    const res = await get(`/things/${'a'.repeat(MAX_PATH_PARAMETER + 1)}`);
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ status: 'error', code: 'not_found', message: 'Not found', requestId: res.headers['x-request-id'] });
     expect(res.headers['x-request-id']).toMatch(/^req_/);
-    expect((await get(`/things/${'a'.repeat(100)}`)).status).toBe(200);
+    expect((await get(`/things/${'a'.repeat(MAX_PATH_PARAMETER)}`)).status).toBe(200);
   });
 
   it('headers over the size limit are a 431 in the API shape, with a request id', async () => {
