@@ -88,6 +88,19 @@ export class DebitBatcher implements BeforeApplicationShutdown {
   }
 
   /**
+   * Gives a charge back for good, however long credits takes to take it: tried now and, while
+   * credits does not acknowledge it, again at each of SETTLE_AFTER_MS (and once more at a stop).
+   * A caller told its request was refunded must be, even when credits was briefly unreachable.
+   */
+  async refundSurely(instanceId: string, requestId: string, correlationId?: string): Promise<void> {
+    try {
+      await this.refund(instanceId, requestId, correlationId);
+    } catch {
+      this.settle(instanceId, [{ requestId, correlationId }], 'refund unanswered: trying it again');
+    }
+  }
+
+  /**
    * Gives a charge back and closes its request id for good (a final refund): the gateway never
    * reuses a charge id, and a debit of it that arrives after the refund must not charge again.
    */
@@ -146,8 +159,8 @@ export class DebitBatcher implements BeforeApplicationShutdown {
    * (or its retry) charges nothing if it reaches credits later. One acknowledged refund settles an
    * id; those credits does not acknowledge are tried again at each later delay.
    */
-  private settle(instanceId: string, debits: DebitRequest[]): void {
-    this.logger.warn({ instanceId, debits: debits.length }, 'debit call unanswered: refunding and voiding what it may have charged');
+  private settle(instanceId: string, debits: Pick<DebitRequest, 'requestId' | 'correlationId'>[], why = 'debit call unanswered: refunding and voiding what it may have charged'): void {
+    this.logger.warn({ instanceId, debits: debits.length }, why);
     const entry: Unsettled = { instanceId, pending: new Map(debits.map((d) => [d.requestId, d.correlationId])), timers: [] };
     this.unsettled.add(entry);
     SETTLE_AFTER_MS.forEach((delay, round) => {

@@ -9,7 +9,7 @@ import { DebitBatcher } from './debit-batcher';
 export interface Charge {
   cost: number;
   remaining: number;
-  /** Gives the credits back (work failed with 5xx or timed out). Idempotent. */
+  /** Gives the credits back (work failed with 5xx or timed out): now, or as soon as credits takes it. Idempotent; never fails. */
   refund(): Promise<void>;
 }
 
@@ -86,11 +86,7 @@ export class MeteringService {
     return {
       cost: result.cost,
       remaining: result.remaining,
-      refund: () =>
-        (refunded ??= this.batcher.refund(principal.instanceId, requestId, correlationId).catch((error: unknown) => {
-          refunded = undefined;
-          throw error;
-        })),
+      refund: () => (refunded ??= this.batcher.refundSurely(principal.instanceId, requestId, correlationId)),
     };
   }
 }

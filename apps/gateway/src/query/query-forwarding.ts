@@ -131,23 +131,23 @@ export class QueryForwarding {
         headers: { [META_COST]: String(charge.cost), [META_REMAINING]: String(charge.remaining) },
       });
     } catch (error) {
-      await this.refund(charge, requestId);
+      await this.refund(charge, reply, requestId);
       throw error;
     }
     if (res.status >= 400) {
-      await this.refund(charge, requestId);
+      await this.refund(charge, reply, requestId);
       this.copyHeaders(res.headers, reply);
-      await reply.status(res.status).headers({ 'x-credits-cost': '0', 'x-credits-remaining': String(charge.remaining + charge.cost) }).send(res.body);
+      await reply.status(res.status).send(res.body);
       return;
     }
     let body: Awaited<ReturnType<typeof bodyToSend>>;
     try {
       body = await bodyToSend(res);
     } catch {
-      await this.refund(charge, requestId);
+      await this.refund(charge, reply, requestId);
       throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
-    if (body === res.body) this.refundIfCutShort(res.body, reply, charge, requestId);
+    if (body === res.body) this.refundIfCutShort(res.body, reply, charge);
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
@@ -167,11 +167,11 @@ export class QueryForwarding {
    * stream is destroyed after it; when the service fails, the stream errs while the client is
    * still connected.
    */
-  private refundIfCutShort(stream: DownstreamResponse['body'], reply: FastifyReply, charge: Charge, requestId: string): void {
+  private refundIfCutShort(stream: DownstreamResponse['body'], reply: FastifyReply, charge: Charge): void {
     let clientLeft = false;
     reply.raw.once('close', () => (clientLeft = !reply.raw.writableFinished));
     stream.once('error', () => {
-      if (!clientLeft) void this.refund(charge, requestId);
+      if (!clientLeft) void charge.refund();
     });
   }
 
@@ -182,7 +182,13 @@ export class QueryForwarding {
     }
   }
 
-  private async refund(charge: Charge, requestId: string): Promise<void> {
+  /**
+   * Gives the charge back (now, or as soon as credits takes it), and says so in the answer, whoever
+   * writes it: the service's error passed on, or the gateway's own (the service unreachable, too
+   * slow, or breaking off).
+   */
+  private async refund(charge: Charge, reply: FastifyReply, requestId: string): Promise<void> {
     await charge.refund().catch((error: Error) => this.logger.warn({ err: error.message, requestId }, 'refund failed'));
+    void reply.headers(creditHeaders({ cost: 0, remaining: charge.remaining + charge.cost }));
   }
 }
