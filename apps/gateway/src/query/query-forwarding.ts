@@ -65,7 +65,8 @@ export class QueryForwarding {
     const errors: FieldError[] = [];
     // Said before charging: an instance whose pool cannot pay for 51 entities would hear 429.
     if (entities.length > MAX_ENTITIES_PER_QUERY) errors.push({ field: 'entities', message: `at most ${MAX_ENTITIES_PER_QUERY} entities` });
-    const display = params.display === undefined ? [] : listOf(params.display);
+    // null as if absent: a query builder body may say "display": null.
+    const display = params.display == null ? [] : listOf(params.display);
     if (new Set(display).size !== display.length) errors.push({ field: 'display', message: 'a field is listed twice' });
     const userBound = principal.kind === 'personal' || (forUrl && principal.kind === 'session');
     if (params.mine === 'true' && !userBound) errors.push({ field: 'mine', message: 'mine=true needs a personal key' });
@@ -96,7 +97,7 @@ export class QueryForwarding {
     const unknown = await this.catalogue.unknown(principal.instanceId, entities, requestId);
     if (unknown.length && options.asPath) throw ApiException.notFound(`No entity ${unknown[0]}`);
     if (unknown.length) throw ApiException.validation(unknownEntityErrors(unknown));
-    if (options.display !== undefined) {
+    if (options.display != null) {
       const missing = await this.catalogue.unknownFields(principal.instanceId, entities, listOf(options.display), requestId);
       if (missing.length) throw ApiException.validation(missing.map((d) => ({ field: 'display', message: `unknown field ${d}` })));
     }

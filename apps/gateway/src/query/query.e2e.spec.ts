@@ -397,6 +397,9 @@ describe('query through the gateway (e2e)', () => {
     const semicolon = await as(key, 'POST', '/api/v1/query-builder', { entities: 'actions', format: 'csv', delimiter: ';', display: 'id,title' });
     expect(Object.fromEntries(new URL(semicolon.body.url).searchParams)).toEqual({ entities: 'actions', delimiter: ';', display: 'id,title', key: 'YOUR_KEY_VALUE' });
     expect((await as(key, 'POST', '/api/v1/query-builder', { entities: 'ghosts' })).status).toBe(400);
+    // Optional parameters sent as null, as clients generated from the API description send them: not sent.
+    const nulls = await as(key, 'POST', '/api/v1/query-builder', { entities: 'actions', display: null, limit: null, from: null });
+    expect([nulls.status, Object.fromEntries(new URL(nulls.body.url).searchParams)]).toEqual([200, { entities: 'actions', key: 'YOUR_KEY_VALUE' }]);
   });
 
   it('keeps instances apart', async () => {

@@ -50,6 +50,16 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     });
   });
 
+  it('takes an agg or a direction sent as null as one not sent', async () => {
+    const res = await aggregate({
+      select: [{ name: 'country', agg: null }, { name: 'quantity', agg: 'sum' }],
+      group_by: ['country'],
+      where: [{ name: 'quantity', op: '>', value: 1 }],
+      order_by: [{ name: 'country', direction: null }],
+    });
+    expect([res.status, res.body.rows]).toEqual([200, [['FR', 40], ['US', 10]]]);
+  });
+
   it('supports every operator with bound values, min/max/count_distinct, limit and capped', async () => {
     const one = async (where: unknown) =>
       (await aggregate({ select: [{ name: 'id', agg: 'count' }], where: [where] })).body.rows[0][0];

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -22,9 +22,12 @@ export const OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'in', 'contains'] as 
 export type Operator = (typeof OPERATORS)[number];
 export const AGGREGATE_MAX_ROWS = 20_000;
 
+/** An optional field sent as null (as clients generated from the API description send them) is one not sent. */
+const nullIsAbsent = () => Transform(({ value }: { value: unknown }) => value ?? undefined);
+
 export class SelectDto {
   @ApiProperty() @IsString() name!: string;
-  @ApiProperty({ required: false, enum: AGGREGATES }) @IsOptional() @IsIn(AGGREGATES) agg?: Aggregate;
+  @ApiProperty({ required: false, enum: AGGREGATES, nullable: true }) @nullIsAbsent() @IsOptional() @IsIn(AGGREGATES) agg?: Aggregate;
 }
 
 export class WhereDto {
@@ -41,7 +44,7 @@ export class WhereDto {
 
 export class OrderByDto {
   @ApiProperty({ description: 'an output column: a field, or `<field>_<agg>`' }) @IsString() name!: string;
-  @ApiProperty({ required: false, enum: ['asc', 'desc'], default: 'asc' }) @IsOptional() @IsIn(['asc', 'desc']) direction?: 'asc' | 'desc';
+  @ApiProperty({ required: false, enum: ['asc', 'desc'], default: 'asc', nullable: true }) @nullIsAbsent() @IsOptional() @IsIn(['asc', 'desc']) direction?: 'asc' | 'desc';
 }
 
 export class AggregateDto {
