@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { api, ownGatewayLive, spawnOwnGateway } from '@tollgate/testing';
-import { createInstance, type TestInstance } from '../identity/identity-e2e.fixture';
+import { api, e2ePlatform, ownGatewayLive, spawnOwnGateway } from '@tollgate/testing';
+import { createInstance, defineEntities, type TestInstance } from '../identity/identity-e2e.fixture';
 
 jest.setTimeout(90_000);
 
@@ -39,5 +39,17 @@ describe('a gateway behind a load balancer (TRUST_PROXY)', () => {
     for (let i = 0; i < 200 && last.status === 401; i++) last = await keyFrom('203.0.113.8', 'tg_not_a_key');
     expect([last.status, last.body.code]).toEqual([429, 'rate_limited']);
     expect((await keyFrom('198.51.100.20', t.orgKey)).status).toBe(200);
+  });
+
+  it('hands back URLs at the address the balancer names, which a caller of a gateway trusting no one cannot choose', async () => {
+    await defineEntities(t, ['actions']);
+    const build = (gateway: string) =>
+      api('POST', `${gateway}/api/v1/query-builder`, {
+        headers: { 'x-api-key': t.orgKey, 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' },
+        body: { entities: 'actions' },
+      });
+    expect((await build(base)).body.url).toMatch(/^https:\/\/api\.example\.com\/api\/v1\/query\?entities=actions&/);
+    const direct = `${e2ePlatform().gatewayUrl}/api/v1/query?entities=actions&`;
+    expect((await build(e2ePlatform().gatewayUrl)).body.url.slice(0, direct.length)).toBe(direct);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { isJsonMediaType, readUnparsedBody, withoutCredentialParameters } from '@tollgate/service-runtime';
+import { callerOrigin } from '../conventions/caller-origin';
 
 /** Credentials and hop-by-hop headers stay at the gateway; everything else reaches the flow as `headers`. */
 const WITHHELD = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie', 'host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'x-tollgate-principal', 'x-request-id']);
@@ -21,8 +22,7 @@ export function forwardedHeaders(request: FastifyRequest): Record<string, string
  * run and passed to its steps, must not carry them.
  */
 export function originalUrl(request: FastifyRequest): string {
-  const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
-  return `${proto}://${request.headers.host ?? 'localhost'}${withoutCredentialParameters(request.url)}`;
+  return `${callerOrigin(request)}${withoutCredentialParameters(request.url)}`;
 }
 
 /**

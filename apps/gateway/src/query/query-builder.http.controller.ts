@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { callerOrigin } from '../conventions/caller-origin';
 import { readableQuery } from '../downstream/query-string';
 import { ServiceClients } from '../downstream/service-clients';
 import { listOf, QueryParamsDto } from './query-params.dto';
@@ -37,9 +38,8 @@ export class QueryBuilderHttpController {
     await this.forwarding.refuseQuery(principal, entities, String(request.id), body, { forUrl: true });
     // Entities first, as a person would write the URL.
     const { format, entities: listed, ...params } = body;
-    const proto = String(request.headers['x-forwarded-proto'] ?? request.protocol ?? 'http').split(',')[0];
     const ext = format && format !== 'json' ? `.${format}` : '';
-    const url = `${proto}://${request.headers.host ?? 'localhost'}/api/v1/query${ext}?${readableQuery({ entities: listed, ...params, key: KEY_PLACEHOLDER })}`;
+    const url = `${callerOrigin(request)}/api/v1/query${ext}?${readableQuery({ entities: listed, ...params, key: KEY_PLACEHOLDER })}`;
     const { body: balance } = await this.clients.credits.json<{ remaining: number }>({
       method: 'GET',
       path: '/balance',
