@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { DemoContext } from './demo/demo-context';
 import { seedIdentityDemo } from './demo/identity.demo';
 import { seedQueryDemo } from './demo/query.demo';
@@ -19,6 +20,7 @@ export async function seedDemoData(platform: RunningPlatform): Promise<DemoResul
     gatewayUrl: platform.gatewayUrl,
     operatorToken: platform.secrets.OPERATOR_TOKEN,
     instanceId: 'demo',
+    ...(platform.secretsFile ? { stateFile: path.join(path.dirname(platform.secretsFile), 'demo.json') } : {}),
     lines: [],
   };
   const seeders: ((ctx: DemoContext) => Promise<void>)[] = [

@@ -43,6 +43,8 @@ export interface RunningPlatform {
   urls: Record<PlatformService, string>;
   secrets: PlatformSecrets;
   generatedSecrets: string[];
+  /** Where generated secrets are kept between starts, when they are. */
+  secretsFile?: string;
   brokers: string;
   /** The PostgreSQL server (its maintenance database) and whether this launch started it, embedded. */
   postgres: { url: string; embedded: boolean };
@@ -182,6 +184,7 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     urls,
     secrets,
     generatedSecrets: generated,
+    ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
     brokers: kafka.brokers,
     postgres: { url: postgres.url, embedded: postgres.started },
     databaseUrls,

@@ -3,6 +3,8 @@ export interface DemoContext {
   gatewayUrl: string;
   operatorToken: string;
   instanceId: string;
+  /** Where the demo keeps its admin password and keys between starts (see DemoState); none: nothing is kept. */
+  stateFile?: string;
   /** Set by the identity seeder: an organization key with every scope, and a personal admin key. */
   organizationKey?: string;
   personalKey?: string;

@@ -16,21 +16,26 @@ async function call(ctx: DemoContext, method: string, path: string, body?: unkno
 /** Deterministic pseudo-random numbers: the same demo on every run, so re-seeding changes nothing. */
 const pick = (i: number, n: number) => (i * 7919 + 104_729) % n;
 
+const TASKS = ['review procedure', 'fix audit finding', 'update risk map', 'train team', 'check supplier', 'close incident'];
+
 function actions(userIds: string[], now: number) {
   return Array.from({ length: 3000 }, (_, i) => {
     const created = now - (pick(i, 90) + 1) * DAY - pick(i, 86_400) * 1000;
-    const due = created + (pick(i + 3, 40) - 5) * DAY;
-    const status = STATUSES[pick(i, 4)];
+    // Due from 20 days ago to 60 days ahead: about a quarter of the open actions are overdue.
+    const due = now + (pick(i + 3, 80) - 20) * DAY;
+    const status = STATUSES[pick(Math.floor(i / 5), 4)];
+    // An owner for each, and a reviewer for one in three: spread over every user of the instance.
     const owner = userIds.length ? userIds[pick(i, userIds.length)] : undefined;
+    const reviewer = userIds.length > 1 && i % 3 === 0 ? userIds[(userIds.indexOf(owner!) + 1) % userIds.length] : undefined;
     return {
       id: `act-${i + 1}`,
-      title: `Action ${i + 1}: ${['review procedure', 'fix audit finding', 'update risk map', 'train team'][pick(i, 4)]}`,
+      title: `Action ${i + 1}: ${TASKS[pick(Math.floor(i / 7), TASKS.length)]}`,
       createdAt: new Date(created).toISOString(),
       updatedAt: new Date(Math.min(now, created + pick(i, 10) * DAY)).toISOString(),
       status,
       due_date: new Date(due).toISOString().slice(0, 10),
       priority: 1 + pick(i, 3),
-      ...(owner ? { responsibilities: [{ userId: owner, role: 'owner' }] } : {}),
+      ...(owner ? { responsibilities: [{ userId: owner, role: 'owner' }, ...(reviewer ? [{ userId: reviewer, role: 'reviewer' }] : [])] } : {}),
     };
   });
 }
