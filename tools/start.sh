@@ -3,6 +3,7 @@
 # Kafka and the databases, starts the five services and prints where to look. Ctrl-C stops it all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# Missing, or older than the lock file (a pull that changed the dependencies): install them.
+[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 npm run --silent build
 exec node --import tsx tools/platform/start.ts

