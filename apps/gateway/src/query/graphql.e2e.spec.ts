@@ -133,6 +133,13 @@ describe('GraphQL through the gateway (e2e)', () => {
     }
     const res = await as(key, 'POST', '/graphql', { query: '{ graphs { id } }', extensions: 'persisted' });
     expect([res.status, res.body.errors]).toEqual([400, [{ field: 'extensions', message: 'extensions must be an object' }]]);
+    // Sent as GET parameters, they meet what a POST body meets: nested without end is a 400, charging nothing.
+    const before = await remaining(key);
+    // 2,000 levels: past the 64 a body may nest, and deep enough to exhaust the stack of what validates it.
+    const deep = `{"a":${'['.repeat(2000)}${']'.repeat(2000)}}`;
+    const get = await as(key, 'GET', `/graphql?query=${encodeURIComponent('{ graphs { id } }')}&extensions=${encodeURIComponent(deep)}`);
+    expect([get.status, get.body.code, get.body.message]).toEqual([400, 'validation_failed', 'The body is nested too deeply']);
+    expect(await remaining(key)).toBe(before);
   });
 
   it('gives each key kind its schema: a data key sees only its entities, only personal keys get mine', async () => {

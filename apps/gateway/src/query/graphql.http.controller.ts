@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getOperationAST } from 'graphql';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ErrorCode, GraphqlRequestDto, MAX_ENTITIES_PER_QUERY } from '@tollgate/contracts';
-import { ApiException, apiValidationPipe } from '@tollgate/service-runtime';
+import { ApiException, apiValidationPipe, assertAcceptableBody } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { refuseHead } from '../downstream/safe-methods';
 import { Metered } from '../openapi/api-errors';
@@ -125,5 +125,7 @@ function getParameters(params: Record<string, unknown>): Record<string, unknown>
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw ApiException.validation([{ field: name, message: `${name} must be a JSON object` }]);
     body[name] = parsed;
   }
+  // What a POST body meets in its parser (nesting, NUL, lone surrogates): 400 before any charge.
+  assertAcceptableBody(body);
   return body;
 }
