@@ -1,4 +1,4 @@
-import { getNamedType, GraphQLError, isObjectType, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import { getNamedType, getNullableType, GraphQLError, isListType, isObjectType, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields';
 import { buildExecutionContext } from 'graphql/execution/execute';
 
@@ -46,6 +46,27 @@ function valuesPerRecord(schema: GraphQLSchema, fragments: Fragments, variables:
   return count;
 }
 
+const ALIASED_UNDER_LIST =
+  'aliases are not taken inside a list of a record (responsibilities): each would repeat a value once per entry, and a list has no bound';
+
+/**
+ * The first list field of a record (`responsibilities`) whose selection uses an alias, if any.
+ * MAX_RECORD_FIELDS counts a list's selection once per record, but each alias in it is answered
+ * once per entry of the list, and a list may have any number of entries.
+ */
+function aliasedInList(schema: GraphQLSchema, fragments: Fragments, variables: Record<string, unknown>, nodes: readonly FieldNode[], type: unknown): readonly FieldNode[] | undefined {
+  const named = getNamedType(type as Parameters<typeof getNamedType>[0]);
+  if (!isObjectType(named)) return undefined;
+  for (const [, fieldNodes] of collectSubfields(schema, fragments, variables, named, nodes)) {
+    const field = named.getFields()[fieldNodes[0].name.value];
+    if (!field) continue;
+    if (isListType(getNullableType(field.type)) && !unaliased(schema, fragments, variables, fieldNodes, field.type)) return fieldNodes;
+    const inner = aliasedInList(schema, fragments, variables, fieldNodes, field.type);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /**
  * The entity read for each root field a valid request runs, as graphql-js runs it: once per
  * response key (fields of one key are merged into one read), without the fields `@skip` or
@@ -79,6 +100,8 @@ export function rootFieldsRead(
   for (const [key, nodes] of fields) {
     const name = nodes[0].name.value;
     if (name.startsWith('__')) continue;
+    const listed = aliasedInList(schema, context.fragments, context.variableValues, nodes, query.getFields()[name]?.type);
+    if (listed) return { errors: [new GraphQLError(ALIASED_UNDER_LIST, { nodes: listed })] };
     const values = valuesPerRecord(schema, context.fragments, context.variableValues, nodes, query.getFields()[name]?.type);
     if (values > MAX_RECORD_FIELDS) {
       const message = `a record may be asked for at most ${MAX_RECORD_FIELDS} fields (aliases and nested fields included); ${key} asks for ${values}`;
