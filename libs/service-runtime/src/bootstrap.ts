@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
+import { ErrorCode } from '@tollgate/contracts';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
@@ -45,6 +46,9 @@ export interface ServiceOptions {
  * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
  * metrics, and a graceful stop on SIGTERM/SIGINT.
  */
+/** Services whose stop has begun: requests that still reach them are answered 503 (see createService). */
+const closing = new WeakSet<object>();
+
 /** The most UTF-16 units one part of a path may take: longer is no name of ours (404). */
 export const MAX_PATH_PARAMETER = 256;
 
@@ -56,7 +60,8 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     trustProxy: options.trustProxy ?? false,
     // Counted in UTF-16 units: a flow's name of 100 characters (its trigger URL's part) may take 200.
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER },
-    return503OnClosing: true,
+    // Fastify's own 503 has neither the error shape nor X-Request-Id: refuseWhileClosing answers instead.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: answerRouterError,
     clientErrorHandler: answerClientError,
@@ -71,6 +76,12 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  // First of all: a request that reaches a stopping service (on a connection it kept open) is not begun.
+  fastify.addHook('onRequest', async () => {
+    if (closing.has(fastify)) {
+      throw new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } });
+    }
+  });
   // Nest registers its routes when the app initialises, after this hook: every one is recorded.
   const routes = new RouteMethods();
   fastify.addHook('onRoute', (route) => routes.add(route.method, route.url, route.config as never));
@@ -117,7 +128,9 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
  */
 export async function closeGracefully(app: NestFastifyApplication, options: { requestsMs?: number; onCut?(): void } = {}): Promise<void> {
   const server = app.getHttpServer() as Server;
-  const closing = app.getHttpAdapter().getInstance().close();
+  const fastify = app.getHttpAdapter().getInstance();
+  closing.add(fastify);
+  const closed = fastify.close();
   drainingOf(app)?.begin();
   // A keep-alive connection whose request finishes after close() began would otherwise hold the
   // server open until its keep-alive timeout: close connections as soon as they fall idle.
@@ -130,7 +143,7 @@ export async function closeGracefully(app: NestFastifyApplication, options: { re
           server.closeAllConnections();
         }, options.requestsMs);
   try {
-    await closing;
+    await closed;
   } finally {
     clearInterval(sweep);
     clearTimeout(cut);
