@@ -11,13 +11,23 @@ import type { EntityType } from '../entity-types/entity-type';
 import { columnsOf } from '../query/output-columns';
 import { parseQuery } from '../query/parse-query';
 import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.http.controller';
-import { RecordReader, SMALL_RESULT } from '../query/record-reader';
+import { RecordReader, SMALL_RESULT, timedOut } from '../query/record-reader';
 import { recordsSql } from '../query/records-sql';
 
-/** What one request's reads share: who asks, and which fields stopped at their limit with records left. */
+/**
+ * What one request's reads share: who asks, which fields stopped at their limit with records left,
+ * and their turns and time. graphql-js starts every root field at once; the reads take turns, one
+ * at a time, within one time limit, as a REST query of several entities does: a request of 50
+ * aliased fields never holds every connection of the pool that all instances' reads share.
+ */
 interface ReadContext {
   principal: Principal;
   capped: Set<string>;
+  /** Settles when the read before this one is done. */
+  turn: Promise<void>;
+  /** When the request's time limit ends (QUERY_TIMEOUT_MS from its start). */
+  deadline: number;
+  reads: number;
 }
 
 interface CachedSchema {
@@ -56,7 +66,7 @@ export class GraphqlHttpController {
     // What the request reads, refused before anything runs when a record is asked for too much.
     const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
     if ('errors' in read) throw ApiException.validation(read.errors.map((e) => fieldErrorOf(e)));
-    const context: ReadContext = { principal, capped: new Set() };
+    const context: ReadContext = { principal, capped: new Set(), turn: Promise.resolve(), deadline: Date.now() + this.config.QUERY_TIMEOUT_MS, reads: 0 };
     const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: context });
     const causes = result.errors?.map((e) => e.originalError) ?? [];
     const refused = causes.find((e): e is ApiException => e instanceof ApiException);
@@ -109,8 +119,20 @@ export class GraphqlHttpController {
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
     const columns = columnsOf(entity);
     const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId, timezone: principal.timezone }, columns, 'json');
-    // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
-    const source = await this.reader.open(sql, { timeoutMs: parsed.plan.timeoutMs, expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
+    const before = context.turn;
+    let done!: () => void;
+    context.turn = new Promise((resolve) => (done = resolve));
+    let source;
+    try {
+      await before;
+      // The first read has the whole limit (the session's setting, no extra round trip); the others what is left of it.
+      const timeoutMs = context.reads++ === 0 ? parsed.plan.timeoutMs : Math.min(parsed.plan.timeoutMs, context.deadline - Date.now());
+      if (timeoutMs < 1) throw timedOut();
+      // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
+      source = await this.reader.open(sql, { timeoutMs, expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
+    } finally {
+      done();
+    }
     if (source.first.length > limit) context.capped.add(key);
     return source.first.slice(0, limit).map((row) => JSON.parse(row[0] as string) as Record<string, unknown>);
   }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
 
 describe('GraphQL (query service, real PostgreSQL)', () => {
@@ -34,5 +35,26 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
     }
     const all = await graphql({ query: '{ many(limit: 1000, sort: alpha, order: desc) { id } }' });
     expect(all.body.data.many[0]).toEqual({ id: 'm1000' });
+  });
+
+  it("reads one request's root fields one at a time, so 12 aliased fields never hold every connection of the pool", async () => {
+    const blocker = new Client({ connectionString: app.db.url });
+    const watcher = new Client({ connectionString: app.db.url });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const fields = Array.from({ length: 12 }, (_, i) => `f${i}: items(limit: 1) { id }`).join(' ');
+      const answer = graphql({ query: `{ ${fields} }` });
+      const waiting = async () =>
+        Number((await watcher.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await waiting()).toBe(1);
+      await blocker.query('COMMIT');
+      const res = await answer;
+      expect([res.status, Object.keys(res.body.data).length, res.body.extensions.cost]).toEqual([200, 12, 12]);
+    } finally {
+      await Promise.all([blocker.end(), watcher.end()]);
+    }
   });
 });
