@@ -46,7 +46,11 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
   },
   basic: basicCredential,
   'query-token': (request) => accessTokenParameter(request) ?? keyParameter(request),
-  'body-token': (request) => field(request.body, 'access_token'),
+  // Only a well-formed key, as for Basic: a webhook payload may carry an access_token of its own.
+  'body-token': (request) => {
+    const value = field(request.body, 'access_token');
+    return value !== undefined && isKey(value) ? value : undefined;
+  },
 };
 
 /** Every place a credential may be found: `query-token` reads `key` only without `access_token`, so `key` once more on its own. */

@@ -25,6 +25,12 @@ describe('flows: who may run them, and every step type', () => {
     expect(anonymous.status).toBe(200);
     // A webhook sender set up with Basic credentials of its own still reaches a flow open to anyone.
     expect((await api('POST', open.urls.trigger, { headers: { authorization: 'Basic dXNlcjpwYXNz' } })).status).toBe(200);
+    // So does a payload with an access_token of its own (an OAuth provider's token-refreshed event, say);
+    // beside a key, it is no second credential either.
+    const payload = { event: 'token.refreshed', access_token: 'ya29.a0AfH6SMBx' };
+    expect((await api('POST', open.urls.trigger, { body: payload })).status).toBe(200);
+    const withKey = await api('POST', closed.urls.trigger, { headers: key(t.orgKey), body: payload });
+    expect([withKey.status, withKey.body.data]).toEqual([200, { ok: [true] }]);
     const record = await run(t, anonymous.headers.get('x-flow-process-id')!);
     expect(record.body.startedBy).toBe('anonymous');
     expect((await trigger('Tests', closed.name, { query: `?instance=${t.instanceId}` })).status).toBe(401);
