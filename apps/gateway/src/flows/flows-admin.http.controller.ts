@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ListFlowsQueryDto, ListRunsQueryDto } from '@tollgate/contracts';
+import { assertJsonObjectBody } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ApiErrors } from '../openapi/api-errors';
 import { queryString } from '../downstream/query-string';
@@ -29,6 +30,8 @@ export class FlowsAdminHttpController {
   @ApiCreatedResponse({ type: FlowDoc })
   @ApiErrors(409)
   create(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Body() body: unknown) {
+    // Checked by the flows service; passed on as JSON, so it must be JSON here.
+    assertJsonObjectBody(body);
     return this.call(req, p, 'POST', '/api/v1/flows', body ?? {});
   }
 
@@ -51,6 +54,7 @@ export class FlowsAdminHttpController {
   @ApiOkResponse({ type: FlowDoc })
   @ApiErrors(409)
   replace(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Body() body: unknown) {
+    assertJsonObjectBody(body);
     return this.call(req, p, 'PUT', `/api/v1/flows/${id(flowId)}`, body ?? {});
   }
 

@@ -35,6 +35,14 @@ describe('flows: definitions, triggers, outputs and timeouts', () => {
       expect(res.body.errors[0].message).toContain('step 1');
     }
     expect((await call('GET', '/api/v1/flows', key(t.orgKey))).body.flows).toEqual([]);
+    // A definition sent as text is no definition (as on every JSON route), nor is a list.
+    const text = await api('POST', `${e2ePlatform().gatewayUrl}/api/v1/flows`, {
+      headers: { ...key(t.orgKey), 'content-type': 'text/plain' },
+      rawBody: JSON.stringify({ app: 'Tests', name: 'as text', steps: [] }),
+    });
+    expect([text.status, text.body.errors]).toEqual([400, [{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }]]);
+    const list = await call('POST', '/api/v1/flows', key(t.orgKey), [{ app: 'Tests' }]);
+    expect([list.status, list.body.errors]).toEqual([400, [{ field: 'body', message: 'must be a JSON object' }]]);
   });
 
   it('refuses an app or flow name that its own trigger URL could not reach (. and .. are path steps to every client)', async () => {

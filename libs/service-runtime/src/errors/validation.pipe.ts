@@ -66,19 +66,7 @@ export class ApiValidationPipe extends ValidationPipe {
     // because flow triggers take any body) where a JSON document is expected: say so, rather than
     // list every field as missing. A JSON string (`"text"`) arrives here too, indistinguishable, so
     // the message holds for both: it is not the object expected.
-    if (metadata.type === 'body' && this.toValidate(metadata) && (typeof value === 'string' || Buffer.isBuffer(value))) {
-      throw ApiException.validation(
-        [{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }],
-        'The body must be a JSON object',
-      );
-    }
-    // JSON, but a list or a bare value where an object's fields are expected: one error, not one
-    // per index ("unknown field 0") and per missing field.
-    // (No body at all is left to the DTO's rules, as before.)
-    const notAnObject = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
-    if (metadata.type === 'body' && this.toValidate(metadata) && notAnObject) {
-      throw ApiException.validation([{ field: 'body', message: 'must be a JSON object' }], 'The body must be a JSON object');
-    }
+    if (metadata.type === 'body' && this.toValidate(metadata)) assertJsonObjectBody(value);
     if (metadata.type === 'body' && this.toValidate(metadata) && metadata.metatype) {
       const putBack = setAsideValuesAsSent(metadata.metatype, value);
       let validated: unknown;
@@ -110,6 +98,22 @@ export class ApiValidationPipe extends ValidationPipe {
     if (remembered.size >= REMEMBERED_QUERIES) remembered.delete(remembered.keys().next().value as string);
     remembered.set(key, copyOf(result));
     return result;
+  }
+}
+
+/**
+ * A body that must be a JSON object (or none): one the server kept as text or bytes (a content
+ * type other than JSON or a form, accepted because flow triggers take any body), a JSON string
+ * (indistinguishable from text here), a list or a bare value is refused with one error, not one
+ * per index ("unknown field 0") and per missing field. For routes that pass a body on unvalidated,
+ * as for every validated one.
+ */
+export function assertJsonObjectBody(value: unknown): void {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    throw ApiException.validation([{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }], 'The body must be a JSON object');
+  }
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw ApiException.validation([{ field: 'body', message: 'must be a JSON object' }], 'The body must be a JSON object');
   }
 }
 
