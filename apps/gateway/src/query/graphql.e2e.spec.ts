@@ -219,6 +219,12 @@ describe('GraphQL through the gateway (e2e)', () => {
     }
     const anonymous = await api('POST', url('/graphql'), { body: { query: '{ graphs { id } }' } });
     expect(anonymous.status).toBe(401);
+    // A misspelt root field is named as GraphQL names it, where it is.
+    const typo = await gql(key, '{ actoins { id } }');
+    expect([typo.status, typo.body.errors]).toEqual([
+      400,
+      [expect.objectContaining({ field: 'query', message: 'Cannot query field "actoins" on type "Query". Did you mean "actions"?', locations: [{ line: 1, column: 3 }] })],
+    ]);
     expect(await remaining(key)).toBe(before);
   });
 

@@ -92,7 +92,10 @@ export class GraphqlHttpController {
     // cost is what graphql-js will run: one read per response key, skipped fields left out.
     let entities: string[] = [];
     if (named.length) {
-      await this.forwarding.refuseUnservable(principal, [...new Set(named)], String(request.id));
+      // A data key asking for an entity outside its list is refused as on every route (403). Any
+      // other unknown root field is the schema's to name, as GraphQL clients expect it named
+      // ("Cannot query field … Did you mean …?", with its location).
+      if (principal.kind === 'data') await this.forwarding.refuseUnservable(principal, [...new Set(named)], String(request.id));
       const checked = await this.checks.check(principal, { document, operationName: body.operationName, variables: body.variables }, String(request.id));
       if (checked.errors.length) throw ApiException.validation(checked.errors);
       entities = checked.entities;
