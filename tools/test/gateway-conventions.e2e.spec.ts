@@ -238,6 +238,9 @@ describe('gateway conventions (API.md)', () => {
       expect(paths[path][method].security).toContainEqual({});
     }
     expect(query.security).not.toContainEqual({});
+    // The operator token travels as a Bearer token only, and a wrong caller is a 401.
+    const createInstance = paths['/api/v1/operator/instances'].post;
+    expect([createInstance.security, Object.keys(createInstance.responses)]).toEqual([[{ bearer: [] }], expect.not.arrayContaining(['403'])]);
     expect(query.responses['429'].description).toMatch(/^`credits_exhausted` \/ `rate_limited`: /);
     expect(query.responses['400'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
     expect(Object.keys(components.schemas.ApiError.properties)).toEqual(['status', 'code', 'message', 'requestId', 'errors']);

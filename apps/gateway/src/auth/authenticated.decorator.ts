@@ -31,6 +31,8 @@ export const AUTH_OPTIONS = 'tollgate:auth-options';
  * caller; read it with `@CurrentPrincipal()`.
  */
 export function Authenticated(options: AuthOptions = {}): MethodDecorator & ClassDecorator {
+  // The operator token travels as a Bearer token only, and anyone else is the same 401 (never a 403).
+  if (options.operatorOnly) return applyDecorators(SetMetadata(AUTH_OPTIONS, options), UseGuards(CredentialGuard), ApiBearerAuth(), ApiErrors(401));
   return applyDecorators(
     SetMetadata(AUTH_OPTIONS, options),
     UseGuards(CredentialGuard),
