@@ -77,10 +77,10 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
 
   const fastify = app.getHttpAdapter().getInstance();
   // First of all: a request that reaches a stopping service (on a connection it kept open) is not begun.
-  fastify.addHook('onRequest', async () => {
-    if (closing.has(fastify)) {
-      throw new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } });
-    }
+  // (A callback, not an async hook: no promise for every request of a running service.)
+  fastify.addHook('onRequest', (_request, _reply, done) => {
+    if (!closing.has(fastify)) return done();
+    done(new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } }));
   });
   // Nest registers its routes when the app initialises, after this hook: every one is recorded.
   const routes = new RouteMethods();
