@@ -19,7 +19,7 @@ import { apiValidationPipe } from './errors/validation.pipe';
 import { httpRequestDuration, httpRequestsAborted } from './metrics/metrics';
 import { requestIdFor } from './request-id';
 import { abortedRequestLogger, createRootLogger, requestLogger, ROOT_LOGGER } from './logging';
-import { boundUnreadBodies } from './unread-body';
+import { boundUnreadBodies, unmetExpectation } from './unread-body';
 
 export interface ServiceOptions {
   name: string;
@@ -76,9 +76,12 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // First of all: a request that reaches a stopping service (on a connection it kept open) is not begun.
+  // First of all: a request whose Expect no service meets, or that reaches a stopping service (on a
+  // connection it kept open), is not begun.
   // (A callback, not an async hook: no promise for every request of a running service.)
-  fastify.addHook('onRequest', (_request, _reply, done) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const expected = unmetExpectation(request.raw);
+    if (expected !== undefined) return done(new ApiException(ErrorCode.ValidationFailed, `Expect: ${expected} is not supported; only 100-continue is`, { status: 417 }));
     if (!closing.has(fastify)) return done();
     done(new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } }));
   });

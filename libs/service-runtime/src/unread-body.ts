@@ -8,7 +8,16 @@ interface UnreadBodyBounds {
 }
 
 const REFUSED_BEFORE_SENT = Symbol('body refused before it was sent');
-type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true };
+const UNMET_EXPECTATION = Symbol('an Expect other than 100-continue');
+type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true; [UNMET_EXPECTATION]?: true };
+
+/**
+ * The expectation a request named that no service meets (`Expect:` other than `100-continue`),
+ * else undefined. Node would answer such a request itself, a bare 417 without the error shape or
+ * a request id; it is passed on to be answered 417 like any other refusal (see createService).
+ */
+export const unmetExpectation = (request: IncomingMessage): string | undefined =>
+  (request as AskedFirst)[UNMET_EXPECTATION] ? String(request.headers.expect) : undefined;
 
 /**
  * A request answered before its body was all received: a body over the limit (413), of a type no
@@ -34,6 +43,12 @@ export function boundUnreadBodies(app: NestFastifyApplication, bodyLimitBytes: n
   fastify.server.on('checkContinue', (request: AskedFirst, response: ServerResponse) => {
     if (Number(request.headers['content-length']) > bodyLimitBytes) request[REFUSED_BEFORE_SENT] = true;
     else response.writeContinue();
+    fastify.server.emit('request', request, response);
+  });
+  fastify.server.on('checkExpectation', (request: AskedFirst, response: ServerResponse) => {
+    // Refused before its body is sent, as a 100-continue over the limit is.
+    request[UNMET_EXPECTATION] = true;
+    request[REFUSED_BEFORE_SENT] = true;
     fastify.server.emit('request', request, response);
   });
   fastify.addHook('onSend', async (request, reply, payload) => {

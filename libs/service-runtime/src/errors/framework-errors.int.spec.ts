@@ -155,6 +155,15 @@ describe('answers the HTTP layer gives before any route runs', () => {
     }
   });
 
+  it('an Expect other than 100-continue is a 417 in the API shape, with a request id, and its body is never asked for', async () => {
+    const res = await rawRequest(port, `POST /things HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n`);
+    expect([res.status, res.body]).toEqual([
+      417,
+      { status: 'error', code: 'validation_failed', message: 'Expect: 200-ok is not supported; only 100-continue is', requestId: res.headers['x-request-id'] },
+    ]);
+    expect(res.headers['x-request-id']).toMatch(/^req_/);
+  });
+
   it('a request that is not HTTP at all is a 400 in the API shape', async () => {
     const res = await rawRequest(port, 'GARBAGE\r\n\r\n');
     expect(res.status).toBe(400);
