@@ -108,7 +108,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
         if (earlier?.fingerprint && earlier.fingerprint !== fingerprint) {
           throw new ApiException(
             ErrorCode.IdempotencyKeyReused,
-            'This Idempotency-Key came with another body within the last 24 hours; a new request needs a new key',
+            'This Idempotency-Key came with another body or other URL parameters within the last 24 hours; a new request needs a new key',
           );
         }
         if (earlier) return earlier.processId;
@@ -291,12 +291,21 @@ export class RunCoordinator implements BeforeApplicationShutdown {
   }
 }
 
+/** Query parameters that say how a trigger is called, not what it asks: credentials, the caller's wait, the instance. */
+const HOW_CALLED = new Set(['key', 'access_token', 'token', 'timeout', 'instance']);
+
 /**
  * What an Idempotency-Key stands for: the media type and the body the flow is given (decoded, so a
- * charset parameter changes nothing by itself), whatever the order of an object's keys. The URL is
- * left out: it carries credentials and the caller's wait.
+ * charset parameter changes nothing by itself), whatever the order of an object's keys, and the
+ * URL's parameters (`?date=…`, which a flow reads as its input too), whatever their order, but not
+ * those that say how it is called. A call without parameters has the fingerprint it had before
+ * parameters counted, so keys already claimed by such calls still match their retries.
  */
 function requestFingerprint(input: FlowInput): string {
   const mediaType = input.contentType.split(';')[0].trim().toLowerCase();
-  return stableDigest({ mediaType, body: input.body });
+  const query = URL.canParse(input.url) ? new URL(input.url).searchParams : new URLSearchParams();
+  const parameters = [...query]
+    .filter(([name]) => !HOW_CALLED.has(name.toLowerCase()))
+    .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : x > y ? 1 : 0) : a < b ? -1 : 1));
+  return stableDigest(parameters.length ? { mediaType, body: input.body, parameters } : { mediaType, body: input.body });
 }

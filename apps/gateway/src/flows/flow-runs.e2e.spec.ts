@@ -231,6 +231,14 @@ describe('flow runs: async runs and polls, run lists, idempotency, hang-ups, met
     const runs = (await call('GET', `/api/v1/flows/${flow.id}/runs`, bearer(t.session))).body.runs;
     expect(runs).toHaveLength(2);
 
+    // The URL's parameters are input too (a flow reads them), whatever their order; how it is called (the wait) is not.
+    const dated = { ...key(t.orgKey), 'idempotency-key': randomUUID() };
+    const first = await trigger('Tests', flow.name, { headers: dated, query: '?date=2026-01-01&site=a', body: { n: 1 } });
+    const again = await trigger('Tests', flow.name, { headers: dated, query: '?site=a&timeout=900&date=2026-01-01', body: { n: 1 } });
+    expect(again.body.processId).toBe(first.body.processId);
+    const otherDay = await trigger('Tests', flow.name, { headers: dated, query: '?date=2026-02-01&site=a', body: { n: 1 } });
+    expect([otherDay.status, otherDay.body.code]).toEqual([409, 'idempotency_key_reused']);
+
     // The key is the caller's own: another caller sending it starts its own run and sees only that.
     const otherKey = await issue(t, { kind: 'organization', description: 'other caller', scopes: ['flows'] });
     const other = await trigger('Tests', flow.name, { headers: { ...key(otherKey.key), 'idempotency-key': headers['idempotency-key'] }, body: { n: 4 } });
