@@ -11,7 +11,7 @@ import type { EntityType } from '../entity-types/entity-type';
 import { columnsOf } from '../query/output-columns';
 import { parseQuery } from '../query/parse-query';
 import { CREDITS_COST_HEADER, CREDITS_REMAINING_HEADER } from '../query/query.http.controller';
-import { RecordReader, SMALL_RESULT, timedOut } from '../query/record-reader';
+import { RecordReader, sharedTimeLimit, SMALL_RESULT } from '../query/record-reader';
 import { recordsSql } from '../query/records-sql';
 
 /**
@@ -25,9 +25,8 @@ interface ReadContext {
   capped: Set<string>;
   /** Settles when the read before this one is done. */
   turn: Promise<void>;
-  /** When the request's time limit ends (QUERY_TIMEOUT_MS from its start). */
-  deadline: number;
-  reads: number;
+  /** The next read's timeout, within the request's QUERY_TIMEOUT_MS (see sharedTimeLimit). */
+  nextTimeout: () => number;
 }
 
 interface CachedSchema {
@@ -66,7 +65,7 @@ export class GraphqlHttpController {
     // What the request reads, refused before anything runs when a record is asked for too much.
     const read = rootFieldsRead(schema, { document, operationName: body.operationName, variables: body.variables });
     if ('errors' in read) throw ApiException.validation(read.errors.map((e) => fieldErrorOf(e)));
-    const context: ReadContext = { principal, capped: new Set(), turn: Promise.resolve(), deadline: Date.now() + this.config.QUERY_TIMEOUT_MS, reads: 0 };
+    const context: ReadContext = { principal, capped: new Set(), turn: Promise.resolve(), nextTimeout: sharedTimeLimit(this.config.QUERY_TIMEOUT_MS) };
     const result = await execute({ schema, document, variableValues: body.variables, operationName: body.operationName, contextValue: context });
     const causes = result.errors?.map((e) => e.originalError) ?? [];
     const refused = causes.find((e): e is ApiException => e instanceof ApiException);
@@ -125,11 +124,8 @@ export class GraphqlHttpController {
     let source;
     try {
       await before;
-      // The first read has the whole limit (the session's setting, no extra round trip); the others what is left of it.
-      const timeoutMs = context.reads++ === 0 ? parsed.plan.timeoutMs : Math.min(parsed.plan.timeoutMs, context.deadline - Date.now());
-      if (timeoutMs < 1) throw timedOut();
       // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
-      source = await this.reader.open(sql, { timeoutMs, expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
+      source = await this.reader.open(sql, { timeoutMs: context.nextTimeout(), expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
     } finally {
       done();
     }

@@ -11,7 +11,7 @@ import type { FormatWriter, QueryMeta } from './format-writer';
 import { JsonWriter } from './json-writer';
 import { columnsOf, selectColumns, type OutputColumn } from './output-columns';
 import type { QueryPlan } from './query-plan';
-import { isStreamed, RecordReader, SMALL_RESULT, timedOut, type RowSource } from './record-reader';
+import { isStreamed, RecordReader, sharedTimeLimit, SMALL_RESULT, type RowSource } from './record-reader';
 import { recordsSql } from './records-sql';
 import { stallGuardedReadable } from './stall-guarded-readable';
 import { StreamSlots } from './stream-slots';
@@ -80,20 +80,14 @@ export class QueryExecutor {
         { timeoutMs, expectedRows: plan.limit, prepared: true },
       );
     // The time limit is the request's: the entities read before the answer starts share it, so a
-    // query of several still answers 504 within its limit (the caller and the gateway wait no
-    // longer). The first gets it whole: the usual session setting, no extra round trip.
-    const deadline = Date.now() + plan.timeoutMs;
-    const openBeforeAnswer = async (read: EntityRead, index: number) => {
-      if (index === 0) return open(read);
-      const left = deadline - Date.now();
-      if (left < 1) throw timedOut();
-      return open(read, left);
-    };
+    // query of several still answers 504 within its limit (the caller and the gateway wait no longer).
+    const nextTimeout = sharedTimeLimit(plan.timeoutMs);
+    const openBeforeAnswer = async (read: EntityRead) => open(read, nextTimeout());
     if (!isStreamed(plan.limit)) {
       // Small answers are built whole: a stream per tiny response costs more than it saves.
       let text = writer.begin();
-      for (const [index, read] of reads.entries()) {
-        const source = await openBeforeAnswer(read, index);
+      for (const read of reads) {
+        const source = await openBeforeAnswer(read);
         text += writer.beginEntity(read.name, read.columns) + writer.rows(source.first) + writer.endEntity();
       }
       return { contentType: writer.contentType, body: text + writer.end(meta) };
@@ -102,10 +96,10 @@ export class QueryExecutor {
     // Entities are opened in turn while each one's records all came in its first batch (its cursor
     // is closed already), up to a batch's worth of rows in all: a query without a limit that finds
     // a few records, in one entity or several, is answered at once.
-    const opened: RowSource[] = [await openBeforeAnswer(reads[0], 0)];
+    const opened: RowSource[] = [await openBeforeAnswer(reads[0])];
     let rowsRead = opened[0].first.length;
     while (opened.length < reads.length && !opened[opened.length - 1].more && rowsRead < SMALL_RESULT) {
-      opened.push(await openBeforeAnswer(reads[opened.length], opened.length));
+      opened.push(await openBeforeAnswer(reads[opened.length]));
       rowsRead += opened[opened.length - 1].first.length;
     }
     let source: RowSource | undefined = opened[opened.length - 1];

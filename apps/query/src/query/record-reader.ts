@@ -39,9 +39,26 @@ export function timeoutError(): ApiException {
 const POOL_WAIT_TIMEOUT = 'timeout exceeded when trying to connect';
 
 /** A read over its time limit (cancelled by the database, or with no time left to start), counted. */
-export function timedOut(): ApiException {
+function timedOut(): ApiException {
   readsTimedOut.inc();
   return timeoutError();
+}
+
+/**
+ * One request's time limit, shared by the reads it makes in turn (a query's entities before its
+ * answer starts, a GraphQL request's root fields): each call gives the next read its timeout. The
+ * first gets the limit whole (the session's setting, no extra round trip), each later one what is
+ * left of it, and one with nothing left is a timeout.
+ */
+export function sharedTimeLimit(timeoutMs: number): () => number {
+  const deadline = Date.now() + timeoutMs;
+  let reads = 0;
+  return () => {
+    if (reads++ === 0) return timeoutMs;
+    const left = deadline - Date.now();
+    if (left < 1) throw timedOut();
+    return left;
+  };
 }
 
 function translate(error: unknown): unknown {
