@@ -24,12 +24,17 @@ export class KeyDeactivation {
       `SELECT id FROM api_keys WHERE instance_id = $1 AND owner_id = $2 AND status = 'active' ORDER BY id FOR UPDATE`,
       [instanceId, userId],
     );
-    for (const { id } of keys) await this.one(em, instanceId, id, reason, cause);
+    for (const { id } of keys) await this.locked(em, instanceId, id, reason, cause);
     return keys.length;
   }
 
   async one(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause = {}) {
     await em.query(`SELECT 1 FROM api_keys WHERE id = $1 FOR UPDATE`, [keyId]);
+    return this.locked(em, instanceId, keyId, reason, cause);
+  }
+
+  /** Deactivates a key whose row the caller's transaction has locked. */
+  private locked(em: EntityManager, instanceId: string, keyId: string, reason: KeyDeactivationReason, cause: KeyDeactivationCause) {
     return this.commands.run(keyDecider, {
       streamId: keyStream(keyId),
       instanceId,
