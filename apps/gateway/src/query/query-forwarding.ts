@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@tollgate/auth';
 import { dayRangeErrors, ErrorCode, MAX_ENTITIES_PER_QUERY, unknownEntityErrors, type AggregateDto, type FieldError } from '@tollgate/contracts';
@@ -37,8 +37,6 @@ async function bodyToSend(res: DownstreamResponse): Promise<Buffer | DownstreamR
  */
 @Injectable()
 export class QueryForwarding {
-  private readonly logger = new Logger(QueryForwarding.name);
-
   constructor(
     private readonly clients: ServiceClients,
     private readonly metering: MeteringService,
@@ -132,11 +130,11 @@ export class QueryForwarding {
         headers: { [META_COST]: String(charge.cost), [META_REMAINING]: String(charge.remaining) },
       });
     } catch (error) {
-      await this.refund(charge, reply, requestId);
+      await this.refund(charge, reply);
       throw error;
     }
     if (res.status >= 400) {
-      await this.refund(charge, reply, requestId);
+      await this.refund(charge, reply);
       this.copyHeaders(res.headers, reply);
       await reply.status(res.status).send(res.body);
       return;
@@ -145,7 +143,7 @@ export class QueryForwarding {
     try {
       body = await bodyToSend(res);
     } catch {
-      await this.refund(charge, reply, requestId);
+      await this.refund(charge, reply);
       throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
     if (body === res.body) this.refundIfCutShort(res.body, reply, charge);
@@ -188,8 +186,8 @@ export class QueryForwarding {
    * writes it: the service's error passed on, or the gateway's own (the service unreachable, too
    * slow, or breaking off).
    */
-  private async refund(charge: Charge, reply: FastifyReply, requestId: string): Promise<void> {
-    await charge.refund().catch((error: Error) => this.logger.warn({ err: error.message, requestId }, 'refund failed'));
+  private async refund(charge: Charge, reply: FastifyReply): Promise<void> {
+    await charge.refund();
     void reply.headers(creditHeaders({ cost: 0, remaining: charge.remaining + charge.cost }));
   }
 }
