@@ -1,5 +1,5 @@
 /** Query parameters that carry credentials: API keys (`key`, `access_token`) and webhook tokens (`token`). */
-const CREDENTIAL_PARAMETERS = new Set(['key', 'access_token', 'token']);
+export const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set(['key', 'access_token', 'token']);
 
 /**
  * The name as the query parser reads it: `k%65y` is `key`, `+` a space. Compared without regard

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ErrorCode } from '@tollgate/contracts';
-import { ApiException, InstanceShares, stableDigest } from '@tollgate/service-runtime';
+import { ApiException, CREDENTIAL_PARAMETERS, InstanceShares, stableDigest } from '@tollgate/service-runtime';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
 import { FLOWS_CONFIG, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
@@ -292,7 +292,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
 }
 
 /** Query parameters that say how a trigger is called, not what it asks: credentials, the caller's wait, the instance. */
-const HOW_CALLED = new Set(['key', 'access_token', 'token', 'timeout', 'instance']);
+const HOW_CALLED = new Set([...CREDENTIAL_PARAMETERS, 'timeout', 'instance']);
 
 /**
  * What an Idempotency-Key stands for: the media type and the body the flow is given (decoded, so a

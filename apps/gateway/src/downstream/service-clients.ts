@@ -11,7 +11,7 @@ export class ServiceClients implements OnApplicationShutdown {
   readonly flows: ServiceClient;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, tokens: PrincipalTokens) {
-    const client = (name: ServiceName, url: string, connections: number | null = 64) => new ServiceClient(name, url, tokens, config.DOWNSTREAM_TIMEOUT_MS, connections);
+    const client = (name: ServiceName, url: string, connections?: number | null) => new ServiceClient(name, url, tokens, config.DOWNSTREAM_TIMEOUT_MS, connections);
     this.keys = client('keys', config.KEYS_URL);
     this.credits = client('credits', config.CREDITS_URL);
     this.query = client('query', config.QUERY_URL);
