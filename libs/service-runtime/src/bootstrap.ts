@@ -40,18 +40,18 @@ export interface ServiceOptions {
   configure?(app: NestFastifyApplication): Promise<void> | void;
 }
 
-/**
- * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
- * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
- * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
- * metrics, and a graceful stop on SIGTERM/SIGINT.
- */
 /** Services whose stop has begun: requests that still reach them are answered 503 (see createService). */
 const closing = new WeakSet<object>();
 
 /** The most UTF-16 units one part of a path may take: longer is no name of ours (404). */
 export const MAX_PATH_PARAMETER = 256;
 
+/**
+ * Starts a Tollgate service: Fastify, JSON logs (one line per request, with its id), the
+ * documented error shape for every failure (including Fastify's own: malformed JSON, oversized
+ * bodies, unknown routes, paths that are not valid URL encoding, oversized headers), request
+ * metrics, and a graceful stop on SIGTERM/SIGINT.
+ */
 export async function createService(options: ServiceOptions): Promise<NestFastifyApplication> {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const adapter = new FastifyAdapter({
@@ -60,7 +60,7 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
     trustProxy: options.trustProxy ?? false,
     // Counted in UTF-16 units: a flow's name of 100 characters (its trigger URL's part) may take 200.
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER },
-    // Fastify's own 503 has neither the error shape nor X-Request-Id: refuseWhileClosing answers instead.
+    // Fastify's own 503 has neither the error shape nor X-Request-Id: the onRequest hook below answers instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: answerRouterError,

@@ -30,9 +30,9 @@ function expect(answer: Answer, ok: number[], what: string): void {
 }
 
 /**
- * The demo instance, its admin, three colleagues and two keys. Safe to run again: the instance and admin are kept,
- * and so are the admin's password and the demo keys (see DemoState); a kept key that no longer
- * works (a user revoked it) is replaced, the other demo keys of that description revoked.
+ * The demo instance, its admin, three colleagues and two keys. Safe to run again: the instance,
+ * the users, the admin's password and the demo keys are kept (see DemoState); a kept key that no
+ * longer works (a user revoked it) is replaced, the other demo keys of that description revoked.
  */
 export async function seedIdentityDemo(ctx: DemoContext): Promise<void> {
   const operator = ctx.operatorToken;

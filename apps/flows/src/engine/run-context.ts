@@ -36,7 +36,6 @@ export interface Charge {
   remaining: number;
 }
 
-/** A step failed in a way the caller should see as such, e.g. an `error` step or exhausted credits. */
 /**
  * The most characters a run's failure message keeps. It is answered, stored with the run and
  * published in `FlowRunFailed`; an `$error()` given a whole input must not fill all three.
@@ -50,6 +49,7 @@ function bounded(message: string): string {
   return `${message.slice(0, end)}… (${message.length - end} more characters)`;
 }
 
+/** A step failed in a way the caller should see as such, e.g. an `error` step or exhausted credits. */
 export class StepFailure extends Error {
   constructor(
     readonly httpStatus: number,
@@ -83,12 +83,11 @@ export const rootOf = (ctx: RunContext) => ({ input: ctx.input, steps: ctx.steps
 export const asList = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
 /** Evaluates a step's expression over the run (`$` is rootOf). */
-export const evaluateOver = (ctx: RunContext, expression: string): Promise<unknown> =>
-  ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx) }, ctx.signal);
+export const evaluateOver = (ctx: RunContext, expression: string, truth = false): Promise<unknown> =>
+  ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx), truth }, ctx.signal);
 
 /** A step's condition over the run, true or false as JSONata's own conditions see its value. */
-export const conditionOver = async (ctx: RunContext, expression: string): Promise<boolean> =>
-  (await ctx.evaluator.evaluate({ expression, root: rootOf(ctx), bindings: bindings(ctx), truth: true }, ctx.signal)) === true;
+export const conditionOver = async (ctx: RunContext, expression: string): Promise<boolean> => (await evaluateOver(ctx, expression, true)) === true;
 
 /**
  * The run's values a per-record expression can reach: its `$` is the record, so the others only by

@@ -62,10 +62,7 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // A body the server kept as text or bytes (a content type other than JSON or a form, accepted
-    // because flow triggers take any body) where a JSON document is expected: say so, rather than
-    // list every field as missing. A JSON string (`"text"`) arrives here too, indistinguishable, so
-    // the message holds for both: it is not the object expected.
+    // Text, bytes, a list or a bare value where a DTO's object is expected: one error (see assertJsonObjectBody).
     if (metadata.type === 'body' && this.toValidate(metadata)) assertJsonObjectBody(value);
     if (metadata.type === 'body' && this.toValidate(metadata) && metadata.metatype) {
       const putBack = setAsideValuesAsSent(metadata.metatype, value);
