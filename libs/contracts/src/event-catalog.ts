@@ -53,6 +53,17 @@ export class EventCatalog {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return { ok: false, reason: 'message is not a JSON object' };
     }
+    try {
+      return this.validateObject(value, topic);
+    } catch (error) {
+      // Building the classes recurses: a message nested some thousand levels deep overflows the
+      // stack. Thrown, it would stop the consumer at that message, on every restart again.
+      if (error instanceof RangeError) return { ok: false, reason: 'message nests too deeply to be read' };
+      throw error;
+    }
+  }
+
+  private validateObject(value: object, topic: string | undefined): CatalogResult {
     const envelope = plainToInstance(EventEnvelopeSchema, value);
     const envelopeErrors = validateSync(envelope);
     if (envelopeErrors.length) {

@@ -35,6 +35,14 @@ describe('the event catalogue', () => {
     }
   });
 
+  it('refuses, without throwing, an event nested deeper than its classes can be built', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    for (const nested of [envelope({ data: { keyId: 'key_1', x: 0 } }), envelope({ metadata: { x: 0 } })]) {
+      const text = JSON.stringify(nested).replace('"x":0', `"x":${deep}`);
+      expect(tollgateCatalog.validate(text)).toEqual({ ok: false, reason: 'message nests too deeply to be read' });
+    }
+  });
+
   it('refuses an event read from a topic other than its own, naming both', () => {
     const text = JSON.stringify(envelope());
     expect(tollgateCatalog.validate(text, TOPICS.keys).ok).toBe(true);
