@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
+import { eventually } from '@tollgate/testing';
 import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
 
 const TRICKY = 'Comma, "quotes"\nnew line <&> done';
@@ -10,6 +11,11 @@ describe('queries (query service, real PostgreSQL)', () => {
   const org = principalOf('inst_q');
   const get = (path: string, principal = org) => app.call('GET', path, { principal });
   const ids = (list: any[]) => list.map((r) => r.id);
+  /** The statements of this database's sessions that wait for a lock just now. */
+  const waitingOnLock = async (): Promise<string[]> =>
+    (await app.db.dataSource.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' ORDER BY query_start`)).map(
+      (r: { query: string }) => r.query,
+    );
 
   beforeAll(async () => {
     app = await startQueryApp();
@@ -248,8 +254,11 @@ describe('queries (query service, real PostgreSQL)', () => {
       expect(res.status).toBe(504);
       expect(res.body.code).toBe('timeout');
       expect(Date.now() - started).toBeLessThan(5000);
+      // Cancelled in the database: while the lock is still held, no read of records waits on.
+      await eventually(async () => expect(await waitingOnLock()).toEqual([]));
       const csv = await get('/api/v1/query.csv?entities=notes&timeout=300');
       expect(csv.status).toBe(504);
+      await eventually(async () => expect(await waitingOnLock()).toEqual([]));
       expect(await timeouts()).toBe(timeoutsBefore + 2);
     } finally {
       await blocker.query('ROLLBACK');
@@ -266,10 +275,13 @@ describe('queries (query service, real PostgreSQL)', () => {
       await first.query('BEGIN');
       await first.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
       const answer = get('/api/v1/query?entities=notes,links&limit=10&timeout=1000');
-      await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => expect(await waitingOnLock()).toEqual([expect.stringMatching(/^SELECT .* FROM records/)]));
       // Queued behind the first entity's read: takes the table once that read is done, for 700 ms.
       const again = second.query('BEGIN').then(() => second.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE'));
-      await new Promise((r) => setTimeout(r, 600));
+      await eventually(async () =>
+        expect(await waitingOnLock()).toEqual([expect.stringMatching(/^SELECT .* FROM records/), 'LOCK TABLE records IN ACCESS EXCLUSIVE MODE']),
+      );
+      await new Promise((r) => setTimeout(r, 600)); // the first entity's read waits this long
       await first.query('COMMIT');
       await again;
       await new Promise((r) => setTimeout(r, 700));
