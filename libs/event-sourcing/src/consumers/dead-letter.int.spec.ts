@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS, tollgateCatalog } from '@tollgate/contracts';
-import { collectMessages, eventually, produceRaw, testBrokers } from '@tollgate/testing';
+import { collectMessages, eventually, produceRaw, serverUrl, testBrokers } from '@tollgate/testing';
 import { KafkaBus } from '../kafka/kafka-bus';
 import { EventSubscriber } from './event-subscriber';
 import { PermanentEventError } from './permanent-event-error';
@@ -71,6 +72,48 @@ describe('dead-letter topic (real Kafka)', () => {
     } finally {
       await subscriber.stop();
       await dlq.stop();
+    }
+  });
+
+  it('sets aside an event whose values the database refuses, and applies the next one of its partition', async () => {
+    const keyId = `key_${randomUUID()}`;
+    const applied: string[] = [];
+    const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.keys)]);
+    const groupId = `dlq-data-${randomUUID()}`;
+    const db = new Client({ connectionString: serverUrl() });
+    await db.connect();
+    const subscriber = new EventSubscriber(bus, tollgateCatalog, {
+      groupId,
+      topics: [TOPICS.keys],
+      fromBeginning: false,
+      onEvent: async (event) => {
+        if (event.aggregateId !== keyId) return;
+        // As a handler storing the event would: PostgreSQL takes no NUL in a text.
+        await db.query('SELECT $1::text', [event.correlationId ?? '']);
+        applied.push(event.id);
+      },
+    });
+    await subscriber.start();
+    await subscriber.ready();
+    try {
+      const refused = { ...JSON.parse(revoked(keyId)), correlationId: 'req_\u0000' };
+      const good = JSON.parse(revoked(keyId));
+      await produceRaw(testBrokers(), TOPICS.keys, [
+        { key: keyId, value: JSON.stringify(refused) },
+        { key: keyId, value: JSON.stringify(good) },
+      ]);
+      await eventually(() => expect(applied).toEqual([good.id]), { timeoutMs: 20_000 });
+      const dead = await eventually(() => {
+        const ours = dlq.messages.find((m) => m.key === keyId && m.headers[DEAD_LETTER_HEADERS.consumerGroup] === groupId);
+        expect(ours).toBeDefined();
+        return ours!;
+      });
+      expect(JSON.parse(dead.value).id).toBe(refused.id);
+      expect(dead.headers[DEAD_LETTER_HEADERS.reason]).toContain('0x00');
+    } finally {
+      await subscriber.stop();
+      await dlq.stop();
+      await db.end();
     }
   });
 

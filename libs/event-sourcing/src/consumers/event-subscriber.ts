@@ -1,6 +1,6 @@
 import { DEAD_LETTER_HEADERS, deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
 import type { BusLogger, IncomingMessage, KafkaBus, Subscription } from '../kafka/kafka-bus';
-import { PermanentEventError } from './permanent-event-error';
+import { isPermanentFailure } from './permanent-event-error';
 
 export interface EventSubscriberOptions {
   groupId: string;
@@ -27,7 +27,8 @@ export interface EventSubscriberOptions {
 /**
  * Consumes topics, validating every message against the catalogue. What fails validation is moved
  * to `<topic>.dlq` with the reason, so one bad message neither crashes the consumer nor blocks its
- * partition. Transient handler failures are retried with backoff, holding the partition in order.
+ * partition. A handler failure that retrying cannot mend (see isPermanentFailure) is set aside the
+ * same way; other handler failures are retried with backoff, holding the partition in order.
  */
 export class EventSubscriber {
   private subscription?: Subscription;
@@ -77,7 +78,7 @@ export class EventSubscriber {
         await this.options.onEvent(result.event, result.contract);
         return;
       } catch (error) {
-        if (error instanceof PermanentEventError) return this.deadLetter(message, error.message);
+        if (isPermanentFailure(error)) return this.deadLetter(message, (error as Error).message);
         if (this.stopping) throw error; // leave the offset uncommitted: redelivered after restart
         const delay = Math.min(this.options.maxBackoffMs ?? 2000, 50 * 2 ** Math.min(attempt, 8));
         this.options.logger?.warn(

@@ -1,3 +1,5 @@
+import { sqlStateOf } from './sql-state';
+
 /** PostgreSQL's SQLSTATE for a unique constraint or index refusing a row. */
 export const UNIQUE_VIOLATION = '23505';
 
@@ -6,8 +8,7 @@ export const UNIQUE_VIOLATION = '23505';
  * came from node-postgres or wrapped by TypeORM (`driverError`).
  */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e?.code ?? e?.driverError?.code;
+  const e = error as { constraint?: string; driverError?: { constraint?: string } };
   const name = e?.constraint ?? e?.driverError?.constraint;
-  return code === UNIQUE_VIOLATION && (!constraint || name === constraint);
+  return sqlStateOf(error) === UNIQUE_VIOLATION && (!constraint || name === constraint);
 }
