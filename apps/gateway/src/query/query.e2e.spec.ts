@@ -261,8 +261,8 @@ describe('query through the gateway (e2e)', () => {
   });
 
   it('cancels a query over its time limit, answers 504 and refunds it', async () => {
-    const blocker = new Client({ connectionString: e2ePlatform().databaseUrls.query });
-    await blocker.connect();
+    const [blocker, watcher] = [new Client({ connectionString: e2ePlatform().databaseUrls.query }), new Client({ connectionString: e2ePlatform().databaseUrls.query })];
+    await Promise.all([blocker.connect(), watcher.connect()]);
     const before = await remaining(key);
     try {
       await blocker.query('BEGIN');
@@ -271,9 +271,16 @@ describe('query through the gateway (e2e)', () => {
       const res = await api<any>('GET', url('/api/v1/query.csv?entities=actions&timeout=300'), { headers: { ...withKey(key), 'x-request-id': 'client-trace-8' } });
       expect(res.status).toBe(504);
       expect(res.body.code).toBe('timeout');
+      // Cancelled in the database: while the lock is still held, no read of records waits on.
+      await eventually(async () => {
+        const { rows } = await watcher.query(
+          `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        expect(rows).toEqual([]);
+      });
     } finally {
       await blocker.query('ROLLBACK');
-      await blocker.end();
+      await Promise.all([blocker.end(), watcher.end()]);
     }
     await eventually(async () => expect(await remaining(key)).toBe(before));
     // The gateway's refunds are final: the charge's id is closed, so no late debit of it could charge.
