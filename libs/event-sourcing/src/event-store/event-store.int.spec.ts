@@ -7,7 +7,7 @@ import { eventSourcingMigrations } from '../schema';
 import { CommandRunner } from './command-runner';
 import { ConcurrencyError } from './concurrency-error';
 import { ENVELOPE_JSON_SQL, EventStore, writeNotice } from './event-store';
-import { EventTooLarge, MAX_EVENT_DATA_BYTES } from './event-too-large';
+import { EventTooLarge, jsonbGrowth, MAX_EVENT_DATA_BYTES } from './event-too-large';
 import { pendingEvent, type PendingEvent } from './pending-event';
 
 describe('event store (real PostgreSQL)', () => {
@@ -65,6 +65,18 @@ describe('event store (real PostgreSQL)', () => {
     await db.dataSource.query(`DELETE FROM events WHERE stream_id = $1`, [streamId]);
   });
 
+  it('counts a number in e-notation as long as jsonb prints it, never shorter', async () => {
+    const samples = [1e308, -1.7976931348623157e308, 5e-324, -1.2345e-100, 1e21, 1.5e-7, 123456789e30, 0.000001, 42];
+    for (const value of samples) {
+      const json = JSON.stringify(value);
+      const [{ printed }] = await db.dataSource.query(`SELECT octet_length(($1::jsonb)::text) AS printed`, [json]);
+      const counted = json.length + jsonbGrowth(json);
+      expect([value, counted]).toEqual([value, expect.any(Number)]);
+      expect(counted).toBeGreaterThanOrEqual(printed);
+      expect(counted - printed).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('writes nothing when the transaction rolls back', async () => {
     const keyId = `key_${randomUUID()}`;
     await expect(
@@ -92,6 +104,14 @@ describe('event store (real PostgreSQL)', () => {
     await expect(db.dataSource.transaction((em) => writeNotice(em, KeyRevoked, { instanceId: 'i1', aggregateId: streamId, data: big as never }))).rejects.toThrow(EventTooLarge);
     expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [streamId])).toBe(0);
     expect(await count(`SELECT count(*) n FROM outbox WHERE message_key = $1`, [streamId])).toBe(0);
+
+    // Small as JSON, but jsonb prints 1e308 as 309 digits: the relay would publish over a megabyte.
+    const numbers = { keyId: streamId, values: Array.from({ length: 3500 }, () => 1e308) };
+    expect(JSON.stringify(numbers).length).toBeLessThan(30_000);
+    await expect(
+      db.dataSource.transaction((em) => store.append(em, { streamId, instanceId: 'i1', expectedVersion: 0, events: [{ contract: KeyRevoked, data: numbers } as unknown as PendingEvent] })),
+    ).rejects.toThrow(EventTooLarge);
+    expect(await count(`SELECT count(*) n FROM events WHERE stream_id = $1`, [streamId])).toBe(0);
 
     // Just under the limit is taken.
     const fits = { keyId: streamId, note: 'x'.repeat(MAX_EVENT_DATA_BYTES - JSON.stringify({ keyId: streamId, note: '' }).length) };
