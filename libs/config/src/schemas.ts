@@ -21,6 +21,23 @@ export const postgresUrl = z
   .string({ required_error: 'is required' })
   .refine((value) => /^postgres(ql)?:\/\//.test(value), { message: 'must be a postgres:// URL' });
 
+/**
+ * Where another service answers: an http(s) origin, as `http://keys:8081`. A trailing `/` is
+ * dropped; a path is refused, since clients append theirs to the origin (`http://keys:8081/api`
+ * would silently lose `/api`, and `…8081/` would ask for `//health/ready`).
+ */
+export const serviceUrl = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((value, ctx) => {
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      if (!url || !/^https?:$/.test(url.protocol)) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+      else if (url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+        ctx.addIssue({ code: 'custom', message: `must be the service's origin alone (${url.origin}), without a path, query or credentials` });
+    })
+    .transform((value) => new URL(value).origin);
+
 export const logLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   .default('info');
@@ -31,7 +48,8 @@ export const serviceBaseSchema = z.object({
   LOG_LEVEL: logLevel,
   INTERNAL_SECRET: secret(32),
   KAFKA_BROKERS: brokers,
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // Under a second, a stop would end before the outbox and the key usage are handed on.
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000, 'must be at least 1000 (ms)').default(10_000),
   /** When set, GET /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (set it where the port is reachable from outside: the gateway). */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });

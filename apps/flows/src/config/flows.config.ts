@@ -1,16 +1,16 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { databaseServiceSchema, port } from '@tollgate/config';
+import { databaseServiceSchema, port, serviceUrl } from '@tollgate/config';
 
 const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
-const serviceUrl = (fallback: string) => z.string().url().default(fallback);
 
 export const flowsConfigSchema = databaseServiceSchema.extend({
   PORT: port(8084),
   QUERY_URL: serviceUrl('http://127.0.0.1:8083'),
   CREDITS_URL: serviceUrl('http://127.0.0.1:8082'),
   KEYS_URL: serviceUrl('http://127.0.0.1:8081'),
-  /** Public address used in the trigger and poll URLs returned with a flow. */
-  GATEWAY_URL: serviceUrl('http://127.0.0.1:8080'),
+  /** Public address used in the trigger and poll URLs returned with a flow (a path is kept: behind a proxy, the gateway may answer under one). */
+  GATEWAY_URL: z.string().url().default('http://127.0.0.1:8080'),
   /** Sync flows without a `timeout` parameter or `timeoutMs` of their own. */
   FLOWS_DEFAULT_SYNC_TIMEOUT_MS: ms(60_000),
   /** How long an async trigger waits for its run before answering 202 with the process id, when neither the URL nor the flow says. */
@@ -27,7 +27,11 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   FLOWS_HTTP_ALLOWLIST: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+    .transform((value) => value.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean))
+    // A range the policy cannot read would be taken for a host name and match nothing.
+    .refine((entries) => entries.every((e) => !e.includes('/') || ipaddr.isValidCIDR(e)), (entries) => ({
+      message: `${entries.filter((e) => e.includes('/') && !ipaddr.isValidCIDR(e)).join(', ')}: not a CIDR range (entries are hosts, host:port pairs or CIDR ranges)`,
+    })),
   FLOWS_HTTP_TIMEOUT_MS: ms(10_000),
   FLOWS_HTTP_MAX_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   /** Group memberships are read from the keys service and kept this long. */

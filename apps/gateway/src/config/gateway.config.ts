@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { port, secret, serviceBaseSchema } from '@tollgate/config';
+import { port, secret, serviceBaseSchema, serviceUrl } from '@tollgate/config';
 import { corsOrigins } from '../cors/cors-origins.schema';
 import { trustProxy } from './trust-proxy.schema';
 
-const serviceUrl = (fallback: string) => z.string().url().default(fallback);
 
 export const gatewayConfigSchema = serviceBaseSchema.extend({
   PORT: port(8080),
