@@ -39,6 +39,8 @@ describe('planner statistics after bulk ingest (query service, real PostgreSQL)'
   };
 
   it('reads the newest records of a freshly loaded entity along the index, counting synchronous and asynchronous batches', async () => {
+    // Autovacuum, where it runs, could analyse the table itself: only the service may here.
+    await app.db.dataSource.query('ALTER TABLE records SET (autovacuum_enabled = false)');
     // A large entity the planner has no statistics for yet (loaded by SQL: faster than 60 calls).
     await app.db.dataSource.query(
       `INSERT INTO records (instance_id, entity, pk, id, title, created_at, updated_at, fields)
@@ -46,9 +48,8 @@ describe('planner statistics after bulk ingest (query service, real PostgreSQL)'
          FROM generate_series(1, 300000) g`,
       [INSTANCE, type.name],
     );
-    const [{ autovacuum }] = await app.db.dataSource.query(`SELECT current_setting('autovacuum') AS autovacuum`);
-    // Where autovacuum runs it may analyse the table first; where it is off, the plan is the bad one.
-    if (autovacuum === 'off') expect(await limitReadPlan()).toMatch(/Sort Key/);
+    // Without statistics, the plan reads and sorts every row of the entity.
+    expect(await limitReadPlan()).toMatch(/Sort Key/);
 
     for (let i = 0; i < 2; i++) {
       const res = await app.call('POST', `/api/v1/entities/${type.name}/batch`, { principal: admin, body: { operations: [{ action: 'insert', rows: rows(2_000) }] } });
