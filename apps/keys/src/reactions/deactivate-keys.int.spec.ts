@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { generateCredential } from '@tollgate/auth';
 import { DEAD_LETTER_HEADERS, deadLetterTopic, TOPICS } from '@tollgate/contracts';
@@ -30,6 +31,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
   let users: UsersService;
   let keys: KeysService;
   let credentials: CredentialsService;
+  let hashing: Hashing;
   let reactions: (DeactivateKeysWhenUserDowngraded | DeactivateUserWhenHostDeactivates)[];
   const instanceId = 'int-keys';
   const admin = () => ({ instanceId, kind: 'organization' as const, scopes: ['admin'] });
@@ -39,7 +41,7 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     ds = db.dataSource;
     bus = new KafkaBus({ brokers: testBrokers(), clientId: 'keys-int' });
     const commands = new IdentityCommands(ds, new EventStore());
-    const hashing = new Hashing(config);
+    hashing = new Hashing(config);
     const deactivation = new KeyDeactivation(commands);
     users = new UsersService(ds, commands, hashing, deactivation);
     keys = new KeysService(ds, commands, hashing);
@@ -229,33 +231,66 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
   });
 
   it('never leaves a key active for a user deactivated or downgraded while it was being issued', async () => {
-    const outcomes: string[] = [];
-    for (let i = 0; i < 10; i++) {
+    const waitingOnLock = async () =>
+      ((await ds.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as { query: string }[]).map((r) => r.query);
+    // Holds up the issue's last write (its secret), so the change comes once the owner has been
+    // checked and before the key is committed.
+    const gate = new Client({ connectionString: db.url });
+    await gate.connect();
+    try {
       for (const change of [{ status: 'deactivated' as const }, { roles: { query: 'reader' as const } }]) {
-        const user = await users.register(instanceId, { email: `race${i}-${Object.keys(change)[0]}@int.test`, name: 'R', roles: { query: 'admin' } });
-        const [issued] = await Promise.allSettled([
-          keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'race', ownerId: user.id }),
-          users.update(instanceId, user.id, change),
-        ]);
-        if (issued.status === 'fulfilled') outcomes.push((await status(issued.value.id)).status);
+        const user = await users.register(instanceId, { email: `race-${Object.keys(change)[0]}@int.test`, name: 'R', roles: { query: 'admin' } });
+        await gate.query('BEGIN');
+        await gate.query('LOCK TABLE key_secrets IN SHARE MODE');
+        const issuing = keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'race', ownerId: user.id });
+        await eventually(async () => expect(await waitingOnLock()).toEqual([expect.stringMatching(/^INSERT INTO key_secrets/)]));
+        let changed = false;
+        const changing = users.update(instanceId, user.id, change).finally(() => (changed = true));
+        // The change waits for the key, or (were the owner not held) is done before the key commits.
+        await eventually(async () => {
+          if (!changed) expect(await waitingOnLock()).toHaveLength(2);
+        });
+        await gate.query('COMMIT');
+        const [issued] = await Promise.all([issuing, changing]);
+        expect([change, (await status(issued.id)).status]).toEqual([change, 'deactivated']);
       }
+    } finally {
+      await gate.query('ROLLBACK').catch(() => undefined);
+      await gate.end();
     }
-    expect(outcomes.filter((s) => s !== 'deactivated')).toEqual([]);
   });
 
   it('never leaves a session to a user deactivated while they were logging in, not even once reactivated', async () => {
-    const revived: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const email = `login-race${i}@int.test`;
-      const user = await users.register(instanceId, { email, name: 'L', password: 'login-race-password', roles: { query: 'reader' } });
+    const email = 'login-race@int.test';
+    const user = await users.register(instanceId, { email, name: 'L', password: 'login-race-password', roles: { query: 'reader' } });
+    // The deactivation comes while the login checks the password: after it found the user active,
+    // before it stores the session.
+    const verify = hashing.verifyPasswordOrNone.bind(hashing);
+    let checked: string | null | undefined;
+    let checking!: () => void;
+    const inCheck = new Promise<void>((r) => (checking = r));
+    let deactivated!: () => void;
+    const afterDeactivation = new Promise<void>((r) => (deactivated = r));
+    const check = jest.spyOn(hashing, 'verifyPasswordOrNone').mockImplementationOnce(async (hash, password) => {
+      checked = hash;
+      checking();
+      await afterDeactivation;
+      return verify(hash, password);
+    });
+    try {
       const [login] = await Promise.allSettled([
         credentials.login(instanceId, email, 'login-race-password'),
-        users.update(instanceId, user.id, { status: 'deactivated' }),
+        inCheck.then(async () => {
+          await users.update(instanceId, user.id, { status: 'deactivated' });
+          deactivated();
+        }),
       ]);
+      expect(checked).toEqual(expect.any(String)); // the login had found the user active
       await users.update(instanceId, user.id, { status: 'active' });
-      if (login.status === 'fulfilled' && (await credentials.verify(login.value.token))) revived.push(user.id);
+      expect(login.status === 'fulfilled' ? await credentials.verify(login.value.token) : undefined).toBeUndefined();
+    } finally {
+      check.mockRestore();
     }
-    expect(revived).toEqual([]);
   });
 
   it('allows one active personal key per user even under a race', async () => {
