@@ -227,11 +227,11 @@ export class KafkaBus {
 
   /** Throws unless a broker answers a metadata request within the timeout. */
   async ping(timeoutMs = 2000): Promise<void> {
-    const admin = await this.getAdmin();
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        admin.describeCluster(),
+        // Connecting counts too: a broker that takes connections and never answers held it for 10 s.
+        this.getAdmin().then((admin) => admin.describeCluster()),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from Kafka within ${timeoutMs} ms`)), timeoutMs);
         }),
