@@ -14,3 +14,4 @@ export * from './consumers/permanent-event-error';
 export * from './consumers/event-subscriber';
 export * from './consumers/idempotent-consumer';
 export * from './postgres/unique-violation';
+export * from './postgres/sql-state';

@@ -163,6 +163,41 @@ describe('batch tasks: async batches, their order, listing and retention (query 
     expect((await rows('sales')).map((r: any) => r.id)).toContain('orphan');
   });
 
+  it('keeps a task its database connection was cut from pending, and applies it later', async () => {
+    await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'cut', quantity: 1 }] }] });
+    const holder = app.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    let taskId: string;
+    try {
+      await holder.query(`SELECT 1 FROM records WHERE instance_id = $1 AND entity = 'sales' AND pk = 'cut' FOR UPDATE`, [INSTANCE]);
+      const accepted = await batch('sales', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'cut', quantity: 2 }] }] });
+      taskId = accepted.body.taskId;
+      // The task waits on the held record; its connection is cut there, as a database restart or a failover would.
+      const [{ pid: holderPid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const waiter = await eventually(async () => {
+        const [row]: { pid: number }[] = await app.db.dataSource.query(
+          `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
+          [holderPid],
+        );
+        expect(row).toBeDefined();
+        return row.pid;
+      });
+      await app.db.dataSource.query(`SELECT pg_terminate_backend($1)`, [waiter]);
+      await eventually(async () => expect((await app.db.dataSource.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1`, [waiter])).length).toBe(0));
+      const status = async () => (await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: admin })).body;
+      expect(await status()).toMatchObject({ status: 'pending' });
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    await app.restart(); // the sweep runs at start
+    await eventually(async () => {
+      const task = await app.call('GET', `/api/v1/tasks/${taskId}`, { principal: admin });
+      expect(task.body).toMatchObject({ status: 'ok', result: { inserted: 0, updated: 1, deleted: 0 } });
+    });
+  });
+
   it('forgets finished tasks after TASK_RETENTION_DAYS, and keeps newer and pending ones', async () => {
     const task = (id: string, status: string, finishedDaysAgo: number | null) =>
       app.db.dataSource.query(

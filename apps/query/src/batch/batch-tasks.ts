@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BatchTaskCompleted, ErrorCode, type FieldError } from '@tollgate/contracts';
-import { writeNotice } from '@tollgate/event-sourcing';
+import { isTransientDatabaseFailure, writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
@@ -197,6 +197,12 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     } catch (error) {
       if (!task) {
         this.logger.warn({ err: (error as Error).message, taskId }, 'task could not be started; retried at the next sweep');
+        return;
+      }
+      // A deadlock, a restart of the database or a lost connection: nothing was applied, and the
+      // task stays pending for the sweep rather than failing a batch that was accepted.
+      if (isTransientDatabaseFailure(error)) {
+        this.logger.warn({ err: (error as Error).message, taskId }, 'task interrupted; retried at the next sweep');
         return;
       }
       if (error instanceof ApiException && error.code !== ErrorCode.Internal) {
