@@ -48,17 +48,24 @@ describe('key usage reporter, at shutdown', () => {
   });
 
   it('hands to keys the very events a report still stuck on Kafka carried, with what came after, within the grace', async () => {
-    const { reporter, bus, handedOver } = reporterWith('hangs', 'up');
-    reporter.record(key('k1'));
-    void reporter.flush(); // never answered
-    reporter.record(key('k1'));
-    reporter.record(key('k2'));
-    const started = Date.now();
-    await reporter.onApplicationShutdown();
-    expect(Date.now() - started).toBeLessThan(1000); // the shutdown work's share of a 2 s grace
-    const stuck = JSON.parse((bus.publish as jest.Mock).mock.calls[0][0][0].value) as EventEnvelope;
-    expect(handedOver.map((e) => e.id)).toContain(stuck.id);
-    expect(handedOver.reduce((sum, e) => sum + (e.data as { count: number }).count, 0)).toBe(3);
+    jest.useFakeTimers();
+    try {
+      const { reporter, bus, handedOver } = reporterWith('hangs', 'up');
+      reporter.record(key('k1'));
+      void reporter.flush(); // never answered
+      reporter.record(key('k1'));
+      reporter.record(key('k2'));
+      let done = false;
+      const shutdown = reporter.onApplicationShutdown().then(() => (done = true));
+      await jest.advanceTimersByTimeAsync(1000); // the shutdown work's share of a 2 s grace
+      expect(done).toBe(true);
+      await shutdown;
+      const stuck = JSON.parse((bus.publish as jest.Mock).mock.calls[0][0][0].value) as EventEnvelope;
+      expect(handedOver.map((e) => e.id)).toContain(stuck.id);
+      expect(handedOver.reduce((sum, e) => sum + (e.data as { count: number }).count, 0)).toBe(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('hands a failed report to keys with the ids Kafka was offered', async () => {
