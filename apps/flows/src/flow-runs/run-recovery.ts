@@ -69,7 +69,12 @@ export class RunRecovery implements OnApplicationBootstrap, OnApplicationShutdow
     this.sweeping = true;
     try {
       const claimed = await this.runs.claimAbandoned(this.coordinator.owner, this.config.FLOWS_RUN_LEASE_MS);
-      for (const run of claimed) await this.takeOver(run).catch((error) => this.logger.error({ err: error, processId: run.processId }, 'recovery failed'));
+      for (const run of claimed) {
+        await this.takeOver(run).catch(async (error) => {
+          this.logger.error({ err: error, processId: run.processId }, 'recovery failed; the run is given back for the next sweep');
+          await this.runs.releaseClaim(this.coordinator.owner, run.processId).catch(() => undefined);
+        });
+      }
       return claimed.length;
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'recovery sweep failed');

@@ -37,6 +37,22 @@ describe('run leases (real PostgreSQL)', () => {
     ]);
   });
 
+  it('gives a claimed run back: claimable at once, by the same process too, without counting an attempt', async () => {
+    await db.dataSource.query(
+      `INSERT INTO flow_runs (process_id, instance_id, flow_id, started_by, status, started_at) VALUES ('run_given_back', 'acme', 'flow_1', 'key_1', 'running', now())`,
+    );
+    await db.dataSource.query(
+      `INSERT INTO run_details (process_id, instance_id, mode, input, timeout_ms, owner, lease_until) VALUES ('run_given_back', 'acme', 'async', '{"body":{}}', 30000, 'gone', now() - interval '1 second')`,
+    );
+    const claimed = await store.claimAbandoned('p3', 60_000);
+    expect(claimed.map((r) => [r.processId, r.attempts])).toEqual([['run_given_back', 2]]);
+    expect(await store.claimAbandoned('p3', 60_000)).toEqual([]);
+    await store.releaseClaim('p3', 'run_given_back');
+    expect((await store.claimAbandoned('p3', 60_000)).map((r) => [r.processId, r.attempts])).toEqual([['run_given_back', 2]]);
+    await db.dataSource.query(`DELETE FROM run_details WHERE process_id = 'run_given_back'`);
+    await db.dataSource.query(`DELETE FROM flow_runs WHERE process_id = 'run_given_back'`);
+  });
+
   it('forgets idempotency keys past their day, batch by batch, and keeps the others', async () => {
     await db.dataSource.query(
       `INSERT INTO run_idempotency (instance_id, flow_id, idem_key, process_id, created_at)

@@ -77,6 +77,9 @@ function toRecord(r: Record<string, any>): RunRecord {
  * What runs keep beside their events: inputs (to resume), results, console messages, idempotency
  * keys, and the lease that says which process is executing a run right now.
  */
+/** The owner of a run given back unclaimed: no process is, so every one may claim it. */
+const RELEASED = 'released';
+
 @Injectable()
 export class RunStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -189,6 +192,18 @@ export class RunStore {
   /** On a graceful stop: the runs this process holds become claimable at once. */
   async releaseLeases(owner: string): Promise<void> {
     await this.dataSource.query(`UPDATE run_details SET lease_until = clock_timestamp() WHERE owner = $1`, [owner]);
+  }
+
+  /**
+   * Gives back a run this process claimed and could not take over (the database failed it while
+   * the run was read): claimable at once, by any process, this one too, and the claim not counted
+   * as an attempt. Kept, it would stay `running` for as long as this process renews its leases.
+   */
+  async releaseClaim(owner: string, processId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE run_details SET owner = $3, lease_until = clock_timestamp(), attempts = attempts - 1 WHERE process_id = $2 AND owner = $1`,
+      [owner, processId, RELEASED],
+    );
   }
 
   /** Takes over running runs whose owner stopped renewing its lease (a crashed or stopped process). */
