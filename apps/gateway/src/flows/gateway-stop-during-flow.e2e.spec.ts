@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type EventEnvelope } from '@tollgate/contracts';
 import { api, collectMessages, eventually, spawnOwnGateway, stopOwnGateway, testBrokers } from '@tollgate/testing';
-import { createInstance, issue } from '../identity/identity-e2e.fixture';
-import { defineFlow } from './flows-e2e.fixture';
+import { call, createInstance, issue } from '../identity/identity-e2e.fixture';
+import { defineFlow, key } from './flows-e2e.fixture';
 
 jest.setTimeout(90_000);
 
@@ -27,7 +27,7 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
   it('still does its shutdown work (key usage reported) within the grace, and exits 0', async () => {
     const t = await createInstance();
     const name = `Long ${randomBytes(4).toString('hex')}`;
-    await defineFlow(t, { name, mode: 'sync', timeoutMs: 20_000, steps: [{ type: 'delay', ms: 8000 }] });
+    const flow = await defineFlow(t, { name, mode: 'sync', timeoutMs: 20_000, steps: [{ type: 'delay', ms: 8000 }] });
     // A key only this gateway sees: the shared gateway reports the use of the keys it served itself
     // (defining the flow), and may do so while this test listens.
     const caller = await issue(t, { kind: 'organization', description: 'calls through the stopping gateway' });
@@ -40,7 +40,11 @@ describe('stopping a gateway while a request runs longer than the shutdown grace
       const running = api('POST', `${GATEWAY_URL}/api/1/action/Tests/${encodeURIComponent(name)}/trigger`, { headers: { 'x-api-key': caller.key }, body: {} }).catch(
         (error: Error) => error,
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The trigger is in flight: its run is under way.
+      await eventually(async () => {
+        const runs = await call('GET', `/api/v1/flows/${flow.id}/runs`, key(t.orgKey));
+        expect(runs.body.runs?.map((r: { status: string }) => r.status)).toEqual(['running']);
+      });
 
       const { exitCode, ms } = await stopOwnGateway(gateway);
       expect({ exitCode, withinGrace: ms < GRACE_MS + 500 }).toEqual({ exitCode: 0, withinGrace: true });
