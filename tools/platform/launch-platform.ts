@@ -128,8 +128,8 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
   >;
 
   const envFor = (service: PlatformService): Record<string, string> => ({
-    ...(process.env as Record<string, string>),
-    ...secrets,
+    ...withoutSecrets(process.env as Record<string, string>),
+    ...secretsOf(service, secrets),
     ...options.env,
     KAFKA_BROKERS: kafka.brokers,
     PORT: String(basePort + OFFSET[service]),
@@ -207,6 +207,31 @@ export async function launchPlatform(options: PlatformOptions = {}): Promise<Run
     },
   };
 }
+
+/**
+ * Each service is given the secrets it uses, no more: a service that is broken into then holds
+ * only its own (flows, which runs tenants' expressions, neither the key pepper nor the operator
+ * token). INTERNAL_SECRET signs the principal every service checks.
+ */
+const SECRETS_OF: Record<PlatformService, (keyof PlatformSecrets)[]> = {
+  gateway: ['INTERNAL_SECRET', 'OPERATOR_TOKEN'],
+  keys: ['INTERNAL_SECRET', 'KEY_PEPPER'],
+  credits: ['INTERNAL_SECRET'],
+  query: ['INTERNAL_SECRET'],
+  flows: ['INTERNAL_SECRET'],
+};
+
+export const secretsOf = (service: PlatformService, secrets: PlatformSecrets): Partial<PlatformSecrets> =>
+  Object.fromEntries(SECRETS_OF[service].map((name) => [name, secrets[name]]));
+
+/**
+ * The launcher's environment without the secrets and the database URLs (a server's, or another
+ * service's: credentials too), which may be set there and are handed out by service.
+ */
+const withoutSecrets = (env: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_NAMES.has(name) && !/(^|_)DATABASE_URL$/.test(name)));
+
+const SECRET_NAMES = new Set<string>(Object.values(SECRETS_OF).flat());
 
 /**
  * Runtime flags per service. The credits service's debit path allocates a little per batch, many

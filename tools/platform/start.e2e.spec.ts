@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,6 +67,18 @@ describe('npm start, then Ctrl-C', () => {
     await kafka?.stop();
     for (const url of Object.values(databaseUrls)) await dropServiceDatabase(url);
     fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives each service only the secrets it uses, and the expression processes none', () => {
+    const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((entry) => entry.slice(0, entry.indexOf('=')));
+    const secretsIn = (pid: number) => environ(pid).filter((name) => ['INTERNAL_SECRET', 'KEY_PEPPER', 'OPERATOR_TOKEN', 'DATABASE_URL'].includes(name)).sort();
+    const pidOf = (service: string) => (logOf(dataDir, service)[0] as LogLine & { pid: number }).pid;
+    expect(secretsIn(pidOf('gateway'))).toEqual(['INTERNAL_SECRET', 'OPERATOR_TOKEN']);
+    expect(secretsIn(pidOf('keys'))).toEqual(['DATABASE_URL', 'INTERNAL_SECRET', 'KEY_PEPPER']);
+    for (const service of ['credits', 'query', 'flows']) expect(secretsIn(pidOf(service))).toEqual(['DATABASE_URL', 'INTERNAL_SECRET']);
+    const evaluators = execFileSync('pgrep', ['-P', String(pidOf('flows'))], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    expect(evaluators.length).toBeGreaterThan(0);
+    for (const pid of evaluators) expect(secretsIn(pid)).toEqual([]);
   });
 
   it('stops the gateway first, then the services, each once and cleanly, and exits 0', async () => {

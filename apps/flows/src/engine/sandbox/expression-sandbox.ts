@@ -35,6 +35,15 @@ interface Pending {
   retried?: boolean;
 }
 
+/**
+ * What an evaluator process is told of the service's environment: nothing secret. It runs what
+ * tenants wrote; should an expression ever escape JSONata, it finds no INTERNAL_SECRET (which
+ * signs principals every service trusts), no DATABASE_URL and no other credential.
+ */
+const EVALUATOR_ENV = ['PATH', 'TZ', 'LANG', 'LC_ALL', 'NODE_ENV'];
+const evaluatorEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(EVALUATOR_ENV.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+
 /** One evaluator process and the evaluations sent to it. */
 class EvaluatorProcess {
   readonly pending = new Map<number, Pending>();
@@ -48,7 +57,7 @@ class EvaluatorProcess {
   stderrTail = '';
 
   constructor(entry: string, args: string[], execArgv: string[], onMessage: (message: FromEvaluator) => void) {
-    this.child = fork(entry, args, { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = fork(entry, args, { execArgv, env: evaluatorEnv(), serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL)));
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: FromEvaluator) => {
