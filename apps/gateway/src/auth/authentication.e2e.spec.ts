@@ -148,9 +148,9 @@ describe('gateway authentication', () => {
 
   it('rate-limits an address that keeps failing, with Retry-After', async () => {
     // From another loopback address, so the rest of the suite is not limited.
-    const attempt = () =>
+    const attempt = (key = generateCredential('data')) =>
       new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
-        const req = httpRequest(url('/api/v1/groups'), { localAddress: '127.0.0.2', headers: { 'x-api-key': generateCredential('data') } }, (res) => {
+        const req = httpRequest(url('/api/v1/groups'), { localAddress: '127.0.0.2', headers: { 'x-api-key': key } }, (res) => {
           let text = '';
           res.on('data', (c) => (text += c));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string, code: JSON.parse(text).code }));
@@ -164,6 +164,7 @@ describe('gateway authentication', () => {
     expect(last.code).toBe('rate_limited');
     expect(Number(last.retryAfter)).toBeGreaterThan(0);
     // The limited address is refused even with a valid key; others are not affected.
+    expect(await attempt(t.orgKey)).toMatchObject({ status: 429, code: 'rate_limited' });
     expect(await authStatus({ 'x-api-key': t.orgKey })).toBe(200);
   });
 

@@ -38,6 +38,9 @@ describe('a gateway behind a load balancer (TRUST_PROXY)', () => {
     let last = await keyFrom('203.0.113.8', 'tg_not_a_key');
     for (let i = 0; i < 200 && last.status === 401; i++) last = await keyFrom('203.0.113.8', 'tg_not_a_key');
     expect([last.status, last.body.code]).toEqual([429, 'rate_limited']);
+    // That client is refused even with a valid key; another behind the same balancer is not.
+    const refused = await keyFrom('203.0.113.8', t.orgKey);
+    expect([refused.status, refused.body.code]).toEqual([429, 'rate_limited']);
     expect((await keyFrom('198.51.100.20', t.orgKey)).status).toBe(200);
   });
 
