@@ -79,4 +79,12 @@ describe('docker-compose.yml (cannot run here: checked against the code instead)
       expect(service.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
   });
+
+  it('gives each service only the secrets it uses, and flows the address clients reach the gateway at', () => {
+    const secrets = (name: string) => Object.keys(services[name].environment ?? {}).filter((k) => ['INTERNAL_SECRET', 'KEY_PEPPER', 'OPERATOR_TOKEN'].includes(k)).sort();
+    expect(secrets('gateway')).toEqual(['INTERNAL_SECRET', 'OPERATOR_TOKEN']);
+    expect(secrets('keys')).toEqual(['INTERNAL_SECRET', 'KEY_PEPPER']);
+    for (const name of ['credits', 'query', 'flows']) expect(secrets(name)).toEqual(['INTERNAL_SECRET']);
+    expect(interpolate(services.flows.environment!.GATEWAY_URL)).toBe('http://127.0.0.1:8080');
+  });
 });
