@@ -80,8 +80,16 @@ export class ServiceClient {
   /** A call whose JSON answer the gateway itself needs. Non-2xx answers come back as ApiException. */
   async json<T>(req: DownstreamRequest): Promise<{ status: number; body: T }> {
     const res = await this.request(req);
-    const text = await res.body.text();
-    const parsed = text ? JSON.parse(text) : undefined;
+    let parsed: unknown;
+    try {
+      const text = await res.body.text();
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch (error) {
+      // Cut off after its headers, or not JSON: the call's outcome is unknown, as when no answer
+      // came, and callers that must settle it (a debit: refund what it may have charged) hear so.
+      const timedOut = (error as { code?: string }).code === 'UND_ERR_BODY_TIMEOUT';
+      throw new ApiException(timedOut ? ErrorCode.Timeout : ErrorCode.Unavailable, `The ${this.name} service's answer ${timedOut ? 'did not arrive in time' : 'could not be read'}`);
+    }
     if (res.status >= 400) {
       const e = parsed as { code?: string; message?: string; errors?: { field: string; message: string }[] } | undefined;
       // A service's "retry shortly" (its 503's Retry-After) is the caller's to hear.
