@@ -172,6 +172,34 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect((await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated').map((e) => e.data.userId)).toEqual([user.id]);
   });
 
+  it('sets aside an outside event the database cannot store, and applies the next one of its partition', async () => {
+    const first = await users.register(instanceId, { email: 'nul-1@int.test', name: 'N1', roles: { flows: 'admin' } });
+    const second = await users.register(instanceId, { email: 'nul-2@int.test', name: 'N2', roles: { flows: 'admin' } });
+    const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.identity)]);
+    try {
+      const hostEvent = (userId: string, correlationId: string) => ({
+        id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), correlationId, data: { userId },
+      });
+      // Valid JSON and a valid event, but PostgreSQL stores no NUL in a text.
+      const unstorable = hostEvent(first.id, 'req_\u0000');
+      const messageKey = `host-users-${randomUUID()}`; // one key: both in one partition, in order
+      await produceRaw(testBrokers(), TOPICS.identity, [
+        { key: messageKey, value: JSON.stringify(unstorable) },
+        { key: messageKey, value: JSON.stringify(hostEvent(second.id, 'req_host')) },
+      ]);
+      await eventually(async () => expect((await users.get(instanceId, second.id)).status).toBe('deactivated'), { timeoutMs: 20_000 });
+      const dead = await eventually(() => {
+        const ours = dlq.messages.find((m) => m.key === messageKey && m.headers[DEAD_LETTER_HEADERS.consumerGroup].endsWith(DEACTIVATION_GROUP));
+        expect(ours).toBeDefined();
+        return ours!;
+      }, { timeoutMs: 20_000 });
+      expect(JSON.parse(dead.value).id).toBe(unstorable.id);
+      expect((await users.get(instanceId, first.id)).status).toBe('active');
+    } finally {
+      await dlq.stop();
+    }
+  });
+
   it('leaves alone what came after one of its own user events, however late that event is applied', async () => {
     const user = await users.register(instanceId, { email: 'h@int.test', name: 'H', roles: { query: 'admin' } });
     await users.update(instanceId, user.id, { status: 'deactivated' });
