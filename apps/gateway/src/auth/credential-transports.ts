@@ -28,6 +28,16 @@ const basicCredential: Extractor = (request) => {
   return isKey(user) ? user : undefined;
 };
 
+/**
+ * A key in `Authorization: Basic` on a request a browser sent from another site's page. Browsers
+ * keep what a user typed into a Basic prompt (which the trigger routes' 401 offers) and send it
+ * with every later request to the gateway, a form another site submits included: taken, that
+ * form would run flows, and spend credits, as the user's key. Webhook senders, the servers Basic
+ * is for, send no `Sec-Fetch-Site`.
+ */
+export const isBasicKeyFromAnotherSite = (request: FastifyRequest): boolean =>
+  request.headers['sec-fetch-site'] === 'cross-site' && basicCredential(request) !== undefined;
+
 const accessTokenParameter: Extractor = (request) => field(request.query, 'access_token');
 const keyParameter: Extractor = (request) => field(request.query, 'key');
 

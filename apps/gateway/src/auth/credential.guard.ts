@@ -5,7 +5,7 @@ import type { Principal } from '@tollgate/auth';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
-import { presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
+import { isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
@@ -74,6 +74,9 @@ export class CredentialGuard implements CanActivate {
     if (repeated.length) throw ApiException.validation(repeated.map((name) => ({ field: name, message: `${name} must be given once` })));
     await this.limiter.assertAllowed(request.ip);
     if (presentsConflictingCredentials(request)) throw ApiException.invalidToken();
+    if (isBasicKeyFromAnotherSite(request)) {
+      throw ApiException.forbidden('A key a browser keeps from a Basic sign-in is not taken on a request another site’s page sent');
+    }
     try {
       await this.passport.canActivate(context);
     } catch (error) {
