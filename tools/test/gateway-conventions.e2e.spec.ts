@@ -170,12 +170,19 @@ describe('gateway conventions (API.md)', () => {
     }
   });
 
-  it('summarises every service in /health', async () => {
-    const res = await api('GET', `${gatewayUrl}/health`);
+  it('summarises every service in /health: up or down for anyone, what each checked for the operator', async () => {
+    const res = await api('GET', `${gatewayUrl}/health`, { headers: { authorization: `Bearer ${e2ePlatform().operatorToken}` } });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.services).sort()).toEqual(['credits', 'flows', 'gateway', 'keys', 'query']);
     for (const s of ['keys', 'credits', 'query', 'flows']) {
       expect(res.body.services[s].details).toMatchObject({ database: { status: 'up' }, kafka: { status: 'up' } });
+    }
+    for (const authorization of [undefined, 'Bearer not-the-operator-token']) {
+      const open = await api('GET', `${gatewayUrl}/health`, authorization ? { headers: { authorization } } : {});
+      expect([open.status, open.body]).toEqual([
+        200,
+        { status: 'ok', services: { keys: { status: 'up' }, credits: { status: 'up' }, query: { status: 'up' }, flows: { status: 'up' }, gateway: { status: 'up' } } },
+      ]);
     }
   });
 

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { api, eventually, spawnOwnGateway } from '@tollgate/testing';
+import { api, e2ePlatform, eventually, spawnOwnGateway } from '@tollgate/testing';
 
 jest.setTimeout(90_000);
 
@@ -38,7 +38,7 @@ describe('the gateway\'s /health while a service hangs', () => {
 
   it('answers 503 within its bound, naming the silent service, every service in the same order and shape', async () => {
     const started = Date.now();
-    const res = await api('GET', `${GATEWAY_URL}/health`);
+    const res = await api('GET', `${GATEWAY_URL}/health`, { headers: { authorization: `Bearer ${e2ePlatform().operatorToken}` } });
     expect(Date.now() - started).toBeLessThan(4500);
     expect(res.status).toBe(503);
     // The error shape every 503 has, with what each service said.
@@ -49,5 +49,13 @@ describe('the gateway\'s /health while a service hangs', () => {
       expect(res.body.services[s]).toEqual({ status: 'up', details: expect.objectContaining({ database: { status: 'up' } }) });
     }
     expect(res.body.services.gateway).toEqual({ status: 'up', details: { kafka: { status: 'up' } } });
+
+    // Anyone else is told who is down, not why: the reasons name internal addresses and errors.
+    const open = await api('GET', `${GATEWAY_URL}/health`);
+    expect([open.status, open.body.message, open.body.services]).toEqual([
+      503,
+      'Not ready: flows',
+      { keys: { status: 'up' }, credits: { status: 'up' }, query: { status: 'up' }, flows: { status: 'down' }, gateway: { status: 'up' } },
+    ]);
   });
 });

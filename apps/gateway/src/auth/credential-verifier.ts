@@ -65,7 +65,8 @@ export class CredentialVerifier {
     this.cache.forget(credentialDigest(credential));
   }
 
-  private isOperatorToken(credential: string): boolean {
+  /** Compared in constant time. */
+  isOperatorToken(credential: string): boolean {
     const presented = Buffer.from(credential);
     return presented.length === this.operatorToken.length && timingSafeEqual(presented, this.operatorToken);
   }

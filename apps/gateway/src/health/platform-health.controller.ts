@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { ErrorCode } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { Public } from '@tollgate/service-runtime';
+import { CredentialVerifier } from '../auth/credential-verifier';
 import { ServiceClients } from '../downstream/service-clients';
 
 /** A service's readiness takes up to 2 s to say a dependency hangs; this leaves it time to say so. */
@@ -24,22 +25,35 @@ export class PlatformHealthController {
   constructor(
     private readonly clients: ServiceClients,
     private readonly bus: KafkaBus,
+    private readonly verifier: CredentialVerifier,
   ) {}
 
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Readiness of every service (503 in the error shape, naming those not ready, when any is not)' })
+  @ApiOperation({
+    summary: 'Readiness of every service (503 in the error shape, naming those not ready, when any is not)',
+    description:
+      'Open to anyone, as load balancers ask it: each service says up or down. What each one checked, and why it is down (internal addresses, database and broker errors), only with `Authorization: Bearer <OPERATOR_TOKEN>`.',
+  })
   async summary(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const checks: [string, Promise<ServiceHealth>][] = [
       ...this.clients.all().map((client) => [client.name, this.readiness(client.baseUrl)] as [string, Promise<ServiceHealth>]),
       ['gateway', this.gateway()],
     ];
     // Always in the same order, whichever answers first.
-    const services = Object.fromEntries(await Promise.all(checks.map(async ([name, check]) => [name, await check] as const)));
+    const operator = this.isOperator(req);
+    const services = Object.fromEntries(
+      await Promise.all(checks.map(async ([name, check]) => [name, operator ? await check : { status: (await check).status }] as const)),
+    );
     const down = Object.keys(services).filter((name) => services[name].status !== 'up');
     if (down.length === 0) return { status: 'ok', services };
     void reply.status(503);
     return { status: 'error', code: ErrorCode.Unavailable, message: `Not ready: ${down.join(', ')}`, requestId: String(req.id), services };
+  }
+
+  private isOperator(req: FastifyRequest): boolean {
+    const [scheme, credential] = (req.headers.authorization ?? '').split(' ');
+    return scheme?.toLowerCase() === 'bearer' && !!credential && this.verifier.isOperatorToken(credential);
   }
 
   private async readiness(baseUrl: string): Promise<ServiceHealth> {
