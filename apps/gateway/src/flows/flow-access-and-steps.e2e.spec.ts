@@ -366,7 +366,7 @@ describe('flows: who may run them, and every step type', () => {
       ['http://127.0.0.1:9/', /refused: 127\.0\.0\.1 is a loopback address/],
       ['http://10.1.2.3/', /refused: 10\.1\.2\.3 is a private address/],
       ['http://169.254.169.254/latest/meta-data', /refused: 169\.254\.169\.254 is a link-local address/],
-      ['http://localhost:9/', /refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address/],
+      ['http://localhost:9/', /refused: localhost resolves to a loopback address/],
       // The same addresses spelt otherwise: decimal, octal and hexadecimal IPv4, IPv6 and IPv4 in IPv6.
       ['http://2130706433:9/', /refused: 127\.0\.0\.1 is a loopback address/],
       ['http://0177.0.0.1:9/', /refused: 127\.0\.0\.1 is a loopback address/],

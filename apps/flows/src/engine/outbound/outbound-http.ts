@@ -49,7 +49,9 @@ export class OutboundHttp {
         if (error) return callback(error, []);
         const refused = addresses.map((a) => ({ address: a.address, why: this.policy.refusal(a.address) })).find((a) => a.why);
         if (refused) {
-          const error = new OutboundRefused(`refused: ${hostname} resolves to ${refused.address}, ${refused.why}`);
+          // Not which address: the message reaches the caller, anonymous ones too, who would
+          // otherwise map the internal network's names through any flow that calls a URL it is given.
+          const error = new OutboundRefused(`refused: ${hostname} resolves to ${refused.why}`);
           return callback(Object.assign(error, { code: 'EREFUSED_PRIVATE' }), []);
         }
         if (options.all) return callback(null, addresses);
