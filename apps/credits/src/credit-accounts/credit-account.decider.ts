@@ -141,8 +141,9 @@ export function decideDebits(
 /**
  * Gives a charge back to today's pool, up to its allowance: after a lowered plan the whole charge
  * may no longer fit, and the part that does not is the event's `capped` (the charge is refunded all
- * the same). Unknown, already refunded, or charged on an earlier day (that pool is gone): nothing to
- * give back. A `final` refund also closes the request id
+ * the same). A charge of an earlier day is refunded too, so that day's usage does not count a
+ * request that failed, but its pool is gone: all of it is capped. Unknown or already refunded:
+ * nothing to give back. A `final` refund also closes the request id
  * (`ChargeVoided`), charged or not, so that a debit arriving later with it charges nothing: what a
  * caller needs when it gave up on a request whose debit call may still be on its way.
  */
@@ -156,13 +157,14 @@ export function decideRefund(
   const reset = decideReset(current, now);
   const events = [...reset.events];
   let state = reset.state;
-  const refunded = !!charge && !charge.refunded && charge.day === state.day;
+  const refunded = !!charge && !charge.refunded;
   if (refunded) {
     // Never below what remains now, should a pool ever be above its allowance already.
-    const remaining = Math.max(state.remaining, Math.min(state.remaining + charge.cost, state.dailyAllowance));
+    const remaining =
+      charge.day === state.day ? Math.max(state.remaining, Math.min(state.remaining + charge.cost, state.dailyAllowance)) : state.remaining;
     const capped = state.remaining + charge.cost - remaining;
     state = { ...state, remaining };
-    events.push(pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, ...(capped > 0 ? { capped } : {}), remaining }));
+    events.push(pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, ...(capped > 0 ? { capped } : {}), remaining, day: charge.day }));
   }
   const voided = final && !charge?.closed;
   if (voided) events.push(pendingEvent(ChargeVoided, { requestId }));

@@ -95,11 +95,14 @@ describe('credit account decider', () => {
     expect(after.remaining).toBe(7);
   });
 
-  it('does not refund into a new day a charge made the day before', () => {
+  it('refunds a charge made the day before without giving it to the new day: that pool is gone', () => {
     const state = given([plan(10), '2026-03-28T10:00:00Z'], [debits(d('a', 4)), '2026-03-28T12:00:00Z']);
     const refund = decideRefund(state, { cost: 4, day: '2026-03-28', refunded: false, closed: false }, 'a', at('2026-03-29T08:00:00Z'));
-    expect(refund.events.map((e) => e.contract.type)).toEqual(['CreditsReset']);
-    expect(refund.state.remaining).toBe(10);
+    expect(refund.events.map((e) => [e.contract.type, e.data])).toEqual([
+      ['CreditsReset', { day: '2026-03-29', allowance: 10, remaining: 10 }],
+      ['CreditsRefunded', { requestId: 'a', amount: 4, capped: 4, remaining: 10, day: '2026-03-28' }],
+    ]);
+    expect([refund.state.remaining, refund.result]).toEqual([10, { refunded: true, voided: false }]);
   });
 
   it('closes the request id on a final refund, whether or not anything was charged under it', () => {
@@ -124,15 +127,15 @@ describe('credit account decider', () => {
     // 35 + 60 would be 95: the pool takes back 15 of the 60, up to its allowance.
     const capped = decideRefund(lowered, charge(60), 'a', now);
     expect([capped.state.remaining, capped.result]).toEqual([50, { refunded: true, voided: false }]);
-    expect(capped.events.map((e) => [e.contract.type, e.data])).toEqual([['CreditsRefunded', { requestId: 'a', amount: 60, capped: 45, remaining: 50 }]]);
+    expect(capped.events.map((e) => [e.contract.type, e.data])).toEqual([['CreditsRefunded', { requestId: 'a', amount: 60, capped: 45, remaining: 50, day: '2026-03-28' }]]);
     // Below the allowance, the whole charge comes back and nothing is said of a cap.
     const whole = decideRefund(lowered, charge(5), 'b', now);
-    expect(whole.events.map((e) => e.data)).toEqual([{ requestId: 'b', amount: 5, remaining: 40 }]);
+    expect(whole.events.map((e) => e.data)).toEqual([{ requestId: 'b', amount: 5, remaining: 40, day: '2026-03-28' }]);
     // A pool already full takes back nothing, but the charge is refunded all the same (chargeable anew).
     const full = given([plan(100), '2026-03-28T10:00:00Z'], [debits(d('a', 60)), '2026-03-28T11:00:00Z'], [plan(30), '2026-03-28T12:00:00Z']);
     const none = decideRefund(full, charge(60), 'a', now, true);
     expect([none.state.remaining, none.result]).toEqual([30, { refunded: true, voided: true }]);
-    expect(none.events.map((e) => e.data)).toEqual([{ requestId: 'a', amount: 60, capped: 60, remaining: 30 }, { requestId: 'a' }]);
+    expect(none.events.map((e) => e.data)).toEqual([{ requestId: 'a', amount: 60, capped: 60, remaining: 30, day: '2026-03-28' }, { requestId: 'a' }]);
   });
 
   it('changes nothing when the plan is the same', () => {

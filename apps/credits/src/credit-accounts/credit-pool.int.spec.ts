@@ -97,7 +97,7 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     });
     await eventually(() => {
       const refunded = eventsOf(id).filter((e) => e.type === 'CreditsRefunded');
-      expect(refunded.map((e) => e.data)).toEqual([{ requestId, amount: 4, remaining: 10 }]);
+      expect(refunded.map((e) => e.data)).toEqual([{ requestId, amount: 4, remaining: 10, day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
     });
     // Subscribers find the request behind each event in the envelope, as for a plan change.
     const correlated = eventsOf(id).filter((e) => e.type === 'CreditsConsumed' || e.type === 'CreditsRefunded');
@@ -181,7 +181,7 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     expect((await credits.call('POST', '/refunds', systemFor(id), { requestId: 'big' })).body).toMatchObject({ remaining: 50, refunded: true });
     expect(await balance(id)).toMatchObject({ dailyAllowance: 50, remaining: 50 });
     await eventually(() =>
-      expect(eventsOf(id).filter((e) => e.type === 'CreditsRefunded').map((e) => e.data)).toEqual([{ requestId: 'big', amount: 60, capped: 45, remaining: 50 }]),
+      expect(eventsOf(id).filter((e) => e.type === 'CreditsRefunded').map((e) => e.data)).toEqual([{ requestId: 'big', amount: 60, capped: 45, remaining: 50, day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]),
     );
     // What the cap kept counts with the plan changes: 100 - 45 - 65 + 60 = 50.
     expect((await credits.call('GET', `/accounts/${id}/audit`, systemFor(id))).body).toMatchObject({

@@ -95,6 +95,14 @@ export class LedgerAuditor {
       `SELECT coalesce(sum(cost), 0)::int AS net FROM credit_charges WHERE instance_id = $1 AND day = $2 AND refunded_at IS NULL`,
       [instanceId, target],
     );
+    // The day's charges refunded, whenever: a charge refunded after the next reset is refunded in
+    // the next day's events (with nothing back to that pool), but is no longer this day's.
+    const [refundsOfDay] = await q(
+      `SELECT coalesce(sum((data->>'amount')::int), 0)::int AS refunded FROM events
+        WHERE stream_id = $1 AND type = 'CreditsRefunded' AND version > $2
+          AND CASE WHEN data ? 'day' THEN data->>'day' = $4 ELSE version < $3 END`,
+      [streamId, start.version, end, target],
+    );
     const current = index === periods.length - 1;
     const snapshot = current ? (await readAccount(this.dataSource.manager, instanceId)).remaining : undefined;
 
@@ -105,7 +113,7 @@ export class LedgerAuditor {
     const balanced =
       expectedRemaining === last.remaining &&
       last.remaining >= 0 &&
-      ledger.net === sums.consumed - sums.refunded &&
+      ledger.net === sums.consumed - refundsOfDay.refunded &&
       (snapshot === undefined || snapshot === last.remaining);
     return {
       instanceId,

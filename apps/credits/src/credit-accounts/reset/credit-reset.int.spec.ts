@@ -60,6 +60,25 @@ describe('daily reset at local midnight (injected clock, real PostgreSQL and Kaf
     expect(await audit('2026-03-29')).toMatchObject({ allowance: 10, consumed: 1, remaining: 9, balanced: true });
   });
 
+  it('refunds a charge of the day before after midnight: its day no longer counts it, today keeps its pool, both days balance', async () => {
+    const id = uniqueInstance();
+    const as = systemFor(id);
+    credits.clock.set('2026-04-10T21:59:50Z'); // 23:59:50 in Paris
+    await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 10, timezone: 'Europe/Paris' });
+    await credits.call('POST', '/debits', as, { requestId: 'late', cost: 4, entities: ['actions'] });
+    await credits.call('POST', '/debits', as, { requestId: 'kept', cost: 1, entities: ['actions'] });
+    // The request failed after midnight (a 25 s time limit, say): the gateway asks for its refund.
+    credits.clock.set('2026-04-10T22:00:15Z');
+    expect((await credits.call('POST', '/refunds', as, { requestId: 'late', final: true })).body).toMatchObject({ refunded: true });
+    await credits.call('POST', '/debits', as, { requestId: 'today', cost: 2, entities: ['actions'] });
+    expect((await credits.call('GET', '/balance', as)).body).toMatchObject({ remaining: 8 });
+    const usage = (await credits.call('GET', '/usage?from=2026-04-10&to=2026-04-11', as)).body;
+    expect(usage.total).toEqual({ credits: 3, requests: 2 });
+    const audit = async (day: string) => (await credits.call('GET', `/accounts/${id}/audit?day=${day}`, as)).body;
+    expect(await audit('2026-04-10')).toMatchObject({ consumed: 5, ledgerNet: 1, balanced: true });
+    expect(await audit('2026-04-11')).toMatchObject({ consumed: 2, remaining: 8, ledgerNet: 2, balanced: true });
+  });
+
   it('gives every pool a day of its own when the timezone moves behind the pool, and counts today in usage', async () => {
     const id = uniqueInstance();
     const as = systemFor(id);
