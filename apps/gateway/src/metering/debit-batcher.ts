@@ -91,21 +91,25 @@ export class DebitBatcher implements BeforeApplicationShutdown {
    * Gives a charge back for good, however long credits takes to take it: tried now and, while
    * credits does not acknowledge it, again at each of SETTLE_AFTER_MS (and once more at a stop).
    * A caller told its request was refunded must be, even when credits was briefly unreachable.
+   * Answers what remains in the pool once credits took the refund, or undefined when it is left
+   * to the retries.
    */
-  async refundSurely(instanceId: string, requestId: string, correlationId?: string): Promise<void> {
+  async refundSurely(instanceId: string, requestId: string, correlationId?: string): Promise<number | undefined> {
     try {
-      await this.refund(instanceId, requestId, correlationId);
+      return await this.refund(instanceId, requestId, correlationId);
     } catch {
       this.settle(instanceId, [{ requestId, correlationId }], 'refund unanswered: trying it again');
+      return undefined;
     }
   }
 
   /**
    * Gives a charge back and closes its request id for good (a final refund): the gateway never
    * reuses a charge id, and a debit of it that arrives after the refund must not charge again.
+   * Answers what remains in the pool after it.
    */
-  async refund(instanceId: string, requestId: string, correlationId?: string): Promise<void> {
-    await this.clients.credits.json({
+  async refund(instanceId: string, requestId: string, correlationId?: string): Promise<number> {
+    const { body } = await this.clients.credits.json<{ remaining: number }>({
       method: 'POST',
       path: '/refunds',
       principal: systemPrincipal(instanceId),
@@ -113,6 +117,7 @@ export class DebitBatcher implements BeforeApplicationShutdown {
       body: { requestId, final: true, ...(correlationId ? { correlationId } : {}) },
       timeoutMs: this.config.CREDITS_DEBIT_TIMEOUT_MS,
     });
+    return body.remaining;
   }
 
   private pump(instanceId: string, queue: InstanceQueue): void {

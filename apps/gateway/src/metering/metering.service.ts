@@ -9,8 +9,11 @@ import { DebitBatcher } from './debit-batcher';
 export interface Charge {
   cost: number;
   remaining: number;
-  /** Gives the credits back (work failed with 5xx or timed out): now, or as soon as credits takes it. Idempotent; never fails. */
-  refund(): Promise<void>;
+  /**
+   * Gives the credits back (work failed with 5xx or timed out): now, or as soon as credits takes
+   * it. Idempotent; never fails. Answers what then remains, when credits took it now.
+   */
+  refund(): Promise<number | undefined>;
 }
 
 export interface ChargeInput {
@@ -82,7 +85,7 @@ export class MeteringService {
         },
       );
     }
-    let refunded: Promise<void> | undefined;
+    let refunded: Promise<number | undefined> | undefined;
     return {
       cost: result.cost,
       remaining: result.remaining,

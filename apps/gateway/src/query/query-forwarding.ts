@@ -187,7 +187,9 @@ export class QueryForwarding {
    * slow, or breaking off).
    */
   private async refund(charge: Charge, reply: FastifyReply): Promise<void> {
-    await charge.refund();
-    void reply.headers(creditHeaders({ cost: 0, remaining: charge.remaining + charge.cost }));
+    // What credits says remains (other requests spent meanwhile; a refund after midnight or a
+    // lowered plan gives the pool less back); a guess only while credits has not taken it yet.
+    const remaining = await charge.refund();
+    void reply.headers(creditHeaders({ cost: 0, remaining: remaining ?? charge.remaining + charge.cost }));
   }
 }

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import Ajv from 'ajv';
+import { PRINCIPAL_HEADER, PrincipalTokens } from '@tollgate/auth';
 import { api, e2ePlatform, eventually } from '@tollgate/testing';
 import { call, createInstance, createUser, issue, operator, url, type TestInstance } from '../identity/identity-e2e.fixture';
 import { as, defineAndLoad, remaining, withKey } from './query-e2e.fixture';
@@ -268,9 +269,17 @@ describe('query through the gateway (e2e)', () => {
       await blocker.query('BEGIN');
       await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
       // With an id of the client's own: the refund must find the charge that id was given.
-      const res = await api<any>('GET', url('/api/v1/query.csv?entities=actions&timeout=300'), { headers: { ...withKey(key), 'x-request-id': 'client-trace-8' } });
+      const answer = api<any>('GET', url('/api/v1/query.csv?entities=actions&timeout=1500'), { headers: { ...withKey(key), 'x-request-id': 'client-trace-8' } });
+      await eventually(async () => expect((await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows).toHaveLength(1));
+      // Meanwhile the instance spends 3 credits elsewhere (another gateway, a flow).
+      const system = await new PrincipalTokens(e2ePlatform().internalSecret).tokenFor({ instanceId: t.instanceId, kind: 'system', scopes: [] });
+      const spent = await api('POST', `${e2ePlatform().urls.credits}/debits`, { headers: { [PRINCIPAL_HEADER]: system }, body: { requestId: `elsewhere-${Date.now()}`, cost: 3, entities: ['actions'] } });
+      expect(spent.status).toBe(200);
+      const res = await answer;
       expect(res.status).toBe(504);
       expect(res.body.code).toBe('timeout');
+      // What remains once refunded, as credits counts it: not this request's view from before.
+      expect([res.headers.get('x-credits-cost'), res.headers.get('x-credits-remaining')]).toEqual(['0', String(before - 3)]);
       // Cancelled in the database: while the lock is still held, no read of records waits on.
       await eventually(async () => {
         const { rows } = await watcher.query(
@@ -282,7 +291,7 @@ describe('query through the gateway (e2e)', () => {
       await blocker.query('ROLLBACK');
       await Promise.all([blocker.end(), watcher.end()]);
     }
-    await eventually(async () => expect(await remaining(key)).toBe(before));
+    await eventually(async () => expect(await remaining(key)).toBe(before - 3));
     // The gateway's refunds are final: the charge's id is closed, so no late debit of it could charge.
     const ledger = new Client({ connectionString: e2ePlatform().databaseUrls.credits });
     await ledger.connect();
