@@ -9,6 +9,12 @@ export interface AuthOptions {
   scopes?: KeyScope[];
   /** Console sessions allowed; default true. */
   sessions?: boolean;
+  /**
+   * A console session may come as the URL's `access_token` (an EventSource sends no headers);
+   * default false. Elsewhere a session in a URL is refused: URLs end up in proxies' access logs,
+   * and a session acts as its user on every route.
+   */
+  sessionInUrl?: boolean;
   /** The operator token allowed; default false. */
   operator?: boolean;
   /** Only the operator token (implies `operator`): anything else is the same 401 as a bad credential; default false. */

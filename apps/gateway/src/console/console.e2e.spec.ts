@@ -81,6 +81,18 @@ describe('the admin console (e2e, headless Chromium)', () => {
     expect([none.status, none.body.code]).toEqual([401, 'invalid_token']);
   });
 
+  it('takes a session in a URL only on the balance stream, which an EventSource can reach no other way', async () => {
+    // URLs end up in proxies' access logs; a session found there must not act as its user elsewhere.
+    const inUrl = await call('GET', `/api/v1/keys?access_token=${encodeURIComponent(t.session)}`, {});
+    expect([inUrl.status, inUrl.body.code]).toEqual([401, 'invalid_token']);
+    expect((await call('GET', '/api/v1/keys', bearer(t.session))).status).toBe(200);
+    // Keys still travel in URLs, as API.md offers.
+    expect((await call('GET', `/api/v1/keys?access_token=${t.orgKey}`, {})).status).toBe(200);
+    const stream = await fetch(url(`/api/v1/credits/stream?access_token=${encodeURIComponent(t.session)}`));
+    expect([stream.status, stream.headers.get('content-type')]).toEqual([200, expect.stringContaining('text/event-stream')]);
+    await stream.body?.cancel();
+  });
+
   it('refuses a wrong password on the sign-in page and keeps the user there', async () => {
     await signIn(page, t.instanceId, t.adminEmail, 'not the password');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong instance, email or password');

@@ -35,7 +35,8 @@ export class CreditsHttpController {
   }
 
   @Sse('api/v1/credits/stream')
-  @Authenticated()
+  // The console's EventSource can name its session only in the URL.
+  @Authenticated({ sessionInUrl: true })
   @ApiOperation({
     summary:
       'Server-Sent Events: `event: balance` with the balance now and after every change; a comment line while idle. ' +

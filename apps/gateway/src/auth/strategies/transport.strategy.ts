@@ -40,6 +40,7 @@ function transportStrategy(name: string): Type<unknown> {
         requestId: String(request.id),
       });
       if (!principal) return [false, INVALID];
+      if (name === 'query-token' && principal.kind === 'session' && !request.tollgateAuth?.sessionInUrl) return [false, INVALID];
       presented.set(request, credential);
       return [principal];
     }
