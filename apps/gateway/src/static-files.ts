@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 
 /** The plugin is typed against the root fastify package, Nest's adapter against its own copy of it. */
 export const staticPlugin = fastifyStatic as unknown as Parameters<NestFastifyApplication['register']>[0];
@@ -17,7 +18,10 @@ export async function serveFiles(app: NestFastifyApplication, prefix: string, fi
     prefix,
     decorateReply: false,
     wildcard: false,
-    maxAge: '1d',
+    // Asked again each time (a 304 while unchanged): the names carry no version, and a browser
+    // that kept last version's library beside this version's pages would show a broken page.
+    cacheControl: false,
+    setHeaders: (reply: FastifyReply) => void reply.header('cache-control', 'no-cache'),
     allowedPath: (pathName: string, root: string | undefined) => {
       const name = pathName.replace(/^\//, '');
       return files[name] !== undefined && root !== undefined && path.dirname(files[name]) === path.resolve(root);

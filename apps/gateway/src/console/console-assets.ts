@@ -42,6 +42,9 @@ export async function serveConsole(app: NestFastifyApplication): Promise<void> {
     // signed-in admin click through (issue a key, delete one). The older header for older browsers.
     setHeaders: (reply: FastifyReply) => {
       void reply.header('content-security-policy', "frame-ancestors 'none'").header('x-frame-options', 'DENY');
+      // Asked again each time (a 304 while unchanged): without it a browser may keep last
+      // version's scripts for days after an upgrade, beside this version's API.
+      void reply.header('cache-control', 'no-cache');
     },
   });
   await serveFiles(app, `${CONSOLE_PATH}vendor/`, VENDOR);

@@ -64,6 +64,13 @@ describe('the admin console (e2e, headless Chromium)', () => {
     problems.splice(0); // the browser reports the refusal on its console
   });
 
+  it('has browsers ask again for its files, so an upgrade reaches them at once', async () => {
+    for (const file of ['/console/', '/console/app.js', '/console/vendor/preact.mjs']) {
+      const first = await fetch(url(file));
+      expect([file, first.status, first.headers.get('cache-control')]).toEqual([file, 200, 'no-cache']);
+    }
+  });
+
   it('says who a credential acts as: GET /api/v1/auth/me', async () => {
     const session = await call('GET', '/api/v1/auth/me', bearer(t.session));
     expect(session.status).toBe(200);
