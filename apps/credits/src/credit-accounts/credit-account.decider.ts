@@ -85,11 +85,12 @@ export function decideChangePlan(
   });
   const day = state.exists ? state.day : localDay(now, plan.timezone);
   const resetsAt = state.exists && state.timezone === plan.timezone ? state.resetsAt : poolEndsAt(day, now, plan.timezone);
-  return {
-    events: [...reset.events, changed],
-    state: { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt },
-    result: undefined,
-  };
+  const planned = { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt };
+  // A move to a zone where the pool's day is already over (Los Angeles to Tokyo in the evening):
+  // that zone's today has had no pool, and starts one now, not at its next midnight.
+  const overThere = state.exists && localDay(now, plan.timezone) > day;
+  const after = overThere ? decideReset({ ...planned, resetsAt: now }, now) : { events: [], state: planned };
+  return { events: [...reset.events, changed, ...after.events], state: after.state, result: undefined };
 }
 
 /**

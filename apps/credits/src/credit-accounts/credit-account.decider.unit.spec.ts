@@ -49,6 +49,21 @@ describe('credit account decider', () => {
     expect(state.resetsAt.toISOString()).toBe('2026-11-02T05:00:00.000Z');
   });
 
+  it('starts today’s pool at once on a move to a timezone where the pool’s day is already over', () => {
+    // 04:00 UTC on the 11th: 20:00 on the 10th in Los Angeles, 13:00 on the 11th in Tokyo.
+    const spent = given([plan(10, 'America/Los_Angeles'), '2026-03-10T20:00:00Z'], [debits(d('a', 10)), '2026-03-10T21:00:00Z']);
+    const moved = decideChangePlan(spent, { dailyCredits: 10, timezone: 'Asia/Tokyo' }, at('2026-03-11T04:00:00Z'));
+    expect(moved.events.map((e) => [e.contract.type, e.data])).toEqual([
+      ['PlanChanged', { dailyCredits: 10, timezone: 'Asia/Tokyo', previousDailyCredits: 10, remaining: 0 }],
+      ['CreditsReset', { day: '2026-03-11', allowance: 10, remaining: 10 }],
+    ]);
+    const replayed = given([plan(10, 'America/Los_Angeles'), '2026-03-10T20:00:00Z'], [debits(d('a', 10)), '2026-03-10T21:00:00Z'], [plan(10, 'Asia/Tokyo'), '2026-03-11T04:00:00Z']);
+    for (const state of [moved.state, replayed]) {
+      // Tokyo's next midnight, 15:00 UTC.
+      expect([state.day, state.remaining, state.resetsAt.toISOString()]).toEqual(['2026-03-11', 10, '2026-03-11T15:00:00.000Z']);
+    }
+  });
+
   it('keeps a pool until its day is over in a new timezone behind the old one, so no day gets two pools', () => {
     // 10:30 UTC is 00:30 on the 27th in Kiritimati (UTC+14), 22:30 on the 26th in Fiji (UTC+12).
     const state = given(
