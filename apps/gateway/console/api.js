@@ -63,7 +63,8 @@ export async function api(session, method, path, body) {
   try {
     data = text ? JSON.parse(text) : undefined;
   } catch {
-    data = { message: text };
+    // Not the platform's answer (a proxy's HTML error page, say): its markup would mean nothing here.
+    data = { message: `The platform answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}. Try again in a moment.` };
   }
   if (!response.ok) {
     if (response.status === 401 && session) onSessionEnded();

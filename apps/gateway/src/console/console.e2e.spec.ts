@@ -149,6 +149,17 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await page.getByRole('heading', { name: 'Query builder' }).waitFor();
   });
 
+  it('says what a proxy in front answered, not its HTML page', async () => {
+    await page.route('**/api/v1/auth/me', (route) =>
+      route.fulfill({ status: 502, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>' }),
+    );
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    const alert = await page.getByRole('alert').textContent();
+    expect(alert).toContain('The platform answered 502');
+    expect(alert).not.toContain('<');
+    await page.unroute('**/api/v1/auth/me');
+  });
+
   it('explains a period that ends before it starts instead of building a URL the query refuses', async () => {
     await signIn(page, t.instanceId, t.adminEmail, t.password);
     await page.getByLabel(/actions/).check();
