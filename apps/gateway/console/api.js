@@ -73,16 +73,32 @@ export async function api(session, method, path, body) {
   return data;
 }
 
-/** Copies text, with the older route for pages the Clipboard API refuses (plain http, no focus). */
+/**
+ * Copies text, with the older route for pages the Clipboard API refuses (plain http, no focus).
+ * Answers whether it was copied: a page must not say "Copied" of a key shown only once when the
+ * browser refused both routes.
+ */
 export async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
+    return true;
   } catch {
+    const focused = document.activeElement;
     const area = document.createElement('textarea');
     area.value = text;
     document.body.append(area);
     area.select();
-    document.execCommand('copy');
+    let copied = false;
+    try {
+      copied = document.execCommand('copy');
+    } catch {
+      copied = false;
+    }
     area.remove();
+    focused?.focus?.();
+    return copied;
   }
 }
+
+/** The Copy button's label for the outcome of the last copy: undefined (none yet), true or false. */
+export const copyLabel = (copied) => (copied === true ? 'Copied' : copied === false ? 'Not copied: copy it by hand' : 'Copy');

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, copyText, html } from './api.js';
+import { api, copyLabel, copyText, html } from './api.js';
 
 const SCOPES = ['query', 'ingest', 'flows', 'admin'];
 const DEFAULT_SCOPES = { personal: SCOPES, organization: SCOPES, data: ['query'] };
@@ -12,11 +12,11 @@ function when(iso) {
 
 /** The key just issued: shown this once, never again. */
 function IssuedKey({ issued, onDone }) {
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState(undefined);
   const field = useRef(null);
   // The key appears above the form that asked for it: take the focus there, so the keyboard can copy it at once.
   useEffect(() => {
-    setCopied(false);
+    setCopied(undefined);
     field.current?.focus();
     field.current?.select();
   }, [issued.key]);
@@ -25,7 +25,7 @@ function IssuedKey({ issued, onDone }) {
       <h2>Key created</h2>
       <p><strong>Copy it now: this is the only time it is shown.</strong> A lost key cannot be recovered; delete it and create another.</p>
       <label>Key <input readonly ref=${field} data-testid="issued-key" value=${issued.key} /></label>
-      <button type="button" onClick=${() => copyText(issued.key).then(() => setCopied(true))}>${copied ? 'Copied' : 'Copy'}</button>
+      <button type="button" onClick=${() => copyText(issued.key).then(setCopied)}>${copyLabel(copied)}</button>
       <button type="button" class="secondary" onClick=${onDone}>Done</button>
     </section>`;
 }

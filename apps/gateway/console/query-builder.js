@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, copyText, html } from './api.js';
+import { api, copyLabel, copyText, html } from './api.js';
 
 /** What the generated query does when nothing is changed: API.md's defaults. */
 const DEFAULTS = { from: '', to: '', sort: 'created', order: 'desc', mine: false, limit: '', display: '', format: 'json', delimiter: ',', bom: false };
@@ -31,7 +31,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
   const [built, setBuilt] = useState(null);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState(undefined);
   const asked = useRef(0);
 
   useEffect(() => {
@@ -42,7 +42,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
 
   // The URL follows every change at once; an answer to an older change is dropped.
   useEffect(() => {
-    setCopied(false);
+    setCopied(undefined);
     if (selected.length === 0) {
       ++asked.current; // an answer still on its way belongs to the query that was cleared
       setBuilt(null);
@@ -183,7 +183,7 @@ export function QueryBuilderPage({ session, caller, balance }) {
       ${built &&
       html`
         <label>URL <textarea readonly rows="3" data-testid="query-url" value=${built.url}></textarea></label>
-        <button type="button" onClick=${() => copyText(built.url).then(() => setCopied(true))}>${copied ? 'Copied' : 'Copy'}</button>
+        <button type="button" onClick=${() => copyText(built.url).then(setCopied)}>${copyLabel(copied)}</button>
         <p class="hint">Replace YOUR_KEY_VALUE with an API key${params.mine ? ': your personal key' : ''}.</p>
         ${!built.affordable && html`<p class="error">The pool has ${built.remaining} credits left: not enough for this query today.</p>`}
       `}

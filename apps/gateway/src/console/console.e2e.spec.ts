@@ -219,6 +219,19 @@ describe('the admin console (e2e, headless Chromium)', () => {
     await eventually(async () => expect(await page.getByTestId('query-url').inputValue()).toBe(url('/api/v1/query?entities=actions&key=YOUR_KEY_VALUE')));
   });
 
+  it('does not say Copied when the browser refuses to copy (no Clipboard API, as on plain http)', async () => {
+    await page.addInitScript(() => {
+      Object.defineProperty(navigator, 'clipboard', { value: undefined });
+      document.execCommand = () => false;
+    });
+    await signIn(page, t.instanceId, t.adminEmail, t.password);
+    await page.getByLabel(/actions/).check();
+    await page.getByTestId('query-url').waitFor();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Not copied: copy it by hand' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Copied', exact: true }).count()).toBe(0);
+  });
+
   it('builds and copies a query URL with the keyboard alone', async () => {
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url('/') });
     await page.goto(url('/console'));
