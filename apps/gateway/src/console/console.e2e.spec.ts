@@ -220,10 +220,8 @@ describe('the admin console (e2e, headless Chromium)', () => {
   });
 
   it('does not say Copied when the browser refuses to copy (no Clipboard API, as on plain http)', async () => {
-    await page.addInitScript(() => {
-      Object.defineProperty(navigator, 'clipboard', { value: undefined });
-      document.execCommand = () => false;
-    });
+    // Run in the page, as text: this project's types know no browser globals.
+    await page.addInitScript(`Object.defineProperty(navigator, 'clipboard', { value: undefined }); document.execCommand = () => false;`);
     await signIn(page, t.instanceId, t.adminEmail, t.password);
     await page.getByLabel(/actions/).check();
     await page.getByTestId('query-url').waitFor();
