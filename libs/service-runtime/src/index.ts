@@ -13,6 +13,7 @@ export * from './errors/api-exception.filter';
 export { RefusesHead } from './errors/route-methods';
 export { jsonBodyText } from './errors/strict-utf8';
 export * from './errors/validation.pipe';
+export { isUnavailableDependency } from './errors/unavailable-dependency';
 export * from './metrics/metrics';
 export * from './health/readiness-check';
 export * from './health/standard-checks';

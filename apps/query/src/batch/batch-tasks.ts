@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { BatchTaskCompleted, ErrorCode, type FieldError } from '@tollgate/contracts';
-import { isTransientDatabaseFailure, writeNotice } from '@tollgate/event-sourcing';
-import { ApiException } from '@tollgate/service-runtime';
+import { sqlStateOf, writeNotice } from '@tollgate/event-sourcing';
+import { ApiException, isUnavailableDependency } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { EntityCatalog } from '../entity-types/entity-catalog';
 import { entityTypeStreamId } from '../entity-types/entity-type';
@@ -199,9 +199,10 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
         this.logger.warn({ err: (error as Error).message, taskId }, 'task could not be started; retried at the next sweep');
         return;
       }
-      // A deadlock, a restart of the database or a lost connection: nothing was applied, and the
-      // task stays pending for the sweep rather than failing a batch that was accepted.
-      if (isTransientDatabaseFailure(error)) {
+      // The database away for the moment (a restart, a lost connection), or a deadlock or
+      // serialization conflict (class 40): nothing was applied, and the task stays pending for
+      // the sweep rather than failing a batch that was accepted.
+      if (isUnavailableDependency(error) || sqlStateOf(error)?.startsWith('40')) {
         this.logger.warn({ err: (error as Error).message, taskId }, 'task interrupted; retried at the next sweep');
         return;
       }
