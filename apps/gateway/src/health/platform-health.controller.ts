@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { ErrorCode } from '@tollgate/contracts';
 import { KafkaBus } from '@tollgate/event-sourcing';
 import { Public } from '@tollgate/service-runtime';
+import { CREDENTIAL_TRANSPORTS } from '../auth/credential-transports';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { ServiceClients } from '../downstream/service-clients';
 
@@ -51,9 +52,10 @@ export class PlatformHealthController {
     return { status: 'error', code: ErrorCode.Unavailable, message: `Not ready: ${down.join(', ')}`, requestId: String(req.id), services };
   }
 
+  /** The operator token where every operator route takes it: the Authorization header. */
   private isOperator(req: FastifyRequest): boolean {
-    const [scheme, credential] = (req.headers.authorization ?? '').split(' ');
-    return scheme?.toLowerCase() === 'bearer' && !!credential && this.verifier.isOperatorToken(credential);
+    const credential = CREDENTIAL_TRANSPORTS.bearer(req);
+    return credential !== undefined && this.verifier.isOperatorToken(credential);
   }
 
   private async readiness(baseUrl: string): Promise<ServiceHealth> {
