@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { CreditsConsumed, type DebitRequest, type DebitResult, type EventData, type EventEnvelope } from '@tollgate/contracts';
-import { ConcurrencyError, EventStore, outboxCommitted, splitAppend } from '@tollgate/event-sourcing';
+import { ConcurrencyError, EventStore, outboxCommitted, splitAppend, sqlStateOf } from '@tollgate/event-sourcing';
 import { connectGuarded } from '@tollgate/service-runtime';
 import { Clock } from '../clock';
 import { correlationOf, decideDebits, type Decision } from './credit-account.decider';
@@ -207,7 +207,7 @@ export class CreditAccountWriter {
             return rows[0].claimed === 1;
           } catch (error) {
             // Two processes' batches crossed on the same request id; PostgreSQL picked this one to give way.
-            if ((error as { code?: string }).code === DEADLOCK_DETECTED) return false;
+            if (sqlStateOf(error) === DEADLOCK_DETECTED) return false;
             throw error;
           }
         },
@@ -222,7 +222,7 @@ export class CreditAccountWriter {
       } catch (error) {
         await end('ROLLBACK');
         // A batch written on the same guess took these rows first, or crossed this one on an id.
-        const code = (error as { code?: string }).code;
+        const code = sqlStateOf(error);
         if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return undefined;
         throw error;
       }
@@ -246,7 +246,7 @@ export class CreditAccountWriter {
         outboxCommitted(this.dataSource);
         return true;
       } catch (error) {
-        const code = (error as { code?: string }).code;
+        const code = sqlStateOf(error);
         // The statement failed on its own (autocommit): the connection is fine unless the error is not PostgreSQL's.
         client.release(code ? undefined : (error as Error));
         if (code === UNIQUE_VIOLATION || code === DEADLOCK_DETECTED) return false;

@@ -6,6 +6,7 @@ import { EntityCatalog } from '../entity-types/entity-catalog';
 import { assertMayRead } from '../records/access';
 import { RecordReader } from '../query/record-reader';
 import { AggregateDto } from '@tollgate/contracts';
+import { sqlStateOf } from '@tollgate/event-sourcing';
 import { aggregateSql } from './aggregate-sql';
 
 /** PostgreSQL's numeric_value_out_of_range: a sum whose result no float8 (no JSON reader's number) holds. */
@@ -30,7 +31,7 @@ export class AggregateHttpController {
     const { columns, text, values, limit } = built.query;
     if (body.only_headers) return { status: 'ok', columns };
     const source = await this.reader.open({ text, values }, { timeoutMs: this.config.QUERY_TIMEOUT_MS, expectedRows: 0 }).catch((error: unknown) => {
-      if ((error as { code?: string }).code !== NUMERIC_OUT_OF_RANGE) throw error;
+      if (sqlStateOf(error) !== NUMERIC_OUT_OF_RANGE) throw error;
       throw ApiException.validation([{ field: 'select', message: 'a sum or average is beyond the range of a number (about ±1.8e308); narrow it with where' }]);
     });
     const rows = source.first;

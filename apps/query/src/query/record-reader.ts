@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { ErrorCode } from '@tollgate/contracts';
-import { StatementNames } from '@tollgate/event-sourcing';
+import { StatementNames, sqlStateOf } from '@tollgate/event-sourcing';
 import { ApiException, connectGuarded } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { readsRefusedBusy, readsTimedOut } from './read-metrics';
@@ -62,7 +62,7 @@ export function sharedTimeLimit(timeoutMs: number): () => number {
 }
 
 function translate(error: unknown): unknown {
-  return (error as { code?: string }).code === QUERY_CANCELED ? timedOut() : error;
+  return sqlStateOf(error) === QUERY_CANCELED ? timedOut() : error;
 }
 
 function busyError(): ApiException {
@@ -143,7 +143,7 @@ export class RecordReader implements OnApplicationShutdown {
       }
       return await this.stream(client, sql, release);
     } catch (error) {
-      release((error as { code?: string }).code !== QUERY_CANCELED);
+      release(sqlStateOf(error) !== QUERY_CANCELED);
       throw translate(error);
     }
   }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { ErrorCode } from '@tollgate/contracts';
+import { sqlStateOf } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 
 /** PostgreSQL's SQLSTATE for a statement cancelled (by pg_cancel_backend or statement_timeout). */
@@ -14,10 +15,7 @@ export function batchTimeout(timeoutMs: number): ApiException {
 
 class DeadlinePassed extends Error {}
 
-const wasCancelled = (error: unknown) => {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  return error instanceof DeadlinePassed || (e?.code ?? e?.driverError?.code) === QUERY_CANCELED;
-};
+const wasCancelled = (error: unknown) => error instanceof DeadlinePassed || sqlStateOf(error) === QUERY_CANCELED;
 
 /**
  * Runs `work` in the caller's transaction so that it cannot commit after `deadline` (epoch ms):
