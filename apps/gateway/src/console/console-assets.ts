@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -19,6 +20,28 @@ function consoleDirectory(): string {
   }
 }
 
+/**
+ * The console page's Content-Security-Policy. Scripts, styles and requests come from this gateway
+ * only; the one inline script, the import map, is allowed by its hash, so no other inline script
+ * runs even if a value ever slipped into the page as markup. Never inside another page's frame
+ * either: a site could lay its own bait over the console and have a signed-in admin click through.
+ */
+export function consolePolicy(indexHtml: string): string {
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(indexHtml);
+  if (!importMap) throw new Error('The admin console page has no import map');
+  const hash = createHash('sha256').update(importMap[1]).digest('base64');
+  return [
+    "default-src 'none'",
+    `script-src 'self' 'sha256-${hash}'`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /** The UI libraries the console imports (see its import map), from their npm packages: never a CDN. */
 const VENDOR: Record<string, string> = {
   'preact.mjs': require.resolve('preact'),
@@ -31,17 +54,18 @@ const VENDOR: Record<string, string> = {
  * `vendor/`. The console talks to the public API only, with a session from `POST /api/v1/auth/login`.
  */
 export async function serveConsole(app: NestFastifyApplication): Promise<void> {
+  const root = consoleDirectory();
+  const policy = consolePolicy(fs.readFileSync(path.join(root, 'index.html'), 'utf8'));
   await app.register(staticPlugin, {
-    root: consoleDirectory(),
+    root,
     prefix: CONSOLE_PATH,
     redirect: true,
     wildcard: false,
     decorateReply: false,
     cacheControl: false,
-    // Never inside another page's frame: a site could lay its own bait over the console and have a
-    // signed-in admin click through (issue a key, delete one). The older header for older browsers.
+    // X-Frame-Options: the frame refusal again, for browsers older than frame-ancestors.
     setHeaders: (reply: FastifyReply) => {
-      void reply.header('content-security-policy', "frame-ancestors 'none'").header('x-frame-options', 'DENY');
+      void reply.header('content-security-policy', policy).header('x-frame-options', 'DENY');
       // Asked again each time (a 304 while unchanged): without it a browser may keep last
       // version's scripts for days after an upgrade, beside this version's API.
       void reply.header('cache-control', 'no-cache');

@@ -64,6 +64,16 @@ describe('the admin console (e2e, headless Chromium)', () => {
     problems.splice(0); // the browser reports the refusal on its console
   });
 
+  it('runs only its own scripts: an inline script that got into the page is refused', async () => {
+    await page.goto(url('/console/'));
+    await page.getByRole('button', { name: 'Sign in' }).waitFor(); // its own modules and import map ran
+    const ran = await page.evaluate(
+      "(() => { const s = document.createElement('script'); s.textContent = 'window.injected = true'; document.head.append(s); return window.injected === true; })()",
+    );
+    expect(ran).toBe(false);
+    expect(problems.splice(0)).toEqual([expect.stringContaining('Content Security Policy')]);
+  });
+
   it('has browsers ask again for its files, so an upgrade reaches them at once', async () => {
     for (const file of ['/console/', '/console/app.js', '/console/vendor/preact.mjs']) {
       const first = await fetch(url(file));
