@@ -60,6 +60,22 @@ describe('daily reset at local midnight (injected clock, real PostgreSQL and Kaf
     expect(await audit('2026-03-29')).toMatchObject({ allowance: 10, consumed: 1, remaining: 9, balanced: true });
   });
 
+  it('resets the other pools when one instance cannot be reset, even one due before them', async () => {
+    const [broken, fine] = [uniqueInstance(), uniqueInstance()];
+    credits.clock.set('2026-05-01T10:00:00Z');
+    await credits.call('PUT', `/accounts/${broken}`, systemFor(broken), { dailyCredits: 10, timezone: 'Asia/Tokyo' }); // due at 15:00Z
+    await credits.call('PUT', `/accounts/${fine}`, systemFor(fine), { dailyCredits: 10, timezone: 'Europe/Paris' }); // due at 22:00Z
+    // A zone this runtime no longer knows (say, after an upgrade): every reset of that account fails.
+    await credits.db.dataSource.query(`UPDATE credit_accounts SET timezone = 'Gone/Zone' WHERE instance_id = $1`, [broken]);
+    const resetsAt = async (id: string) =>
+      ((await credits.db.dataSource.query(`SELECT resets_at FROM credit_accounts WHERE instance_id = $1`, [id])) as { resets_at: Date }[])[0].resets_at.toISOString();
+
+    credits.clock.set('2026-05-01T22:00:00Z');
+    expect(await credits.resetDue()).toBeGreaterThanOrEqual(1);
+    expect(await resetsAt(fine)).toBe('2026-05-02T22:00:00.000Z');
+    expect(await resetsAt(broken)).toBe('2026-05-01T15:00:00.000Z');
+  });
+
   it('refunds a charge of the day before after midnight: its day no longer counts it, today keeps its pool, both days balance', async () => {
     const id = uniqueInstance();
     const as = systemFor(id);

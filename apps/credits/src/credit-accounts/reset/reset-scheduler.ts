@@ -16,6 +16,8 @@ import { CreditAccountWriter } from '../credit-account.writer';
 export class ResetScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
+  /** Instances whose reset failed, and when to try them again: one bad account never holds up the rest. */
+  private readonly failed = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,17 +45,31 @@ export class ResetScheduler implements OnApplicationBootstrap, OnApplicationShut
     await this.running;
   }
 
-  /** Resets every pool whose midnight has passed; returns how many. */
+  /**
+   * Resets every pool whose midnight has passed; returns how many. An instance whose reset fails is
+   * logged and left for FAILED_RETRY_MS, so neither its error nor its place at the head of the
+   * queue keeps the others from being reset (its own pool still resets on its next read or debit).
+   */
   async resetDue(): Promise<number> {
+    const now = this.clock.now();
+    for (const [instanceId, retryAt] of this.failed) if (retryAt <= now.getTime()) this.failed.delete(instanceId);
     const due: { instance_id: string }[] = await this.dataSource.query(
-      `SELECT instance_id FROM credit_accounts WHERE resets_at <= $1 ORDER BY resets_at LIMIT 500`,
-      [this.clock.now()],
+      `SELECT instance_id FROM credit_accounts WHERE resets_at <= $1 AND NOT (instance_id = ANY($2)) ORDER BY resets_at LIMIT 500`,
+      [now, [...this.failed.keys()]],
     );
     let reset = 0;
     for (const { instance_id } of due) {
-      const written = await this.writer.execute(instance_id, (state, _em, now) => decideReset(state, now));
-      if (written.result) reset++;
+      try {
+        const written = await this.writer.execute(instance_id, (state, _em, at) => decideReset(state, at));
+        if (written.result) reset++;
+      } catch (error) {
+        this.failed.set(instance_id, now.getTime() + FAILED_RETRY_MS);
+        this.logger.warn({ err: error, instanceId: instance_id }, 'credit reset failed for an instance; the scan goes on without it');
+      }
     }
     return reset;
   }
 }
+
+/** How long the scan leaves an instance whose reset failed before trying it again. */
+const FAILED_RETRY_MS = 60_000;
