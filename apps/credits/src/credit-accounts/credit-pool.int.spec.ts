@@ -46,6 +46,15 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     expect(await balance(id)).toMatchObject({ dailyAllowance: 0, remaining: 0 });
   });
 
+  it('refuses a debit naming an entity no entity type could have, charging nothing', async () => {
+    const id = uniqueInstance();
+    await plan(id, 10);
+    const refused = await debit(id, 'long', 1, { entities: ['a'.repeat(64)] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'entities', message: expect.stringContaining('63') }]);
+    expect(await balance(id)).toMatchObject({ remaining: 10 });
+  });
+
   it('gives exactly allowance successes under 3x oversubscription, and 0 remain', async () => {
     const id = uniqueInstance();
     await plan(id, 60);

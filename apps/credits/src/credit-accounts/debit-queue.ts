@@ -112,26 +112,14 @@ export class DebitQueue {
       if (batch.length === 0) return; // all that waits repeats ids in flight; their batches' end pumps again
       const debits = batch.flatMap((w) => w.debits);
       for (const d of debits) queue.idsInFlight.set(d.requestId, (queue.idsInFlight.get(d.requestId) ?? 0) + 1);
-      const prepared = queue.expected && this.writer.prepareDebits(queue.expected, debits);
       queue.inFlight++;
       let commit: Promise<DebitResult[]>;
-      if (prepared && queue.inFlight === 1) {
-        // Alone: nothing to overlap with, so no claim order either; one statement does it all.
-        queue.expected = prepared.state;
-        commit = this.alone(queue, instanceId, prepared, debits);
-      } else if (prepared) {
-        const before = queue.last;
-        const order: ClaimOrder = { lane: queue.lane, ticket: queue.nextTicket, after: before?.ticket };
-        queue.nextTicket = (queue.nextTicket + 1) | 0;
-        let placed!: () => void;
-        const mine = { ticket: order.ticket, placed: new Promise<void>((resolve) => (placed = resolve)) };
-        queue.last = mine;
-        queue.expected = prepared.state;
-        commit = this.pipelined(queue, instanceId, prepared, debits, order, before?.placed, placed).finally(() => {
-          if (queue.last === mine) queue.last = undefined;
-        });
-      } else {
-        commit = this.locked(queue, instanceId, debits);
+      try {
+        commit = this.send(queue, instanceId, debits);
+      } catch (error) {
+        // Deciding threw (an event too large to publish, say): these callers get the error, and the
+        // queue goes on serving the rest; thrown here it would end the process from a microtask.
+        commit = Promise.reject(error);
       }
       void commit
         .then(
@@ -157,6 +145,29 @@ export class DebitQueue {
           this.pump(instanceId, queue);
         });
     }
+  }
+
+  /** Sends one batch by the path its pool allows: alone, pipelined behind the batch in flight, or under the lock. */
+  private send(queue: InstanceQueue, instanceId: string, debits: DebitRequest[]): Promise<DebitResult[]> {
+    const prepared = queue.expected && this.writer.prepareDebits(queue.expected, debits);
+    if (prepared && queue.inFlight === 1) {
+      // Alone: nothing to overlap with, so no claim order either; one statement does it all.
+      queue.expected = prepared.state;
+      return this.alone(queue, instanceId, prepared, debits);
+    }
+    if (prepared) {
+      const before = queue.last;
+      const order: ClaimOrder = { lane: queue.lane, ticket: queue.nextTicket, after: before?.ticket };
+      queue.nextTicket = (queue.nextTicket + 1) | 0;
+      let placed!: () => void;
+      const mine = { ticket: order.ticket, placed: new Promise<void>((resolve) => (placed = resolve)) };
+      queue.last = mine;
+      queue.expected = prepared.state;
+      return this.pipelined(queue, instanceId, prepared, debits, order, before?.placed, placed).finally(() => {
+        if (queue.last === mine) queue.last = undefined;
+      });
+    }
+    return this.locked(queue, instanceId, debits);
   }
 
   /**
