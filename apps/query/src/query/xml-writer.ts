@@ -35,7 +35,9 @@ const referenced = (xml: string) => (xml.search(MARKED) === -1 ? xml : xml.repla
 export class XmlWriter implements FormatWriter {
   readonly contentType = 'application/xml; charset=utf-8';
   readonly rowsAs = 'text' as const;
-  private readonly builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: true, processEntities: true });
+  // suppressBooleanAttributes is on by default: it would write an attribute whose value is "true"
+  // as a bare name (<responsibility role/>), which is HTML, not well-formed XML.
+  private readonly builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: true, suppressBooleanAttributes: false, processEntities: true });
   private columns: OutputColumn[] = [];
   private entity = '';
 

@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { OutputColumn } from './output-columns';
 import { XmlWriter } from './xml-writer';
 
@@ -29,5 +29,12 @@ describe('XmlWriter', () => {
   it('leaves out characters XML cannot carry', () => {
     const parsed = parser.parse(xml([['n1', 'bell\u0007 and \u0001 marks', '[]']]));
     expect(parsed.response.data.notes.record[0].title).toBe('bell and  marks');
+  });
+
+  it('writes an attribute whose value is "true" with its value, so the document stays well formed', () => {
+    const text = xml([['n1', 'true', JSON.stringify([{ userId: 'true', role: 'true' }])]]);
+    expect(XMLValidator.validate(text)).toBe(true);
+    const record = parser.parse(text).response.data.notes.record[0];
+    expect(record.responsibilities.responsibility).toEqual([{ '@_userId': 'true', '@_role': 'true' }]);
   });
 });
