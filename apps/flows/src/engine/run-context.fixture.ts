@@ -18,6 +18,7 @@ export function testRun(steps: Step[], options: { processId?: string; flowId?: s
     last: undefined,
     outputs: namedValues(),
     charges: [],
+    unconfirmed: new Set(),
     messages,
     log: (level, text, step) => messages.push({ at: '', level, text, ...(step ? { step } : {}) }),
   };

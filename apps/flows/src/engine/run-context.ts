@@ -17,6 +17,11 @@ export interface RunContext {
   outputs: Record<string, unknown[]>;
   /** The credits its steps were charged, in order: refunded when the run does not succeed. */
   charges: Charge[];
+  /**
+   * Request ids that may have charged the run though no charge above says so: a debit sent and not
+   * answered (its call can fail after credits committed it). Given back (final) however the run ends.
+   */
+  unconfirmed: Set<string>;
   /** How many emit steps this execution of the run has reached (see the run decider's `emit`). */
   emitted?: number;
   /** The pool as a debit refused for want of credits found it: what the caller is told remains. */

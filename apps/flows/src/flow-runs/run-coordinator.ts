@@ -171,6 +171,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       last: undefined,
       outputs: namedValues(),
       charges: [],
+      unconfirmed: new Set(),
       ...(payer ? { payer } : {}),
       messages,
       log: (level, text, step, detail) => {
@@ -191,7 +192,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       await saving;
       const stopped = outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping';
       if (stopped && flow.mode === 'async') return outcome; // left running: the next process resumes it
-      outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log, ctx.refusedAtRemaining);
+      outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log, ctx.refusedAtRemaining, ctx.unconfirmed);
       const recorded = await this.finish(flow.instanceId, processId, outcome, messages, startedAt);
       if (stopped) await this.runs.releaseIdempotencyKeyOf(flow.instanceId, flow.flowId, processId).catch(() => undefined);
       return { ...recorded, credits: outcome.credits };

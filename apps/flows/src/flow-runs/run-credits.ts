@@ -16,23 +16,29 @@ export interface CreditsUsed {
 export class RunCredits {
   constructor(private readonly credits: InternalClient) {}
 
-  /** `refusedAtRemaining`: a debit of the run was refused for want of credits, leaving this many. */
+  /**
+   * `refusedAtRemaining`: a debit of the run was refused for want of credits, leaving this many.
+   * `unconfirmed`: request ids that may have charged without a charge to show for it (a debit whose
+   * answer never came): no outcome uses them, so they are given back whether or not the run succeeded.
+   */
   async settle(
     instanceId: string,
     charges: Charge[],
     succeeded: boolean,
     log: (message: RunMessage['level'], text: string) => void,
     refusedAtRemaining?: number,
+    unconfirmed: Iterable<string> = [],
   ): Promise<CreditsUsed | undefined> {
-    if (!charges.length) return refusedAtRemaining === undefined ? undefined : { cost: 0, remaining: refusedAtRemaining };
-    const last = charges[charges.length - 1];
-    const charged = charges.reduce((sum, c) => sum + c.cost, 0);
-    if (succeeded) return { cost: charged, remaining: last.remaining };
-    const { kept, remaining } = await this.refund(instanceId, charges.map((c) => c.requestId));
-    const cost = charges.filter((c) => kept.includes(c.requestId)).reduce((sum, c) => sum + c.cost, 0);
-    if (kept.length) log('error', `refund of ${kept.join(', ')} failed; ${cost} credit(s) stay spent`);
-    else log('info', `${charged} credit(s) refunded: the run did not succeed`);
-    return { cost, remaining: remaining ?? last.remaining };
+    const charged = new Map(charges.map((c) => [c.requestId, c.cost]));
+    const uncertain = [...new Set(unconfirmed)].filter((id) => !charged.has(id));
+    const back = succeeded ? uncertain : [...charged.keys(), ...uncertain];
+    const { kept, remaining } = back.length ? await this.refund(instanceId, back) : { kept: [], remaining: undefined };
+    const total = charges.reduce((sum, c) => sum + c.cost, 0);
+    const cost = succeeded ? total : kept.reduce((sum, id) => sum + (charged.get(id) ?? 0), 0);
+    if (kept.length) log('error', `refund of ${kept.join(', ')} failed; what ${kept.length > 1 ? 'they' : 'it'} charged stays spent`);
+    else if (!succeeded && charges.length) log('info', `${total} credit(s) refunded: the run did not succeed`);
+    const left = remaining ?? charges.at(-1)?.remaining ?? refusedAtRemaining;
+    return left === undefined ? undefined : { cost, remaining: left };
   }
 
   /** Gives back what these request ids were charged (nothing for ids never charged); the ids whose refund failed. */

@@ -22,6 +22,9 @@ export class QueryStep implements StepExecutor {
   async run(step: Step, ctx: RunContext, index = 0): Promise<unknown[]> {
     const entity = step.entity as string;
     const requestId = queryRequestId(ctx.processId, index, step);
+    // Until credits answers, the debit may have charged: a call that times out after credits
+    // committed it fails the run, which must then give the charge back all the same.
+    ctx.unconfirmed.add(requestId);
     const debit = await this.credits.call<{ code?: string; message?: string; cost?: number; remaining?: number }>({
       method: 'POST',
       path: '/debits',
@@ -29,6 +32,8 @@ export class QueryStep implements StepExecutor {
       requestId,
       body: { requestId, cost: 1, entities: [entity], ...ctx.payer },
     });
+    // Any answer but a server error says whether it charged (a charge is recorded below).
+    if (debit.status < 500) ctx.unconfirmed.delete(requestId);
     if (debit.status === 429) {
       const left = Number(debit.headers['x-credits-remaining']);
       if (Number.isFinite(left)) ctx.refusedAtRemaining = left;
