@@ -6,10 +6,11 @@ interface Entry {
 }
 
 /**
- * Verified credentials, keyed by a digest of the credential. Entries live at most `ttlMs` (so a
- * lost eviction event cannot keep a dead key alive) and never past the key's own expiry. An
- * eviction also leaves a tombstone for `ttlMs`, so a verification answer that was already in
- * flight when the key died is not cached afterwards.
+ * Verified credentials, keyed by a digest of the credential. Entries live at most `ttlMs` from when
+ * their look-up began (so neither a lost eviction event nor a slow keys service can keep a dead key
+ * alive longer) and never past the key's own expiry. An eviction, and a credential forgotten here,
+ * also leave a tombstone for `ttlMs`, so a verification answer that was already in flight when the
+ * key died is not cached afterwards.
  */
 export class VerificationCache {
   private readonly entries = new Map<string, Entry>();
@@ -45,19 +46,24 @@ export class VerificationCache {
   }
 
   /**
-   * Caches unless the key or its user was evicted since `verifiedSince` (when the look-up began) or
-   * within the last `settleMs`: a user's downgrade reaches the gateway before keys has deactivated
-   * their keys, so answers in between are asked again rather than trusted for a whole TTL.
+   * Caches unless the credential was forgotten, or its key or user evicted, since `verifiedSince`
+   * (when the look-up began), or the key or user within the last `settleMs`: a user's downgrade
+   * reaches the gateway before keys has deactivated their keys, so answers in between are asked
+   * again rather than trusted for a whole TTL. The TTL counts from `verifiedSince` too: keys
+   * vouched for the credential as of then, however long its answer took.
    */
   set(digest: string, principal: Principal, verifiedSince: number, credentialExpiresAt?: number): void {
     if (this.ttlMs === 0 || !this.active) return;
+    const forgottenAt = this.tombstones.get(`credential:${digest}`);
+    if (forgottenAt !== undefined && forgottenAt >= verifiedSince) return;
     const settled = this.now() - this.settleMs;
     for (const id of this.idsOf(principal)) {
       const evictedAt = this.tombstones.get(id);
       if (evictedAt !== undefined && (evictedAt >= verifiedSince || evictedAt >= settled)) return;
     }
-    const expiresAt = Math.min(this.now() + this.ttlMs, credentialExpiresAt ?? Infinity);
+    const expiresAt = Math.min(verifiedSince + this.ttlMs, credentialExpiresAt ?? Infinity);
     this.remove(digest);
+    if (expiresAt <= this.now()) return;
     while (this.entries.size >= this.maxEntries) this.remove(this.entries.keys().next().value as string);
     this.entries.set(digest, { principal, expiresAt });
     if (principal.keyId) this.index(this.byKey, principal.keyId, digest);
@@ -66,9 +72,15 @@ export class VerificationCache {
     this.index(this.byInstance, principal.instanceId, digest);
   }
 
-  /** One credential no longer stands (its session was ended here): asked again next time it shows up. */
+  /**
+   * One credential no longer stands (its session was ended here): asked again next time it shows
+   * up, and an answer about it that was in flight meanwhile is not cached.
+   */
   forget(digest: string): void {
+    const now = this.now();
+    this.tombstones.set(`credential:${digest}`, now);
     this.remove(digest);
+    this.pruneTombstones(now);
   }
 
   /** Ids are cached as keys gives them out, in lower case, however a caller spelled the one to evict. */

@@ -92,4 +92,30 @@ describe('VerificationCache', () => {
     expect(cache.size).toBe(2);
     expect(cache.get('a')).toBeUndefined();
   });
+
+  it('counts an entry’s life from when its look-up began, however long keys took to answer', () => {
+    const cache = fresh();
+    const started = now;
+    now += 20_000; // a slow keys service
+    cache.set('d1', key, started);
+    now += 10_000;
+    expect(cache.get('d1')).toBeUndefined();
+    cache.set('d2', { ...key, keyId: 'k2' }, now - 30_000); // vouched for a whole TTL ago: not worth keeping
+    expect(cache.get('d2')).toBeUndefined();
+  });
+
+  it('does not cache an answer that was in flight when its credential was forgotten here, and caches a later one', () => {
+    const cache = fresh();
+    const session: Principal = { instanceId: 'i', kind: 'session', userId: 'u1', sessionId: 'sess-1', scopes: [] };
+    const started = now;
+    cache.set('s1', session, now);
+    now += 10;
+    cache.forget('s1'); // signed out while a look-up of it was on its way
+    cache.set('s1', session, started);
+    expect(cache.get('s1')).toBeUndefined();
+    now += 10;
+    cache.set('s1', session, now);
+    expect(cache.get('s1')).toEqual(session);
+  });
+
 });
