@@ -112,6 +112,11 @@ export class VerificationCache {
     return this.entries.size;
   }
 
+  /** How many keys, users, sessions and instances the eviction indexes hold (each for some live entry). */
+  get indexedIds(): number {
+    return this.byKey.size + this.byUser.size + this.bySession.size + this.byInstance.size;
+  }
+
   private idsOf(principal: Principal): string[] {
     const ids: string[] = [];
     if (principal.keyId) ids.push(`key:${principal.keyId}`);
@@ -140,14 +145,22 @@ export class VerificationCache {
     index.set(id, set);
   }
 
+  /** An id whose last entry went is dropped from its index: sessions and keys come and go, and would pile up. */
+  private unindex(index: Map<string, Set<string>>, id: string, digest: string): void {
+    const set = index.get(id);
+    if (!set) return;
+    set.delete(digest);
+    if (set.size === 0) index.delete(id);
+  }
+
   private remove(digest: string): void {
     const entry = this.entries.get(digest);
     if (!entry) return;
     this.entries.delete(digest);
     const { keyId, userId, sessionId, instanceId } = entry.principal;
-    if (keyId) this.byKey.get(keyId)?.delete(digest);
-    if (userId) this.byUser.get(userId)?.delete(digest);
-    if (sessionId) this.bySession.get(sessionId)?.delete(digest);
-    this.byInstance.get(instanceId)?.delete(digest);
+    if (keyId) this.unindex(this.byKey, keyId, digest);
+    if (userId) this.unindex(this.byUser, userId, digest);
+    if (sessionId) this.unindex(this.bySession, sessionId, digest);
+    this.unindex(this.byInstance, instanceId, digest);
   }
 }

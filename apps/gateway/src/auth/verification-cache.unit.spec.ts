@@ -118,4 +118,17 @@ describe('VerificationCache', () => {
     expect(cache.get('s1')).toEqual(session);
   });
 
+  it('keeps in its indexes no key, user, session or instance whose entries all expired or went', () => {
+    const cache = new VerificationCache(30_000, 2, 5_000, clock);
+    cache.setActive(true);
+    const session = (n: number): Principal => ({ instanceId: `i${n}`, kind: 'session', userId: `u${n}`, sessionId: `s${n}`, scopes: [] });
+    cache.set('d1', key, now);
+    cache.forget('d1');
+    for (let n = 0; n < 5; n++) cache.set(`s${n}`, session(n), now); // the first three pushed out by the bound
+    expect(cache.indexedIds).toBe(6); // s3 and s4: a user, a session and an instance each
+    now += 30_000;
+    for (let n = 0; n < 5; n++) expect(cache.get(`s${n}`)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(cache.indexedIds).toBe(0);
+  });
 });
