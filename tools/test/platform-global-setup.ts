@@ -34,6 +34,8 @@ export default async function platformGlobalSetup(): Promise<void> {
       CORS_ORIGINS: e2eCorsOrigin(),
       FLOWS_EXPRESSION_STEP_LIMIT_MS: '2000',
       FLOWS_EXPRESSION_MEMORY_MB: '128',
+      // A streamed answer nobody reads ends after 6 s (30 by default), so the suite can see who pays.
+      QUERY_STREAM_STALL_MS: '6000',
     },
   });
   (globalThis as { __tollgatePlatform?: RunningPlatform }).__tollgatePlatform = platform;

@@ -17,6 +17,12 @@ export const gatewayConfigSchema = serviceBaseSchema.extend({
    * `timeout` above it is refused before charging; the query service would refuse it too.
    */
   QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).default(25_000),
+  /**
+   * The query service's own QUERY_STREAM_STALL_MS (give both the same): it ends a streamed answer
+   * nobody reads for that long. The gateway hangs up sooner, at two thirds of it, on a client that
+   * stops reading, so that the service's ending is never taken for a failure of its own (refunded).
+   */
+  QUERY_STREAM_STALL_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Downstream calls that take longer are answered 504 (and refunded). */
   DOWNSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** A verified credential is trusted this long without asking keys again; events evict sooner. */

@@ -4,6 +4,7 @@ import type { Principal } from '@tollgate/auth';
 import { dayRangeErrors, ErrorCode, MAX_ENTITIES_PER_QUERY, unknownEntityErrors, type AggregateDto, type FieldError } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
+import { hangUpOnStalledClient } from './client-stall';
 import { refuseHead } from '../downstream/safe-methods';
 import { ServiceClients } from '../downstream/service-clients';
 import type { DownstreamRequest, DownstreamResponse } from '../downstream/service-client';
@@ -146,7 +147,10 @@ export class QueryForwarding {
       await this.refund(charge, reply);
       throw new ApiException(ErrorCode.Unavailable, 'The query service broke off its answer');
     }
-    if (body === res.body) this.refundIfCutShort(res.body, reply, charge);
+    if (body === res.body) {
+      this.refundIfCutShort(res.body, reply, charge);
+      hangUpOnStalledClient(reply.raw, Math.floor((this.config.QUERY_STREAM_STALL_MS * 2) / 3));
+    }
     this.copyHeaders(res.headers, reply);
     await reply.status(res.status).headers(creditHeaders(charge)).send(body);
   }
@@ -164,7 +168,8 @@ export class QueryForwarding {
    * is not: what it read was served, and a client that hung up before the last byte would
    * otherwise get any export for free. When the client goes, its connection closes first and the
    * stream is destroyed after it; when the service fails, the stream errs while the client is
-   * still connected.
+   * still connected. A client that stops reading without going is hung up on before the service
+   * would end the stream for it (`hangUpOnStalledClient`), so that counts as leaving too.
    */
   private refundIfCutShort(stream: DownstreamResponse['body'], reply: FastifyReply, charge: Charge): void {
     let clientLeft = false;
