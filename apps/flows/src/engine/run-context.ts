@@ -19,7 +19,9 @@ export interface RunContext {
   charges: Charge[];
   /**
    * Request ids that may have charged the run though no charge above says so: a debit sent and not
-   * answered (its call can fail after credits committed it). Given back (final) however the run ends.
+   * answered (its call can fail after credits committed it) and, in a resumed run, every query
+   * step's until it is debited again (an earlier attempt's charges are not known). Given back
+   * (final) however the run ends.
    */
   unconfirmed: Set<string>;
   /** How many emit steps this execution of the run has reached (see the run decider's `emit`). */

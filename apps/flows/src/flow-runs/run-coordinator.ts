@@ -11,7 +11,7 @@ import type { FlowEngine } from '../engine/flow-engine';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
 import { namedValues, StepFailure, type RunContext } from '../engine/run-context';
 import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
-import { queryRequestId } from '../engine/steps/query-step';
+import { queryRequestIds } from '../engine/steps/query-step';
 import type { FlowDefinition } from '../flows/flow-definition';
 import { buildEngine } from './build-engine';
 import { flowRunDecider, RunAlreadyFinished, type RunCommand } from './flow-run.decider';
@@ -139,13 +139,14 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       slot();
       return { processId: replay, replayed: true, run: this.active.get(replay) };
     }
-    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, req.payer, slot) };
+    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, { payer: req.payer, slot }) };
   }
 
   /**
-   * Executes a run this process owns, from its first step, in the slot `start` took for it (a run
-   * resumed after a restart takes one whatever the instance's count). A resumed run has no payer:
-   * its charges name no key or user.
+   * Executes a run this process owns, from its first step, in the slot `start` took for it. Without
+   * `started`, the run is resumed after a restart: it takes a slot whatever the instance's count, its
+   * charges name no key or user, and any of its query steps may have been charged by an earlier
+   * attempt, which this one does not know of (see `unconfirmed`).
    */
   execute(
     flow: FlowDefinition,
@@ -154,9 +155,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     timeoutMs: number,
     startedAt: number,
     messages: RunMessage[],
-    payer?: RunContext['payer'],
-    slot = this.slots.take(flow.instanceId, { force: true }),
+    started?: { payer?: RunContext['payer']; slot: () => void },
   ): ActiveRun {
+    const payer = started?.payer;
+    const slot = started?.slot ?? this.slots.take(flow.instanceId, { force: true });
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AbortReason('timeout', `The flow did not finish within ${timeoutMs} ms`)), Math.max(0, timeoutMs - (Date.now() - startedAt)));
     let saving: Promise<void> = Promise.resolve();
@@ -171,7 +173,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       last: undefined,
       outputs: namedValues(),
       charges: [],
-      unconfirmed: new Set(),
+      unconfirmed: new Set(started ? [] : queryRequestIds(flow, processId)),
       ...(payer ? { payer } : {}),
       messages,
       log: (level, text, step, detail) => {
@@ -191,7 +193,9 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       }
       await saving;
       const stopped = outcome.status !== 'success' && controller.signal.reason instanceof AbortReason && controller.signal.reason.kind === 'stopping';
-      if (stopped && flow.mode === 'async') return outcome; // left running: the next process resumes it
+      // Left running, its charges unsettled: the next process resumes it, and the attempt that ends
+      // it (or the recovery that gives it up) settles what every attempt was charged.
+      if (stopped && flow.mode === 'async') return outcome;
       outcome.credits = await this.credits.settle(flow.instanceId, ctx.charges, outcome.status === 'success', ctx.log, ctx.refusedAtRemaining, ctx.unconfirmed);
       const recorded = await this.finish(flow.instanceId, processId, outcome, messages, startedAt);
       if (stopped) await this.runs.releaseIdempotencyKeyOf(flow.instanceId, flow.flowId, processId).catch(() => undefined);
@@ -273,8 +277,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
 
   /** Refunds what a run that cannot go on was charged: its query steps' request ids are always the same. */
   async refundSteps(flow: FlowDefinition, processId: string): Promise<void> {
-    const requestIds = flow.steps.flatMap((step, index) => (step.type === 'query' ? [queryRequestId(processId, index, step)] : []));
-    const { kept } = await this.credits.refund(flow.instanceId, requestIds);
+    const { kept } = await this.credits.refund(flow.instanceId, queryRequestIds(flow, processId));
     if (kept.length) this.logger.warn({ processId, kept }, 'refunds of an interrupted run failed');
   }
 

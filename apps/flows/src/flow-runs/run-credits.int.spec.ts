@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PrincipalTokens } from '@tollgate/auth';
 import { parseConfig } from '@tollgate/config';
 import { CommandRunner, EventStore } from '@tollgate/event-sourcing';
-import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@tollgate/testing';
 import { flowsConfigSchema, type FlowsConfig } from '../config/flows.config';
 import { InternalClients } from '../downstream/internal-clients';
 import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
@@ -13,6 +14,7 @@ import { flowDecider } from '../flows/flow.decider';
 import { flowsProjection } from '../flows/flows.projection';
 import { flowsMigrations } from '../migrations';
 import { RunCoordinator } from './run-coordinator';
+import { RunRecovery } from './run-recovery';
 import { RunStore } from './run-store';
 
 jest.setTimeout(60_000);
@@ -117,5 +119,28 @@ describe('what a run is charged, when it does not succeed (real PostgreSQL)', ()
     } finally {
       credits.loseAnswer = () => false;
     }
+  });
+
+  it('gives back what an earlier attempt of a resumed run was charged, though the run fails before debiting again', async () => {
+    const first = await flowsProcess();
+    const flow = await defineFlow('resumed', 'async', [{ type: 'delay', ms: 100 }, { type: 'query', id: 'tasks', entity: 'tasks' }, { type: 'delay', ms: 10_000 }]);
+    const { processId, run } = await first.start({ flow, input: INPUT, startedBy: 'anonymous', caller: 'anonymous', timeoutMs: 1500 });
+    await eventually(() => expect(credits.consumed(processId)).toBe(1), { intervalMs: 20 });
+    // A graceful stop leaves an async run to the next process, unsettled: it resumes it.
+    await first.beforeApplicationShutdown();
+    expect((await run!.done).status).toBe('aborted');
+    expect(credits.consumed(processId)).toBe(1);
+    // The restart took longer than the run had left: the resumed attempt times out in its first step, before its debit.
+    await sleep(1600);
+    const runs = new RunStore(db.dataSource);
+    const recovery = new RunRecovery(await flowsProcess(), runs, new FlowRepository(db.dataSource), new EventStore(), db.dataSource, config);
+    expect(await recovery.sweep()).toBe(1);
+    const ended = await eventually(async () => {
+      const record = await runs.get(flow.instanceId, processId);
+      expect(record?.status).toBe('aborted');
+      return record!;
+    });
+    expect(ended.failure?.code).toBe('timeout');
+    expect(credits.consumed(processId)).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import type { Step } from '../../flows/flow-definition';
+import type { FlowDefinition, Step } from '../../flows/flow-definition';
 import type { InternalClient } from '../../downstream/internal-client';
 import { recordsWhere, StepFailure, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
@@ -8,6 +8,10 @@ const ACCEPTABLE_ID = /[^A-Za-z0-9._:-]/g;
 /** The debit's request id: the run and the step, so a resumed run is not charged twice for the same step. */
 export const queryRequestId = (processId: string, index: number, step: Step): string =>
   `${processId}:q${index}:${(step.id as string | undefined) ?? (step.entity as string)}`.replace(ACCEPTABLE_ID, '_');
+
+/** Every query step's request id in a run of this definition: what the run may have been charged. */
+export const queryRequestIds = (flow: FlowDefinition, processId: string): string[] =>
+  flow.steps.flatMap((step, index) => (step.type === 'query' ? [queryRequestId(processId, index, step)] : []));
 
 /**
  * Reads the flow's instance records from the query service, metered like any query: one credit
