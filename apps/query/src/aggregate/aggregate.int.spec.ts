@@ -153,6 +153,19 @@ describe('aggregates (query service, real PostgreSQL)', () => {
     expect(byCount.body.rows).toEqual([[0, 2], [1, 2], [2, 2]]);
   });
 
+  it('answers at most 20,000 rows, capped, whatever the limit asked', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'ticks', fields: [{ name: 'n', type: 'number' }] } });
+    const rows = Array.from({ length: 20_001 }, (_, i) => ({ id: `t${i}`, n: i }));
+    expect((await app.call('POST', '/api/v1/entities/ticks/batch', { principal: org, body: { operations: [{ action: 'insert', rows }] } })).status).toBe(200);
+    const ask = (body: object) => app.call('POST', '/api/v1/entities/ticks/aggregate', { principal: org, body: { select: [{ name: 'n' }], order_by: [{ name: 'n' }], ...body } });
+    for (const limit of [undefined, 20_000, 50_000]) {
+      const res = await ask({ limit });
+      expect([limit, res.status, res.body.rows.length, res.body.rows.at(-1), res.body.capped]).toEqual([limit, 200, 20_000, [19_999], true]);
+    }
+    const all = await ask({ where: [{ name: 'n', op: '>=', value: 1 }], limit: 50_000 });
+    expect([all.body.rows.length, all.body.capped]).toEqual([20_000, false]);
+  });
+
   it('answers plain rows newest first unless order_by says otherwise, as a records query does, so a limit keeps the newest', async () => {
     await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'visits', fields: [{ name: 'page', type: 'string' }] } });
     // Written oldest first, as a table scan would read them back.
@@ -177,7 +190,7 @@ describe('aggregates (query service, real PostgreSQL)', () => {
       { select: [{ name: 'country', agg: 'sum' }] },
       { select: [{ name: 'country' }], where: [{ name: 'quantity', op: '>', value: 'ten' }] },
       { select: [{ name: 'country' }], order_by: [{ name: 'quantity' }] },
-      { select: [{ name: 'country' }], limit: 20_001 },
+      { select: [{ name: 'country' }], limit: 0 },
     ]) {
       const res = await aggregate(body);
       expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);

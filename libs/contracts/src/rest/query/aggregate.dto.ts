@@ -10,7 +10,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Max,
   Min,
   ValidateIf,
   ValidateNested,
@@ -79,10 +78,10 @@ export class AggregateDto {
   @Type(() => OrderByDto)
   order_by?: OrderByDto[];
 
-  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: AGGREGATE_MAX_ROWS })
+  // A larger limit is not refused: the answer holds at most AGGREGATE_MAX_ROWS rows, `capped` when cut.
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, description: `at most ${AGGREGATE_MAX_ROWS} rows are answered whatever the limit` })
   @IsOptional()
   @Min(1)
-  @Max(AGGREGATE_MAX_ROWS)
   @IsInt() // checked first: a list or a word is no number, not a large one
   limit?: number;
 
