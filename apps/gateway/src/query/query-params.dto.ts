@@ -40,7 +40,7 @@ export class EntityQueryParamsDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 100, description: 'max records per entity; default: all' })
   @IsOptional()
-  @Matches(/^[1-9]\d{0,8}$/, { message: 'limit must be a whole number of at least 1' })
+  @Matches(/^[1-9]\d{0,8}$/, { message: 'limit must be a whole number from 1 to 999999999' })
   @Transform(asParameter)
   limit?: string;
 

@@ -48,7 +48,7 @@ export function parseQuery(
   let limit: number | undefined;
   if (params.limit !== undefined) {
     limit = /^\d{1,9}$/.test(params.limit) ? Number(params.limit) : NaN;
-    if (!(limit >= 1)) errors.push({ field: 'limit', message: 'limit must be a whole number of at least 1' });
+    if (!(limit >= 1)) errors.push({ field: 'limit', message: 'limit must be a whole number from 1 to 999999999' });
   }
   let display: string[] | undefined;
   if (params.display !== undefined) {

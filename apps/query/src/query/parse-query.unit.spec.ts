@@ -22,6 +22,11 @@ describe('parseQuery', () => {
     expect(fields).toEqual(['bom', 'delimiter', 'entities', 'extra', 'format', 'from', 'limit', 'mine', 'order', 'sort', 'timeout']);
   });
 
+  it('says how large a limit may be when one is too large', () => {
+    const result = parse({ entities: 'actions', limit: '1000000000' });
+    expect(!result.ok && result.errors).toEqual([{ field: 'limit', message: 'limit must be a whole number from 1 to 999999999' }]);
+  });
+
   it('splits an entity path from its extension', () => {
     expect(splitExtension('actions.csv')).toEqual({ entity: 'actions', extension: 'csv' });
     expect(splitExtension('actions')).toEqual({ entity: 'actions' });
