@@ -6,7 +6,7 @@ import { ApiException } from '@tollgate/service-runtime';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { ServiceClients } from '../downstream/service-clients';
 import { KeyUsageReporter } from './key-usage-reporter';
-import { VerificationCache } from './verification-cache';
+import { VerificationCache, type Standing } from './verification-cache';
 
 export interface VerifiedCredential {
   principal: Principal;
@@ -36,28 +36,27 @@ export class CredentialVerifier {
     this.operatorToken = Buffer.from(config.OPERATOR_TOKEN);
   }
 
-  /**
-   * `fresh`: ask keys even if the cache knows the credential (a check that must not trust it for
-   * another TTL). `use: false`: the gateway checks on its own account (an open stream's recheck),
-   * which is not a use of the key to report.
-   */
-  async verify(credential: string, options: { operator: boolean; requestId: string; fresh?: boolean; use?: boolean }): Promise<Principal | undefined> {
+  async verify(credential: string, options: { operator: boolean; requestId: string }): Promise<Principal | undefined> {
     if (options.operator && this.isOperatorToken(credential)) {
       return { instanceId: '', kind: 'operator', scopes: [...KEY_SCOPES] };
     }
     // A cached digest was verified before, so its checksum need not be checked again.
-    const digest = credentialDigest(credential);
-    let principal = options.fresh ? undefined : this.cache.get(digest);
-    if (!principal) {
-      if (!parseCredential(credential)) return undefined;
-      const since = Date.now();
-      const verified = await this.lookUp(credential, options.requestId);
-      if (!verified) return undefined;
-      principal = verified.principal;
-      this.cache.set(digest, principal, since, verified.expiresAt ? Date.parse(verified.expiresAt) : undefined);
-    }
-    if (principal.keyId && options.use !== false) this.usage.record(principal);
+    const principal = this.cache.get(credentialDigest(credential)) ?? (await this.askKeys(credential, options.requestId))?.principal;
+    if (principal?.keyId) this.usage.record(principal);
     return principal;
+  }
+
+  /** When keys last vouched for a credential this gateway knows, and until when it is valid at most; undefined when it has none. */
+  standing(credential: string): Standing | undefined {
+    return this.cache.standing(credentialDigest(credential));
+  }
+
+  /**
+   * Asks keys again, whatever the cache knows (a check that must not trust it for another TTL), on
+   * the gateway's own account (an open answer's recheck), which is not a use of the key to report.
+   */
+  async recheck(credential: string, requestId: string): Promise<Standing | undefined> {
+    return (await this.askKeys(credential, requestId))?.standing;
   }
 
   /** Drops what this gateway remembers of a credential, so its next use is checked with keys. */
@@ -69,6 +68,17 @@ export class CredentialVerifier {
   isOperatorToken(credential: string): boolean {
     const presented = Buffer.from(credential);
     return presented.length === this.operatorToken.length && timingSafeEqual(presented, this.operatorToken);
+  }
+
+  /** Keys' answer, cached as of when the question was asked. */
+  private async askKeys(credential: string, requestId: string): Promise<{ principal: Principal; standing: Standing } | undefined> {
+    if (!parseCredential(credential)) return undefined;
+    const verifiedAt = Date.now();
+    const verified = await this.lookUp(credential, requestId);
+    if (!verified) return undefined;
+    const expiresAt = verified.expiresAt ? Date.parse(verified.expiresAt) : undefined;
+    this.cache.set(credentialDigest(credential), verified.principal, verifiedAt, expiresAt);
+    return { principal: verified.principal, standing: expiresAt === undefined ? { verifiedAt } : { verifiedAt, expiresAt } };
   }
 
   private async lookUp(credential: string, requestId: string): Promise<VerifiedCredential | undefined> {

@@ -3,6 +3,7 @@ import { Observable } from 'rxjs';
 import type { Principal } from '@tollgate/auth';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { CredentialVerifier } from './credential-verifier';
+import type { Standing } from './verification-cache';
 
 interface Watched {
   principal: Principal;
@@ -15,10 +16,12 @@ const MIN_RECHECK_MS = 1_000;
 
 /**
  * Answers that stay open, such as the live balance, were authenticated once, when they opened.
- * This ends them when their credential dies: at once when an eviction names its key or its user,
- * and, since such events can be lost and sessions expire, after a check with keys every
- * AUTH_CACHE_TTL_MS that refuses it. That check bypasses the cache: a cached answer could be up to
- * one TTL old, and the promise is a dead key refused within one TTL.
+ * This ends them when their credential dies: at once when an eviction names its key or its user;
+ * at the credential's own expiry; and, since such events can be lost, when a check with keys
+ * refuses it. That check bypasses the cache and comes when the verification the answer stands on
+ * is one AUTH_CACHE_TTL_MS old, as a cached one would expire: the promise is a dead key refused
+ * within one TTL of keys having vouched for it. A check keys cannot answer ends the answer too:
+ * it would otherwise stand unverified for good; its client reconnects and is authenticated anew.
  */
 @Injectable()
 export class CredentialWatch {
@@ -36,6 +39,7 @@ export class CredentialWatch {
   /** Emits once (then completes) when the credential behind `principal` is refused; watches while subscribed. */
   refusal(principal: Principal, credential: string, requestId: string): Observable<void> {
     return new Observable<void>((subscriber) => {
+      let timer: NodeJS.Timeout | undefined;
       const watched: Watched = {
         principal,
         credential,
@@ -44,11 +48,21 @@ export class CredentialWatch {
           subscriber.complete();
         },
       };
+      const standOn = (standing: Standing) => {
+        if (subscriber.closed) return;
+        // Whichever comes first: its own expiry, or a TTL since keys vouched for it (a far expiry is
+        // left to the checks before it, so no timer is ever set for longer than a TTL).
+        const at = Math.min(standing.verifiedAt + this.recheckMs, standing.expiresAt ?? Infinity);
+        const next = at === standing.expiresAt ? watched.refuse : () => void this.recheck(watched, credential, requestId, standOn);
+        timer = setTimeout(next, Math.max(at - Date.now(), 0));
+        timer.unref();
+      };
       this.watched.add(watched);
-      const timer = setInterval(() => void this.recheck(watched, credential, requestId), this.recheckMs);
-      timer.unref();
+      // The opening check's verification: a cached one, maybe nearly a TTL old; with none (the cache
+      // off, or it just went), asked again shortly, which also learns the credential's expiry.
+      standOn(this.verifier.standing(credential) ?? { verifiedAt: Date.now() - this.recheckMs + MIN_RECHECK_MS });
       return () => {
-        clearInterval(timer);
+        clearTimeout(timer);
         this.watched.delete(watched);
       };
     });
@@ -77,12 +91,16 @@ export class CredentialWatch {
     for (const w of this.watched) if (w.principal.userId === userId) w.refuse();
   }
 
-  private async recheck(watched: Watched, credential: string, requestId: string): Promise<void> {
+  private async recheck(watched: Watched, credential: string, requestId: string, standOn: (standing: Standing) => void): Promise<void> {
     try {
-      if (!(await this.verifier.verify(credential, { operator: false, requestId, fresh: true, use: false }))) watched.refuse();
+      const standing = await this.verifier.recheck(credential, requestId);
+      if (standing) standOn(standing);
+      else watched.refuse();
     } catch (error) {
-      // Keys unavailable: not a refusal. The next check, or an eviction event, decides.
-      this.logger.warn({ err: (error as Error).message, requestId }, 'credential recheck failed; the answer stays open');
+      // Keys unavailable: a TTL has gone since keys last vouched for the credential, as long as any
+      // gateway trusts an answer; the client reconnects and is authenticated anew.
+      this.logger.warn({ err: (error as Error).message, requestId }, 'credential recheck failed; the answer ends');
+      watched.refuse();
     }
   }
 }

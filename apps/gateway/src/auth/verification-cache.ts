@@ -3,6 +3,15 @@ import type { Principal } from '@tollgate/auth';
 interface Entry {
   principal: Principal;
   expiresAt: number;
+  /** When the look-up that vouched for it began. */
+  verifiedAt: number;
+  credentialExpiresAt?: number;
+}
+
+/** What a cached verification says of its credential: when keys last vouched for it, and until when it is valid at most. */
+export interface Standing {
+  verifiedAt: number;
+  expiresAt?: number;
 }
 
 /**
@@ -45,6 +54,13 @@ export class VerificationCache {
     return entry.principal;
   }
 
+  /** For answers that stay open: when the cached verification of `digest` began, and the credential's own expiry. */
+  standing(digest: string): Standing | undefined {
+    if (!this.get(digest)) return undefined;
+    const { verifiedAt, credentialExpiresAt } = this.entries.get(digest) as Entry;
+    return credentialExpiresAt === undefined ? { verifiedAt } : { verifiedAt, expiresAt: credentialExpiresAt };
+  }
+
   /**
    * Caches unless the credential was forgotten, or its key or user evicted, since `verifiedSince`
    * (when the look-up began), or the key or user within the last `settleMs`: a user's downgrade
@@ -65,7 +81,7 @@ export class VerificationCache {
     this.remove(digest);
     if (expiresAt <= this.now()) return;
     while (this.entries.size >= this.maxEntries) this.remove(this.entries.keys().next().value as string);
-    this.entries.set(digest, { principal, expiresAt });
+    this.entries.set(digest, { principal, expiresAt, verifiedAt: verifiedSince, ...(credentialExpiresAt === undefined ? {} : { credentialExpiresAt }) });
     if (principal.keyId) this.index(this.byKey, principal.keyId, digest);
     if (principal.userId) this.index(this.byUser, principal.userId, digest);
     if (principal.sessionId) this.index(this.bySession, principal.sessionId, digest);

@@ -118,6 +118,15 @@ describe('VerificationCache', () => {
     expect(cache.get('s1')).toEqual(session);
   });
 
+  it('tells when its entry was verified, and the credential’s own expiry', () => {
+    const cache = fresh();
+    cache.set('d1', key, now - 5, now + 60_000);
+    cache.set('d2', { ...key, keyId: 'k2' }, now);
+    expect(cache.standing('d1')).toEqual({ verifiedAt: now - 5, expiresAt: now + 60_000 });
+    expect(cache.standing('d2')).toEqual({ verifiedAt: now });
+    expect(cache.standing('unknown')).toBeUndefined();
+  });
+
   it('keeps in its indexes no key, user, session or instance whose entries all expired or went', () => {
     const cache = new VerificationCache(30_000, 2, 5_000, clock);
     cache.setActive(true);
