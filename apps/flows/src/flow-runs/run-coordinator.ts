@@ -92,8 +92,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     const processId = `run_${randomUUID()}`;
     const { flow } = req;
     const messages: RunMessage[] = [{ at: new Date().toISOString(), level: 'info', text: `Run started by ${req.startedBy} (${flow.mode})` }];
-    // Before anything is written: a refused run leaves no trace and claims no Idempotency-Key.
-    const slot = this.slots.take(flow.instanceId);
+    // Before anything is written: a refused run leaves no trace and claims no Idempotency-Key. With a
+    // key, once it is claimed (a refusal rolls the claim back): a retry that gets the run its key
+    // started takes no slot, so it is not refused while that run holds the last one.
+    let slot = req.idempotencyKey ? undefined : this.slots.take(flow.instanceId);
     const replay = await this.dataSource.transaction(async (em) => {
       if (req.idempotencyKey) {
         const fingerprint = requestFingerprint(req.input);
@@ -112,6 +114,7 @@ export class RunCoordinator implements BeforeApplicationShutdown {
           );
         }
         if (earlier) return earlier.processId;
+        slot = this.slots.take(flow.instanceId);
       }
       await this.runs.create(em, {
         processId,
@@ -132,14 +135,13 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       });
       return undefined;
     }).catch((error: unknown) => {
-      slot();
+      slot?.();
       throw error;
     });
     if (replay) {
-      slot();
       return { processId: replay, replayed: true, run: this.active.get(replay) };
     }
-    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, { payer: req.payer, slot }) };
+    return { processId, replayed: false, run: this.execute(flow, processId, req.input, req.timeoutMs, Date.now(), messages, { payer: req.payer, slot: slot! }) };
   }
 
   /**
