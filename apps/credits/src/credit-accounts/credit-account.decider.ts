@@ -167,7 +167,9 @@ export function decideRefund(
     state = { ...state, remaining };
     events.push(pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, ...(capped > 0 ? { capped } : {}), remaining, day: charge.day }));
   }
-  const voided = final && !charge?.closed;
+  // Without an account no debit can charge (each is refused as exhausted): nothing to close, and
+  // no event, which would leave an account row pinned to UTC days before the plan exists.
+  const voided = final && current.exists && !charge?.closed;
   if (voided) events.push(pendingEvent(ChargeVoided, { requestId }));
   return { events, state, result: { refunded, voided } };
 }
