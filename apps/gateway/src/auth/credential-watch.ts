@@ -68,9 +68,10 @@ export class CredentialWatch {
     });
   }
 
-  /** The key was revoked or deactivated. */
+  /** The key was revoked or deactivated. Ids are watched as keys gives them out, in lower case, however a caller spelled the one that ended. */
   keyEnded(keyId: string): void {
-    for (const w of this.watched) if (w.principal.keyId === keyId) w.refuse();
+    const id = keyId.toLowerCase();
+    for (const w of this.watched) if (w.principal.keyId === id) w.refuse();
   }
 
   /** The credential itself was ended here (a session signed out): a user's other sessions go on. */
@@ -80,7 +81,8 @@ export class CredentialWatch {
 
   /** A session was signed out, here or through another gateway. */
   sessionEnded(sessionId: string): void {
-    for (const w of this.watched) if (w.principal.sessionId === sessionId) w.refuse();
+    const id = sessionId.toLowerCase();
+    for (const w of this.watched) if (w.principal.sessionId === id) w.refuse();
   }
 
   /**
@@ -88,7 +90,8 @@ export class CredentialWatch {
    * may is for a new authentication to say (a console's EventSource reconnects by itself).
    */
   userEnded(userId: string): void {
-    for (const w of this.watched) if (w.principal.userId === userId) w.refuse();
+    const id = userId.toLowerCase();
+    for (const w of this.watched) if (w.principal.userId === id) w.refuse();
   }
 
   private async recheck(watched: Watched, credential: string, requestId: string, standOn: (standing: Standing) => void): Promise<void> {

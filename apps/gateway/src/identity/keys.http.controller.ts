@@ -6,6 +6,7 @@ import { unknownEntityErrors } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
+import { CredentialWatch } from '../auth/credential-watch';
 import { EntityCatalogue } from '../query/entity-catalogue';
 import { IssuedKeyDto, IssueKeyDto, KeyListDto, RevokeKeysDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
@@ -19,6 +20,7 @@ export class KeysHttpController {
     private readonly keys: KeysForwarder,
     private readonly verifier: CredentialVerifier,
     private readonly entities: EntityCatalogue,
+    private readonly watch: CredentialWatch,
   ) {}
 
   @Post()
@@ -50,8 +52,8 @@ export class KeysHttpController {
   @ApiNoContentResponse()
   async revokeMany(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: RevokeKeysDto): Promise<void> {
     await this.keys.call(r, p, 'DELETE', '/keys', dto);
-    // This gateway refuses them from now on; the others on KeyRevoked.
-    for (const id of dto.ids) this.verifier.cache.evictKey(id);
+    // This gateway refuses them from now on, and ends their open answers (live balances); the others on KeyRevoked.
+    for (const id of dto.ids) this.ended(id);
   }
 
   @Delete(':id')
@@ -60,6 +62,11 @@ export class KeysHttpController {
   @ApiNoContentResponse()
   async revoke(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') keyId: string): Promise<void> {
     await this.keys.call(r, p, 'DELETE', `/keys/${encodeURIComponent(keyId)}`);
+    this.ended(keyId);
+  }
+
+  private ended(keyId: string): void {
     this.verifier.cache.evictKey(keyId);
+    this.watch.keyEnded(keyId);
   }
 }

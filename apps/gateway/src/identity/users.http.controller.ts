@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
+import { CredentialWatch } from '../auth/credential-watch';
 import { CreateGroupDto, CreateUserDto, GroupDto, GroupListDto, UpdateUserDto, UserDto, UserListDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
 
@@ -17,6 +18,7 @@ export class UsersHttpController {
   constructor(
     private readonly keys: KeysForwarder,
     private readonly verifier: CredentialVerifier,
+    private readonly watch: CredentialWatch,
   ) {}
 
   @Post('users')
@@ -52,6 +54,9 @@ export class UsersHttpController {
     const user = await this.keys.call<UserDto>(r, p, 'PATCH', `/users/${id(userId)}`, dto);
     // This gateway sees the new roles and status at once; the others on the user's events.
     this.verifier.cache.evictUser(user.id);
+    // A deactivated user, or one left admin of nothing (maybe downgraded): their keys stop, and their
+    // open answers (live balances) end at once; a session's client reconnects if it still may.
+    if (user.status === 'deactivated' || (dto.roles && !Object.values(user.roles).includes('admin'))) this.watch.userEnded(user.id);
     return user;
   }
 
@@ -62,6 +67,7 @@ export class UsersHttpController {
   async remove(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') userId: string): Promise<void> {
     await this.keys.call(r, p, 'DELETE', `/users/${id(userId)}`);
     this.verifier.cache.evictUser(userId);
+    this.watch.userEnded(userId);
   }
 
   @Post('groups')
