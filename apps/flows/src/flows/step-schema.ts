@@ -7,6 +7,7 @@ type FieldKind =
   | 'sort'
   | 'order'
   | 'positiveInt'
+  | 'queryLimit'
   | 'nonNegativeInt'
   | 'timeoutMs'
   | 'method'
@@ -22,7 +23,7 @@ interface StepSchema {
 
 /** The fields each step type takes (API.md, Flow steps). `expression` fields are JSONata. */
 export const STEP_SCHEMAS: Record<StepType, StepSchema> = {
-  query: { required: { entity: 'entity' }, optional: { where: 'expression', sort: 'sort', order: 'order', limit: 'positiveInt' } },
+  query: { required: { entity: 'entity' }, optional: { where: 'expression', sort: 'sort', order: 'order', limit: 'queryLimit' } },
   map: { required: { from: 'expression', expr: 'expression' }, optional: {} },
   filter: { required: { from: 'expression', expr: 'expression' }, optional: {} },
   http: {

@@ -10,6 +10,7 @@ const ENTITY = /^[a-z][a-z0-9_]*$/;
 const EVENT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'];
 const COMMON_FIELDS = ['type', 'id', 'when'];
+const QUERY_LIMIT_MAX = 999_999_999;
 
 const isHeaderValue = (value: string) => {
   try {
@@ -38,6 +39,9 @@ function checkField(kind: string, value: unknown): string | undefined {
       return ['asc', 'desc'].includes(value as string) ? undefined : 'must be asc or desc';
     case 'positiveInt':
       return isInt(value, 1) ? undefined : 'must be a positive integer';
+    // What the query service takes as a `limit` (nine digits): a larger one would fail every run.
+    case 'queryLimit':
+      return isInt(value, 1, QUERY_LIMIT_MAX) ? undefined : `must be an integer between 1 and ${QUERY_LIMIT_MAX}`;
     case 'nonNegativeInt':
       return isInt(value, 0, 3_600_000) ? undefined : 'must be an integer between 0 and 3600000';
     // Timers take at most 2^31-1 ms: a larger timeout fires at once, and no run lasts over an hour.

@@ -48,6 +48,20 @@ describe('validating flow steps when a flow is saved', () => {
     ]);
   });
 
+  it("bounds a query step's limit as the query service does, so that a flow saved is a flow that can run", () => {
+    expect(validateSteps([{ type: 'query', entity: 'tasks', limit: 999_999_999 }])).toEqual([]);
+    const errors = validateSteps([
+      { type: 'query', entity: 'tasks', limit: Number.MAX_SAFE_INTEGER },
+      { type: 'query', id: 'big', entity: 'tasks', limit: 1_000_000_000 },
+      { type: 'query', entity: 'tasks', limit: 0 },
+    ]);
+    expect(errors.map((e) => [e.field, e.message])).toEqual([
+      ['steps.0.limit', 'step 1 (query): limit must be an integer between 1 and 999999999'],
+      ['steps.1.limit', 'step 2 "big" (query): limit must be an integer between 1 and 999999999'],
+      ['steps.2.limit', 'step 3 (query): limit must be an integer between 1 and 999999999'],
+    ]);
+  });
+
   it('takes a response status from 200 to 599 or an expression, and a content type fit for a header', () => {
     expect(validateSteps([{ type: 'response', statusCode: 304 }, { type: 'response', statusCode: '$input.body.status' }])).toEqual([]);
     const errors = validateSteps([
