@@ -150,9 +150,11 @@ export class CreditAccountWriter {
     // and outbox rows go in, only if that row is exactly `known`. Under the lock, in stream order.
     const first = events.params.length + outbox.params.length;
     const $ = (i: number) => `$${first + i}`;
+    // A claim leaves some time after its batch was decided: if the pool's midnight has passed since
+    // (by the clock as the claim leaves), the batch is decided again, on the reset pool.
     const guardedClaim = (afterPredecessor: boolean) => `current AS (
         SELECT version = ${$(4)} AND day = ${$(5)} AND remaining = ${$(6)} AND daily_allowance = ${$(7)}
-               AND timezone = ${$(8)} AND resets_at = ${$(9)} AS expected
+               AND timezone = ${$(8)} AND resets_at = ${$(9)}${afterPredecessor ? ` AND resets_at > ${$(10)}::timestamptz` : ''} AS expected
           FROM credit_accounts${afterPredecessor ? ', predecessor' : ''} WHERE instance_id = ${$(1)} FOR UPDATE OF credit_accounts
       ), claimed AS (
         UPDATE credit_accounts SET remaining = ${$(2)}, version = ${$(3)}
@@ -162,7 +164,7 @@ export class CreditAccountWriter {
       queued AS (${outbox.sql} WHERE EXISTS (SELECT 1 FROM claimed))`;
     const claimSql = (afterPredecessor: boolean) => `
       WITH predecessor AS (
-        SELECT ${afterPredecessor ? `pg_advisory_xact_lock_shared(${$(10)}::int, ${$(11)}::int), ` : ''}1 AS done
+        SELECT ${afterPredecessor ? `pg_advisory_xact_lock_shared(${$(11)}::int, ${$(12)}::int), ` : ''}1 AS done
       ), ${guardedClaim(true)}
       SELECT count(*)::int AS claimed FROM claimed`;
     const claimValues = [
@@ -202,7 +204,7 @@ export class CreditAccountWriter {
             const { rows } = await client.query<{ claimed: number }>({
               name: after ? 'credits-debit-claim-after' : 'credits-debit-claim',
               text: claimSql(after),
-              values: after ? [...claimValues, order.lane, order.after] : claimValues,
+              values: [...claimValues, this.clock.now().toISOString(), ...(after ? [order.lane, order.after] : [])],
             });
             return rows[0].claimed === 1;
           } catch (error) {

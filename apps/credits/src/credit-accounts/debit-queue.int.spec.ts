@@ -3,6 +3,7 @@ import { EventStore, peekOutbox } from '@tollgate/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '@tollgate/testing';
 import type { DebitResult } from '@tollgate/contracts';
 import { SystemClock } from '../clock';
+import { TestClock } from '../testing/credits-app.fixture';
 import { creditsMigrations } from '../migrations';
 import { LedgerAuditor } from './audit/ledger-audit';
 import { decideChangePlan, decideRefund } from './credit-account.decider';
@@ -155,5 +156,19 @@ describe('debit queue (real PostgreSQL)', () => {
     expect(await remaining(id)).toBe(98);
     expect((await stream(id)).filter((e) => e.type === 'CreditsConsumed')).toHaveLength(2);
     expect(await charge(queue, id)).toMatchObject({ outcome: 'charged', remaining: 97 });
+  });
+
+  it('decides a batch again when its pool resets between deciding and claiming, rather than charge the day before', async () => {
+    const clock = new TestClock(new Date('2026-06-01T23:59:59.900Z'));
+    const late = new CreditAccountWriter(db.dataSource, new EventStore(), new CreditLedgerProjection(), clock);
+    const instanceId = `midnight-${randomUUID()}`;
+    const { state } = await late.execute(instanceId, (s, _em, now) => decideChangePlan(s, { dailyCredits: 5, timezone: 'UTC' }, now));
+    const prepared = late.prepareDebits(state, [{ requestId: 'r1', cost: 1, entities: ['actions'] }])!;
+    const transaction = (await prepared.write({ lane: 7, ticket: 1 }))!;
+    clock.set('2026-06-02T00:00:00.100Z');
+    const claimed = await transaction.claim();
+    await (claimed ? transaction.commit() : transaction.rollback());
+    expect(claimed).toBe(false);
+    expect(await db.dataSource.query(`SELECT day FROM credit_charges WHERE instance_id = $1`, [instanceId])).toEqual([]);
   });
 });
