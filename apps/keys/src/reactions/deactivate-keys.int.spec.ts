@@ -172,20 +172,48 @@ describe('user and key aggregates with their reactions (real PostgreSQL and Kafk
     expect((await published(`user:${user.id}`)).filter((e) => e.type === 'UserDeactivated').map((e) => e.data.userId)).toEqual([user.id]);
   });
 
-  it('sets aside an outside event the database cannot store, and applies the next one of its partition', async () => {
+  it('applies an outside event whose correlation id the database cannot store, with the id cleaned or dropped', async () => {
     const first = await users.register(instanceId, { email: 'nul-1@int.test', name: 'N1', roles: { flows: 'admin' } });
     const second = await users.register(instanceId, { email: 'nul-2@int.test', name: 'N2', roles: { flows: 'admin' } });
+    const downgraded = await users.register(instanceId, { email: 'nul-5@int.test', name: 'N5', roles: { flows: 'admin' } });
+    const key = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'nul', ownerId: first.id });
+    const downgradedKey = await keys.issue({ ...admin(), kind: 'organization' }, { kind: 'personal', description: 'nul', ownerId: downgraded.id });
+    const hostEvent = (type: string, userId: string, correlationId: string) => ({
+      id: randomUUID(), type, version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), correlationId, data: { userId },
+    });
+    // Valid JSON and valid events, but PostgreSQL stores no NUL, and JSON no lone surrogate.
+    const withNul = hostEvent('UserDeactivated', first.id, 'req_\u0000host');
+    await produceRaw(testBrokers(), TOPICS.identity, [
+      { key: `host-users-${randomUUID()}`, value: JSON.stringify(withNul) },
+      { key: `host-users-${randomUUID()}`, value: JSON.stringify(hostEvent('UserDeactivated', second.id, '\ud800')) },
+      { key: `host-users-${randomUUID()}`, value: JSON.stringify(hostEvent('UserDowngraded', downgraded.id, 'req_\u0000down')) },
+    ]);
+    await eventually(async () => {
+      expect((await users.get(instanceId, first.id)).status).toBe('deactivated');
+      expect((await users.get(instanceId, second.id)).status).toBe('deactivated');
+      expect(await status(downgradedKey.id)).toEqual({ status: 'deactivated', deactivation_reason: 'owner_downgraded' });
+    }, { timeoutMs: 20_000 });
+    expect(await credentials.verify(key.key)).toBeUndefined();
+    const ours = (userId: string) => published(`user:${userId}`).then((events) => events.find((e) => e.type === 'UserDeactivated'));
+    expect(await ours(first.id)).toMatchObject({ correlationId: 'req_host', causationId: withNul.id });
+    expect(await ours(second.id)).not.toHaveProperty('correlationId');
+    expect((await published(`key:${key.id}`)).find((e) => e.type === 'KeyDeactivated')).toMatchObject({ correlationId: 'req_host' });
+    expect((await published(`key:${downgradedKey.id}`)).find((e) => e.type === 'KeyDeactivated')).toMatchObject({ correlationId: 'req_down' });
+  });
+
+  it('sets aside an outside event naming an instance the database cannot store, and applies the next one of its partition', async () => {
+    const first = await users.register(instanceId, { email: 'nul-3@int.test', name: 'N3', roles: { flows: 'admin' } });
+    const second = await users.register(instanceId, { email: 'nul-4@int.test', name: 'N4', roles: { flows: 'admin' } });
     const dlq = await collectMessages(testBrokers(), [deadLetterTopic(TOPICS.identity)]);
     try {
-      const hostEvent = (userId: string, correlationId: string) => ({
-        id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), correlationId, data: { userId },
+      const hostEvent = (instance: string, userId: string) => ({
+        id: randomUUID(), type: 'UserDeactivated', version: 1, instanceId: instance, aggregateId: userId, sequence: 1, occurredAt: new Date().toISOString(), data: { userId },
       });
-      // Valid JSON and a valid event, but PostgreSQL stores no NUL in a text.
-      const unstorable = hostEvent(first.id, 'req_\u0000');
+      const unstorable = hostEvent(`${instanceId}\u0000`, first.id);
       const messageKey = `host-users-${randomUUID()}`; // one key: both in one partition, in order
       await produceRaw(testBrokers(), TOPICS.identity, [
         { key: messageKey, value: JSON.stringify(unstorable) },
-        { key: messageKey, value: JSON.stringify(hostEvent(second.id, 'req_host')) },
+        { key: messageKey, value: JSON.stringify(hostEvent(instanceId, second.id)) },
       ]);
       await eventually(async () => expect((await users.get(instanceId, second.id)).status).toBe('deactivated'), { timeoutMs: 20_000 });
       const dead = await eventually(() => {

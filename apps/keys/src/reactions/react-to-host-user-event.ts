@@ -15,12 +15,29 @@ export interface UserEventReaction {
   apply(em: EntityManager, event: EventEnvelope, userId: string): Promise<void>;
 }
 
+/** As long as a correlation id is kept: room for an X-Request-Id (128) and for a host's own ids. */
+const MAX_CORRELATION_ID = 256;
+const CONTROL_CHARACTERS = /\p{Cc}/gu;
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The host's correlation id as our events can carry it: PostgreSQL stores no NUL, and JSON no lone
+ * surrogate. It only ties events together for tracing, so an unusable one is cleaned, or dropped
+ * when nothing is left, rather than the whole event refused and the user left with their access.
+ */
+export function usableCorrelationId(correlationId: unknown): string | undefined {
+  if (typeof correlationId !== 'string') return undefined;
+  const cleaned = correlationId.replace(CONTROL_CHARACTERS, '').slice(0, MAX_CORRELATION_ID).replace(LONE_SURROGATES, '');
+  return cleaned.trim() ? cleaned : undefined;
+}
+
 /**
  * A user event of the host product that takes a user's access away. External events name the
  * Tollgate instance (envelope instanceId) and the Tollgate user id (data.userId); an id that is not
- * one of ours changes nothing. Keys' own events of the same type are skipped: their effects
- * committed with them, and applied late (after a user was reactivated, say) they would end what
- * came after.
+ * one of ours changes nothing, and one that cannot be used at all sets the event aside
+ * (dead-lettered), while an unusable correlation id is only cleaned. Keys' own events of the same
+ * type are skipped: their effects committed with them, and applied late (after a user was
+ * reactivated, say) they would end what came after.
  */
 export abstract class ReactToHostUserEvent extends ConsumerLifecycle {
   protected constructor(
@@ -42,7 +59,8 @@ export abstract class ReactToHostUserEvent extends ConsumerLifecycle {
         [reaction.eventType]: async (em, event) => {
           const { userId } = event.data as { userId: string };
           const own = await em.query(`SELECT 1 FROM events WHERE event_id = $1`, [event.id]);
-          if (own.length === 0) await reaction.apply(em, event, canonicalId(userId));
+          if (own.length > 0) return;
+          await reaction.apply(em, { ...event, correlationId: usableCorrelationId(event.correlationId) }, canonicalId(userId));
         },
       },
     });
