@@ -38,6 +38,15 @@ const basicCredential: Extractor = (request) => {
 export const isBasicKeyFromAnotherSite = (request: FastifyRequest): boolean =>
   request.headers['sec-fetch-site'] === 'cross-site' && basicCredential(request) !== undefined;
 
+/**
+ * An `access_token` in a JSON or form body, when it is a well-formed key: a webhook payload may
+ * carry an access_token of its own (an OAuth provider's), which is the flow's data, not a credential.
+ */
+export const bodyCredential: Extractor = (request) => {
+  const value = field(request.body, 'access_token');
+  return value !== undefined && isKey(value) ? value : undefined;
+};
+
 const accessTokenParameter: Extractor = (request) => field(request.query, 'access_token');
 const keyParameter: Extractor = (request) => field(request.query, 'key');
 
@@ -56,11 +65,8 @@ export const CREDENTIAL_TRANSPORTS: Record<string, Extractor> = {
   },
   basic: basicCredential,
   'query-token': (request) => accessTokenParameter(request) ?? keyParameter(request),
-  // Only a well-formed key, as for Basic: a webhook payload may carry an access_token of its own.
-  'body-token': (request) => {
-    const value = field(request.body, 'access_token');
-    return value !== undefined && isKey(value) ? value : undefined;
-  },
+  // Only a well-formed key, as for Basic (see bodyCredential).
+  'body-token': bodyCredential,
 };
 
 /** Every place a credential may be found: `query-token` reads `key` only without `access_token`, so `key` once more on its own. */

@@ -5,7 +5,7 @@ import type { Principal } from '@tollgate/auth';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
-import { isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
+import { bodyCredential, isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
@@ -38,14 +38,18 @@ function presentsConflictingCredentials(request: AuthRequest): boolean {
   return presentedCredentials(request).size > 1;
 }
 
-/** Credentials are not parameters: DTOs that forbid unknown fields never see them. */
+/**
+ * Credentials are not parameters: DTOs that forbid unknown fields never see them. A body's
+ * `access_token` is one only when it holds a key (see bodyCredential): any other is the caller's
+ * data, a webhook payload's own token say, and reaches the flow as sent.
+ */
 function stripCredentials(request: AuthRequest): void {
-  for (const source of [request.body, request.query]) {
-    if (source && typeof source === 'object' && !Array.isArray(source)) {
-      const record = source as Record<string, unknown>;
-      delete record.access_token;
-      if (source === request.query) delete record.key;
-    }
+  if (bodyCredential(request) !== undefined) delete (request.body as Record<string, unknown>).access_token;
+  const query = request.query;
+  if (query && typeof query === 'object' && !Array.isArray(query)) {
+    const record = query as Record<string, unknown>;
+    delete record.access_token;
+    delete record.key;
   }
 }
 

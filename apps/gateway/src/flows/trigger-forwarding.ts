@@ -41,8 +41,8 @@ export function rawBodyOf(request: FastifyRequest): { contentType: string; paylo
   if (typeof body === 'string' && !isJsonMediaType(contentType)) return { contentType: contentType || 'text/plain', payload: body };
   if (/application\/x-www-form-urlencoded/i.test(contentType)) {
     const params = new URLSearchParams();
+    // A key sent as its access_token was taken out by the credential guard; any other value is the caller's.
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-      if (k === 'access_token') continue;
       for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item));
     }
     return { contentType, payload: params.toString() };
