@@ -249,4 +249,22 @@ describe('operator and identity', () => {
     expect((await call('DELETE', `/api/v1/flows/${created.body.id}`, bearer(readerSession))).status).toBe(403);
     expect((await call('DELETE', `/api/v1/flows/${created.body.id}`, bearer(contributorSession))).status).toBe(204);
   });
+
+  it('says in the OpenAPI document which identity routes answer 409, and for what', async () => {
+    const doc = (await call('GET', '/api/docs-json', {})).body;
+    const conflicts = [
+      ['/api/v1/keys', 'post', '`key_exists`: the owner already has an active personal key'],
+      ['/api/v1/users', 'post', 'email'],
+      ['/api/v1/users/{id}', 'patch', 'users admin'],
+      ['/api/v1/users/{id}', 'delete', 'users admin'],
+      ['/api/v1/groups', 'post', 'name'],
+      ['/api/v1/operator/instances', 'post', 'id'],
+      ['/api/v1/operator/instances/{id}/users', 'post', 'email'],
+    ];
+    for (const [path, method, what] of conflicts) {
+      const conflict = doc.paths[path][method].responses['409'];
+      expect([path, method, conflict?.description]).toEqual([path, method, expect.stringContaining(what)]);
+      expect(conflict.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ApiError' });
+    }
+  });
 });

@@ -2,11 +2,12 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, mayAdministerUsers, type Principal } from '@tollgate/auth';
-import { unknownEntityErrors } from '@tollgate/contracts';
+import { ErrorCode, unknownEntityErrors } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { CredentialWatch } from '../auth/credential-watch';
+import { ApiConflict } from '../openapi/api-errors';
 import { EntityCatalogue } from '../query/entity-catalogue';
 import { IssuedKeyDto, IssueKeyDto, KeyListDto, RevokeKeysDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
@@ -29,6 +30,7 @@ export class KeysHttpController {
     description: "A data key's entities must be entity types of the instance: a name it does not have (a typo) is a 400 naming it, and no key is issued.",
   })
   @ApiCreatedResponse({ type: IssuedKeyDto })
+  @ApiConflict('the owner already has an active personal key', [ErrorCode.KeyExists])
   async issue(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: IssueKeyDto): Promise<IssuedKeyDto> {
     // Only for a caller who may issue keys: to anyone else the keys service answers 403, and a 400
     // naming the unknown ones would tell them which entity types the instance has.

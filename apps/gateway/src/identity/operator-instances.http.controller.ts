@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { ServiceClients } from '../downstream/service-clients';
+import { ApiConflict } from '../openapi/api-errors';
 import { ChangePlanDto, CreateInstanceDto, CreateUserDto, InstanceDto, UserDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
 
@@ -19,6 +20,7 @@ export class OperatorInstancesHttpController {
   @Post()
   @ApiOperation({ summary: 'Create an instance and its credit account' })
   @ApiCreatedResponse({ type: InstanceDto })
+  @ApiConflict('an instance with this id exists')
   async create(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Body() dto: CreateInstanceDto): Promise<InstanceDto> {
     const instance = await this.keys.call<InstanceDto>(request, principal, 'POST', '/instances', dto);
     await this.syncCreditAccount(request, instance);
@@ -43,6 +45,7 @@ export class OperatorInstancesHttpController {
   @Post(':id/users')
   @ApiOperation({ summary: "Create a user in an instance (bootstraps the instance's first admin)" })
   @ApiCreatedResponse({ type: UserDto })
+  @ApiConflict('a user with this email exists in the instance')
   createUser(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,

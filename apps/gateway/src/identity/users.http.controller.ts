@@ -5,6 +5,7 @@ import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { CredentialWatch } from '../auth/credential-watch';
+import { ApiConflict } from '../openapi/api-errors';
 import { CreateGroupDto, CreateUserDto, GroupDto, GroupListDto, UpdateUserDto, UserDto, UserListDto } from './identity.dto';
 import { KeysForwarder } from './keys-forwarder';
 
@@ -24,6 +25,7 @@ export class UsersHttpController {
   @Post('users')
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserDto })
+  @ApiConflict('a user with this email exists')
   create(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: CreateUserDto): Promise<UserDto> {
     return this.keys.call(r, p, 'POST', '/users', dto);
   }
@@ -45,6 +47,7 @@ export class UsersHttpController {
   @Patch('users/:id')
   @ApiOperation({ summary: 'Change roles, status or groups; losing the last admin role deactivates the user’s keys' })
   @ApiOkResponse({ type: UserDto })
+  @ApiConflict('it would leave the instance without an active users admin')
   async update(
     @CurrentPrincipal() p: Principal,
     @Req() r: FastifyRequest,
@@ -64,6 +67,7 @@ export class UsersHttpController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Deactivate a user (their keys are deactivated too)' })
   @ApiNoContentResponse()
+  @ApiConflict('the user is the instance’s last active users admin')
   async remove(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Param('id') userId: string): Promise<void> {
     await this.keys.call(r, p, 'DELETE', `/users/${id(userId)}`);
     this.verifier.cache.evictUser(userId);
@@ -73,6 +77,7 @@ export class UsersHttpController {
   @Post('groups')
   @ApiOperation({ summary: 'Create a group of users' })
   @ApiCreatedResponse({ type: GroupDto })
+  @ApiConflict('a group with this name exists')
   createGroup(@CurrentPrincipal() p: Principal, @Req() r: FastifyRequest, @Body() dto: CreateGroupDto): Promise<GroupDto> {
     return this.keys.call(r, p, 'POST', '/groups', dto);
   }

@@ -59,6 +59,11 @@ export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorat
   return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ApiError, ...errorResponse(status) })));
 }
 
+/** A 409 and the conflict it means on this route (the general one speaks of resent `Idempotency-Key`s). */
+export function ApiConflict(when: string, codes: ErrorCode[] = [ErrorCode.Conflict]): MethodDecorator {
+  return ApiResponse({ status: 409, type: ApiError, description: `${codes.map((code) => `\`${code}\``).join(' / ')}: ${when}; nothing is changed` });
+}
+
 /** Marks a route that also answers without a credential; see `addCommonErrors`. */
 const OPTIONAL_CREDENTIAL_EXTENSION = 'x-tollgate-credential-optional';
 
