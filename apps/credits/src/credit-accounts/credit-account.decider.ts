@@ -60,7 +60,7 @@ export function decideReset(state: CreditAccountState, now: Date): Decision<bool
 /** Creates the plan, or changes it: a raised allowance adds the difference now, a lowered one caps what remains. */
 export function decideChangePlan(
   current: CreditAccountState,
-  plan: { dailyCredits: number; timezone: string },
+  plan: { dailyCredits: number; timezone: string; planVersion?: number },
   now: Date,
 ): Decision<void> {
   if (!Number.isInteger(plan.dailyCredits) || plan.dailyCredits < 0) {
@@ -69,7 +69,9 @@ export function decideChangePlan(
   if (!isValidTimezone(plan.timezone)) throw new CreditRuleError('timezone', `Unknown timezone ${plan.timezone}`);
   const reset = decideReset(current, now);
   const state = reset.state;
-  if (state.exists && state.dailyAllowance === plan.dailyCredits && state.timezone === plan.timezone) {
+  // The same plan again, or one keys replaced before this call arrived: nothing to change.
+  const stale = plan.planVersion !== undefined && plan.planVersion <= state.planVersion;
+  if (state.exists && (stale || (state.dailyAllowance === plan.dailyCredits && state.timezone === plan.timezone))) {
     return { ...reset, result: undefined };
   }
   const remaining = !state.exists
@@ -82,10 +84,12 @@ export function decideChangePlan(
     timezone: plan.timezone,
     ...(state.exists ? { previousDailyCredits: state.dailyAllowance } : {}),
     remaining,
+    ...(plan.planVersion !== undefined ? { planVersion: plan.planVersion } : {}),
   });
   const day = state.exists ? state.day : localDay(now, plan.timezone);
   const resetsAt = state.exists && state.timezone === plan.timezone ? state.resetsAt : poolEndsAt(day, now, plan.timezone);
-  const planned = { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt };
+  const planVersion = plan.planVersion ?? state.planVersion;
+  const planned = { ...state, exists: true, dailyAllowance: plan.dailyCredits, timezone: plan.timezone, remaining, day, resetsAt, planVersion };
   // A move to a zone where the pool's day is already over (Los Angeles to Tokyo in the evening):
   // that zone's today has had no pool, and starts one now, not at its next midnight.
   const overThere = state.exists && localDay(now, plan.timezone) > day;

@@ -20,6 +20,8 @@ export interface CreditAccountState {
   resetsAt: Date;
   /** Stream version: number of events applied. */
   version: number;
+  /** The version (in keys) of the plan it follows; 0 when its plan came without one. */
+  planVersion: number;
 }
 
 export const creditAccountStream = (instanceId: string) => `credits-${instanceId}`;
@@ -34,6 +36,7 @@ export function initialCreditAccount(instanceId: string): CreditAccountState {
     day: '1970-01-01',
     resetsAt: new Date(0),
     version: 0,
+    planVersion: 0,
   };
 }
 
@@ -46,7 +49,8 @@ export function evolveCreditAccount(state: CreditAccountState, event: EventEnvel
       // A new account's first pool is today's; a new timezone moves the next reset, not the pool.
       const day = state.exists ? state.day : localDay(at, data.timezone);
       const resetsAt = state.exists && data.timezone === state.timezone ? state.resetsAt : poolEndsAt(day, at, data.timezone);
-      return { ...next, exists: true, dailyAllowance: data.dailyCredits, timezone: data.timezone, remaining: data.remaining, day, resetsAt };
+      const planVersion = data.planVersion ?? state.planVersion;
+      return { ...next, exists: true, dailyAllowance: data.dailyCredits, timezone: data.timezone, remaining: data.remaining, day, resetsAt, planVersion };
     }
     case CreditsReset.type: {
       const data = event.data as unknown as EventData<typeof CreditsReset>;

@@ -13,6 +13,7 @@ interface AccountRow {
   day: string;
   resets_at: Date;
   version: number;
+  plan_version: number;
 }
 
 export function accountFromRow(row: AccountRow | undefined, instanceId: string): CreditAccountState {
@@ -26,12 +27,13 @@ export function accountFromRow(row: AccountRow | undefined, instanceId: string):
     day: row.day,
     resetsAt: new Date(row.resets_at),
     version: row.version,
+    planVersion: row.plan_version,
   };
 }
 
 export async function readAccount(em: EntityManager, instanceId: string, forUpdate = false): Promise<CreditAccountState> {
   const rows: AccountRow[] = await em.query(
-    `SELECT instance_id, daily_allowance, remaining, timezone, day, resets_at, version
+    `SELECT instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version
        FROM credit_accounts WHERE instance_id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
     [instanceId],
   );
@@ -111,11 +113,11 @@ export class CreditLedgerProjection implements Projection {
       }
     }
     await em.query(
-      `INSERT INTO credit_accounts (instance_id, daily_allowance, remaining, timezone, day, resets_at, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO credit_accounts (instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (instance_id) DO UPDATE SET daily_allowance = $2, remaining = $3, timezone = $4, day = $5,
-         resets_at = $6, version = $7`,
-      [instanceId, state.dailyAllowance, state.remaining, state.timezone, state.day, state.resetsAt, state.version],
+         resets_at = $6, version = $7, plan_version = $8`,
+      [instanceId, state.dailyAllowance, state.remaining, state.timezone, state.day, state.resetsAt, state.version, state.planVersion],
     );
     if (charged.size > 0) {
       const rows = [...charged.values()];

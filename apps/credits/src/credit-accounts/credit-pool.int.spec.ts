@@ -46,6 +46,25 @@ describe('credit pool (real PostgreSQL and Kafka)', () => {
     expect(await balance(id)).toMatchObject({ dailyAllowance: 0, remaining: 0 });
   });
 
+  it('follows the newest plan version whatever order the changes arrive in; an unversioned change still applies', async () => {
+    const id = uniqueInstance();
+    const put = (dailyCredits: number, planVersion?: number) =>
+      credits.call('PUT', `/accounts/${id}`, systemFor(id), { dailyCredits, timezone: 'Europe/Paris', ...(planVersion ? { planVersion } : {}) });
+    expect((await put(100, 1)).body).toMatchObject({ dailyAllowance: 100 });
+    expect((await put(300, 3)).body).toMatchObject({ dailyAllowance: 300 });
+    expect((await put(200, 2)).body).toMatchObject({ dailyAllowance: 300 });
+    expect((await put(200, 3)).body).toMatchObject({ dailyAllowance: 300 });
+    expect((await put(150)).body).toMatchObject({ dailyAllowance: 150 });
+    expect((await put(200, 2)).body).toMatchObject({ dailyAllowance: 150 });
+    await eventually(() =>
+      expect(eventsOf(id).filter((e) => e.type === 'PlanChanged').map((e) => [e.data.dailyCredits, e.data.planVersion])).toEqual([
+        [100, 1],
+        [300, 3],
+        [150, undefined],
+      ]),
+    );
+  });
+
   it('refuses a debit naming an entity no entity type could have, charging nothing', async () => {
     const id = uniqueInstance();
     await plan(id, 10);

@@ -148,6 +148,8 @@ export class InstanceDto {
   @ApiProperty() name!: string;
   @ApiProperty() dailyCredits!: number;
   @ApiProperty() timezone!: string;
+  @ApiProperty({ description: 'Rises with each change of the plan; the credit account follows the latest one whatever order changes reach it in' })
+  planVersion!: number;
   @ApiProperty() createdAt!: string;
 }
 

@@ -61,7 +61,7 @@ export class OperatorInstancesHttpController {
       path: `/accounts/${encodeURIComponent(instance.id)}`,
       principal: { instanceId: instance.id, kind: 'system', scopes: [] },
       requestId: String(request.id),
-      body: { dailyCredits: instance.dailyCredits, timezone: instance.timezone },
+      body: { dailyCredits: instance.dailyCredits, timezone: instance.timezone, planVersion: instance.planVersion },
     });
   }
 }

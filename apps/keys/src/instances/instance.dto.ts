@@ -39,5 +39,7 @@ export interface InstanceView {
   name: string;
   dailyCredits: number;
   timezone: string;
+  /** Rises with each plan change (the instance stream's version): credits ignores an older plan that arrives late. */
+  planVersion: number;
   createdAt: string;
 }

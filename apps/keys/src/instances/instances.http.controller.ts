@@ -35,9 +35,20 @@ export class InstancesHttpController {
   @Get(':id')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<InstanceView> {
     requireOperator(principal);
-    const [row] = await this.dataSource.query(`SELECT * FROM instances WHERE id = $1`, [id]);
+    // One statement, one snapshot: the plan and the version of its stream that wrote it agree.
+    const [row] = await this.dataSource.query(
+      `SELECT i.*, (SELECT max(version) FROM events WHERE stream_id = $2)::int AS plan_version FROM instances i WHERE i.id = $1`,
+      [id, instanceStream(id)],
+    );
     if (!row) throw ApiException.notFound('No such instance');
-    return { id: row.id, name: row.name, dailyCredits: row.daily_credits, timezone: row.timezone, createdAt: row.created_at.toISOString() };
+    return {
+      id: row.id,
+      name: row.name,
+      dailyCredits: row.daily_credits,
+      timezone: row.timezone,
+      planVersion: row.plan_version,
+      createdAt: row.created_at.toISOString(),
+    };
   }
 
   @Patch(':id')

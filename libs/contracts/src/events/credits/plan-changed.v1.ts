@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Min, MinLength } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { defineEvent } from '../../event-contract';
 import { TOPICS } from '../../topics';
 
@@ -7,6 +7,8 @@ export class PlanChangedV1 {
   @IsString() @MinLength(1) timezone!: string;
   @IsOptional() @IsInt() @Min(0) previousDailyCredits?: number;
   @IsInt() @Min(0) remaining!: number;
+  /** The plan's version in keys (its instance stream's sequence): a change that arrives after a newer one is ignored. */
+  @IsOptional() @IsInt() @Min(1) @Max(2 ** 31 - 1) planVersion?: number;
 }
 
 export const PlanChanged = defineEvent('PlanChanged', 1, TOPICS.credits, PlanChangedV1);
