@@ -58,7 +58,7 @@ export class EntitiesHttpController {
   @Post('entities/:name/batch')
   @Authenticated({ scopes: ['ingest', 'admin'] })
   @ApiOperation({
-    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id (one entity\'s tasks apply in the order accepted)',
+    summary: 'insert / insertOrUpdate / delete, in order, all or nothing; async: true answers 202 with a task id (one entity\'s tasks apply in the order accepted; a sync batch after the tasks accepted before it)',
     description:
       'A row that gives a record an `id` another record of the entity holds (or that another row of the operation gives to another record) refuses the whole call with 400 naming the row: `id` is unique per entity, whatever its primary key. ' +
       'A sync call still running after the query service\'s `BATCH_SYNC_TIMEOUT_MS` (25 s) is rolled back and answered 504 `timeout`: nothing was written; send large batches with `async: true`.',

@@ -97,6 +97,26 @@ describe('batch tasks: async batches, their order, listing and retention (query 
     }
   });
 
+  it('applies a sync batch after the async ones of its entity accepted before it', async () => {
+    await batch('sales', { operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held2', quantity: 1 }] }] });
+    const holder = app.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT 1 FROM records WHERE instance_id = $1 AND entity = 'sales' AND pk = 'held2' FOR UPDATE`, [INSTANCE]);
+      const task = await batch('sales', { async: true, operations: [{ action: 'insertOrUpdate', rows: [{ id: 'held2', quantity: 2 }, { id: 'made-async', title: 'x' }] }] });
+      const removal = batch('sales', { operations: [{ action: 'delete', rows: ['made-async'] }] });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.commitTransaction();
+      expect((await removal).body).toEqual({ status: 'ok', inserted: 0, updated: 0, deleted: 1 });
+      expect((await app.call('GET', `/api/v1/tasks/${task.body.taskId}`, { principal: admin })).body.status).toBe('ok');
+      expect((await rows('sales')).some((r: any) => r.id === 'made-async')).toBe(false);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
   it('lists the instance’s tasks, most recent first, by entity and status, as far as the caller may see', async () => {
     expect((await define('ledger', [{ name: 'amount', type: 'number' }])).status).toBe(201);
     const ok = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1', amount: 1 }] }] });

@@ -232,6 +232,26 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     }
   }
 
+  /**
+   * Waits until no task of the entity accepted before this call is pending, so that a sync batch
+   * applies after the async ones its caller sent first, as they are applied among themselves.
+   * False when some are still pending at `deadline` (epoch ms).
+   */
+  async settledBefore(instanceId: string, entity: string, deadline: number): Promise<boolean> {
+    let since: Date | null = null;
+    for (;;) {
+      const [row]: { now: Date; pending: boolean }[] = await this.dataSource.query(
+        `SELECT now() AS now, EXISTS (SELECT 1 FROM batch_tasks WHERE instance_id = $1 AND entity = $2 AND status = 'pending'
+                                        AND created_at <= coalesce($3::timestamptz, now())) AS pending`,
+        [instanceId, entity, since],
+      );
+      since ??= row.now;
+      if (!row.pending) return true;
+      if (Date.now() + SETTLE_POLL_MS >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    }
+  }
+
   /** Whether an earlier task of the same entity is still pending. */
   private async waitsForEarlier(em: EntityManager, task: TaskRow): Promise<boolean> {
     const earlier: unknown[] = await em.query(
@@ -274,3 +294,6 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 }
+
+/** How often a sync batch looks again whether the async tasks before it have been applied. */
+const SETTLE_POLL_MS = 50;

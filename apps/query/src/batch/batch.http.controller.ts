@@ -53,6 +53,14 @@ export class BatchHttpController {
       void reply.status(answer.status);
       return answer.body;
     }
+    // After the async batches of the entity accepted before it, within the same time limit.
+    const deadline = Date.now() + this.config.BATCH_SYNC_TIMEOUT_MS;
+    if (!(await this.tasks.settledBefore(principal.instanceId, name, deadline))) {
+      throw new ApiException(
+        ErrorCode.Timeout,
+        `Async batches of ${name} sent before this one were still being applied after ${this.config.BATCH_SYNC_TIMEOUT_MS} ms: nothing was written. Send it again later, or with "async": true`,
+      );
+    }
     // A retry with the key of a call that was applied hears that call's answer; nothing is applied again.
     let applied: BatchCounts | undefined;
     const { answer } = await inBatchTransaction(
@@ -64,7 +72,7 @@ export class BatchHttpController {
           return { status: 200, body: { status: 'ok', ...applied } };
         });
       },
-      { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS },
+      { timeoutMs: this.config.BATCH_SYNC_TIMEOUT_MS, deadline },
     );
     if (applied) this.statistics.committed(applied);
     void reply.status(answer.status);

@@ -230,17 +230,18 @@ async function assertIdsFree(
 }
 
 /**
- * Runs a batch's transaction, within `timeoutMs` when given (all attempts together). Two batches giving one id at the same moment both pass the check
+ * Runs a batch's transaction, within `timeoutMs` when given (all attempts together), counted from
+ * `deadline` when the caller has already spent part of it. Two batches giving one id at the same moment both pass the check
  * (neither sees the other's rows); the unique index lets one commit and fails the other, which is
  * then run again once: its check now sees the committed id and refuses the row by name.
  */
 export async function inBatchTransaction<T>(
   dataSource: DataSource,
   work: (em: EntityManager) => Promise<T>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; deadline?: number } = {},
 ): Promise<T> {
   const { timeoutMs } = options;
-  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  const deadline = timeoutMs === undefined ? undefined : (options.deadline ?? Date.now() + timeoutMs);
   for (let attempt = 1; ; attempt++) {
     try {
       return await dataSource.transaction(deadline === undefined ? work : (em) => beforeDeadline(dataSource, em, deadline, timeoutMs!, work));
