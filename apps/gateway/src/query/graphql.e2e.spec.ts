@@ -27,7 +27,7 @@ describe('GraphQL through the gateway (e2e)', () => {
     dataKey = (await issue(t, { kind: 'data', description: 'graphs only', scopes: ['query'], entities: ['graphs'] })).key;
   });
 
-  it('reads several entities with the query parameters as arguments, one credit per root field', async () => {
+  it('reads several entities with the query parameters as arguments, one credit per entity', async () => {
     const before = await remaining(key);
     const res = await gql(
       key,
@@ -39,15 +39,15 @@ describe('GraphQL through the gateway (e2e)', () => {
       { variables: { n: 2 } },
     );
     expect(res.status).toBe(200);
-    expect(res.headers.get('x-credits-cost')).toBe('3');
+    expect(res.headers.get('x-credits-cost')).toBe('2'); // actions (read twice) and graphs
     expect(res.body.data.actions).toEqual([
       { id: 'a1', title: 'Write report', priority: 2, status: 'open', extra: { tags: ['x'] }, createdAt: '2026-01-01T09:00:00.000Z', responsibilities: [] },
       { id: 'a2', title: 'Call "Bob", <now>', priority: 1, status: 'done', extra: null, createdAt: '2026-01-02T09:00:00.000Z', responsibilities: [{ userId: owner.id, role: 'owner' }] },
     ]);
     expect(res.body.data.graphs).toEqual([{ id: 'g1', kind: 'flow' }]);
     expect(res.body.data.oldest).toEqual([{ id: 'a2' }]);
-    expect(res.body.extensions).toEqual({ cost: 3, remaining: before - 3, capped: ['actions', 'oldest'] });
-    expect(await remaining(key)).toBe(before - 3);
+    expect(res.body.extensions).toEqual({ cost: 2, remaining: before - 2, capped: ['actions', 'oldest'] });
+    expect(await remaining(key)).toBe(before - 2);
   });
 
   it('answers a short request that spreads fragments within fragments at once, charged for what it reads', async () => {
@@ -178,10 +178,11 @@ describe('GraphQL through the gateway (e2e)', () => {
     expect((await gql(dataKey, '{ graphs { id } }')).body.data.graphs).toEqual([{ id: 'g1' }]);
   });
 
-  it('charges the reads it runs: one per response key, none for fields @skip or @include leave out', async () => {
+  it('charges one credit per entity it reads, however many aliases read it, none for fields @skip or @include leave out', async () => {
     for (const [query, variables, cost, data] of [
       ['{ graphs(limit: 1) { id } graphs(limit: 1) { kind } }', undefined, 1, { graphs: [{ id: 'g1', kind: 'flow' }] }],
       ['{ graphs(limit: 1) @include(if: false) { id } }', undefined, 0, {}],
+      ['{ a: graphs(limit: 1) { id } b: graphs { kind } }', undefined, 1, { a: [{ id: 'g1' }], b: [{ kind: 'flow' }] }],
       ['query($x: Boolean!) { graphs @skip(if: $x) { id } a: actions(limit: 3) { id } }', { x: true }, 1, { a: [{ id: 'a3' }, { id: 'a2' }, { id: 'a1' }] }],
     ] as const) {
       const before = await remaining(key);
@@ -195,7 +196,7 @@ describe('GraphQL through the gateway (e2e)', () => {
   it('says which fields stopped at their limit with records left, so a client knows to ask for more', async () => {
     const res = await gql(key, '{ actions(limit: 2) { id } all: actions { id } exactly: actions(limit: 3) { id } graphs(limit: 1) { id } }');
     expect([res.status, res.body.data.actions.length, res.body.data.all.length, res.body.data.exactly.length]).toEqual([200, 2, 3, 3]);
-    expect(res.body.extensions).toEqual({ cost: 4, remaining: expect.any(Number), capped: ['actions'] });
+    expect(res.body.extensions).toEqual({ cost: 2, remaining: expect.any(Number), capped: ['actions'] });
   });
 
   it('refuses bad requests in the documented error shape and charges nothing for them', async () => {

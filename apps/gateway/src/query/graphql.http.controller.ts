@@ -31,9 +31,9 @@ export class GraphqlHttpController {
 
   @Post()
   @Authenticated({ scopes: ['query'] })
-  @Metered('one credit per root field read; introspection 0')
+  @Metered('one credit per entity read; introspection 0')
   @ApiOperation({
-    summary: 'GraphQL over the records: one root field per entity type the key may read; one credit per root field read',
+    summary: 'GraphQL over the records: one root field per entity type the key may read; one credit per entity read, however many fields or aliases read it',
   })
   @ApiOkResponse({ type: GraphqlAnswerDoc })
   async query(
@@ -53,7 +53,7 @@ export class GraphqlHttpController {
   @Get()
   @Authenticated({ anonymous: true })
   @AnyQueryParameters() // a page, not an API call: whatever a browser adds to its URL is no error
-  @Metered('a query: one credit per root field read; introspection and the page 0')
+  @Metered('a query: one credit per entity read; introspection and the page 0')
   @ApiOperation({ summary: 'GraphiQL playground (put a key in its headers editor), or a GraphQL query sent as parameters' })
   @ApiQuery({ name: 'query', required: false, type: String, description: 'a GraphQL document: runs it (scope `query`) instead of serving the page, unless the client asks for HTML' })
   @ApiQuery({ name: 'variables', required: false, type: String, description: 'JSON object' })
@@ -88,8 +88,9 @@ export class GraphqlHttpController {
       throw ApiException.validation([{ field: 'query', message: `at most ${MAX_ENTITIES_PER_QUERY} entity fields per request` }]);
     }
     const downstream = { method: 'POST' as const, path: '/api/v1/graphql', body };
-    // Introspection alone reads no entity: it costs 0, and still says what remains. Otherwise the
-    // cost is what graphql-js will run: one read per response key, skipped fields left out.
+    // Introspection alone reads no entity: it costs 0, and still says what remains. Otherwise one
+    // credit per entity that graphql-js will read (skipped fields left out), as a REST query costs
+    // one per entity: an alias reading an entity again costs nothing more.
     let entities: string[] = [];
     if (named.length) {
       // A data key asking for an entity outside its list is refused as on every route (403). Any
@@ -98,7 +99,7 @@ export class GraphqlHttpController {
       if (principal.kind === 'data') await this.forwarding.refuseUnservable(principal, [...new Set(named)], String(request.id));
       const checked = await this.checks.check(principal, { document, operationName: body.operationName, variables: body.variables }, String(request.id));
       if (checked.errors.length) throw ApiException.validation(checked.errors);
-      entities = checked.entities;
+      entities = [...new Set(checked.entities)];
     }
     await this.forwarding.metered(request, reply, principal, entities, downstream);
   }

@@ -77,10 +77,10 @@ export class GraphqlHttpController {
     if (result.errors?.length && !result.data) {
       throw ApiException.validation(result.errors.map((e) => fieldErrorOf(e)));
     }
-    // The gateway charged the reads this request ran (one per response key, `rootFieldsRead`);
-    // a caller that did not come through it is told that count.
+    // The gateway charged one credit per entity this request read (`rootFieldsRead`, each entity
+    // once); a caller that did not come through it is told that count.
     const charged = Number(request.headers[CREDITS_COST_HEADER]);
-    const cost = Number.isInteger(charged) ? charged : read.entities.length;
+    const cost = Number.isInteger(charged) ? charged : new Set(read.entities).size;
     const remaining = Number(request.headers[CREDITS_REMAINING_HEADER]);
     // In the answer's order; reads finish in any.
     const capped = Object.keys(result.data ?? {}).filter((key) => context.capped.has(key));
