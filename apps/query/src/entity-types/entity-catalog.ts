@@ -17,6 +17,8 @@ export const ENTITY_TYPES_TTL_MS = 5000;
 @Injectable()
 export class EntityCatalog {
   private readonly cache = new Map<string, Cached>();
+  /** How many definitions this process has made per instance: what is built from a list goes stale with each. */
+  private readonly definitions = new Map<string, number>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -39,6 +41,12 @@ export class EntityCatalog {
 
   forget(instanceId: string, name: string): void {
     this.cache.delete(`${instanceId}\u0000${name}`);
+    this.definitions.set(instanceId, this.definitionsOf(instanceId) + 1);
+  }
+
+  /** Rises with each definition made through this process; another replica's show within the TTL. */
+  definitionsOf(instanceId: string): number {
+    return this.definitions.get(instanceId) ?? 0;
   }
 
   async list(instanceId: string): Promise<(EntityType & { recordCount: number })[]> {

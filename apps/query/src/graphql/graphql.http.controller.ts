@@ -32,6 +32,8 @@ interface ReadContext {
 interface CachedSchema {
   schema: GraphQLSchema;
   builtAt: number;
+  /** The catalog's count of the instance's definitions when built (`definitionsOf`). */
+  definitions: number;
 }
 
 /**
@@ -91,12 +93,14 @@ export class GraphqlHttpController {
   private async schemaFor(principal: Principal): Promise<GraphQLSchema> {
     const shape = schemaShapeOf(principal);
     const cached = this.schemas.get(shape.cacheKey);
-    // Rebuilt as often as entity types are read again, so a new type or field shows up within the same bound.
-    if (cached && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
+    // Rebuilt as often as entity types are read again, so a new type or field shows up within the same
+    // bound, and at once when it was defined through this process (as the REST query sees it).
+    const definitions = this.catalog.definitionsOf(principal.instanceId);
+    if (cached && cached.definitions === definitions && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
     const types = (await this.catalog.list(principal.instanceId)).filter((t) => !shape.entities || shape.entities.has(t.name));
     const schema = buildSchema<EntityType, ReadContext>(types, shape, (entity, args, context, key) => this.read(context, entity, args, key));
     if (this.schemas.size > 1000) this.schemas.clear();
-    this.schemas.set(shape.cacheKey, { schema, builtAt: Date.now() });
+    this.schemas.set(shape.cacheKey, { schema, builtAt: Date.now(), definitions });
     return schema;
   }
 

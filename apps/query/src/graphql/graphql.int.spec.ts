@@ -18,6 +18,16 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
   });
   afterAll(() => app.close());
 
+  it('serves a type or field at once after it is defined, as the REST query does', async () => {
+    expect((await graphql({ query: '{ items(limit: 1) { id } }' })).status).toBe(200); // the schema is built and kept
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'fresh', fields: [{ name: 'size', type: 'number' }] } });
+    await app.call('POST', '/api/v1/entities/fresh/batch', { principal: org, body: { operations: [{ action: 'insert', rows: [{ id: 'f1', size: 3 }] }] } });
+    const res = await graphql({ query: '{ fresh { id size } }' });
+    expect([res.status, res.body.data]).toEqual([200, { fresh: [{ id: 'f1', size: 3 }] }]);
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'fresh', fields: [{ name: 'size', type: 'number' }, { name: 'colour', type: 'string' }] } });
+    expect((await graphql({ query: '{ fresh { id colour } }' })).body.data).toEqual({ fresh: [{ id: 'f1', colour: null }] });
+  });
+
   it('reads the default number of records for a limit given as null, as for any argument left null', async () => {
     const query = 'query($limit: Int, $sort: Sort) { items(limit: $limit, sort: $sort) { id } }';
     for (const variables of [{ limit: null }, { limit: null, sort: null }, {}]) {
