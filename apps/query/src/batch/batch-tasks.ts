@@ -99,10 +99,11 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async view(instanceId: string, taskId: string): Promise<TaskView | undefined> {
-    const rows: TaskRow[] = await this.dataSource.query(`SELECT * FROM batch_tasks WHERE id = $1 AND instance_id = $2`, [
-      taskId,
-      instanceId,
-    ]);
+    // Not the operations a pending task keeps (up to the body limit): a client polling reads only what it is shown.
+    const rows: TaskRow[] = await this.dataSource.query(
+      `SELECT ${VIEWED_COLUMNS} FROM batch_tasks WHERE id = $1 AND instance_id = $2`,
+      [taskId, instanceId],
+    );
     return rows[0] && viewOf(rows[0]);
   }
 
@@ -123,7 +124,7 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
       if (!cursor.length) return undefined;
     }
     const rows: TaskRow[] = await this.dataSource.query(
-      `SELECT id, instance_id, entity, status, result, error, request_id, created_at, finished_at FROM batch_tasks
+      `SELECT ${VIEWED_COLUMNS} FROM batch_tasks
         WHERE instance_id = $1 AND ($2::text IS NULL OR entity = $2) AND ($3::text IS NULL OR status = $3)
           AND ($4::text[] IS NULL OR entity = ANY($4))
           AND ($6::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM batch_tasks WHERE id = $6))
@@ -297,3 +298,6 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
 
 /** How often a sync batch looks again whether the async tasks before it have been applied. */
 const SETTLE_POLL_MS = 50;
+
+/** What a task's view is made of (`viewOf`). */
+const VIEWED_COLUMNS = 'id, instance_id, entity, status, result, error, request_id, created_at, finished_at';
