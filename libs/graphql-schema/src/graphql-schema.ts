@@ -1,4 +1,6 @@
 import {
+  getNamedType,
+  isObjectType,
   GraphQLBoolean,
   GraphQLEnumType,
   GraphQLFloat,
@@ -13,7 +15,9 @@ import {
   type GraphQLFieldConfig,
   type GraphQLFieldConfigArgumentMap,
   type GraphQLOutputType,
+  type GraphQLResolveInfo,
 } from 'graphql';
+import { collectSubfields } from 'graphql/execution/collectFields';
 import { dayRangeErrors, type FieldError, type FieldType, type TypedField } from '@tollgate/contracts';
 
 /** What the schema needs of an entity type: its name and its own fields. */
@@ -38,6 +42,8 @@ export type ReadRecords<E extends EntityShape, C> = (
   args: EntityArgs,
   context: C,
   key: string,
+  /** The record fields the request selects (fragments, @skip and @include applied): what needs reading. */
+  selected: ReadonlySet<string>,
 ) => Record<string, unknown>[] | Promise<Record<string, unknown>[]>;
 
 /** GraphQL results are built whole, so a field returns at most this many records (REST streams any number). */
@@ -135,7 +141,7 @@ export function buildSchema<E extends EntityShape, C>(types: readonly E[], optio
       type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(record))),
       description: `Records of ${entity.name}; one credit`,
       args,
-      resolve: (_source, fieldArgs, context, info) => read(entity, fieldArgs, context, String(info.path.key)),
+      resolve: (_source, fieldArgs, context, info) => read(entity, fieldArgs, context, String(info.path.key), selectedFields(info)),
     };
   }
   if (types.length === 0) {
@@ -158,4 +164,12 @@ export function schemaShapeOf(principal: { instanceId: string; kind: string; use
   const entities = principal.kind === 'data' ? new Set(principal.entities ?? []) : undefined;
   const cacheKey = [principal.instanceId, personal ? 'personal' : 'other', entities ? [...entities].sort().join(',') : '*'].join('\u0000');
   return { personal, ...(entities ? { entities } : {}), cacheKey };
+}
+
+/** The names of the fields a root field's selection asks of each record, as graphql-js will resolve them. */
+function selectedFields(info: GraphQLResolveInfo): ReadonlySet<string> {
+  const record = getNamedType(info.returnType);
+  if (!isObjectType(record)) return new Set();
+  const fields = collectSubfields(info.schema, info.fragments, info.variableValues, record, info.fieldNodes);
+  return new Set([...fields.values()].map((nodes) => nodes[0].name.value));
 }

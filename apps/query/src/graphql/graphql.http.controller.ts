@@ -98,7 +98,7 @@ export class GraphqlHttpController {
     const definitions = this.catalog.definitionsOf(principal.instanceId);
     if (cached && cached.definitions === definitions && Date.now() - cached.builtAt < ENTITY_TYPES_TTL_MS) return cached.schema;
     const types = (await this.catalog.list(principal.instanceId)).filter((t) => !shape.entities || shape.entities.has(t.name));
-    const schema = buildSchema<EntityType, ReadContext>(types, shape, (entity, args, context, key) => this.read(context, entity, args, key));
+    const schema = buildSchema<EntityType, ReadContext>(types, shape, (entity, args, context, key, selected) => this.read(context, entity, args, key, selected));
     if (this.schemas.size > 1000) this.schemas.clear();
     this.schemas.set(shape.cacheKey, { schema, builtAt: Date.now(), definitions });
     return schema;
@@ -108,7 +108,7 @@ export class GraphqlHttpController {
    * One entity's records, through the same rules and SQL as the REST query. One record more than
    * the limit is read, to tell the client whether the field stopped with records left (`capped`).
    */
-  private async read(context: ReadContext, entity: EntityType, args: EntityArgs, key: string): Promise<Record<string, unknown>[]> {
+  private async read(context: ReadContext, entity: EntityType, args: EntityArgs, key: string, selected: ReadonlySet<string>): Promise<Record<string, unknown>[]> {
     const { principal } = context;
     const wrong = entityArgsErrors(args);
     if (wrong.length) throw ApiException.validation(wrong);
@@ -120,7 +120,9 @@ export class GraphqlHttpController {
     if (args.mine) raw.mine = 'true';
     const parsed = parseQuery(raw, { entity: entity.name, maxTimeoutMs: this.config.QUERY_TIMEOUT_MS });
     if (!parsed.ok) throw ApiException.validation(parsed.errors);
-    const columns = columnsOf(entity);
+    // Only what the request selects: a large json field left out is never read (`id` always, so a
+    // selection of __typename alone still reads one value per record).
+    const columns = columnsOf(entity).filter((c) => c.name === 'id' || selected.has(c.name));
     const sql = recordsSql(parsed.plan, { instanceId: principal.instanceId, entity: entity.name, userId: principal.userId, timezone: principal.timezone }, columns, 'json');
     const before = context.turn;
     let done!: () => void;

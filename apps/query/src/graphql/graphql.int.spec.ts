@@ -28,6 +28,35 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
     expect((await graphql({ query: '{ fresh { id colour } }' })).body.data).toEqual({ fresh: [{ id: 'f1', colour: null }] });
   });
 
+  it('asks PostgreSQL only for the fields a request selects, fragments and directives applied', async () => {
+    await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'docs', fields: [{ name: 'blob', type: 'json' }, { name: 'size', type: 'number' }] } });
+    await app.call('POST', '/api/v1/entities/docs/batch', { principal: org, body: { operations: [{ action: 'insert', rows: [{ id: 'd1', blob: { pages: [1, 2] }, size: 2 }] }] } });
+    const blocker = new Client({ connectionString: app.db.url });
+    const watcher = new Client({ connectionString: app.db.url });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    /** The statement the service sends for `query`, as PostgreSQL sees it while a lock holds it, and the answer. */
+    const asked = async (query: string, variables?: object) => {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const answer = graphql({ query, variables });
+      const statement = await eventually(async () => {
+        const { rows } = await watcher.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(rows).toHaveLength(1);
+        return rows[0].query as string;
+      });
+      await blocker.query('COMMIT');
+      return { statement, answer: (await answer).body.data };
+    };
+    try {
+      const slim = await asked('{ docs { id size } }');
+      expect([slim.statement.includes("'blob'"), slim.statement.includes("'size'"), slim.answer]).toEqual([false, true, { docs: [{ id: 'd1', size: 2 }] }]);
+      const full = await asked('query($all: Boolean!) { docs { ...more } } fragment more on DocsRecord { title blob @include(if: $all) }', { all: true });
+      expect([full.statement.includes("'blob'"), full.answer]).toEqual([true, { docs: [{ title: '', blob: { pages: [1, 2] } }] }]);
+    } finally {
+      await Promise.all([blocker.end(), watcher.end()]);
+    }
+  });
+
   it('reads the default number of records for a limit given as null, as for any argument left null', async () => {
     const query = 'query($limit: Int, $sort: Sort) { items(limit: $limit, sort: $sort) { id } }';
     for (const variables of [{ limit: null }, { limit: null, sort: null }, {}]) {
