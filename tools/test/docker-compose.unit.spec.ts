@@ -28,19 +28,24 @@ type ComposeService = {
   depends_on?: Record<string, { condition: string }>;
 };
 
-// What `docker compose` would substitute from the operator's environment: a value for a required
-// variable (`${X}`, `${X:?message}`), the default of an optional one left unset (`${X:-default}`).
-const interpolate = (value: string | number) =>
-  String(value).replace(/\$\{([A-Z_]+)(?::\?[^}]*|:-([^}]*))?\}/g, (_m, name: string, fallback?: string) =>
-    fallback !== undefined ? fallback : `${name.toLowerCase()}-`.padEnd(40, 'x'),
+// A reference to the operator's environment: `${X}`, `${X:?message}` (required), `${X:-default}`.
+const REFERENCE = /\$\{([A-Z_]+)(?::\?[^}]*|:-([^}]*))?\}/g;
+
+// What `docker compose` would substitute from the operator's environment (`shell`): the value set
+// there, else a value for a required variable, the default of an optional one left unset.
+const interpolate = (value: string | number, shell: Record<string, string> = {}) =>
+  String(value).replace(REFERENCE, (_m, name: string, fallback?: string) =>
+    shell[name] ? shell[name] : fallback !== undefined ? fallback : `${name.toLowerCase()}-`.padEnd(40, 'x'),
   );
 
-describe('docker-compose.yml (cannot run here: checked against the code instead)', () => {
-  const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, ComposeService>;
-  };
-  const services = compose.services;
+const COMPOSE_TEXT = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+const services = (parse(COMPOSE_TEXT, { merge: true }) as { services: Record<string, ComposeService> }).services;
 
+/** A service's configuration as it would start under compose, given the operator's environment. */
+const configOf = (name: string, shell: Record<string, string> = {}) =>
+  parseConfig(SCHEMAS[name], Object.fromEntries(Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, interpolate(v, shell)])));
+
+describe('docker-compose.yml (cannot run here: checked against the code instead)', () => {
   it('runs Kafka, PostgreSQL, topic creation, migrations and the five services', () => {
     expect(Object.keys(services).sort()).toEqual(
       ['credits', 'flows', 'gateway', 'kafka', 'kafka-topics', 'keys', 'migrate', 'postgres', 'query'].sort(),
@@ -70,8 +75,7 @@ describe('docker-compose.yml (cannot run here: checked against the code instead)
     expect(fs.existsSync(path.join(ROOT, `apps/${name}/src/main.ts`))).toBe(true);
     expect(service.healthcheck?.test.join(' ')).toContain('/health/ready');
 
-    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
-    const config = parseConfig(SCHEMAS[name], env) as { PORT: number; HOST: string };
+    const config = configOf(name) as { PORT: number; HOST: string };
     expect(config.PORT).toBe(DEFAULT_PORTS[name]);
     expect(config.HOST).toBe('0.0.0.0');
     if (name !== 'gateway') {
@@ -86,5 +90,24 @@ describe('docker-compose.yml (cannot run here: checked against the code instead)
     expect(secrets('keys')).toEqual(['INTERNAL_SECRET', 'KEY_PEPPER']);
     for (const name of ['credits', 'query', 'flows']) expect(secrets(name)).toEqual(['INTERNAL_SECRET']);
     expect(interpolate(services.flows.environment!.GATEWAY_URL)).toBe('http://127.0.0.1:8080');
+  });
+
+  it('passes METRICS_TOKEN from the environment to every service, and TRUST_PROXY to the gateway; left empty, they are unset', () => {
+    const shell = { METRICS_TOKEN: 'metrics-token-of-the-operator', TRUST_PROXY: '10.0.0.0/8,127.0.0.1' };
+    for (const name of Object.keys(SCHEMAS)) {
+      expect((configOf(name, shell) as { METRICS_TOKEN?: string }).METRICS_TOKEN).toBe(shell.METRICS_TOKEN);
+      expect((configOf(name) as { METRICS_TOKEN?: string }).METRICS_TOKEN).toBeUndefined();
+    }
+    expect((configOf('gateway', shell) as { TRUST_PROXY: unknown }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect((configOf('gateway') as { TRUST_PROXY: unknown }).TRUST_PROXY).toBe(false);
+  });
+
+  it('reads from the environment only the variables the README says it does', () => {
+    const read = new Set([...COMPOSE_TEXT.replace(/^\s*#.*$/gm, '').matchAll(REFERENCE)].map((m) => m[1]));
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### With Docker'), readme.indexOf('\n## ', readme.indexOf('### With Docker')));
+    const named = new Set([...section.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1]));
+    expect([...read].sort()).toEqual(['CORS_ORIGINS', 'GATEWAY_URL', 'INTERNAL_SECRET', 'KEY_PEPPER', 'METRICS_TOKEN', 'OPERATOR_TOKEN', 'TRUST_PROXY']);
+    for (const name of read) expect(named).toContain(name);
   });
 });
