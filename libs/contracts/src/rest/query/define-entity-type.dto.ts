@@ -24,8 +24,9 @@ export class EntityFieldDto {
 }
 
 /**
- * An entity's name is a path segment (`/api/v1/entities/<name>.csv`), and HTTP routers refuse
- * segments past 100 characters: a longer name could be defined but never read or written.
+ * An entity's name is a path segment (`/api/v1/entities/<name>.csv`), and the services' router
+ * answers 404 for a segment over 256 UTF-16 units (`MAX_PATH_PARAMETER` of service-runtime): a
+ * name past it could be defined but never read or written. 63 keeps `<name>.json` well within it.
  */
 export const MAX_ENTITY_NAME_LENGTH = 63;
 /** The most fields of its own an entity type may have, over all the definitions that added them. */
