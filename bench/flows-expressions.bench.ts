@@ -1,9 +1,9 @@
 /**
  * What evaluating flows' expressions apart from the service costs: the same expressions evaluated
  * in this process and through the expression sandbox (FLOWS_EXPRESSION_PROCESSES processes),
- * one at a time and 64 at once, with this process's CPU per evaluation. Two shapes: a step's small
- * expression over a small run, and a per-record expression over 1,000 records of a run that
- * already holds 10,000. No platform needed. Run with
+ * one at a time and 64 at once, with this process's CPU per evaluation. Three shapes: a step's
+ * small expression over a small run, a per-record expression over 1,000 records, and an expression
+ * over a run that holds 10,000 records. No platform needed. Run with
  *   npx tsx bench/flows-expressions.bench.ts
  */
 import { ExpressionSandbox } from '../apps/flows/src/engine/sandbox/expression-sandbox';
