@@ -27,6 +27,11 @@ interface ReadContext {
   turn: Promise<void>;
   /** The next read's timeout, within the request's QUERY_TIMEOUT_MS (see sharedTimeLimit). */
   nextTimeout: () => number;
+  /**
+   * The first read that failed: the request fails with it (every root field is non-null), and
+   * graphql-js answers at once, so the reads still waiting their turn are not run at all.
+   */
+  failed?: unknown;
 }
 
 interface CachedSchema {
@@ -109,6 +114,15 @@ export class GraphqlHttpController {
    * the limit is read, to tell the client whether the field stopped with records left (`capped`).
    */
   private async read(context: ReadContext, entity: EntityType, args: EntityArgs, key: string, selected: ReadonlySet<string>): Promise<Record<string, unknown>[]> {
+    try {
+      return await this.readOnce(context, entity, args, key, selected);
+    } catch (error) {
+      context.failed ??= error;
+      throw error;
+    }
+  }
+
+  private async readOnce(context: ReadContext, entity: EntityType, args: EntityArgs, key: string, selected: ReadonlySet<string>): Promise<Record<string, unknown>[]> {
     const { principal } = context;
     const wrong = entityArgsErrors(args);
     if (wrong.length) throw ApiException.validation(wrong);
@@ -130,6 +144,7 @@ export class GraphqlHttpController {
     let source;
     try {
       await before;
+      if (context.failed) throw context.failed;
       // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
       source = await this.reader.open(sql, { timeoutMs: context.nextTimeout(), expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
     } finally {

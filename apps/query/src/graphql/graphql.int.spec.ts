@@ -57,6 +57,25 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
     }
   });
 
+  it('reads nothing more once a field has failed the request', async () => {
+    const blocker = new Client({ connectionString: app.db.url });
+    const watcher = new Client({ connectionString: app.db.url });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      const res = await graphql({ query: '{ bad: items(from: "2026-02-30") { id } good: items { id } }' });
+      expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
+      // Had the second field been read anyway, its statement would be waiting on the lock by now.
+      await new Promise((r) => setTimeout(r, 300));
+      const { rows } = await watcher.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      expect(rows).toEqual([]);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await Promise.all([blocker.end(), watcher.end()]);
+    }
+  });
+
   it('reads the default number of records for a limit given as null, as for any argument left null', async () => {
     const query = 'query($limit: Int, $sort: Sort) { items(limit: $limit, sort: $sort) { id } }';
     for (const variables of [{ limit: null }, { limit: null, sort: null }, {}]) {
