@@ -69,9 +69,13 @@ export function decideChangePlan(
   if (!isValidTimezone(plan.timezone)) throw new CreditRuleError('timezone', `Unknown timezone ${plan.timezone}`);
   const reset = decideReset(current, now);
   const state = reset.state;
-  // The same plan again, or one keys replaced before this call arrived: nothing to change.
-  const stale = plan.planVersion !== undefined && plan.planVersion <= state.planVersion;
-  if (state.exists && (stale || (state.dailyAllowance === plan.dailyCredits && state.timezone === plan.timezone))) {
+  // A plan keys replaced before this call arrived changes nothing, nor does the same plan again;
+  // but a newer version of the same values is recorded, or an older change arriving after it
+  // would pass for news (keys went A, B, A; credits heard A, A, B).
+  const versioned = plan.planVersion !== undefined;
+  const stale = versioned && plan.planVersion! <= state.planVersion;
+  const same = state.dailyAllowance === plan.dailyCredits && state.timezone === plan.timezone;
+  if (state.exists && (stale || (same && !versioned))) {
     return { ...reset, result: undefined };
   }
   const remaining = !state.exists

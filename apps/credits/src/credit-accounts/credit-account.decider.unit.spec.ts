@@ -157,4 +157,14 @@ describe('credit account decider', () => {
     const state = given([plan(10), '2026-03-28T10:00:00Z']);
     expect(decideChangePlan(state, { dailyCredits: 10, timezone: 'Europe/Paris' }, at('2026-03-28T11:00:00Z')).events).toEqual([]);
   });
+
+  it('records a newer plan version even with the same values, so an older change arriving after it changes nothing', () => {
+    // Keys went 10 (v1), 20 (v2), 10 (v3); credits hears v1, then v3, then the late v2.
+    const versioned = (dailyCredits: number, planVersion: number) => (s: CreditAccountState, now: Date) =>
+      decideChangePlan(s, { dailyCredits, timezone: 'Europe/Paris', planVersion }, now);
+    const state = given([versioned(10, 1), '2026-03-28T10:00:00Z'], [versioned(10, 3), '2026-03-28T10:01:00Z']);
+    expect([state.dailyAllowance, state.planVersion]).toEqual([10, 3]);
+    expect(decideChangePlan(state, { dailyCredits: 20, timezone: 'Europe/Paris', planVersion: 2 }, at('2026-03-28T10:02:00Z')).events).toEqual([]);
+    expect(decideChangePlan(state, { dailyCredits: 10, timezone: 'Europe/Paris', planVersion: 3 }, at('2026-03-28T10:02:00Z')).events).toEqual([]);
+  });
 });
