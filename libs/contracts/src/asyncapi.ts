@@ -36,7 +36,7 @@ const OUTSIDE_STREAM =
 const deadLetterMessage: Schema = {
   name: DEAD_LETTER,
   title: 'A message a consumer set aside',
-  summary: 'The original message (key and value unchanged, possibly not JSON) that a consumer group could not validate or apply.',
+  summary: 'The original message (key and value unchanged, possibly not JSON; a message without a key gets an empty one) that a consumer group could not validate or apply.',
   description:
     'Each consumer group that refuses a message sets aside a copy of its own, so one message may appear once per group. ' +
     'Fix what the reason names, then publish a corrected message to the original topic.',
@@ -52,7 +52,7 @@ const deadLetterMessage: Schema = {
     required: Object.values(DEAD_LETTER_HEADERS),
   },
   payload: { description: 'the original message value, byte for byte' },
-  bindings: { kafka: { key: { type: 'string', description: 'the original message key' } } },
+  bindings: { kafka: { key: { type: 'string', description: 'the original message key (empty when it had none)' } } },
 };
 
 /** What a topic carries beyond its list of events: who may publish there and what they must send. */
@@ -179,7 +179,8 @@ export function asyncApiDocument(options: { brokers?: string } = {}): Schema {
       version: '1',
       description:
         'Every event Tollgate publishes to Kafka: a JSON envelope whose message key is its aggregateId. ' +
-        'An event type changes only by a new version; consumers validate what they read and send what they cannot to the topic’s dead-letter topic.',
+        'A version of an event type may gain optional fields, never lose or change one: a reader ignores fields it does not know. ' +
+        'Anything else is a new version. Consumers validate what they read and send what they cannot to the topic’s dead-letter topic.',
     },
     defaultContentType: 'application/json',
     servers: { kafka: { host: options.brokers ?? '127.0.0.1:9092', protocol: 'kafka' } },
