@@ -12,14 +12,14 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { MAX_ENTITY_NAME_LENGTH } from '@tollgate/contracts';
 
 export class DebitDto {
   @IsString() @MinLength(1) @MaxLength(200) requestId!: string;
   /** The request id the client saw, when `requestId` (the charge's idempotency key) differs from it. */
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200) correlationId?: string;
   @IsInt() @Min(1) @Max(1_000_000) cost!: number;
-  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(MAX_ENTITY_NAME_LENGTH, { each: true }) entities!: string[];
+  // Entity types defined before names were held to 63 characters may have longer ones (up to a path segment).
+  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(256, { each: true }) entities!: string[];
   @IsOptional() @IsString() @MaxLength(200) keyId?: string;
   @IsOptional() @IsString() @MaxLength(200) userId?: string;
 }
