@@ -152,9 +152,9 @@ export class CreditAccountWriter {
     const $ = (i: number) => `$${first + i}`;
     // A claim leaves some time after its batch was decided: if the pool's midnight has passed since
     // (by the clock as the claim leaves), the batch is decided again, on the reset pool.
-    const guardedClaim = (afterPredecessor: boolean) => `current AS (
+    const guardedClaim = (afterPredecessor: boolean, sentAt: string) => `current AS (
         SELECT version = ${$(4)} AND day = ${$(5)} AND remaining = ${$(6)} AND daily_allowance = ${$(7)}
-               AND timezone = ${$(8)} AND resets_at = ${$(9)}${afterPredecessor ? ` AND resets_at > ${$(10)}::timestamptz` : ''} AS expected
+               AND timezone = ${$(8)} AND resets_at = ${$(9)} AND resets_at > ${sentAt}::timestamptz AS expected
           FROM credit_accounts${afterPredecessor ? ', predecessor' : ''} WHERE instance_id = ${$(1)} FOR UPDATE OF credit_accounts
       ), claimed AS (
         UPDATE credit_accounts SET remaining = ${$(2)}, version = ${$(3)}
@@ -165,7 +165,7 @@ export class CreditAccountWriter {
     const claimSql = (afterPredecessor: boolean) => `
       WITH predecessor AS (
         SELECT ${afterPredecessor ? `pg_advisory_xact_lock_shared(${$(11)}::int, ${$(12)}::int), ` : ''}1 AS done
-      ), ${guardedClaim(true)}
+      ), ${guardedClaim(true, $(10))}
       SELECT count(*)::int AS claimed FROM claimed`;
     const claimValues = [
       ...events.params,
@@ -234,15 +234,15 @@ export class CreditAccountWriter {
     // Alone (no batch of this pool in flight here), the whole batch is one statement: claim, ledger
     // rows, events and outbox, committed on its own. One round trip instead of four. A request id
     // charged before fails the ledger insert and with it the statement: nothing is written.
-    const aloneValues = [...claimValues, ...writeValues];
+    const aloneValues = () => [...claimValues, ...writeValues, this.clock.now().toISOString()];
     const aloneSql = `
-      WITH ${guardedClaim(false)},
+      WITH ${guardedClaim(false, `$${claimValues.length + writeValues.length + 1}`)},
       charged AS (${insertCharges((i) => `$${claimValues.length + 1 + i}`)} WHERE EXISTS (SELECT 1 FROM claimed))
       SELECT count(*)::int AS claimed FROM claimed`;
     const commitAlone = async (): Promise<boolean> => {
       const client = await this.connect();
       try {
-        const { rows } = await client.query<{ claimed: number }>({ name: 'credits-debit-alone', text: aloneSql, values: aloneValues });
+        const { rows } = await client.query<{ claimed: number }>({ name: 'credits-debit-alone', text: aloneSql, values: aloneValues() });
         client.release();
         if (rows[0].claimed !== 1) return false;
         outboxCommitted(this.dataSource);

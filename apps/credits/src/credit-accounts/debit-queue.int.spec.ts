@@ -170,5 +170,11 @@ describe('debit queue (real PostgreSQL)', () => {
     await (claimed ? transaction.commit() : transaction.rollback());
     expect(claimed).toBe(false);
     expect(await db.dataSource.query(`SELECT day FROM credit_charges WHERE instance_id = $1`, [instanceId])).toEqual([]);
+    // Alone, in one statement, the same: decided before midnight, sent after it.
+    clock.set('2026-06-01T23:59:59.900Z');
+    const alone = late.prepareDebits(state, [{ requestId: 'r2', cost: 1, entities: ['actions'] }])!;
+    clock.set('2026-06-02T00:00:00.100Z');
+    expect(await alone.commitAlone()).toBe(false);
+    expect(await db.dataSource.query(`SELECT day FROM credit_charges WHERE instance_id = $1`, [instanceId])).toEqual([]);
   });
 });
