@@ -175,9 +175,8 @@ export function decideRefund(
     state = { ...state, remaining };
     events.push(pendingEvent(CreditsRefunded, { requestId, amount: charge.cost, ...(capped > 0 ? { capped } : {}), remaining, day: charge.day }));
   }
-  // Without an account no debit can charge (each is refused as exhausted): nothing to close, and
-  // no event, which would leave an account row pinned to UTC days before the plan exists.
-  const voided = final && current.exists && !charge?.closed;
+  // Also before the instance has a plan: the debit it closes may still arrive once there is one.
+  const voided = final && !charge?.closed;
   if (voided) events.push(pendingEvent(ChargeVoided, { requestId }));
   return { events, state, result: { refunded, voided } };
 }

@@ -14,12 +14,13 @@ interface AccountRow {
   resets_at: Date;
   version: number;
   plan_version: number;
+  has_plan: boolean;
 }
 
 export function accountFromRow(row: AccountRow | undefined, instanceId: string): CreditAccountState {
   if (!row) return initialCreditAccount(instanceId);
   return {
-    exists: true,
+    exists: row.has_plan,
     instanceId: row.instance_id,
     dailyAllowance: row.daily_allowance,
     remaining: row.remaining,
@@ -33,7 +34,7 @@ export function accountFromRow(row: AccountRow | undefined, instanceId: string):
 
 export async function readAccount(em: EntityManager, instanceId: string, forUpdate = false): Promise<CreditAccountState> {
   const rows: AccountRow[] = await em.query(
-    `SELECT instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version
+    `SELECT instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version, has_plan
        FROM credit_accounts WHERE instance_id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
     [instanceId],
   );
@@ -113,11 +114,11 @@ export class CreditLedgerProjection implements Projection {
       }
     }
     await em.query(
-      `INSERT INTO credit_accounts (instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO credit_accounts (instance_id, daily_allowance, remaining, timezone, day, resets_at, version, plan_version, has_plan)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (instance_id) DO UPDATE SET daily_allowance = $2, remaining = $3, timezone = $4, day = $5,
-         resets_at = $6, version = $7, plan_version = $8`,
-      [instanceId, state.dailyAllowance, state.remaining, state.timezone, state.day, state.resetsAt, state.version, state.planVersion],
+         resets_at = $6, version = $7, plan_version = $8, has_plan = $9`,
+      [instanceId, state.dailyAllowance, state.remaining, state.timezone, state.day, state.resetsAt, state.version, state.planVersion, state.exists],
     );
     if (charged.size > 0) {
       const rows = [...charged.values()];

@@ -76,14 +76,16 @@ describe('daily reset at local midnight (injected clock, real PostgreSQL and Kaf
     expect(await resetsAt(broken)).toBe('2026-05-01T15:00:00.000Z');
   });
 
-  it('keeps no account for a final refund that comes before the plan, so the plan starts on its own local day', async () => {
+  it('closes an id refunded before the plan exists, and still starts the plan on its own local day', async () => {
     const id = uniqueInstance();
     const as = systemFor(id);
     credits.clock.set('2026-03-02T03:00:00Z'); // still the 1st in Los Angeles
     expect((await credits.call('POST', '/refunds', as, { requestId: 'early', final: true })).body).toMatchObject({ refunded: false });
-    expect(await credits.db.dataSource.query(`SELECT 1 FROM credit_accounts WHERE instance_id = $1`, [id])).toEqual([]);
     const created = await credits.call('PUT', `/accounts/${id}`, as, { dailyCredits: 10, timezone: 'America/Los_Angeles' });
     expect(created.body).toMatchObject({ remaining: 10, resetsAt: '2026-03-02T08:00:00.000Z' });
+    // The debit that refund closed, arriving only now, charges nothing.
+    const late = await credits.call('POST', '/debits', as, { requestId: 'early', cost: 2, entities: ['actions'] });
+    expect([late.status, late.body.message, (await credits.call('GET', '/balance', as)).body.remaining]).toEqual([409, expect.stringContaining('voided'), 10]);
   });
 
   it('refunds a charge of the day before after midnight: its day no longer counts it, today keeps its pool, both days balance', async () => {

@@ -54,7 +54,7 @@ export class ResetScheduler implements OnApplicationBootstrap, OnApplicationShut
     const now = this.clock.now();
     for (const [instanceId, retryAt] of this.failed) if (retryAt <= now.getTime()) this.failed.delete(instanceId);
     const due: { instance_id: string }[] = await this.dataSource.query(
-      `SELECT instance_id FROM credit_accounts WHERE resets_at <= $1 AND NOT (instance_id = ANY($2)) ORDER BY resets_at LIMIT 500`,
+      `SELECT instance_id FROM credit_accounts WHERE has_plan AND resets_at <= $1 AND NOT (instance_id = ANY($2)) ORDER BY resets_at LIMIT 500`,
       [now, [...this.failed.keys()]],
     );
     let reset = 0;
