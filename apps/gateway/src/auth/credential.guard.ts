@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Principal } from '@tollgate/auth';
+import { parseCredential, type Principal } from '@tollgate/auth';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
@@ -41,16 +41,23 @@ function presentsConflictingCredentials(request: AuthRequest): boolean {
 /**
  * Credentials are not parameters: DTOs that forbid unknown fields never see them. A body's
  * `access_token` is one only when it holds a key (see bodyCredential): any other is the caller's
- * data, a webhook payload's own token say, and reaches the flow as sent.
+ * data, a webhook payload's own token say, and reaches the flow as sent; but never one shaped like
+ * a Tollgate key or session, even where it authenticates nothing (given twice, in a list): that
+ * would be kept with the run and could be sent on by its steps.
  */
 function stripCredentials(request: AuthRequest): void {
-  if (bodyCredential(request) !== undefined) delete (request.body as Record<string, unknown>).access_token;
+  const body = request.body as Record<string, unknown> | undefined;
+  if (bodyCredential(request) !== undefined || (body && typeof body === 'object' && holdsCredential(body.access_token))) delete body!.access_token;
   const query = request.query;
   if (query && typeof query === 'object' && !Array.isArray(query)) {
     const record = query as Record<string, unknown>;
     delete record.access_token;
     delete record.key;
   }
+}
+
+function holdsCredential(value: unknown): boolean {
+  return (Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && parseCredential(v) !== undefined);
 }
 
 /**

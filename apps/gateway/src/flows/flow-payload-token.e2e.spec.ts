@@ -31,4 +31,15 @@ describe("flows: a webhook payload's own access_token", () => {
     expect([posted.status, posted.body.data]).toEqual([200, { body: [{ n: '2' }] }]);
     for (const answer of [json, posted]) expect((await run(t, answer.body.processId)).body.startedBy).toBe(keyId);
   });
+
+  it('never passes on a key or a session, even one that authenticates nothing (given twice, in a list)', async () => {
+    const twice = await api('POST', echo.urls.trigger, { headers: form, rawBody: `n=3&access_token=${t.orgKey}&access_token=${t.orgKey}` });
+    const listed = await api('POST', echo.urls.trigger, { body: { n: 4, access_token: [t.orgKey] } });
+    const session = await api('POST', echo.urls.trigger, { body: { n: 5, access_token: t.session } });
+    expect([twice, listed, session].map((r) => [r.status, r.body.data])).toEqual([
+      [200, { body: [{ n: '3' }] }],
+      [200, { body: [{ n: 4 }] }],
+      [200, { body: [{ n: 5 }] }],
+    ]);
+  });
 });
