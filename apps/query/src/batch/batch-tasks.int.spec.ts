@@ -117,6 +117,18 @@ describe('batch tasks: async batches, their order, listing and retention (query 
     }
   });
 
+  it('starts an earlier task nobody is running before applying a sync batch after it, rather than wait for the sweep', async () => {
+    // As a stop or a replica that went leaves one: pending, and no process running it.
+    const operations = [{ action: 'insert', rows: [{ id: 'orphaned', title: 'left pending' }] }];
+    await app.db.dataSource.query(
+      `INSERT INTO batch_tasks (id, instance_id, entity, status, operations) VALUES ('task_orphaned', $1, 'sales', 'pending', $2::jsonb)`,
+      [INSTANCE, JSON.stringify(operations)],
+    );
+    const removal = await batch('sales', { operations: [{ action: 'delete', rows: ['orphaned'] }] });
+    expect([removal.status, removal.body.deleted]).toEqual([200, 1]);
+    expect((await app.call('GET', '/api/v1/tasks/task_orphaned', { principal: admin })).body.status).toBe('ok');
+  });
+
   it('lists the instance’s tasks, most recent first, by entity and status, as far as the caller may see', async () => {
     expect((await define('ledger', [{ name: 'amount', type: 'number' }])).status).toBe(201);
     const ok = await batch('ledger', { async: true, operations: [{ action: 'insert', rows: [{ id: 'l1', amount: 1 }] }] });

@@ -236,9 +236,9 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
   /**
    * Waits until no task of the entity accepted before this call is pending, so that a sync batch
    * applies after the async ones its caller sent first, as they are applied among themselves.
-   * False when some are still pending at `deadline` (epoch ms).
+   * False when some are still pending at `deadline` (epoch ms), or once `gone()` says the caller left.
    */
-  async settledBefore(instanceId: string, entity: string, deadline: number): Promise<boolean> {
+  async settledBefore(instanceId: string, entity: string, deadline: number, gone: () => boolean = () => false): Promise<boolean> {
     let since: Date | null = null;
     for (;;) {
       const [row]: { now: Date; pending: boolean }[] = await this.dataSource.query(
@@ -246,9 +246,12 @@ export class BatchTasks implements OnApplicationBootstrap, OnApplicationShutdown
                                         AND created_at <= coalesce($3::timestamptz, now())) AS pending`,
         [instanceId, entity, since],
       );
-      since ??= row.now;
       if (!row.pending) return true;
-      if (Date.now() + SETTLE_POLL_MS >= deadline) return false;
+      // The first of them may be waiting for the sweep (left by a stop, or by a replica that went):
+      // started here now, as its predecessor's end would have. A task running elsewhere is skipped.
+      if (!since && !this.stopping) this.track(this.runNextOf(instanceId, entity));
+      since ??= row.now;
+      if (gone() || Date.now() + SETTLE_POLL_MS >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
     }
   }

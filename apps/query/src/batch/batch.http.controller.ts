@@ -55,10 +55,11 @@ export class BatchHttpController {
     }
     // After the async batches of the entity accepted before it, within the same time limit.
     const deadline = Date.now() + this.config.BATCH_SYNC_TIMEOUT_MS;
-    if (!(await this.tasks.settledBefore(principal.instanceId, name, deadline))) {
+    if (!(await this.tasks.settledBefore(principal.instanceId, name, deadline, () => request.raw.socket.destroyed))) {
       throw new ApiException(
-        ErrorCode.Timeout,
+        ErrorCode.Unavailable,
         `Async batches of ${name} sent before this one were still being applied after ${this.config.BATCH_SYNC_TIMEOUT_MS} ms: nothing was written. Send it again later, or with "async": true`,
+        { headers: { 'Retry-After': '5' } },
       );
     }
     // A retry with the key of a call that was applied hears that call's answer; nothing is applied again.
