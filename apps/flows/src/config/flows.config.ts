@@ -47,6 +47,8 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   FLOWS_EXPRESSION_STEP_LIMIT_MS: ms(10_000, 100),
   /** The most one expression's values (all records' of a per-record one) may come to as JSON: what the service receives of it. */
   FLOWS_EXPRESSION_MAX_VALUE_MB: z.coerce.number().int().min(1).default(32),
+  /** The most one run may keep as JSON (its steps' results, outputs and messages together): a run that would keep more fails. */
+  FLOWS_RUN_MAX_MB: z.coerce.number().int().min(1).default(64),
 });
 
 export type FlowsConfig = z.infer<typeof flowsConfigSchema>;

@@ -109,6 +109,12 @@ function asJson(_key: string, value: unknown): unknown {
   return typeof flags === 'object' && flags !== null && (flags._jsonata_lambda || flags._jsonata_function) ? undefined : value;
 }
 
+/**
+ * What a value comes to as JSON, in characters: what EvaluationBudget counts of an expression's
+ * values, and RunMemory of what a run keeps.
+ */
+export const jsonChars = (value: unknown): number => (value === undefined ? 0 : (JSON.stringify(value, asJson)?.length ?? 0));
+
 type Environment = { lookup(name: string): unknown };
 const budgetOf = (environment: Environment) => environment.lookup(BUDGET_BINDING) as EvaluationBudget | undefined;
 

@@ -21,7 +21,8 @@ export class EmptyOutput extends StepFailure {
 
 /**
  * Runs a flow's steps in order. Stops at the first failure or when the run's signal aborts; an
- * error names the step. Results are kept by step id for later expressions (`$steps.<id>`).
+ * error names the step. Results are kept by step id for later expressions (`$steps.<id>`). The
+ * step after which the run keeps more than its memory allows fails (see RunMemory).
  */
 export class FlowEngine {
   constructor(private readonly executors: Record<StepType, StepExecutor>) {}
@@ -36,6 +37,10 @@ export class FlowEngine {
       try {
         if (step.when && !(await conditionOver(ctx, step.when))) continue;
         result = await this.executors[step.type].run(step, ctx, index);
+        // An output's records are kept in its output, a result with an id under it (the same values
+        // when an output has an id: counted once); the step's messages were counted as it logged them.
+        if (step.id || step.type === 'output') ctx.memory.keep(result);
+        ctx.memory.check();
       } catch (error) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         if (error instanceof StepFailure) {

@@ -201,3 +201,28 @@ describe('running a flow: the names a flow gives', () => {
     expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse('{"data": {"constructor": [1, 2], "__proto__": [7]}}'));
   });
 });
+
+describe('running a flow: what a run keeps is bounded as a whole', () => {
+  const MB = 1024 * 1024;
+  const over = "the run's step results, outputs and messages come to more than 1 MB of JSON, the most one run may keep (FLOWS_RUN_MAX_MB)";
+
+  it('fails the step after which its outputs, results and messages come to more than the budget, though each is under it', async () => {
+    // [1..80000] is 468,894 characters of JSON: two are under 1 MB, three are not.
+    const outputs = testRun(Array.from({ length: 100 }, () => ({ type: 'output', name: 'o', from: '[1..80000]' })), { maxKeptChars: MB });
+    await expect(engine.run(outputs)).rejects.toMatchObject({ code: 'flow_failed', message: `step 3 (output) failed: ${over}` });
+    expect(outputs.outputs.o).toHaveLength(3 * 80_000);
+
+    const results = testRun([{ type: 'map', id: 'a', from: '[1..80000]', expr: '$' }, { type: 'map', id: 'b', from: '[1..80000]', expr: '$' }, { type: 'map', from: '[1..80000]', expr: '$' }, { type: 'map', id: 'c', from: '[1..80000]', expr: '$' }], { maxKeptChars: MB });
+    await expect(engine.run(results)).rejects.toMatchObject({ message: `step 4 "c" (map) failed: ${over}` });
+
+    const debug = testRun([{ type: 'debug', expr: '[1..80000]' }, { type: 'debug', expr: '[1..80000]' }], { maxKeptChars: MB });
+    await expect(engine.run(debug)).rejects.toMatchObject({ message: `step 2 (debug) failed: ${over}` });
+  });
+
+  it('runs a flow that keeps less, and counts one output with an id once', async () => {
+    const ctx = testRun([{ type: 'output', id: 'o', name: 'o', from: '[1..80000]' }, { type: 'output', name: 'o', from: '$steps.o' }], { maxKeptChars: MB });
+    expect((await engine.run(ctx)).data.o).toHaveLength(160_000);
+    expect(ctx.memory.used).toBeGreaterThan(2 * 468_894);
+    expect(ctx.memory.used).toBeLessThan(MB);
+  });
+});

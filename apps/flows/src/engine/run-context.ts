@@ -1,6 +1,7 @@
 import type { FieldError } from '@tollgate/contracts';
 import type { FlowDefinition, Step } from '../flows/flow-definition';
 import type { FlowInput, RunMessage, RunResult } from '../flow-runs/run-message';
+import type { RunMemory } from './run-memory';
 import type { Evaluator } from './sandbox/evaluation';
 
 /** Everything one run's steps share: its input, earlier results, outputs, console and abort signal. */
@@ -32,6 +33,9 @@ export interface RunContext {
   payer?: { keyId?: string; userId?: string };
   response?: NonNullable<RunResult['response']>;
   messages: RunMessage[];
+  /** What the run keeps (step results, outputs, messages), counted as it is added, and its bound. */
+  memory: RunMemory;
+  /** Adds a console message, counted in `memory`. */
   log(level: RunMessage['level'], text: string, step?: string, detail?: unknown): void;
 }
 

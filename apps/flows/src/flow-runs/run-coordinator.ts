@@ -10,6 +10,7 @@ import { InternalClients } from '../downstream/internal-clients';
 import type { FlowEngine } from '../engine/flow-engine';
 import { OutboundHttp } from '../engine/outbound/outbound-http';
 import { namedValues, StepFailure, type RunContext } from '../engine/run-context';
+import { RunMemory } from '../engine/run-memory';
 import { ExpressionSandbox } from '../engine/sandbox/expression-sandbox';
 import { queryRequestIds } from '../engine/steps/query-step';
 import type { FlowDefinition } from '../flows/flow-definition';
@@ -163,6 +164,10 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     const slot = started?.slot ?? this.slots.take(flow.instanceId, { force: true });
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AbortReason('timeout', `The flow did not finish within ${timeoutMs} ms`)), Math.max(0, timeoutMs - (Date.now() - startedAt)));
+    // What a resumed run's earlier attempts logged is kept too: it counts from the start.
+    const memory = new RunMemory(this.config.FLOWS_RUN_MAX_MB * 1024 * 1024);
+    memory.keep(messages);
+    const saveMessages = this.messageSaver(processId, messages);
     let saving: Promise<void> = Promise.resolve();
     const ctx: RunContext = {
       processId,
@@ -178,9 +183,12 @@ export class RunCoordinator implements BeforeApplicationShutdown {
       unconfirmed: new Set(started ? [] : queryRequestIds(flow, processId)),
       ...(payer ? { payer } : {}),
       messages,
+      memory,
       log: (level, text, step, detail) => {
-        messages.push({ at: new Date().toISOString(), level, text, ...(step ? { step } : {}), ...(detail !== undefined && typeof detail === 'object' ? { detail } : {}) });
-        if (level === 'debug') saving = saving.then(() => this.runs.saveMessages(processId, messages)).catch(() => undefined);
+        const message: RunMessage = { at: new Date().toISOString(), level, text, ...(step ? { step } : {}), ...(detail !== undefined && typeof detail === 'object' ? { detail } : {}) };
+        memory.keep(message);
+        messages.push(message);
+        if (level === 'debug') saving = saveMessages(saving);
       },
     };
     const done = (async (): Promise<RunOutcome> => {
@@ -212,6 +220,27 @@ export class RunCoordinator implements BeforeApplicationShutdown {
     };
     done.then(forget, forget);
     return run;
+  }
+
+  /**
+   * Saves a run's console while it runs (a debug step's message is readable before the run ends):
+   * in full the first time, then only the messages added since, so that a run of many debug steps
+   * is not written out whole again at each. Saves wait for the one before; one still waiting takes
+   * the messages of those asked for meanwhile too. A failed save is tried again with the next.
+   */
+  private messageSaver(processId: string, messages: RunMessage[]): (previous: Promise<void>) => Promise<void> {
+    let saved: number | undefined;
+    let queued: Promise<void> | undefined;
+    return (previous) =>
+      (queued ??= previous
+        .then(async () => {
+          queued = undefined;
+          const upTo = messages.length;
+          if (saved === undefined) await this.runs.saveMessages(processId, messages.slice(0, upTo));
+          else if (upTo > saved) await this.runs.appendMessages(processId, messages.slice(saved, upTo));
+          saved = upTo;
+        })
+        .catch(() => undefined));
   }
 
   private failureOf(error: unknown, signal: AbortSignal, flow: FlowDefinition, processId: string): Exclude<RunOutcome, { status: 'success' }> {

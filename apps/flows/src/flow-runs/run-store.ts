@@ -159,6 +159,11 @@ export class RunStore {
     await this.dataSource.query(`UPDATE run_details SET messages = $2 WHERE process_id = $1`, [processId, storableJson(messages)]);
   }
 
+  /** Adds messages to those saved (see saveMessages): what is written is only these. */
+  async appendMessages(processId: string, messages: RunMessage[]): Promise<void> {
+    await this.dataSource.query(`UPDATE run_details SET messages = messages || $2::jsonb WHERE process_id = $1`, [processId, storableJson(messages)]);
+  }
+
   async get(instanceId: string, processId: string): Promise<RunRecord | undefined> {
     const rows = await queryPrepared<Record<string, any>>(this.dataSource, `${SELECT_RUN} WHERE r.instance_id = $1 AND r.process_id = $2`, [instanceId, processId]);
     return rows[0] && toRecord(rows[0]);

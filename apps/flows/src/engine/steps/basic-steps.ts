@@ -24,7 +24,9 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
     async run(step, ctx) {
       const records = asList(await evaluateOver(ctx, step.from as string));
       const name = step.name as string;
-      ctx.outputs[name] = [...(ctx.outputs[name] ?? []), ...records];
+      // Added to the records it has, not copied with them: an output many steps add to would be copied once per step.
+      const output = (ctx.outputs[name] ??= []);
+      for (const record of records) output.push(record);
       return records;
     },
   },
