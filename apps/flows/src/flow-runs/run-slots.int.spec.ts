@@ -45,7 +45,7 @@ describe("an instance's share of the runs under way, with Idempotency-Keys (real
       mode: 'sync',
       allowAnonymous: true,
       groups: [],
-      steps: [{ type: 'delay', ms: 1500 }, { type: 'output', name: 'done', from: '[1]' }],
+      steps: [{ type: 'delay', ms: 5000 }, { type: 'output', name: 'done', from: '[1]' }], // outlasts the calls below on any machine
       version: 1,
       createdAt: new Date().toISOString(),
       updatedAt: new Date().toISOString(),

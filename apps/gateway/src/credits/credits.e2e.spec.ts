@@ -78,20 +78,24 @@ describe('credits through the gateway', () => {
   });
 
   it('keeps the latest plan when an earlier change reaches credits after it', async () => {
-    const first = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 60 });
-    const second = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 70 });
-    expect(second.body.planVersion).toBeGreaterThan(first.body.planVersion);
-    // The first PATCH's call to credits, arriving only now (a slow gateway, a retry): it changes nothing.
-    const late = await clients.credits.json({
-      method: 'PUT',
-      path: `/accounts/${t.instanceId}`,
-      principal: { instanceId: t.instanceId, kind: 'system', scopes: [] },
-      requestId: `late-${randomUUID()}`,
-      body: { dailyCredits: 60, timezone: first.body.timezone, planVersion: first.body.planVersion },
-    });
-    expect(late).toMatchObject({ status: 200, body: { dailyAllowance: 70 } });
-    expect(await balance()).toMatchObject({ dailyAllowance: 70 });
-    await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 50 });
+    try {
+      const first = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 60 });
+      const second = await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 70 });
+      expect(second.body.planVersion).toBeGreaterThan(first.body.planVersion);
+      // The first PATCH's call to credits, arriving only now (a slow gateway, a retry): it changes nothing.
+      const late = await clients.credits.json({
+        method: 'PUT',
+        path: `/accounts/${t.instanceId}`,
+        principal: { instanceId: t.instanceId, kind: 'system', scopes: [] },
+        requestId: `late-${randomUUID()}`,
+        body: { dailyCredits: 60, timezone: first.body.timezone, planVersion: first.body.planVersion },
+      });
+      expect(late).toMatchObject({ status: 200, body: { dailyAllowance: 70 } });
+      expect(await balance()).toMatchObject({ dailyAllowance: 70 });
+    } finally {
+      // The plan the tests after this one expect.
+      await call('PATCH', `/api/v1/operator/instances/${t.instanceId}`, operator(), { dailyCredits: 50 });
+    }
   });
 
   it("streams another client's consumption to an open console", async () => {
