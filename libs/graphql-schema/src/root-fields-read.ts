@@ -11,6 +11,13 @@ import { buildExecutionContext } from 'graphql/execution/execute';
  */
 export const MAX_RECORD_FIELDS = 100;
 
+/**
+ * The values per record one request may ask for across all its root fields. A request costs one
+ * credit per entity, so 50 aliases of one entity at MAX_RECORD_FIELDS each would build 5,000,000
+ * values for one credit; this keeps an answer to about a tenth of that whatever the aliases.
+ */
+export const MAX_REQUEST_FIELDS = 500;
+
 /** `__type` fields one request may ask (under aliases, to look up several types at once). */
 export const MAX_INTROSPECTION_TYPES = 20;
 const ALIASED_INTROSPECTION = 'aliases are not taken in introspection (only to ask __type for several types); each would only repeat what the schema says';
@@ -97,6 +104,7 @@ export function rootFieldsRead(
       return { errors: [new GraphQLError(ALIASED_INTROSPECTION, { nodes })] };
     }
   }
+  let asked = 0;
   for (const [key, nodes] of fields) {
     const name = nodes[0].name.value;
     if (name.startsWith('__')) continue;
@@ -105,6 +113,11 @@ export function rootFieldsRead(
     const values = valuesPerRecord(schema, context.fragments, context.variableValues, nodes, query.getFields()[name]?.type);
     if (values > MAX_RECORD_FIELDS) {
       const message = `a record may be asked for at most ${MAX_RECORD_FIELDS} fields (aliases and nested fields included); ${key} asks for ${values}`;
+      return { errors: [new GraphQLError(message, { nodes })] };
+    }
+    asked += values;
+    if (asked > MAX_REQUEST_FIELDS) {
+      const message = `a request may ask its records for at most ${MAX_REQUEST_FIELDS} fields in all (each root field's, aliases included); this one asks for more by ${key}`;
       return { errors: [new GraphQLError(message, { nodes })] };
     }
     entities.push(name);

@@ -1,6 +1,6 @@
 import { getIntrospectionQuery, parse } from 'graphql';
 import { buildSchema } from './graphql-schema';
-import { MAX_INTROSPECTION_TYPES, MAX_RECORD_FIELDS, rootFieldsRead } from './root-fields-read';
+import { MAX_INTROSPECTION_TYPES, MAX_RECORD_FIELDS, MAX_REQUEST_FIELDS, rootFieldsRead } from './root-fields-read';
 
 const schema = buildSchema([{ name: 'graphs', fields: [{ name: 'kind', type: 'string' }] }], { personal: false }, () => []);
 const read = (query: string, variables?: Record<string, unknown>) => {
@@ -27,6 +27,15 @@ describe('rootFieldsRead', () => {
     // Counted as graphql-js runs them: a field named again is one value, a skipped one none.
     expect(read(`{ graphs { ${'kind '.repeat(500)} ...F } } fragment F on GraphsRecord { kind id }`)).toEqual({ entities: ['graphs'] });
     expect(read(`query($x: Boolean!) { graphs { id ... @skip(if: $x) { ${aliases(MAX_RECORD_FIELDS)} } } }`, { x: true })).toEqual({ entities: ['graphs'] });
+  });
+
+  it(`refuses a request asking its records for more than ${MAX_REQUEST_FIELDS} fields in all, however they are spread over root fields`, () => {
+    const roots = (n: number) => Array.from({ length: n }, (_, i) => `g${i}: graphs { ${aliases(MAX_RECORD_FIELDS)} }`).join(' ');
+    const allowed = MAX_REQUEST_FIELDS / MAX_RECORD_FIELDS;
+    expect(read(`{ ${roots(allowed)} }`)).toEqual({ entities: Array(allowed).fill('graphs') });
+    expect(read(`{ ${roots(allowed)} last: graphs { id } }`)).toEqual({
+      errors: [`a request may ask its records for at most ${MAX_REQUEST_FIELDS} fields in all (each root field's, aliases included); this one asks for more by last`],
+    });
   });
 
   it('refuses aliases inside a list of a record, each answered once per entry of a list without bound', () => {
