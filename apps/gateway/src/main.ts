@@ -8,6 +8,7 @@ import { setUpOpenApi } from './openapi/openapi';
 import { serveConsole } from './console/console-assets';
 import { servePlaygroundAssets } from './query/graphql-playground';
 import { answerGraphqlMediaType } from './query/graphql-media-type';
+import { smallBodyLimit } from './body-limits';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 void runService({
@@ -17,6 +18,7 @@ void runService({
   port: config.PORT,
   logLevel: config.LOG_LEVEL,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  bodyLimitFor: smallBodyLimit,
   trustProxy: config.TRUST_PROXY,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: async (app) => {

@@ -33,6 +33,8 @@ export interface ServiceOptions {
    */
   logLevel?: string;
   bodyLimitBytes?: number;
+  /** A route's own body limit, when it takes less than `bodyLimitBytes` (undefined: that one). */
+  bodyLimitFor?(route: { method: string | string[]; url: string }): number | undefined;
   /** Peers whose X-Forwarded-For gives `request.ip` (Fastify's `trustProxy`); none by default. */
   trustProxy?: false | number | string[];
   shutdownGraceMs?: number;
@@ -87,7 +89,11 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   });
   // Nest registers its routes when the app initialises, after this hook: every one is recorded.
   const routes = new RouteMethods();
-  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url, route.config as never));
+  fastify.addHook('onRoute', (route) => {
+    const limit = options.bodyLimitFor?.(route);
+    if (limit !== undefined) route.bodyLimit = Math.min(limit, bodyLimit);
+    routes.add(route.method, route.url, route.config as never);
+  });
 
   // Nest's own Fastify error handler (set when the app initialises) passes Fastify's errors too
   // (malformed JSON, oversized bodies) to this filter, so every failure gets the API's shape.
