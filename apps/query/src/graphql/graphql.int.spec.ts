@@ -2,6 +2,26 @@ import { Client } from 'pg';
 import { eventually } from '@tollgate/testing';
 import { principalOf, startQueryApp, type QueryApp } from '../testing/query-app.fixture';
 
+/** A session that can hold the records table, and another that sees which statements wait for it. */
+async function recordsLock(url: string) {
+  const blocker = new Client({ connectionString: url });
+  const watcher = new Client({ connectionString: url });
+  await Promise.all([blocker.connect(), watcher.connect()]);
+  return {
+    hold: async () => {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+    },
+    release: () => blocker.query('COMMIT'),
+    waiting: async () =>
+      (await watcher.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows.map((r) => r.query as string),
+    end: async () => {
+      await blocker.query('ROLLBACK');
+      await Promise.all([blocker.end(), watcher.end()]);
+    },
+  };
+}
+
 describe('GraphQL (query service, real PostgreSQL)', () => {
   let app: QueryApp;
   const org = principalOf('inst_gql');
@@ -31,20 +51,17 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
   it('asks PostgreSQL only for the fields a request selects, fragments and directives applied', async () => {
     await app.call('POST', '/api/v1/entities', { principal: org, body: { name: 'docs', fields: [{ name: 'blob', type: 'json' }, { name: 'size', type: 'number' }] } });
     await app.call('POST', '/api/v1/entities/docs/batch', { principal: org, body: { operations: [{ action: 'insert', rows: [{ id: 'd1', blob: { pages: [1, 2] }, size: 2 }] }] } });
-    const blocker = new Client({ connectionString: app.db.url });
-    const watcher = new Client({ connectionString: app.db.url });
-    await Promise.all([blocker.connect(), watcher.connect()]);
+    const lock = await recordsLock(app.db.url);
     /** The statement the service sends for `query`, as PostgreSQL sees it while a lock holds it, and the answer. */
     const asked = async (query: string, variables?: object) => {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      await lock.hold();
       const answer = graphql({ query, variables });
       const statement = await eventually(async () => {
-        const { rows } = await watcher.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        expect(rows).toHaveLength(1);
-        return rows[0].query as string;
+        const waiting = await lock.waiting();
+        expect(waiting).toHaveLength(1);
+        return waiting[0];
       });
-      await blocker.query('COMMIT');
+      await lock.release();
       return { statement, answer: (await answer).body.data };
     };
     try {
@@ -53,26 +70,21 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
       const full = await asked('query($all: Boolean!) { docs { ...more } } fragment more on DocsRecord { title blob @include(if: $all) }', { all: true });
       expect([full.statement.includes("'blob'"), full.answer]).toEqual([true, { docs: [{ title: '', blob: { pages: [1, 2] } }] }]);
     } finally {
-      await Promise.all([blocker.end(), watcher.end()]);
+      await lock.end();
     }
   });
 
   it('reads nothing more once a field has failed the request', async () => {
-    const blocker = new Client({ connectionString: app.db.url });
-    const watcher = new Client({ connectionString: app.db.url });
-    await Promise.all([blocker.connect(), watcher.connect()]);
+    const lock = await recordsLock(app.db.url);
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      await lock.hold();
       const res = await graphql({ query: '{ bad: items(from: "2026-02-30") { id } good: items { id } }' });
       expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
       // Had the second field been read anyway, its statement would be waiting on the lock by now.
       await new Promise((r) => setTimeout(r, 300));
-      const { rows } = await watcher.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      expect(rows).toEqual([]);
+      expect(await lock.waiting()).toEqual([]);
     } finally {
-      await blocker.query('ROLLBACK');
-      await Promise.all([blocker.end(), watcher.end()]);
+      await lock.end();
     }
   });
 
@@ -97,27 +109,23 @@ describe('GraphQL (query service, real PostgreSQL)', () => {
   });
 
   it("reads one request's root fields one at a time, so 12 aliased fields never hold every connection of the pool", async () => {
-    const blocker = new Client({ connectionString: app.db.url });
-    const watcher = new Client({ connectionString: app.db.url });
-    await Promise.all([blocker.connect(), watcher.connect()]);
+    const lock = await recordsLock(app.db.url);
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
+      await lock.hold();
       const fields = Array.from({ length: 12 }, (_, i) => `f${i}: items(limit: 1) { id }`).join(' ');
       const answer = graphql({ query: `{ ${fields} }` });
-      const waiting = async () =>
-        Number((await watcher.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n);
+      const waiting = async () => (await lock.waiting()).length;
       await eventually(async () => expect(await waiting()).toBeGreaterThanOrEqual(1));
       // The other fields wait their turn in the service, not on the lock: however long it is held.
       for (let i = 0; i < 10; i++) {
         expect(await waiting()).toBe(1);
         await new Promise((r) => setTimeout(r, 50));
       }
-      await blocker.query('COMMIT');
+      await lock.release();
       const res = await answer;
       expect([res.status, Object.keys(res.body.data).length, res.body.extensions.cost]).toEqual([200, 12, 1]); // one entity
     } finally {
-      await Promise.all([blocker.end(), watcher.end()]);
+      await lock.end();
     }
   });
 });
