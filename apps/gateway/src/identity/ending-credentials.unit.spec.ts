@@ -13,10 +13,13 @@ const USER_ID = '5d1c9f0e-7a2b-4c3d-8e4f-6a7b8c9d0e1f';
 const admin: Principal = { instanceId: 'demo', kind: 'session', userId: 'a1', sessionId: 's1', roles: { users: 'admin' }, scopes: [] };
 const request = { id: 'req_1' } as FastifyRequest;
 
-/** Keys answers every call with `answer`; the watch follows one open answer of a key and one of a session, both of the user. */
-function setUp(answer: unknown = undefined) {
+/**
+ * Keys answers a GET with `before` and every other call with `answer`; the watch follows one open
+ * answer of a key and one of a session, both of the user.
+ */
+function setUp(answer: unknown = undefined, before: unknown = answer) {
   const verifier = { cache: { evictKey: jest.fn(), evictUser: jest.fn() }, standing: () => ({ verifiedAt: Date.now() }) } as unknown as CredentialVerifier;
-  const forwarder = { call: jest.fn(async () => answer) } as unknown as KeysForwarder;
+  const forwarder = { call: jest.fn(async (_r: unknown, _p: unknown, method: string) => (method === 'GET' ? before : answer)) } as unknown as KeysForwarder;
   const watch = new CredentialWatch(verifier, { AUTH_CACHE_TTL_MS: 30_000 } as GatewayConfig);
   const ended = { key: jest.fn(), session: jest.fn() };
   watch.refusal({ instanceId: 'demo', kind: 'personal', keyId: KEY_ID, userId: USER_ID, scopes: ['query'] }, 'tgk_key', 'r').subscribe(ended.key);
@@ -52,13 +55,16 @@ describe('a key or user ended through this gateway', () => {
     expect(patched.ended()).toEqual([1, 1]);
   });
 
-  it('ends the open answers of a user left admin of nothing, and not of one still admin or only regrouped', async () => {
-    const downgraded = setUp(user('active', { query: 'reader' }));
+  it('ends the open answers of a user left admin of nothing, and not of one still admin, never admin or only regrouped', async () => {
+    const downgraded = setUp(user('active', { query: 'reader' }), user('active', { query: 'admin' }));
     await downgraded.users.update(admin, request, USER_ID, { roles: { query: 'reader' } });
     expect(downgraded.ended()).toEqual([1, 1]);
     const stillAdmin = setUp(user('active', { query: 'admin', flows: 'reader' }));
     await stillAdmin.users.update(admin, request, USER_ID, { roles: { query: 'admin', flows: 'reader' } });
     expect(stillAdmin.ended()).toEqual([0, 0]);
+    const neverAdmin = setUp(user('active', { query: 'contributor' }), user('active', { query: 'reader' }));
+    await neverAdmin.users.update(admin, request, USER_ID, { roles: { query: 'contributor' } });
+    expect(neverAdmin.ended()).toEqual([0, 0]);
     const regrouped = setUp(user('active', { query: 'reader' }));
     await regrouped.users.update(admin, request, USER_ID, { groups: [] });
     expect(regrouped.ended()).toEqual([0, 0]);

@@ -54,12 +54,15 @@ export class UsersHttpController {
     @Param('id') userId: string,
     @Body() dto: UpdateUserDto,
   ): Promise<UserDto> {
+    // Only a user who held an admin role can lose the last one: a reader made contributor keeps all.
+    const before = dto.roles ? await this.keys.call<UserDto>(r, p, 'GET', `/users/${id(userId)}`) : undefined;
     const user = await this.keys.call<UserDto>(r, p, 'PATCH', `/users/${id(userId)}`, dto);
     // This gateway sees the new roles and status at once; the others on the user's events.
     this.verifier.cache.evictUser(user.id);
-    // A deactivated user, or one left admin of nothing (maybe downgraded): their keys stop, and their
-    // open answers (live balances) end at once; a session's client reconnects if it still may.
-    if (user.status === 'deactivated' || (dto.roles && !Object.values(user.roles).includes('admin'))) this.watch.userEnded(user.id);
+    // A deactivated user, or one downgraded to admin of nothing: their keys stop, and their open
+    // answers (live balances) end at once; a session's client reconnects if it still may.
+    const isAdmin = (u: UserDto) => Object.values(u.roles).includes('admin');
+    if (user.status === 'deactivated' || (before && isAdmin(before) && !isAdmin(user))) this.watch.userEnded(user.id);
     return user;
   }
 
