@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
+import { isAdminOfAnyModule } from '@tollgate/contracts';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CredentialVerifier } from '../auth/credential-verifier';
 import { CredentialWatch } from '../auth/credential-watch';
@@ -61,8 +62,7 @@ export class UsersHttpController {
     this.verifier.cache.evictUser(user.id);
     // A deactivated user, or one downgraded to admin of nothing: their keys stop, and their open
     // answers (live balances) end at once; a session's client reconnects if it still may.
-    const isAdmin = (u: UserDto) => Object.values(u.roles).includes('admin');
-    if (user.status === 'deactivated' || (before && isAdmin(before) && !isAdmin(user))) this.watch.userEnded(user.id);
+    if (user.status === 'deactivated' || (before && isAdminOfAnyModule(before.roles) && !isAdminOfAnyModule(user.roles))) this.watch.userEnded(user.id);
     return user;
   }
 

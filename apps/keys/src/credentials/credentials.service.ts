@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { generateCredential, parseCredential, type Principal } from '@tollgate/auth';
-import { SessionEnded, sessionAggregateId, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import { isAdminOfAnyModule, SessionEnded, sessionAggregateId, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 import { writeNotice } from '@tollgate/event-sourcing';
 import { ApiException } from '@tollgate/service-runtime';
 import { KEYS_CONFIG, type KeysConfig } from '../config/keys.config';
 import { sessionScopes } from '../identity/access';
 import { Hashing } from '../identity/hashing';
 import { LoginFailures } from './login-failures';
-import { isAdminOfAnyModule } from '../users/user.decider';
 
 export interface VerifiedCredential {
   principal: Principal;

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { credentialPrefix, generateCredential, type Principal } from '@tollgate/auth';
-import { ErrorCode, KEY_SCOPES, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
+import { ErrorCode, isAdminOfAnyModule, KEY_SCOPES, type KeyScope, type ModuleRoles } from '@tollgate/contracts';
 import { ApiException } from '@tollgate/service-runtime';
 import { isUniqueViolation } from '@tollgate/event-sourcing';
 import { canonicalId, canonicalIds, UUID } from '../identity/access';
 import { Hashing } from '../identity/hashing';
 import { IdentityCommands } from '../identity/identity-commands';
 import { keyStream } from '../identity/stream-ids';
-import { isAdminOfAnyModule } from '../users/user.decider';
 import { keyDecider, type KeyCommand } from './key.decider';
 import type { IssuedKeyView, IssueKeyDto, KeyView } from './key.dto';
 

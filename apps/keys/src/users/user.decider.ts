@@ -5,6 +5,7 @@ import {
   UserReactivated,
   UserRegistered,
   UserRolesChanged,
+  isAdminOfAnyModule,
   type ModuleRoles,
 } from '@tollgate/contracts';
 import { pendingEvent, type Decider, type PendingEvent } from '@tollgate/event-sourcing';
@@ -21,8 +22,6 @@ export type UserCommand =
   | { type: 'changeRoles'; userId: string; roles: ModuleRoles }
   | { type: 'deactivate'; userId: string }
   | { type: 'reactivate'; userId: string };
-
-export const isAdminOfAnyModule = (roles: ModuleRoles): boolean => Object.values(roles).includes('admin');
 
 const sameRoles = (a: ModuleRoles, b: ModuleRoles) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([m, r]) => b[m] === r);

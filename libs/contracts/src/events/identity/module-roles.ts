@@ -6,6 +6,9 @@ export type ModuleRoles = Record<string, ModuleRole>;
 
 export const MODULE_NAME = /^[a-z][a-z0-9_-]*$/;
 
+/** Whether these roles make their user an admin of some module: what personal keys need, and what a downgrade takes away. */
+export const isAdminOfAnyModule = (roles: ModuleRoles): boolean => Object.values(roles).includes('admin');
+
 /** A map of module name to role, e.g. {"users":"admin","query":"reader"}. */
 export function IsModuleRoles(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
