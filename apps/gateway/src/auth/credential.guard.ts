@@ -5,7 +5,7 @@ import { parseCredential, type Principal } from '@tollgate/auth';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
-import { bodyCredential, isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
+import { isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
 const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
@@ -46,8 +46,9 @@ function presentsConflictingCredentials(request: AuthRequest): boolean {
  * would be kept with the run and could be sent on by its steps.
  */
 function stripCredentials(request: AuthRequest): void {
+  // A key that authenticated (see bodyCredential) is one such value.
   const body = request.body as Record<string, unknown> | undefined;
-  if (bodyCredential(request) !== undefined || (body && typeof body === 'object' && holdsCredential(body.access_token))) delete body!.access_token;
+  if (body && typeof body === 'object' && holdsCredential(body.access_token)) delete body.access_token;
   const query = request.query;
   if (query && typeof query === 'object' && !Array.isArray(query)) {
     const record = query as Record<string, unknown>;
