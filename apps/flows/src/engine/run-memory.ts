@@ -23,11 +23,6 @@ export class RunMemory {
     this.chars += jsonChars(value);
   }
 
-  /** Counts what the run keeps that is already text (a message's). */
-  keepChars(count: number): void {
-    this.chars += count;
-  }
-
   /** Throws once the run keeps more than it may: the step that went beyond fails the run. */
   check(): void {
     if (this.chars > this.maxChars) {
