@@ -12,6 +12,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { MAX_PATH_PARAMETER } from '@tollgate/service-runtime';
 
 export class DebitDto {
   @IsString() @MinLength(1) @MaxLength(200) requestId!: string;
@@ -19,7 +20,7 @@ export class DebitDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(200) correlationId?: string;
   @IsInt() @Min(1) @Max(1_000_000) cost!: number;
   // Entity types defined before names were held to 63 characters may have longer ones (up to a path segment).
-  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(256, { each: true }) entities!: string[];
+  @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MaxLength(MAX_PATH_PARAMETER, { each: true }) entities!: string[];
   @IsOptional() @IsString() @MaxLength(200) keyId?: string;
   @IsOptional() @IsString() @MaxLength(200) userId?: string;
 }
