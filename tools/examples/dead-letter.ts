@@ -1,5 +1,5 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@tollgate/contracts';
+import { deadLetterHeaders, deadLetterTopic } from '@tollgate/contracts';
 
 /**
  * Sets a message the subscriber cannot read aside on `<topic>.dlq`, as it was, with the reason and
@@ -20,14 +20,7 @@ export async function deadLetter(
       {
         key: message.key ?? '',
         value: message.value,
-        headers: {
-          ...message.headers,
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.consumerGroup]: groupId,
-          [DEAD_LETTER_HEADERS.topic]: topic,
-          [DEAD_LETTER_HEADERS.partition]: String(partition),
-          [DEAD_LETTER_HEADERS.offset]: message.offset,
-        },
+        headers: deadLetterHeaders(message.headers, { reason, consumerGroup: groupId, topic, partition, offset: message.offset }),
       },
     ],
   });

@@ -23,5 +23,20 @@ export const DEAD_LETTER_HEADERS = {
   offset: 'x-dlq-original-offset',
 } as const;
 
+/** A dead letter's headers: the original message's, and which group set it aside, why, and from where. */
+export function deadLetterHeaders<H>(
+  original: Record<string, H> | undefined,
+  from: { reason: string; consumerGroup: string; topic: string; partition: number; offset: string },
+): Record<string, H | string> {
+  return {
+    ...original,
+    [DEAD_LETTER_HEADERS.reason]: from.reason,
+    [DEAD_LETTER_HEADERS.consumerGroup]: from.consumerGroup,
+    [DEAD_LETTER_HEADERS.topic]: from.topic,
+    [DEAD_LETTER_HEADERS.partition]: String(from.partition),
+    [DEAD_LETTER_HEADERS.offset]: from.offset,
+  };
+}
+
 /** Every topic the platform needs to exist before producers and consumers start. */
 export const ALL_TOPICS: string[] = Object.values(TOPICS).flatMap((t) => [t, deadLetterTopic(t)]);

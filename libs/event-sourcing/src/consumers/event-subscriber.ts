@@ -1,4 +1,4 @@
-import { DEAD_LETTER_HEADERS, deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
+import { deadLetterHeaders, deadLetterTopic, type EventCatalog, type EventContract, type EventEnvelope } from '@tollgate/contracts';
 import type { BusLogger, IncomingMessage, KafkaBus, Subscription } from '../kafka/kafka-bus';
 import { isPermanentFailure } from './permanent-event-error';
 
@@ -101,15 +101,14 @@ export class EventSubscriber {
         topic: deadLetterTopic(message.topic),
         key: message.key ?? '',
         value: message.value?.toString('utf8') ?? '',
-        headers: {
-          ...message.headers,
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          // Each consumer group sets aside its own copy: this says whose it is.
-          [DEAD_LETTER_HEADERS.consumerGroup]: this.options.groupId,
-          [DEAD_LETTER_HEADERS.topic]: message.topic,
-          [DEAD_LETTER_HEADERS.partition]: String(message.partition),
-          [DEAD_LETTER_HEADERS.offset]: message.offset,
-        },
+        // Each consumer group sets aside its own copy: the headers say whose it is.
+        headers: deadLetterHeaders(message.headers, {
+          reason,
+          consumerGroup: this.options.groupId,
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+        }),
       },
     ]);
     this.options.onDeadLettered?.(message.topic);
