@@ -43,7 +43,7 @@ export const flowsConfigSchema = databaseServiceSchema.extend({
   FLOWS_EXPRESSION_PROCESSES: z.coerce.number().int().min(1).default(2),
   /** The heap each expression process may use: an expression that needs more fails instead of taking the service down. */
   FLOWS_EXPRESSION_MEMORY_MB: z.coerce.number().int().min(32).default(256),
-  /** An expression process that answers nothing this long is stuck in one step (a backtracking regular expression) and is ended. */
+  /** An expression process that answers nothing this long is stuck in one step (a built-in function given a huge input) and is ended. */
   FLOWS_EXPRESSION_STEP_LIMIT_MS: ms(10_000, 100),
   /** The most one expression's values (all records' of a per-record one) may come to as JSON: what the service receives of it. */
   FLOWS_EXPRESSION_MAX_VALUE_MB: z.coerce.number().int().min(1).default(32),

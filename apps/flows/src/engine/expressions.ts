@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import jsonata from 'jsonata';
+import { LinearRegExp, UnsupportedRegExp } from './linear-regexp';
 
 const MAX_CACHED = 2000;
 const compiled = new Map<string, jsonata.Expression>();
@@ -118,11 +119,33 @@ export const jsonChars = (value: unknown): number => (value === undefined ? 0 : 
 type Environment = { lookup(name: string): unknown };
 const budgetOf = (environment: Environment) => environment.lookup(BUDGET_BINDING) as EvaluationBudget | undefined;
 
-/** Compiles (once) a JSONata expression; throws the parser's error for a bad one. */
+/**
+ * JSONata with its regular expressions matched in linear time. The engine is a setting of the
+ * library, not of one expression (it is read when a literal is evaluated, also in `$eval`), so
+ * every expression is parsed here, or the last one parsed without it would set it back.
+ */
+const parse = (expression: string) => jsonata(expression, { RegexEngine: LinearRegExp as unknown as RegExp });
+
+/** Every regular expression literal of a parsed expression, with where it is. */
+function* literalsOf(node: unknown): Generator<{ value: RegExp; position?: number }> {
+  if (Array.isArray(node)) {
+    for (const item of node) yield* literalsOf(item);
+  } else if (typeof node === 'object' && node !== null) {
+    const { type, value, position } = node as { type?: unknown; value?: unknown; position?: number };
+    if (type === 'regex' && value instanceof RegExp) yield { value, position };
+    for (const child of Object.values(node)) yield* literalsOf(child);
+  }
+}
+
+/**
+ * Compiles (once) a JSONata expression; throws the parser's error for a bad one, and
+ * UnsupportedRegExp for a regular expression RE2 cannot match.
+ */
 export function compile(expression: string): jsonata.Expression {
   let found = compiled.get(expression);
   if (!found) {
-    found = jsonata(expression);
+    found = parse(expression);
+    for (const literal of literalsOf(found.ast())) LinearRegExp.check(literal.value, literal.position);
     // A hook JSONata calls at every evaluation step (the mechanism of its own timebox tests).
     const hook = found.assign.bind(found) as unknown as (name: symbol, value: unknown) => void;
     hook(Symbol.for('jsonata.__evaluate_entry'), (_expr: unknown, _input: unknown, env: Environment) => budgetOf(env)?.step());
@@ -132,7 +155,7 @@ export function compile(expression: string): jsonata.Expression {
   return found;
 }
 
-const TRUTH = jsonata('$boolean($value)');
+const TRUTH = parse('$boolean($value)');
 
 /**
  * A value's truth as JSONata's own conditions see it: an empty array or object, an array of
@@ -224,6 +247,7 @@ export async function evaluate(expression: string, context: unknown, bindings: R
     return budget.plain(await compile(expression).evaluate(context, { ...bindings, [BUDGET_BINDING]: budget }));
   } catch (error) {
     if (error instanceof NotAJsonNumber) throw new ExpressionFailure(error.message, expression, undefined, record);
+    if (error instanceof UnsupportedRegExp) throw new ExpressionFailure(error.message, expression, error.position, record);
     if (!isJsonataError(error)) throw error;
     throw new ExpressionFailure(messageWithoutData(error), expression, typeof error.position === 'number' ? error.position : undefined, record);
   }

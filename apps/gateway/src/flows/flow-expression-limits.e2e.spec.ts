@@ -5,8 +5,10 @@ import { defineFlow, key, run, trigger } from './flows-e2e.fixture';
 
 jest.setTimeout(60_000);
 
-// Backtracks 2^40 ways: one regular-expression step that no timer can interrupt.
-const BACKTRACKS = `$match("${'a'.repeat(40)}!", /(a+)+$/)`;
+// Compares 100,000 objects with one another: minutes in one step that no timer can interrupt.
+const STUCK = '$count($distinct([1..100000].{"v": $}))';
+// JavaScript's engine would try 2^40 ways to match this; RE2 reads the text once.
+const BACKTRACKS = `$contains("${'a'.repeat(40)}!", /(a+)+$/)`;
 // Ten million small steps, in little memory: seconds of work, none of it one long step.
 const BUSY = '$sum($map([1..100000], function($v){ $sum($map([1..100], function($w){ $w * $v })) }))';
 
@@ -65,8 +67,21 @@ describe('flows: what one expression may cost the service', () => {
     expect(await served()).toEqual([200, [5050]]);
   });
 
-  it('answers a run stuck in one regular-expression step at its timeout, serves others meanwhile, and ends the step', async () => {
-    const stuck = await defineFlow(t, { name: `Stuck ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', id: 'match', expr: BACKTRACKS }] });
+  it('matches a regular expression that would backtrack for hours as any other, and refuses lookaround when the flow is saved', async () => {
+    const matching = await defineFlow(t, { name: `Match ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'found', from: `[${BACKTRACKS}]` }] });
+    const res = await trigger('Tests', matching.name, { headers: key(t.orgKey), query: '?timeout=5000' });
+    expect([res.status, res.body.data?.found]).toEqual([200, [false]]);
+    const refused = await call('POST', '/api/v1/flows', key(t.orgKey), {
+      app: 'Tests',
+      name: `Lookahead ${randomUUID().slice(0, 6)}`,
+      steps: [{ type: 'output', name: 'x', from: '[$contains("ab", /a(?=b)/)]' }],
+    });
+    expect([refused.status, refused.body.code]).toEqual([400, 'validation_failed']);
+    expect(JSON.stringify(refused.body)).toContain('lookaround and backreferences are not supported');
+  });
+
+  it('answers a run stuck in one step at its timeout, serves others meanwhile, and ends the step', async () => {
+    const stuck = await defineFlow(t, { name: `Stuck ${randomUUID().slice(0, 6)}`, steps: [{ type: 'debug', id: 'match', expr: STUCK }] });
     const started = Date.now();
     const timedOut = trigger('Tests', stuck.name, { headers: key(t.orgKey), query: '?timeout=1000' });
     await running(stuck);

@@ -100,7 +100,8 @@ class EvaluatorProcess {
  * - each process's heap is capped (FLOWS_EXPRESSION_MEMORY_MB): an expression that builds too
  *   large a value (`[1..10000000].$string()`) ends that process, not the service;
  * - a process that answers nothing for FLOWS_EXPRESSION_STEP_LIMIT_MS is stuck in one step no
- *   timer can interrupt (a regular expression that backtracks without end) and is ended;
+ *   timer can interrupt (a built-in function given a huge input, such as `$distinct` of 100,000
+ *   objects, which compares each with all the others) and is ended;
  * - an evaluation's values may come to at most FLOWS_EXPRESSION_MAX_VALUE_MB of JSON, which is
  *   what the service receives of it;
  * - a run's abort (its timeout, its caller leaving) answers at once and stops its evaluation.
@@ -266,7 +267,7 @@ export class ExpressionSandbox implements Evaluator, OnModuleInit, OnApplication
     const reason = p.stuck ? 'stuck' : outOfMemory ? 'out_of_memory' : 'other';
     processEnds.inc({ reason });
     const why = {
-      stuck: `one step of this or another expression evaluated beside it ran for over ${this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS / 1000} s (a regular expression that backtracks?), so it was stopped`,
+      stuck: `one step of this or another expression evaluated beside it ran for over ${this.config.FLOWS_EXPRESSION_STEP_LIMIT_MS / 1000} s (a built-in function given too large an input?), so it was stopped`,
       out_of_memory: `this or another expression evaluated beside it needed more than the ${this.config.FLOWS_EXPRESSION_MEMORY_MB} MB an expression may use`,
       other: 'the expression could not be evaluated (its process ended); try again',
     }[reason];
