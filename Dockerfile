@@ -3,6 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Fixes to dependencies, applied by npm ci (postinstall).
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig*.json nx.json ./
 COPY apps ./apps
