@@ -148,8 +148,11 @@ export class KeysService {
     if (!isAdminOfAnyModule(owner.roles)) {
       throw new ApiException(ErrorCode.NotAdmin, 'A personal key needs an owner who is admin of at least one module');
     }
+    // Locked, as every change of a key locks it: an expiry sweep or revocation of the old key under
+    // way finishes first, and the key, no longer active, is then not found. Read without the lock, it
+    // would be ended a second time on a stream the sweep had moved on, and the issue would fail.
     const [current]: { id: string; expires_at: Date | null }[] = await em.query(
-      `SELECT id, expires_at FROM api_keys WHERE owner_id = $1 AND kind = 'personal' AND status = 'active'`,
+      `SELECT id, expires_at FROM api_keys WHERE owner_id = $1 AND kind = 'personal' AND status = 'active' FOR UPDATE`,
       [ownerId],
     );
     if (!current) return;
