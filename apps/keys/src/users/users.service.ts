@@ -89,8 +89,7 @@ export class UsersService {
   async update(instanceId: string, requestedId: string, dto: UpdateUserDto, requestId?: string): Promise<UserView> {
     const userId = canonicalId(requestedId);
     await this.dataSource.transaction(async (em) => {
-      // Serialises role and status changes per instance, so two demotions cannot both pass the last-admin check.
-      await em.query(`SELECT pg_advisory_xact_lock(hashtext('tollgate-users:' || $1))`, [instanceId]);
+      await this.lockUsers(em, instanceId);
       const user = await this.get(instanceId, userId, em);
       const roles = dto.roles ?? user.roles;
       const active = (dto.status ?? user.status) === 'active';
@@ -111,6 +110,15 @@ export class UsersService {
       if (dto.groups) await this.setGroups(em, instanceId, userId, dto.groups);
     });
     return this.get(instanceId, userId);
+  }
+
+  /**
+   * Serialises role and status changes per instance, the host's included: two demotions cannot both
+   * pass the last-admin check, and a change made while another is under way waits and is then
+   * decided on the user as the other left them, instead of failing on the stream version it read.
+   */
+  private async lockUsers(em: EntityManager, instanceId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('tollgate-users:' || $1))`, [instanceId]);
   }
 
   private async setGroups(em: EntityManager, instanceId: string, userId: string, requestedIds: string[]): Promise<void> {
@@ -153,6 +161,7 @@ export class UsersService {
    * admin (the operator can add another). An id that is not one of the instance's users changes nothing.
    */
   async deactivateAtHostsWord(em: EntityManager, instanceId: string, userId: string, cause: { correlationId?: string; causationId: string }): Promise<void> {
+    await this.lockUsers(em, instanceId);
     const [user] = await em.query(`SELECT 1 FROM users WHERE instance_id = $1 AND id = $2`, [instanceId, userId]);
     if (!user) return;
     await this.run(em, instanceId, { type: 'deactivate', userId }, cause.correlationId, cause.causationId);
