@@ -30,7 +30,7 @@ export class AggregateHttpController {
     if (!built.ok) throw ApiException.validation(built.errors);
     const { columns, text, values, limit } = built.query;
     if (body.only_headers) return { status: 'ok', columns };
-    const source = await this.reader.open({ text, values }, { timeoutMs: this.config.QUERY_TIMEOUT_MS, expectedRows: 0 }).catch((error: unknown) => {
+    const source = await this.reader.open({ text, values }, { instanceId: principal.instanceId, timeoutMs: this.config.QUERY_TIMEOUT_MS, expectedRows: 0 }).catch((error: unknown) => {
       if (sqlStateOf(error) !== NUMERIC_OUT_OF_RANGE) throw error;
       throw ApiException.validation([{ field: 'select', message: 'a sum or average is beyond the range of a number (about ±1.8e308); narrow it with where' }]);
     });

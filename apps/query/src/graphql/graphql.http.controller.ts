@@ -146,7 +146,7 @@ export class GraphqlHttpController {
       await before;
       if (context.failed) throw context.failed;
       // Read in one round trip (at most SMALL_RESULT + 1 rows), never as a stream left open.
-      source = await this.reader.open(sql, { timeoutMs: context.nextTimeout(), expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
+      source = await this.reader.open(sql, { instanceId: principal.instanceId, timeoutMs: context.nextTimeout(), expectedRows: Math.min(limit, SMALL_RESULT), prepared: true });
     } finally {
       done();
     }

@@ -77,7 +77,7 @@ export class QueryExecutor {
     const open = (read: EntityRead, timeoutMs = plan.timeoutMs) =>
       this.reader.open(
         recordsSql(plan, { instanceId: principal.instanceId, entity: read.name, userId: principal.userId, timezone: principal.timezone }, read.columns, writer.rowsAs),
-        { timeoutMs, expectedRows: plan.limit, prepared: true },
+        { instanceId: principal.instanceId, timeoutMs, expectedRows: plan.limit, prepared: true },
       );
     // The time limit is the request's: the entities read before the answer starts share it, so a
     // query of several still answers 504 within its limit (the caller and the gateway wait no longer).

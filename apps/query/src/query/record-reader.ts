@@ -6,6 +6,7 @@ import { StatementNames, sqlStateOf } from '@tollgate/event-sourcing';
 import { ApiException, connectGuarded } from '@tollgate/service-runtime';
 import { QUERY_CONFIG, type QueryConfig } from '../config/query.config';
 import { readsRefusedBusy, readsTimedOut } from './read-metrics';
+import { ReadShares, ShareWaitTimedOut } from './read-shares';
 
 const QUERY_CANCELED = '57014';
 /** Up to this many rows are fetched in one round trip; beyond it, a cursor streams them. */
@@ -89,6 +90,7 @@ export class RecordReader implements OnApplicationShutdown {
   private readonly streamPool: Pool;
   private readonly defaultTimeoutMs: number;
   private readonly statements = new StatementNames('records', PREPARED_SHAPES);
+  private readonly shares: ReadShares;
 
   constructor(@Inject(QUERY_CONFIG) config: QueryConfig) {
     this.defaultTimeoutMs = config.QUERY_TIMEOUT_MS;
@@ -99,6 +101,7 @@ export class RecordReader implements OnApplicationShutdown {
     };
     this.pool = poolOf(config.QUERY_POOL_SIZE);
     this.streamPool = poolOf(config.QUERY_STREAM_POOL_SIZE);
+    this.shares = new ReadShares(config.QUERY_READS_PER_INSTANCE, config.QUERY_POOL_WAIT_MS);
   }
 
   /** A connection of `pool`; waiting in vain for a busy pool is answered 503 busy, not "unreachable". */
@@ -112,20 +115,39 @@ export class RecordReader implements OnApplicationShutdown {
   }
 
   /**
-   * `prepared`: keep the statement prepared on the connection (for record reads, whose shapes are
-   * few and whose plan is the same for any values: an index walk in the requested order).
+   * A read answered in one round trip first takes one of its instance's share of the pool
+   * (QUERY_READS_PER_INSTANCE); a streamed one took a stream slot before (StreamSlots).
+   */
+  private async connectFor(instanceId: string, streamed: boolean): Promise<{ client: PoolClient; giveBack: () => void }> {
+    if (streamed) return { client: await this.connect(this.streamPool), giveBack: () => undefined };
+    const giveBack = await this.shares.take(instanceId).catch((error: unknown) => {
+      throw error instanceof ShareWaitTimedOut ? busyError() : error;
+    });
+    try {
+      return { client: await this.connect(this.pool), giveBack };
+    } catch (error) {
+      giveBack();
+      throw error;
+    }
+  }
+
+  /**
+   * `instanceId`: whose read it is, for its share of the pool. `prepared`: keep the statement
+   * prepared on the connection (for record reads, whose shapes are few and whose plan is the same
+   * for any values: an index walk in the requested order).
    */
   async open(
     sql: { text: string; values: unknown[] },
-    options: { timeoutMs: number; expectedRows?: number; prepared?: boolean },
+    options: { instanceId: string; timeoutMs: number; expectedRows?: number; prepared?: boolean },
   ): Promise<RowSource> {
     const streamed = isStreamed(options.expectedRows);
-    const client = await this.connect(streamed ? this.streamPool : this.pool);
+    const { client, giveBack } = await this.connectFor(options.instanceId, streamed);
     const custom = options.timeoutMs !== this.defaultTimeoutMs;
     let released = false;
     const release = (broken?: boolean) => {
       if (released) return;
       released = true;
+      giveBack();
       if (custom && !broken) {
         client.query('RESET statement_timeout').then(
           () => client.release(),
