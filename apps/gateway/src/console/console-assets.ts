@@ -56,10 +56,19 @@ const VENDOR: Record<string, string> = {
 export async function serveConsole(app: NestFastifyApplication): Promise<void> {
   const root = consoleDirectory();
   const policy = consolePolicy(fs.readFileSync(path.join(root, 'index.html'), 'utf8'));
+  // `/console` (no slash) is redirected here rather than by the plugin, whose redirect of a
+  // directory sends its answer twice: the second send fails and the visit counts as a 500.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get(CONSOLE_PATH.slice(0, -1), (request, reply) => {
+      const query = request.url.indexOf('?');
+      return reply.redirect(CONSOLE_PATH + (query >= 0 ? request.url.slice(query) : ''), 301);
+    });
   await app.register(staticPlugin, {
     root,
     prefix: CONSOLE_PATH,
-    redirect: true,
+    redirect: false,
     wildcard: false,
     decorateReply: false,
     cacheControl: false,

@@ -26,6 +26,14 @@ describe('the admin console (e2e, headless Chromium)', () => {
     page = pages.page;
   });
 
+  it('is found at /console too, keeping the query, and that visit counts as the 301 it is, not a 500', async () => {
+    const res = await fetch(url('/console?from=mail'), { redirect: 'manual' });
+    expect([res.status, res.headers.get('location')]).toEqual([301, '/console/?from=mail']);
+    const metrics = await (await fetch(url('/metrics'))).text();
+    expect(metrics).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/console",status_code="301"\} [1-9]/m);
+    expect(metrics).not.toContain('route="/console",status_code="500"');
+  });
+
   it('cannot be framed by another page, so no site can dress it up and have it clicked (clickjacking)', async () => {
     await page.setContent(`<iframe src="${url('/console/')}" width="800" height="600"></iframe>`);
     const frame = await eventually(async () => {
