@@ -9,6 +9,7 @@ import { serveConsole } from './console/console-assets';
 import { servePlaygroundAssets } from './query/graphql-playground';
 import { answerGraphqlMediaType } from './query/graphql-media-type';
 import { smallBodyLimit } from './body-limits';
+import { authenticateLargeBodies } from './auth/large-body-authentication';
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 void runService({
@@ -22,6 +23,7 @@ void runService({
   trustProxy: config.TRUST_PROXY,
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   configure: async (app) => {
+    authenticateLargeBodies(app);
     allowCrossOrigin(app, config.CORS_ORIGINS);
     setUpOpenApi(app);
     await servePlaygroundAssets(app);

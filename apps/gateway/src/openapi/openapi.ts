@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { onSendHookHandler } from 'fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { largeBodyRoute, SMALL_BODY_LIMIT_BYTES } from '../body-limits';
 import { addCommonErrors, ApiError } from './api-errors';
 
 /** The published contract: built from the controllers' decorators and DTOs, so it cannot drift from them. */
@@ -16,9 +17,32 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
     .addApiKey({ type: 'apiKey', in: 'query', name: 'key' }, 'keyParameter')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'an API key as the user name or the password, for webhook senders that offer nothing else' }, 'basic')
     .build();
-  const document = addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] }));
+  const document = describeLargeBodies(addCommonErrors(SwaggerModule.createDocument(app, config, { extraModels: [ApiError] })));
   declareUtf8(app, '/api/docs');
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}
+
+/**
+ * The routes that take large bodies from authenticated senders only say when a body within their
+ * limit is still a 413: over SMALL_BODY_LIMIT_BYTES, from a sender not authenticated before the
+ * body is read (see authenticateLargeBodies).
+ */
+function describeLargeBodies(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    const route = largeBodyRoute({ url: path.replace(/\{(\w+)\}/g, ':$1') });
+    if (!route || route.auth.anonymous) continue;
+    for (const operation of [item.post, item.put, item.patch, item.delete]) {
+      const tooLarge = operation?.responses[413];
+      if (!operation || !tooLarge || !('description' in tooLarge)) continue;
+      operation.responses[413] = {
+        ...tooLarge,
+        description:
+          `${tooLarge.description}; a body over ${SMALL_BODY_LIMIT_BYTES} bytes also needs its key or session in a header or the URL, ` +
+          'verified before the body is read (an `access_token` in the body cannot be looked at before then)',
+      };
+    }
+  }
+  return document;
 }
 
 const TEXT_WITHOUT_CHARSET = /^(text\/html|application\/javascript)\s*$/i;
