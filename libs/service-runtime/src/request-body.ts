@@ -46,6 +46,37 @@ export function formFields(body: Buffer | string): ParsedUrlQuery {
   return parseForm(body.toString(), undefined, undefined, { maxKeys: 0 });
 }
 
+const SENT_AS_FORM = Symbol('sent as a form');
+
+/**
+ * A form body's fields (see formFields), marked as a form, and as JSON text sent as a form when it
+ * starts as JSON does (no form's first field is named `{` or `[`).
+ */
+export function formBody(body: Buffer | string): ParsedUrlQuery {
+  const text = body.toString();
+  return Object.defineProperty(formFields(text), SENT_AS_FORM, { value: /^\s*[[{]/.test(text) ? 'json' : 'form' });
+}
+
+const sentAsForm = (value: unknown): unknown => (typeof value === 'object' && value !== null ? (value as Record<symbol, unknown>)[SENT_AS_FORM] : undefined);
+
+/** Whether a parsed body came as an HTML form (`application/x-www-form-urlencoded`). */
+export const isFormBody = (value: unknown): boolean => sentAsForm(value) !== undefined;
+
+/** Whether a parsed body came as a form but holds JSON text: a client that forgot the content type. */
+export const isJsonSentAsForm = (value: unknown): boolean => sentAsForm(value) === 'json';
+
+/**
+ * What a route that takes JSON says of a form: `curl -d '{"a":1}'` sends its JSON as a form unless
+ * given the content type, and the form's one field, named after the whole text, would otherwise be
+ * "unknown field {"a":1}" beside every required field reported missing.
+ */
+export function formBodyRefused(): ApiException {
+  return ApiException.validation(
+    [{ field: 'body', message: 'must be JSON, sent with Content-Type: application/json; it came as a form (application/x-www-form-urlencoded), which curl -d sends unless told otherwise' }],
+    'The body must be JSON',
+  );
+}
+
 /** `application/json` and the JSON-based types (`application/cloudevents+json`, `application/vnd.api+json`, …), with or without parameters. */
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 

@@ -31,7 +31,7 @@ export class FlowsAdminHttpController {
   @ApiErrors(409)
   create(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Body() body: unknown) {
     // Checked by the flows service; passed on as JSON, so it must be JSON here.
-    assertJsonObjectBody(body);
+    assertJsonObjectBody(body, { formTaken: false });
     return this.call(req, p, 'POST', '/api/v1/flows', body ?? {});
   }
 
@@ -54,7 +54,7 @@ export class FlowsAdminHttpController {
   @ApiOkResponse({ type: FlowDoc })
   @ApiErrors(409)
   replace(@CurrentPrincipal() p: Principal, @Req() req: FastifyRequest, @Param('id') flowId: string, @Body() body: unknown) {
-    assertJsonObjectBody(body);
+    assertJsonObjectBody(body, { formTaken: false });
     return this.call(req, p, 'PUT', `/api/v1/flows/${id(flowId)}`, body ?? {});
   }
 

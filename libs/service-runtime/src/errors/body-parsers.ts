@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { formFields } from '../request-body';
+import { formBody } from '../request-body';
 import { jsonBodyText } from './strict-utf8';
 
 /**
@@ -25,5 +25,5 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
     }
     parseJson(request, text, done);
   });
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, body.length ? formFields(body) : undefined));
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => done(null, body.length ? formBody(body) : undefined));
 }

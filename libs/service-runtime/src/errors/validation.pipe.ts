@@ -1,5 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@tollgate/contracts';
+import { formBodyRefused, isFormBody, isJsonSentAsForm } from '../request-body';
 import { ApiException } from './api-exception';
 import { setAsideValuesAsSent } from './values-as-sent';
 
@@ -70,6 +71,9 @@ export class ApiValidationPipe extends ValidationPipe {
       try {
         validated = await super.transform(value, metadata);
         return validated;
+      } catch (error) {
+        // JSON text sent as a form: that is the error to report, not what its one field lacks.
+        throw isJsonSentAsForm(value) ? formBodyRefused() : error;
       } finally {
         putBack(validated);
       }
@@ -103,9 +107,10 @@ export class ApiValidationPipe extends ValidationPipe {
  * type other than JSON or a form, accepted because flow triggers take any body), a JSON string
  * (indistinguishable from text here), a list or a bare value is refused with one error, not one
  * per index ("unknown field 0") and per missing field. For routes that pass a body on unvalidated,
- * as for every validated one.
+ * as for every validated one. `formTaken: false`: for a route that passes its body on as JSON.
  */
-export function assertJsonObjectBody(value: unknown): void {
+export function assertJsonObjectBody(value: unknown, { formTaken = true } = {}): void {
+  if (!formTaken && isFormBody(value)) throw formBodyRefused();
   if (typeof value === 'string' || Buffer.isBuffer(value)) {
     throw ApiException.validation([{ field: 'body', message: 'must be a JSON object, sent with Content-Type: application/json' }], 'The body must be a JSON object');
   }

@@ -1,7 +1,8 @@
 import { IsIn, IsOptional, IsString, Matches, ValidateBy } from 'class-validator';
 import { AggregateDto, BatchDto, BatchOperationDto, DefineEntityTypeDto, GraphqlRequestDto } from '@tollgate/contracts';
 import { ApiException } from './api-exception';
-import { ApiValidationPipe } from './validation.pipe';
+import { formBody } from '../request-body';
+import { ApiValidationPipe, assertJsonObjectBody } from './validation.pipe';
 
 let checks = 0;
 const Counted = () => ValidateBy({ name: 'counted', validator: { validate: () => (checks++, true) } });
@@ -127,5 +128,14 @@ describe('ApiValidationPipe and values kept as sent', () => {
     expect((error as ApiException).options.errors).toEqual([{ field: 'operations.0.rows', message: 'rows must be an array' }]);
     const named = await pipe.transform({ name: 'ok', constructor: 'x' }, body(Named));
     expect(Object.keys(named as object)).toEqual(['name']);
+  });
+});
+
+describe('assertJsonObjectBody and forms', () => {
+  it('refuses any form where the body is passed on as JSON, and takes one elsewhere', () => {
+    const form = formBody('name=Weekly&steps=1');
+    expect(() => assertJsonObjectBody(form, { formTaken: false })).toThrow('The body must be JSON');
+    expect(() => assertJsonObjectBody(form)).not.toThrow();
+    expect(() => assertJsonObjectBody({ name: 'Weekly' }, { formTaken: false })).not.toThrow();
   });
 });
