@@ -85,6 +85,37 @@ describe('answers the HTTP layer gives before any route runs', () => {
     });
   });
 
+  it('a body to an address no route takes is answered 404 or 405 before it is read', async () => {
+    /** Announces 900 KB (under the limit), sends 1 KB of it, and waits for an answer without sending the rest. */
+    const answerBeforeBody = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n[${'{},'.repeat(300)}`);
+        });
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => {
+          text += chunk;
+          const end = text.indexOf('\r\n\r\n');
+          const length = /content-length: (\d+)/i.exec(text)?.[1];
+          if (end < 0 || length === undefined || text.length < end + 4 + Number(length)) return;
+          socket.destroy();
+          resolve({ status: Number(text.split(' ')[1]), body: text.slice(end + 4) });
+        });
+        socket.on('error', reject);
+        // Unanswered while the rest of the body is unsent: the service is reading it.
+        socket.setTimeout(3_000, () => {
+          socket.destroy();
+          reject(new Error('no answer while the rest of the body was unsent'));
+        });
+      });
+    const unknown = await answerBeforeBody('POST', '/nothing-here');
+    expect([unknown.status, JSON.parse(unknown.body).code]).toEqual([404, 'not_found']);
+    // A known address asked with a method it does not take: 405, as for a request without a body.
+    const wrongMethod = await answerBeforeBody('PUT', '/things/1');
+    expect([wrongMethod.status, JSON.parse(wrongMethod.body).code]).toEqual([405, 'method_not_allowed']);
+  });
+
   it('a path segment longer than any name is a 404 in the API shape, and a valid one still answers', async () => {
     const res = await get(`/things/${'a'.repeat(MAX_PATH_PARAMETER + 1)}`);
     expect(res.status).toBe(404);
