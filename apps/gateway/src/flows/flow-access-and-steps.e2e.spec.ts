@@ -33,8 +33,14 @@ describe('flows: who may run them, and every step type', () => {
     expect([withKey.status, withKey.body.data]).toEqual([200, { ok: [true] }]);
     const record = await run(t, anonymous.headers.get('x-flow-process-id')!);
     expect(record.body.startedBy).toBe('anonymous');
-    expect((await trigger('Tests', closed.name, { query: `?instance=${t.instanceId}` })).status).toBe(401);
-    expect((await trigger('Tests', closed.name, { headers: key('tg_not_a_real_key') })).status).toBe(401);
+    // Refused saying what to send, the same for a closed flow and one that does not exist.
+    for (const name of [closed.name, 'No such flow']) {
+      const refused = await trigger('Tests', name, { query: `?instance=${t.instanceId}` });
+      expect([refused.status, refused.body.code, refused.body.message]).toEqual([401, 'invalid_token', 'No key, and the instance has no flow of this name that anyone may run: send a key']);
+    }
+    const noInstance = await trigger('Tests', open.name);
+    expect([noInstance.status, noInstance.body.message]).toEqual([401, 'No key: send one, or name with ?instance= the instance of a flow that anyone may run']);
+    expect((await trigger('Tests', closed.name, { headers: key('tg_not_a_real_key') })).body.message).toBe('Invalid token');
   });
 
   it('takes a key from a webhook sender that only offers Basic credentials, as the user name or the password', async () => {

@@ -36,7 +36,7 @@ export class ApiException extends Error {
     return new ApiException(ErrorCode.RateLimited, message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
   }
 
-  static invalidToken(): ApiException {
-    return new ApiException(ErrorCode.InvalidToken, 'Invalid token');
+  static invalidToken(message = 'Invalid token'): ApiException {
+    return new ApiException(ErrorCode.InvalidToken, message);
   }
 }

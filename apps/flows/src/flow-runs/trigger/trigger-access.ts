@@ -26,6 +26,9 @@ export interface TriggerTarget {
  * the holder of its webhook token, or a key with scope `flows` whose user is in one of the
  * flow's groups (organization keys: any). Another instance's flows do not exist for the caller.
  */
+const NO_KEY_NOR_INSTANCE = 'No key: send one, or name with ?instance= the instance of a flow that anyone may run';
+const NOT_OPEN_TO_ANYONE = 'No key, and the instance has no flow of this name that anyone may run: send a key';
+
 @Injectable()
 export class TriggerAccess {
   constructor(
@@ -47,8 +50,10 @@ export class TriggerAccess {
     if (anonymous) {
       // Only flows open to anyone exist for an anonymous caller: that several apps of the instance
       // use a name (409) is the instance's business, unless one of them takes anonymous calls.
-      const found = target.instance ? await this.flows.byName(target.instance, target.name, target.app) : [];
-      if (!found.some((f) => f.allowAnonymous)) throw ApiException.invalidToken();
+      // Said as what the caller can do about it; the same whether the flow is missing or closed.
+      if (!target.instance) throw ApiException.invalidToken(NO_KEY_NOR_INSTANCE);
+      const found = await this.flows.byName(target.instance, target.name, target.app);
+      if (!found.some((f) => f.allowAnonymous)) throw ApiException.invalidToken(NOT_OPEN_TO_ANYONE);
       return { flow: this.onlyOne(found, target), startedBy: 'anonymous' };
     }
     const flow = await this.find(principal.instanceId, target);
