@@ -1,5 +1,22 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
+/** Each step type's own fields, one line a type; apps/flows/README.md (Step types) says more. */
+const STEP_FIELDS = [
+  'A step has `type`, optionally `id` and `when`, and its type\'s fields: the required ones, then after "optional" the others. "expr" is a JSONata expression, "per record" one evaluated for each record; anything else is literal.',
+  '- `query`: `entity` (entity name); optional `where` (expr, per record), `sort` (`created`|`updated`|`alpha`, default `created`), `order` (`asc`|`desc`, default `desc`), `limit` (1-999999999)',
+  '- `map`: `from` (expr), `expr` (expr, per record)',
+  '- `filter`: `from` (expr), `expr` (expr, per record)',
+  '- `http`: `method` (`GET`|`POST`|`PUT`|`PATCH`|`DELETE`|`HEAD`), `url` (absolute http(s) URL, or expr); optional `headers` (expr), `body` (expr), `timeoutMs` (1-3600000)',
+  '- `emit`: `event` (`[A-Za-z0-9_.-]{1,100}`), `data` (expr)',
+  '- `ics`: `from` (expr), `title`, `start` (expr, per record); optional `end`, `attendees`, `description`, `uid` (expr, per record), `durationMinutes` (positive integer, default 30)',
+  '- `debug`: `expr` (expr)',
+  '- `error`: `message` (text)',
+  '- `delay`: `ms` (integer 0-3600000)',
+  '- `output`: `name` (text), `from` (expr)',
+  '- `response`: optional `statusCode` (200-599, or expr), `headers` (expr), `contentType` (media type), `body` (expr)',
+].join('\n');
+
+@ApiSchema({ description: STEP_FIELDS })
 export class FlowStepDoc {
   @ApiProperty({ enum: ['query', 'map', 'filter', 'http', 'emit', 'ics', 'debug', 'error', 'delay', 'output', 'response'] })
   type!: string;
@@ -23,14 +40,14 @@ export class FlowBodyDoc {
   timeoutMs?: number;
   @ApiPropertyOptional({ default: false }) allowAnonymous?: boolean;
   @ApiPropertyOptional({ type: [String], description: "Groups (ids or names) whose users may run the flow with a personal key. Each must be one of the instance's groups: another instance's group, or a name no group has, is a 400 naming `groups.N`; while the keys service does not answer, a save that names groups is a 503 with Retry-After" }) groups?: string[];
-  @ApiProperty({ type: [FlowStepDoc], description: 'Steps run in order; fields per type in API.md (Flow steps)' }) steps!: FlowStepDoc[];
+  @ApiProperty({ type: [FlowStepDoc], description: 'Steps run in order; each type\'s fields are listed in FlowStepDoc and described in apps/flows/README.md (Step types)' }) steps!: FlowStepDoc[];
 }
 
 export class FlowUrlsDoc {
   @ApiProperty() trigger!: string;
-  @ApiProperty() legacyTrigger!: string;
-  @ApiProperty() poll!: string;
-  @ApiPropertyOptional({ description: 'With the webhook token: only in the answer that created or rotated it' }) webhook?: string;
+  @ApiProperty({ description: 'The trigger URL without the app (`/api/1/action/:flow/trigger`): 409 while another app has a flow of that name' }) legacyTrigger!: string;
+  @ApiProperty({ description: 'With `{processId}` to fill in' }) poll!: string;
+  @ApiPropertyOptional({ description: 'The trigger URL with `?instance=` and the webhook token, for senders with no other credentials: only in the answer that created or rotated it' }) webhook?: string;
 }
 
 export class FlowDoc extends FlowBodyDoc {
