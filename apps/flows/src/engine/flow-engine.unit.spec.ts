@@ -136,6 +136,11 @@ describe('running a flow: the raw answer of a response step', () => {
     }
   });
 
+  it('sends no headers for a headers expression that gives null, as an http step does', async () => {
+    const result = await answer({ type: 'response', statusCode: 200, headers: '$input.body.extra', body: '"ok"' }, { extra: null });
+    expect(result.response).toMatchObject({ statusCode: 200, headers: {} });
+  });
+
   it('leaves out cookies and the headers the platform sets, and the body of a 204 or 304', async () => {
     const result = await answer({ type: 'response', statusCode: 304, headers: '{"Set-Cookie": "a=1", "X-Credits-Cost": "0", "ETag": "\\"v1\\"", "Link": "<https://x.test>; rel=next"}', body: '"ignored"' });
     expect(result.response).toEqual({ statusCode: 304, headers: { etag: '"v1"', link: '<https://x.test>; rel=next' } });

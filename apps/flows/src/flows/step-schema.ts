@@ -6,7 +6,7 @@ type FieldKind =
   | 'entity'
   | 'sort'
   | 'order'
-  | 'positiveInt'
+  | 'durationMinutes'
   | 'queryLimit'
   | 'nonNegativeInt'
   | 'timeoutMs'
@@ -33,7 +33,7 @@ export const STEP_SCHEMAS: Record<StepType, StepSchema> = {
   emit: { required: { event: 'eventName', data: 'expression' }, optional: {} },
   ics: {
     required: { from: 'expression', title: 'expression', start: 'expression' },
-    optional: { end: 'expression', attendees: 'expression', description: 'expression', durationMinutes: 'positiveInt', uid: 'expression' },
+    optional: { end: 'expression', attendees: 'expression', description: 'expression', durationMinutes: 'durationMinutes', uid: 'expression' },
   },
   debug: { required: { expr: 'expression' }, optional: {} },
   error: { required: { message: 'text' }, optional: {} },

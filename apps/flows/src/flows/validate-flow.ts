@@ -5,6 +5,9 @@ import { isResponseStatus } from '../engine/steps/response-step';
 import { STEP_TYPES, type FlowSpec, type StepType } from './flow-definition';
 import { isLiteralUrl, STEP_SCHEMAS } from './step-schema';
 
+/** The longest event an `ics` step makes, in minutes: a year. */
+const MAX_EVENT_MINUTES = 525_600;
+
 const STEP_ID = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const ENTITY = /^[a-z][a-z0-9_]*$/;
 const EVENT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -37,8 +40,9 @@ function checkField(kind: string, value: unknown): string | undefined {
       return ['created', 'updated', 'alpha'].includes(value as string) ? undefined : 'must be created, updated or alpha';
     case 'order':
       return ['asc', 'desc'].includes(value as string) ? undefined : 'must be asc or desc';
-    case 'positiveInt':
-      return isInt(value, 1) ? undefined : 'must be a positive integer';
+    // An event of at most a year: a longer one no calendar shows, and its end would be past what a date can hold.
+    case 'durationMinutes':
+      return isInt(value, 1, MAX_EVENT_MINUTES) ? undefined : `must be an integer between 1 and ${MAX_EVENT_MINUTES} (a year)`;
     // What the query service takes as a `limit` (nine digits): a larger one would fail every run.
     case 'queryLimit':
       return isInt(value, 1, QUERY_LIMIT_MAX) ? undefined : `must be an integer between 1 and ${QUERY_LIMIT_MAX}`;

@@ -4,6 +4,9 @@ import { describeValue } from '../expressions';
 import { asList, evaluateEach, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
+/** A value as an event's text: text as it is, anything else as JSON (never `[object Object]`). */
+const textOf = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value));
+
 export interface Invitation {
   uid: string;
   title: string;
@@ -61,11 +64,11 @@ export class IcsStep implements StepExecutor {
     const out: Invitation[] = [];
     for (let i = 0; i < records.length; i++) {
       const field = (name: string) => values[name]?.[i];
-      const title = String(field('title') ?? 'Untitled');
+      const title = textOf(field('title')) ?? 'Untitled';
       const start = instant(field('start'), 'start');
       const endValue = field('end');
       const attendees = attendeesOf(field('attendees'));
-      const description = field('description');
+      const description = textOf(field('description'));
       const uid = uidOf(field('uid'), ctx, i);
       const attributes: EventAttributes = {
         uid,
@@ -78,7 +81,7 @@ export class IcsStep implements StepExecutor {
           ? { end: instant(endValue, 'end'), endInputType: 'utc', endOutputType: 'utc' }
           : { duration: { minutes: (step.durationMinutes as number | undefined) ?? 30 } }),
         ...(attendees.length ? { attendees } : {}),
-        ...(description !== undefined ? { description: String(description) } : {}),
+        ...(description !== undefined ? { description } : {}),
       } as EventAttributes;
       const { error, value } = createEvent(attributes);
       if (error || !value) throw new Error(`record ${i + 1}: ${error?.message ?? 'could not build the invitation'}`);

@@ -30,6 +30,24 @@ describe('the ics step: invitations a calendar can update', () => {
     expect(invitation.uid).toBe('run_monday-0@tollgate');
   });
 
+  it('writes a title or description that is not text as JSON, never as [object Object]', async () => {
+    const objects = { ...step, from: '[{"id": 1, "due": "2026-03-02T09:00:00Z", "title": {"pump": "B"}, "notes": [1, 2]}]', description: 'notes' } as Step;
+    const [invitation] = (await new IcsStep().run(objects, runOf('run_1'))) as Invitation[];
+    const event = new ICAL.Component(ICAL.parse(invitation.ics)).getFirstSubcomponent('vevent')!;
+    expect([event.getFirstPropertyValue('summary'), event.getFirstPropertyValue('description')]).toEqual(['{"pump":"B"}', '[1,2]']);
+    // A null description leaves it out rather than writing "null".
+    const none = { ...objects, description: 'null' } as Step;
+    const [plain] = (await new IcsStep().run(none, runOf('run_2'))) as Invitation[];
+    expect(plain.ics).not.toContain('DESCRIPTION');
+  });
+
+  it('refuses, when the flow is saved, an event longer than a year', () => {
+    expect(validateSteps([{ ...step, durationMinutes: 525_600 } as Step])).toEqual([]);
+    expect(validateSteps([{ ...step, durationMinutes: 10_000_000_000 } as Step])).toEqual([
+      expect.objectContaining({ field: 'steps.0.durationMinutes', message: expect.stringContaining('must be an integer between 1 and 525600 (a year)') }),
+    ]);
+  });
+
   it('writes names and titles with quotes, separators and line breaks so that a calendar reads them back', async () => {
     const tricky = {
       type: 'ics',

@@ -27,8 +27,9 @@ const LEFT_OUT = /^(x-request-id|x-credits-[\w-]*|x-flow-process-id|x-tollgate-[
 const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<string, string> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('headers must evaluate to an object');
+  // Nothing or null sends none, as for an http step's headers.
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error('headers must evaluate to an object');
   const out: Record<string, string> = {};
   for (const [rawName, rawValue] of Object.entries(value)) {
     const name = rawName.toLowerCase();
