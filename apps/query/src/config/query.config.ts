@@ -24,8 +24,10 @@ export const queryConfigSchema = databaseServiceSchema.extend({
    * Reads answered in one round trip that one instance may have under way at once in this process
    * (of QUERY_POOL_SIZE): more of them wait for the instance's own to end, so that other instances'
    * reads find the rest of the pool. One that waits longer than QUERY_POOL_WAIT_MS is answered 503.
+   * Unset: all but two of the pool (at least one), so that one busy instance keeps nearly the whole
+   * pool's throughput while two connections stay for the others.
    */
-  QUERY_READS_PER_INSTANCE: z.coerce.number().int().min(1).max(200).default(5),
+  QUERY_READS_PER_INSTANCE: z.coerce.number().int().min(1).max(200).optional(),
   /** Streams one instance may have open at once in this process; beyond it: 429 with Retry-After. */
   QUERY_STREAMS_PER_INSTANCE: z.coerce.number().int().min(1).max(200).default(2),
   /** A stream whose client has read nothing for this long is ended, and its cursor closed. */

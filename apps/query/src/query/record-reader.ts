@@ -101,7 +101,7 @@ export class RecordReader implements OnApplicationShutdown {
     };
     this.pool = poolOf(config.QUERY_POOL_SIZE);
     this.streamPool = poolOf(config.QUERY_STREAM_POOL_SIZE);
-    this.shares = new ReadShares(config.QUERY_READS_PER_INSTANCE, config.QUERY_POOL_WAIT_MS);
+    this.shares = new ReadShares(config.QUERY_READS_PER_INSTANCE ?? Math.max(1, config.QUERY_POOL_SIZE - 2), config.QUERY_POOL_WAIT_MS);
   }
 
   /** A connection of `pool`; waiting in vain for a busy pool is answered 503 busy, not "unreachable". */
