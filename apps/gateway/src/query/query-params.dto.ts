@@ -57,7 +57,7 @@ export class EntityQueryParamsDto {
 
   @ApiPropertyOptional({ enum: [',', ';', '|', '\t'], default: ',', description: 'CSV only' })
   @IsOptional()
-  @IsIn([',', ';', '|', '\t'])
+  @IsIn([',', ';', '|', '\t'], { message: 'delimiter must be a comma, a semicolon, | or a tab (%09)' })
   delimiter?: string;
 
   @ApiPropertyOptional({ type: 'boolean', default: false, description: 'CSV only: start the file with a UTF-8 byte order mark, so that Excel shows accents right' })

@@ -117,6 +117,10 @@ describe('query through the gateway (e2e)', () => {
     }
     expect((await as(dataKey, 'GET', '/api/v1/query?entities=graphs')).status).toBe(200);
     expect(await remaining(key)).toBe(before - 1);
+    // Said in words: the list of values, written out, read ",, ;, |, \t".
+    expect((await as(key, 'GET', '/api/v1/entities/actions.csv?delimiter=ab')).body.errors).toEqual([
+      { field: 'delimiter', message: 'delimiter must be a comma, a semicolon, | or a tab (%09)' },
+    ]);
   });
 
   it('counts the days of from and to in the instance\'s time zone (Europe/Paris here), as its credit pool does', async () => {

@@ -59,7 +59,7 @@ export function parseQuery(
   const requested = params.format ?? 'json';
   if (!FORMATS.includes(requested as QueryFormat)) errors.push({ field: 'format', message: 'format must be json, csv or xml' });
   const delimiter = params.delimiter ?? ',';
-  if (!DELIMITERS.includes(delimiter)) errors.push({ field: 'delimiter', message: 'delimiter must be , ; | or a tab' });
+  if (!DELIMITERS.includes(delimiter)) errors.push({ field: 'delimiter', message: 'delimiter must be a comma, a semicolon, | or a tab (%09)' });
   const bom = params.bom ?? 'false';
   if (bom !== 'true' && bom !== 'false') errors.push({ field: 'bom', message: 'bom must be true or false' });
   let timeoutMs = options.maxTimeoutMs;
