@@ -11,9 +11,54 @@ export class UnsupportedRegExp extends Error {
     /** Where the literal ends in the expression, as JSONata counts positions. */
     readonly position?: number,
   ) {
-    super(`the regular expression /${literal.source}/ cannot be used: ${reason} (lookaround and backreferences are not supported)`);
+    super(`the regular expression /${literal.source}/ cannot be used: ${reason}${LINEAR_ONLY.test(reason) ? ' (lookaround and backreferences are not supported)' : ''}`);
     this.name = 'UnsupportedRegExp';
   }
+}
+
+/** RE2's reasons for the two features no linear-time engine has. */
+const LINEAR_ONLY = /Perl syntax: `\(\?[=!<]|invalid escape sequence: `\\[1-9k]/;
+
+/** What JavaScript's `\s` matches; RE2's is ASCII whitespace only (no no-break space, no BOM). */
+const JS_SPACES = '\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff';
+/** What JavaScript's `.` does not match; RE2's `.` leaves out `\n` only. */
+const JS_LINE_ENDS = '\n\r\u2028\u2029';
+
+/**
+ * The literal's source with `\s`, `\S` and `.` written out as JavaScript means them, so that a
+ * pattern matches as it did under JavaScript's engine: RE2 takes `\s` for ASCII whitespace and `.`
+ * for anything but `\n`. Escapes and character classes are read as JavaScript reads them.
+ */
+export function asJavaScriptMeansIt(source: string, literal: RegExp): string {
+  let out = '';
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const next = source[++i] ?? '';
+      out += next === 's' ? `[${JS_SPACES}]` : next === 'S' ? `[^${JS_SPACES}]` : `\\${next}`;
+    } else if (c === '.') {
+      out += `[^${JS_LINE_ENDS}]`;
+    } else if (c === '[') {
+      // A class: to its closing bracket (one right after `[` or `[^` closes it, as in JavaScript).
+      let j = i + 1;
+      if (source[j] === '^') j++;
+      let members = source.slice(i + 1, j);
+      for (; j < source.length && source[j] !== ']'; j++) {
+        if (source[j] !== '\\') {
+          members += source[j];
+          continue;
+        }
+        const next = source[++j] ?? '';
+        if (next === 'S') throw new UnsupportedRegExp(literal, '\\S inside a character class (write the class without it, or use [^\\s…])');
+        members += next === 's' ? JS_SPACES : `\\${next}`;
+      }
+      out += `[${members}]`;
+      i = j;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 const MAX_CACHED = 500;
@@ -26,8 +71,9 @@ function patternOf(literal: RegExp): RE2JS {
     // JSONata's literals take only the flags i and m (and always g, which is how it iterates).
     const flags = (literal.flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0) | (literal.flags.includes('m') ? RE2JS.MULTILINE : 0);
     try {
-      found = RE2JS.compile(RE2JS.translateRegExp(literal.source), flags);
+      found = RE2JS.compile(RE2JS.translateRegExp(asJavaScriptMeansIt(literal.source, literal)), flags);
     } catch (error) {
+      if (error instanceof UnsupportedRegExp) throw error;
       throw new UnsupportedRegExp(literal, error instanceof Error ? error.message : String(error));
     }
     if (patterns.size >= MAX_CACHED) patterns.delete(patterns.keys().next().value as string);

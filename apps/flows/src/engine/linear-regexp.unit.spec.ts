@@ -22,6 +22,21 @@ describe("flow expressions' regular expressions (RE2, linear in the text; the sa
     expect(await run('$eval("$contains(\\"xaaaa!\\", /^(a+)+$/)")')).toBe(false);
   });
 
+  it('matches \\s, \\S and . as JavaScript does, which RE2 alone would not', async () => {
+    // RE2's \s is ASCII only: a no-break space (French names, numbers) would stop splitting.
+    expect(await run('$split("Jean\u00a0Dupont\u3000x", /\\s+/)')).toEqual(['Jean', 'Dupont', 'x']);
+    expect(await run('$match("a\u00a0b", /\\S+/).match')).toEqual(['a', 'b']);
+    expect(await run('$match("a1 b2", /[^\\s\\d]+/).match')).toEqual(['a', 'b']);
+    // RE2's . takes a carriage return: a header read from CRLF text would end in one.
+    expect(await run('$match(t, /Subject: (.*)/).groups[0]', { t: 'Subject: Pump B\r\nFrom: ann' })).toBe('Pump B');
+    expect(await run('$replace("a\u2028b", /./, "X")')).toBe('X\u2028X');
+    // Escapes and classes are read as JavaScript reads them.
+    expect(await run('$match("a.b axb", /a\\.b/).match')).toBe('a.b');
+    expect(await run('$match("x]y.z", /[\\].]/).match')).toEqual([']', '.']);
+    // \S inside a class has no equivalent to write out: refused, saying so.
+    expect(expressionError('$contains(title, /[\\S\\d]/)')).toMatch(/\\S inside a character class/);
+  });
+
   it('refuses lookaround and backreferences when a flow is saved, naming where, and when a run meets one', async () => {
     expect(expressionError('$match(title, /a(?=b)/)')).toMatch(/^the regular expression \/a\(\?=b\)\/ cannot be used: .*lookaround and backreferences are not supported.* \(at position \d+\)$/);
     expect(expressionError('$replace(title, /(a)\\1/, "x")')).toMatch(/cannot be used/);
