@@ -24,10 +24,25 @@ describe("an instance's share of the read pool", () => {
     const giveBack = await shares.take('a');
     await expect(shares.take('a')).rejects.toBeInstanceOf(ShareWaitTimedOut);
     giveBack();
-    // The timed-out wait took nothing for good: the share is whole again.
+    // The timed-out wait took nothing for good, and left nothing behind: the share is whole again.
+    expect(shares.instances).toBe(0);
     const again = await shares.take('a');
     again();
-    await new Promise((r) => setImmediate(r));
+    expect(shares.instances).toBe(0);
+  });
+
+  it('keeps no waiter that gave up, however many there were, and serves the next one in order', async () => {
+    const shares = new ReadShares(1, 20);
+    const giveBack = await shares.take('a');
+    const gaveUp = await Promise.allSettled(Array.from({ length: 1_000 }, () => shares.take('a')));
+    expect(gaveUp.every((r) => r.status === 'rejected')).toBe(true);
+    const order: string[] = [];
+    const first = shares.take('a').then((g) => (order.push('first'), g));
+    const second = shares.take('a').then((g) => (order.push('second'), g));
+    giveBack();
+    (await first)();
+    (await second)();
+    expect(order).toEqual(['first', 'second']);
     expect(shares.instances).toBe(0);
   });
 });
