@@ -51,13 +51,18 @@ describe('gateway conventions (API.md)', () => {
   });
 
   it('answers malformed JSON with 400 validation_failed', async () => {
-    const res = await api('POST', `${gatewayUrl}/api/v1/anything`, {
+    const res = await api('POST', `${gatewayUrl}/api/v1/auth/login`, {
       rawBody: '{"broken": ',
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.requestId).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('answers a body sent where no route is 404, whatever the body', async () => {
+    const res = await api('POST', `${gatewayUrl}/api/v1/anything`, { rawBody: '{"broken": ', headers: { 'content-type': 'application/json' } });
+    expect([res.status, res.body.code]).toEqual([404, 'not_found']);
   });
 
   it('says a JSON body is expected when one comes with another content type', async () => {
@@ -161,10 +166,11 @@ describe('gateway conventions (API.md)', () => {
       let at = 0;
       return new ReadableStream({ pull: (c) => (at >= bytes.length ? c.close() : c.enqueue(bytes.subarray(at, (at += 64 * 1024)))) });
     };
-    // The client sends all of it while the gateway has already answered: 10 in a row, its length announced or chunked.
+    // The client sends all of it while the gateway has already answered: 10 in a row, its length
+    // announced or chunked, to a route that reads bodies (one no route takes is a 404 unread).
     for (let i = 0; i < 10; i++) {
       for (const payload of [body, chunked()]) {
-        const res = await fetch(`${gatewayUrl}/api/v1/anything`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, duplex: 'half' } as RequestInit);
+        const res = await fetch(`${gatewayUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, duplex: 'half' } as RequestInit);
         expect([res.status, await res.json()]).toEqual([413, expect.objectContaining({ status: 'error', code: 'payload_too_large' })]);
       }
     }

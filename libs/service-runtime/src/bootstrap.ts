@@ -78,19 +78,21 @@ export async function createService(options: ServiceOptions): Promise<NestFastif
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // First of all: a request whose Expect no service meets, that no route takes, or that reaches a
-  // stopping service (on a connection it kept open), is not begun.
+  // First of all: a request whose Expect no service meets, or that reaches a stopping service (on a
+  // connection it kept open), is not begun.
   // (A callback, not an async hook: no promise for every request of a running service.)
   fastify.addHook('onRequest', (request, _reply, done) => {
     const expected = unmetExpectation(request.raw);
     if (expected !== undefined) return done(new ApiException(ErrorCode.ValidationFailed, `Expect: ${expected} is not supported; only 100-continue is`, { status: 417 }));
-    if (closing.has(fastify)) {
-      return done(new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } }));
-    }
-    // A request no route takes is answered 404 (or 405, see ApiExceptionFilter) before its body is
-    // read: that body would be parsed under the service's largest limit, for nothing.
+    if (!closing.has(fastify)) return done();
+    done(new ApiException(ErrorCode.Unavailable, 'The service is stopping; retry shortly', { headers: { 'retry-after': '1', connection: 'close' } }));
+  });
+  // A request no route takes is answered 404 (or 405, see ApiExceptionFilter) before its body is
+  // read: that body would be parsed under the service's largest limit, for nothing. After every
+  // onRequest hook, so the answer still carries what they add (CORS headers for a listed origin).
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.is404) return done(ApiException.notFound());
-    done();
+    done(null, payload);
   });
   // Nest registers its routes when the app initialises, after this hook: every one is recorded.
   const routes = new RouteMethods();
