@@ -10,6 +10,7 @@ import { RunRecovery } from './flow-runs/run-recovery';
 import { RunStore } from './flow-runs/run-store';
 import { RunsHttpController } from './flow-runs/runs.http.controller';
 import { TriggerAccess } from './flow-runs/trigger/trigger-access';
+import { TriggerAccessHttpController } from './flow-runs/trigger/trigger-access.http.controller';
 import { TriggerHttpController } from './flow-runs/trigger/trigger.http.controller';
 import { TriggerService } from './flow-runs/trigger/trigger.service';
 import { FlowRepository } from './flows/flow-repository';
@@ -26,7 +27,7 @@ export class AppModule {
         ...databaseServiceImports({ name: 'flows', config, migrations: flowsMigrations }),
         PrincipalAuthModule.forRoot(config.INTERNAL_SECRET),
       ],
-      controllers: [FlowsHttpController, RunsHttpController, TriggerHttpController],
+      controllers: [FlowsHttpController, RunsHttpController, TriggerHttpController, TriggerAccessHttpController],
       providers: [
         { provide: FLOWS_CONFIG, useValue: config },
         InternalClients,

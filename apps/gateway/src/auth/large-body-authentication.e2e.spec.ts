@@ -175,6 +175,29 @@ describe('large bodies from senders authenticated before the body is read (e2e)'
     expect([refused.status, refused.body.code, refused.headers['www-authenticate']]).toEqual([401, 'invalid_token', 'Basic realm="tollgate", charset="UTF-8", Bearer realm="tollgate"']);
   });
 
+  it('asks the flows service before reading a large anonymous trigger, and answers its refusal before the body is read', async () => {
+    const closed = await defineFlow(t, { name: `Closed ${randomUUID().slice(0, 6)}`, steps: [{ type: 'output', name: 'n', from: '[$count($input.body.items)]' }] });
+    const closedPath = `/api/1/action/Tests/${encodeURIComponent(closed.name)}/trigger`;
+    // A flow that takes no anonymous caller, one that does not exist, one without ?instance=.
+    // Announced over a megabyte: refused at once; chunked: once past a megabyte.
+    const pastAMegabyte = `{"items":["${'x'.repeat(SMALL_BODY_LIMIT_BYTES + 1000)}`;
+    for (const path of [`${closedPath}?instance=${t.instanceId}`, `/api/1/action/Tests/Nothing/trigger?instance=${t.instanceId}`, closedPath]) {
+      for (const [headers, part] of [[announcing(FIVE_MB), '{"items":["'], [{ ...JSON_TYPE }, pastAMegabyte]] as const) {
+        const refused = await answerWhileSending(path, headers, part);
+        expect([path, refused.status, refused.body.code, refused.headers['www-authenticate']]).toEqual([path, 401, 'invalid_token', 'Basic realm="tollgate", charset="UTF-8", Bearer realm="tollgate"']);
+      }
+    }
+    // A small chunked body still carries its key as access_token, as on any route.
+    const small = await sendChunked(closedPath, JSON_TYPE, JSON.stringify({ access_token: t.orgKey, items: [1, 2] }));
+    expect([small.status, ((await small.json()) as { data: unknown }).data]).toEqual([200, { n: [2] }]);
+    // The flow's webhook token (in the URL) lets a large body in, as a key would; a wrong one does not.
+    const payload = JSON.stringify({ items: Array.from({ length: 15_000 }, (_, i) => `item ${i} ${'z'.repeat(100)}`) });
+    const hooked = await api('POST', url(`${closedPath}?instance=${t.instanceId}&token=${closed.webhookToken}`), { headers: JSON_TYPE, rawBody: payload });
+    expect([hooked.status, hooked.body.data]).toEqual([200, { n: [15_000] }]);
+    const wrongToken = await answerWhileSending(`${closedPath}?instance=${t.instanceId}&token=whk_wrong`, announcing(FIVE_MB), '{"items":["');
+    expect([wrongToken.status, wrongToken.body.code]).toEqual([401, 'invalid_token']);
+  });
+
   it('says so in the OpenAPI document, where a route takes no anonymous caller', async () => {
     const docs = (await api('GET', url('/api/docs-json'))).body;
     const tooLarge = (path: string, method: string) => docs.paths[path][method].responses['413'].description as string;

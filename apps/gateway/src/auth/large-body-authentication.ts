@@ -1,12 +1,16 @@
 import { Transform, type Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
+import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { largeBodyRoute, SMALL_BODY_LIMIT_BYTES, type LargeBodyRoute } from '../body-limits';
+import { ServiceClients } from '../downstream/service-clients';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { CredentialVerifier } from './credential-verifier';
 import { presentedCredentials, repeatedCredentialParameters } from './credential-transports';
+
+const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
 
 /** What the guard offers beside Bearer where callers may answer Basic (`basicChallenge`). */
 const BASIC_CHALLENGE = 'Basic realm="tollgate", charset="UTF-8"';
@@ -29,12 +33,26 @@ const needsKeyOutsideBody = () =>
  * second of the event loop. So before the body is read, the credential in the headers or the URL
  * is verified as the guard would (the same cache, the same failure count); without one, a body
  * announced over the limit is refused at once, and one sent chunked when it passes the limit.
- * A trigger's anonymous caller still sends up to the route's limit: a flow open to anyone takes
- * its payload from whoever sends it, and only the flows service knows which flows those are.
+ * A trigger's anonymous caller (its webhook token in the URL, or none) may send up to the route's
+ * limit to a flow that takes it from them: the flows service, which alone knows which flows those
+ * are, is asked first, and its refusal is the answer.
  */
 export function authenticateLargeBodies(app: NestFastifyApplication): void {
   const verifier = app.get(CredentialVerifier);
   const limiter = app.get(AuthFailureLimiter);
+  const clients = app.get(ServiceClients);
+
+  /** Whether the flows service would run this trigger for an anonymous caller; throws its refusal. */
+  const mayTriggerAnonymously = async (request: FastifyRequest): Promise<void> => {
+    const { app: appName, flow } = request.params as { app?: string; flow?: string };
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const instance = query.instance ?? request.headers['x-tollgate-instance'];
+    const asked = new URLSearchParams();
+    for (const [name, value] of Object.entries({ app: appName, flow, instance, token: query.token })) {
+      for (const one of [value ?? []].flat()) asked.append(name, one);
+    }
+    await clients.flows.json({ method: 'GET', path: `/internal/trigger-access?${asked}`, principal: ANONYMOUS, requestId: String(request.id) });
+  };
 
   /** The one credential the headers and the URL carry; refused first as the guard would refuse it. */
   const credentialOutsideBody = async (request: FastifyRequest): Promise<string | undefined> => {
@@ -71,7 +89,17 @@ export function authenticateLargeBodies(app: NestFastifyApplication): void {
         await verifyBeforeBody(request, credential);
         return payload;
       }
-      if (route.auth.anonymous) return payload;
+      if (route.auth.anonymous) {
+        const refusal = await mayTriggerAnonymously(request).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        if (refusal === undefined) return payload;
+        // A chunked body may still be small, and carry its key as access_token: it is refused
+        // only once past a small body's limit, and the guard judges the rest.
+        if (chunked) return refusedPast(payload, SMALL_BODY_LIMIT_BYTES, () => refusal as Error);
+        throw refusal;
+      }
       if (chunked) return refusedPast(payload, SMALL_BODY_LIMIT_BYTES, needsKeyOutsideBody);
       throw needsKeyOutsideBody();
     };

@@ -8,7 +8,7 @@ const STEP_FIELDS = [
   '- `filter`: `from` (expr), `expr` (expr, per record)',
   '- `http`: `method` (`GET`|`POST`|`PUT`|`PATCH`|`DELETE`|`HEAD`), `url` (absolute http(s) URL, or expr); optional `headers` (expr), `body` (expr), `timeoutMs` (1-3600000)',
   '- `emit`: `event` (`[A-Za-z0-9_.-]{1,100}`), `data` (expr)',
-  '- `ics`: `from` (expr), `title`, `start` (expr, per record); optional `end`, `attendees`, `description`, `uid` (expr, per record), `durationMinutes` (positive integer, default 30)',
+  '- `ics`: `from` (expr), `title`, `start` (expr, per record); optional `end`, `attendees`, `description`, `uid` (expr, per record), `durationMinutes` (integer, 1 to 525600, default 30)',
   '- `debug`: `expr` (expr)',
   '- `error`: `message` (text)',
   '- `delay`: `ms` (integer 0-3600000)',

@@ -21,14 +21,15 @@ export interface TriggerTarget {
   instance?: string;
 }
 
+/** What an anonymous caller is told when refused: what to send, never whether the flow exists. */
+const NO_KEY_NOR_INSTANCE = 'No key: send one, or name with ?instance= the instance of a flow that anyone may run';
+const NOT_OPEN_TO_ANYONE = 'No key, and the instance has no flow of this name that anyone may run: send a key';
+
 /**
  * Who may run a flow: anyone where the flow allows anonymous calls (recorded as `anonymous`),
  * the holder of its webhook token, or a key with scope `flows` whose user is in one of the
  * flow's groups (organization keys: any). Another instance's flows do not exist for the caller.
  */
-const NO_KEY_NOR_INSTANCE = 'No key: send one, or name with ?instance= the instance of a flow that anyone may run';
-const NOT_OPEN_TO_ANYONE = 'No key, and the instance has no flow of this name that anyone may run: send a key';
-
 @Injectable()
 export class TriggerAccess {
   constructor(
