@@ -128,7 +128,7 @@ describe('bodies answered before they are read', () => {
   });
 
   /** Sends a request's head asking to go on (`Expect: 100-continue`) and, if told to, its body; what comes back, and whether the service closed the connection. */
-  const askingFirst = (method: string, size: number) =>
+  const askingFirst = (method: string, size: number, path = '/things') =>
     new Promise<{ answer: string; sentBody: boolean; closed: boolean }>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       let answer = '';
@@ -147,7 +147,7 @@ describe('bodies answered before they are read', () => {
       });
       socket.on('error', () => undefined).on('end', () => done(true));
       setTimeout(() => done(false), 3000).unref();
-      socket.write(`${method} /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\nExpect: 100-continue\r\n\r\n`);
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\nExpect: 100-continue\r\n\r\n`);
     });
 
   it.each([
@@ -170,6 +170,14 @@ describe('bodies answered before they are read', () => {
     expect(sentBody).toBe(true);
     expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 20[01] /);
     expect(answer).toContain(served);
+  });
+
+  it('a request that asks before sending a body and is answered before its body is read is never told to go on', async () => {
+    // No route takes it: 404 before the body is read, so the client never sends it.
+    const { answer, sentBody, closed } = await askingFirst('POST', LIMIT, '/nothing-here');
+    expect(answer).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(answer).toContain('"code":"not_found"');
+    expect([sentBody, closed]).toEqual([false, true]);
   });
 
   it.each([

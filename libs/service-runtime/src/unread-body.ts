@@ -9,7 +9,25 @@ interface UnreadBodyBounds {
 
 const REFUSED_BEFORE_SENT = Symbol('body refused before it was sent');
 const UNMET_EXPECTATION = Symbol('an Expect other than 100-continue');
-type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true; [UNMET_EXPECTATION]?: true };
+const AWAITING_CONTINUE = Symbol('asked before sending, not yet told to go on');
+type AskedFirst = IncomingMessage & { [REFUSED_BEFORE_SENT]?: true; [UNMET_EXPECTATION]?: true; [AWAITING_CONTINUE]?: true };
+
+/**
+ * Tells a client that asked before sending its body to go on only once the body is read (its first
+ * `data` or `readable` listener): a request answered before that (no route takes it, a key refused
+ * before the body is read) is answered without the body ever being sent.
+ */
+function continueWhenRead(request: AskedFirst, response: ServerResponse): void {
+  request[AWAITING_CONTINUE] = true;
+  const onListener = (event: string | symbol) => {
+    if (event !== 'data' && event !== 'readable') return;
+    request.off('newListener', onListener);
+    if (!request[AWAITING_CONTINUE]) return;
+    delete request[AWAITING_CONTINUE];
+    if (!response.headersSent) response.writeContinue();
+  };
+  request.on('newListener', onListener);
+}
 
 /**
  * The expectation a request named that no service meets (`Expect:` other than `100-continue`),
@@ -35,14 +53,15 @@ export const unmetExpectation = (request: IncomingMessage): string | undefined =
  *
  * A client that asks before sending its body (`Expect: 100-continue`: curl does for a body over
  * 1 MiB, Java's and Go's clients can) and announces one over the limit is told 413 at once and
- * never sends it, whatever its size; the others are told to go on (what Node says unasked).
+ * never sends it, whatever its size; the others are told to go on when the body is read, so one
+ * answered before that (404, a refused key) never sends it either.
  */
 export function boundUnreadBodies(app: NestFastifyApplication, bodyLimitBytes: number): void {
   const bounds: UnreadBodyBounds = { maxBytes: 4 * bodyLimitBytes, maxMs: 30_000 };
   const fastify = app.getHttpAdapter().getInstance();
   fastify.server.on('checkContinue', (request: AskedFirst, response: ServerResponse) => {
     if (Number(request.headers['content-length']) > bodyLimitBytes) request[REFUSED_BEFORE_SENT] = true;
-    else response.writeContinue();
+    else continueWhenRead(request, response);
     fastify.server.emit('request', request, response);
   });
   fastify.server.on('checkExpectation', (request: AskedFirst, response: ServerResponse) => {
@@ -53,7 +72,9 @@ export function boundUnreadBodies(app: NestFastifyApplication, bodyLimitBytes: n
   });
   fastify.addHook('onSend', async (request, reply, payload) => {
     // Its client waits for our word before sending the body, and now never will: nothing to read.
-    if ((request.raw as AskedFirst)[REFUSED_BEFORE_SENT]) {
+    const raw = request.raw as AskedFirst;
+    if (raw[AWAITING_CONTINUE]) raw[REFUSED_BEFORE_SENT] = true;
+    if (raw[REFUSED_BEFORE_SENT]) {
       void reply.header('connection', 'close');
       return payload;
     }
