@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '@tollgate/auth';
 import { eventually } from '@tollgate/testing';
-import { startKeysApp, type KeysTestApp } from '../testing/keys-app.fixture';
+import { startKeysApp, statementsWaitingOnLock, type KeysTestApp } from '../testing/keys-app.fixture';
 import { ExpireKeysJob } from './expire-keys.job';
 import { KeyDeactivation } from './key-deactivation';
 
@@ -15,10 +15,7 @@ describe('a personal key issued while the sweep records its owner’s old key as
   let keys: KeysTestApp;
 
   const call = (method: string, path: string, body?: unknown) => keys.call(method, path, admin, body);
-  const waitingOnLock = async () =>
-    ((await keys.db.dataSource.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as {
-      query: string;
-    }[]).map((r) => r.query);
+  const waitingOnLock = () => statementsWaitingOnLock(keys);
   const keyEvents = async (keyId: string) =>
     (
       (await keys.db.dataSource.query(`SELECT type, data->>'reason' AS reason FROM events WHERE stream_id = $1 ORDER BY version`, [`key:${keyId}`])) as {

@@ -18,6 +18,12 @@ export interface KeysTestApp {
   close(): Promise<void>;
 }
 
+/** The statements of the service's database that wait on a lock: how a race test knows a request is held. */
+export async function statementsWaitingOnLock(keys: KeysTestApp): Promise<string[]> {
+  const rows = (await keys.db.dataSource.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as { query: string }[];
+  return rows.map((r) => r.query);
+}
+
 /** The real keys service on a fresh database (named after `name`) and the suite's Kafka, on a random port; `env` adds to its configuration. */
 export async function startKeysApp(name: string, env: Record<string, string> = {}): Promise<KeysTestApp> {
   const internalSecret = randomBytes(32).toString('hex');

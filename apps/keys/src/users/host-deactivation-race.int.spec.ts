@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Principal } from '@tollgate/auth';
 import { TOPICS } from '@tollgate/contracts';
 import { eventually, produceRaw, testBrokers } from '@tollgate/testing';
-import { startKeysApp, type KeysTestApp } from '../testing/keys-app.fixture';
+import { startKeysApp, statementsWaitingOnLock, type KeysTestApp } from '../testing/keys-app.fixture';
 import { UsersService } from './users.service';
 
 jest.setTimeout(60_000);
@@ -15,10 +15,7 @@ describe('a user changed by an admin while the host product’s deactivation of 
   let keys: KeysTestApp;
 
   const call = (method: string, path: string, body?: unknown) => keys.call(method, path, admin, body);
-  const waitingOnLock = async () =>
-    ((await keys.db.dataSource.query(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)) as {
-      query: string;
-    }[]).map((r) => r.query);
+  const waitingOnLock = () => statementsWaitingOnLock(keys);
   const eventTypes = async (streamId: string) =>
     ((await keys.db.dataSource.query(`SELECT type FROM events WHERE stream_id = $1 ORDER BY version`, [streamId])) as { type: string }[]).map((r) => r.type);
 
