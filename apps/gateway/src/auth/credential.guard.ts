@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { parseCredential, type Principal } from '@tollgate/auth';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { AuthFailureLimiter } from './auth-failure-limiter';
@@ -8,8 +9,9 @@ import { AUTH_OPTIONS, type AuthOptions } from './authenticated.decorator';
 import { isBasicKeyFromAnotherSite, presentedCredentials, repeatedCredentialParameters, TRANSPORT_STRATEGIES } from './credential-transports';
 import { INVALID, MISSING, type AuthRequest } from './strategies/transport.strategy';
 
-const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
-const BASIC_CHALLENGE = 'Basic realm="tollgate", charset="UTF-8"';
+export const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
+/** What routes that take callers' own Basic credentials offer beside Bearer (`basicChallenge`). */
+export const BASIC_CHALLENGE = 'Basic realm="tollgate", charset="UTF-8"';
 
 class PassportCredentialGuard extends AuthGuard(TRANSPORT_STRATEGIES) {
   override getAuthenticateOptions() {
@@ -30,12 +32,23 @@ const presentedInvalid = (request: AuthRequest & { authInfo?: unknown }) =>
   (Array.isArray(request.authInfo) ? request.authInfo : [request.authInfo]).includes(INVALID);
 
 /**
- * Two different credentials in one request (a header and a query parameter that disagree, say):
- * which one acts and pays would depend on the order transports are tried in, and a revoked key
- * would pass beside a valid one. Such a request is refused like any bad credential.
+ * The one credential a request presents (before its body is parsed, only the headers' and the
+ * URL's are found), after the refusals every authentication starts with:
+ * - a credential parameter given twice is a malformed request, as any other repeated parameter is
+ *   (UndeclaredParametersGuard), not a missing credential: the caller learns what to fix, and no
+ *   failure is counted against it;
+ * - an address past its failures is refused (429);
+ * - two different credentials (a header and a query parameter that disagree, say) are refused like
+ *   any bad credential: which one acts and pays would depend on the order transports are tried in,
+ *   and a revoked key would pass beside a valid one.
  */
-function presentsConflictingCredentials(request: AuthRequest): boolean {
-  return presentedCredentials(request).size > 1;
+export async function singlePresentedCredential(request: FastifyRequest, limiter: AuthFailureLimiter): Promise<string | undefined> {
+  const repeated = repeatedCredentialParameters(request);
+  if (repeated.length) throw ApiException.validation(repeated.map((name) => ({ field: name, message: `${name} must be given once` })));
+  await limiter.assertAllowed(request.ip);
+  const presented = [...presentedCredentials(request)];
+  if (presented.length > 1) throw ApiException.invalidToken();
+  return presented[0];
 }
 
 /**
@@ -80,12 +93,7 @@ export class CredentialGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     request.tollgateAuth = options;
     if (options.basicChallenge) challengeWith(request, [BASIC_CHALLENGE, BEARER_CHALLENGE]);
-    // A malformed request, as any other repeated parameter is (UndeclaredParametersGuard), not a
-    // missing credential: the caller learns what to fix, and no failure is counted against it.
-    const repeated = repeatedCredentialParameters(request);
-    if (repeated.length) throw ApiException.validation(repeated.map((name) => ({ field: name, message: `${name} must be given once` })));
-    await this.limiter.assertAllowed(request.ip);
-    if (presentsConflictingCredentials(request)) throw ApiException.invalidToken();
+    await singlePresentedCredential(request, this.limiter);
     if (isBasicKeyFromAnotherSite(request)) {
       throw ApiException.forbidden('A key a browser keeps from a Basic sign-in is not taken on a request another site’s page sent');
     }

@@ -1,19 +1,13 @@
 import { Transform, type Readable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest, preParsingAsyncHookHandler } from 'fastify';
-import type { Principal } from '@tollgate/auth';
 import { ErrorCode } from '@tollgate/contracts';
 import { ApiException, BEARER_CHALLENGE, challengeWith } from '@tollgate/service-runtime';
 import { largeBodyRoute, SMALL_BODY_LIMIT_BYTES, type LargeBodyRoute } from '../body-limits';
 import { ServiceClients } from '../downstream/service-clients';
 import { AuthFailureLimiter } from './auth-failure-limiter';
 import { CredentialVerifier } from './credential-verifier';
-import { presentedCredentials, repeatedCredentialParameters } from './credential-transports';
-
-const ANONYMOUS: Principal = { instanceId: '', kind: 'anonymous', scopes: [] };
-
-/** What the guard offers beside Bearer where callers may answer Basic (`basicChallenge`). */
-const BASIC_CHALLENGE = 'Basic realm="tollgate", charset="UTF-8"';
+import { ANONYMOUS, BASIC_CHALLENGE, singlePresentedCredential } from './credential.guard';
 
 /**
  * A 413 rather than a 401: the sender may hold a valid key, in the body, which cannot be looked at
@@ -54,17 +48,6 @@ export function authenticateLargeBodies(app: NestFastifyApplication): void {
     await clients.flows.json({ method: 'GET', path: `/internal/trigger-access?${asked}`, principal: ANONYMOUS, requestId: String(request.id) });
   };
 
-  /** The one credential the headers and the URL carry; refused first as the guard would refuse it. */
-  const credentialOutsideBody = async (request: FastifyRequest): Promise<string | undefined> => {
-    const repeated = repeatedCredentialParameters(request);
-    if (repeated.length) throw ApiException.validation(repeated.map((name) => ({ field: name, message: `${name} must be given once` })));
-    await limiter.assertAllowed(request.ip);
-    // The body is not parsed yet: only the headers' and the URL's are found.
-    const presented = [...presentedCredentials(request)];
-    if (presented.length > 1) throw ApiException.invalidToken();
-    return presented[0];
-  };
-
   const verifyBeforeBody = async (request: FastifyRequest, credential: string): Promise<void> => {
     // Keys is asked unless the cache knows the credential, and the answer cached: the guard's own
     // verification, once the body is read, finds it there and reports the key's use, once.
@@ -84,7 +67,8 @@ export function authenticateLargeBodies(app: NestFastifyApplication): void {
       if (!chunked && !(announced > SMALL_BODY_LIMIT_BYTES)) return payload;
       if (announced > (request.routeOptions.bodyLimit ?? Infinity)) return payload;
       if (route.auth.basicChallenge) challengeWith(request, [BASIC_CHALLENGE, BEARER_CHALLENGE]);
-      const credential = await credentialOutsideBody(request);
+      // The body is not parsed yet: only the headers' and the URL's credentials are found.
+      const credential = await singlePresentedCredential(request, limiter);
       if (credential !== undefined) {
         await verifyBeforeBody(request, credential);
         return payload;
