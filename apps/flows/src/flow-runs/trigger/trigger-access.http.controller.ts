@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Query } from '@nestjs/common';
 import { CurrentPrincipal, type Principal } from '@tollgate/auth';
 import { ApiException } from '@tollgate/service-runtime';
 import { TriggerAccess } from './trigger-access';
+import { once } from './trigger.http.controller';
 
 /** The trigger's target, as its URL names it (a repeated parameter arrives as an array). */
 interface AccessQuery {
@@ -24,13 +25,8 @@ export class TriggerAccessHttpController {
   @Get('trigger-access')
   @HttpCode(204)
   async check(@CurrentPrincipal() principal: Principal, @Query() query: AccessQuery): Promise<void> {
-    const one = (name: keyof AccessQuery) => {
-      const value = query[name];
-      if (Array.isArray(value)) throw ApiException.validation([{ field: name, message: `${name} must be given once` }], `The ${name} parameter must be given once`);
-      return value;
-    };
-    const name = one('flow');
+    const name = once(query, 'flow');
     if (!name) throw ApiException.validation([{ field: 'flow', message: 'flow is required' }]);
-    await this.access.resolve(principal, { app: one('app'), name, instance: one('instance'), token: one('token') });
+    await this.access.resolve(principal, { app: once(query, 'app'), name, instance: once(query, 'instance'), token: once(query, 'token') });
   }
 }

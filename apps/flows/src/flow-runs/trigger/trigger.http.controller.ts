@@ -18,7 +18,7 @@ interface TriggerQuery {
 }
 
 /** A query parameter the caller gave at most once; `?token=a&token=b` says two things, so 400 naming it. */
-function once(q: TriggerQuery, name: keyof TriggerQuery): string | undefined {
+export function once<Q extends { [K in keyof Q]?: string | string[] }>(q: Q, name: keyof Q & string): string | undefined {
   const value = q[name];
   if (Array.isArray(value)) throw ApiException.validation([{ field: name, message: `${name} must be given once` }], `The ${name} parameter must be given once`);
   return value;
