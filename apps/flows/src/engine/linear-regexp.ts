@@ -29,7 +29,7 @@ const JS_LINE_ENDS = '\n\r\u2028\u2029';
  * pattern matches as it did under JavaScript's engine: RE2 takes `\s` for ASCII whitespace and `.`
  * for anything but `\n`. Escapes and character classes are read as JavaScript reads them.
  */
-export function asJavaScriptMeansIt(source: string, literal: RegExp): string {
+function asJavaScriptMeansIt(source: string, literal: RegExp): string {
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const c = source[i];

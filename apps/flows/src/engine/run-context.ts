@@ -91,6 +91,9 @@ export function bindings(ctx: RunContext, extra: Record<string, unknown> = {}): 
 /** What an expression sees as `$`: the input and the earlier steps' results. */
 export const rootOf = (ctx: RunContext) => ({ input: ctx.input, steps: ctx.steps, last: ctx.last });
 
+/** A value as text a step writes (a log line, a header, an invitation's summary): text as it is, anything else as JSON. */
+export const asText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
 export const asList = (value: unknown): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
 /** Evaluates a step's expression over the run (`$` is rootOf). */

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode } from '@tollgate/contracts';
 import type { Step, StepType } from '../../flows/flow-definition';
-import { asList, evaluateEach, evaluateOver, recordsWhere, StepFailure } from '../run-context';
+import { asList, asText, evaluateEach, evaluateOver, recordsWhere, StepFailure } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 import { responseStep } from './response-step';
 
-const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   map: {
@@ -33,7 +32,7 @@ export const basicSteps: Partial<Record<StepType, StepExecutor>> = {
   debug: {
     async run(step: Step, ctx) {
       const value = await evaluateOver(ctx, step.expr as string);
-      ctx.log('debug', value === undefined ? '(nothing)' : text(value), step.id, value);
+      ctx.log('debug', value === undefined ? '(nothing)' : asText(value), step.id, value);
       return value;
     },
   },

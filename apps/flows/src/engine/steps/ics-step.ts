@@ -1,11 +1,11 @@
 import { createEvent, type Attendee, type EventAttributes } from 'ics';
 import type { Step } from '../../flows/flow-definition';
 import { describeValue } from '../expressions';
-import { asList, evaluateEach, evaluateOver, type RunContext } from '../run-context';
+import { asList, asText, evaluateEach, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
-/** A value as an event's text: text as it is, anything else as JSON (never `[object Object]`). */
-const textOf = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : typeof value === 'string' ? value : JSON.stringify(value));
+/** A value as an event's text (never `[object Object]`); nothing or null is none. */
+const textOf = (value: unknown): string | undefined => (value === undefined || value === null ? undefined : asText(value));
 
 export interface Invitation {
   uid: string;

@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Step } from '../../flows/flow-definition';
 import { describeValue } from '../expressions';
-import { evaluateOver, type RunContext } from '../run-context';
+import { asText, evaluateOver, type RunContext } from '../run-context';
 import type { StepExecutor } from '../step-executor';
 
 /** A flow answers with a final status: 1xx are interim answers that would leave the caller waiting. */
@@ -24,7 +24,6 @@ const FRAMING = new Set(['content-length', 'transfer-encoding', 'content-encodin
  */
 const LEFT_OUT = /^(x-request-id|x-credits-[\w-]*|x-flow-process-id|x-tollgate-[\w-]*|set-cookie|service-worker-allowed|clear-site-data|strict-transport-security|alt-svc)$/;
 
-const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<string, string> {
   // Nothing or null sends none, as for an http step's headers.
@@ -33,7 +32,7 @@ function checkedHeaders(value: unknown, ctx: RunContext, step: Step): Record<str
   const out: Record<string, string> = {};
   for (const [rawName, rawValue] of Object.entries(value)) {
     const name = rawName.toLowerCase();
-    const headerValue = text(rawValue);
+    const headerValue = asText(rawValue);
     try {
       validateHeaderName(name);
       validateHeaderValue(name, headerValue);
